@@ -73,8 +73,7 @@ def cc_fuzz_test(name, srcs, deps = [], corpus = None, max_total_time = 20, **kw
         name = name,
         srcs = ["//tools:run_fuzz_test.sh"],
         data = [":" + name + "_bin"] + seeds,
-        args = [
-            select({"//tools:fuzz": "fuzz", "//conditions:default": "replay"}),
+        args = select({"//tools:fuzz": ["fuzz"], "//conditions:default": ["replay"]}) + [
             "$(rootpath :%s_bin)" % name,
             corpus_path,
             str(max_total_time),
