@@ -73,6 +73,23 @@ absl::StatusOr<BigInt> BigInt::FromBigEndian(ByteView b) {
   return r;
 }
 
+absl::StatusOr<BigInt> BigInt::FromDecimal(std::string_view digits) {
+  if (digits.empty() || digits.size() > 20000) {
+    return absl::InvalidArgumentError("BigInt::FromDecimal: need 1..20000 digits");
+  }
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (digits[i] < '0' || digits[i] > '9') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("BigInt::FromDecimal: not a digit at offset ", i));
+    }
+  }
+  std::string s(digits);
+  BigInt r;
+  int rc = mbedtls_mpi_read_string(&r.v_, 10, s.c_str());
+  if (rc != 0) return MbedtlsError(rc, "BigInt::FromDecimal");
+  return r;
+}
+
 absl::StatusOr<BigInt> BigInt::Random(RandomSource& rng, size_t bytes) {
   if (bytes > kMaxBytes) return absl::InvalidArgumentError("random big integer too long");
   Bytes buf(bytes);

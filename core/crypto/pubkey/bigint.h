@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -43,6 +44,9 @@ class BigInt {
   // The unsigned big-endian integer in `b` (leading zeros allowed). Fails only
   // if `b` is absurdly long (more than 64 KiB) or memory runs out.
   static absl::StatusOr<BigInt> FromBigEndian(ByteView b);
+
+  // A non-negative decimal number (digits only, at most 20000 of them).
+  static absl::StatusOr<BigInt> FromDecimal(std::string_view digits);
 
   // A uniformly random integer of exactly `bytes` bytes of entropy drawn
   // from `rng` (the value may have leading zero bits).
