@@ -19,6 +19,24 @@ std::string_view ShortNameOf(std::string_view name) {
 
 }  // namespace
 
+bool IsValidTlName(std::string_view name) {
+  if (name.empty()) return false;
+  bool at_part_start = true;
+  for (char c : name) {
+    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    bool digit = c >= '0' && c <= '9';
+    if (at_part_start) {
+      if (!alpha) return false;
+      at_part_start = false;
+    } else if (c == '.') {
+      at_part_start = true;
+    } else if (!alpha && !digit && c != '_') {
+      return false;
+    }
+  }
+  return !at_part_start;
+}
+
 std::string SourceLocation::ToString() const {
   if (line <= 0) return file;
   return absl::StrCat(file, ":", line, ":", column);

@@ -43,6 +43,11 @@
 
 namespace mtcore::tlgen {
 
+// True if `name` is a valid TL identifier, optionally namespaced: one or
+// more '.'-separated parts, each starting with an ASCII letter and made of
+// letters, digits and '_' ("messages.sendMessage", "int128", "P_Q_inner_data").
+bool IsValidTlName(std::string_view name);
+
 // Where a definition (or builtin line) was read from. Lines and columns are
 // 1-based; `line == 0` means "unknown".
 struct SourceLocation {

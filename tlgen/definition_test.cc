@@ -90,6 +90,18 @@ TEST(Schema, Lookups) {
   EXPECT_EQ(schema.Count(Category::kConstructor), 1);
 }
 
+TEST(IsValidTlName, Rules) {
+  EXPECT_TRUE(IsValidTlName("messages.sendMessage"));
+  EXPECT_TRUE(IsValidTlName("P_Q_inner_data"));
+  EXPECT_TRUE(IsValidTlName("int128"));
+  EXPECT_FALSE(IsValidTlName(""));
+  EXPECT_FALSE(IsValidTlName("messages."));
+  EXPECT_FALSE(IsValidTlName(".x"));
+  EXPECT_FALSE(IsValidTlName("flags.0"));
+  EXPECT_FALSE(IsValidTlName("_x"));
+  EXPECT_FALSE(IsValidTlName("a-b"));
+}
+
 TEST(SourceLocation, ToString) {
   EXPECT_EQ((SourceLocation{"a.tl", 3, 4}).ToString(), "a.tl:3:4");
   EXPECT_EQ((SourceLocation{"a.json", 0, 0}).ToString(), "a.json");

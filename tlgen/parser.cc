@@ -194,19 +194,6 @@ class Lexer {
   int column_ = 1;
 };
 
-// "namespace.name" with every part starting with a letter.
-bool IsValidName(std::string_view name) {
-  if (name.empty()) return false;
-  size_t start = 0;
-  while (true) {
-    size_t dot = name.find('.', start);
-    std::string_view part = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (part.empty() || !absl::ascii_isalpha(static_cast<unsigned char>(part[0]))) return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
 // A parameter name: a letter or '_' then letters, digits, '_' (no dots).
 bool IsValidParamName(std::string_view name) {
   if (name.empty() || !(absl::ascii_isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) {
@@ -313,7 +300,7 @@ class Parser {
       }
       return ErrorAt(name, absl::StrCat("expected a definition name, found ", Describe(name)));
     }
-    if (!IsValidName(name.text)) {
+    if (!IsValidTlName(name.text)) {
       return ErrorAt(name, absl::StrCat("invalid definition name '", name.text, "'"));
     }
     def.name = std::string(name.text);
@@ -359,7 +346,7 @@ class Parser {
       MTCORE_RETURN_IF_ERROR(Expect(Tok::kColon, "':'"));
       const Token& gtype = Cur();
       MTCORE_RETURN_IF_ERROR(Expect(Tok::kIdent, "the generic parameter's type"));
-      if (!IsValidName(gtype.text)) {
+      if (!IsValidTlName(gtype.text)) {
         return ErrorAt(gtype, absl::StrCat("invalid type name '", gtype.text, "'"));
       }
       MTCORE_RETURN_IF_ERROR(Expect(Tok::kRBrace, "'}'"));
@@ -470,7 +457,7 @@ class Parser {
     if (name.kind != Tok::kIdent) {
       return ErrorAt(name, absl::StrCat("expected a type, found ", Describe(name)));
     }
-    if (!IsValidName(name.text)) {
+    if (!IsValidTlName(name.text)) {
       return ErrorAt(name, absl::StrCat("invalid type name '", name.text, "'"));
     }
     if (generic_ref && !def.IsGenericParam(name.text)) {
