@@ -84,9 +84,14 @@ inline uint32_t InvMixColumn(uint32_t w) {
 
 // ---- Portable block functions on little-endian column words -----------------
 
-inline void EncryptWords(const uint32_t* rk, uint32_t s[4]) {
+// The round loops are fully unrolled and inlined into the mode loops: under
+// wasm this keeps the state in locals instead of a stack buffer.
+#define MTCORE_ALWAYS_INLINE __attribute__((always_inline))
+
+MTCORE_ALWAYS_INLINE inline void EncryptWords(const uint32_t* rk, uint32_t s[4]) {
   const auto& te = kTables.te;
   uint32_t s0 = s[0] ^ rk[0], s1 = s[1] ^ rk[1], s2 = s[2] ^ rk[2], s3 = s[3] ^ rk[3];
+#pragma GCC unroll 13
   for (int r = 1; r < 14; ++r) {
     rk += 4;
     uint32_t t0 = te[0][s0 & 0xff] ^ te[1][(s1 >> 8) & 0xff] ^ te[2][(s2 >> 16) & 0xff] ^
@@ -111,9 +116,10 @@ inline void EncryptWords(const uint32_t* rk, uint32_t s[4]) {
           uint32_t(sb[(s1 >> 16) & 0xff]) << 16 | uint32_t(sb[s2 >> 24]) << 24) ^ rk[3];
 }
 
-inline void DecryptWords(const uint32_t* rk, uint32_t s[4]) {
+MTCORE_ALWAYS_INLINE inline void DecryptWords(const uint32_t* rk, uint32_t s[4]) {
   const auto& td = kTables.td;
   uint32_t s0 = s[0] ^ rk[0], s1 = s[1] ^ rk[1], s2 = s[2] ^ rk[2], s3 = s[3] ^ rk[3];
+#pragma GCC unroll 13
   for (int r = 1; r < 14; ++r) {
     rk += 4;
     uint32_t t0 = td[0][s0 & 0xff] ^ td[1][(s3 >> 8) & 0xff] ^ td[2][(s2 >> 16) & 0xff] ^
@@ -138,11 +144,21 @@ inline void DecryptWords(const uint32_t* rk, uint32_t s[4]) {
           uint32_t(ib[(s1 >> 16) & 0xff]) << 16 | uint32_t(ib[s0 >> 24]) << 24) ^ rk[3];
 }
 
+// Little-endian hosts (x86, wasm) copy words whole; clang does not merge the
+// byte stores of StoreLe32 into one wasm store by itself.
 inline void LoadWords(const uint8_t* p, uint32_t w[4]) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  std::memcpy(w, p, 16);
+#else
   for (int i = 0; i < 4; ++i) w[i] = LoadLe32(p + 4 * i);
+#endif
 }
 inline void StoreWords(uint8_t* p, const uint32_t w[4]) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  std::memcpy(p, w, 16);
+#else
   for (int i = 0; i < 4; ++i) StoreLe32(p + 4 * i, w[i]);
+#endif
 }
 
 void IgeEncryptPortable(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t* in,
