@@ -199,6 +199,14 @@ void ReadBoxedValue(Reader& r, T& v) {
   }
 }
 
+// A heap Node<C> read from its bare form (generated ReadBoxed switches).
+template <class C>
+Object* NewNode(Reader& r) {
+  auto* n = new Node<C>;
+  n->value.ReadBare(r);
+  return n;
+}
+
 // --- Entry points -------------------------------------------------------------
 
 // Serializes `value` as a boxed value into `out` (resized to fit; its
