@@ -1,0 +1,173 @@
+// Reconnecting with exponential backoff and jitter.
+//
+// `Backoff` is the pure policy: given failures so far, how long to wait
+// before the next attempt. It reads no clock; jitter comes from an injected
+// crypto::RandomSource, so a DeterministicRandom gives a reproducible
+// sequence in tests and simulations.
+//
+// `ReconnectingConnection` uses it: it dials a TcpConnection, and whenever an
+// attempt fails or an established connection ends, it reports why and dials
+// again after the next backoff delay. A connection that stays up for
+// `healthy_after` (or for which the owner calls ResetBackoff(), e.g. once the
+// protocol session is established) resets the backoff, so a server that
+// accepts and immediately drops keeps being backed off.
+//
+// Example:
+//   crypto::DeterministicRandom rng(1);
+//   MTCORE_ASSIGN_OR_RETURN(Backoff b, Backoff::Create({}, rng));
+//   absl::Duration d1 = b.NextDelay();  // in [min_delay*(1-jitter), min_delay]
+//   absl::Duration d2 = b.NextDelay();  // about twice that
+//   b.Reset();                           // after a good session
+#ifndef MTCORE_IO_NATIVE_RECONNECT_H_
+#define MTCORE_IO_NATIVE_RECONNECT_H_
+
+#include <memory>
+#include <optional>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/base/bytes.h"
+#include "core/crypto/random.h"
+#include "io/native/event_loop.h"
+#include "io/native/tcp.h"
+
+namespace mtcore::io {
+
+struct BackoffPolicy {
+  // The base delay after the first failure (> 0).
+  absl::Duration min_delay = absl::Milliseconds(250);
+  // The base delay never grows beyond this (>= min_delay).
+  absl::Duration max_delay = absl::Seconds(30);
+  // Growth of the base delay per consecutive failure (>= 1).
+  double multiplier = 2.0;
+  // Fraction of each delay that is random, in [0, 1]: a delay with base B is
+  // uniform in [B*(1-jitter), B], which spreads out clients that failed
+  // together without ever waiting longer than B.
+  double jitter = 0.2;
+};
+
+// OK, or InvalidArgument naming the first field out of range.
+absl::Status ValidateBackoffPolicy(const BackoffPolicy& policy);
+
+// The backoff state: consecutive failures since the last Reset().
+class Backoff {
+ public:
+  // Errors: InvalidArgument from ValidateBackoffPolicy. `rng` must outlive
+  // the Backoff.
+  static absl::StatusOr<Backoff> Create(const BackoffPolicy& policy, crypto::RandomSource& rng);
+
+  // Records a failure and returns how long to wait before the next attempt:
+  // base = min(max_delay, min_delay * multiplier^failures_before), with
+  // jitter applied as described in BackoffPolicy.
+  absl::Duration NextDelay();
+
+  // Back to the first delay (after a successful session).
+  void Reset() {
+    failures_ = 0;
+    base_ = policy_.min_delay;
+  }
+
+  // Consecutive failures recorded since the last Reset().
+  int failures() const { return failures_; }
+
+  const BackoffPolicy& policy() const { return policy_; }
+
+ private:
+  Backoff(const BackoffPolicy& policy, crypto::RandomSource& rng)
+      : policy_(policy), rng_(&rng), base_(policy.min_delay) {}
+
+  BackoffPolicy policy_;
+  crypto::RandomSource* rng_;
+  int failures_ = 0;
+  absl::Duration base_;  // the base delay of the next failure
+};
+
+struct ReconnectOptions {
+  TcpOptions tcp;
+  BackoffPolicy backoff;
+  // A connection up for this long resets the backoff. Zero: reset as soon as
+  // the connection is established.
+  absl::Duration healthy_after = absl::Seconds(10);
+  // Stop after this many consecutive failures (attempts that failed or ended
+  // before resetting the backoff). 0: never give up.
+  int max_consecutive_failures = 0;
+};
+
+// A TCP connection to one address that re-dials after failures. Not
+// thread-safe; the loop and the random source must outlive it. Callbacks run
+// from the loop, never from inside a method call, and may destroy the object.
+class ReconnectingConnection {
+ public:
+  struct Callbacks {
+    // A connection is established (again). Optional.
+    absl::AnyInvocable<void()> on_connected;
+    // Bytes from the current connection; the view is valid during the call.
+    absl::AnyInvocable<void(ByteView)> on_data;
+    // An attempt failed or the connection ended. `why` is the TcpConnection
+    // status (see TcpConnection::Callbacks::on_closed; OK means the peer
+    // closed in order) or what was passed to Drop(). `retry_in` is the delay
+    // before the next attempt, or nullopt when max_consecutive_failures was
+    // reached and the object gave up (it stays idle; destroy it). Optional.
+    absl::AnyInvocable<void(absl::Status why, std::optional<absl::Duration> retry_in)>
+        on_disconnected;
+  };
+
+  // Starts dialling `address` at once. Errors: InvalidArgument for a bad
+  // backoff policy (nothing is dialled then).
+  static absl::StatusOr<std::unique_ptr<ReconnectingConnection>> Create(
+      EventLoop& loop, const SocketAddress& address, ReconnectOptions options,
+      crypto::RandomSource& rng, Callbacks callbacks);
+
+  // Closes any connection; no callbacks follow.
+  ~ReconnectingConnection();
+  ReconnectingConnection(const ReconnectingConnection&) = delete;
+  ReconnectingConnection& operator=(const ReconnectingConnection&) = delete;
+
+  // Sends on the current connection. Errors: FailedPrecondition when not
+  // connected (bytes are never carried over to the next connection: the
+  // protocol above starts each connection afresh); otherwise as
+  // TcpConnection::Send (ResourceExhausted when the write queue is full).
+  absl::Status Send(ByteView data);
+
+  // Ends the current connection or attempt because of `why` (e.g. a protocol
+  // error, a full write queue). on_disconnected(why, retry_in) follows from
+  // the loop, and the usual backoff applies. Does nothing while waiting to
+  // re-dial or after giving up.
+  void Drop(absl::Status why);
+
+  // Resets the backoff now (call when the session above is known good).
+  void ResetBackoff() { backoff_.Reset(); }
+
+  bool connected() const { return conn_ != nullptr && conn_->connected(); }
+  // Whether it stopped after max_consecutive_failures.
+  bool gave_up() const { return gave_up_; }
+  const SocketAddress& address() const { return address_; }
+  const Backoff& backoff() const { return backoff_; }
+  // The current connection (null while waiting to re-dial).
+  TcpConnection* connection() const { return conn_.get(); }
+
+ private:
+  ReconnectingConnection(EventLoop& loop, const SocketAddress& address, ReconnectOptions options,
+                         Backoff backoff, Callbacks callbacks);
+  void Dial();
+  void OnUp();
+  void OnDown(absl::Status why);
+
+  EventLoop& loop_;
+  SocketAddress address_;
+  ReconnectOptions options_;
+  Backoff backoff_;
+  std::shared_ptr<Callbacks> callbacks_;  // copied before each call
+  std::shared_ptr<bool> alive_;
+  std::unique_ptr<TcpConnection> conn_;
+  TimerId retry_timer_ = 0;
+  TimerId healthy_timer_ = 0;
+  TimerId drop_timer_ = 0;
+  bool gave_up_ = false;
+};
+
+}  // namespace mtcore::io
+
+#endif  // MTCORE_IO_NATIVE_RECONNECT_H_

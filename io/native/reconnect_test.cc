@@ -1,0 +1,289 @@
+#include "io/native/reconnect.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/crypto/random.h"
+#include "gtest/gtest.h"
+#include "io/native/event_loop.h"
+#include "io/native/tcp.h"
+#include "io/native/test_util.h"
+
+namespace mtcore::io {
+namespace {
+
+using ::mtcore::io::testing::RunUntil;
+
+// A RandomSource that counts its calls and always returns the same byte.
+class ConstantRandom final : public crypto::RandomSource {
+ public:
+  explicit ConstantRandom(uint8_t b) : b_(b) {}
+  void Fill(MutableByteView out) override {
+    ++calls;
+    for (uint8_t& x : out) x = b_;
+  }
+  int calls = 0;
+
+ private:
+  uint8_t b_;
+};
+
+TEST(BackoffTest, WithoutJitterDoublesUpToTheCapAndUsesNoRandomness) {
+  ConstantRandom rng(0);
+  BackoffPolicy p;
+  p.min_delay = absl::Milliseconds(100);
+  p.max_delay = absl::Milliseconds(1000);
+  p.multiplier = 2.0;
+  p.jitter = 0.0;
+  auto b = Backoff::Create(p, rng);
+  ASSERT_TRUE(b.ok()) << b.status();
+  std::vector<int64_t> ms;
+  for (int i = 0; i < 7; ++i) ms.push_back(absl::ToInt64Milliseconds(b->NextDelay()));
+  EXPECT_EQ(ms, (std::vector<int64_t>{100, 200, 400, 800, 1000, 1000, 1000}));
+  EXPECT_EQ(b->failures(), 7);
+  EXPECT_EQ(rng.calls, 0);
+  b->Reset();
+  EXPECT_EQ(b->failures(), 0);
+  EXPECT_EQ(b->NextDelay(), absl::Milliseconds(100));
+}
+
+TEST(BackoffTest, JitterStaysInRangeAndIsReproducibleFromTheSeed) {
+  BackoffPolicy p;
+  p.min_delay = absl::Milliseconds(100);
+  p.max_delay = absl::Seconds(5);
+  p.multiplier = 3.0;
+  p.jitter = 0.5;
+  crypto::DeterministicRandom rng1(2024), rng2(2024), rng3(2025);
+  auto a = Backoff::Create(p, rng1);
+  auto b = Backoff::Create(p, rng2);
+  auto c = Backoff::Create(p, rng3);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  const absl::Duration bases[] = {absl::Milliseconds(100), absl::Milliseconds(300),
+                                  absl::Milliseconds(900), absl::Milliseconds(2700),
+                                  absl::Seconds(5),        absl::Seconds(5)};
+  bool any_differs = false;
+  for (absl::Duration base : bases) {
+    absl::Duration da = a->NextDelay();
+    absl::Duration db = b->NextDelay();
+    absl::Duration dc = c->NextDelay();
+    EXPECT_EQ(da, db);  // same seed, same sequence
+    any_differs |= da != dc;
+    EXPECT_GE(da, base / 2) << base;
+    EXPECT_LE(da, base) << base;
+    EXPECT_GE(dc, base / 2) << base;
+    EXPECT_LE(dc, base) << base;
+  }
+  EXPECT_TRUE(any_differs);  // another seed, another sequence
+}
+
+TEST(BackoffTest, JitterUsesTheWholeRange) {
+  BackoffPolicy p;
+  p.min_delay = absl::Seconds(1);
+  p.multiplier = 1.0;
+  p.jitter = 1.0;
+  ConstantRandom zeros(0x00);
+  auto lo = Backoff::Create(p, zeros);
+  ASSERT_TRUE(lo.ok());
+  EXPECT_EQ(lo->NextDelay(), absl::ZeroDuration());  // base - span + 0, span = base
+  crypto::DeterministicRandom rng(9);
+  auto d = Backoff::Create(p, rng);
+  ASSERT_TRUE(d.ok());
+  absl::Duration min_seen = absl::InfiniteDuration(), max_seen = absl::ZeroDuration();
+  for (int i = 0; i < 200; ++i) {
+    absl::Duration x = d->NextDelay();
+    min_seen = std::min(min_seen, x);
+    max_seen = std::max(max_seen, x);
+  }
+  EXPECT_LT(min_seen, absl::Milliseconds(100));
+  EXPECT_GT(max_seen, absl::Milliseconds(900));
+  EXPECT_LE(max_seen, absl::Seconds(1));
+}
+
+TEST(BackoffTest, RejectsBadPolicies) {
+  ConstantRandom rng(0);
+  struct Case {
+    BackoffPolicy p;
+    const char* field;
+  };
+  std::vector<Case> cases(5);
+  cases[0].p.min_delay = absl::ZeroDuration();
+  cases[0].field = "min_delay";
+  cases[1].p.max_delay = absl::Milliseconds(1);
+  cases[1].field = "max_delay";
+  cases[2].p.multiplier = 0.5;
+  cases[2].field = "multiplier";
+  cases[3].p.jitter = 1.5;
+  cases[3].field = "jitter";
+  cases[4].p.multiplier = std::nan("");
+  cases[4].field = "multiplier";
+  for (const Case& c : cases) {
+    auto b = Backoff::Create(c.p, rng);
+    ASSERT_FALSE(b.ok()) << c.field;
+    EXPECT_EQ(b.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(b.status().message().find(c.field), std::string::npos) << b.status();
+  }
+}
+
+// --- ReconnectingConnection over loopback ---
+
+std::unique_ptr<EventLoop> MakeLoop() {
+  auto loop = EventLoop::Create();
+  EXPECT_TRUE(loop.ok()) << loop.status();
+  return std::move(loop).value();
+}
+
+ReconnectOptions FastOptions() {
+  ReconnectOptions o;
+  o.backoff.min_delay = absl::Milliseconds(5);
+  o.backoff.max_delay = absl::Milliseconds(40);
+  o.backoff.jitter = 0.0;
+  o.tcp.connect_timeout = absl::Seconds(5);
+  o.healthy_after = absl::Seconds(60);  // never within a test
+  return o;
+}
+
+struct Event {
+  std::string what;
+  std::optional<absl::Duration> retry_in;
+};
+
+TEST(ReconnectingConnectionTest, GivesUpAfterMaxConsecutiveRefusals) {
+  auto loop = MakeLoop();
+  SocketAddress closed_port = *SocketAddress::Parse("127.0.0.1:0");
+  {
+    auto l = TcpListener::Listen(*loop, closed_port, [](std::unique_ptr<TcpConnection>) {});
+    ASSERT_TRUE(l.ok()) << l.status();
+    closed_port = (*l)->address();
+  }
+  ReconnectOptions o = FastOptions();
+  o.max_consecutive_failures = 3;
+  crypto::DeterministicRandom rng(1);
+  std::vector<Event> events;
+  ReconnectingConnection::Callbacks cb;
+  cb.on_connected = [] { ADD_FAILURE() << "nothing listens there"; };
+  cb.on_disconnected = [&](absl::Status why, std::optional<absl::Duration> retry_in) {
+    events.push_back({std::string(why.message()), retry_in});
+  };
+  auto rc = ReconnectingConnection::Create(*loop, closed_port, o, rng, std::move(cb));
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }));
+  ASSERT_EQ(events.size(), 3u);
+  for (const Event& e : events) {
+    EXPECT_EQ(e.what, absl::StrCat("connect to ", closed_port.ToString(),
+                                   ": Connection refused (errno 111)"));
+  }
+  EXPECT_EQ(events[0].retry_in, absl::Milliseconds(5));
+  EXPECT_EQ(events[1].retry_in, absl::Milliseconds(10));
+  EXPECT_EQ(events[2].retry_in, std::nullopt);
+  EXPECT_EQ((*rc)->Send(AsBytes("x")).code(), absl::StatusCode::kFailedPrecondition);
+  // Nothing left to do: no timers, no sockets.
+  EXPECT_EQ(loop->pending_timers(), 0u);
+  EXPECT_EQ(loop->registered_fds(), 0u);
+}
+
+TEST(ReconnectingConnectionTest, RedialsAfterDropsAndResetsWhenHealthy) {
+  auto loop = MakeLoop();
+  // The server hangs up on the first two connections and echoes on the rest.
+  int accepted = 0;
+  std::vector<std::unique_ptr<TcpConnection>> conns;
+  auto l = TcpListener::Listen(
+      *loop, *SocketAddress::Parse("127.0.0.1:0"), [&](std::unique_ptr<TcpConnection> c) {
+        if (++accepted <= 2) return;  // destroyed: the client sees EOF
+        TcpConnection* raw = c.get();
+        TcpConnection::Callbacks cb;
+        cb.on_data = [raw](ByteView in) { EXPECT_TRUE(raw->Send(in).ok()); };
+        ASSERT_TRUE(raw->Start(std::move(cb)).ok());
+        conns.push_back(std::move(c));
+      });
+  ASSERT_TRUE(l.ok()) << l.status();
+
+  ReconnectOptions o = FastOptions();
+  crypto::DeterministicRandom rng(1);
+  std::vector<Event> events;
+  int connects = 0;
+  std::string echoed;
+  std::unique_ptr<ReconnectingConnection> rc;
+  ReconnectingConnection::Callbacks cb;
+  cb.on_connected = [&] { ++connects; };
+  cb.on_data = [&](ByteView in) { echoed.append(AsChars(in)); };
+  cb.on_disconnected = [&](absl::Status why, std::optional<absl::Duration> retry_in) {
+    events.push_back({why.ok() ? "EOF" : std::string(why.message()), retry_in});
+  };
+  auto created = ReconnectingConnection::Create(*loop, (*l)->address(), o, rng, std::move(cb));
+  ASSERT_TRUE(created.ok()) << created.status();
+  rc = std::move(created).value();
+
+  // The first two connections end with EOF; the backoff grows across them
+  // (they never became healthy).
+  ASSERT_TRUE(RunUntil(*loop, [&] { return accepted >= 3 && rc->connected(); }));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].what, "EOF");
+  EXPECT_EQ(events[0].retry_in, absl::Milliseconds(5));
+  EXPECT_EQ(events[1].retry_in, absl::Milliseconds(10));
+  EXPECT_EQ(rc->backoff().failures(), 2);
+
+  ASSERT_TRUE(rc->Send(AsBytes("ping")).ok());
+  ASSERT_TRUE(RunUntil(*loop, [&] { return echoed == "ping"; }));
+
+  // The owner declares the session good; a drop now starts from min_delay.
+  rc->ResetBackoff();
+  rc->Drop(absl::DataLossError("protocol error"));
+  EXPECT_EQ(events.size(), 2u);  // reported from the loop, not from Drop()
+  ASSERT_TRUE(RunUntil(*loop, [&] { return events.size() == 3; }));
+  EXPECT_EQ(events[2].what, "protocol error");
+  EXPECT_EQ(events[2].retry_in, absl::Milliseconds(5));
+  ASSERT_TRUE(RunUntil(*loop, [&] { return connects == 4 && rc->connected(); }));
+}
+
+TEST(ReconnectingConnectionTest, HealthyConnectionResetsBackoffByItself) {
+  auto loop = MakeLoop();
+  std::vector<std::unique_ptr<TcpConnection>> conns;
+  auto l = TcpListener::Listen(*loop, *SocketAddress::Parse("127.0.0.1:0"),
+                               [&](std::unique_ptr<TcpConnection> c) {
+                                 ASSERT_TRUE(c->Start({}).ok());
+                                 conns.push_back(std::move(c));
+                               });
+  ASSERT_TRUE(l.ok()) << l.status();
+  ReconnectOptions o = FastOptions();
+  o.healthy_after = absl::Milliseconds(20);
+  crypto::DeterministicRandom rng(1);
+  std::vector<Event> events;
+  ReconnectingConnection::Callbacks cb;
+  cb.on_disconnected = [&](absl::Status why, std::optional<absl::Duration> retry_in) {
+    events.push_back({std::string(why.message()), retry_in});
+  };
+  auto rc = ReconnectingConnection::Create(*loop, (*l)->address(), o, rng, std::move(cb));
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->connected(); }));
+  (*rc)->Drop(absl::UnavailableError("first"));  // not healthy yet
+  ASSERT_TRUE(RunUntil(*loop, [&] { return events.size() == 1 && (*rc)->connected(); }));
+  EXPECT_EQ(events[0].retry_in, absl::Milliseconds(5));
+  // Stay up past healthy_after: the next drop starts from min_delay again
+  // instead of 10 ms.
+  bool waited = false;
+  loop->AddTimerAfter(absl::Milliseconds(50), [&] { waited = true; });
+  ASSERT_TRUE(RunUntil(*loop, [&] { return waited; }));
+  EXPECT_EQ((*rc)->backoff().failures(), 0);
+  (*rc)->Drop(absl::UnavailableError("second"));
+  ASSERT_TRUE(RunUntil(*loop, [&] { return events.size() == 2; }));
+  EXPECT_EQ(events[1].retry_in, absl::Milliseconds(5));
+}
+
+TEST(ReconnectingConnectionTest, RejectsABadPolicy) {
+  auto loop = MakeLoop();
+  ReconnectOptions o;
+  o.backoff.jitter = -1;
+  crypto::DeterministicRandom rng(1);
+  auto rc = ReconnectingConnection::Create(*loop, *SocketAddress::Parse("127.0.0.1:1"), o, rng,
+                                           {});
+  EXPECT_EQ(rc.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(loop->registered_fds(), 0u);  // nothing was dialled
+}
+
+}  // namespace
+}  // namespace mtcore::io
