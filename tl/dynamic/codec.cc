@@ -256,7 +256,8 @@ class Compiler {
     }
   }
 
-  // Fixed point of cost(ctor) = 1 + sum of its required fields' costs.
+  // Fixed point of cost(ctor) = 1 + sum over its required fields of
+  // (1 + the field's cost): fewest fields first, then the shallowest.
   void ComputeDefaults() {
     for (CompiledDef& d : impl_.defs) d.default_cost = kNoDefault;
     for (bool changed = true; changed;) {
@@ -266,7 +267,7 @@ class Compiler {
         int cost = 1;
         for (const CompiledParam& p : d.params) {
           if (p.flag_param >= 0 || p.is_flags) continue;
-          cost = std::min(kNoDefault, cost + NodeCost(p.node));
+          cost = std::min(kNoDefault, cost + 1 + NodeCost(p.node));
         }
         if (cost < d.default_cost) {
           d.default_cost = cost;
