@@ -294,11 +294,15 @@ MTCORE_AESNI void CtrXorAesNi(const Aes256Schedule& ks, uint8_t counter[16], con
   constexpr int kLanes = 8;
   while (blocks >= kLanes) {
     __m128i x[kLanes];
+#pragma GCC unroll 8
     for (int j = 0; j < kLanes; ++j) x[j] = _mm_xor_si128(next_counter(), k[0]);
 #pragma GCC unroll 13
     for (int r = 1; r < 14; ++r) {
-      for (int j = 0; j < kLanes; ++j) x[j] = _mm_aesenc_si128(x[j], k[r]);
+      const __m128i rk = k[r];
+#pragma GCC unroll 8
+      for (int j = 0; j < kLanes; ++j) x[j] = _mm_aesenc_si128(x[j], rk);
     }
+#pragma GCC unroll 8
     for (int j = 0; j < kLanes; ++j) {
       x[j] = _mm_aesenclast_si128(x[j], k[14]);
       __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 16 * j));
