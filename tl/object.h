@@ -34,6 +34,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tl/node_pool.h"
 #include "tl/reader.h"
 #include "tl/writer.h"
 
@@ -94,6 +95,10 @@ class Node final : public Object {
   const void* type_key() const override { return Key(); }
 
   static const void* Key() { return &key_; }
+
+  // Boxed objects come from a per-thread cache of freed blocks (node_pool.h).
+  static void* operator new(size_t size) { return AllocateNode(size); }
+  static void operator delete(void* p, size_t size) { FreeNode(p, size); }
 
   T value;
 

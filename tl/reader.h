@@ -28,6 +28,7 @@
 #include <cstring>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "core/base/bytes.h"
@@ -58,14 +59,14 @@ class Reader {
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
-  uint32_t ReadUint32() {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE uint32_t ReadUint32() {
     if (ABSL_PREDICT_FALSE(end_ - p_ < 4)) return FailTruncated("int", 4), 0;
     uint32_t v = LoadLe32(p_);
     p_ += 4;
     return v;
   }
   int32_t ReadInt32() { return static_cast<int32_t>(ReadUint32()); }
-  uint64_t ReadUint64() {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE uint64_t ReadUint64() {
     if (ABSL_PREDICT_FALSE(end_ - p_ < 8)) return FailTruncated("long", 8), 0;
     uint64_t v = LoadLe64(p_);
     p_ += 8;
