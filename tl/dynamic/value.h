@@ -128,8 +128,8 @@ class Value {
   Object& object() { return std::get<Object>(v_); }
 
   // TL-like text: `message{id: 5, out: true, message: "hi"}`, vectors as
-  // `[1, 2]`, int64 with an `L` suffix-free decimal, bytes as a quoted string
-  // with \xNN escapes for non-printable bytes, int128/int256 as `0x` + hex.
+  // `[1, 2]`, integers in decimal, bytes as a quoted string with \xNN escapes
+  // for control bytes (UTF-8 passes through), int128/int256 as `0x` + hex.
   std::string ToString() const;
 
   friend bool operator==(const Value& a, const Value& b) { return a.v_ == b.v_; }
