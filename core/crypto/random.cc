@@ -53,6 +53,7 @@ uint64_t RandomInRange(RandomSource& rng, uint64_t lo, uint64_t hi) {
 DeterministicRandom::DeterministicRandom(uint64_t seed) : stream_(MakeStream(seed)) {}
 
 void DeterministicRandom::Fill(MutableByteView out) {
+  if (out.empty()) return;  // an empty span may have a null data()
   std::memset(out.data(), 0, out.size());
   stream_.Apply(out);
 }

@@ -70,5 +70,14 @@ TEST(RandomHelpersTest, RandomBelowIsRoughlyUniform) {
   }
 }
 
+TEST(DeterministicRandomTest, EmptyFillsDoNotAdvanceTheStream) {
+  DeterministicRandom a(9), b(9);
+  a.Fill(MutableByteView());  // no data pointer at all
+  uint8_t x[8], y[8];
+  a.Fill(MutableByteView(x, 8));
+  b.Fill(MutableByteView(y, 8));
+  EXPECT_EQ(Bytes(x, x + 8), Bytes(y, y + 8));
+}
+
 }  // namespace
 }  // namespace mtcore::crypto
