@@ -224,6 +224,14 @@ absl::Status FrameDecoder::CheckLength(size_t length) const {
   return absl::OkStatus();
 }
 
+void FrameDecoder::EmitQuickAck(uint32_t token) {
+  Frame f;
+  f.kind = Frame::Kind::kQuickAck;
+  f.quick_ack_token = token;
+  frames_.push_back(std::move(f));
+  consumed_ += 4;
+}
+
 void FrameDecoder::EmitPacket(const uint8_t* data, size_t size, bool quick_ack_requested) {
   Frame f;
   // From the server, a packet too short to be an MTProto message (which starts
@@ -248,11 +256,7 @@ absl::StatusOr<bool> FrameDecoder::DecodeAbridged() {
   if (first & 0x80) {
     if (sender_ == Sender::kServer) {
       if (avail < 4) return false;
-      Frame f;
-      f.kind = Frame::Kind::kQuickAck;
-      f.quick_ack_token = LoadBe32(p);
-      frames_.push_back(std::move(f));
-      consumed_ += 4;
+      EmitQuickAck(LoadBe32(p));
       return true;
     }
     quick_ack = true;
@@ -285,11 +289,7 @@ absl::StatusOr<bool> FrameDecoder::DecodeIntermediate() {
   bool quick_ack = false;
   if (word & 0x80000000u) {
     if (sender_ == Sender::kServer) {
-      Frame f;
-      f.kind = Frame::Kind::kQuickAck;
-      f.quick_ack_token = word;
-      frames_.push_back(std::move(f));
-      consumed_ += 4;
+      EmitQuickAck(word);
       return true;
     }
     quick_ack = true;
@@ -322,11 +322,7 @@ absl::StatusOr<bool> FrameDecoder::DecodeFull() {
   uint32_t total = LoadLe32(p);
   if (total & 0x80000000u) {
     if (sender_ == Sender::kServer) {
-      Frame f;
-      f.kind = Frame::Kind::kQuickAck;
-      f.quick_ack_token = total;
-      frames_.push_back(std::move(f));
-      consumed_ += 4;
+      EmitQuickAck(total);
       return true;
     }
     return absl::DataLossError(absl::StrCat("full: length ", total, " has its top bit set"));

@@ -153,6 +153,8 @@ class FrameDecoder {
   absl::Status Fail(absl::Status status);
   absl::Status CheckLength(size_t length) const;
   void EmitPacket(const uint8_t* data, size_t size, bool quick_ack_requested);
+  // Queues a 4-byte quick ack from the server and consumes it.
+  void EmitQuickAck(uint32_t token);
 
   Framing framing_;
   Sender sender_;
