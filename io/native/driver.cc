@@ -4,8 +4,6 @@
 
 namespace mtcore::io {
 
-StreamEngine::~StreamEngine() = default;
-
 EngineDriver::EngineDriver(EventLoop& loop, StreamEngine& engine)
     : loop_(loop), engine_(engine), alive_(std::make_shared<bool>(true)) {}
 
@@ -137,6 +135,9 @@ void EngineDriver::Pump() {
         absl::Status sent = Send(out_);
         if (!sent.ok()) Drop(std::move(sent));
       }
+      // The final bytes are small and go straight to the kernel; Send only
+      // queues when the socket buffer is full.
+      if (connected() && engine_.WantsClose()) Drop(absl::OkStatus());
     }
     busy_ = true;
     std::optional<absl::Time> deadline = engine_.NextDeadline();

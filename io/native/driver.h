@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
+#include "core/stream/stream_engine.h"
 #include "core/crypto/random.h"
 #include "io/native/event_loop.h"
 #include "io/native/reconnect.h"
@@ -43,40 +44,9 @@
 
 namespace mtcore::io {
 
-// What a driver needs from a sans-I/O engine. Every `now` is the loop's
-// monotonic clock (see clock.h). The driver calls these only from the event
-// loop, never re-entrantly (a Pump() made from inside one of them is deferred
-// until it returns). Implementations must not block.
-class StreamEngine {
- public:
-  virtual ~StreamEngine();
-
-  // A connection is established; a fresh session starts (queue its first
-  // bytes now, e.g. the transport's init header).
-  virtual void OnConnected(absl::Time now) = 0;
-
-  // Bytes from the peer, in order, split arbitrarily. Return a non-OK status
-  // to end the connection (a protocol violation): the driver closes it and
-  // then calls OnDisconnected with that status.
-  virtual absl::Status OnBytes(ByteView in, absl::Time now) = 0;
-
-  // Appends every byte that is ready to be sent to `out` (which the driver
-  // passes empty). Called only while connected.
-  virtual void PullOutput(Bytes& out) = 0;
-
-  // When OnTimeout should next be called, or nullopt for never. Asked after
-  // every call into the engine; the answer replaces any earlier one.
-  virtual std::optional<absl::Time> NextDeadline() = 0;
-
-  // Called at or after the last NextDeadline() (late if the loop was busy).
-  virtual void OnTimeout(absl::Time now) = 0;
-
-  // The connection ended or a connection attempt failed. `why` is OK for an
-  // orderly close by the peer, the engine's own OnBytes error, ResourceExhausted
-  // when the engine's output overflowed the write queue, or the TCP error (see
-  // TcpConnection::Callbacks::on_closed). Bytes not yet sent are lost.
-  virtual void OnDisconnected(const absl::Status& why, absl::Time now) = 0;
-};
+// The engine contract lives in core/ (core/stream/stream_engine.h) so the
+// simulator and the browser driver share it.
+using StreamEngine = ::mtcore::StreamEngine;
 
 class EngineDriver {
  public:
