@@ -1,0 +1,489 @@
+#include "core/session/client_session.h"
+
+#include <string>
+#include <vector>
+
+#include "core/compress/gzip.h"
+#include "core/crypto/random.h"
+#include "core/session/encrypted_message.h"
+#include "core/session/service_messages.h"
+#include "gtest/gtest.h"
+
+namespace mtcore::session {
+namespace {
+
+constexpr int64_t kUnixStartNs = 1'700'000'000LL * 1'000'000'000LL;
+constexpr uint64_t kSalt = 0x1122334455667788ULL;
+constexpr uint64_t kSessionId = 0xabcdef0123456789ULL;
+
+AuthKey TestKey() {
+  Bytes k(256);
+  for (int i = 0; i < 256; ++i) k[i] = static_cast<uint8_t>(i * 7 + 3);
+  return *AuthKey::Create(k);
+}
+
+Bytes Query(uint32_t id, size_t extra_words = 1) {
+  Bytes q(4 + 4 * extra_words, 0);
+  StoreLe32(q.data(), id);
+  for (size_t i = 4; i < q.size(); ++i) q[i] = static_cast<uint8_t>(i);
+  return q;
+}
+
+struct Received {
+  int64_t msg_id;
+  int32_t seq_no;
+  Bytes body;
+  uint64_t salt;
+  uint64_t session_id;
+};
+
+// Plays the server: decrypts what the client sends and encrypts answers.
+class SessionTest : public ::testing::Test {
+ protected:
+  SessionTest()
+      : now_(absl::UnixEpoch() + absl::Seconds(1000)),
+        session_(TestKey(), kSalt, kSessionId, Config(), now_, kUnixStartNs),
+        rng_(42) {
+    session_.OnConnected(now_);
+  }
+
+  static ClientSessionConfig Config() {
+    ClientSessionConfig c;
+    return c;
+  }
+
+  int64_t ServerUnixNs() const { return kUnixStartNs + absl::ToInt64Nanoseconds(now_ - start_); }
+
+  // Everything the client sends now, containers flattened.
+  std::vector<Received> Flush() {
+    absl::StatusOr<std::vector<Bytes>> packets = session_.BuildPackets(now_, rng_);
+    EXPECT_TRUE(packets.ok()) << packets.status();
+    std::vector<Received> out;
+    for (const Bytes& p : *packets) {
+      absl::StatusOr<DecryptedMessage> m = DecryptMessage(key_, Direction::kClientToServer, p);
+      EXPECT_TRUE(m.ok()) << m.status();
+      if (!m.ok()) continue;
+      EXPECT_EQ(m->header.msg_id % 4, 0);
+      if (FirstId(m->body) == ids::kMsgContainer) {
+        absl::StatusOr<std::vector<ContainerItem>> items = ParseContainer(m->body);
+        EXPECT_TRUE(items.ok());
+        for (const ContainerItem& i : *items) {
+          EXPECT_LT(i.msg_id, m->header.msg_id) << "inner ids precede the container's";
+          out.push_back({i.msg_id, i.seq_no, Bytes(i.body.begin(), i.body.end()), m->header.salt,
+                         m->header.session_id});
+        }
+      } else {
+        out.push_back({m->header.msg_id, m->header.seq_no, m->body, m->header.salt,
+                       m->header.session_id});
+      }
+    }
+    return out;
+  }
+
+  // The first sent message whose body starts with `id`.
+  static const Received* Find(const std::vector<Received>& v, uint32_t id) {
+    for (const Received& r : v) {
+      if (FirstId(r.body) == id) return &r;
+    }
+    return nullptr;
+  }
+
+  Bytes ServerPacket(ByteView body, bool content_related = true, bool response = true,
+                     std::optional<int64_t> msg_id = std::nullopt,
+                     std::optional<uint64_t> session_id = std::nullopt) {
+    MessageHeader h;
+    h.salt = kSalt;
+    h.session_id = session_id.value_or(session_.session_id());
+    h.msg_id = msg_id.value_or(server_ids_.Next(
+        ServerUnixNs(), response ? MessageIdGenerator::Kind::kServerResponse
+                                 : MessageIdGenerator::Kind::kServerOther));
+    h.seq_no = content_related ? server_seq_++ * 2 + 1 : server_seq_ * 2;
+    last_server_msg_id_ = h.msg_id;
+    return *EncryptMessage(key_, Direction::kServerToClient, h, body, rng_);
+  }
+
+  absl::Status Deliver(ByteView body, bool content_related = true) {
+    return session_.OnPacket(ServerPacket(body, content_related), now_);
+  }
+
+  std::vector<SessionEvent> Events() {
+    std::vector<SessionEvent> out;
+    while (std::optional<SessionEvent> e = session_.PollEvent()) out.push_back(*std::move(e));
+    return out;
+  }
+
+  AuthKey key_ = TestKey();
+  absl::Time start_ = absl::UnixEpoch() + absl::Seconds(1000);
+  absl::Time now_;
+  ClientSession session_;
+  crypto::DeterministicRandom rng_;
+  MessageIdGenerator server_ids_;
+  int32_t server_seq_ = 0;
+  int64_t last_server_msg_id_ = 0;
+};
+
+TEST_F(SessionTest, RequestGoesOutWithSaltRequestAndResultComesBack) {
+  uint64_t id = session_.Send(Query(0xc4f9186b), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* q = Find(sent, 0xc4f9186b);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->seq_no, 3) << "second content message of the session (after get_future_salts)";
+  EXPECT_EQ(q->salt, kSalt);
+  EXPECT_EQ(q->session_id, kSessionId);
+  ASSERT_NE(Find(sent, ids::kGetFutureSalts), nullptr) << "no known future salts: ask";
+  EXPECT_TRUE(Flush().empty()) << "nothing is sent twice";
+
+  Bytes answer = Query(0x330b4067, 3);
+  ASSERT_TRUE(Deliver(BuildRpcResult(q->msg_id, answer)).ok());
+  std::vector<SessionEvent> ev = Events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, SessionEvent::Kind::kResult);
+  EXPECT_EQ(ev[0].request_id, id);
+  EXPECT_EQ(ev[0].body, answer);
+  EXPECT_EQ(session_.requests_in_flight(), 0u);
+}
+
+TEST_F(SessionTest, RpcErrorAndGzippedResult) {
+  uint64_t a = session_.Send(Query(1), {}, now_);
+  uint64_t b = session_.Send(Query(2), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* qa = Find(sent, 1);
+  const Received* qb = Find(sent, 2);
+  ASSERT_TRUE(qa && qb);
+  ASSERT_TRUE(Deliver(BuildRpcResult(qa->msg_id, BuildRpcError(420, "FLOOD_WAIT_3"))).ok());
+  Bytes big(4000, 0);
+  StoreLe32(big.data(), 0x12345678);
+  Bytes gz = BuildGzipPacked(*compress::GzipCompress(big));
+  ASSERT_TRUE(Deliver(BuildRpcResult(qb->msg_id, gz)).ok());
+  std::vector<SessionEvent> ev = Events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].kind, SessionEvent::Kind::kRpcError);
+  EXPECT_EQ(ev[0].request_id, a);
+  EXPECT_EQ(ev[0].error_code, 420);
+  EXPECT_EQ(ev[0].error_message, "FLOOD_WAIT_3");
+  EXPECT_EQ(ev[1].kind, SessionEvent::Kind::kResult);
+  EXPECT_EQ(ev[1].request_id, b);
+  EXPECT_EQ(ev[1].body, big);
+}
+
+TEST_F(SessionTest, LargeRequestsTravelGzipped) {
+  Bytes big(8192, 0);
+  StoreLe32(big.data(), 0xdeadbeef);
+  session_.Send(big, {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* gz = Find(sent, ids::kGzipPacked);
+  ASSERT_NE(gz, nullptr);
+  absl::StatusOr<ByteView> packed = ParseGzipPacked(gz->body);
+  ASSERT_TRUE(packed.ok());
+  EXPECT_EQ(*compress::GzipDecompress(*packed), big);
+
+  Bytes raw(8192, 0);
+  StoreLe32(raw.data(), 0xdeadbeef);
+  session_.Send(raw, {.no_gzip = true}, now_);
+  std::vector<Received> raw_sent = Flush();
+  EXPECT_NE(Find(raw_sent, 0xdeadbeef), nullptr);
+}
+
+TEST_F(SessionTest, InvokeAfterMsgWrapsTheQuery) {
+  uint64_t first = session_.Send(Query(7), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* q1 = Find(sent, 7);
+  ASSERT_NE(q1, nullptr);
+  session_.Send(Query(8), {.after_request = first}, now_);
+  std::vector<Received> sent2 = Flush();
+  const Received* q2 = Find(sent2, ids::kInvokeAfterMsg);
+  ASSERT_NE(q2, nullptr);
+  EXPECT_EQ(static_cast<int64_t>(LoadLe64(q2->body.data() + 4)), q1->msg_id);
+  EXPECT_EQ(LoadLe32(q2->body.data() + 12), 8u);
+}
+
+TEST_F(SessionTest, AcksAreBatchedAndSentByDeadline) {
+  Flush();  // the salt request
+  ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());  // an Updates push
+  int64_t pushed = last_server_msg_id_;
+  ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
+  int64_t pushed2 = last_server_msg_id_;
+  std::vector<SessionEvent> ev = Events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].kind, SessionEvent::Kind::kUpdates);
+  EXPECT_TRUE(Flush().empty()) << "acks wait for company or their deadline";
+  std::optional<absl::Time> due = session_.NextDeadline();
+  ASSERT_TRUE(due.has_value());
+  EXPECT_EQ(*due, now_ + absl::Milliseconds(500));
+  now_ = *due;
+  ASSERT_TRUE(session_.OnTimeout(now_).ok());
+  std::vector<Received> sent = Flush();
+  const Received* ack = Find(sent, ids::kMsgsAck);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_EQ(ack->seq_no % 2, 0) << "acks are not content-related";
+  absl::StatusOr<std::vector<int64_t>> acked = ParseMsgIdList(ack->body, ids::kMsgsAck);
+  ASSERT_TRUE(acked.ok());
+  EXPECT_EQ(*acked, (std::vector<int64_t>{pushed, pushed2}));
+}
+
+TEST_F(SessionTest, AcksRideAlongWithRequests) {
+  Flush();
+  ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
+  session_.Send(Query(9), {}, now_);
+  std::vector<Received> sent = Flush();
+  EXPECT_NE(Find(sent, ids::kMsgsAck), nullptr);
+  EXPECT_NE(Find(sent, 9), nullptr);
+}
+
+TEST_F(SessionTest, BadServerSaltAdoptsTheSaltAndResends) {
+  uint64_t id = session_.Send(Query(5), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* q = Find(sent, 5);
+  ASSERT_NE(q, nullptr);
+  Bytes bad(28);
+  StoreLe32(bad.data(), ids::kBadServerSalt);
+  StoreLe64(bad.data() + 4, static_cast<uint64_t>(q->msg_id));
+  StoreLe32(bad.data() + 12, static_cast<uint32_t>(q->seq_no));
+  StoreLe32(bad.data() + 16, 48);
+  StoreLe64(bad.data() + 20, 0x99);
+  ASSERT_TRUE(Deliver(bad, false).ok());
+  EXPECT_EQ(session_.salt(), 0x99u);
+  std::vector<Received> again = Flush();
+  const Received* q2 = Find(again, 5);
+  ASSERT_NE(q2, nullptr);
+  EXPECT_EQ(q2->salt, 0x99u);
+  EXPECT_NE(q2->msg_id, q->msg_id);
+  ASSERT_TRUE(Deliver(BuildRpcResult(q2->msg_id, Query(6))).ok());
+  std::vector<SessionEvent> ev = Events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].request_id, id);
+  EXPECT_EQ(session_.stats().bad_server_salts, 1u);
+}
+
+TEST_F(SessionTest, BadMsgTimeResyncsTheClockAndResends) {
+  session_.Send(Query(5), {}, now_);
+  const Received* q = nullptr;
+  std::vector<Received> sent = Flush();
+  q = Find(sent, 5);
+  ASSERT_NE(q, nullptr);
+  // The server's clock is 1000 s ahead: code 16, msg_id too low.
+  Bytes bad(20);
+  StoreLe32(bad.data(), ids::kBadMsgNotification);
+  StoreLe64(bad.data() + 4, static_cast<uint64_t>(q->msg_id));
+  StoreLe32(bad.data() + 12, static_cast<uint32_t>(q->seq_no));
+  StoreLe32(bad.data() + 16, 16);
+  int64_t server_id = MessageIdFromUnixNs(ServerUnixNs() + 1000LL * 1'000'000'000) | 1;
+  ASSERT_TRUE(session_.OnPacket(ServerPacket(bad, false, true, server_id), now_).ok());
+  std::vector<SessionEvent> ev = Events();
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev[0].kind, SessionEvent::Kind::kTimeAdjusted);
+  EXPECT_NEAR(static_cast<double>(session_.ServerUnixNs(now_) - ServerUnixNs()), 1e12, 1e9);
+  std::vector<Received> again = Flush();
+  const Received* q2 = Find(again, 5);
+  ASSERT_NE(q2, nullptr);
+  EXPECT_GT(q2->msg_id, MessageIdFromUnixNs(ServerUnixNs() + 999LL * 1'000'000'000));
+}
+
+TEST_F(SessionTest, NewSessionCreatedAdoptsSaltReportsGapAndResendsOlderRequests) {
+  session_.Send(Query(5), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* q = Find(sent, 5);
+  ASSERT_NE(q, nullptr);
+  Bytes ns(28);
+  StoreLe32(ns.data(), ids::kNewSessionCreated);
+  StoreLe64(ns.data() + 4, static_cast<uint64_t>(q->msg_id + 4));  // first_msg_id after ours
+  StoreLe64(ns.data() + 12, 77);
+  StoreLe64(ns.data() + 20, 0x5a17);
+  ASSERT_TRUE(Deliver(ns, true).ok());
+  EXPECT_EQ(session_.salt(), 0x5a17u);
+  std::vector<SessionEvent> ev = Events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, SessionEvent::Kind::kNewSession);
+  std::vector<Received> again = Flush();
+  EXPECT_NE(Find(again, 5), nullptr) << "not seen by the new session: resent";
+}
+
+TEST_F(SessionTest, EverySecurityCheckRejectsAndCounts) {
+  Flush();
+  // Wrong session id.
+  Bytes other_session = ServerPacket(Query(1), true, false, std::nullopt, uint64_t{1});
+  EXPECT_EQ(session_.OnPacket(other_session, now_).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(session_.stats().rejected_session_id, 1u);
+  // Duplicate msg_id.
+  Bytes p = ServerPacket(Query(1), true, false);
+  ASSERT_TRUE(session_.OnPacket(p, now_).ok());
+  EXPECT_EQ(session_.OnPacket(p, now_).code(), absl::StatusCode::kAlreadyExists);
+  // Even (client) parity.
+  int64_t even = MessageIdFromUnixNs(ServerUnixNs() + 1'000'000);
+  EXPECT_EQ(session_.OnPacket(ServerPacket(Query(1), true, false, even), now_).code(),
+            absl::StatusCode::kInvalidArgument);
+  // Too old (301 s) and too far ahead (31 s).
+  int64_t old_id = MessageIdFromUnixNs(ServerUnixNs() - 301LL * 1'000'000'000) | 3;
+  EXPECT_EQ(session_.OnPacket(ServerPacket(Query(1), true, false, old_id), now_).code(),
+            absl::StatusCode::kOutOfRange);
+  int64_t ahead = MessageIdFromUnixNs(ServerUnixNs() + 31LL * 1'000'000'000) | 3;
+  EXPECT_EQ(session_.OnPacket(ServerPacket(Query(1), true, false, ahead), now_).code(),
+            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(session_.stats().rejected_msg_id, 4u);
+  // Tampered ciphertext: msg_key mismatch.
+  Bytes t = ServerPacket(Query(1), true, false);
+  t[40] ^= 1;
+  EXPECT_EQ(session_.OnPacket(t, now_).code(), absl::StatusCode::kPermissionDenied);
+  // Another key's packet: auth_key_id mismatch.
+  Bytes k(256, 9);
+  AuthKey other = *AuthKey::Create(k);
+  MessageHeader h{kSalt, kSessionId, MessageIdFromUnixNs(ServerUnixNs()) | 3, 1};
+  Bytes foreign = *EncryptMessage(other, Direction::kServerToClient, h, Query(1), rng_);
+  EXPECT_EQ(session_.OnPacket(foreign, now_).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(session_.stats().rejected_decrypt, 2u);
+  int rejected = 0;
+  for (const SessionEvent& e : Events()) {
+    if (e.kind == SessionEvent::Kind::kMessageRejected) ++rejected;
+  }
+  EXPECT_EQ(rejected, 7) << "every rejection is surfaced as an event";
+}
+
+TEST_F(SessionTest, ReconnectResendsUnackedRequestsWithTheirIds) {
+  session_.Send(Query(11), {}, now_);
+  session_.Send(Query(12), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* a = Find(sent, 11);
+  const Received* b = Find(sent, 12);
+  ASSERT_TRUE(a && b);
+  int64_t a_id = a->msg_id, b_id = b->msg_id;
+  // The server acknowledged 11 only, then the connection broke.
+  ASSERT_TRUE(Deliver(BuildMsgIdList(ids::kMsgsAck, {a_id}), false).ok());
+  session_.OnConnectionLost(now_);
+  EXPECT_TRUE(session_.BuildPackets(now_, rng_)->empty()) << "nothing goes out while down";
+  now_ += absl::Seconds(2);
+  session_.OnConnected(now_);
+  std::vector<Received> again = Flush();
+  EXPECT_EQ(Find(again, 11), nullptr) << "acknowledged: its answer will come";
+  const Received* b2 = Find(again, 12);
+  ASSERT_NE(b2, nullptr);
+  EXPECT_EQ(b2->msg_id, b_id) << "same msg_id lets the server drop a duplicate";
+  ASSERT_TRUE(Deliver(BuildRpcResult(a_id, Query(21))).ok());
+  ASSERT_TRUE(Deliver(BuildRpcResult(b_id, Query(22))).ok());
+  // A duplicate answer is dropped and counted, not delivered twice.
+  ASSERT_TRUE(Deliver(BuildRpcResult(b_id, Query(22))).ok());
+  std::vector<SessionEvent> ev = Events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(session_.stats().dropped_unknown_results, 1u);
+}
+
+TEST_F(SessionTest, PingsKeepAliveAndADeadConnectionIsReported) {
+  Flush();
+  ASSERT_EQ(session_.NextDeadline(), now_ + absl::Seconds(60));
+  now_ += absl::Seconds(60);
+  ASSERT_TRUE(session_.OnTimeout(now_).ok());
+  std::vector<Received> sent = Flush();
+  const Received* ping = Find(sent, ids::kPingDelayDisconnect);
+  ASSERT_NE(ping, nullptr);
+  EXPECT_EQ(static_cast<int32_t>(LoadLe32(ping->body.data() + 12)), 75);
+  int64_t ping_id = static_cast<int64_t>(LoadLe64(ping->body.data() + 4));
+  EXPECT_EQ(session_.NextDeadline(), now_ + absl::Seconds(15));
+  // Pong in time: fine, the next ping is a minute later.
+  Bytes pong(20);
+  StoreLe32(pong.data(), ids::kPong);
+  StoreLe64(pong.data() + 4, static_cast<uint64_t>(ping->msg_id));
+  StoreLe64(pong.data() + 12, static_cast<uint64_t>(ping_id));
+  now_ += absl::Seconds(1);
+  ASSERT_TRUE(Deliver(pong, false).ok());
+  EXPECT_EQ(session_.NextDeadline(), now_ - absl::Seconds(1) + absl::Seconds(60));
+  // No pong for the next one: dead.
+  now_ += absl::Seconds(59);
+  ASSERT_TRUE(session_.OnTimeout(now_).ok());
+  std::vector<Received> second = Flush();
+  ASSERT_NE(Find(second, ids::kPingDelayDisconnect), nullptr);
+  now_ += absl::Seconds(15);
+  EXPECT_EQ(session_.OnTimeout(now_).code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(SessionTest, FutureSaltsAreAdoptedWhenTheyStart) {
+  std::vector<Received> sent = Flush();
+  const Received* gfs = Find(sent, ids::kGetFutureSalts);
+  ASSERT_NE(gfs, nullptr);
+  int32_t t = static_cast<int32_t>(ServerUnixNs() / 1'000'000'000);
+  // future_salts#ae500895 req_msg_id:long now:int salts:vector<future_salt>
+  // (a bare vector of bare future_salt: a count, then no per-item ids).
+  Bytes body;
+  auto put32 = [&body](uint32_t v) {
+    for (int i = 0; i < 4; ++i) body.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  auto put64 = [&put32](uint64_t v) {
+    put32(static_cast<uint32_t>(v));
+    put32(static_cast<uint32_t>(v >> 32));
+  };
+  auto add = [&](int32_t since, int32_t until, uint64_t salt) {
+    put32(static_cast<uint32_t>(since));
+    put32(static_cast<uint32_t>(until));
+    put64(salt);
+  };
+  put32(ids::kFutureSalts);
+  put64(static_cast<uint64_t>(gfs->msg_id));
+  put32(static_cast<uint32_t>(t));
+  put32(2);
+  add(t - 10, t + 3600, 0xaaaa);
+  add(t + 3600, t + 7200, 0xbbbb);
+  ASSERT_TRUE(Deliver(body, false).ok());
+  EXPECT_EQ(session_.salt(), 0xaaaau);
+  now_ += absl::Seconds(3601);
+  session_.Send(Query(3), {}, now_);
+  std::vector<Received> later = Flush();
+  const Received* q = Find(later, 3);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->salt, 0xbbbbu);
+}
+
+TEST_F(SessionTest, ServerContainerAndCancelAndFatalBadMsg) {
+  uint64_t a = session_.Send(Query(1), {}, now_);
+  uint64_t b = session_.Send(Query(2), {}, now_);
+  uint64_t c = session_.Send(Query(3), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* qa = Find(sent, 1);
+  const Received* qb = Find(sent, 2);
+  const Received* qc = Find(sent, 3);
+  ASSERT_TRUE(qa && qb && qc);
+  Bytes ra = BuildRpcResult(qa->msg_id, Query(100));
+  Bytes rb = BuildRpcResult(qb->msg_id, Query(200));
+  int64_t id_a = server_ids_.Next(ServerUnixNs(), MessageIdGenerator::Kind::kServerResponse);
+  int64_t id_b = server_ids_.Next(ServerUnixNs(), MessageIdGenerator::Kind::kServerResponse);
+  Bytes container = BuildContainer({{id_a, 1, ra}, {id_b, 3, rb}});
+  ASSERT_TRUE(Deliver(container, false).ok());
+  std::vector<SessionEvent> ev = Events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].request_id, a);
+  EXPECT_EQ(ev[1].request_id, b);
+  // Both content messages inside are acknowledged.
+  now_ += absl::Seconds(1);
+  std::vector<Received> acks = Flush();
+  const Received* ack = Find(acks, ids::kMsgsAck);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_EQ(ParseMsgIdList(ack->body, ids::kMsgsAck)->size(), 2u);
+  // bad_msg_notification 64 (invalid container) fails the request.
+  Bytes bad(20);
+  StoreLe32(bad.data(), ids::kBadMsgNotification);
+  StoreLe64(bad.data() + 4, static_cast<uint64_t>(qc->msg_id));
+  StoreLe32(bad.data() + 16, 64);
+  ASSERT_TRUE(Deliver(bad, false).ok());
+  ev = Events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, SessionEvent::Kind::kFailed);
+  EXPECT_EQ(ev[0].request_id, c);
+  // Cancel: one kFailed and an rpc_drop_answer on the wire.
+  uint64_t d = session_.Send(Query(4), {}, now_);
+  Flush();
+  EXPECT_TRUE(session_.Cancel(d, now_));
+  EXPECT_FALSE(session_.Cancel(d, now_));
+  ev = Events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].status.code(), absl::StatusCode::kCancelled);
+  std::vector<Received> dropped = Flush();
+  EXPECT_NE(Find(dropped, ids::kRpcDropAnswer), nullptr);
+}
+
+TEST_F(SessionTest, ManyRequestsArePackedWithinContainerLimits) {
+  for (int i = 0; i < 200; ++i) session_.Send(Query(1000 + i), {}, now_);
+  absl::StatusOr<std::vector<Bytes>> packets = session_.BuildPackets(now_, rng_);
+  ASSERT_TRUE(packets.ok());
+  EXPECT_GE(packets->size(), 4u) << "64 messages per container at most";
+  EXPECT_LE(packets->size(), 5u);
+}
+
+}  // namespace
+}  // namespace mtcore::session
