@@ -1,0 +1,163 @@
+#include "tests/dc/dc_state.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace mtcore::dc {
+namespace {
+constexpr int64_t kNsPerSecond = 1000000000;
+}
+
+DcState::DcState(DcOptions options, const crypto::RsaPrivateKey& rsa_key, RpcHandler& handler,
+                 crypto::RandomSource& rng)
+    : options_(std::move(options)), rsa_key_(rsa_key), handler_(handler), rng_(rng) {}
+
+DcState::~DcState() {
+  while (!sessions_.empty()) CloseSession(sessions_.begin());
+}
+
+int64_t DcState::UnixNs(absl::Time now) {
+  latest_ = std::max(latest_, now);
+  return absl::ToInt64Nanoseconds(now - absl::UnixEpoch()) + options_.unix_offset_ns +
+         options_.faults.clock_skew_s * kNsPerSecond;
+}
+
+int64_t DcState::LatestUnixNs() const {
+  return absl::ToInt64Nanoseconds(latest_ - absl::UnixEpoch()) + options_.unix_offset_ns +
+         options_.faults.clock_skew_s * kNsPerSecond;
+}
+
+handshake::ServerHandshakeConfig DcState::HandshakeConfig() const {
+  handshake::ServerHandshakeConfig c;
+  c.keys.push_back(&rsa_key_);
+  c.force_retries = options_.faults.dh_gen_retries;
+  return c;
+}
+
+void DcState::AddKey(const handshake::ServerHandshakeResult& result, int64_t now_unix_ns) {
+  absl::StatusOr<session::AuthKey> key = session::AuthKey::Create(result.auth_key);
+  if (!key.ok()) return;  // cannot happen: the exchange makes 256-byte keys
+  // A key made again with the same id replaces the old one and its sessions.
+  auto old = keys_.find(key->id());
+  if (old != keys_.end()) {
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto next = std::next(it);
+      if (it->first.first == key->id()) CloseSession(it);
+      it = next;
+    }
+    keys_.erase(old);
+  }
+  SaltOptions so;
+  so.period_s = options_.faults.salt_period_s;
+  auto entry = std::make_unique<DcAuthKey>(std::move(*key), so, rng_);
+  entry->salts.SetInitial(result.server_salt, now_unix_ns);
+  entry->temporary = result.temporary;
+  entry->expires_at = result.expires_at;
+  keys_[entry->key.id()] = std::move(entry);
+}
+
+DcAuthKey* DcState::FindKey(uint64_t auth_key_id, int64_t now_unix_ns) {
+  auto it = keys_.find(auth_key_id);
+  if (it == keys_.end()) return nullptr;
+  DcAuthKey* k = it->second.get();
+  if (k->temporary && now_unix_ns / kNsPerSecond >= k->expires_at) return nullptr;
+  return k;
+}
+
+void DcState::CloseSession(std::map<SessionKey, SessionSlot>::iterator it) {
+  std::unique_ptr<ServerSession> s = std::move(it->second.session);
+  sessions_.erase(it);
+  handler_.SessionClosed(s.get());
+}
+
+void DcState::ForgetAuthKeys() {
+  while (!sessions_.empty()) CloseSession(sessions_.begin());
+  keys_.clear();
+  handler_.AuthKeysForgotten(options_.dc_id);
+}
+
+void DcState::ForgetSessions() {
+  while (!sessions_.empty()) CloseSession(sessions_.begin());
+}
+
+void DcState::RotateSalts(int64_t now_unix_ns) {
+  for (auto& [id, key] : keys_) key->salts.RotateNow(now_unix_ns);
+}
+
+ServerSession& DcState::SessionFor(DcAuthKey& key, uint64_t session_id, int64_t now_unix_ns) {
+  const SessionKey sk{key.key.id(), session_id};
+  auto it = sessions_.find(sk);
+  if (it != sessions_.end()) {
+    it->second.last_used_ns = now_unix_ns;
+    return *it->second.session;
+  }
+  // Bound the sessions of one key: evict the least recently used.
+  std::vector<std::map<SessionKey, SessionSlot>::iterator> same;
+  for (auto i = sessions_.lower_bound({key.key.id(), 0});
+       i != sessions_.end() && i->first.first == key.key.id(); ++i) {
+    same.push_back(i);
+  }
+  if (same.size() >= std::max<size_t>(1, options_.max_sessions_per_key)) {
+    auto oldest = *std::min_element(same.begin(), same.end(), [](auto a, auto b) {
+      return a->second.last_used_ns < b->second.last_used_ns;
+    });
+    CloseSession(oldest);
+  }
+  SessionEnv env;
+  env.dc_id = options_.dc_id;
+  env.handler = &handler_;
+  env.rng = &rng_;
+  env.key = &key.key;
+  env.salts = &key.salts;
+  env.max_queued = options_.max_queued_per_session;
+  env.gzip_threshold = options_.gzip_threshold;
+  const uint64_t key_id = key.key.id();
+  env.destroy_other = [this, key_id](uint64_t other) {
+    auto o = sessions_.find({key_id, other});
+    if (o == sessions_.end()) return false;
+    CloseSession(o);
+    return true;
+  };
+  auto session = std::make_unique<ServerSession>(std::move(env), key_id, session_id);
+  ServerSession* raw = session.get();
+  raw->SetPushListener([this, raw] {
+    auto w = wakers_.find(raw->carrier());
+    if (raw->carrier() != 0 && w != wakers_.end() && w->second) w->second();
+  });
+  SessionSlot slot;
+  slot.session = std::move(session);
+  slot.last_used_ns = now_unix_ns;
+  sessions_.emplace(sk, std::move(slot));
+  return *raw;
+}
+
+ServerSession* DcState::FindSession(uint64_t auth_key_id, uint64_t session_id) {
+  auto it = sessions_.find({auth_key_id, session_id});
+  return it == sessions_.end() ? nullptr : it->second.session.get();
+}
+
+void DcState::SetWaker(uint64_t connection_id, std::function<void()> wake) {
+  if (wake) {
+    wakers_[connection_id] = std::move(wake);
+  } else {
+    wakers_.erase(connection_id);
+  }
+}
+
+void DcState::ConnectionClosed(uint64_t connection_id) {
+  wakers_.erase(connection_id);
+  for (auto& [k, slot] : sessions_) {
+    if (slot.session->carrier() == connection_id) slot.session->set_carrier(0);
+  }
+}
+
+void DcState::ForEachCarried(uint64_t connection_id,
+                             const std::function<void(ServerSession&)>& f) {
+  std::vector<ServerSession*> carried;
+  for (auto& [k, slot] : sessions_) {
+    if (slot.session->carrier() == connection_id) carried.push_back(slot.session.get());
+  }
+  for (ServerSession* s : carried) f(*s);
+}
+
+}  // namespace mtcore::dc

@@ -1,0 +1,159 @@
+// What one simulated DC keeps across its connections: options and fault
+// knobs, the DC clock, the RSA key, the auth key store (with each key's
+// salts), the live sessions and which connection carries each.
+//
+// Connections (server_connection.h) share one DcState; DataCentre
+// (data_centre.h) owns it. Sans-I/O: time comes in as the monotonic
+// absl::Time of the StreamEngine calls and becomes the DC's unix time through
+// `DcOptions::unix_offset_ns` and the clock-skew fault.
+//
+// Example:
+//   DcState dc(options, rsa_key, handler, rng);
+//   int64_t unix_ns = dc.UnixNs(now);
+//   if (DcAuthKey* k = dc.FindKey(auth_key_id)) ...
+#ifndef MTCORE_TESTS_DC_DC_STATE_H_
+#define MTCORE_TESTS_DC_DC_STATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "absl/time/time.h"
+#include "core/base/bytes.h"
+#include "core/crypto/pubkey/rsa_private_key.h"
+#include "core/crypto/random.h"
+#include "core/handshake/server_handshake.h"
+#include "core/session/encrypted_message.h"
+#include "tests/dc/rpc_handler.h"
+#include "tests/dc/server_salts.h"
+#include "tests/dc/server_session.h"
+
+namespace mtcore::dc {
+
+// Fault injection. Zero/false everywhere means a well-behaved DC.
+struct DcFaults {
+  // Each connection sends at most this many bytes, then closes (the cut may
+  // fall inside a packet). 0: never.
+  uint64_t close_after_bytes = 0;
+  // Each received packet closes the connection with this probability
+  // (drawn from the DC's RandomSource) before it is processed.
+  double close_probability = 0;
+  // Salt window length in seconds (Telegram: 3600); shorter rotates early.
+  int64_t salt_period_s = 3600;
+  // The DC clock runs this many seconds ahead (negative: behind).
+  int64_t clock_skew_s = 0;
+  // After every Nth encrypted packet sent on a connection, an old packet of
+  // that connection is sent again verbatim (a replay). 0: never.
+  uint32_t replay_every_n_packets = 0;
+  // Every Nth encrypted packet is sent twice in a row. 0: never.
+  uint32_t duplicate_every_n_packets = 0;
+  // dh_gen_retry answers before dh_gen_ok in every key exchange.
+  int dh_gen_retries = 0;
+};
+
+struct DcOptions {
+  int dc_id = 1;
+  // The DC's unix time = the engine's absl::Time since absl::UnixEpoch()
+  // plus this (the driver sets it to wall clock minus monotonic clock).
+  int64_t unix_offset_ns = 0;
+  // 16-byte MTProxy secret for obfuscated2 connections (empty: none). With a
+  // secret set, obfuscated connections must use it; `padded_only` (a `dd`
+  // secret) also requires padded intermediate framing.
+  Bytes secret;
+  bool padded_only = false;
+  // More packets than this within one second on a connection: transport
+  // error -429 and close. 0: unlimited.
+  int max_packets_per_second = 1000;
+  // Largest transport packet accepted.
+  size_t max_packet_size = size_t{4} << 20;
+  // Per-session limits (see SessionEnv).
+  size_t max_queued_per_session = 1024;
+  size_t gzip_threshold = 1024;
+  // Most sessions kept per auth key; the least recently used goes first.
+  size_t max_sessions_per_key = 64;
+  DcFaults faults;
+};
+
+// One auth key the DC knows.
+struct DcAuthKey {
+  DcAuthKey(session::AuthKey k, SaltOptions salt_options, crypto::RandomSource& rng)
+      : key(std::move(k)), salts(salt_options, rng) {}
+  session::AuthKey key;
+  ServerSalts salts;
+  bool temporary = false;
+  int32_t expires_at = 0;  // unix seconds, temporary keys
+};
+
+class DcState {
+ public:
+  // `rsa_key`, `handler` and `rng` must outlive the state.
+  DcState(DcOptions options, const crypto::RsaPrivateKey& rsa_key, RpcHandler& handler,
+          crypto::RandomSource& rng);
+  ~DcState();
+  DcState(const DcState&) = delete;
+  DcState& operator=(const DcState&) = delete;
+
+  const DcOptions& options() const { return options_; }
+  DcOptions& mutable_options() { return options_; }
+  crypto::RandomSource& rng() { return rng_; }
+  RpcHandler& handler() { return handler_; }
+  const crypto::RsaPrivateKey& rsa_key() const { return rsa_key_; }
+
+  // The DC clock (offset and skew applied) at monotonic `now`; also
+  // remembered as the latest time seen (see LatestUnixNs).
+  int64_t UnixNs(absl::Time now);
+  // The DC clock at the latest `now` any connection saw.
+  int64_t LatestUnixNs() const;
+
+  // The handshake configuration (RSA key, forced retries).
+  handshake::ServerHandshakeConfig HandshakeConfig() const;
+
+  // Stores a finished key exchange's key (its first salt valid now).
+  void AddKey(const handshake::ServerHandshakeResult& result, int64_t now_unix_ns);
+  // The key with this id, or null (also for an expired temporary key).
+  DcAuthKey* FindKey(uint64_t auth_key_id, int64_t now_unix_ns);
+  size_t key_count() const { return keys_.size(); }
+  // The -404 fault: every key and its sessions are dropped.
+  void ForgetAuthKeys();
+  // Every session is dropped (the next message of each gets
+  // new_session_created again).
+  void ForgetSessions();
+  // The early salt-rotation fault, for every key.
+  void RotateSalts(int64_t now_unix_ns);
+
+  // The session (key, session_id), created if new. `key` must be FindKey's.
+  ServerSession& SessionFor(DcAuthKey& key, uint64_t session_id, int64_t now_unix_ns);
+  ServerSession* FindSession(uint64_t auth_key_id, uint64_t session_id);
+  size_t session_count() const { return sessions_.size(); }
+
+  // Connections: ids, wake-ups for pushes, and detaching their sessions.
+  uint64_t NewConnectionId() { return ++last_connection_id_; }
+  void SetWaker(uint64_t connection_id, std::function<void()> wake);
+  void ConnectionClosed(uint64_t connection_id);
+  // Calls `f` for each session the connection carries.
+  void ForEachCarried(uint64_t connection_id, const std::function<void(ServerSession&)>& f);
+
+ private:
+  using SessionKey = std::pair<uint64_t, uint64_t>;  // auth_key_id, session_id
+  struct SessionSlot {
+    std::unique_ptr<ServerSession> session;
+    int64_t last_used_ns = 0;
+  };
+  void CloseSession(std::map<SessionKey, SessionSlot>::iterator it);
+
+  DcOptions options_;
+  const crypto::RsaPrivateKey& rsa_key_;
+  RpcHandler& handler_;
+  crypto::RandomSource& rng_;
+  absl::Time latest_ = absl::UnixEpoch();
+  std::map<uint64_t, std::unique_ptr<DcAuthKey>> keys_;
+  std::map<SessionKey, SessionSlot> sessions_;
+  std::map<uint64_t, std::function<void()>> wakers_;
+  uint64_t last_connection_id_ = 0;
+};
+
+}  // namespace mtcore::dc
+
+#endif  // MTCORE_TESTS_DC_DC_STATE_H_

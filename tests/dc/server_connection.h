@@ -1,0 +1,122 @@
+// One accepted client connection to the simulated DC, as a sans-I/O
+// StreamEngine (core/stream/stream_engine.h).
+//
+// The first bytes pick the transport (transport::SniffPreamble): abridged,
+// intermediate, padded intermediate or full, or an obfuscated2 init
+// (transport::AcceptObfuscation, under the DC's MTProxy secret if it has one;
+// a `dd` secret also requires padded intermediate). Then every packet is:
+//   - unencrypted (auth_key_id 0): a step of the key exchange with this
+//     connection's ServerHandshake (the DC's RSA key, forced dh_gen_retry
+//     fault); the finished key goes into the DC's key store;
+//   - encrypted: looked up by auth_key_id (unknown or expired key: transport
+//     error -404, then close), decrypted (any failed check ends the
+//     connection with the error), answered with a quick ack if asked for, and
+//     handed to its ServerSession, which this connection then carries: the
+//     session's answers and pushes go out here until another connection
+//     carries it.
+// More than DcOptions::max_packets_per_second packets within a second:
+// transport error -429, then close. The fault knobs of DcFaults that concern
+// a connection (close after N bytes, random close, replays, duplicates) act
+// here.
+//
+// Example (what a driver does; see io/native/driver.h):
+//   ServerConnection conn(dc_state);
+//   conn.OnConnected(now);
+//   MTCORE_RETURN_IF_ERROR(conn.OnBytes(bytes, now));   // error: close
+//   Bytes out; conn.PullOutput(out); send(out);
+//   if (conn.WantsClose()) close();
+#ifndef MTCORE_TESTS_DC_SERVER_CONNECTION_H_
+#define MTCORE_TESTS_DC_SERVER_CONNECTION_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "core/base/bytes.h"
+#include "core/handshake/server_handshake.h"
+#include "core/session/message_id.h"
+#include "core/stream/stream_engine.h"
+#include "core/transport/framing.h"
+#include "core/transport/obfuscated2.h"
+#include "tests/dc/dc_state.h"
+
+namespace mtcore::dc {
+
+struct ConnectionStats {
+  uint64_t packets_in = 0;
+  uint64_t packets_out = 0;          // encrypted packets sent (replays included)
+  uint64_t handshakes_completed = 0;
+  uint64_t quick_acks_sent = 0;
+  int32_t transport_error_sent = 0;  // the last one (-404, -429), 0 if none
+  uint64_t bytes_out = 0;
+};
+
+class ServerConnection final : public StreamEngine {
+ public:
+  // `dc` must outlive the connection.
+  explicit ServerConnection(DcState& dc);
+  ~ServerConnection() override;
+  ServerConnection(const ServerConnection&) = delete;
+  ServerConnection& operator=(const ServerConnection&) = delete;
+
+  // StreamEngine. OnBytes errors (the connection must be closed): the
+  // transport's (bad init, wrong secret, framing errors), the key
+  // exchange's, and decryption failures of a known key.
+  void OnConnected(absl::Time now) override;
+  absl::Status OnBytes(ByteView in, absl::Time now) override;
+  void PullOutput(Bytes& out) override;
+  bool WantsClose() const override { return closing_; }
+  std::optional<absl::Time> NextDeadline() override { return disconnect_at_; }
+  void OnTimeout(absl::Time now) override;
+  void OnDisconnected(const absl::Status& why, absl::Time now) override;
+
+  // Called when a session this connection carries gets a push from outside
+  // an engine call: the driver should Pump() (not from inside the call).
+  void SetWakeCallback(std::function<void()> wake);
+
+  uint64_t id() const { return id_; }
+  // The transport, once the first bytes have told.
+  std::optional<transport::Framing> framing() const { return framing_; }
+  bool obfuscated() const { return obfuscation_.has_value(); }
+  const ConnectionStats& stats() const { return stats_; }
+
+ private:
+  absl::Status StartTransport(ByteView first, absl::Time now);
+  absl::Status FeedFrames(ByteView plain, absl::Time now);
+  absl::Status OnPacket(const transport::Frame& frame, absl::Time now);
+  absl::Status OnUnencrypted(ByteView packet, int64_t unix_ns);
+  absl::Status OnEncrypted(const transport::Frame& frame, uint64_t auth_key_id, int64_t unix_ns,
+                           absl::Time now);
+  void FlushSessions(int64_t unix_ns);
+  void SendPacket(ByteView packet);
+  void SendEncrypted(const Bytes& packet);
+  void SendTransportError(int32_t code);
+  void Emit(Bytes framed);
+  bool padded() const { return framing_ == transport::Framing::kPaddedIntermediate; }
+
+  DcState& dc_;
+  uint64_t id_;
+  Bytes sniff_;
+  std::optional<transport::Framing> framing_;
+  std::optional<transport::ObfuscatedStream> obfuscation_;
+  std::unique_ptr<transport::FrameDecoder> decoder_;
+  std::unique_ptr<transport::FrameEncoder> encoder_;
+  std::unique_ptr<handshake::ServerHandshake> handshake_;
+  session::MessageIdGenerator unencrypted_ids_;
+  std::deque<absl::Time> recent_packets_;  // flood window
+  std::deque<Bytes> sent_ring_;            // for the replay fault
+  uint64_t encrypted_sent_ = 0;
+  Bytes out_;
+  bool closing_ = false;
+  bool closed_ = false;
+  std::optional<absl::Time> disconnect_at_;
+  ConnectionStats stats_;
+};
+
+}  // namespace mtcore::dc
+
+#endif  // MTCORE_TESTS_DC_SERVER_CONNECTION_H_

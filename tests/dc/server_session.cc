@@ -1,0 +1,482 @@
+#include "tests/dc/server_session.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "tests/dc/gzip.h"
+#include "tests/dc/service_messages.h"
+#include "tl/reader.h"
+
+namespace mtcore::dc {
+namespace {
+
+using session::MessageIdGenerator;
+
+constexpr size_t kMaxReceivedRemembered = 1024;
+constexpr size_t kMaxAnswersRemembered = 1024;
+constexpr size_t kMaxPendingAcks = 8192;
+constexpr size_t kMaxAcksPerMessage = 8192;
+constexpr size_t kMaxContainerMessages = 1020;
+constexpr size_t kMaxContainerBytes = size_t{1} << 20;
+constexpr int64_t kNsPerSecond = 1000000000;
+
+// The MTProto service requests a client may send with either seq_no parity.
+bool IsLenientServiceRequest(uint32_t id) {
+  switch (id) {
+    case kPing:
+    case kPingDelayDisconnect:
+    case kGetFutureSalts:
+    case kMsgsStateReq:
+    case kDestroySession:
+    case kRpcDropAnswer:
+    case kHttpWait:
+    case kMsgResendReq:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsNonContent(uint32_t id) { return id == kMsgsAck || id == kMsgContainer || id == kMsgCopy; }
+
+uint32_t FirstId(ByteView body) { return body.size() >= 4 ? LoadLe32(body.data()) : 0; }
+
+// Reads a boxed Vector<long>; false if malformed.
+bool ReadLongVector(tl::Reader& r, std::vector<int64_t>& out) {
+  const uint32_t n = r.ReadVectorHeader(8);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) out.push_back(r.ReadInt64());
+  return r.ok();
+}
+
+}  // namespace
+
+ServerSession::ServerSession(SessionEnv env, uint64_t auth_key_id, uint64_t session_id)
+    : env_(std::move(env)), auth_key_id_(auth_key_id), session_id_(session_id) {}
+
+ServerSession::~ServerSession() = default;
+
+void ServerSession::Reject(int64_t msg_id, int32_t seq_no, int32_t code, int64_t now_unix_ns) {
+  ++stats_.messages_rejected;
+  TlOut w;
+  if (code == kBadServerSaltCode) {
+    w.U32(kBadServerSalt).I64(msg_id).I32(seq_no).I32(code).U64(env_.salts->Current(now_unix_ns));
+  } else {
+    w.U32(kBadMsgNotification).I64(msg_id).I32(seq_no).I32(code);
+  }
+  Enqueue({.body = w.Take(), .content = false, .response = true});
+}
+
+void ServerSession::Announce(int64_t first_msg_id, int64_t now_unix_ns) {
+  announced_ = true;
+  TlOut w;
+  w.U32(kNewSessionCreated)
+      .I64(first_msg_id)
+      .U64(crypto::RandomU64(*env_.rng))
+      .U64(env_.salts->Current(now_unix_ns));
+  Enqueue({.body = w.Take(), .content = true, .response = false});
+}
+
+void ServerSession::Accept(int64_t msg_id, int32_t seq_no, bool content) {
+  Received r;
+  r.content = content;
+  received_[msg_id] = r;
+  while (received_.size() > kMaxReceivedRemembered) received_.erase(received_.begin());
+  if (msg_id > last_msg_id_) {
+    last_msg_id_ = msg_id;
+    last_seq_no_ = seq_no;
+  }
+  if (content) {
+    pending_acks_.push_back(msg_id);
+    if (pending_acks_.size() > kMaxPendingAcks) pending_acks_.erase(pending_acks_.begin());
+  }
+}
+
+int32_t ServerSession::CheckContained(int64_t msg_id, int32_t seq_no, uint32_t first_id) {
+  if ((msg_id & 3) != 0) return kMsgIdBadParity;
+  const bool odd = (seq_no & 1) != 0;
+  if (IsNonContent(first_id)) {
+    if (odd) return kSeqNoOddForNonContent;
+  } else if (!IsLenientServiceRequest(first_id) && !odd) {
+    return kSeqNoEvenForContent;
+  }
+  if (received_.count(msg_id) != 0) return -1;
+  if (last_seq_no_ >= 0) {
+    if (msg_id > last_msg_id_) {
+      if (seq_no < last_seq_no_) return kSeqNoTooLow;
+      if (odd && seq_no == last_seq_no_ && (last_seq_no_ & 1) != 0) return kSeqNoTooLow;
+    } else if (seq_no > last_seq_no_) {
+      return kSeqNoTooHigh;
+    }
+  }
+  absl::Status s = inbound_.CheckWithoutTime(msg_id);
+  if (!s.ok()) return absl::IsAlreadyExists(s) ? kMsgTooOld : kMsgIdBadParity;
+  return 0;
+}
+
+SessionEvents ServerSession::OnMessage(const session::DecryptedMessage& message,
+                                       int64_t now_unix_ns) {
+  SessionEvents events;
+  const session::MessageHeader& h = message.header;
+  const uint32_t first_id = FirstId(message.body);
+
+  if ((h.msg_id & 3) != 0) {
+    Reject(h.msg_id, h.seq_no, kMsgIdBadParity, now_unix_ns);
+    return events;
+  }
+  const int64_t now_s = now_unix_ns / kNsPerSecond;
+  const int64_t id_s = session::UnixSecondsOfMessageId(h.msg_id);
+  if (id_s < now_s - session::kMaxAgeSeconds) {
+    Reject(h.msg_id, h.seq_no, kMsgIdTooLow, now_unix_ns);
+    return events;
+  }
+  if (id_s > now_s + session::kMaxAheadSeconds) {
+    Reject(h.msg_id, h.seq_no, kMsgIdTooHigh, now_unix_ns);
+    return events;
+  }
+  if (!env_.salts->Accepts(h.salt, now_unix_ns)) {
+    Reject(h.msg_id, h.seq_no, kBadServerSaltCode, now_unix_ns);
+    return events;
+  }
+  if (first_id == kMsgContainer) {
+    if ((h.seq_no & 1) != 0) {
+      Reject(h.msg_id, h.seq_no, kSeqNoOddForNonContent, now_unix_ns);
+      return events;
+    }
+    if (received_.count(h.msg_id) != 0) {
+      Reject(h.msg_id, h.seq_no, kContainerIdDuplicate, now_unix_ns);
+      return events;
+    }
+    if (!inbound_.CheckWithoutTime(h.msg_id).ok()) {
+      Reject(h.msg_id, h.seq_no, kMsgTooOld, now_unix_ns);
+      return events;
+    }
+    received_[h.msg_id] = Received{};
+    ++stats_.messages_accepted;
+    HandleContainer(message.body, h.msg_id, now_unix_ns, events);
+    return events;
+  }
+  if (int32_t code = CheckContained(h.msg_id, h.seq_no, first_id); code != 0) {
+    if (code < 0) {
+      ++stats_.duplicates_ignored;
+    } else {
+      Reject(h.msg_id, h.seq_no, code, now_unix_ns);
+    }
+    return events;
+  }
+  ++stats_.messages_accepted;
+  if (!announced_) Announce(h.msg_id, now_unix_ns);
+  Accept(h.msg_id, h.seq_no, (h.seq_no & 1) != 0);
+  Dispatch(message.body, h.msg_id, now_unix_ns, events, 0);
+  return events;
+}
+
+void ServerSession::HandleContainer(ByteView body, int64_t container_id, int64_t now,
+                                    SessionEvents& events) {
+  struct Inner {
+    int64_t msg_id;
+    int32_t seq_no;
+    ByteView body;
+  };
+  std::vector<Inner> inner;
+  tl::Reader r(body);
+  r.ReadUint32();  // msg_container
+  const uint32_t n = r.ReadVectorCount(16);
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    Inner m;
+    m.msg_id = r.ReadInt64();
+    m.seq_no = r.ReadInt32();
+    const int32_t len = r.ReadInt32();
+    if (len < 0 || len % 4 != 0 || static_cast<size_t>(len) > r.remaining()) {
+      r.Fail("container message length");
+      break;
+    }
+    m.body = r.ReadRaw(static_cast<size_t>(len));
+    inner.push_back(m);
+  }
+  if (!r.Finish().ok() || n == 0) {
+    Reject(container_id, 0, kBadContainer, now);
+    return;
+  }
+  if (!announced_) {
+    int64_t first = container_id;
+    for (const Inner& m : inner) first = std::min(first, m.msg_id);
+    Announce(first, now);
+  }
+  for (const Inner& m : inner) {
+    const uint32_t first_id = FirstId(m.body);
+    if (first_id == kMsgContainer) {
+      Reject(m.msg_id, m.seq_no, kBadContainer, now);
+      continue;
+    }
+    if (int32_t code = CheckContained(m.msg_id, m.seq_no, first_id); code != 0) {
+      if (code < 0) {
+        ++stats_.duplicates_ignored;
+      } else {
+        Reject(m.msg_id, m.seq_no, code, now);
+      }
+      continue;
+    }
+    Accept(m.msg_id, m.seq_no, (m.seq_no & 1) != 0);
+    Dispatch(m.body, m.msg_id, now, events, 0);
+  }
+}
+
+void ServerSession::Dispatch(ByteView body, int64_t msg_id, int64_t now, SessionEvents& events,
+                             int depth) {
+  tl::Reader r(body);
+  const uint32_t id = r.ReadUint32();
+  if (!r.ok()) {
+    ++stats_.malformed_ignored;
+    return;
+  }
+  switch (id) {
+    case kGzipPacked: {
+      ByteView packed = r.ReadBytesView();
+      absl::StatusOr<Bytes> plain =
+          r.Finish().ok() ? GzipDecompress(packed, env_.max_inflated)
+                          : absl::StatusOr<Bytes>(absl::DataLossError("gzip_packed: malformed"));
+      if (!plain.ok() || depth > 0 || plain->size() < 4 || plain->size() % 4 != 0) {
+        ++stats_.malformed_ignored;
+        TlOut w;
+        w.U32(kRpcResult).I64(msg_id).U32(kRpcError).I32(400).String("INPUT_FETCH_ERROR");
+        Enqueue({.body = w.Take(), .content = true, .response = true, .answers_msg_id = msg_id});
+        return;
+      }
+      Dispatch(*plain, msg_id, now, events, depth + 1);
+      return;
+    }
+    case kMsgsAck: {
+      std::vector<int64_t> ids;
+      if (!ReadLongVector(r, ids) || !r.Finish().ok()) ++stats_.malformed_ignored;
+      return;
+    }
+    case kPing:
+    case kPingDelayDisconnect: {
+      const int64_t ping_id = r.ReadInt64();
+      const int32_t delay = id == kPingDelayDisconnect ? r.ReadInt32() : 0;
+      if (!r.Finish().ok()) {
+        ++stats_.malformed_ignored;
+        return;
+      }
+      TlOut w;
+      w.U32(kPong).I64(msg_id).I64(ping_id);
+      Enqueue({.body = w.Take(), .content = true, .response = true});
+      if (id == kPingDelayDisconnect) events.disconnect_delay_s = std::max(0, delay);
+      return;
+    }
+    case kGetFutureSalts: {
+      const int32_t num = r.ReadInt32();
+      if (!r.Finish().ok()) {
+        ++stats_.malformed_ignored;
+        return;
+      }
+      std::vector<FutureSalt> salts = env_.salts->Future(now, num);
+      TlOut w;
+      w.U32(kFutureSalts).I64(msg_id).I32(static_cast<int32_t>(now / kNsPerSecond));
+      w.U32(static_cast<uint32_t>(salts.size()));  // bare vector<future_salt>
+      for (const FutureSalt& s : salts) w.I32(s.valid_since).I32(s.valid_until).U64(s.salt);
+      Enqueue({.body = w.Take(), .content = true, .response = true});
+      return;
+    }
+    case kMsgsStateReq: {
+      std::vector<int64_t> ids;
+      if (!ReadLongVector(r, ids) || !r.Finish().ok()) {
+        ++stats_.malformed_ignored;
+        return;
+      }
+      Bytes info;
+      for (int64_t q : ids) info.push_back(StateOf(q));
+      TlOut w;
+      w.U32(kMsgsStateInfo).I64(msg_id).String(info);
+      Enqueue({.body = w.Take(), .content = false, .response = true});
+      return;
+    }
+    case kDestroySession: {
+      const uint64_t target = r.ReadUint64();
+      if (!r.Finish().ok()) {
+        ++stats_.malformed_ignored;
+        return;
+      }
+      const bool destroyed =
+          target != session_id_ && env_.destroy_other && env_.destroy_other(target);
+      TlOut w;
+      w.U32(destroyed ? kDestroySessionOk : kDestroySessionNone).U64(target);
+      Enqueue({.body = w.Take(), .content = true, .response = true});
+      return;
+    }
+    case kRpcDropAnswer: {
+      const int64_t req = r.ReadInt64();
+      if (!r.Finish().ok()) {
+        ++stats_.malformed_ignored;
+        return;
+      }
+      TlOut w;
+      w.U32(kRpcResult).I64(msg_id);
+      auto queued = std::find_if(queue_.begin(), queue_.end(),
+                                 [&](const Outgoing& o) { return o.answers_msg_id == req; });
+      auto sent = answers_.find(req);
+      if (queued != queue_.end()) {
+        queue_.erase(queued);
+        w.U32(kRpcAnswerDroppedRunning);
+      } else if (sent != answers_.end()) {
+        w.U32(kRpcAnswerDropped).I64(sent->second.msg_id).I32(sent->second.seq_no).I32(
+            sent->second.bytes);
+      } else {
+        w.U32(kRpcAnswerUnknown);
+      }
+      Enqueue({.body = w.Take(), .content = true, .response = true, .answers_msg_id = msg_id});
+      return;
+    }
+    case kHttpWait:
+    case kMsgResendReq:
+      return;
+    case kMsgContainer:
+    case kMsgCopy:
+      ++stats_.malformed_ignored;
+      return;
+    default:
+      AnswerQuery(body, msg_id, now);
+      return;
+  }
+}
+
+void ServerSession::AnswerQuery(ByteView query, int64_t msg_id, int64_t now) {
+  ++stats_.queries;
+  auto it = received_.find(msg_id);
+  if (it != received_.end()) it->second.rpc = true;
+  RpcRequest request;
+  request.session = this;
+  request.req_msg_id = msg_id;
+  request.query = query;
+  request.now_unix_ns = now;
+  RpcReply reply = env_.handler->Handle(request);
+  if (!reply.is_error() && (reply.result.size() < 4 || reply.result.size() % 4 != 0)) {
+    reply = RpcReply::Error(500, "RESULT_MALFORMED");
+  }
+  TlOut w;
+  w.U32(kRpcResult).I64(msg_id);
+  if (reply.is_error()) {
+    w.U32(kRpcError).I32(reply.error_code).String(reply.error_message);
+  } else {
+    bool packed = false;
+    if (env_.gzip_threshold != 0 && reply.result.size() >= env_.gzip_threshold) {
+      absl::StatusOr<Bytes> gz = GzipCompress(reply.result);
+      if (gz.ok() && gz->size() + 8 < reply.result.size()) {
+        w.U32(kGzipPacked).String(*gz);
+        packed = true;
+      }
+    }
+    if (!packed) w.Raw(reply.result);
+  }
+  it = received_.find(msg_id);
+  if (it != received_.end()) it->second.answered = true;
+  Enqueue({.body = w.Take(), .content = true, .response = true, .answers_msg_id = msg_id});
+}
+
+uint8_t ServerSession::StateOf(int64_t msg_id) const {
+  auto it = received_.find(msg_id);
+  if (it != received_.end()) {
+    uint8_t v = 4;
+    bool acked = std::find(pending_acks_.begin(), pending_acks_.end(), msg_id) == pending_acks_.end();
+    if (it->second.content && acked) v |= 8;
+    if (!it->second.content) v |= 16;
+    if (it->second.rpc) v |= 32;
+    if (it->second.answered) v |= 64;
+    return v;
+  }
+  if (msg_id > last_msg_id_) return 3;
+  if (received_.empty() || msg_id < received_.begin()->first) return 1;
+  return 2;
+}
+
+void ServerSession::Enqueue(Outgoing out) {
+  if (queue_.size() >= env_.max_queued) {
+    queue_.pop_front();
+    ++stats_.dropped_while_detached;
+  }
+  queue_.push_back(std::move(out));
+}
+
+void ServerSession::Push(Bytes boxed_updates) {
+  if (boxed_updates.size() < 4 || boxed_updates.size() % 4 != 0) {
+    ++stats_.malformed_ignored;
+    return;
+  }
+  Enqueue({.body = std::move(boxed_updates), .content = true, .response = false});
+  if (env_.on_push) env_.on_push();
+}
+
+std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
+  std::vector<Bytes> packets;
+  if (!HasOutput()) return packets;
+  struct Stamped {
+    int64_t msg_id;
+    int32_t seq_no;
+    Bytes body;
+  };
+  std::vector<Stamped> items;
+  auto stamp = [&](Bytes body, bool content, bool response) -> Stamped& {
+    Stamped s;
+    s.msg_id = ids_.Next(now_unix_ns, response ? MessageIdGenerator::Kind::kServerResponse
+                                               : MessageIdGenerator::Kind::kServerOther);
+    s.seq_no = content ? 2 * content_sent_++ + 1 : 2 * content_sent_;
+    s.body = std::move(body);
+    items.push_back(std::move(s));
+    return items.back();
+  };
+  for (size_t start = 0; start < pending_acks_.size(); start += kMaxAcksPerMessage) {
+    const size_t end = std::min(pending_acks_.size(), start + kMaxAcksPerMessage);
+    TlOut w;
+    w.U32(kMsgsAck).U32(kVector).U32(static_cast<uint32_t>(end - start));
+    for (size_t i = start; i < end; ++i) w.I64(pending_acks_[i]);
+    stamp(w.Take(), false, false);
+  }
+  pending_acks_.clear();
+  while (!queue_.empty()) {
+    Outgoing o = std::move(queue_.front());
+    queue_.pop_front();
+    const int64_t answers = o.answers_msg_id;
+    const int32_t size = static_cast<int32_t>(o.body.size());
+    Stamped& s = stamp(std::move(o.body), o.content, o.response);
+    if (answers != 0) {
+      answers_[answers] = {s.msg_id, s.seq_no, size};
+      while (answers_.size() > kMaxAnswersRemembered) answers_.erase(answers_.begin());
+    }
+  }
+
+  const uint64_t salt = env_.salts->Current(now_unix_ns);
+  auto encrypt = [&](int64_t msg_id, int32_t seq_no, ByteView body) {
+    session::MessageHeader h{.salt = salt, .session_id = session_id_, .msg_id = msg_id,
+                             .seq_no = seq_no};
+    absl::StatusOr<Bytes> p = session::EncryptMessage(
+        *env_.key, session::Direction::kServerToClient, h, body, *env_.rng, 1);
+    if (p.ok()) packets.push_back(std::move(*p));
+  };
+  size_t i = 0;
+  while (i < items.size()) {
+    // Gather a run of messages that fits one container.
+    size_t j = i, bytes = 0;
+    while (j < items.size() && j - i < kMaxContainerMessages &&
+           (j == i || bytes + items[j].body.size() + 16 <= kMaxContainerBytes)) {
+      bytes += items[j].body.size() + 16;
+      ++j;
+    }
+    if (j - i == 1) {
+      encrypt(items[i].msg_id, items[i].seq_no, items[i].body);
+    } else {
+      TlOut w;
+      w.U32(kMsgContainer).U32(static_cast<uint32_t>(j - i));
+      for (size_t k = i; k < j; ++k) {
+        w.I64(items[k].msg_id).I32(items[k].seq_no).I32(static_cast<int32_t>(items[k].body.size()));
+        w.Raw(items[k].body);
+      }
+      const int64_t id = ids_.Next(now_unix_ns, MessageIdGenerator::Kind::kServerOther);
+      encrypt(id, 2 * content_sent_, w.bytes());
+    }
+    i = j;
+  }
+  return packets;
+}
+
+}  // namespace mtcore::dc

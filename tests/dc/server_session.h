@@ -1,0 +1,177 @@
+// One encrypted MTProto session on the simulated DC (an auth key plus a
+// session_id), server side and sans-I/O.
+//
+// The connection decrypts a packet (core/session DecryptMessage) and hands
+// the message to the session named by its session_id. The session then makes
+// every check a server makes and answers like Telegram's DCs:
+//   - msg_id parity, time window (300 s back, 30 s ahead of the DC clock),
+//     duplicates and age, seq_no order and parity: bad_msg_notification with
+//     codes 16/17/18/19/20/32/33/34/35/64 (containers: 64);
+//   - a salt that is not the key's current one: bad_server_salt (48) with the
+//     right salt;
+//   - the first accepted message of a new session_id: new_session_created;
+//   - msg_container and gzip_packed unwrapped; msgs_ack accepted;
+//   - ping -> pong, ping_delay_disconnect -> pong plus a disconnect deadline
+//     for the carrying connection, get_future_salts -> future_salts,
+//     msgs_state_req -> msgs_state_info, destroy_session (of another session
+//     of the same key) -> destroy_session_ok/none, rpc_drop_answer,
+//     http_wait and msg_resend_req ignored;
+//   - every other body is an API query for the RpcHandler, answered with
+//     rpc_result (rpc_error for errors, gzip_packed results >= 1 KiB when
+//     that is smaller).
+// Content-related messages are acknowledged in a msgs_ack that rides along
+// with the next outgoing packet.
+//
+// Outgoing messages (answers, pushes from the world via SessionPort::Push)
+// are queued; TakePackets() stamps them with server msg_ids (1 mod 4 for
+// answers, 3 mod 4 otherwise) and seq_nos (odd for content-related), packs
+// several into one msg_container and encrypts. While no connection carries
+// the session the queue is bounded (oldest dropped).
+//
+// Seq_no parity leniency: API queries, msgs_ack and containers must have the
+// right parity; the MTProto service requests (ping, get_future_salts, ...)
+// are accepted with either, since clients disagree on them.
+//
+// Example:
+//   ServerSession s(env, auth_key_id, session_id);
+//   SessionEvents ev = s.OnMessage(decrypted, now_unix_ns);
+//   for (Bytes& p : s.TakePackets(now_unix_ns)) send(p);
+#ifndef MTCORE_TESTS_DC_SERVER_SESSION_H_
+#define MTCORE_TESTS_DC_SERVER_SESSION_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/base/bytes.h"
+#include "core/crypto/random.h"
+#include "core/session/encrypted_message.h"
+#include "core/session/message_id.h"
+#include "tests/dc/rpc_handler.h"
+#include "tests/dc/server_salts.h"
+
+namespace mtcore::dc {
+
+// What a session needs from its DC. Pointers must outlive the session.
+struct SessionEnv {
+  int dc_id = 1;
+  RpcHandler* handler = nullptr;
+  crypto::RandomSource* rng = nullptr;
+  const session::AuthKey* key = nullptr;
+  ServerSalts* salts = nullptr;  // the auth key's
+  // A push arrived (the carrying connection should flush). May be empty.
+  std::function<void()> on_push;
+  // destroy_session of another session of the same key: true if it existed.
+  std::function<bool(uint64_t session_id)> destroy_other;
+  // Most messages kept while no connection carries the session.
+  size_t max_queued = 1024;
+  // Results at least this long are sent gzip_packed when that is smaller
+  // (0: never).
+  size_t gzip_threshold = 1024;
+  // Largest inflated gzip_packed request accepted.
+  size_t max_inflated = size_t{16} << 20;
+};
+
+// What the carrying connection must do after a message.
+struct SessionEvents {
+  // ping_delay_disconnect: close the connection this many seconds from now
+  // unless another one arrives.
+  std::optional<int32_t> disconnect_delay_s;
+};
+
+// Counters for tests and logs.
+struct SessionStats {
+  uint64_t messages_accepted = 0;   // top-level messages that passed the checks
+  uint64_t messages_rejected = 0;   // answered with bad_msg/bad_server_salt
+  uint64_t duplicates_ignored = 0;
+  uint64_t malformed_ignored = 0;   // undecodable service messages
+  uint64_t queries = 0;             // handed to the RpcHandler
+  uint64_t dropped_while_detached = 0;
+};
+
+class ServerSession final : public SessionPort {
+ public:
+  ServerSession(SessionEnv env, uint64_t auth_key_id, uint64_t session_id);
+  ~ServerSession() override;
+
+  // One decrypted message whose session_id is this session's.
+  SessionEvents OnMessage(const session::DecryptedMessage& message, int64_t now_unix_ns);
+
+  // Every queued message (and pending acks), encrypted into packets. Empty
+  // when nothing is queued. Encryption failures cannot happen for well-formed
+  // bodies; a body that fails is dropped.
+  std::vector<Bytes> TakePackets(int64_t now_unix_ns);
+  bool HasOutput() const { return !queue_.empty() || !pending_acks_.empty(); }
+
+  // Which connection carries the session (0: none).
+  uint64_t carrier() const { return carrier_; }
+  void set_carrier(uint64_t connection_id) { carrier_ = connection_id; }
+
+  const SessionStats& stats() const { return stats_; }
+
+  // Replaces SessionEnv::on_push.
+  void SetPushListener(std::function<void()> on_push) { env_.on_push = std::move(on_push); }
+
+  // SessionPort.
+  void Push(Bytes boxed_updates) override;
+  int dc_id() const override { return env_.dc_id; }
+  uint64_t auth_key_id() const override { return auth_key_id_; }
+  uint64_t session_id() const override { return session_id_; }
+
+ private:
+  struct Outgoing {
+    Bytes body;
+    bool content = true;
+    bool response = false;          // msg_id 1 mod 4
+    int64_t answers_msg_id = 0;     // rpc_result: the query's msg_id
+  };
+  struct Received {
+    bool content = false;
+    bool acked = false;
+    bool rpc = false;
+    bool answered = false;
+  };
+  struct SentAnswer {
+    int64_t msg_id = 0;
+    int32_t seq_no = 0;
+    int32_t bytes = 0;
+  };
+
+  // The checks after the time window and the salt, for a message outside or
+  // inside a container: seq_no parity, duplicates, seq_no order, the
+  // duplicate window. 0 to accept, -1 to ignore a duplicate, else a bad_msg
+  // code.
+  int32_t CheckContained(int64_t msg_id, int32_t seq_no, uint32_t first_id);
+  void Announce(int64_t first_msg_id, int64_t now_unix_ns);
+  void Reject(int64_t msg_id, int32_t seq_no, int32_t code, int64_t now_unix_ns);
+  void Accept(int64_t msg_id, int32_t seq_no, bool content);
+  void Dispatch(ByteView body, int64_t msg_id, int64_t now, SessionEvents& events, int depth);
+  void HandleContainer(ByteView body, int64_t msg_id, int64_t now, SessionEvents& events);
+  void AnswerQuery(ByteView query, int64_t msg_id, int64_t now);
+  void Enqueue(Outgoing out);
+  Bytes MsgsStateInfo(int64_t req_msg_id, ByteView body, bool& ok);
+  uint8_t StateOf(int64_t msg_id) const;
+
+  SessionEnv env_;
+  uint64_t auth_key_id_;
+  uint64_t session_id_;
+  uint64_t carrier_ = 0;
+  bool announced_ = false;  // new_session_created sent
+  session::MessageIdGenerator ids_;
+  session::InboundMessageIds inbound_{session::Sender::kClient};
+  int32_t content_sent_ = 0;
+  int64_t last_msg_id_ = 0;  // highest accepted client msg_id, with its seq_no
+  int32_t last_seq_no_ = -1;
+  std::map<int64_t, Received> received_;  // bounded
+  std::map<int64_t, SentAnswer> answers_;  // query msg_id -> answer, bounded
+  std::deque<Outgoing> queue_;
+  std::vector<int64_t> pending_acks_;
+  SessionStats stats_;
+};
+
+}  // namespace mtcore::dc
+
+#endif  // MTCORE_TESTS_DC_SERVER_SESSION_H_

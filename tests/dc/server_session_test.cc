@@ -1,0 +1,372 @@
+// The encrypted session's behaviour, seen by a client over an in-memory
+// connection with a key the DC already knows (the key exchange has its own
+// tests in server_connection_test.cc).
+#include "tests/dc/server_session.h"
+
+#include <memory>
+
+#include "gtest/gtest.h"
+#include "tests/dc/dc_test_util.h"
+#include "tests/dc/gzip.h"
+
+namespace mtcore::dc {
+namespace {
+
+using namespace ::mtcore::dc::testing;  // NOLINT
+
+class ServerSessionTest : public ::testing::Test {
+ protected:
+  explicit ServerSessionTest(DcOptions options = {}) : h_(std::move(options)) {}
+
+  void SetUp() override {
+    client_ = std::make_unique<TestClient>(h_.ClientOptions(), h_.rng());
+    conn_ = h_.dc().Accept(kStart);
+    link_ = std::make_unique<InMemoryLink>(*client_, *conn_, kStart);
+    h_.ShareKey(*client_, kStart);
+  }
+
+  int64_t Send(ByteView body, SendOptions o = {}) {
+    absl::StatusOr<int64_t> id = client_->Send(body, link_->unix_ns(), o);
+    EXPECT_TRUE(id.ok()) << id.status();
+    EXPECT_TRUE(link_->Pump().ok());
+    return id.value_or(0);
+  }
+  // Sends a ping and returns the bad_msg it provoked (fails if none).
+  BadMsgView ExpectBadMsg(ByteView body, SendOptions o, uint32_t kind = kBadMsgNotification) {
+    client_->received().clear();
+    Send(body, o);
+    const ServerMessage* m = client_->Find(kind);
+    EXPECT_NE(m, nullptr);
+    return m ? ReadBadMsg(*m) : BadMsgView{};
+  }
+
+  // Hand-picked msg_ids start 10 s back, below every id the client's own
+  // generator hands out.
+  int64_t ManualIdBase() { return session::MessageIdFromUnixNs(link_->unix_ns() - 10 * kSecondNs); }
+
+  DcHarness h_;
+  std::unique_ptr<TestClient> client_;
+  std::unique_ptr<ServerConnection> conn_;
+  std::unique_ptr<InMemoryLink> link_;
+};
+
+TEST_F(ServerSessionTest, FirstPingGetsNewSessionCreatedPongAndAck) {
+  const int64_t ping_msg = Send(PingBody(77));
+  const ServerMessage* created = client_->Find(kNewSessionCreated);
+  ASSERT_NE(created, nullptr);
+  tl::Reader r(created->body);
+  r.ReadUint32();
+  EXPECT_EQ(r.ReadInt64(), ping_msg);  // first_msg_id
+  r.ReadInt64();                       // unique_id
+  EXPECT_EQ(r.ReadUint64(), 0x5a17u);  // server_salt
+  EXPECT_EQ(created->msg_id & 3, 3);
+  EXPECT_EQ(created->seq_no & 1, 1);
+
+  const ServerMessage* pong = client_->Find(kPong);
+  ASSERT_NE(pong, nullptr);
+  tl::Reader p(pong->body);
+  p.ReadUint32();
+  EXPECT_EQ(p.ReadInt64(), ping_msg);
+  EXPECT_EQ(p.ReadInt64(), 77);
+  EXPECT_EQ(pong->msg_id & 3, 1);  // a response
+
+  const ServerMessage* ack = client_->Find(kMsgsAck);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_EQ(AckedIds(*ack), std::vector<int64_t>{ping_msg});
+  EXPECT_EQ(ack->seq_no & 1, 0);
+  EXPECT_EQ(client_->rejected_packets(), 0);
+}
+
+TEST_F(ServerSessionTest, NewSessionCreatedOnlyOncePerSession) {
+  Send(PingBody(1));
+  client_->received().clear();
+  Send(PingBody(2));
+  EXPECT_EQ(client_->Find(kNewSessionCreated), nullptr);
+  EXPECT_NE(client_->Find(kPong), nullptr);
+  // Another session_id on the same key is a new session.
+  client_->received().clear();
+  Send(PingBody(3), {.session_id = client_->session_id()});
+  EXPECT_EQ(client_->Find(kNewSessionCreated), nullptr);
+}
+
+TEST_F(ServerSessionTest, WrongSaltGetsBadServerSaltWithTheRightOne) {
+  const BadMsgView bad = ExpectBadMsg(PingBody(1), {.salt = 1234}, kBadServerSalt);
+  EXPECT_EQ(bad.error_code, 48);
+  EXPECT_EQ(bad.new_server_salt, 0x5a17u);
+  EXPECT_EQ(client_->Find(kPong), nullptr);
+  EXPECT_EQ(client_->Find(kNewSessionCreated), nullptr);
+  client_->received().clear();
+  Send(PingBody(1));
+  EXPECT_NE(client_->Find(kPong), nullptr);
+}
+
+TEST_F(ServerSessionTest, MsgIdChecksGiveTheirCodes) {
+  const int64_t now = link_->unix_ns();
+  EXPECT_EQ(ExpectBadMsg(PingBody(1), {.msg_id = session::MessageIdFromUnixNs(now) + 2}).error_code,
+            18);
+  EXPECT_EQ(ExpectBadMsg(PingBody(1), {.msg_id = session::MessageIdFromUnixNs(now - 400 * kSecondNs)})
+                .error_code,
+            16);
+  EXPECT_EQ(ExpectBadMsg(PingBody(1), {.msg_id = session::MessageIdFromUnixNs(now + 60 * kSecondNs)})
+                .error_code,
+            17);
+}
+
+TEST_F(ServerSessionTest, SeqNoChecksGiveTheirCodes) {
+  // An API query with an even seq_no, an ack with an odd one.
+  EXPECT_EQ(ExpectBadMsg(QueryBody(0x11112222), {.seq_no = 2}).error_code, 34);
+  TlOut ack;
+  ack.U32(kMsgsAck).U32(kVector).U32(0);
+  EXPECT_EQ(ExpectBadMsg(ack.bytes(), {.seq_no = 3}).error_code, 35);
+
+  const int64_t base = ManualIdBase();
+  Send(QueryBody(0x11112222), {.msg_id = base + 400, .seq_no = 9});
+  // A later msg_id with a lower seq_no: too low.
+  EXPECT_EQ(ExpectBadMsg(QueryBody(0x11112222), {.msg_id = base + 800, .seq_no = 5}).error_code, 32);
+  // An earlier msg_id with a higher seq_no: too high.
+  EXPECT_EQ(ExpectBadMsg(QueryBody(0x11112222), {.msg_id = base + 200, .seq_no = 11}).error_code, 33);
+}
+
+TEST_F(ServerSessionTest, DuplicateContainerIdAndTooOldIds) {
+  const int64_t base = ManualIdBase();
+  Bytes container = ContainerBody({{base + 4, 1, PingBody(1)}, {base + 8, 3, PingBody(2)}});
+  Send(container, {.msg_id = base + 12, .seq_no = 4});
+  EXPECT_EQ(All(*client_, kPong).size(), 2u);
+  EXPECT_EQ(ExpectBadMsg(container, {.msg_id = base + 12, .seq_no = 4}).error_code, 19);
+
+  // After 500 newer ids, an id older than all of them cannot be vouched for.
+  TlOut ack;
+  ack.U32(kMsgsAck).U32(kVector).U32(0);
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE(client_->Send(ack.bytes(), link_->unix_ns(), {.content = false}).ok());
+  }
+  ASSERT_TRUE(link_->Pump().ok());
+  EXPECT_EQ(ExpectBadMsg(ack.bytes(), {.msg_id = base + 16, .seq_no = 0}).error_code, 20);
+}
+
+TEST_F(ServerSessionTest, ABadContainerGets64) {
+  const int64_t base = ManualIdBase();
+  TlOut truncated;
+  truncated.U32(kMsgContainer).U32(1).I64(base + 4).I32(1).I32(12).U32(kPing);
+  EXPECT_EQ(ExpectBadMsg(truncated.bytes(), {.msg_id = base + 8, .seq_no = 0}).error_code, 64);
+  Bytes inner = ContainerBody({{base + 12, 1, PingBody(1)}});
+  Bytes nested = ContainerBody({{base + 16, 0, inner}});
+  const BadMsgView bad = ExpectBadMsg(nested, {.msg_id = base + 20, .seq_no = 0});
+  EXPECT_EQ(bad.error_code, 64);
+  EXPECT_EQ(bad.bad_msg_id, base + 16);
+}
+
+TEST_F(ServerSessionTest, ContainerOfTwoQueriesGetsTwoRpcResults) {
+  const int64_t base = ManualIdBase();
+  Bytes q1 = QueryBody(0x11112222, Bytes{1, 2, 3, 4});
+  Bytes q2 = QueryBody(0x33334444);
+  Send(ContainerBody({{base + 4, 1, q1}, {base + 8, 3, q2}}), {.msg_id = base + 12, .seq_no = 4});
+  std::vector<const ServerMessage*> results = All(*client_, kRpcResult);
+  ASSERT_EQ(results.size(), 2u);
+  RpcResultView a = ReadRpcResult(*results[0]);
+  RpcResultView b = ReadRpcResult(*results[1]);
+  EXPECT_EQ(a.req_msg_id, base + 4);
+  EXPECT_EQ(a.inner, q1);
+  EXPECT_EQ(b.req_msg_id, base + 8);
+  EXPECT_EQ(b.inner, q2);
+  const ServerMessage* ack = client_->Find(kMsgsAck);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_EQ(AckedIds(*ack), (std::vector<int64_t>{base + 4, base + 8}));
+  ASSERT_EQ(h_.world().requests.size(), 2u);
+  EXPECT_EQ(h_.world().requests[0].session->session_id(), client_->session_id());
+}
+
+TEST_F(ServerSessionTest, GzipPackedRequestIsUnpacked) {
+  Bytes query = QueryBody(0x55556666, Bytes(64, 9));
+  TlOut packed;
+  packed.U32(kGzipPacked).String(*GzipCompress(query));
+  const int64_t id = Send(packed.bytes());
+  ASSERT_EQ(h_.world().requests.size(), 1u);
+  EXPECT_EQ(h_.world().requests[0].query, query);
+  const ServerMessage* result = client_->Find(kRpcResult);
+  ASSERT_NE(result, nullptr);
+  EXPECT_EQ(ReadRpcResult(*result).req_msg_id, id);
+
+  // A corrupt stream is answered with rpc_error, not a crash.
+  TlOut corrupt;
+  corrupt.U32(kGzipPacked).String(Bytes{0x1f, 0x8b, 8, 0, 1, 2, 3});
+  client_->received().clear();
+  Send(corrupt.bytes());
+  ASSERT_NE(client_->Find(kRpcResult), nullptr);
+  EXPECT_EQ(ReadRpcResult(*client_->Find(kRpcResult)).inner_id, kRpcError);
+}
+
+TEST_F(ServerSessionTest, LargeResultsAreGzipPackedAndErrorsAreRpcErrors) {
+  Send(QueryBody(kEchoBigQuery));
+  RpcResultView big = ReadRpcResult(*client_->Find(kRpcResult));
+  ASSERT_EQ(big.inner_id, kGzipPacked);
+  tl::Reader r(big.inner);
+  r.ReadUint32();
+  absl::StatusOr<Bytes> plain = GzipDecompress(r.ReadBytesView(), 1 << 20);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->size(), 4096u);
+
+  client_->received().clear();
+  Send(QueryBody(kEchoErrorQuery));
+  RpcResultView err = ReadRpcResult(*client_->Find(kRpcResult));
+  ASSERT_EQ(err.inner_id, kRpcError);
+  tl::Reader e(err.inner);
+  e.ReadUint32();
+  EXPECT_EQ(e.ReadInt32(), 400);
+  EXPECT_EQ(e.ReadString(), "ECHO_ERROR");
+}
+
+TEST_F(ServerSessionTest, MsgsStateReqReportsWhatTheServerKnows) {
+  const int64_t ping = Send(PingBody(1));
+  const int64_t query = Send(QueryBody(0x11112222));
+  const int64_t future = session::MessageIdFromUnixNs(link_->unix_ns() + 10 * kSecondNs);
+  TlOut req;
+  req.U32(kMsgsStateReq).U32(kVector).U32(3).I64(ping).I64(query).I64(future);
+  client_->received().clear();
+  const int64_t req_id = Send(req.bytes());
+  const ServerMessage* info = client_->Find(kMsgsStateInfo);
+  ASSERT_NE(info, nullptr);
+  tl::Reader r(info->body);
+  r.ReadUint32();
+  EXPECT_EQ(r.ReadInt64(), req_id);
+  ByteView states = r.ReadBytesView();
+  ASSERT_EQ(states.size(), 3u);
+  EXPECT_EQ(states[0], 4 | 8);            // received and acknowledged
+  EXPECT_EQ(states[1], 4 | 8 | 32 | 64);  // an answered query
+  EXPECT_EQ(states[2], 3);                // not received, id too high
+}
+
+TEST_F(ServerSessionTest, DestroySessionOfAnotherSession) {
+  const uint64_t first = client_->session_id();
+  Send(PingBody(1));
+  client_->set_session_id(first + 1);
+  Send(PingBody(2));
+  ASSERT_EQ(h_.dc().state().session_count(), 2u);
+  TlOut destroy;
+  destroy.U32(kDestroySession).U64(first);
+  client_->received().clear();
+  Send(destroy.bytes());
+  ASSERT_NE(client_->Find(kDestroySessionOk), nullptr);
+  EXPECT_EQ(h_.dc().state().session_count(), 1u);
+  EXPECT_EQ(h_.world().closed_sessions, std::vector<uint64_t>{first});
+  client_->received().clear();
+  Send(destroy.bytes());
+  EXPECT_NE(client_->Find(kDestroySessionNone), nullptr);
+}
+
+TEST_F(ServerSessionTest, RpcDropAnswer) {
+  const int64_t query = Send(QueryBody(0x11112222));
+  const int64_t answer_id = client_->Find(kRpcResult)->msg_id;
+  TlOut drop;
+  drop.U32(kRpcDropAnswer).I64(query);
+  client_->received().clear();
+  Send(drop.bytes());
+  RpcResultView dropped = ReadRpcResult(*client_->Find(kRpcResult));
+  EXPECT_EQ(dropped.inner_id, kRpcAnswerDropped);
+  EXPECT_EQ(LoadLe64(dropped.inner.data() + 4), static_cast<uint64_t>(answer_id));
+
+  TlOut unknown;
+  unknown.U32(kRpcDropAnswer).I64(query + 4000);
+  client_->received().clear();
+  Send(unknown.bytes());
+  EXPECT_EQ(ReadRpcResult(*client_->Find(kRpcResult)).inner_id, kRpcAnswerUnknown);
+}
+
+TEST_F(ServerSessionTest, FutureSalts) {
+  TlOut req;
+  req.U32(kGetFutureSalts).I32(3);
+  const int64_t id = Send(req.bytes());
+  const ServerMessage* m = client_->Find(kFutureSalts);
+  ASSERT_NE(m, nullptr);
+  tl::Reader r(m->body);
+  r.ReadUint32();
+  EXPECT_EQ(r.ReadInt64(), id);
+  EXPECT_EQ(r.ReadInt32(), 1767225600);
+  ASSERT_EQ(r.ReadUint32(), 3u);
+  int32_t last_until = 0;
+  for (int i = 0; i < 3; ++i) {
+    const int32_t since = r.ReadInt32(), until = r.ReadInt32();
+    const uint64_t salt = r.ReadUint64();
+    if (i == 0) EXPECT_EQ(salt, 0x5a17u);
+    EXPECT_LT(since, until);
+    EXPECT_GT(until, last_until);
+    last_until = until;
+  }
+  EXPECT_TRUE(r.Finish().ok());
+}
+
+TEST_F(ServerSessionTest, HttpWaitAndAcksAreNotAnswered) {
+  TlOut wait;
+  wait.U32(kHttpWait).I32(0).I32(0).I32(25000);
+  const int64_t id = Send(wait.bytes());
+  EXPECT_EQ(client_->Find(kRpcResult), nullptr);
+  const ServerMessage* ack = client_->Find(kMsgsAck);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_EQ(AckedIds(*ack), std::vector<int64_t>{id});
+  EXPECT_TRUE(h_.world().requests.empty());
+}
+
+TEST_F(ServerSessionTest, PushesFollowTheSessionToItsNewConnection) {
+  Send(QueryBody(kEchoPushQuery));
+  EXPECT_NE(client_->Find(kPushedUpdate), nullptr);
+  SessionPort* port = h_.world().requests.at(0).session;
+
+  // The connection drops; a push while no connection carries the session waits.
+  conn_->OnDisconnected(absl::OkStatus(), link_->now());
+  port->Push(QueryBody(kPushedUpdate, Bytes{7, 7, 7, 7}));
+  client_->received().clear();
+  link_->Advance(absl::Seconds(1));
+  auto conn2 = h_.dc().Accept(link_->now());
+  TestClientOptions o = h_.ClientOptions();
+  // Same key and session on a new connection.
+  TestClient c2(o, h_.rng());
+  ASSERT_TRUE(c2.UseKey(client_->key()->bytes(), client_->salt()).ok());
+  c2.set_session_id(client_->session_id());
+  InMemoryLink link2(c2, *conn2, link_->now());
+  // The session continues: seq_no goes on from the first connection's.
+  ASSERT_TRUE(c2.Send(PingBody(5), link2.unix_ns(), {.seq_no = 3}).ok());
+  ASSERT_TRUE(link2.Pump().ok());
+  const ServerMessage* pushed = c2.Find(kPushedUpdate);
+  ASSERT_NE(pushed, nullptr);
+  EXPECT_EQ(pushed->body, QueryBody(kPushedUpdate, Bytes{7, 7, 7, 7}));
+  EXPECT_NE(c2.Find(kPong), nullptr);
+}
+
+TEST_F(ServerSessionTest, PushWakesTheCarryingConnection) {
+  Send(PingBody(1));
+  int wakes = 0;
+  conn_->SetWakeCallback([&] { ++wakes; });
+  ServerSession* s = h_.dc().state().FindSession(client_->key()->id(), client_->session_id());
+  ASSERT_NE(s, nullptr);
+  s->Push(QueryBody(kPushedUpdate));
+  EXPECT_EQ(wakes, 1);
+  client_->received().clear();
+  ASSERT_TRUE(link_->Pump().ok());
+  EXPECT_NE(client_->Find(kPushedUpdate), nullptr);
+}
+
+TEST_F(ServerSessionTest, QueueIsBoundedWhileDetached) {
+  Send(PingBody(1));
+  ServerSession* s = h_.dc().state().FindSession(client_->key()->id(), client_->session_id());
+  conn_->OnDisconnected(absl::OkStatus(), link_->now());
+  for (int i = 0; i < 1100; ++i) s->Push(QueryBody(kPushedUpdate));
+  EXPECT_EQ(s->stats().dropped_while_detached, 1100u - 1024u);
+}
+
+TEST_F(ServerSessionTest, PingDelayDisconnectClosesAfterTheDelay) {
+  Send(PingDelayDisconnectBody(9, 35));
+  ASSERT_NE(client_->Find(kPong), nullptr);
+  ASSERT_TRUE(conn_->NextDeadline().has_value());
+  EXPECT_EQ(*conn_->NextDeadline(), link_->now() + absl::Seconds(35));
+  link_->Advance(absl::Seconds(20));
+  Send(PingDelayDisconnectBody(10, 35));  // resets the timer
+  link_->Advance(absl::Seconds(20));
+  link_->FireTimer();
+  EXPECT_FALSE(conn_->WantsClose());
+  link_->Advance(absl::Seconds(16));
+  link_->FireTimer();
+  EXPECT_TRUE(conn_->WantsClose());
+}
+
+}  // namespace
+}  // namespace mtcore::dc
