@@ -1,0 +1,1875 @@
+#include "tests/dc/world.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/base/bytes.h"
+#include "core/base/status_macros.h"
+#include "core/crypto/pubkey/dh.h"
+#include "core/crypto/pubkey/srp.h"
+#include "core/crypto/random.h"
+#include "tl/dynamic/codec.h"
+#include "tl/dynamic/value.h"
+#include "tlgen/load.h"
+
+namespace mtcore::dc {
+namespace {
+
+using tl::dynamic::DynamicCodec;
+using tl::dynamic::EncodeOptions;
+using tl::dynamic::Object;
+using tl::dynamic::Value;
+
+constexpr uint32_t kInvokeWithLayerId = 0xda9b0d0du;
+constexpr int64_t kNsPerSecond = 1000000000;
+
+// ---------------------------------------------------------------------------
+// Schemas: parsed once per process, shared by every world.
+
+struct LoadedLayer {
+  int layer = 0;
+  std::shared_ptr<const DynamicCodec> codec;
+};
+
+absl::StatusOr<LoadedLayer> LoadLayer(const std::string& api_path, const std::string& mtproto_path) {
+  static std::mutex mu;
+  static std::map<std::pair<std::string, std::string>, LoadedLayer>* cache =
+      new std::map<std::pair<std::string, std::string>, LoadedLayer>();
+  std::lock_guard<std::mutex> lock(mu);
+  auto key = std::make_pair(api_path, mtproto_path);
+  auto it = cache->find(key);
+  if (it != cache->end()) return it->second;
+  MTCORE_ASSIGN_OR_RETURN(tlgen::Schema api, tlgen::LoadSchemaFile(api_path));
+  if (api.layer <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(api_path, ": the schema names no layer"));
+  }
+  MTCORE_ASSIGN_OR_RETURN(tlgen::Schema mtproto, tlgen::LoadSchemaFile(mtproto_path));
+  const tlgen::Schema* both[] = {&api, &mtproto};
+  absl::StatusOr<DynamicCodec> codec = DynamicCodec::Create(both);
+  if (!codec.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(api_path, ": ", codec.status().message()));
+  }
+  LoadedLayer loaded{api.layer, std::make_shared<const DynamicCodec>(*std::move(codec))};
+  (*cache)[key] = loaded;
+  return loaded;
+}
+
+// ---------------------------------------------------------------------------
+// Small Value helpers. Decoded requests follow the session's schema, so a
+// field an older layer lacks reads as zero/empty.
+
+int64_t I64(const Object& o, std::string_view name) {
+  const Value* v = o.Get(name);
+  if (v == nullptr) return 0;
+  if (const int64_t* p = v->if_int64()) return *p;
+  if (const int32_t* p = v->if_int32()) return *p;
+  return 0;
+}
+int32_t I32(const Object& o, std::string_view name) { return static_cast<int32_t>(I64(o, name)); }
+bool Flag(const Object& o, std::string_view name) {
+  const Value* v = o.Get(name);
+  return v != nullptr && v->if_bool() != nullptr && *v->if_bool();
+}
+std::string Str(const Object& o, std::string_view name) {
+  const Value* v = o.Get(name);
+  if (v == nullptr || v->if_bytes() == nullptr) return "";
+  return *v->if_bytes();
+}
+const Object* Sub(const Object& o, std::string_view name) {
+  const Value* v = o.Get(name);
+  return v == nullptr ? nullptr : v->if_object();
+}
+const std::vector<Value>* Vec(const Object& o, std::string_view name) {
+  static const std::vector<Value> kEmpty;
+  const Value* v = o.Get(name);
+  if (v == nullptr || v->if_vector() == nullptr) return &kEmpty;
+  return v->if_vector();
+}
+
+Value PeerValue(int kind, int64_t id) {
+  static const char* kNames[] = {"peerUser", "peerChat", "peerChannel"};
+  static const char* kFields[] = {"user_id", "chat_id", "channel_id"};
+  Object p(kNames[kind]);
+  p.Set(kFields[kind], id);
+  return Value(std::move(p));
+}
+
+std::vector<Value> Empty() { return {}; }
+
+Value MakeVector(std::vector<Value> v) { return Value(std::move(v)); }
+
+// An answer: a Value (encoded with the method's result type) or an error.
+struct Answer {
+  Value value;
+  int32_t code = 0;
+  std::string message;
+};
+Answer Ok(Value v) { return Answer{std::move(v), 0, ""}; }
+Answer Fail(int32_t code, std::string message) { return Answer{Value(), code, std::move(message)}; }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+struct World::Impl {
+  enum PeerKind { kUser = 0, kChat = 1, kChannel = 2 };
+  struct PeerRef {
+    PeerKind kind = kUser;
+    int64_t id = 0;
+  };
+  // One key for dialogs in maps: users by id, chats -id, channels below.
+  static int64_t DialogKey(const PeerRef& p) {
+    switch (p.kind) {
+      case kUser: return p.id;
+      case kChat: return -p.id;
+      case kChannel: return -1000000000000LL - p.id;
+    }
+    return 0;
+  }
+  using AuthKey = std::pair<int, uint64_t>;  // (dc_id, auth_key_id)
+
+  struct Event {
+    int32_t pts = 0;  // after the update
+    int32_t pts_count = 0;
+    Value update;
+  };
+  struct BoxMessage {
+    Value message;   // "message" as this account sees it
+    int64_t origin = 0;
+    int64_t dialog = 0;
+  };
+  struct ReadState {
+    int32_t inbox_max = 0;
+    int32_t outbox_max = 0;
+  };
+  struct SentRecord {
+    int32_t msg_id = 0;
+    int32_t pts = 0;
+    int64_t channel = 0;  // 0: the sender's box
+  };
+  struct Account {
+    int64_t id = 0;
+    int64_t access_hash = 0;
+    bool bot = false;
+    std::string bot_secret;
+    std::string first_name, last_name, username, phone;
+    int home_dc = 0;
+    std::string login_code;
+    std::string password, password_hint;
+    Bytes salt1, salt2, verifier;  // verifier derived on first use
+    int32_t pts = 0, seq = 0, next_msg_id = 1;
+    std::vector<Event> events;
+    std::map<int32_t, BoxMessage> messages;
+    std::map<int64_t, std::set<int32_t>> dialogs;
+    std::map<int64_t, ReadState> reads;
+    std::map<int64_t, SentRecord> sent;  // random_id -> what it made
+    int64_t flood_second = -1;
+    int flood_count = 0;
+    std::set<AuthKey> keys;
+  };
+  struct Group {
+    int64_t id = 0;
+    std::string title;
+    int64_t creator = 0;
+    std::vector<int64_t> members;
+    int32_t date = 0;
+  };
+  struct ChannelMessage {
+    Value message;  // neutral: no `out`
+    int64_t from = 0;
+  };
+  struct Channel {
+    int64_t id = 0;
+    int64_t access_hash = 0;
+    std::string title, username;
+    int64_t creator = 0;
+    std::vector<int64_t> members;
+    bool megagroup = false;
+    int32_t pts = 1, next_msg_id = 1, date = 0;
+    std::vector<Event> events;
+    std::map<int32_t, ChannelMessage> messages;
+    std::map<int64_t, int32_t> read_inbox;  // member -> max id read
+  };
+  struct PendingLogin {
+    std::string phone, hash;
+    bool code_ok = false;          // signIn saw the right code for an unknown phone
+    int64_t password_account = 0;  // signIn said SESSION_PASSWORD_NEEDED
+  };
+  struct PendingSrp {
+    int64_t srp_id = 0;
+    int64_t account = 0;
+    std::optional<crypto::SrpServer> server;
+  };
+  struct KeyState {
+    int64_t account = 0;  // 0: not logged in
+    std::vector<SessionPort*> sessions;
+    std::optional<PendingLogin> login;
+    std::optional<PendingSrp> srp;
+  };
+  struct Session {
+    SessionPort* port = nullptr;
+    int layer = 0;
+    bool no_updates = false;
+    AuthKey key;
+  };
+  struct CallbackQuery {
+    int64_t user = 0, bot = 0;
+    std::string key;
+    bool answered = false;
+    Value answer;
+  };
+
+  // The request being answered.
+  struct Call {
+    Session* session = nullptr;
+    const LoadedLayer* layer = nullptr;
+    int64_t now_ns = 0;
+    int32_t date = 0;
+    Account* me = nullptr;
+  };
+
+  WorldConfig config;
+  std::map<int, LoadedLayer> layers;
+  int default_layer = 0;
+  crypto::DeterministicRandom rng;
+  crypto::DeterministicRandom fault_rng;
+  std::optional<crypto::DhGroup> srp_group;
+  std::map<int64_t, Account> accounts;
+  std::map<int64_t, Group> groups;
+  std::map<int64_t, Channel> channels;
+  std::map<int64_t, std::vector<std::pair<int64_t, int32_t>>> origins;
+  int64_t next_origin = 1;
+  int64_t next_user_id = 1;
+  std::map<AuthKey, KeyState> keys;
+  std::map<const SessionPort*, Session> sessions;
+  std::map<std::string, int64_t> callback_by_key;
+  std::map<int64_t, CallbackQuery> callbacks;
+  Stats stats;
+  // Faults.
+  double drop_probability = 0;
+  int drop_every_nth = 0;
+  int64_t push_counter = 0;
+  int flood_calls = 0, flood_seconds = 0;
+  int migrate_calls = 0, migrate_dc = 0;
+  std::string migrate_prefix;
+
+  explicit Impl(WorldConfig c)
+      : config(std::move(c)), rng(config.seed), fault_rng(config.seed ^ 0x9e3779b97f4a7c15ULL) {}
+
+  // ----- set-up -----------------------------------------------------------
+
+  absl::Status Init() {
+    MTCORE_RETURN_IF_ERROR(ValidateWorldConfig(config));
+    MTCORE_ASSIGN_OR_RETURN(LoadedLayer def, LoadLayer(config.default_schema, config.mtproto_schema));
+    default_layer = def.layer;
+    layers[def.layer] = def;
+    for (const std::string& path : config.schemas) {
+      MTCORE_ASSIGN_OR_RETURN(LoadedLayer l, LoadLayer(path, config.mtproto_schema));
+      if (layers.count(l.layer)) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": layer ", l.layer, " is loaded twice"));
+      }
+      layers[l.layer] = l;
+    }
+    crypto::SafePrimeCache cache;
+    cache.Insert(crypto::TelegramDhPrime());  // a known safe prime: skip Miller-Rabin
+    MTCORE_ASSIGN_OR_RETURN(crypto::DhGroup group,
+                            crypto::DhGroup::Create(crypto::TelegramDhPrime(), 3, cache, rng));
+    srp_group.emplace(std::move(group));
+    int64_t max_id = 0;
+    for (const auto& u : config.users) {
+      Account& a = accounts[u.id];
+      a.id = u.id;
+      a.access_hash = static_cast<int64_t>(crypto::RandomU64(rng));
+      a.first_name = u.first_name;
+      a.last_name = u.last_name;
+      a.username = u.username;
+      a.phone = u.phone;
+      a.home_dc = u.dc;
+      a.login_code = u.login_code.empty() ? config.login_code : u.login_code;
+      a.password = u.password;
+      a.password_hint = u.password_hint;
+      if (!a.password.empty()) {
+        a.salt1 = crypto::RandomBytes(rng, 40);
+        a.salt2 = crypto::RandomBytes(rng, 16);
+      }
+      max_id = std::max(max_id, u.id);
+    }
+    for (const auto& b : config.bots) {
+      Account& a = accounts[b.id];
+      a.id = b.id;
+      a.access_hash = static_cast<int64_t>(crypto::RandomU64(rng));
+      a.bot = true;
+      a.bot_secret = b.secret;
+      a.first_name = b.first_name;
+      a.username = b.username;
+      a.home_dc = b.dc;
+      max_id = std::max(max_id, b.id);
+    }
+    for (const auto& g : config.groups) {
+      Group& x = groups[g.id];
+      x.id = g.id;
+      x.title = g.title;
+      x.creator = g.creator;
+      x.members = g.members;
+      if (std::find(x.members.begin(), x.members.end(), g.creator) == x.members.end()) {
+        x.members.insert(x.members.begin(), g.creator);
+      }
+      max_id = std::max(max_id, g.id);
+    }
+    for (const auto& c : config.channels) {
+      Channel& x = channels[c.id];
+      x.id = c.id;
+      x.access_hash = static_cast<int64_t>(crypto::RandomU64(rng));
+      x.title = c.title;
+      x.username = c.username;
+      x.creator = c.creator;
+      x.members = c.members;
+      if (std::find(x.members.begin(), x.members.end(), c.creator) == x.members.end()) {
+        x.members.insert(x.members.begin(), c.creator);
+      }
+      x.megagroup = c.megagroup;
+      max_id = std::max(max_id, c.id);
+    }
+    next_user_id = max_id + 1;
+    return absl::OkStatus();
+  }
+
+  // ----- sessions and keys ------------------------------------------------
+
+  Session& SessionFor(SessionPort* port) {
+    auto it = sessions.find(port);
+    if (it != sessions.end()) return it->second;
+    Session& s = sessions[port];
+    s.port = port;
+    s.layer = default_layer;
+    s.key = AuthKey(port->dc_id(), port->auth_key_id());
+    keys[s.key].sessions.push_back(port);
+    return s;
+  }
+
+  void Bind(const AuthKey& key, int64_t account) {
+    KeyState& k = keys[key];
+    if (k.account != 0) accounts[k.account].keys.erase(key);
+    k.account = account;
+    k.login.reset();
+    k.srp.reset();
+    if (account != 0) accounts[account].keys.insert(key);
+  }
+
+  // ----- rendering ----------------------------------------------------------
+
+  Value UserValue(const Account& a, int64_t viewer) const {
+    Object u("user");
+    if (a.id == viewer) u.Set("self", true);
+    if (a.bot) u.Set("bot", true);
+    u.Set("id", a.id);
+    u.Set("access_hash", a.access_hash);
+    u.Set("first_name", a.first_name);
+    if (!a.last_name.empty()) u.Set("last_name", a.last_name);
+    if (!a.username.empty()) u.Set("username", a.username);
+    if (!a.bot && !a.phone.empty()) u.Set("phone", a.phone);
+    if (a.bot) u.Set("bot_info_version", int32_t{1});
+    return Value(std::move(u));
+  }
+
+  Value ChatValue(const Group& g, int64_t viewer) const {
+    Object c("chat");
+    if (g.creator == viewer) c.Set("creator", true);
+    bool member = std::find(g.members.begin(), g.members.end(), viewer) != g.members.end();
+    if (!member) c.Set("left", true);
+    c.Set("id", g.id);
+    c.Set("title", g.title);
+    c.Set("photo", Value(Object("chatPhotoEmpty")));
+    c.Set("participants_count", static_cast<int32_t>(g.members.size()));
+    c.Set("date", g.date);
+    c.Set("version", int32_t{1});
+    return Value(std::move(c));
+  }
+
+  Value ChannelValue(const Channel& ch, int64_t viewer) const {
+    Object c("channel");
+    if (ch.creator == viewer) c.Set("creator", true);
+    if (!IsMember(ch, viewer)) c.Set("left", true);
+    if (ch.megagroup) {
+      c.Set("megagroup", true);
+    } else {
+      c.Set("broadcast", true);
+    }
+    c.Set("id", ch.id);
+    c.Set("access_hash", ch.access_hash);
+    c.Set("title", ch.title);
+    if (!ch.username.empty()) c.Set("username", ch.username);
+    c.Set("photo", Value(Object("chatPhotoEmpty")));
+    c.Set("date", ch.date);
+    c.Set("participants_count", static_cast<int32_t>(ch.members.size()));
+    return Value(std::move(c));
+  }
+
+  static bool IsMember(const Channel& ch, int64_t id) {
+    return std::find(ch.members.begin(), ch.members.end(), id) != ch.members.end();
+  }
+  static bool IsMember(const Group& g, int64_t id) {
+    return std::find(g.members.begin(), g.members.end(), id) != g.members.end();
+  }
+
+  // Users and chats a set of Values mentions (peers, user_id/channel_id fields).
+  struct Refs {
+    std::set<int64_t> users, chats, channels;
+    void Walk(const Value& v) {
+      if (const Object* o = v.if_object()) {
+        if (o->constructor == "peerUser") users.insert(I64(*o, "user_id"));
+        if (o->constructor == "peerChat") chats.insert(I64(*o, "chat_id"));
+        if (o->constructor == "peerChannel") channels.insert(I64(*o, "channel_id"));
+        if (o->constructor == "updateShortMessage" || o->constructor == "updateBotCallbackQuery") {
+          users.insert(I64(*o, "user_id"));
+        }
+        if (absl::StartsWith(o->constructor, "update") && o->Has("channel_id")) {
+          channels.insert(I64(*o, "channel_id"));
+        }
+        for (const auto& f : o->fields) Walk(f.value);
+      } else if (const std::vector<Value>* vec = v.if_vector()) {
+        for (const Value& x : *vec) Walk(x);
+      }
+    }
+  };
+  Value UsersOf(const Refs& r, int64_t viewer) const {
+    std::vector<Value> out;
+    for (int64_t id : r.users) {
+      auto it = accounts.find(id);
+      if (it != accounts.end()) out.push_back(UserValue(it->second, viewer));
+    }
+    return MakeVector(std::move(out));
+  }
+  Value ChatsOf(const Refs& r, int64_t viewer) const {
+    std::vector<Value> out;
+    for (int64_t id : r.chats) {
+      auto it = groups.find(id);
+      if (it != groups.end()) out.push_back(ChatValue(it->second, viewer));
+    }
+    for (int64_t id : r.channels) {
+      auto it = channels.find(id);
+      if (it != channels.end()) out.push_back(ChannelValue(it->second, viewer));
+    }
+    return MakeVector(std::move(out));
+  }
+
+  // `updates{updates, users, chats, date, seq}` for `viewer`.
+  Value UpdatesValue(std::vector<Value> list, int64_t viewer, int32_t date, int32_t seq) const {
+    Refs refs;
+    for (const Value& u : list) refs.Walk(u);
+    refs.users.insert(viewer);
+    Object o("updates");
+    o.Set("updates", MakeVector(std::move(list)));
+    o.Set("users", UsersOf(refs, viewer));
+    o.Set("chats", ChatsOf(refs, viewer));
+    o.Set("date", date);
+    o.Set("seq", seq);
+    return Value(std::move(o));
+  }
+
+  // A channel message as `viewer` sees it (out when they sent it).
+  static Value ChannelMessageFor(const ChannelMessage& m, int64_t viewer) {
+    Value v = m.message;
+    if (m.from == viewer && m.from != 0) v.object().Set("out", true);
+    return v;
+  }
+  // A channel log update as `viewer` sees it.
+  Value ChannelUpdateFor(const Channel& ch, const Value& update, int64_t viewer) const {
+    Value v = update;
+    Object& o = v.object();
+    if (Value* msg = o.GetMutable("message"); msg != nullptr && msg->is_object()) {
+      const Object* peer = Sub(msg->object(), "from_id");
+      int64_t from = peer != nullptr ? I64(*peer, "user_id") : 0;
+      if (from == viewer && from != 0) msg->object().Set("out", true);
+      if (from == 0 && ch.creator == viewer) msg->object().Set("out", true);
+    }
+    return v;
+  }
+
+  // ----- pushes -------------------------------------------------------------
+
+  bool DropThisPush() {
+    ++push_counter;
+    if (drop_every_nth > 0 && push_counter % drop_every_nth == 0) return true;
+    if (drop_probability > 0) {
+      uint64_t r = crypto::RandomBelow(fault_rng, 1000000);
+      if (static_cast<double>(r) < drop_probability * 1000000.0) return true;
+    }
+    return false;
+  }
+
+  // Sends `updates` (built for `account`) to each of its sessions except
+  // `except`, encoded per session layer.
+  void PushToAccount(int64_t account, const Value& updates, const SessionPort* except) {
+    auto it = accounts.find(account);
+    if (it == accounts.end()) return;
+    std::map<int, Bytes> encoded;
+    for (const AuthKey& key : it->second.keys) {
+      auto k = keys.find(key);
+      if (k == keys.end()) continue;
+      for (SessionPort* port : k->second.sessions) {
+        if (port == except) continue;
+        const Session& s = sessions[port];
+        if (s.no_updates) continue;
+        if (DropThisPush()) {
+          ++stats.dropped_pushes;
+          continue;
+        }
+        auto e = encoded.find(s.layer);
+        if (e == encoded.end()) {
+          absl::StatusOr<Bytes> bytes =
+              layers[s.layer].codec->Encode(updates, "Updates", EncodeOptions{.adapt = true});
+          if (!bytes.ok()) continue;  // the session's layer cannot express it
+          e = encoded.emplace(s.layer, *std::move(bytes)).first;
+        }
+        port->Push(e->second);
+        ++stats.pushes;
+      }
+    }
+  }
+
+  // Appends a pts update to an account's log; returns it with pts filled.
+  Value AddEvent(Account& a, Object update, int32_t pts_count) {
+    a.pts += pts_count;
+    update.Set("pts", a.pts);
+    update.Set("pts_count", pts_count);
+    Value v(std::move(update));
+    a.events.push_back(Event{a.pts, pts_count, v});
+    return v;
+  }
+  Value AddChannelEvent(Channel& ch, Object update, int32_t pts_count) {
+    ch.pts += pts_count;
+    update.Set("pts", ch.pts);
+    update.Set("pts_count", pts_count);
+    Value v(std::move(update));
+    ch.events.push_back(Event{ch.pts, pts_count, v});
+    return v;
+  }
+
+  // ----- input resolution ---------------------------------------------------
+
+  Answer ResolvePeer(const Call& c, const Object* input, PeerRef& out) {
+    if (input == nullptr) return Fail(400, "PEER_ID_INVALID");
+    const std::string& n = input->constructor;
+    if (n == "inputPeerSelf") {
+      out = {kUser, c.me->id};
+      return {};
+    }
+    if (n == "inputPeerUser") {
+      int64_t id = I64(*input, "user_id");
+      auto it = accounts.find(id);
+      if (it == accounts.end() ||
+          (id != c.me->id && it->second.access_hash != I64(*input, "access_hash"))) {
+        return Fail(400, "PEER_ID_INVALID");
+      }
+      out = {kUser, id};
+      return {};
+    }
+    if (n == "inputPeerChat") {
+      int64_t id = I64(*input, "chat_id");
+      if (!groups.count(id)) return Fail(400, "PEER_ID_INVALID");
+      out = {kChat, id};
+      return {};
+    }
+    if (n == "inputPeerChannel") {
+      int64_t id = I64(*input, "channel_id");
+      auto it = channels.find(id);
+      if (it == channels.end() || it->second.access_hash != I64(*input, "access_hash")) {
+        return Fail(400, "CHANNEL_INVALID");
+      }
+      out = {kChannel, id};
+      return {};
+    }
+    return Fail(400, "PEER_ID_INVALID");
+  }
+
+  Answer ResolveChannel(const Call& c, const Object* input, Channel*& out) {
+    if (input == nullptr || input->constructor != "inputChannel") return Fail(400, "CHANNEL_INVALID");
+    auto it = channels.find(I64(*input, "channel_id"));
+    if (it == channels.end() || it->second.access_hash != I64(*input, "access_hash")) {
+      return Fail(400, "CHANNEL_INVALID");
+    }
+    if (!IsMember(it->second, c.me->id)) return Fail(400, "CHANNEL_PRIVATE");
+    out = &it->second;
+    return {};
+  }
+
+  Account* ResolveUser(const Call& c, const Object* input) {
+    if (input == nullptr) return nullptr;
+    if (input->constructor == "inputUserSelf") return c.me;
+    if (input->constructor != "inputUser") return nullptr;
+    int64_t id = I64(*input, "user_id");
+    auto it = accounts.find(id);
+    if (it == accounts.end()) return nullptr;
+    if (id != c.me->id && it->second.access_hash != I64(*input, "access_hash")) return nullptr;
+    return &it->second;
+  }
+
+  // ----- help -----------------------------------------------------------------
+
+  Answer GetConfig(const Call& c) {
+    std::vector<Value> options;
+    for (const auto& dc : config.dcs) {
+      Object o("dcOption");
+      if (dc.address.find(':') != std::string::npos) o.Set("ipv6", true);
+      o.Set("id", int32_t{dc.id});
+      o.Set("ip_address", dc.address);
+      o.Set("port", int32_t{dc.port});
+      options.push_back(Value(std::move(o)));
+    }
+    Object o("config");
+    o.Set("date", c.date);
+    o.Set("expires", c.date + 3600);
+    o.Set("test_mode", false);
+    o.Set("this_dc", int32_t{c.session->key.first});
+    o.Set("dc_options", MakeVector(std::move(options)));
+    o.Set("dc_txt_domain_name", "");
+    o.Set("chat_size_max", int32_t{200});
+    o.Set("megagroup_size_max", int32_t{200000});
+    o.Set("forwarded_count_max", int32_t{100});
+    o.Set("online_update_period_ms", int32_t{210000});
+    o.Set("offline_blur_timeout_ms", int32_t{5000});
+    o.Set("offline_idle_timeout_ms", int32_t{30000});
+    o.Set("online_cloud_timeout_ms", int32_t{300000});
+    o.Set("notify_cloud_delay_ms", int32_t{30000});
+    o.Set("notify_default_delay_ms", int32_t{1500});
+    o.Set("push_chat_period_ms", int32_t{60000});
+    o.Set("push_chat_limit", int32_t{2});
+    o.Set("edit_time_limit", int32_t{172800});
+    o.Set("revoke_time_limit", int32_t{2147483647});
+    o.Set("revoke_pm_time_limit", int32_t{2147483647});
+    o.Set("rating_e_decay", int32_t{2419200});
+    o.Set("stickers_recent_limit", int32_t{200});
+    o.Set("channels_read_media_period", int32_t{604800});
+    o.Set("call_receive_timeout_ms", int32_t{20000});
+    o.Set("call_ring_timeout_ms", int32_t{90000});
+    o.Set("call_connect_timeout_ms", int32_t{30000});
+    o.Set("call_packet_timeout_ms", int32_t{10000});
+    o.Set("me_url_prefix", "https://t.me/");
+    o.Set("caption_length_max", int32_t{1024});
+    o.Set("message_length_max", int32_t{4096});
+    o.Set("webfile_dc_id", int32_t{4});
+    return Ok(Value(std::move(o)));
+  }
+
+  Answer GetNearestDc(const Call& c) {
+    Object o("nearestDc");
+    o.Set("country", "NL");
+    o.Set("this_dc", int32_t{c.session->key.first});
+    o.Set("nearest_dc", int32_t{c.session->key.first});
+    return Ok(Value(std::move(o)));
+  }
+
+  // ----- auth -----------------------------------------------------------------
+
+  Value Authorization(const Account& a) {
+    Object o("auth.authorization");
+    o.Set("user", UserValue(a, a.id));
+    return Value(std::move(o));
+  }
+
+  Answer ImportBotAuthorization(const Call& c, const Object& q) {
+    std::string token = Str(q, "bot_auth_token");
+    size_t colon = token.find(':');
+    int64_t id = 0;
+    if (colon == std::string::npos || !absl::SimpleAtoi(token.substr(0, colon), &id)) {
+      return Fail(401, "ACCESS_TOKEN_INVALID");
+    }
+    auto it = accounts.find(id);
+    if (it == accounts.end() || !it->second.bot || it->second.bot_secret != token.substr(colon + 1)) {
+      return Fail(401, "ACCESS_TOKEN_INVALID");
+    }
+    if (it->second.home_dc != c.session->key.first) {
+      return Fail(303, absl::StrCat("USER_MIGRATE_", it->second.home_dc));
+    }
+    Bind(c.session->key, id);
+    return Ok(Authorization(it->second));
+  }
+
+  static std::string NormalizePhone(std::string phone) {
+    std::string out;
+    for (char ch : phone) {
+      if (absl::ascii_isdigit(static_cast<unsigned char>(ch))) out.push_back(ch);
+    }
+    return out;
+  }
+  Account* FindPhone(const std::string& phone) {
+    for (auto& [id, a] : accounts) {
+      if (!a.bot && a.phone == phone) return &a;
+    }
+    return nullptr;
+  }
+
+  Answer SendCode(const Call& c, const Object& q) {
+    std::string phone = NormalizePhone(Str(q, "phone_number"));
+    if (phone.empty()) return Fail(400, "PHONE_NUMBER_INVALID");
+    Account* a = FindPhone(phone);
+    if (a != nullptr && a->home_dc != c.session->key.first) {
+      return Fail(303, absl::StrCat("PHONE_MIGRATE_", a->home_dc));
+    }
+    KeyState& k = keys[c.session->key];
+    PendingLogin login;
+    login.phone = phone;
+    login.hash = HexEncode(crypto::RandomBytes(rng, 8));
+    k.login = login;
+    std::string code = a != nullptr ? a->login_code : config.login_code;
+    Object type("auth.sentCodeTypeApp");
+    type.Set("length", static_cast<int32_t>(code.size()));
+    Object o("auth.sentCode");
+    o.Set("type", Value(std::move(type)));
+    o.Set("phone_code_hash", login.hash);
+    return Ok(Value(std::move(o)));
+  }
+
+  // The pending login of this key for (phone, hash), or an error.
+  Answer CheckPending(const Call& c, const Object& q, PendingLogin*& out) {
+    KeyState& k = keys[c.session->key];
+    std::string phone = NormalizePhone(Str(q, "phone_number"));
+    if (!k.login || k.login->phone != phone || k.login->hash != Str(q, "phone_code_hash")) {
+      return Fail(400, "PHONE_CODE_EXPIRED");
+    }
+    out = &*k.login;
+    return {};
+  }
+
+  Answer SignIn(const Call& c, const Object& q) {
+    PendingLogin* login = nullptr;
+    if (Answer a = CheckPending(c, q, login); a.code) return a;
+    Account* a = FindPhone(login->phone);
+    std::string expected = a != nullptr ? a->login_code : config.login_code;
+    std::string code = Str(q, "phone_code");
+    if (code.empty()) return Fail(400, "PHONE_CODE_EMPTY");
+    if (code != expected) return Fail(400, "PHONE_CODE_INVALID");
+    if (a == nullptr) {
+      login->code_ok = true;
+      return Ok(Value(Object("auth.authorizationSignUpRequired")));
+    }
+    if (!a->password.empty()) {
+      login->password_account = a->id;
+      return Fail(401, "SESSION_PASSWORD_NEEDED");
+    }
+    Bind(c.session->key, a->id);
+    return Ok(Authorization(*a));
+  }
+
+  Answer SignUp(const Call& c, const Object& q) {
+    PendingLogin* login = nullptr;
+    if (Answer a = CheckPending(c, q, login); a.code) return a;
+    if (FindPhone(login->phone) != nullptr) return Fail(400, "PHONE_NUMBER_OCCUPIED");
+    if (!login->code_ok) return Fail(400, "PHONE_CODE_EXPIRED");
+    std::string first = Str(q, "first_name");
+    if (first.empty() || first.size() > 64) return Fail(400, "FIRSTNAME_INVALID");
+    std::string last = Str(q, "last_name");
+    if (last.size() > 64) return Fail(400, "LASTNAME_INVALID");
+    int64_t id = next_user_id++;
+    Account& a = accounts[id];
+    a.id = id;
+    a.access_hash = static_cast<int64_t>(crypto::RandomU64(rng));
+    a.first_name = first;
+    a.last_name = last;
+    a.phone = login->phone;
+    a.home_dc = c.session->key.first;
+    a.login_code = config.login_code;
+    Bind(c.session->key, id);
+    return Ok(Authorization(a));
+  }
+
+  Value PasswordAlgo(const Account* a, const Bytes& salt1) const {
+    Object algo("passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow");
+    algo.Set("salt1", std::string(salt1.begin(), salt1.end()));
+    Bytes salt2 = a != nullptr ? a->salt2 : Bytes();
+    algo.Set("salt2", std::string(salt2.begin(), salt2.end()));
+    algo.Set("g", int32_t{3});
+    ByteView p = crypto::TelegramDhPrime();
+    algo.Set("p", std::string(p.begin(), p.end()));
+    return Value(std::move(algo));
+  }
+
+  Answer GetPassword(const Call& c) {
+    KeyState& k = keys[c.session->key];
+    int64_t who = k.account != 0 ? k.account
+                  : (k.login ? k.login->password_account : 0);
+    Account* a = who != 0 ? &accounts[who] : nullptr;
+    Object o("account.password");
+    Bytes new_salt1 = crypto::RandomBytes(rng, 8);
+    if (a != nullptr && !a->password.empty()) {
+      if (a->verifier.empty()) {
+        absl::StatusOr<Bytes> v = crypto::SrpMakeVerifier(
+            *srp_group, ByteView(reinterpret_cast<const uint8_t*>(a->password.data()), a->password.size()),
+            a->salt1, a->salt2);
+        if (!v.ok()) return Fail(500, "SRP_VERIFIER_FAILED");
+        a->verifier = *std::move(v);
+      }
+      absl::StatusOr<crypto::SrpServer> server =
+          crypto::SrpServer::Start(*srp_group, a->salt1, a->salt2, a->verifier, rng);
+      if (!server.ok()) return Fail(500, "SRP_START_FAILED");
+      PendingSrp srp;
+      srp.srp_id = static_cast<int64_t>(crypto::RandomU64(rng));
+      srp.account = a->id;
+      Bytes g_b = server->g_b();
+      srp.server.emplace(*std::move(server));
+      o.Set("has_password", true);
+      o.Set("current_algo", PasswordAlgo(a, a->salt1));
+      o.Set("srp_B", std::string(g_b.begin(), g_b.end()));
+      o.Set("srp_id", srp.srp_id);
+      if (!a->password_hint.empty()) o.Set("hint", a->password_hint);
+      k.srp = std::move(srp);
+      new_salt1.insert(new_salt1.begin(), a->salt1.begin(), a->salt1.begin() + 8);
+    }
+    o.Set("new_algo", PasswordAlgo(a, new_salt1));
+    o.Set("new_secure_algo", Value(Object("securePasswordKdfAlgoUnknown")));
+    Bytes secure_random = crypto::RandomBytes(rng, 32);
+    o.Set("secure_random", std::string(secure_random.begin(), secure_random.end()));
+    return Ok(Value(std::move(o)));
+  }
+
+  Answer CheckPassword(const Call& c, const Object& q) {
+    KeyState& k = keys[c.session->key];
+    const Object* in = Sub(q, "password");
+    if (!k.srp || in == nullptr) return Fail(400, "SRP_ID_INVALID");
+    PendingSrp srp = std::move(*k.srp);
+    k.srp.reset();
+    if (in->constructor != "inputCheckPasswordSRP") return Fail(400, "PASSWORD_HASH_INVALID");
+    if (I64(*in, "srp_id") != srp.srp_id) return Fail(400, "SRP_ID_INVALID");
+    std::string g_a = Str(*in, "A"), m1 = Str(*in, "M1");
+    absl::Status st = srp.server->Verify(
+        ByteView(reinterpret_cast<const uint8_t*>(g_a.data()), g_a.size()),
+        ByteView(reinterpret_cast<const uint8_t*>(m1.data()), m1.size()));
+    if (!st.ok()) return Fail(400, "PASSWORD_HASH_INVALID");
+    Bind(c.session->key, srp.account);
+    return Ok(Authorization(accounts[srp.account]));
+  }
+
+  Answer LogOut(const Call& c) {
+    Bind(c.session->key, 0);
+    return Ok(Value(Object("auth.loggedOut")));
+  }
+
+  // ----- users ----------------------------------------------------------------
+
+  Answer GetUsers(const Call& c, const Object& q) {
+    std::vector<Value> out;
+    for (const Value& v : *Vec(q, "id")) {
+      if (Account* a = ResolveUser(c, v.if_object())) out.push_back(UserValue(*a, c.me->id));
+    }
+    return Ok(MakeVector(std::move(out)));
+  }
+
+  Answer GetFullUser(const Call& c, const Object& q) {
+    Account* a = ResolveUser(c, Sub(q, "id"));
+    if (a == nullptr) return Fail(400, "USER_ID_INVALID");
+    Object full("userFull");
+    full.Set("id", a->id);
+    full.Set("about", a->bot ? std::string("A bot of the simulated world") : std::string());
+    full.Set("settings", Value(Object("peerSettings")));
+    full.Set("notify_settings", Value(Object("peerNotifySettings")));
+    full.Set("common_chats_count", int32_t{0});
+    if (a->bot) {
+      Object info("botInfo");
+      info.Set("user_id", a->id);
+      info.Set("description", "Echo bot");
+      full.Set("bot_info", Value(std::move(info)));
+    }
+    Object o("users.userFull");
+    o.Set("full_user", Value(std::move(full)));
+    o.Set("chats", MakeVector(Empty()));
+    o.Set("users", MakeVector({UserValue(*a, c.me->id)}));
+    return Ok(Value(std::move(o)));
+  }
+
+  Answer ResolveUsername(const Call& c, const Object& q) {
+    std::string name = absl::AsciiStrToLower(Str(q, "username"));
+    if (!name.empty() && name[0] == '@') name.erase(0, 1);
+    Object o("contacts.resolvedPeer");
+    for (const auto& [id, a] : accounts) {
+      if (!a.username.empty() && absl::AsciiStrToLower(a.username) == name) {
+        o.Set("peer", PeerValue(kUser, id));
+        o.Set("chats", MakeVector(Empty()));
+        o.Set("users", MakeVector({UserValue(a, c.me->id)}));
+        return Ok(Value(std::move(o)));
+      }
+    }
+    for (const auto& [id, ch] : channels) {
+      if (!ch.username.empty() && absl::AsciiStrToLower(ch.username) == name) {
+        o.Set("peer", PeerValue(kChannel, id));
+        o.Set("chats", MakeVector({ChannelValue(ch, c.me->id)}));
+        o.Set("users", MakeVector(Empty()));
+        return Ok(Value(std::move(o)));
+      }
+    }
+    return Fail(400, "USERNAME_NOT_OCCUPIED");
+  }
+
+  // ----- messages: sending ---------------------------------------------------
+
+  // A new message object (without id/out) from `from` in `peer`.
+  Object NewMessage(int64_t from, const PeerRef& peer_as_seen, int32_t date, const Object& q,
+                    bool keep_markup, bool post) {
+    Object m("message");
+    if (Flag(q, "silent")) m.Set("silent", true);
+    if (post) m.Set("post", true);
+    m.Set("id", int32_t{0});
+    if (!post) m.Set("from_id", PeerValue(kUser, from));
+    m.Set("peer_id", PeerValue(peer_as_seen.kind, peer_as_seen.id));
+    m.Set("date", date);
+    m.Set("message", Str(q, "message"));
+    if (keep_markup) {
+      if (const Value* markup = q.Get("reply_markup"); markup != nullptr && markup->is_object()) {
+        m.Set("reply_markup", *markup);
+      }
+    }
+    if (const Value* e = q.Get("entities"); e != nullptr && e->is_vector() && !e->vector().empty()) {
+      m.Set("entities", *e);
+    }
+    return m;
+  }
+
+  static int32_t ReplyToId(const Object& q) {
+    const Object* r = Sub(q, "reply_to");
+    if (r == nullptr || r->constructor != "inputReplyToMessage") return 0;
+    return I32(*r, "reply_to_msg_id");
+  }
+  static Value ReplyHeader(int32_t id) {
+    Object h("messageReplyHeader");
+    h.Set("reply_to_msg_id", id);
+    return Value(std::move(h));
+  }
+
+  // The copy of `origin` in `account`'s box (0 if none).
+  int32_t CopyIn(int64_t origin, int64_t account) const {
+    auto it = origins.find(origin);
+    if (it == origins.end()) return 0;
+    for (const auto& [acc, id] : it->second) {
+      if (acc == account) return id;
+    }
+    return 0;
+  }
+
+  // Stores `m` in `a`'s box under `dialog`; returns the id.
+  int32_t StoreInBox(Account& a, Object m, int64_t origin, int64_t dialog) {
+    int32_t id = a.next_msg_id++;
+    m.Set("id", id);
+    a.messages[id] = BoxMessage{Value(std::move(m)), origin, dialog};
+    a.dialogs[dialog].insert(id);
+    origins[origin].emplace_back(a.id, id);
+    return id;
+  }
+
+  Answer SendMessage(const Call& c, const Object& q) {
+    Account& me = *c.me;
+    if (config.flood_sends_per_second > 0) {
+      int64_t second = c.now_ns / kNsPerSecond;
+      if (second != me.flood_second) {
+        me.flood_second = second;
+        me.flood_count = 0;
+      }
+      if (me.flood_count >= config.flood_sends_per_second) return Fail(420, "FLOOD_WAIT_1");
+      ++me.flood_count;
+    }
+    PeerRef peer;
+    if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
+    std::string text = Str(q, "message");
+    if (text.empty()) return Fail(400, "MESSAGE_EMPTY");
+    if (text.size() > 4096) return Fail(400, "MESSAGE_TOO_LONG");
+    int64_t random_id = I64(q, "random_id");
+    if (auto it = me.sent.find(random_id); it != me.sent.end()) return Resend(c, random_id, it->second);
+    bool markup = me.bot;
+    int32_t reply_to = ReplyToId(q);
+    if (peer.kind == kChannel) return SendToChannel(c, q, channels[peer.id], random_id, reply_to);
+    if (peer.kind == kChat) {
+      Group& g = groups[peer.id];
+      if (!IsMember(g, me.id)) return Fail(403, "CHAT_WRITE_FORBIDDEN");
+      return SendToBoxes(c, q, peer, g.members, random_id, reply_to, markup);
+    }
+    std::vector<int64_t> members = {me.id};
+    if (peer.id != me.id) members.push_back(peer.id);
+    return SendToBoxes(c, q, peer, members, random_id, reply_to, markup);
+  }
+
+  // Private chats and basic groups: one copy per member's box.
+  Answer SendToBoxes(const Call& c, const Object& q, const PeerRef& peer,
+                     const std::vector<int64_t>& members, int64_t random_id, int32_t reply_to,
+                     bool markup) {
+    Account& me = *c.me;
+    int64_t origin = next_origin++;
+    int32_t reply_origin = 0;
+    if (reply_to != 0) {
+      auto it = me.messages.find(reply_to);
+      if (it != me.messages.end()) reply_origin = static_cast<int32_t>(it->second.origin);
+    }
+    bool has_markup = markup && q.Get("reply_markup") != nullptr && q.Get("reply_markup")->is_object();
+    bool short_form = peer.kind == kUser && !has_markup;
+    Answer reply;
+    for (int64_t member : members) {
+      Account& a = accounts[member];
+      // How this member sees the chat: a private chat is keyed by the other side.
+      PeerRef seen = peer;
+      if (peer.kind == kUser) seen = {kUser, member == me.id ? peer.id : me.id};
+      Object m = NewMessage(me.id, seen, c.date, q, markup, false);
+      if (member == me.id) m.Set("out", true);
+      if (reply_origin != 0) {
+        int32_t copy = CopyIn(reply_origin, member);
+        if (copy != 0) m.Set("reply_to", ReplyHeader(copy));
+      }
+      int32_t id = StoreInBox(a, m, origin, DialogKey(seen));
+      const Value& stored = a.messages[id].message;
+      Object nm("updateNewMessage");
+      nm.Set("message", stored);
+      Value event = AddEvent(a, std::move(nm), 1);
+      if (member == me.id) me.sent[random_id] = SentRecord{id, a.pts, 0};
+      if (short_form) {
+        Object s("updateShortMessage");
+        if (member == me.id) s.Set("out", true);
+        s.Set("id", id);
+        s.Set("user_id", seen.id);
+        s.Set("message", Str(q, "message"));
+        s.Set("pts", a.pts);
+        s.Set("pts_count", int32_t{1});
+        s.Set("date", c.date);
+        if (const Value* e = stored.object().Get("entities")) s.Set("entities", *e);
+        if (const Value* r = stored.object().Get("reply_to")) s.Set("reply_to", *r);
+        PushToAccount(member, Value(std::move(s)), c.session->port);
+        if (member == me.id) {
+          Object sent("updateShortSentMessage");
+          sent.Set("out", true);
+          sent.Set("id", id);
+          sent.Set("pts", a.pts);
+          sent.Set("pts_count", int32_t{1});
+          sent.Set("date", c.date);
+          if (const Value* e = stored.object().Get("entities")) sent.Set("entities", *e);
+          reply = Ok(Value(std::move(sent)));
+        }
+        continue;
+      }
+      ++a.seq;
+      PushToAccount(member, UpdatesValue({event}, member, c.date, a.seq), c.session->port);
+      if (member == me.id) {
+        Object idu("updateMessageID");
+        idu.Set("id", id);
+        idu.Set("random_id", random_id);
+        reply = Ok(UpdatesValue({Value(std::move(idu)), event}, me.id, c.date, a.seq));
+      }
+    }
+    return reply;
+  }
+
+  Answer SendToChannel(const Call& c, const Object& q, Channel& ch, int64_t random_id,
+                       int32_t reply_to) {
+    Account& me = *c.me;
+    if (!IsMember(ch, me.id)) return Fail(403, "CHAT_WRITE_FORBIDDEN");
+    if (!ch.megagroup && ch.creator != me.id) return Fail(403, "CHAT_WRITE_FORBIDDEN");
+    Object m = NewMessage(me.id, PeerRef{kChannel, ch.id}, c.date, q, me.bot, !ch.megagroup);
+    int32_t id = ch.next_msg_id++;
+    m.Set("id", id);
+    if (reply_to != 0 && ch.messages.count(reply_to)) m.Set("reply_to", ReplyHeader(reply_to));
+    ch.messages[id] = ChannelMessage{Value(m), me.id};
+    Object nm("updateNewChannelMessage");
+    nm.Set("message", Value(std::move(m)));
+    Value event = AddChannelEvent(ch, std::move(nm), 1);
+    me.sent[random_id] = SentRecord{id, ch.pts, ch.id};
+    PushChannelEvent(c, ch, event);
+    Object idu("updateMessageID");
+    idu.Set("id", id);
+    idu.Set("random_id", random_id);
+    return Ok(UpdatesValue({Value(std::move(idu)), ChannelUpdateFor(ch, event, me.id)}, me.id, c.date, 0));
+  }
+
+  // Pushes a channel log update to every member (seq 0).
+  void PushChannelEvent(const Call& c, const Channel& ch, const Value& event) {
+    for (int64_t member : ch.members) {
+      PushToAccount(member, UpdatesValue({ChannelUpdateFor(ch, event, member)}, member, c.date, 0),
+                    c.session->port);
+    }
+  }
+
+  // The same random_id again: the original message, no new one.
+  Answer Resend(const Call& c, int64_t random_id, const SentRecord& r) {
+    Object idu("updateMessageID");
+    idu.Set("id", r.msg_id);
+    idu.Set("random_id", random_id);
+    Value message;
+    Object nm(r.channel != 0 ? "updateNewChannelMessage" : "updateNewMessage");
+    if (r.channel != 0) {
+      Channel& ch = channels[r.channel];
+      auto it = ch.messages.find(r.msg_id);
+      if (it == ch.messages.end()) return Fail(400, "RANDOM_ID_DUPLICATE");
+      message = ChannelMessageFor(it->second, c.me->id);
+    } else {
+      auto it = c.me->messages.find(r.msg_id);
+      if (it == c.me->messages.end()) return Fail(400, "RANDOM_ID_DUPLICATE");
+      message = it->second.message;
+    }
+    nm.Set("message", std::move(message));
+    nm.Set("pts", r.pts);
+    nm.Set("pts_count", int32_t{1});
+    return Ok(UpdatesValue({Value(std::move(idu)), Value(std::move(nm))}, c.me->id, c.date, 0));
+  }
+
+  // ----- messages: reading ---------------------------------------------------
+
+  Value MessagesValue(const Call& c, std::vector<Value> messages, int32_t total, const Channel* ch) {
+    Refs refs;
+    for (const Value& m : messages) refs.Walk(m);
+    Object o(ch != nullptr ? "messages.channelMessages"
+                           : (total > static_cast<int32_t>(messages.size()) ? "messages.messagesSlice"
+                                                                            : "messages.messages"));
+    if (ch != nullptr) o.Set("pts", ch->pts);
+    if (ch != nullptr || total > static_cast<int32_t>(messages.size())) o.Set("count", total);
+    o.Set("messages", MakeVector(std::move(messages)));
+    o.Set("topics", MakeVector(Empty()));
+    o.Set("chats", ChatsOf(refs, c.me->id));
+    o.Set("users", UsersOf(refs, c.me->id));
+    return Value(std::move(o));
+  }
+
+  static Value MessageEmpty(int32_t id) {
+    Object e("messageEmpty");
+    e.Set("id", id);
+    return Value(std::move(e));
+  }
+
+  Answer GetMessages(const Call& c, const Object& q) {
+    std::vector<Value> out;
+    for (const Value& v : *Vec(q, "id")) {
+      const Object* in = v.if_object();
+      int32_t id = in != nullptr && in->constructor == "inputMessageID" ? I32(*in, "id") : 0;
+      auto it = c.me->messages.find(id);
+      out.push_back(it != c.me->messages.end() ? it->second.message : MessageEmpty(id));
+    }
+    int32_t n = static_cast<int32_t>(out.size());
+    return Ok(MessagesValue(c, std::move(out), n, nullptr));
+  }
+
+  Answer ChannelGetMessages(const Call& c, const Object& q) {
+    Channel* ch = nullptr;
+    if (Answer a = ResolveChannel(c, Sub(q, "channel"), ch); a.code) return a;
+    std::vector<Value> out;
+    for (const Value& v : *Vec(q, "id")) {
+      const Object* in = v.if_object();
+      int32_t id = in != nullptr && in->constructor == "inputMessageID" ? I32(*in, "id") : 0;
+      auto it = ch->messages.find(id);
+      out.push_back(it != ch->messages.end() ? ChannelMessageFor(it->second, c.me->id) : MessageEmpty(id));
+    }
+    int32_t n = static_cast<int32_t>(out.size());
+    return Ok(MessagesValue(c, std::move(out), n, ch));
+  }
+
+  // Newest-first page of `ids` (ascending) per getHistory's offsets.
+  static std::vector<int32_t> Page(const std::vector<int32_t>& ids, const Object& q,
+                                   const std::function<int32_t(int32_t)>& date_of) {
+    int32_t offset_id = I32(q, "offset_id"), offset_date = I32(q, "offset_date");
+    int32_t add_offset = I32(q, "add_offset"), limit = I32(q, "limit");
+    int32_t max_id = I32(q, "max_id"), min_id = I32(q, "min_id");
+    if (limit <= 0) limit = 20;
+    limit = std::min(limit, 100);
+    std::vector<int32_t> desc(ids.rbegin(), ids.rend());
+    int64_t start = 0;
+    if (offset_id != 0) {
+      while (start < static_cast<int64_t>(desc.size()) && desc[start] >= offset_id) ++start;
+    } else if (offset_date != 0) {
+      while (start < static_cast<int64_t>(desc.size()) && date_of(desc[start]) >= offset_date) ++start;
+    }
+    start += add_offset;
+    if (start < 0) {
+      limit = static_cast<int32_t>(std::max<int64_t>(0, limit + start));
+      start = 0;
+    }
+    std::vector<int32_t> out;
+    for (int64_t i = start; i < static_cast<int64_t>(desc.size()) && static_cast<int32_t>(out.size()) < limit; ++i) {
+      int32_t id = desc[i];
+      if (max_id != 0 && id >= max_id) continue;
+      if (min_id != 0 && id <= min_id) break;
+      out.push_back(id);
+    }
+    return out;
+  }
+
+  Answer GetHistory(const Call& c, const Object& q) {
+    PeerRef peer;
+    if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
+    if (peer.kind == kChannel) {
+      Channel& ch = channels[peer.id];
+      if (!IsMember(ch, c.me->id)) return Fail(400, "CHANNEL_PRIVATE");
+      std::vector<int32_t> ids;
+      for (const auto& [id, m] : ch.messages) ids.push_back(id);
+      std::vector<Value> out;
+      for (int32_t id : Page(ids, q, [&](int32_t i) { return I32(ch.messages[i].message.object(), "date"); })) {
+        out.push_back(ChannelMessageFor(ch.messages[id], c.me->id));
+      }
+      return Ok(MessagesValue(c, std::move(out), static_cast<int32_t>(ids.size()), &ch));
+    }
+    if (peer.kind == kChat && !IsMember(groups[peer.id], c.me->id)) return Fail(400, "CHAT_ID_INVALID");
+    auto& set = c.me->dialogs[DialogKey(peer)];
+    std::vector<int32_t> ids(set.begin(), set.end());
+    std::vector<Value> out;
+    Account& me = *c.me;
+    for (int32_t id : Page(ids, q, [&](int32_t i) { return I32(me.messages[i].message.object(), "date"); })) {
+      out.push_back(me.messages[id].message);
+    }
+    return Ok(MessagesValue(c, std::move(out), static_cast<int32_t>(ids.size()), nullptr));
+  }
+
+  // ----- messages: editing and deleting --------------------------------------
+
+  // Applies an edit request to a stored message; false if nothing changed.
+  static bool ApplyEdit(Object& m, const Object& q, int32_t date, bool keep_markup) {
+    bool changed = false;
+    if (const Value* text = q.Get("message"); text != nullptr && text->if_bytes() != nullptr) {
+      if (Str(m, "message") != *text->if_bytes()) changed = true;
+      m.Set("message", *text);
+      if (const Value* e = q.Get("entities"); e != nullptr && e->is_vector() && !e->vector().empty()) {
+        m.Set("entities", *e);
+      } else {
+        m.Remove("entities");
+      }
+    }
+    if (keep_markup) {
+      if (const Value* markup = q.Get("reply_markup"); markup != nullptr && markup->is_object()) {
+        if (m.Get("reply_markup") == nullptr || *m.Get("reply_markup") != *markup) changed = true;
+        m.Set("reply_markup", *markup);
+      }
+    }
+    if (changed) m.Set("edit_date", date);
+    return changed;
+  }
+
+  Answer EditMessage(const Call& c, const Object& q) {
+    PeerRef peer;
+    if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
+    int32_t id = I32(q, "id");
+    Account& me = *c.me;
+    if (peer.kind == kChannel) {
+      Channel& ch = channels[peer.id];
+      if (!IsMember(ch, me.id)) return Fail(400, "CHANNEL_PRIVATE");
+      auto it = ch.messages.find(id);
+      if (it == ch.messages.end()) return Fail(400, "MESSAGE_ID_INVALID");
+      if (it->second.from != me.id) return Fail(403, "MESSAGE_AUTHOR_REQUIRED");
+      if (!ApplyEdit(it->second.message.object(), q, c.date, me.bot)) return Fail(400, "MESSAGE_NOT_MODIFIED");
+      Object u("updateEditChannelMessage");
+      u.Set("message", it->second.message);
+      Value event = AddChannelEvent(ch, std::move(u), 1);
+      PushChannelEvent(c, ch, event);
+      return Ok(UpdatesValue({ChannelUpdateFor(ch, event, me.id)}, me.id, c.date, 0));
+    }
+    auto it = me.messages.find(id);
+    if (it == me.messages.end() || it->second.dialog != DialogKey(peer)) return Fail(400, "MESSAGE_ID_INVALID");
+    if (!Flag(it->second.message.object(), "out")) return Fail(403, "MESSAGE_AUTHOR_REQUIRED");
+    Object probe = it->second.message.object();
+    if (!ApplyEdit(probe, q, c.date, me.bot)) return Fail(400, "MESSAGE_NOT_MODIFIED");
+    Answer reply;
+    for (const auto& [acc, copy] : origins[it->second.origin]) {
+      Account& a = accounts[acc];
+      auto m = a.messages.find(copy);
+      if (m == a.messages.end()) continue;
+      ApplyEdit(m->second.message.object(), q, c.date, me.bot);
+      Object u("updateEditMessage");
+      u.Set("message", m->second.message);
+      Value event = AddEvent(a, std::move(u), 1);
+      ++a.seq;
+      Value updates = UpdatesValue({event}, acc, c.date, a.seq);
+      PushToAccount(acc, updates, c.session->port);
+      if (acc == me.id) reply = Ok(std::move(updates));
+    }
+    return reply;
+  }
+
+  Answer DeleteMessages(const Call& c, const Object& q) {
+    Account& me = *c.me;
+    bool revoke = Flag(q, "revoke");
+    std::map<int64_t, std::vector<int32_t>> per_account;
+    for (const Value& v : *Vec(q, "id")) {
+      const int32_t* id = v.if_int32();
+      if (id == nullptr) continue;
+      auto it = me.messages.find(*id);
+      if (it == me.messages.end()) continue;
+      if (revoke) {
+        for (const auto& [acc, copy] : origins[it->second.origin]) per_account[acc].push_back(copy);
+      } else {
+        per_account[me.id].push_back(*id);
+      }
+    }
+    if (per_account.empty()) {
+      Object o("messages.affectedMessages");
+      o.Set("pts", me.pts);
+      o.Set("pts_count", int32_t{0});
+      return Ok(Value(std::move(o)));
+    }
+    Answer reply;
+    for (auto& [acc, ids] : per_account) {
+      Account& a = accounts[acc];
+      std::vector<Value> deleted;
+      for (int32_t id : ids) {
+        auto m = a.messages.find(id);
+        if (m == a.messages.end()) continue;
+        a.dialogs[m->second.dialog].erase(id);
+        a.messages.erase(m);
+        deleted.push_back(Value(id));
+      }
+      if (deleted.empty()) continue;
+      int32_t n = static_cast<int32_t>(deleted.size());
+      Object u("updateDeleteMessages");
+      u.Set("messages", MakeVector(std::move(deleted)));
+      Value event = AddEvent(a, std::move(u), n);
+      ++a.seq;
+      PushToAccount(acc, UpdatesValue({event}, acc, c.date, a.seq), c.session->port);
+      if (acc == me.id) {
+        Object o("messages.affectedMessages");
+        o.Set("pts", a.pts);
+        o.Set("pts_count", n);
+        reply = Ok(Value(std::move(o)));
+      }
+    }
+    if (reply.value.is_null()) {
+      Object o("messages.affectedMessages");
+      o.Set("pts", me.pts);
+      o.Set("pts_count", int32_t{0});
+      reply = Ok(Value(std::move(o)));
+    }
+    return reply;
+  }
+
+  Answer ChannelDeleteMessages(const Call& c, const Object& q) {
+    Channel* ch = nullptr;
+    if (Answer a = ResolveChannel(c, Sub(q, "channel"), ch); a.code) return a;
+    std::vector<Value> deleted;
+    for (const Value& v : *Vec(q, "id")) {
+      const int32_t* id = v.if_int32();
+      if (id == nullptr) continue;
+      auto it = ch->messages.find(*id);
+      if (it == ch->messages.end()) continue;
+      if (it->second.from != c.me->id && ch->creator != c.me->id) return Fail(403, "MESSAGE_DELETE_FORBIDDEN");
+      ch->messages.erase(it);
+      deleted.push_back(Value(*id));
+    }
+    Object o("messages.affectedMessages");
+    if (deleted.empty()) {
+      o.Set("pts", ch->pts);
+      o.Set("pts_count", int32_t{0});
+      return Ok(Value(std::move(o)));
+    }
+    int32_t n = static_cast<int32_t>(deleted.size());
+    Object u("updateDeleteChannelMessages");
+    u.Set("channel_id", ch->id);
+    u.Set("messages", MakeVector(std::move(deleted)));
+    Value event = AddChannelEvent(*ch, std::move(u), n);
+    PushChannelEvent(c, *ch, event);
+    o.Set("pts", ch->pts);
+    o.Set("pts_count", n);
+    return Ok(Value(std::move(o)));
+  }
+
+  int32_t UnreadCount(const Account& a, int64_t dialog, int32_t max_read) const {
+    auto d = a.dialogs.find(dialog);
+    if (d == a.dialogs.end()) return 0;
+    int32_t n = 0;
+    for (auto it = d->second.upper_bound(max_read); it != d->second.end(); ++it) {
+      if (!Flag(a.messages.at(*it).message.object(), "out")) ++n;
+    }
+    return n;
+  }
+
+  Answer ReadHistory(const Call& c, const Object& q) {
+    PeerRef peer;
+    if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
+    if (peer.kind == kChannel) return Fail(400, "PEER_ID_INVALID");  // channels.readHistory
+    Account& me = *c.me;
+    int64_t dialog = DialogKey(peer);
+    std::set<int32_t>& ids = me.dialogs[dialog];
+    int32_t max_id = I32(q, "max_id");
+    if (max_id == 0 || (!ids.empty() && max_id > *ids.rbegin())) max_id = ids.empty() ? 0 : *ids.rbegin();
+    ReadState& rs = me.reads[dialog];
+    Object affected("messages.affectedMessages");
+    if (max_id <= rs.inbox_max) {
+      affected.Set("pts", me.pts);
+      affected.Set("pts_count", int32_t{0});
+      return Ok(Value(std::move(affected)));
+    }
+    // What the other side(s) see as read: the copies of my incoming messages.
+    std::map<int64_t, int32_t> outbox;
+    for (auto it = ids.upper_bound(rs.inbox_max); it != ids.end() && *it <= max_id; ++it) {
+      const BoxMessage& m = me.messages[*it];
+      if (Flag(m.message.object(), "out")) continue;
+      for (const auto& [acc, copy] : origins[m.origin]) {
+        if (acc != me.id && Flag(accounts[acc].messages[copy].message.object(), "out")) {
+          outbox[acc] = std::max(outbox[acc], copy);
+        }
+      }
+    }
+    rs.inbox_max = max_id;
+    Object in("updateReadHistoryInbox");
+    in.Set("peer", PeerValue(peer.kind, peer.id));
+    in.Set("max_id", max_id);
+    in.Set("still_unread_count", UnreadCount(me, dialog, max_id));
+    Value event = AddEvent(me, std::move(in), 1);
+    ++me.seq;
+    PushToAccount(me.id, UpdatesValue({event}, me.id, c.date, me.seq), c.session->port);
+    for (const auto& [acc, copy] : outbox) {
+      Account& a = accounts[acc];
+      PeerRef seen = peer.kind == kUser ? PeerRef{kUser, me.id} : peer;
+      ReadState& theirs = a.reads[DialogKey(seen)];
+      if (copy <= theirs.outbox_max) continue;
+      theirs.outbox_max = copy;
+      Object out("updateReadHistoryOutbox");
+      out.Set("peer", PeerValue(seen.kind, seen.id));
+      out.Set("max_id", copy);
+      Value e = AddEvent(a, std::move(out), 1);
+      ++a.seq;
+      PushToAccount(acc, UpdatesValue({e}, acc, c.date, a.seq), c.session->port);
+    }
+    affected.Set("pts", me.pts);
+    affected.Set("pts_count", int32_t{1});
+    return Ok(Value(std::move(affected)));
+  }
+
+  Answer ChannelReadHistory(const Call& c, const Object& q) {
+    Channel* ch = nullptr;
+    if (Answer a = ResolveChannel(c, Sub(q, "channel"), ch); a.code) return a;
+    int32_t top = ch->messages.empty() ? 0 : ch->messages.rbegin()->first;
+    int32_t max_id = I32(q, "max_id");
+    if (max_id == 0 || max_id > top) max_id = top;
+    int32_t& read = ch->read_inbox[c.me->id];
+    if (max_id > read) {
+      read = max_id;
+      int32_t unread = 0;
+      for (auto it = ch->messages.upper_bound(max_id); it != ch->messages.end(); ++it) {
+        if (it->second.from != c.me->id) ++unread;
+      }
+      Object u("updateReadChannelInbox");
+      u.Set("channel_id", ch->id);
+      u.Set("max_id", max_id);
+      u.Set("still_unread_count", unread);
+      u.Set("pts", ch->pts);
+      PushToAccount(c.me->id, UpdatesValue({Value(std::move(u))}, c.me->id, c.date, 0), c.session->port);
+    }
+    return Ok(Value(true));
+  }
+
+  // ----- updates ----------------------------------------------------------------
+
+  Value StateValue(const Account& a, int32_t date) const {
+    Object s("updates.state");
+    s.Set("pts", a.pts);
+    s.Set("qts", int32_t{0});
+    s.Set("date", date);
+    s.Set("seq", a.seq);
+    s.Set("unread_count", int32_t{0});
+    return Value(std::move(s));
+  }
+
+  Answer GetState(const Call& c) { return Ok(StateValue(*c.me, c.date)); }
+
+  // Events of `log` after `pts` (the log is in pts order).
+  static std::vector<Event>::const_iterator After(const std::vector<Event>& log, int32_t pts) {
+    return std::upper_bound(log.begin(), log.end(), pts,
+                            [](int32_t p, const Event& e) { return p < e.pts; });
+  }
+
+  Answer GetDifference(const Call& c, const Object& q) {
+    Account& me = *c.me;
+    int32_t pts = I32(q, "pts");
+    if (pts > me.pts || pts < 0) return Fail(400, "PERSISTENT_TIMESTAMP_INVALID");
+    if (pts == me.pts) {
+      Object e("updates.differenceEmpty");
+      e.Set("date", c.date);
+      e.Set("seq", me.seq);
+      return Ok(Value(std::move(e)));
+    }
+    if (me.pts - pts > config.difference_too_long) {
+      Object t("updates.differenceTooLong");
+      t.Set("pts", me.pts);
+      return Ok(Value(std::move(t)));
+    }
+    int32_t limit = config.difference_limit;
+    if (int32_t total = I32(q, "pts_total_limit"); total > 0) limit = std::min(limit, total);
+    std::vector<Value> messages, others;
+    Refs refs;
+    int32_t last_pts = pts;
+    int taken = 0;
+    auto it = After(me.events, pts);
+    for (; it != me.events.end() && taken < limit; ++it, ++taken) {
+      const Object& u = it->update.object();
+      if (u.constructor == "updateNewMessage") {
+        messages.push_back(*u.Get("message"));
+      } else {
+        others.push_back(it->update);
+      }
+      refs.Walk(it->update);
+      last_pts = it->pts;
+    }
+    bool slice = it != me.events.end();
+    refs.users.insert(me.id);
+    Object d(slice ? "updates.differenceSlice" : "updates.difference");
+    d.Set("new_messages", MakeVector(std::move(messages)));
+    d.Set("new_encrypted_messages", MakeVector(Empty()));
+    d.Set("other_updates", MakeVector(std::move(others)));
+    d.Set("chats", ChatsOf(refs, me.id));
+    d.Set("users", UsersOf(refs, me.id));
+    Value state = StateValue(me, c.date);
+    if (slice) state.object().Set("pts", last_pts);
+    d.Set(slice ? "intermediate_state" : "state", std::move(state));
+    return Ok(Value(std::move(d)));
+  }
+
+  Answer GetChannelDifference(const Call& c, const Object& q) {
+    Channel* ch = nullptr;
+    if (Answer a = ResolveChannel(c, Sub(q, "channel"), ch); a.code) return a;
+    int32_t pts = I32(q, "pts");
+    int32_t limit = I32(q, "limit");
+    if (limit <= 0 || limit > config.difference_limit) limit = config.difference_limit;
+    if (pts > ch->pts || pts <= 0) return Fail(400, "PERSISTENT_TIMESTAMP_INVALID");
+    int64_t me = c.me->id;
+    if (pts == ch->pts) {
+      Object e("updates.channelDifferenceEmpty");
+      e.Set("final", true);
+      e.Set("pts", ch->pts);
+      return Ok(Value(std::move(e)));
+    }
+    if (ch->pts - pts > config.difference_too_long) {
+      std::vector<Value> latest;
+      for (auto it = ch->messages.rbegin(); it != ch->messages.rend() && static_cast<int32_t>(latest.size()) < limit; ++it) {
+        latest.push_back(ChannelMessageFor(it->second, me));
+      }
+      Refs refs;
+      for (const Value& m : latest) refs.Walk(m);
+      refs.channels.insert(ch->id);
+      int32_t top = ch->messages.empty() ? 0 : ch->messages.rbegin()->first;
+      int32_t read = ch->read_inbox.count(me) ? ch->read_inbox.at(me) : 0;
+      int32_t unread = 0;
+      for (auto it = ch->messages.upper_bound(read); it != ch->messages.end(); ++it) {
+        if (it->second.from != me) ++unread;
+      }
+      Object dialog("dialog");
+      dialog.Set("peer", PeerValue(kChannel, ch->id));
+      dialog.Set("top_message", top);
+      dialog.Set("read_inbox_max_id", read);
+      dialog.Set("read_outbox_max_id", top);
+      dialog.Set("unread_count", unread);
+      dialog.Set("unread_mentions_count", int32_t{0});
+      dialog.Set("unread_reactions_count", int32_t{0});
+      dialog.Set("notify_settings", Value(Object("peerNotifySettings")));
+      dialog.Set("pts", ch->pts);
+      Object t("updates.channelDifferenceTooLong");
+      t.Set("final", true);
+      t.Set("dialog", Value(std::move(dialog)));
+      t.Set("messages", MakeVector(std::move(latest)));
+      t.Set("chats", ChatsOf(refs, me));
+      t.Set("users", UsersOf(refs, me));
+      return Ok(Value(std::move(t)));
+    }
+    std::vector<Value> messages, others;
+    Refs refs;
+    refs.channels.insert(ch->id);
+    int32_t last_pts = pts;
+    int taken = 0;
+    auto it = After(ch->events, pts);
+    for (; it != ch->events.end() && taken < limit; ++it, ++taken) {
+      Value u = ChannelUpdateFor(*ch, it->update, me);
+      if (u.object().constructor == "updateNewChannelMessage") {
+        messages.push_back(*u.object().Get("message"));
+      } else {
+        others.push_back(u);
+      }
+      refs.Walk(u);
+      last_pts = it->pts;
+    }
+    bool final = it == ch->events.end();
+    Object d("updates.channelDifference");
+    if (final) d.Set("final", true);
+    d.Set("pts", last_pts);
+    d.Set("new_messages", MakeVector(std::move(messages)));
+    d.Set("other_updates", MakeVector(std::move(others)));
+    d.Set("chats", ChatsOf(refs, me));
+    d.Set("users", UsersOf(refs, me));
+    return Ok(Value(std::move(d)));
+  }
+
+  // ----- bot callback queries ---------------------------------------------------
+
+  static bool HasCallbackButton(const Value& markup, const std::string& data) {
+    const Object* m = markup.if_object();
+    if (m == nullptr || m->constructor != "replyInlineMarkup") return false;
+    for (const Value& row : *Vec(*m, "rows")) {
+      if (!row.is_object()) continue;
+      for (const Value& b : *Vec(row.object(), "buttons")) {
+        if (b.is_object() && b.object().constructor == "keyboardButtonCallback" &&
+            Str(b.object(), "data") == data) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  Answer GetBotCallbackAnswer(const Call& c, const Object& q) {
+    PeerRef peer;
+    if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
+    int32_t msg_id = I32(q, "msg_id");
+    std::string data = Str(q, "data");
+    Account& me = *c.me;
+    const Value* message = nullptr;
+    int64_t bot = 0;
+    int32_t bot_msg_id = 0;
+    PeerRef bot_peer = peer;
+    if (peer.kind == kChannel) {
+      Channel& ch = channels[peer.id];
+      if (!IsMember(ch, me.id)) return Fail(400, "CHANNEL_PRIVATE");
+      auto it = ch.messages.find(msg_id);
+      if (it == ch.messages.end()) return Fail(400, "MESSAGE_ID_INVALID");
+      message = &it->second.message;
+      bot = it->second.from;
+      bot_msg_id = msg_id;
+    } else {
+      auto it = me.messages.find(msg_id);
+      if (it == me.messages.end() || it->second.dialog != DialogKey(peer)) return Fail(400, "MESSAGE_ID_INVALID");
+      message = &it->second.message;
+      const Object* from = Sub(message->object(), "from_id");
+      bot = from != nullptr ? I64(*from, "user_id") : 0;
+      bot_msg_id = CopyIn(it->second.origin, bot);
+      if (peer.kind == kUser) bot_peer = {kUser, me.id};
+    }
+    auto b = accounts.find(bot);
+    if (b == accounts.end() || !b->second.bot || bot == me.id) return Fail(400, "BOT_RESPONSE_TIMEOUT");
+    const Value* markup = message->object().Get("reply_markup");
+    if (markup == nullptr || !HasCallbackButton(*markup, data)) return Fail(400, "DATA_INVALID");
+    std::string key = absl::StrCat(me.id, "/", DialogKey(peer), "/", msg_id, "/", HexEncode(ByteView(
+        reinterpret_cast<const uint8_t*>(data.data()), data.size())));
+    auto known = callback_by_key.find(key);
+    if (known != callback_by_key.end()) {
+      CallbackQuery& cq = callbacks[known->second];
+      if (!cq.answered) return Fail(400, "BOT_RESPONSE_TIMEOUT");
+      Value answer = cq.answer;
+      callbacks.erase(known->second);
+      callback_by_key.erase(known);
+      return Ok(std::move(answer));
+    }
+    int64_t query_id = static_cast<int64_t>(crypto::RandomU64(rng));
+    callbacks[query_id] = CallbackQuery{me.id, bot, key, false, Value()};
+    callback_by_key[key] = query_id;
+    Object u("updateBotCallbackQuery");
+    u.Set("query_id", query_id);
+    u.Set("user_id", me.id);
+    u.Set("peer", PeerValue(bot_peer.kind, bot_peer.id));
+    u.Set("msg_id", bot_msg_id);
+    u.Set("chat_instance", static_cast<int64_t>(DialogKey(peer) * 1000003 + me.id));
+    u.Set("data", data);
+    PushToAccount(bot, UpdatesValue({Value(std::move(u))}, bot, c.date, 0), nullptr);
+    return Fail(400, "BOT_RESPONSE_TIMEOUT");
+  }
+
+  Answer SetBotCallbackAnswer(const Call& c, const Object& q) {
+    auto it = callbacks.find(I64(q, "query_id"));
+    if (it == callbacks.end() || it->second.bot != c.me->id) return Fail(400, "QUERY_ID_INVALID");
+    Object a("messages.botCallbackAnswer");
+    if (Flag(q, "alert")) a.Set("alert", true);
+    if (q.Get("message") != nullptr && q.Get("message")->if_bytes() != nullptr) a.Set("message", Str(q, "message"));
+    if (q.Get("url") != nullptr && q.Get("url")->if_bytes() != nullptr) {
+      a.Set("has_url", true);
+      a.Set("url", Str(q, "url"));
+    }
+    a.Set("cache_time", I32(q, "cache_time"));
+    it->second.answered = true;
+    it->second.answer = Value(std::move(a));
+    return Ok(Value(true));
+  }
+
+  // ----- dispatch -----------------------------------------------------------------
+
+  static bool NeedsLogin(const std::string& method) {
+    return !(absl::StartsWith(method, "help.") || absl::StartsWith(method, "auth.") ||
+             method == "account.getPassword") ||
+           method == "auth.logOut";
+  }
+
+  Answer Dispatch(Call& c, const Object& q) {
+    const std::string& m = q.constructor;
+    KeyState& k = keys[c.session->key];
+    if (k.account != 0) c.me = &accounts[k.account];
+    if (flood_calls > 0) {
+      --flood_calls;
+      return Fail(420, absl::StrCat("FLOOD_WAIT_", flood_seconds));
+    }
+    if (migrate_calls > 0) {
+      --migrate_calls;
+      return Fail(303, absl::StrCat(migrate_prefix, "_", migrate_dc));
+    }
+    if (NeedsLogin(m) && c.me == nullptr) {
+      if (IsImplemented(m)) return Fail(401, "AUTH_KEY_UNREGISTERED");
+    }
+    if (m == "help.getConfig") return GetConfig(c);
+    if (m == "help.getNearestDc") return GetNearestDc(c);
+    if (m == "auth.importBotAuthorization") return ImportBotAuthorization(c, q);
+    if (m == "auth.sendCode") return SendCode(c, q);
+    if (m == "auth.signIn") return SignIn(c, q);
+    if (m == "auth.signUp") return SignUp(c, q);
+    if (m == "auth.checkPassword") return CheckPassword(c, q);
+    if (m == "account.getPassword") return GetPassword(c);
+    if (m == "auth.logOut") return LogOut(c);
+    if (m == "users.getUsers") return GetUsers(c, q);
+    if (m == "users.getFullUser") return GetFullUser(c, q);
+    if (m == "contacts.resolveUsername") return ResolveUsername(c, q);
+    if (m == "messages.sendMessage") return SendMessage(c, q);
+    if (m == "messages.getMessages") return GetMessages(c, q);
+    if (m == "messages.getHistory") return GetHistory(c, q);
+    if (m == "messages.editMessage") return EditMessage(c, q);
+    if (m == "messages.deleteMessages") return DeleteMessages(c, q);
+    if (m == "messages.readHistory") return ReadHistory(c, q);
+    if (m == "channels.getMessages") return ChannelGetMessages(c, q);
+    if (m == "channels.deleteMessages") return ChannelDeleteMessages(c, q);
+    if (m == "channels.readHistory") return ChannelReadHistory(c, q);
+    if (m == "updates.getState") return GetState(c);
+    if (m == "updates.getDifference") return GetDifference(c, q);
+    if (m == "updates.getChannelDifference") return GetChannelDifference(c, q);
+    if (m == "messages.getBotCallbackAnswer") return GetBotCallbackAnswer(c, q);
+    if (m == "messages.setBotCallbackAnswer") return SetBotCallbackAnswer(c, q);
+    return Fail(501, absl::StrCat("METHOD_NOT_IMPLEMENTED_", m));
+  }
+
+  static bool IsImplemented(const std::string& m) {
+    static const std::set<std::string>* kMethods = new std::set<std::string>{
+        "users.getUsers", "users.getFullUser", "contacts.resolveUsername", "messages.sendMessage",
+        "messages.getMessages", "messages.getHistory", "messages.editMessage",
+        "messages.deleteMessages", "messages.readHistory", "channels.getMessages",
+        "channels.deleteMessages", "channels.readHistory", "updates.getState",
+        "updates.getDifference", "updates.getChannelDifference", "messages.getBotCallbackAnswer",
+        "messages.setBotCallbackAnswer", "auth.logOut"};
+    return kMethods->count(m) > 0;
+  }
+
+  RpcReply Handle(const RpcRequest& request) {
+    ++stats.rpcs;
+    RpcReply reply = HandleInner(request);
+    if (reply.is_error()) ++stats.errors;
+    return reply;
+  }
+
+  RpcReply HandleInner(const RpcRequest& request) {
+    Session& s = SessionFor(request.session);
+    ByteView query = request.query;
+    if (query.size() >= 8 && LoadLe32(query.data()) == kInvokeWithLayerId) {
+      int32_t layer = static_cast<int32_t>(LoadLe32(query.data() + 4));
+      if (!layers.count(layer)) return RpcReply::Error(400, absl::StrCat("LAYER_NOT_SUPPORTED_", layer));
+      s.layer = layer;
+    }
+    const LoadedLayer& layer = layers[s.layer];
+    absl::StatusOr<Value> decoded = layer.codec->Decode(query, "Function");
+    if (!decoded.ok()) {
+      uint32_t id = query.size() >= 4 ? LoadLe32(query.data()) : 0;
+      const tlgen::Definition* def = layer.codec->FindById(id);
+      if (def == nullptr || def->category != tlgen::Category::kFunction) {
+        return RpcReply::Error(400, absl::StrFormat("INPUT_METHOD_INVALID_%08x", id));
+      }
+      return RpcReply::Error(400, "INPUT_FETCH_ERROR");
+    }
+    const Object* q = decoded->if_object();
+    while (q != nullptr) {
+      const std::string& n = q->constructor;
+      if (n == "invokeWithoutUpdates") s.no_updates = true;
+      if (n == "invokeWithLayer" || n == "initConnection" || n == "invokeWithoutUpdates" ||
+          n == "invokeAfterMsg" || n == "invokeAfterMsgs") {
+        q = Sub(*q, "query");
+        continue;
+      }
+      break;
+    }
+    if (q == nullptr) return RpcReply::Error(400, "INPUT_FETCH_ERROR");
+    Call c;
+    c.session = &s;
+    c.layer = &layer;
+    c.now_ns = request.now_unix_ns;
+    c.date = static_cast<int32_t>(request.now_unix_ns / kNsPerSecond);
+    Answer a = Dispatch(c, *q);
+    if (a.code != 0) return RpcReply::Error(a.code, a.message);
+    const tlgen::Definition* def = layer.codec->FindFunction(q->constructor);
+    if (def == nullptr) return RpcReply::Error(500, "INTERNAL_METHOD_LOOKUP");
+    absl::StatusOr<Bytes> bytes = layer.codec->Encode(a.value, def->result.ToString(), EncodeOptions{.adapt = true});
+    if (!bytes.ok()) {
+      return RpcReply::Error(500, absl::StrCat("ENCODE_FAILED_", q->constructor));
+    }
+    return RpcReply::Ok(*std::move(bytes));
+  }
+
+  void Closed(SessionPort* port) {
+    auto it = sessions.find(port);
+    if (it == sessions.end()) return;
+    auto k = keys.find(it->second.key);
+    if (k != keys.end()) {
+      auto& v = k->second.sessions;
+      v.erase(std::remove(v.begin(), v.end(), port), v.end());
+    }
+    sessions.erase(it);
+  }
+
+  void Forget(int dc_id) {
+    for (auto& [key, state] : keys) {
+      if (key.first != dc_id) continue;
+      if (state.account != 0) accounts[state.account].keys.erase(key);
+      state.account = 0;
+      state.login.reset();
+      state.srp.reset();
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<World>> World::Create(WorldConfig config) {
+  auto impl = std::make_unique<Impl>(std::move(config));
+  MTCORE_RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<World>(new World(std::move(impl)));
+}
+
+World::World(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+World::~World() = default;
+
+RpcReply World::Handle(const RpcRequest& request) { return impl_->Handle(request); }
+void World::SessionClosed(SessionPort* port) { impl_->Closed(port); }
+void World::AuthKeysForgotten(int dc_id) { impl_->Forget(dc_id); }
+
+void World::DropPushes(double probability, int every_nth) {
+  impl_->drop_probability = probability;
+  impl_->drop_every_nth = every_nth;
+}
+void World::ForceFloodWait(int calls, int seconds) {
+  impl_->flood_calls = calls;
+  impl_->flood_seconds = seconds;
+}
+void World::ForceMigrate(int calls, std::string prefix, int dc_id) {
+  impl_->migrate_calls = calls;
+  impl_->migrate_prefix = std::move(prefix);
+  impl_->migrate_dc = dc_id;
+}
+
+const World::Stats& World::stats() const { return impl_->stats; }
+
+std::optional<int64_t> World::LoggedInAccount(int dc_id, uint64_t auth_key_id) const {
+  auto it = impl_->keys.find(Impl::AuthKey(dc_id, auth_key_id));
+  if (it == impl_->keys.end() || it->second.account == 0) return std::nullopt;
+  return it->second.account;
+}
+
+int World::SessionLayer(const SessionPort* port) const {
+  auto it = impl_->sessions.find(port);
+  return it == impl_->sessions.end() ? impl_->default_layer : it->second.layer;
+}
+
+std::vector<int> World::Layers() const {
+  std::vector<int> out;
+  for (const auto& [layer, l] : impl_->layers) out.push_back(layer);
+  return out;
+}
+
+int World::default_layer() const { return impl_->default_layer; }
+const WorldConfig& World::config() const { return impl_->config; }
+
+}  // namespace mtcore::dc

@@ -1,0 +1,135 @@
+// The simulated Telegram world behind the test DC: accounts, bots, basic
+// groups, channels, messages and updates, in memory and deterministic. It is
+// the RpcHandler (tests/dc/rpc_handler.h) the DC's MTProto server hands every
+// decrypted API query to.
+//
+// Layers: each session speaks the layer it declared in invokeWithLayer
+// (remembered per SessionPort; before that, the default layer of
+// WorldConfig::default_schema, 228). Requests are decoded with the
+// tl/dynamic DynamicCodec of that layer; answers and pushed updates are built
+// as layer-neutral dynamic Values and encoded with EncodeOptions::adapt for
+// the receiving session's layer. A layer with no schema loaded is refused
+// with 400 LAYER_NOT_SUPPORTED_<layer> (the session keeps its old layer).
+//
+// Wrappers: invokeWithLayer, initConnection, invokeAfterMsg(s) (unwrapped),
+// invokeWithoutUpdates (that session gets no pushes from then on).
+//
+// Methods: help.getConfig, help.getNearestDc; auth.importBotAuthorization,
+// auth.sendCode, auth.signIn, auth.signUp, auth.checkPassword (real SRP),
+// auth.logOut, account.getPassword; users.getUsers, users.getFullUser,
+// contacts.resolveUsername; messages.sendMessage, getMessages, getHistory,
+// editMessage, deleteMessages, readHistory (private chats, basic groups,
+// channels), channels.getMessages, channels.deleteMessages,
+// channels.readHistory; updates.getState, getDifference,
+// getChannelDifference; messages.getBotCallbackAnswer,
+// messages.setBotCallbackAnswer. Anything else: 501
+// METHOD_NOT_IMPLEMENTED_<method name>; bytes that name no known method:
+// 400 INPUT_METHOD_INVALID_<id as 8 hex digits>; a known method that fails to
+// decode: 400 INPUT_FETCH_ERROR.
+//
+// Logins are bound to auth keys, keyed by (dc_id, auth_key_id): every
+// session on that key acts as the account. Methods other than help.*,
+// auth.* and account.getPassword need a login (401 AUTH_KEY_UNREGISTERED).
+// Bots and users log in only on their home DC (303 USER_MIGRATE_<dc> /
+// PHONE_MIGRATE_<dc>); a phone nobody owns signs up on the DC it asked.
+//
+// Updates: each account has its own pts and seq, each channel its own pts.
+// Private text messages reach the other side as updateShortMessage and the
+// sender as updateShortSentMessage; everything else is an `updates` object
+// (seq 0 for channel updates). Every session of every receiving account, on
+// any DC, gets the push, except the calling session (it has the reply) and
+// invokeWithoutUpdates sessions. updates.getDifference returns
+// differenceEmpty, difference, differenceSlice (more than difference_limit
+// updates) or differenceTooLong (more than difference_too_long behind).
+//
+// Simplifications (documented, deliberate):
+//   - callback queries are synchronous: getBotCallbackAnswer pushes
+//     updateBotCallbackQuery to the bot and answers 400 BOT_RESPONSE_TIMEOUT
+//     until the bot has called setBotCallbackAnswer; the next call with the
+//     same (peer, msg_id, data) then returns that answer (the client retries);
+//   - sendMessage with a random_id the account already used returns the
+//     original message again (no new message, no pushes);
+//   - messages carry text, entities and (from bots) reply_markup only;
+//   - channel updates are not part of getDifference: members catch up with
+//     getChannelDifference; qts and secret chats do not exist;
+//   - access hashes are checked for users and channels.
+//
+// Faults (for the client's recovery paths): DropPushes (probability or every
+// Nth push; the client must notice the pts/seq gap and call getDifference),
+// ForceFloodWait, ForceMigrate. Sending faster than
+// WorldConfig::flood_sends_per_second gives 420 FLOOD_WAIT_1.
+//
+// Time is RpcRequest::now_unix_ns only; randomness comes from the config's
+// seed (DeterministicRandom), so one config and one sequence of requests
+// always give the same bytes.
+//
+// Example:
+//   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<World> world,
+//                           World::Create(DefaultWorldConfig()));
+//   RpcReply reply = world->Handle({.session = &port, .req_msg_id = id,
+//                                   .query = bytes, .now_unix_ns = now});
+#ifndef MTCORE_TESTS_DC_WORLD_H_
+#define MTCORE_TESTS_DC_WORLD_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tests/dc/rpc_handler.h"
+#include "tests/dc/world_config.h"
+
+namespace mtcore::dc {
+
+class World final : public RpcHandler {
+ public:
+  // Loads the schemas (each file parsed once per process and shared between
+  // worlds), creates the accounts and chats, and derives the 2FA verifiers.
+  // Errors name the schema file or the config entity at fault.
+  static absl::StatusOr<std::unique_ptr<World>> Create(WorldConfig config);
+  ~World() override;
+
+  RpcReply Handle(const RpcRequest& request) override;
+  void SessionClosed(SessionPort* port) override;
+  void AuthKeysForgotten(int dc_id) override;
+
+  // --- Faults ---------------------------------------------------------
+  // Drops each push with `probability` (0..1, drawn from the seed) and/or
+  // every `every_nth` push (0 = off). Dropped pushes still advance pts/seq.
+  void DropPushes(double probability, int every_nth = 0);
+  // The next `calls` API calls (after unwrapping) fail with 420
+  // FLOOD_WAIT_<seconds>.
+  void ForceFloodWait(int calls, int seconds);
+  // The next `calls` API calls fail with 303 <prefix>_<dc_id>, e.g.
+  // ForceMigrate(1, "NETWORK_MIGRATE", 4).
+  void ForceMigrate(int calls, std::string prefix, int dc_id);
+
+  // --- Introspection for tests and the DC program -------------------------
+  struct Stats {
+    int64_t rpcs = 0;
+    int64_t errors = 0;
+    int64_t pushes = 0;          // delivered to SessionPort::Push
+    int64_t dropped_pushes = 0;  // eaten by DropPushes
+  };
+  const Stats& stats() const;
+  // The account logged in on that auth key, if any.
+  std::optional<int64_t> LoggedInAccount(int dc_id, uint64_t auth_key_id) const;
+  // The layer the session declared (the default layer before that).
+  int SessionLayer(const SessionPort* port) const;
+  // The layers with a schema loaded, ascending.
+  std::vector<int> Layers() const;
+  int default_layer() const;
+  const WorldConfig& config() const;
+
+  struct Impl;
+
+ private:
+  explicit World(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mtcore::dc
+
+#endif  // MTCORE_TESTS_DC_WORLD_H_

@@ -1,0 +1,646 @@
+// The simulated world driven directly through RpcHandler: generated layer-228
+// requests in, replies parsed with tl::ParseResult, pushes parsed as Updates.
+#include "tests/dc/world.h"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "core/crypto/pubkey/dh.h"
+#include "core/crypto/pubkey/srp.h"
+#include "core/crypto/random.h"
+#include "tests/dc/world_test_client.h"
+#include "tl/api.h"
+#include "tl/dynamic/codec.h"
+#include "tlgen/load.h"
+
+namespace mtcore::dc {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr int64_t kStartNs = 1764000000LL * 1000000000LL;  // 2025-11-24, never zero
+constexpr int64_t kAlice = 1001, kBob = 1002, kCarol = 1003, kBot = 7001;
+constexpr int64_t kGroup = 3001, kNews = 4001, kDevs = 4002;
+constexpr char kBotToken[] = "7001:AAEchoBotSecret0123456789";
+
+// Wraps a query the way clients send their first request.
+template <class Q>
+tl::invokeWithLayer<tl::initConnection<Q>> Init(Q q, int layer = 228) {
+  tl::invokeWithLayer<tl::initConnection<Q>> w;
+  w.layer = layer;
+  w.query.api_id = 4;
+  w.query.device_model = "test";
+  w.query.system_version = "1";
+  w.query.app_version = "1";
+  w.query.system_lang_code = "en";
+  w.query.lang_code = "en";
+  w.query.query = std::move(q);
+  return w;
+}
+
+class WorldTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Make(DefaultWorldConfig()); }
+
+  void Make(WorldConfig config) {
+    absl::StatusOr<std::unique_ptr<World>> w = World::Create(std::move(config));
+    ASSERT_TRUE(w.ok()) << w.status();
+    world_ = *std::move(w);
+  }
+
+  std::unique_ptr<WorldClient> Client(int dc, uint64_t key, uint64_t session = 1) {
+    return std::make_unique<WorldClient>(*world_, dc, key, &now_, session);
+  }
+
+  // A client on DC 2 logged in as the bot.
+  std::unique_ptr<WorldClient> Bot(uint64_t key = 0xb07) {
+    auto c = Client(2, key);
+    tl::auth_importBotAuthorization q;
+    q.api_id = 4;
+    q.api_hash = "h";
+    q.bot_auth_token = kBotToken;
+    auto r = c->Call(Init(q));
+    EXPECT_TRUE(r.ok()) << r.error();
+    return c;
+  }
+
+  // A client logged in with phone + code (no 2FA) on `dc`.
+  std::unique_ptr<WorldClient> User(const std::string& phone, const std::string& code, uint64_t key,
+                                    int dc = 2) {
+    auto c = Client(dc, key);
+    tl::auth_sendCode send;
+    send.phone_number = phone;
+    send.api_id = 4;
+    send.api_hash = "h";
+    send.settings = tl::codeSettings{};
+    auto sent = c->Call(Init(send));
+    EXPECT_TRUE(sent.ok()) << sent.error();
+    if (!sent.ok()) return c;
+    tl::auth_signIn in;
+    in.phone_number = phone;
+    in.phone_code_hash = sent.value->As<tl::auth_sentCode>()->phone_code_hash;
+    in.phone_code = code;
+    auto auth = c->Call(in);
+    EXPECT_TRUE(auth.ok()) << auth.error();
+    return c;
+  }
+  std::unique_ptr<WorldClient> Alice(uint64_t key = 0xa11ce, uint64_t session = 1) {
+    auto c = User("+15550001001", "11111", key);
+    (void)session;
+    return c;
+  }
+
+  // Peers, with access hashes learned through resolveUsername.
+  tl::InputPeer PeerOf(WorldClient& c, const std::string& username) {
+    tl::contacts_resolveUsername q;
+    q.username = username;
+    auto r = c.Call(q);
+    EXPECT_TRUE(r.ok()) << r.error();
+    if (!r.ok()) return tl::inputPeerEmpty{};
+    const tl::contacts_resolvedPeer& p = *r.value->As<tl::contacts_resolvedPeer>();
+    if (!p.users.empty()) {
+      const tl::user& u = *p.users[0].As<tl::user>();
+      return tl::inputPeerUser{.user_id = u.id, .access_hash = *u.access_hash};
+    }
+    const tl::channel& ch = *p.chats[0].As<tl::channel>();
+    return tl::inputPeerChannel{.channel_id = ch.id, .access_hash = *ch.access_hash};
+  }
+  tl::InputChannel ChannelOf(WorldClient& c, const std::string& username) {
+    tl::InputPeer p = PeerOf(c, username);
+    const auto* ch = p.As<tl::inputPeerChannel>();
+    if (ch == nullptr) return tl::inputChannelEmpty{};
+    return tl::inputChannel{.channel_id = ch->channel_id, .access_hash = ch->access_hash};
+  }
+
+  CallResult<tl::Updates> Send(WorldClient& c, tl::InputPeer peer, const std::string& text,
+                               int64_t random_id = 0) {
+    tl::messages_sendMessage q;
+    q.peer = std::move(peer);
+    q.message = text;
+    q.random_id = random_id != 0 ? random_id : ++random_id_;
+    return c.Call(q);
+  }
+
+  int32_t Pts(WorldClient& c) {
+    auto s = c.Call(tl::updates_getState{});
+    EXPECT_TRUE(s.ok()) << s.error();
+    return s.ok() ? s.value->As<tl::updates_state>()->pts : -1;
+  }
+
+  std::unique_ptr<World> world_;
+  int64_t now_ = kStartNs;
+  int64_t random_id_ = 1000;
+};
+
+// The messages of a messages.Messages, whichever constructor.
+std::vector<tl::Message> MessagesOf(const tl::messages_Messages& m) {
+  if (const auto* x = m.As<tl::messages_messages>()) return x->messages;
+  if (const auto* x = m.As<tl::messages_messagesSlice>()) return x->messages;
+  if (const auto* x = m.As<tl::messages_channelMessages>()) return x->messages;
+  return {};
+}
+std::string TextOf(const tl::Message& m) {
+  const auto* x = m.As<tl::message>();
+  return x != nullptr ? x->message : "(" + std::string(m.name()) + ")";
+}
+// The single Update of an `updates` push (or nullptr).
+const tl::Update* OnlyUpdate(const tl::Updates& u) {
+  const auto* x = u.As<tl::updates>();
+  if (x == nullptr || x->updates.size() != 1) return nullptr;
+  return &x->updates[0];
+}
+
+// ---------------------------------------------------------------------------
+
+TEST_F(WorldTest, GetConfigListsTheDcsAndTheSessionLayerIsRemembered) {
+  WorldConfig config = DefaultWorldConfig();
+  config.dcs[2].address = "::1";
+  config.dcs[2].port = 20443;
+  Make(config);
+  auto c = Client(3, 0x33);
+  EXPECT_EQ(world_->SessionLayer(&c->session()), 228);
+  auto r = c->Call(Init(tl::help_getConfig{}));
+  ASSERT_TRUE(r.ok()) << r.error();
+  const tl::config& cfg = *r.value->As<tl::config>();
+  EXPECT_EQ(cfg.this_dc, 3);
+  EXPECT_EQ(cfg.date, kStartNs / 1000000000 + 0);
+  EXPECT_GT(cfg.expires, cfg.date);
+  ASSERT_EQ(cfg.dc_options.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    const tl::dcOption& o = *cfg.dc_options[i].As<tl::dcOption>();
+    EXPECT_EQ(o.id, i + 1);
+    if (i == 2) {
+      EXPECT_EQ(o.ip_address, "::1");
+      EXPECT_TRUE(o.ipv6);
+      EXPECT_EQ(o.port, 20443);
+    } else {
+      EXPECT_EQ(o.ip_address, "127.0.0.1");
+      EXPECT_FALSE(o.ipv6);
+      EXPECT_EQ(o.port, 10441 + i);
+    }
+  }
+  EXPECT_EQ(cfg.message_length_max, 4096);
+  EXPECT_EQ(world_->SessionLayer(&c->session()), 228);
+  auto n = c->Call(tl::help_getNearestDc{});
+  ASSERT_TRUE(n.ok()) << n.error();
+  EXPECT_EQ(n.value->As<tl::nearestDc>()->this_dc, 3);
+  EXPECT_EQ(n.value->As<tl::nearestDc>()->nearest_dc, 3);
+}
+
+TEST_F(WorldTest, WrappersAreUnwrapped) {
+  auto c = Client(2, 0x1);
+  tl::invokeAfterMsg<tl::help_getNearestDc> after;
+  after.msg_id = 12345;
+  auto r1 = c->Call(after);
+  ASSERT_TRUE(r1.ok()) << r1.error();
+  tl::invokeAfterMsgs<tl::invokeWithoutUpdates<tl::help_getNearestDc>> afters;
+  afters.msg_ids = {1, 2};
+  auto r2 = c->Call(afters);
+  ASSERT_TRUE(r2.ok()) << r2.error();
+  EXPECT_EQ(r2.value->As<tl::nearestDc>()->this_dc, 2);
+}
+
+TEST_F(WorldTest, UnknownLayerMethodAndBytesAreClearErrors) {
+  auto c = Client(2, 0x1);
+  auto layer = c->Call(Init(tl::help_getConfig{}, 100));
+  EXPECT_EQ(layer.error_code, 400);
+  EXPECT_EQ(layer.error_message, "LAYER_NOT_SUPPORTED_100");
+  EXPECT_EQ(world_->SessionLayer(&c->session()), 228);
+
+  auto unknown = c->Call(tl::help_getAppConfig{});
+  EXPECT_EQ(unknown.error_code, 501);
+  EXPECT_EQ(unknown.error_message, "METHOD_NOT_IMPLEMENTED_help.getAppConfig");
+
+  Bytes garbage = {0x01, 0x02, 0x03, 0x04, 0, 0, 0, 0};
+  RpcReply r = c->Raw(garbage);
+  EXPECT_EQ(r.error_code, 400);
+  EXPECT_EQ(r.error_message, "INPUT_METHOD_INVALID_04030201");
+
+  Bytes truncated = *tl::Serialize(tl::messages_getHistory{.peer = tl::inputPeerSelf{}});
+  truncated.resize(truncated.size() - 3);
+  r = c->Raw(truncated);
+  EXPECT_EQ(r.error_code, 400);
+  EXPECT_EQ(r.error_message, "INPUT_FETCH_ERROR");
+}
+
+TEST_F(WorldTest, MethodsNeedALogin) {
+  auto c = Client(2, 0x1);
+  auto r = c->Call(Init(tl::users_getUsers{.id = {tl::inputUserSelf{}}}));
+  EXPECT_EQ(r.error_code, 401);
+  EXPECT_EQ(r.error_message, "AUTH_KEY_UNREGISTERED");
+  EXPECT_EQ(c->Call(tl::updates_getState{}).error_message, "AUTH_KEY_UNREGISTERED");
+}
+
+TEST_F(WorldTest, BotLoginChecksTokenAndHomeDc) {
+  auto wrong = Client(2, 0x1);
+  tl::auth_importBotAuthorization q{.api_id = 4, .api_hash = "h", .bot_auth_token = "7001:nope"};
+  auto r = wrong->Call(Init(q));
+  EXPECT_EQ(r.error_code, 401);
+  EXPECT_EQ(r.error_message, "ACCESS_TOKEN_INVALID");
+  q.bot_auth_token = "garbage";
+  EXPECT_EQ(wrong->Call(q).error_message, "ACCESS_TOKEN_INVALID");
+
+  auto on_dc1 = Client(1, 0x2);
+  q.bot_auth_token = kBotToken;
+  r = on_dc1->Call(Init(q));
+  EXPECT_EQ(r.error_code, 303);
+  EXPECT_EQ(r.error_message, "USER_MIGRATE_2");
+  EXPECT_FALSE(world_->LoggedInAccount(1, 0x2).has_value());
+
+  auto on_dc2 = Client(2, 0x3);
+  r = on_dc2->Call(Init(q));
+  ASSERT_TRUE(r.ok()) << r.error();
+  const tl::user& me = *r.value->As<tl::auth_authorization>()->user.As<tl::user>();
+  EXPECT_EQ(me.id, kBot);
+  EXPECT_TRUE(me.bot);
+  EXPECT_TRUE(me.self);
+  EXPECT_EQ(*me.username, "echo_bot");
+  EXPECT_EQ(*me.first_name, "Echo Bot");
+  EXPECT_EQ(world_->LoggedInAccount(2, 0x3), kBot);
+
+  // A second session on the same key is logged in too.
+  WorldClient second(*world_, 2, 0x3, &now_, /*session_id=*/2);
+  auto users = second.Call(tl::users_getUsers{.id = {tl::inputUserSelf{}}});
+  ASSERT_TRUE(users.ok()) << users.error();
+  ASSERT_EQ(users.value->size(), 1u);
+  EXPECT_EQ((*users.value)[0].As<tl::user>()->id, kBot);
+}
+
+TEST_F(WorldTest, UserLoginWithCodeMigratesToTheHomeDc) {
+  auto c = Client(4, 0x1);
+  tl::auth_sendCode send{.phone_number = "+1 555 000 1001", .api_id = 4, .api_hash = "h",
+                         .settings = tl::codeSettings{}};
+  auto r = c->Call(Init(send));
+  EXPECT_EQ(r.error_code, 303);
+  EXPECT_EQ(r.error_message, "PHONE_MIGRATE_2");
+
+  auto d2 = Client(2, 0x2);
+  r = d2->Call(Init(send));
+  ASSERT_TRUE(r.ok()) << r.error();
+  const tl::auth_sentCode& sent = *r.value->As<tl::auth_sentCode>();
+  EXPECT_EQ(sent.type.As<tl::auth_sentCodeTypeApp>()->length, 5);
+  EXPECT_FALSE(sent.phone_code_hash.empty());
+
+  tl::auth_signIn in{.phone_number = "15550001001", .phone_code_hash = "wrong", .phone_code = "11111"};
+  EXPECT_EQ(d2->Call(in).error_message, "PHONE_CODE_EXPIRED");
+  in.phone_code_hash = sent.phone_code_hash;
+  in.phone_code = "99999";
+  auto bad = d2->Call(in);
+  EXPECT_EQ(bad.error_code, 400);
+  EXPECT_EQ(bad.error_message, "PHONE_CODE_INVALID");
+  in.phone_code = "11111";
+  auto ok = d2->Call(in);
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  const tl::user& me = *ok.value->As<tl::auth_authorization>()->user.As<tl::user>();
+  EXPECT_EQ(me.id, kAlice);
+  EXPECT_EQ(*me.first_name, "Alice");
+  EXPECT_EQ(*me.last_name, "Smith");
+  EXPECT_EQ(*me.phone, "15550001001");
+  EXPECT_TRUE(me.self);
+  EXPECT_FALSE(me.bot);
+
+  auto full = d2->Call(tl::users_getFullUser{.id = tl::inputUserSelf{}});
+  ASSERT_TRUE(full.ok()) << full.error();
+  EXPECT_EQ(full.value->As<tl::users_userFull>()->full_user.As<tl::userFull>()->id, kAlice);
+
+  auto out = d2->Call(tl::auth_logOut{});
+  ASSERT_TRUE(out.ok()) << out.error();
+  EXPECT_FALSE(world_->LoggedInAccount(2, 0x2).has_value());
+  EXPECT_EQ(d2->Call(tl::updates_getState{}).error_message, "AUTH_KEY_UNREGISTERED");
+}
+
+TEST_F(WorldTest, UnknownPhoneSignsUp) {
+  auto c = Client(3, 0x5);
+  tl::auth_sendCode send{.phone_number = "+44 7700 900123", .api_id = 4, .api_hash = "h",
+                         .settings = tl::codeSettings{}};
+  auto sent = c->Call(Init(send));
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  std::string hash = sent.value->As<tl::auth_sentCode>()->phone_code_hash;
+  tl::auth_signUp early{.phone_number = "447700900123", .phone_code_hash = hash, .first_name = "Dan"};
+  EXPECT_EQ(c->Call(early).error_message, "PHONE_CODE_EXPIRED");  // code not checked yet
+  auto in = c->Call(tl::auth_signIn{.phone_number = "447700900123", .phone_code_hash = hash,
+                                    .phone_code = "12345"});
+  ASSERT_TRUE(in.ok()) << in.error();
+  EXPECT_NE(in.value->As<tl::auth_authorizationSignUpRequired>(), nullptr);
+  tl::auth_signUp up{.phone_number = "447700900123", .phone_code_hash = hash, .first_name = "",
+                     .last_name = "Doe"};
+  EXPECT_EQ(c->Call(up).error_message, "FIRSTNAME_INVALID");
+  up.first_name = "Dan";
+  auto made = c->Call(up);
+  ASSERT_TRUE(made.ok()) << made.error();
+  const tl::user& dan = *made.value->As<tl::auth_authorization>()->user.As<tl::user>();
+  EXPECT_EQ(dan.id, 7002);  // the largest configured id + 1
+  EXPECT_EQ(*dan.first_name, "Dan");
+  EXPECT_EQ(*dan.last_name, "Doe");
+  EXPECT_EQ(world_->LoggedInAccount(3, 0x5), 7002);
+
+  // The new account can log in again on its home DC (3) and not elsewhere.
+  auto elsewhere = Client(2, 0x6);
+  EXPECT_EQ(elsewhere->Call(Init(send)).error_message, "PHONE_MIGRATE_3");
+  auto again = User("447700900123", "12345", 0x7, 3);
+  EXPECT_EQ(world_->LoggedInAccount(3, 0x7), 7002);
+}
+
+TEST_F(WorldTest, TwoFactorLoginWithRealSrp) {
+  auto c = Client(2, 0xb0b);
+  auto sent = c->Call(Init(tl::auth_sendCode{.phone_number = "15550001002", .api_id = 4,
+                                             .api_hash = "h", .settings = tl::codeSettings{}}));
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  tl::auth_signIn in{.phone_number = "15550001002",
+                     .phone_code_hash = sent.value->As<tl::auth_sentCode>()->phone_code_hash,
+                     .phone_code = "22222"};
+  auto need = c->Call(in);
+  EXPECT_EQ(need.error_code, 401);
+  EXPECT_EQ(need.error_message, "SESSION_PASSWORD_NEEDED");
+  EXPECT_FALSE(world_->LoggedInAccount(2, 0xb0b).has_value());
+
+  crypto::SafePrimeCache cache;
+  crypto::DeterministicRandom client_rng(77);
+  auto prove = [&](const std::string& password) -> tl::inputCheckPasswordSRP {
+    auto pw = c->Call(tl::account_getPassword{});
+    EXPECT_TRUE(pw.ok()) << pw.error();
+    const tl::account_password& p = *pw.value->As<tl::account_password>();
+    EXPECT_TRUE(p.has_password);
+    EXPECT_EQ(*p.hint, "the usual");
+    const auto& algo =
+        *p.current_algo.As<tl::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow>();
+    EXPECT_EQ(algo.g, 3);
+    EXPECT_EQ(algo.p.size(), 256u);
+    auto bytes = [](const std::string& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
+    crypto::SrpParams params{bytes(algo.salt1), bytes(algo.salt2), static_cast<uint32_t>(algo.g),
+                             bytes(algo.p), bytes(*p.srp_B)};
+    absl::StatusOr<crypto::SrpClientProof> proof =
+        crypto::SrpClientProve(params, bytes(password), cache, client_rng);
+    EXPECT_TRUE(proof.ok()) << proof.status();
+    return tl::inputCheckPasswordSRP{.srp_id = *p.srp_id,
+                                     .A = std::string(proof->g_a.begin(), proof->g_a.end()),
+                                     .M1 = std::string(proof->m1.begin(), proof->m1.end())};
+  };
+  auto wrong = c->Call(tl::auth_checkPassword{.password = prove("hunter3")});
+  EXPECT_EQ(wrong.error_code, 400);
+  EXPECT_EQ(wrong.error_message, "PASSWORD_HASH_INVALID");
+  // The srp_id is spent: the same proof again is refused.
+  tl::inputCheckPasswordSRP good = prove("hunter2");
+  tl::inputCheckPasswordSRP stale = good;
+  stale.srp_id ^= 1;
+  EXPECT_EQ(c->Call(tl::auth_checkPassword{.password = stale}).error_message, "SRP_ID_INVALID");
+  good = prove("hunter2");
+  auto ok = c->Call(tl::auth_checkPassword{.password = good});
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_EQ(ok.value->As<tl::auth_authorization>()->user.As<tl::user>()->id, kBob);
+  EXPECT_EQ(world_->LoggedInAccount(2, 0xb0b), kBob);
+}
+
+TEST_F(WorldTest, PrivateMessagesReachEverySessionOfBothSides) {
+  auto alice = Alice(0xa11ce);
+  WorldClient alice2(*world_, 2, 0xa11ce, &now_, /*session_id=*/2);  // same key, second session
+  ASSERT_TRUE(alice2.Call(tl::updates_getState{}).ok());
+  auto bob = Bot();  // any second account will do; use the bot as "Bob" here
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  alice->TakeUpdates();
+  alice2.TakeUpdates();
+
+  auto sent = Send(*alice, to_bot, "hello bot", 555);
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  const auto* short_sent = sent.value->As<tl::updateShortSentMessage>();
+  ASSERT_NE(short_sent, nullptr) << tl::to_string(*sent.value);
+  EXPECT_TRUE(short_sent->out);
+  EXPECT_EQ(short_sent->id, 1);
+  EXPECT_EQ(short_sent->pts, 1);
+  EXPECT_EQ(short_sent->pts_count, 1);
+
+  EXPECT_TRUE(alice->TakeUpdates().empty());  // the caller has the reply
+  std::vector<tl::Updates> mine = alice2.TakeUpdates();
+  ASSERT_EQ(mine.size(), 1u);
+  const auto* echo = mine[0].As<tl::updateShortMessage>();
+  ASSERT_NE(echo, nullptr);
+  EXPECT_TRUE(echo->out);
+  EXPECT_EQ(echo->user_id, kBot);
+  EXPECT_EQ(echo->message, "hello bot");
+
+  std::vector<tl::Updates> theirs = bob->TakeUpdates();
+  ASSERT_EQ(theirs.size(), 1u);
+  const auto* in = theirs[0].As<tl::updateShortMessage>();
+  ASSERT_NE(in, nullptr);
+  EXPECT_FALSE(in->out);
+  EXPECT_EQ(in->user_id, kAlice);
+  EXPECT_EQ(in->id, 1);
+  EXPECT_EQ(in->pts, 1);
+
+  // Same random_id: the original message again, nothing new.
+  auto dup = Send(*alice, to_bot, "hello bot", 555);
+  ASSERT_TRUE(dup.ok()) << dup.error();
+  EXPECT_TRUE(bob->TakeUpdates().empty());
+  EXPECT_EQ(Pts(*alice), 1);
+
+  // History on both sides.
+  auto hist = alice->Call(tl::messages_getHistory{.peer = to_bot, .limit = 10});
+  ASSERT_TRUE(hist.ok()) << hist.error();
+  std::vector<tl::Message> msgs = MessagesOf(*hist.value);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(TextOf(msgs[0]), "hello bot");
+  EXPECT_TRUE(msgs[0].As<tl::message>()->out);
+  tl::InputPeer to_alice = PeerOf(*bob, "alice");
+  auto bob_hist = bob->Call(tl::messages_getHistory{.peer = to_alice, .limit = 10});
+  ASSERT_TRUE(bob_hist.ok());
+  std::vector<tl::Message> bob_msgs = MessagesOf(*bob_hist.value);
+  ASSERT_EQ(bob_msgs.size(), 1u);
+  const tl::message& bob_view = *bob_msgs[0].As<tl::message>();
+  EXPECT_FALSE(bob_view.out);
+  EXPECT_EQ(bob_view.from_id.As<tl::peerUser>()->user_id, kAlice);
+  EXPECT_EQ(bob_view.peer_id.As<tl::peerUser>()->user_id, kAlice);
+  const auto* hist_users = bob_hist.value->As<tl::messages_messages>();
+  ASSERT_NE(hist_users, nullptr);
+  EXPECT_EQ(hist_users->users.size(), 1u);
+
+  // Edit: both sides get updateEditMessage.
+  auto edited = alice->Call(tl::messages_editMessage{.peer = to_bot, .id = 1, .message = "hello, bot"});
+  ASSERT_TRUE(edited.ok()) << edited.error();
+  const tl::Update* eu = OnlyUpdate(*edited.value);
+  ASSERT_NE(eu, nullptr);
+  EXPECT_EQ(eu->As<tl::updateEditMessage>()->message.As<tl::message>()->message, "hello, bot");
+  EXPECT_EQ(alice->Call(tl::messages_editMessage{.peer = to_bot, .id = 1, .message = "hello, bot"}).error_message,
+            "MESSAGE_NOT_MODIFIED");
+  EXPECT_EQ(bob->Call(tl::messages_editMessage{.peer = to_alice, .id = 1, .message = "x"}).error_message,
+            "MESSAGE_AUTHOR_REQUIRED");
+  theirs = bob->TakeUpdates();
+  ASSERT_EQ(theirs.size(), 1u);
+  const tl::message& bob_edit = *OnlyUpdate(theirs[0])->As<tl::updateEditMessage>()->message.As<tl::message>();
+  EXPECT_EQ(bob_edit.message, "hello, bot");
+  EXPECT_TRUE(bob_edit.edit_date.has_value());
+  auto got = bob->Call(tl::messages_getMessages{.id = {tl::inputMessageID{.id = 1}, tl::inputMessageID{.id = 9}}});
+  ASSERT_TRUE(got.ok()) << got.error();
+  ASSERT_EQ(MessagesOf(*got.value).size(), 2u);
+  EXPECT_EQ(TextOf(MessagesOf(*got.value)[0]), "hello, bot");
+  EXPECT_NE(MessagesOf(*got.value)[1].As<tl::messageEmpty>(), nullptr);
+
+  // Read: Bob reads, Alice learns her message was read.
+  alice->TakeUpdates();
+  auto read = bob->Call(tl::messages_readHistory{.peer = to_alice, .max_id = 0});
+  ASSERT_TRUE(read.ok()) << read.error();
+  EXPECT_EQ(read.value->As<tl::messages_affectedMessages>()->pts_count, 1);
+  std::vector<tl::Updates> outbox = alice->TakeUpdates();
+  ASSERT_EQ(outbox.size(), 1u);
+  const auto* ro = OnlyUpdate(outbox[0])->As<tl::updateReadHistoryOutbox>();
+  ASSERT_NE(ro, nullptr);
+  EXPECT_EQ(ro->max_id, 1);
+  EXPECT_EQ(ro->peer.As<tl::peerUser>()->user_id, kBot);
+
+  // Delete with revoke: gone on both sides.
+  auto del = alice->Call(tl::messages_deleteMessages{.revoke = true, .id = {1}});
+  ASSERT_TRUE(del.ok()) << del.error();
+  EXPECT_EQ(del.value->As<tl::messages_affectedMessages>()->pts_count, 1);
+  theirs = bob->TakeUpdates();
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_EQ(OnlyUpdate(theirs[0])->As<tl::updateDeleteMessages>()->messages, std::vector<int32_t>{1});
+  bob_hist = bob->Call(tl::messages_getHistory{.peer = to_alice, .limit = 10});
+  EXPECT_TRUE(MessagesOf(*bob_hist.value).empty());
+}
+
+TEST_F(WorldTest, BasicGroupMessages) {
+  auto alice = Alice();
+  auto bot = Bot();
+  auto carol = User("15550001003", "33333", 0xc, 4);  // not a member
+  tl::InputPeer group = tl::inputPeerChat{.chat_id = kGroup};
+  auto sent = Send(*alice, group, "hi group", 77);
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  const tl::updates& u = *sent.value->As<tl::updates>();
+  ASSERT_EQ(u.updates.size(), 2u);
+  EXPECT_EQ(u.updates[0].As<tl::updateMessageID>()->random_id, 77);
+  const auto* nm = u.updates[1].As<tl::updateNewMessage>();
+  ASSERT_NE(nm, nullptr);
+  const tl::message& m = *nm->message.As<tl::message>();
+  EXPECT_TRUE(m.out);
+  EXPECT_EQ(m.peer_id.As<tl::peerChat>()->chat_id, kGroup);
+  EXPECT_EQ(u.seq, 1);
+  ASSERT_EQ(u.chats.size(), 1u);
+  EXPECT_EQ(u.chats[0].As<tl::chat>()->title, "Friends");
+  EXPECT_EQ(u.chats[0].As<tl::chat>()->participants_count, 3);
+
+  std::vector<tl::Updates> pushed = bot->TakeUpdates();
+  ASSERT_EQ(pushed.size(), 1u);
+  const tl::updates& bu = *pushed[0].As<tl::updates>();
+  EXPECT_EQ(bu.seq, 1);
+  const tl::message& bm = *OnlyUpdate(pushed[0])->As<tl::updateNewMessage>()->message.As<tl::message>();
+  EXPECT_FALSE(bm.out);
+  EXPECT_EQ(bm.message, "hi group");
+  EXPECT_EQ(bm.from_id.As<tl::peerUser>()->user_id, kAlice);
+
+  EXPECT_EQ(Send(*carol, group, "let me in").error_message, "CHAT_WRITE_FORBIDDEN");
+  EXPECT_TRUE(carol->TakeUpdates().empty());
+
+  auto edit = bot->Call(tl::messages_editMessage{.peer = group, .id = bm.id, .message = "x"});
+  EXPECT_EQ(edit.error_message, "MESSAGE_AUTHOR_REQUIRED");
+  auto mine = alice->Call(tl::messages_editMessage{.peer = group, .id = m.id, .message = "hi all"});
+  ASSERT_TRUE(mine.ok()) << mine.error();
+  pushed = bot->TakeUpdates();
+  ASSERT_EQ(pushed.size(), 1u);
+  EXPECT_EQ(OnlyUpdate(pushed[0])->As<tl::updateEditMessage>()->message.As<tl::message>()->message, "hi all");
+
+  auto hist = bot->Call(tl::messages_getHistory{.peer = group, .limit = 5});
+  ASSERT_TRUE(hist.ok()) << hist.error();
+  ASSERT_EQ(MessagesOf(*hist.value).size(), 1u);
+  EXPECT_EQ(TextOf(MessagesOf(*hist.value)[0]), "hi all");
+
+  // Delete only for myself: the bot keeps its copy.
+  auto del = alice->Call(tl::messages_deleteMessages{.revoke = false, .id = {m.id}});
+  ASSERT_TRUE(del.ok());
+  EXPECT_TRUE(bot->TakeUpdates().empty());
+  hist = bot->Call(tl::messages_getHistory{.peer = group, .limit = 5});
+  EXPECT_EQ(MessagesOf(*hist.value).size(), 1u);
+  hist = alice->Call(tl::messages_getHistory{.peer = group, .limit = 5});
+  EXPECT_TRUE(MessagesOf(*hist.value).empty());
+}
+
+TEST_F(WorldTest, ChannelMessagesHaveTheirOwnPts) {
+  auto alice = Alice();
+  auto bot = Bot();
+  auto carol = User("15550001003", "33333", 0xc, 4);
+  tl::InputPeer news = PeerOf(*alice, "mtcore_news");
+  ASSERT_NE(news.As<tl::inputPeerChannel>(), nullptr);
+
+  // Broadcast: only the creator posts; posts carry no sender.
+  auto first = Send(*alice, news, "news #1", 1);
+  ASSERT_TRUE(first.ok()) << first.error();
+  const tl::updates& fu = *first.value->As<tl::updates>();
+  EXPECT_EQ(fu.seq, 0);
+  ASSERT_EQ(fu.updates.size(), 2u);
+  const auto* ncm = fu.updates[1].As<tl::updateNewChannelMessage>();
+  ASSERT_NE(ncm, nullptr);
+  EXPECT_EQ(ncm->pts, 2);  // channels start at pts 1
+  const tl::message& post = *ncm->message.As<tl::message>();
+  EXPECT_TRUE(post.post);
+  EXPECT_TRUE(post.out);
+  EXPECT_FALSE(post.from_id);
+  ASSERT_EQ(fu.chats.size(), 1u);
+  EXPECT_TRUE(fu.chats[0].As<tl::channel>()->broadcast);
+  EXPECT_TRUE(fu.chats[0].As<tl::channel>()->creator);
+  EXPECT_EQ(Send(*carol, news, "hi").error_message, "CHAT_WRITE_FORBIDDEN");
+  EXPECT_EQ(carol->Call(tl::messages_getHistory{.peer = news, .limit = 5}).error_message, "CHANNEL_PRIVATE");
+  EXPECT_TRUE(carol->TakeUpdates().empty());
+
+  // Supergroup: everyone posts; each channel has its own pts.
+  tl::InputPeer devs = PeerOf(*carol, "mtcore_devs");
+  tl::InputChannel devs_ch = ChannelOf(*carol, "mtcore_devs");
+  alice->TakeUpdates();
+  bot->TakeUpdates();
+  auto said = Send(*carol, devs, "hello devs", 2);
+  ASSERT_TRUE(said.ok()) << said.error();
+  const auto* mine = said.value->As<tl::updates>()->updates[1].As<tl::updateNewChannelMessage>();
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(mine->pts, 2);
+  EXPECT_TRUE(mine->message.As<tl::message>()->out);
+  EXPECT_EQ(mine->message.As<tl::message>()->from_id.As<tl::peerUser>()->user_id, kCarol);
+  for (WorldClient* member : {alice.get(), bot.get()}) {
+    std::vector<tl::Updates> pushed = member->TakeUpdates();
+    ASSERT_EQ(pushed.size(), 1u);
+    const auto* u = OnlyUpdate(pushed[0])->As<tl::updateNewChannelMessage>();
+    ASSERT_NE(u, nullptr);
+    EXPECT_FALSE(u->message.As<tl::message>()->out);
+    EXPECT_EQ(u->message.As<tl::message>()->message, "hello devs");
+    EXPECT_EQ(u->message.As<tl::message>()->peer_id.As<tl::peerChannel>()->channel_id, kDevs);
+  }
+  auto got = alice->Call(tl::channels_getMessages{.channel = devs_ch, .id = {tl::inputMessageID{.id = 1}}});
+  ASSERT_TRUE(got.ok()) << got.error();
+  const auto* cm = got.value->As<tl::messages_channelMessages>();
+  ASSERT_NE(cm, nullptr);
+  EXPECT_EQ(cm->pts, 2);
+  ASSERT_EQ(cm->messages.size(), 1u);
+  EXPECT_EQ(TextOf(cm->messages[0]), "hello devs");
+  ASSERT_EQ(cm->users.size(), 1u);
+  EXPECT_EQ(cm->users[0].As<tl::user>()->id, kCarol);
+
+  auto edit = carol->Call(tl::messages_editMessage{.peer = devs, .id = 1, .message = "hello, devs"});
+  ASSERT_TRUE(edit.ok()) << edit.error();
+  std::vector<tl::Updates> pushed = alice->TakeUpdates();
+  ASSERT_EQ(pushed.size(), 1u);
+  const auto* ed = OnlyUpdate(pushed[0])->As<tl::updateEditChannelMessage>();
+  ASSERT_NE(ed, nullptr);
+  EXPECT_EQ(ed->pts, 3);
+  EXPECT_EQ(ed->message.As<tl::message>()->message, "hello, devs");
+
+  EXPECT_EQ(bot->Call(tl::channels_deleteMessages{.channel = devs_ch, .id = {1}}).error_message,
+            "MESSAGE_DELETE_FORBIDDEN");
+  auto del = alice->Call(tl::channels_deleteMessages{.channel = devs_ch, .id = {1}});  // the creator
+  ASSERT_TRUE(del.ok()) << del.error();
+  EXPECT_EQ(del.value->As<tl::messages_affectedMessages>()->pts, 4);
+  pushed = carol->TakeUpdates();
+  ASSERT_EQ(pushed.size(), 1u);  // her own edit came back as the reply, not as a push
+  const auto* gone = OnlyUpdate(pushed[0])->As<tl::updateDeleteChannelMessages>();
+  ASSERT_NE(gone, nullptr);
+  EXPECT_EQ(gone->channel_id, kDevs);
+  EXPECT_EQ(gone->messages, std::vector<int32_t>{1});
+  EXPECT_EQ(gone->pts, 4);
+
+  auto read = bot->Call(tl::channels_readHistory{.channel = devs_ch, .max_id = 0});
+  ASSERT_TRUE(read.ok()) << read.error();
+  EXPECT_TRUE(*read.value);
+}
+
+}  // namespace
+}  // namespace mtcore::dc
