@@ -109,6 +109,7 @@ ServerSession& DcState::SessionFor(DcAuthKey& key, uint64_t session_id, int64_t 
   env.rng = &rng_;
   env.key = &key.key;
   env.salts = &key.salts;
+  env.ids = &server_ids_;
   env.max_queued = options_.max_queued_per_session;
   env.gzip_threshold = options_.gzip_threshold;
   const uint64_t key_id = key.key.id();

@@ -26,6 +26,7 @@
 #include "core/crypto/random.h"
 #include "core/handshake/server_handshake.h"
 #include "core/session/encrypted_message.h"
+#include "core/session/message_id.h"
 #include "tests/dc/rpc_handler.h"
 #include "tests/dc/server_salts.h"
 #include "tests/dc/server_session.h"
@@ -151,6 +152,7 @@ class DcState {
   std::map<uint64_t, std::unique_ptr<DcAuthKey>> keys_;
   std::map<SessionKey, SessionSlot> sessions_;
   std::map<uint64_t, std::function<void()>> wakers_;
+  session::MessageIdGenerator server_ids_;
   uint64_t last_connection_id_ = 0;
 };
 

@@ -418,7 +418,7 @@ std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
   std::vector<Stamped> items;
   auto stamp = [&](Bytes body, bool content, bool response) -> Stamped& {
     Stamped s;
-    s.msg_id = ids_.Next(now_unix_ns, response ? MessageIdGenerator::Kind::kServerResponse
+    s.msg_id = env_.ids->Next(now_unix_ns, response ? MessageIdGenerator::Kind::kServerResponse
                                                : MessageIdGenerator::Kind::kServerOther);
     s.seq_no = content ? 2 * content_sent_++ + 1 : 2 * content_sent_;
     s.body = std::move(body);
@@ -471,7 +471,7 @@ std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
         w.I64(items[k].msg_id).I32(items[k].seq_no).I32(static_cast<int32_t>(items[k].body.size()));
         w.Raw(items[k].body);
       }
-      const int64_t id = ids_.Next(now_unix_ns, MessageIdGenerator::Kind::kServerOther);
+      const int64_t id = env_.ids->Next(now_unix_ns, MessageIdGenerator::Kind::kServerOther);
       encrypt(id, 2 * content_sent_, w.bytes());
     }
     i = j;

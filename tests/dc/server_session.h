@@ -62,6 +62,9 @@ struct SessionEnv {
   crypto::RandomSource* rng = nullptr;
   const session::AuthKey* key = nullptr;
   ServerSalts* salts = nullptr;  // the auth key's
+  // The DC's server msg_id source, shared by its sessions so that ids keep
+  // growing when a session is forgotten and made again.
+  session::MessageIdGenerator* ids = nullptr;
   // A push arrived (the carrying connection should flush). May be empty.
   std::function<void()> on_push;
   // destroy_session of another session of the same key: true if it existed.
@@ -160,7 +163,6 @@ class ServerSession final : public SessionPort {
   uint64_t session_id_;
   uint64_t carrier_ = 0;
   bool announced_ = false;  // new_session_created sent
-  session::MessageIdGenerator ids_;
   session::InboundMessageIds inbound_{session::Sender::kClient};
   int32_t content_sent_ = 0;
   int64_t last_msg_id_ = 0;  // highest accepted client msg_id, with its seq_no

@@ -99,6 +99,9 @@ class TestClient {
   const session::AuthKey* key() const { return key_ ? &*key_ : nullptr; }
   uint64_t salt() const { return salt_; }
   void set_salt(uint64_t salt) { salt_ = salt; }
+  // Server time minus ours, learnt in the key exchange (0 with UseKey);
+  // applied to the msg_ids the client makes and checks.
+  int64_t time_offset_ns() const { return time_offset_ns_; }
   uint64_t session_id() const { return session_id_; }
   void set_session_id(uint64_t id) { session_id_ = id; }
   // The quick ack token the server should answer for the last packet sent
@@ -116,6 +119,7 @@ class TestClient {
   std::optional<session::AuthKey> key_;
   uint64_t salt_ = 0;
   uint64_t session_id_ = 0;
+  int64_t time_offset_ns_ = 0;
   int32_t content_sent_ = 0;
   uint32_t expected_quick_ack_ = 0;
   session::MessageIdGenerator ids_;
