@@ -26,8 +26,8 @@ constexpr uint8_t GfMul(uint8_t a, uint8_t b) {
 constexpr uint32_t Rotl32(uint32_t x, int n) { return n == 0 ? x : (x << n) | (x >> (32 - n)); }
 
 struct Tables {
-  uint32_t te[4][256];  // SubBytes+MixColumns, one per input row
-  uint32_t td[4][256];  // InvSubBytes+InvMixColumns
+  uint32_t te[256];  // SubBytes+MixColumns of row 0 (row j: rotated left by 8j)
+  uint32_t td[256];  // InvSubBytes+InvMixColumns of row 0
   uint8_t sbox[256];
   uint8_t inv_sbox[256];
 };
@@ -56,10 +56,8 @@ constexpr Tables MakeTables() {
     uint8_t is = t.inv_sbox[x];
     uint32_t d = uint32_t(GfMul(is, 14)) | uint32_t(GfMul(is, 9)) << 8 |
                  uint32_t(GfMul(is, 13)) << 16 | uint32_t(GfMul(is, 11)) << 24;
-    for (int r = 0; r < 4; ++r) {
-      t.te[r][x] = Rotl32(e, 8 * r);
-      t.td[r][x] = Rotl32(d, 8 * r);
-    }
+    t.te[x] = e;
+    t.td[x] = d;
   }
   return t;
 }
@@ -78,71 +76,161 @@ inline uint32_t SubWord(uint32_t w) {
 inline uint32_t InvMixColumn(uint32_t w) {
   const auto& td = kTables.td;
   const uint8_t* s = kTables.sbox;  // td includes InvSubBytes; undo it first
-  return td[0][s[w & 0xff]] ^ td[1][s[(w >> 8) & 0xff]] ^ td[2][s[(w >> 16) & 0xff]] ^
-         td[3][s[w >> 24]];
+  return td[s[w & 0xff]] ^ Rotl32(td[s[(w >> 8) & 0xff]], 8) ^
+         Rotl32(td[s[(w >> 16) & 0xff]], 16) ^ Rotl32(td[s[w >> 24]], 24);
 }
 
-// ---- Portable block functions on little-endian column words -----------------
+// ---- Portable block functions ------------------------------------------------
+//
+// The state is four little-endian column words (byte j of word c is row j).
+// Rounds 2..14 keep each column "spread" in a uint64_t: row j's byte b sits
+// in bits 16j+4..16j+11 (16-bit lane j holds b * 16). XOR commutes with the
+// spreading, so a round is still four table lookups XORed per column, but
+// each lookup index comes out of the word already scaled to a 16-byte table
+// row, in one or two instructions (w & 0xff0, low32 >> 16, ...) instead of
+// shift + mask + scale. The one 4 KiB table per direction holds each
+// SubBytes+MixColumns column twice in a row (16 bytes); reading 8 bytes at
+// row offset 0, 6, 4 or 2 yields the column rotated for rows 0..3, so the
+// four classic T-tables share one row. Under wasm the table address goes into
+// the load's offset immediate (see TableLoad64), so a lookup is
+// shift/mask + one load, with no address add on the serial chain IGE runs.
 
-// The round loops are fully unrolled and inlined into the mode loops: under
-// wasm this keeps the state in locals instead of a stack buffer. Each column
-// XORs its four lookups as a tree, which shortens the serial chain IGE runs.
+constexpr uint64_t Spread(uint32_t x) {
+  uint64_t r = 0;
+  for (int k = 0; k < 4; ++k) r |= uint64_t((x >> (8 * k)) & 0xff) << (16 * k + 4);
+  return r;
+}
+
+struct LaneTables {
+  uint64_t enc[256][2];   // Spread(te[b]), twice
+  uint64_t dec[256][2];   // Spread(td[b]), twice
+  uint64_t last[256][2];  // [0]: sbox[b] << 24, [1]: inv_sbox[b] << 24 (final round)
+};
+
+constexpr LaneTables MakeLaneTables() {
+  LaneTables t{};
+  for (int b = 0; b < 256; ++b) {
+    t.enc[b][0] = t.enc[b][1] = Spread(kTables.te[b]);
+    t.dec[b][0] = t.dec[b][1] = Spread(kTables.td[b]);
+    t.last[b][0] = uint64_t(kTables.sbox[b]) << 24;
+    t.last[b][1] = uint64_t(kTables.inv_sbox[b]) << 24;
+  }
+  return t;
+}
+
+alignas(64) constexpr LaneTables kLane = MakeLaneTables();
+
 #define MTCORE_ALWAYS_INLINE __attribute__((always_inline))
 
-MTCORE_ALWAYS_INLINE inline void EncryptWords(const uint32_t* rk, uint32_t s[4]) {
-  const auto& te = kTables.te;
-  uint32_t s0 = s[0] ^ rk[0], s1 = s[1] ^ rk[1], s2 = s[2] ^ rk[2], s3 = s[3] ^ rk[3];
-#pragma GCC unroll 13
-  for (int r = 1; r < 14; ++r) {
-    rk += 4;
-    uint32_t t0 = (te[0][s0 & 0xff] ^ te[1][(s1 >> 8) & 0xff]) ^
-                  (te[2][(s2 >> 16) & 0xff] ^ te[3][s3 >> 24] ^ rk[0]);
-    uint32_t t1 = (te[0][s1 & 0xff] ^ te[1][(s2 >> 8) & 0xff]) ^
-                  (te[2][(s3 >> 16) & 0xff] ^ te[3][s0 >> 24] ^ rk[1]);
-    uint32_t t2 = (te[0][s2 & 0xff] ^ te[1][(s3 >> 8) & 0xff]) ^
-                  (te[2][(s0 >> 16) & 0xff] ^ te[3][s1 >> 24] ^ rk[2]);
-    uint32_t t3 = (te[0][s3 & 0xff] ^ te[1][(s0 >> 8) & 0xff]) ^
-                  (te[2][(s1 >> 16) & 0xff] ^ te[3][s2 >> 24] ^ rk[3]);
-    s0 = t0; s1 = t1; s2 = t2; s3 = t3;
-  }
-  rk += 4;
-  const uint8_t* sb = kTables.sbox;
-  s[0] = (uint32_t(sb[s0 & 0xff]) | uint32_t(sb[(s1 >> 8) & 0xff]) << 8 |
-          uint32_t(sb[(s2 >> 16) & 0xff]) << 16 | uint32_t(sb[s3 >> 24]) << 24) ^ rk[0];
-  s[1] = (uint32_t(sb[s1 & 0xff]) | uint32_t(sb[(s2 >> 8) & 0xff]) << 8 |
-          uint32_t(sb[(s3 >> 16) & 0xff]) << 16 | uint32_t(sb[s0 >> 24]) << 24) ^ rk[1];
-  s[2] = (uint32_t(sb[s2 & 0xff]) | uint32_t(sb[(s3 >> 8) & 0xff]) << 8 |
-          uint32_t(sb[(s0 >> 16) & 0xff]) << 16 | uint32_t(sb[s1 >> 24]) << 24) ^ rk[2];
-  s[3] = (uint32_t(sb[s3 & 0xff]) | uint32_t(sb[(s0 >> 8) & 0xff]) << 8 |
-          uint32_t(sb[(s1 >> 16) & 0xff]) << 16 | uint32_t(sb[s2 >> 24]) << 24) ^ rk[3];
+// Row j of the table row at byte offset `idx` (row index * 16).
+template <int j, bool kDecrypt>
+MTCORE_ALWAYS_INLINE inline uint64_t TableLoad64(uint32_t idx) {
+  const uint8_t* row0 =
+      reinterpret_cast<const uint8_t*>(kDecrypt ? kLane.dec : kLane.enc) + ((8 - 2 * j) & 7);
+#if defined(__wasm__)
+  // clang 14 emits `i32.add idx, table` + load (the add is not known not to
+  // wrap); spelling the load lets the table address be its offset immediate.
+  uint64_t v;
+  __asm__("local.get %1\n\ti64.load %2\n\tlocal.set %0" : "=r"(v) : "r"(idx), "i"(row0));
+  return v;
+#else
+  uint64_t v;
+  std::memcpy(&v, row0 + idx, 8);
+  return v;
+#endif
 }
 
-MTCORE_ALWAYS_INLINE inline void DecryptWords(const uint32_t* rk, uint32_t s[4]) {
-  const auto& td = kTables.td;
-  uint32_t s0 = s[0] ^ rk[0], s1 = s[1] ^ rk[1], s2 = s[2] ^ rk[2], s3 = s[3] ^ rk[3];
-#pragma GCC unroll 13
-  for (int r = 1; r < 14; ++r) {
-    rk += 4;
-    uint32_t t0 = (td[0][s0 & 0xff] ^ td[1][(s3 >> 8) & 0xff]) ^
-                  (td[2][(s2 >> 16) & 0xff] ^ td[3][s1 >> 24] ^ rk[0]);
-    uint32_t t1 = (td[0][s1 & 0xff] ^ td[1][(s0 >> 8) & 0xff]) ^
-                  (td[2][(s3 >> 16) & 0xff] ^ td[3][s2 >> 24] ^ rk[1]);
-    uint32_t t2 = (td[0][s2 & 0xff] ^ td[1][(s1 >> 8) & 0xff]) ^
-                  (td[2][(s0 >> 16) & 0xff] ^ td[3][s3 >> 24] ^ rk[2]);
-    uint32_t t3 = (td[0][s3 & 0xff] ^ td[1][(s2 >> 8) & 0xff]) ^
-                  (td[2][(s1 >> 16) & 0xff] ^ td[3][s0 >> 24] ^ rk[3]);
-    s0 = t0; s1 = t1; s2 = t2; s3 = t3;
+// The final-round S-box byte of row index `idx` (* 16), placed in byte j.
+template <int j, bool kDecrypt>
+MTCORE_ALWAYS_INLINE inline uint32_t LastLoad32(uint32_t idx) {
+  const uint8_t* row0 = reinterpret_cast<const uint8_t*>(kLane.last) + (kDecrypt ? 8 : 0) + 3 - j;
+#if defined(__wasm__)
+  uint32_t v;
+  __asm__("local.get %1\n\ti32.load %2\n\tlocal.set %0" : "=r"(v) : "r"(idx), "i"(row0));
+  return v;
+#else
+  uint32_t v;
+  std::memcpy(&v, row0 + idx, 4);
+  return v;
+#endif
+}
+
+// Lane j of a spread column: its byte * 16.
+template <int j>
+MTCORE_ALWAYS_INLINE inline uint32_t Lane(uint64_t w) {
+  if (j == 0) return uint32_t(w) & 0xff0;
+  if (j == 1) return uint32_t(w) >> 16;
+  if (j == 2) return uint32_t(w >> 32) & 0xff0;
+  return uint32_t(w >> 48);
+}
+
+// Byte j of a plain column word, * 16.
+template <int j>
+MTCORE_ALWAYS_INLINE inline uint32_t Byte16(uint32_t s) {
+  if (j == 0) return (s << 4) & 0xff0;
+  return (s >> (8 * j - 4)) & 0xff0;
+}
+
+// Keeps clang from re-associating an XOR chain (it would otherwise put the
+// round key last, a step after the slowest lookup).
+#if defined(__wasm__)
+#define MTCORE_PIN(x) __asm__("" : "+r"(x))
+#else
+#define MTCORE_PIN(x) (void)0
+#endif
+
+// t0..t3 are lookups for rows 0..3: rows 0 and 1 come one instruction earlier.
+MTCORE_ALWAYS_INLINE inline uint64_t Xor5(uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+                                          uint64_t k) {
+  uint64_t a = t0 ^ k;
+  MTCORE_PIN(a);
+  a ^= t1;
+  MTCORE_PIN(a);
+  uint64_t b = t2 ^ t3;
+  MTCORE_PIN(b);
+  return a ^ b;
+}
+
+// One AES-256 block on plain column words. Column c of a round reads row j
+// from column (c + j) for encryption (ShiftRows) and (c - j) for decryption.
+template <bool kDecrypt>
+MTCORE_ALWAYS_INLINE inline void CryptWords(const Aes256Schedule& ks, uint32_t s[4]) {
+  constexpr int kStep = kDecrypt ? 3 : 1;
+  const uint32_t* rk = kDecrypt ? ks.dec : ks.enc;
+  const uint64_t* rk64 = kDecrypt ? ks.dec_spread : ks.enc_spread;
+  const uint32_t a[4] = {s[0] ^ rk[0], s[1] ^ rk[1], s[2] ^ rk[2], s[3] ^ rk[3]};
+  uint64_t w[4];
+  for (int c = 0; c < 4; ++c) {  // round 1, from plain words
+    w[c] = Xor5(TableLoad64<0, kDecrypt>(Byte16<0>(a[c])),
+                TableLoad64<1, kDecrypt>(Byte16<1>(a[(c + kStep) & 3])),
+                TableLoad64<2, kDecrypt>(Byte16<2>(a[(c + 2 * kStep) & 3])),
+                TableLoad64<3, kDecrypt>(Byte16<3>(a[(c + 3 * kStep) & 3])), rk64[4 + c]);
   }
-  rk += 4;
-  const uint8_t* ib = kTables.inv_sbox;
-  s[0] = (uint32_t(ib[s0 & 0xff]) | uint32_t(ib[(s3 >> 8) & 0xff]) << 8 |
-          uint32_t(ib[(s2 >> 16) & 0xff]) << 16 | uint32_t(ib[s1 >> 24]) << 24) ^ rk[0];
-  s[1] = (uint32_t(ib[s1 & 0xff]) | uint32_t(ib[(s0 >> 8) & 0xff]) << 8 |
-          uint32_t(ib[(s3 >> 16) & 0xff]) << 16 | uint32_t(ib[s2 >> 24]) << 24) ^ rk[1];
-  s[2] = (uint32_t(ib[s2 & 0xff]) | uint32_t(ib[(s1 >> 8) & 0xff]) << 8 |
-          uint32_t(ib[(s0 >> 16) & 0xff]) << 16 | uint32_t(ib[s3 >> 24]) << 24) ^ rk[2];
-  s[3] = (uint32_t(ib[s3 & 0xff]) | uint32_t(ib[(s2 >> 8) & 0xff]) << 8 |
-          uint32_t(ib[(s1 >> 16) & 0xff]) << 16 | uint32_t(ib[s0 >> 24]) << 24) ^ rk[3];
+#pragma GCC unroll 12
+  for (int r = 2; r < 14; ++r) {
+    uint64_t v[4];
+    for (int c = 0; c < 4; ++c) {
+      v[c] = Xor5(TableLoad64<0, kDecrypt>(Lane<0>(w[c])),
+                  TableLoad64<1, kDecrypt>(Lane<1>(w[(c + kStep) & 3])),
+                  TableLoad64<2, kDecrypt>(Lane<2>(w[(c + 2 * kStep) & 3])),
+                  TableLoad64<3, kDecrypt>(Lane<3>(w[(c + 3 * kStep) & 3])), rk64[4 * r + c]);
+    }
+    for (int c = 0; c < 4; ++c) w[c] = v[c];
+  }
+  for (int c = 0; c < 4; ++c) {  // round 14: SubBytes, ShiftRows, AddRoundKey
+    s[c] = ((LastLoad32<0, kDecrypt>(Lane<0>(w[c])) |
+             LastLoad32<1, kDecrypt>(Lane<1>(w[(c + kStep) & 3]))) |
+            (LastLoad32<2, kDecrypt>(Lane<2>(w[(c + 2 * kStep) & 3])) |
+             LastLoad32<3, kDecrypt>(Lane<3>(w[(c + 3 * kStep) & 3])))) ^
+           rk[56 + c];
+  }
+}
+
+MTCORE_ALWAYS_INLINE inline void EncryptWords(const Aes256Schedule& ks, uint32_t s[4]) {
+  CryptWords<false>(ks, s);
+}
+MTCORE_ALWAYS_INLINE inline void DecryptWords(const Aes256Schedule& ks, uint32_t s[4]) {
+  CryptWords<true>(ks, s);
 }
 
 // Little-endian hosts (x86, wasm) copy words whole; clang does not merge the
@@ -171,7 +259,7 @@ void IgeEncryptPortable(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t*
     uint32_t p[4], x[4];
     LoadWords(in, p);
     for (int i = 0; i < 4; ++i) x[i] = p[i] ^ c_prev[i];
-    EncryptWords(ks.enc, x);
+    EncryptWords(ks, x);
     for (int i = 0; i < 4; ++i) {
       c_prev[i] = x[i] ^ p_prev[i];
       p_prev[i] = p[i];
@@ -191,7 +279,7 @@ void IgeDecryptPortable(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t*
     uint32_t c[4], x[4];
     LoadWords(in, c);
     for (int i = 0; i < 4; ++i) x[i] = c[i] ^ p_prev[i];
-    DecryptWords(ks.dec, x);
+    DecryptWords(ks, x);
     for (int i = 0; i < 4; ++i) {
       p_prev[i] = x[i] ^ c_prev[i];
       c_prev[i] = c[i];
@@ -213,7 +301,7 @@ void CtrXorPortable(const Aes256Schedule& ks, uint8_t counter[16], const uint8_t
   for (; blocks > 0; --blocks, in += 16, out += 16) {
     uint32_t k[4], x[4];
     LoadWords(counter, k);
-    EncryptWords(ks.enc, k);
+    EncryptWords(ks, k);
     LoadWords(in, x);
     for (int i = 0; i < 4; ++i) x[i] ^= k[i];
     StoreWords(out, x);
@@ -357,11 +445,17 @@ void Aes256Schedule::Expand(const uint8_t key[32]) {
   for (int r = 1; r < 14; ++r) {
     for (int c = 0; c < 4; ++c) dec[4 * r + c] = InvMixColumn(enc[4 * (14 - r) + c]);
   }
+  for (int i = 0; i < 60; ++i) {
+    enc_spread[i] = Spread(enc[i]);
+    dec_spread[i] = Spread(dec[i]);
+  }
 }
 
 void Aes256Schedule::Wipe() {
   SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(enc), sizeof(enc)));
   SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(dec), sizeof(dec)));
+  SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(enc_spread), sizeof(enc_spread)));
+  SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(dec_spread), sizeof(dec_spread)));
 }
 
 const AesKernels& GetAesKernels(CryptoImpl impl) {
@@ -378,14 +472,14 @@ const AesKernels& GetAesKernels(CryptoImpl impl) {
 void Aes256EncryptBlockPortable(const Aes256Schedule& ks, const uint8_t in[16], uint8_t out[16]) {
   uint32_t s[4];
   LoadWords(in, s);
-  EncryptWords(ks.enc, s);
+  EncryptWords(ks, s);
   StoreWords(out, s);
 }
 
 void Aes256DecryptBlockPortable(const Aes256Schedule& ks, const uint8_t in[16], uint8_t out[16]) {
   uint32_t s[4];
   LoadWords(in, s);
-  DecryptWords(ks.dec, s);
+  DecryptWords(ks, s);
   StoreWords(out, s);
 }
 

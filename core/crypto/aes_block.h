@@ -1,9 +1,10 @@
 // Internal: AES-256 key schedule and bulk IGE/CTR kernels.
 //
 // Two implementations of each kernel, with identical results:
-//   - portable: T-table AES in plain C++ (the wasm code, and the native
-//     fallback). Table lookups are indexed by secret data, so it is not
-//     cache-timing hardened; on x86 CPUs with AES-NI it never runs by default.
+//   - portable: table-driven AES in plain C++ (the wasm code, and the native
+//     fallback), one 4 KiB table per direction over 64-bit "spread" columns.
+//     Table lookups are indexed by secret data, so it is not cache-timing
+//     hardened; on x86 CPUs with AES-NI it never runs by default.
 //   - AES-NI: intrinsics over the same expanded key schedule (x86-64 only).
 // Use aes_ige.h / aes_ctr.h; this header is the shared engine.
 #ifndef MTCORE_CORE_CRYPTO_AES_BLOCK_H_
@@ -22,6 +23,10 @@ namespace mtcore::crypto::internal {
 struct Aes256Schedule {
   alignas(16) uint32_t enc[60];  // FIPS-197 round keys
   alignas(16) uint32_t dec[60];  // equivalent inverse cipher, in decryption order
+  // The same round keys "spread" for the portable code: byte j of each word
+  // moved to bits 16j+4..16j+11 (see aes_block.cc).
+  uint64_t enc_spread[60];
+  uint64_t dec_spread[60];
 
   // Expands `key` (32 bytes).
   void Expand(const uint8_t key[32]);
