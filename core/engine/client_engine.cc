@@ -1,0 +1,479 @@
+#include "core/engine/client_engine.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/session/encrypted_message.h"
+#include "core/session/message_id.h"
+#include "core/session/unencrypted_message.h"
+
+namespace mtcore::engine {
+namespace {
+
+using session::SessionEvent;
+
+// A transport error that means "the server does not know this auth key".
+constexpr int32_t kAuthKeyNotFound = -404;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ClientEngine>> ClientEngine::Create(EngineConfig config,
+                                                                   crypto::RandomSource& rng,
+                                                                   absl::Time now,
+                                                                   int64_t unix_now_ns) {
+  if (!config.proxy_secret.empty()) config.obfuscated = true;
+  if (config.obfuscated && config.framing == transport::Framing::kFull) {
+    return absl::InvalidArgumentError("engine: full framing cannot be obfuscated (it has no tag)");
+  }
+  if (!config.proxy_secret.empty() && config.proxy_secret.size() != 16) {
+    return absl::InvalidArgumentError(absl::StrCat("engine: an MTProxy secret has 16 bytes, not ",
+                                                   config.proxy_secret.size()));
+  }
+  if (config.auth_key.has_value() && config.auth_key->key.size() != 256) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("engine: an auth key has 256 bytes, not ", config.auth_key->key.size()));
+  }
+  if (!config.auth_key.has_value() && config.server_keys.empty()) {
+    return absl::InvalidArgumentError(
+        "engine: no auth key and no server RSA keys to create one with");
+  }
+  if (config.framing == transport::Framing::kPaddedIntermediate) {
+    config.session.transport_padding = true;
+  }
+  return std::unique_ptr<ClientEngine>(new ClientEngine(std::move(config), rng, now, unix_now_ns));
+}
+
+ClientEngine::ClientEngine(EngineConfig config, crypto::RandomSource& rng, absl::Time now,
+                           int64_t unix_now_ns)
+    : config_(std::move(config)),
+      rng_(rng),
+      clock_offset_ns_(unix_now_ns - absl::ToUnixNanos(now)),
+      last_now_(now) {
+  if (config_.auth_key.has_value()) {
+    StoredAuthKey k = *config_.auth_key;
+    StartSession(std::move(k.key), k.salt, now);
+  }
+}
+
+ClientEngine::~ClientEngine() = default;
+
+int64_t ClientEngine::UnixNs(absl::Time now) const {
+  if (session_ != nullptr) return session_->ServerUnixNs(now);
+  return absl::ToUnixNanos(now) + clock_offset_ns_;
+}
+
+int64_t ClientEngine::ServerUnixNs(absl::Time now) const { return UnixNs(now); }
+
+session::SessionStats ClientEngine::session_stats() const {
+  return session_ != nullptr ? session_->stats() : session::SessionStats{};
+}
+
+std::optional<StoredAuthKey> ClientEngine::auth_key() const {
+  if (session_ == nullptr) return std::nullopt;
+  ByteView k = session_->auth_key().bytes();
+  return StoredAuthKey{Bytes(k.begin(), k.end()), session_->salt()};
+}
+
+uint64_t ClientEngine::Send(Bytes query, const session::SendOptions& options) {
+  uint64_t id = next_request_id_++;
+  if (fatal_) {
+    EngineEvent e;
+    e.kind = EngineEvent::Kind::kRequestFailed;
+    e.request_id = id;
+    e.status = absl::FailedPreconditionError("engine: stopped after a fatal error");
+    Emit(std::move(e));
+    return id;
+  }
+  PendingRequest& r = requests_[id];
+  r.query = std::move(query);
+  r.options = options;
+  if (session_ != nullptr) SubmitPending(last_now_);
+  return id;
+}
+
+bool ClientEngine::Cancel(uint64_t request_id) {
+  auto it = requests_.find(request_id);
+  if (it == requests_.end()) return false;
+  if (session_ != nullptr && it->second.session_request_id != 0) {
+    session_->Cancel(it->second.session_request_id, last_now_);
+    DrainSessionEvents();  // emits the kRequestFailed
+    return true;
+  }
+  requests_.erase(it);
+  EngineEvent e;
+  e.kind = EngineEvent::Kind::kRequestFailed;
+  e.request_id = request_id;
+  e.status = absl::CancelledError("request cancelled by the caller");
+  Emit(std::move(e));
+  return true;
+}
+
+void ClientEngine::SubmitPending(absl::Time now) {
+  if (session_ == nullptr) return;
+  for (auto& [id, r] : requests_) {
+    if (r.session_request_id != 0) continue;
+    session::SendOptions opts = r.options;
+    if (opts.after_request.has_value()) {
+      auto after = requests_.find(*opts.after_request);
+      if (after != requests_.end() && after->second.session_request_id != 0) {
+        opts.after_request = after->second.session_request_id;
+      } else {
+        opts.after_request.reset();
+      }
+    }
+    r.session_request_id = session_->Send(r.query, opts, now);
+    by_session_id_[r.session_request_id] = id;
+  }
+}
+
+void ClientEngine::StartSession(Bytes key, uint64_t salt, absl::Time now) {
+  absl::StatusOr<session::AuthKey> k = session::AuthKey::Create(key);
+  SecureWipe(absl::MakeSpan(key));
+  if (!k.ok()) {
+    fatal_ = true;
+    EngineEvent e;
+    e.kind = EngineEvent::Kind::kFatal;
+    e.status = k.status();
+    Emit(std::move(e));
+    return;
+  }
+  uint64_t session_id = 0;
+  while (session_id == 0) session_id = crypto::RandomU64(rng_);
+  int64_t unix_now = UnixNs(now);
+  session_ = std::make_unique<session::ClientSession>(*std::move(k), salt, session_id,
+                                                      config_.session, now, unix_now);
+  by_session_id_.clear();
+  for (auto& [id, r] : requests_) r.session_request_id = 0;
+  if (connected_ && handshake_ == nullptr) session_->OnConnected(now);
+  SubmitPending(now);
+}
+
+void ClientEngine::StartHandshake(absl::Time now) {
+  handshake::ClientHandshakeConfig hc;
+  hc.server_keys = config_.server_keys;
+  hc.dc_id = config_.dc_id;
+  hc.step_timeout_ns = absl::ToInt64Nanoseconds(config_.handshake_step_timeout);
+  handshake_ = std::make_unique<handshake::ClientHandshake>(std::move(hc), rng_, primes_);
+  absl::StatusOr<Bytes> first = handshake_->Start(UnixNs(now));
+  if (!first.ok()) {
+    HandshakeFailed(first.status());
+    return;
+  }
+  session::MessageIdGenerator ids;
+  handshake_msg_id_ = std::max(handshake_msg_id_ + 4, ids.Next(UnixNs(now)));
+  QueuePacket(session::WrapUnencrypted(handshake_msg_id_, *first));
+  ++stats_.handshakes;
+}
+
+void ClientEngine::OnConnected(absl::Time now) {
+  last_now_ = now;
+  connected_ = true;
+  close_requested_ = false;
+  ++stats_.connections;
+  out_.clear();
+  encoder_.emplace(config_.framing);
+  decoder_.emplace(config_.framing, transport::Sender::kServer);
+  obfuscation_.reset();
+  if (config_.obfuscated) {
+    transport::ObfuscationParams p;
+    p.framing = config_.framing;
+    if (!config_.proxy_secret.empty()) {
+      p.dc_id = config_.dc_id;
+      p.secret = config_.proxy_secret;
+    }
+    absl::StatusOr<transport::ClientObfuscation> o = transport::StartClientObfuscation(p, rng_);
+    if (!o.ok()) {
+      CloseConnection(o.status());
+      return;
+    }
+    out_.insert(out_.end(), o->init.begin(), o->init.end());
+    obfuscation_.emplace(std::move(o->stream));
+  } else {
+    Bytes preamble = transport::Preamble(config_.framing);
+    out_.insert(out_.end(), preamble.begin(), preamble.end());
+  }
+  if (fatal_) {
+    CloseConnection(absl::FailedPreconditionError("engine: stopped after a fatal error"));
+    return;
+  }
+  if (session_ == nullptr) {
+    StartHandshake(now);
+  } else {
+    session_->OnConnected(now);
+  }
+}
+
+void ClientEngine::QueuePacket(ByteView packet) {
+  Bytes framed;
+  Bytes padding;
+  transport::EncodeOptions opts;
+  if (config_.framing == transport::Framing::kPaddedIntermediate) {
+    padding.resize(crypto::RandomBelow(rng_, 16));
+    rng_.Fill(absl::MakeSpan(padding));
+    opts.padding = padding;
+  }
+  absl::Status s = encoder_->EncodePacket(packet, opts, framed);
+  if (!s.ok()) {
+    CloseConnection(s);
+    return;
+  }
+  if (obfuscation_.has_value()) obfuscation_->Encrypt(absl::MakeSpan(framed));
+  out_.insert(out_.end(), framed.begin(), framed.end());
+}
+
+void ClientEngine::CloseConnection(absl::Status why) {
+  if (close_requested_) return;
+  close_requested_ = true;
+  EngineEvent e;
+  e.kind = EngineEvent::Kind::kReconnectAdvised;
+  e.status = std::move(why);
+  Emit(std::move(e));
+}
+
+void ClientEngine::HandshakeFailed(absl::Status why) {
+  handshake_.reset();
+  ++stats_.handshake_failures;
+  if (++handshake_failures_ >= config_.max_handshake_failures) {
+    fatal_ = true;
+    absl::Status fatal = absl::Status(
+        why.code(), absl::StrCat("auth key exchange failed ", handshake_failures_,
+                                 " times; last: ", why.message()));
+    std::vector<uint64_t> ids;
+    for (const auto& [id, r] : requests_) ids.push_back(id);
+    for (uint64_t id : ids) {
+      EngineEvent f;
+      f.kind = EngineEvent::Kind::kRequestFailed;
+      f.request_id = id;
+      f.status = fatal;
+      Emit(std::move(f));
+    }
+    requests_.clear();
+    EngineEvent e;
+    e.kind = EngineEvent::Kind::kFatal;
+    e.status = fatal;
+    Emit(std::move(e));
+  }
+  CloseConnection(absl::Status(why.code(), absl::StrCat("handshake: ", why.message())));
+}
+
+void ClientEngine::DropAuthKey(absl::Status why) {
+  // The server forgot the key: every unanswered request goes to the next
+  // session, made on a new key.
+  session_.reset();
+  by_session_id_.clear();
+  for (auto& [id, r] : requests_) r.session_request_id = 0;
+  CloseConnection(std::move(why));
+}
+
+absl::Status ClientEngine::OnBytes(ByteView in, absl::Time now) {
+  last_now_ = now;
+  if (!connected_ || close_requested_) return absl::OkStatus();
+  stats_.bytes_in += in.size();
+  Bytes plain(in.begin(), in.end());
+  if (obfuscation_.has_value()) obfuscation_->Decrypt(absl::MakeSpan(plain));
+  if (absl::Status s = decoder_->Feed(plain); !s.ok()) {
+    CloseConnection(s);
+    return s;
+  }
+  while (std::optional<transport::Frame> f = decoder_->Next()) {
+    absl::Status s = HandleFrame(*std::move(f), now);
+    if (!s.ok()) {
+      CloseConnection(s);
+      DrainSessionEvents();
+      return s;
+    }
+    if (close_requested_) break;
+  }
+  DrainSessionEvents();
+  return absl::OkStatus();
+}
+
+absl::Status ClientEngine::HandleFrame(transport::Frame frame, absl::Time now) {
+  switch (frame.kind) {
+    case transport::Frame::Kind::kQuickAck:
+      return absl::OkStatus();
+    case transport::Frame::Kind::kTransportError: {
+      ++stats_.transport_errors;
+      EngineEvent e;
+      e.kind = EngineEvent::Kind::kTransportError;
+      e.error_code = frame.transport_error;
+      Emit(std::move(e));
+      absl::Status why = absl::UnavailableError(
+          absl::StrCat("the server sent transport error ", frame.transport_error));
+      if (frame.transport_error == kAuthKeyNotFound && session_ != nullptr) {
+        DropAuthKey(why);
+      } else {
+        CloseConnection(why);
+      }
+      return absl::OkStatus();
+    }
+    case transport::Frame::Kind::kPacket:
+      break;
+  }
+  absl::StatusOr<uint64_t> key_id = session::PacketAuthKeyId(frame.payload);
+  if (!key_id.ok()) return key_id.status();
+  if (*key_id == 0) return HandleHandshakePacket(frame.payload, now);
+  if (session_ == nullptr || handshake_ != nullptr) {
+    return absl::InvalidArgumentError("an encrypted packet before the auth key exists");
+  }
+  absl::Status s = session_->OnPacket(frame.payload, now);
+  if (s.ok()) return s;
+  // Decryption failures mean a broken or hostile stream: drop the
+  // connection. msg_id and session_id rejections drop only the message.
+  switch (s.code()) {
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kDataLoss:
+      return s;
+    default:
+      return absl::OkStatus();
+  }
+}
+
+absl::Status ClientEngine::HandleHandshakePacket(ByteView packet, absl::Time now) {
+  if (handshake_ == nullptr) {
+    return absl::InvalidArgumentError("an unencrypted packet outside the auth key exchange");
+  }
+  absl::StatusOr<session::UnencryptedMessage> m =
+      session::ParseUnencrypted(packet, config_.framing == transport::Framing::kPaddedIntermediate);
+  if (!m.ok()) {
+    HandshakeFailed(m.status());
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<Bytes>> next = handshake_->OnMessage(m->body, UnixNs(now));
+  if (!next.ok()) {
+    HandshakeFailed(next.status());
+    return absl::OkStatus();
+  }
+  if (next->has_value()) {
+    session::MessageIdGenerator ids;
+    handshake_msg_id_ = std::max(handshake_msg_id_ + 4, ids.Next(UnixNs(now)));
+    QueuePacket(session::WrapUnencrypted(handshake_msg_id_, **next));
+    return absl::OkStatus();
+  }
+  // The key is ready.
+  const handshake::HandshakeResult& r = handshake_->result();
+  clock_offset_ns_ += r.server_time_offset_ns;
+  Bytes key(r.auth_key.begin(), r.auth_key.end());
+  uint64_t salt = r.server_salt;
+  handshake_.reset();
+  handshake_failures_ = 0;
+  StartSession(std::move(key), salt, now);
+  EngineEvent e;
+  e.kind = EngineEvent::Kind::kAuthKeyReady;
+  Emit(std::move(e));
+  return absl::OkStatus();
+}
+
+void ClientEngine::DrainSessionEvents() {
+  if (session_ == nullptr) return;
+  while (std::optional<SessionEvent> se = session_->PollEvent()) {
+    EngineEvent e;
+    e.status = se->status;
+    switch (se->kind) {
+      case SessionEvent::Kind::kResult:
+      case SessionEvent::Kind::kRpcError:
+      case SessionEvent::Kind::kFailed: {
+        auto it = by_session_id_.find(se->request_id);
+        if (it == by_session_id_.end()) continue;
+        e.request_id = it->second;
+        by_session_id_.erase(it);
+        requests_.erase(e.request_id);
+        e.kind = se->kind == SessionEvent::Kind::kResult     ? EngineEvent::Kind::kResult
+                 : se->kind == SessionEvent::Kind::kRpcError ? EngineEvent::Kind::kRpcError
+                                                             : EngineEvent::Kind::kRequestFailed;
+        e.body = std::move(se->body);
+        e.error_code = se->error_code;
+        e.error_message = std::move(se->error_message);
+        break;
+      }
+      case SessionEvent::Kind::kUpdates:
+        e.kind = EngineEvent::Kind::kUpdates;
+        e.body = std::move(se->body);
+        break;
+      case SessionEvent::Kind::kNewSession:
+        e.kind = EngineEvent::Kind::kSessionReset;
+        break;
+      case SessionEvent::Kind::kTimeAdjusted:
+        e.kind = EngineEvent::Kind::kTimeAdjusted;
+        e.error_message = std::move(se->error_message);
+        break;
+      case SessionEvent::Kind::kMessageRejected:
+        e.kind = EngineEvent::Kind::kMessageRejected;
+        break;
+      case SessionEvent::Kind::kDestroySession:
+        continue;
+    }
+    Emit(std::move(e));
+  }
+}
+
+void ClientEngine::PullOutput(Bytes& out) {
+  if (connected_ && !close_requested_ && session_ != nullptr && handshake_ == nullptr) {
+    absl::StatusOr<std::vector<Bytes>> packets = session_->BuildPackets(last_now_, rng_);
+    if (!packets.ok()) {
+      CloseConnection(packets.status());
+    } else {
+      for (const Bytes& p : *packets) QueuePacket(p);
+    }
+    DrainSessionEvents();
+  }
+  stats_.bytes_out += out_.size();
+  if (out.empty()) {
+    out.swap(out_);
+  } else {
+    out.insert(out.end(), out_.begin(), out_.end());
+  }
+  out_.clear();
+}
+
+std::optional<absl::Time> ClientEngine::NextDeadline() {
+  if (!connected_ || close_requested_) return std::nullopt;
+  if (handshake_ != nullptr) {
+    std::optional<int64_t> d = handshake_->NextDeadline();
+    if (!d.has_value()) return std::nullopt;
+    // Handshake deadlines are in unix ns; map back to monotonic time.
+    return absl::FromUnixNanos(*d - clock_offset_ns_);
+  }
+  if (session_ != nullptr) return session_->NextDeadline();
+  return std::nullopt;
+}
+
+void ClientEngine::OnTimeout(absl::Time now) {
+  last_now_ = now;
+  if (!connected_ || close_requested_) return;
+  if (handshake_ != nullptr) {
+    absl::Status s = handshake_->OnTimeout(UnixNs(now));
+    if (!s.ok()) HandshakeFailed(s);
+    return;
+  }
+  if (session_ != nullptr) {
+    absl::Status s = session_->OnTimeout(now);
+    if (!s.ok()) CloseConnection(s);
+    DrainSessionEvents();
+  }
+}
+
+void ClientEngine::OnDisconnected(const absl::Status& why, absl::Time now) {
+  last_now_ = now;
+  (void)why;
+  connected_ = false;
+  close_requested_ = false;
+  handshake_.reset();
+  encoder_.reset();
+  decoder_.reset();
+  obfuscation_.reset();
+  out_.clear();
+  if (session_ != nullptr) {
+    session_->OnConnectionLost(now);
+    DrainSessionEvents();
+  }
+}
+
+std::optional<EngineEvent> ClientEngine::PollEvent() {
+  if (events_.empty()) return std::nullopt;
+  EngineEvent e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+}  // namespace mtcore::engine

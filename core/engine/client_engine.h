@@ -1,0 +1,222 @@
+// The client's MTProto engine: one object that turns "send this query" into
+// bytes for a socket and bytes from the socket into answers and updates.
+//
+// It is the driver contract of core/stream/stream_engine.h plus a request /
+// event API, and it composes the pieces of core/:
+//
+//   socket bytes ─▶ obfuscated2 (AES-CTR) ─▶ FrameDecoder ─▶ packet
+//       packet with auth_key_id 0 ─▶ ClientHandshake (until the key exists)
+//       encrypted packet          ─▶ ClientSession ─▶ events
+//   Send(query) ─▶ ClientSession ─▶ encrypted packets ─▶ FrameEncoder
+//       ─▶ obfuscated2 ─▶ PullOutput() ─▶ socket
+//
+// Sans-I/O: it never reads a clock, a socket or a random source. Every call
+// takes the current monotonic time; the wall clock enters once, at Create(),
+// and is then corrected from the handshake's server_time and the server's
+// msg_ids. Randomness comes from the RandomSource given at Create().
+//
+// Lifecycle, driven by the driver (native sockets, WebSocket, simulator):
+//   OnConnected  -> transport init (+ the handshake's first message if there
+//                   is no auth key yet);
+//   OnBytes      -> frames -> handshake steps or session packets;
+//   PullOutput   -> everything ready to send;
+//   NextDeadline / OnTimeout -> handshake step timeouts, acks, pings;
+//   OnDisconnected -> the session keeps its requests for the next connection.
+// The engine asks for the connection to be closed (WantsClose) when it is
+// no longer usable: a transport error from the server, a packet that fails
+// decryption, a handshake failure, a connection that stopped answering pings.
+// The driver closes it, reconnects (with backoff) and calls OnConnected.
+//
+// Requests: Send() may be called at any time, even before the auth key
+// exists (the request waits). Each ends in exactly one kResult, kRpcError or
+// kRequestFailed event, across reconnects, salt changes, session resets and
+// a lost auth key (-404: a new key is made and unanswered requests are sent
+// again on it).
+//
+// Example:
+//   MTCORE_ASSIGN_OR_RETURN(auto engine, ClientEngine::Create(config, rng, now, unix_now));
+//   uint64_t id = engine->Send(*tl::Serialize(query));
+//   ... the driver runs the engine ...
+//   while (std::optional<EngineEvent> e = engine->PollEvent()) {
+//     if (e->kind == EngineEvent::Kind::kResult && e->request_id == id) ...
+//   }
+#ifndef MTCORE_CORE_ENGINE_CLIENT_ENGINE_H_
+#define MTCORE_CORE_ENGINE_CLIENT_ENGINE_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/base/bytes.h"
+#include "core/crypto/pubkey/dh.h"
+#include "core/crypto/pubkey/rsa_key.h"
+#include "core/crypto/random.h"
+#include "core/handshake/client_handshake.h"
+#include "core/session/client_session.h"
+#include "core/stream/stream_engine.h"
+#include "core/transport/framing.h"
+#include "core/transport/obfuscated2.h"
+
+namespace mtcore::engine {
+
+// An auth key worth keeping between runs (persist it; give it back in
+// EngineConfig::auth_key to skip the handshake next time).
+struct StoredAuthKey {
+  Bytes key;             // 256 bytes
+  uint64_t salt = 0;     // the last known server salt
+};
+
+struct EngineConfig {
+  transport::Framing framing = transport::Framing::kIntermediate;
+  // obfuscated2 around the framing (not with kFull).
+  bool obfuscated = true;
+  // A 16-byte MTProxy secret (obfuscation keys are mixed with it); empty
+  // for a direct connection. Implies obfuscated.
+  Bytes proxy_secret;
+  // The DC this engine talks to: written into the obfuscated init and into
+  // p_q_inner_data_dc (+10000 for test DCs, negative for media DCs).
+  int16_t dc_id = 2;
+  // The server keys to trust for the handshake.
+  std::vector<crypto::RsaPublicKey> server_keys;
+  // Skip the handshake with a known key.
+  std::optional<StoredAuthKey> auth_key;
+  // How long one handshake step may wait.
+  absl::Duration handshake_step_timeout = absl::Seconds(10);
+  // Consecutive failed handshakes before the engine gives up (kFatal, every
+  // request fails).
+  int max_handshake_failures = 5;
+  session::ClientSessionConfig session;
+};
+
+struct EngineEvent {
+  enum class Kind {
+    kAuthKeyReady,      // a new auth key exists (auth_key() to persist it)
+    kResult,            // request_id, body: the boxed result
+    kRpcError,          // request_id, error_code, error_message
+    kRequestFailed,     // request_id, status
+    kUpdates,           // body: a server-initiated object (Updates, ...)
+    kSessionReset,      // a new session: updates may have been missed
+    kTimeAdjusted,      // the server time offset changed
+    kTransportError,    // error_code: -404 (auth key unknown), -429 (flood)...
+    kMessageRejected,   // status: an incoming message failed a security check
+    kReconnectAdvised,  // status: why this connection is being closed
+    kFatal,             // status: the engine cannot continue (every request failed)
+  };
+  Kind kind = Kind::kResult;
+  uint64_t request_id = 0;
+  Bytes body;
+  int32_t error_code = 0;
+  std::string error_message;
+  absl::Status status;
+};
+
+struct EngineStats {
+  uint64_t connections = 0;
+  uint64_t handshakes = 0;
+  uint64_t handshake_failures = 0;
+  uint64_t transport_errors = 0;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+};
+
+class ClientEngine : public StreamEngine {
+ public:
+  // `rng` must outlive the engine. `now` is the monotonic time, `unix_now_ns`
+  // the wall clock at that instant (the only time the engine is told it).
+  // Errors: InvalidArgument for a config that cannot work (no server keys
+  // and no auth key, full framing with obfuscation, a bad secret or key).
+  static absl::StatusOr<std::unique_ptr<ClientEngine>> Create(EngineConfig config,
+                                                              crypto::RandomSource& rng,
+                                                              absl::Time now,
+                                                              int64_t unix_now_ns);
+  ~ClientEngine() override;
+
+  // Queues a boxed API query (TL bytes); returns its request id (never 0).
+  uint64_t Send(Bytes query, const session::SendOptions& options = {});
+  // Gives up on a request (one kRequestFailed with Cancelled follows).
+  bool Cancel(uint64_t request_id);
+
+  std::optional<EngineEvent> PollEvent();
+  bool has_events() const { return !events_.empty(); }
+
+  // The auth key in use (to persist), or nullopt before the first one.
+  std::optional<StoredAuthKey> auth_key() const;
+  // True once the auth key exists and a connection carries the session.
+  bool ready() const { return session_ != nullptr && connected_; }
+  size_t requests_in_flight() const { return requests_.size(); }
+  const EngineStats& stats() const { return stats_; }
+  // The session's counters (zeros before the first auth key).
+  session::SessionStats session_stats() const;
+  // Server unix time in ns as the engine believes it at `now`.
+  int64_t ServerUnixNs(absl::Time now) const;
+
+  // StreamEngine.
+  void OnConnected(absl::Time now) override;
+  absl::Status OnBytes(ByteView in, absl::Time now) override;
+  void PullOutput(Bytes& out) override;
+  bool WantsClose() const override { return close_requested_; }
+  std::optional<absl::Time> NextDeadline() override;
+  void OnTimeout(absl::Time now) override;
+  void OnDisconnected(const absl::Status& why, absl::Time now) override;
+
+ private:
+  struct PendingRequest {
+    Bytes query;
+    session::SendOptions options;
+    uint64_t session_request_id = 0;  // 0 while no session carries it
+  };
+
+  ClientEngine(EngineConfig config, crypto::RandomSource& rng, absl::Time now,
+               int64_t unix_now_ns);
+  absl::Status HandleFrame(transport::Frame frame, absl::Time now);
+  absl::Status HandleHandshakePacket(ByteView packet, absl::Time now);
+  void StartHandshake(absl::Time now);
+  void StartSession(Bytes key, uint64_t salt, absl::Time now);
+  void SubmitPending(absl::Time now);
+  void DrainSessionEvents();
+  void QueuePacket(ByteView packet);
+  void CloseConnection(absl::Status why);
+  void HandshakeFailed(absl::Status why);
+  void DropAuthKey(absl::Status why);
+  void Emit(EngineEvent e) { events_.push_back(std::move(e)); }
+  int64_t UnixNs(absl::Time now) const;
+
+  EngineConfig config_;
+  crypto::RandomSource& rng_;
+  crypto::SafePrimeCache primes_;
+  int64_t clock_offset_ns_;  // unix ns = ToUnixNanos(monotonic) + offset
+  absl::Time last_now_;
+
+  // The connection.
+  bool connected_ = false;
+  bool close_requested_ = false;
+  std::optional<transport::FrameEncoder> encoder_;
+  std::optional<transport::FrameDecoder> decoder_;
+  std::optional<transport::ObfuscatedStream> obfuscation_;
+  Bytes out_;
+
+  // The handshake (while there is no key) and the session (after).
+  std::unique_ptr<handshake::ClientHandshake> handshake_;
+  int64_t handshake_msg_id_ = 0;
+  int handshake_failures_ = 0;
+  std::unique_ptr<session::ClientSession> session_;
+  bool fatal_ = false;
+
+  uint64_t next_request_id_ = 1;
+  std::map<uint64_t, PendingRequest> requests_;
+  absl::flat_hash_map<uint64_t, uint64_t> by_session_id_;  // session request id -> ours
+  std::deque<EngineEvent> events_;
+  EngineStats stats_;
+};
+
+}  // namespace mtcore::engine
+
+#endif  // MTCORE_CORE_ENGINE_CLIENT_ENGINE_H_

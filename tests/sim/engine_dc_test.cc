@@ -1,0 +1,277 @@
+// mtcore's client engine against the simulated DC, in virtual time: every
+// transport, byte-at-a-time delivery, and the faults a real network and a
+// real server throw at a client. Each request must end in exactly one result.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/crypto/pubkey/rsa_private_key.h"
+#include "core/crypto/pubkey/test_keys.h"
+#include "core/engine/client_engine.h"
+#include "gtest/gtest.h"
+#include "tests/dc/data_centre.h"
+#include "tests/dc/world.h"
+#include "tests/sim/simulator.h"
+#include "tl/api.h"
+
+namespace mtcore {
+namespace {
+
+namespace tl = ::mtcore::tl;
+using engine::ClientEngine;
+using engine::EngineConfig;
+using engine::EngineEvent;
+using transport::Framing;
+
+constexpr int64_t kUnixStartNs = 1'750'000'000LL * 1'000'000'000LL;
+constexpr int kLayer = 228;
+
+Bytes WithLayer(const tl::help_getConfig& q) {
+  tl::invokeWithLayer<tl::initConnection<tl::help_getConfig>> w;
+  w.layer = kLayer;
+  w.query.api_id = 1;
+  w.query.device_model = "sim";
+  w.query.system_version = "1";
+  w.query.app_version = "1";
+  w.query.system_lang_code = "en";
+  w.query.lang_code = "en";
+  w.query.query = q;
+  return *tl::Serialize(w);
+}
+
+class EngineDcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<crypto::RsaPrivateKey> key = crypto::RsaPrivateKey::FromPem(crypto::testing::kTestPrivateKeyPem);
+    ASSERT_TRUE(key.ok()) << key.status();
+    rsa_ = std::make_unique<crypto::RsaPrivateKey>(*std::move(key));
+    absl::StatusOr<std::unique_ptr<dc::World>> world = dc::World::Create(dc::DefaultWorldConfig());
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = *std::move(world);
+    sim_ = std::make_unique<sim::Simulator>(1234);
+    dc::DcOptions o;
+    o.unix_offset_ns = kUnixStartNs - absl::ToUnixNanos(sim_->now());
+    absl::StatusOr<std::unique_ptr<dc::Cluster>> cluster =
+        dc::Cluster::Create(o, *rsa_, *world_, sim_->rng());
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = *std::move(cluster);
+    server_ = sim_->AddServer([this](absl::Time now) { return cluster_->dc(2).Accept(now); });
+  }
+
+  void TearDown() override {
+    sim_.reset();  // server connections before the cluster
+    cluster_.reset();
+  }
+
+  std::unique_ptr<ClientEngine> MakeEngine(EngineConfig c) {
+    c.dc_id = 2;
+    c.server_keys = {rsa_->public_key()};
+    absl::StatusOr<std::unique_ptr<ClientEngine>> e =
+        ClientEngine::Create(std::move(c), sim_->rng(), sim_->now(), kUnixStartNs);
+    EXPECT_TRUE(e.ok()) << e.status();
+    return *std::move(e);
+  }
+
+  // Collects events from `e` into `events_` (keyed by request id).
+  void Collect(ClientEngine& e) {
+    while (std::optional<EngineEvent> ev = e.PollEvent()) {
+      if (ev->request_id != 0) {
+        ++answers_[ev->request_id];
+        last_[ev->request_id] = *ev;
+      } else {
+        others_.push_back(*ev);
+      }
+    }
+  }
+
+  // Sends `query` and runs until its answer (or `limit`).
+  std::optional<EngineEvent> Call(ClientEngine& e, int client, Bytes query,
+                                  absl::Duration limit = absl::Seconds(60)) {
+    uint64_t id = e.Send(std::move(query));
+    sim_->Kick(client);
+    bool done = sim_->RunUntil(
+        [&] {
+          Collect(e);
+          return answers_.count(id) > 0;
+        },
+        limit);
+    if (!done) return std::nullopt;
+    return last_[id];
+  }
+
+  std::unique_ptr<crypto::RsaPrivateKey> rsa_;
+  std::unique_ptr<dc::World> world_;
+  std::unique_ptr<sim::Simulator> sim_;
+  std::unique_ptr<dc::Cluster> cluster_;
+  int server_ = 0;
+  std::map<uint64_t, int> answers_;
+  std::map<uint64_t, EngineEvent> last_;
+  std::vector<EngineEvent> others_;
+};
+
+struct TransportCase {
+  const char* name;
+  Framing framing;
+  bool obfuscated;
+  size_t max_chunk;
+};
+
+class EngineTransportTest : public EngineDcTest,
+                            public ::testing::WithParamInterface<TransportCase> {};
+
+TEST_P(EngineTransportTest, HandshakeThenConfigAndBotLogin) {
+  EngineConfig c;
+  c.framing = GetParam().framing;
+  c.obfuscated = GetParam().obfuscated;
+  std::unique_ptr<ClientEngine> e = MakeEngine(c);
+  sim::LinkOptions link;
+  link.max_chunk = GetParam().max_chunk;
+  int client = sim_->AddClient(*e, server_, link);
+
+  std::optional<EngineEvent> config = Call(*e, client, WithLayer({}));
+  ASSERT_TRUE(config.has_value()) << "no answer";
+  ASSERT_EQ(config->kind, EngineEvent::Kind::kResult)
+      << config->error_message << config->status;
+  absl::StatusOr<tl::Config> parsed = tl::ParseResult<tl::help_getConfig>(config->body);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const tl::config* cfg = parsed->As<tl::config>();
+  ASSERT_NE(cfg, nullptr);
+  EXPECT_EQ(cfg->this_dc, 2);
+  EXPECT_GE(cfg->dc_options.size(), 5u);
+  bool key_ready = false;
+  for (const EngineEvent& ev : others_) key_ready |= ev.kind == EngineEvent::Kind::kAuthKeyReady;
+  EXPECT_TRUE(key_ready);
+  ASSERT_TRUE(e->auth_key().has_value());
+
+  tl::auth_importBotAuthorization login;
+  login.api_id = 1;
+  login.api_hash = "0123456789abcdef0123456789abcdef";
+  login.bot_auth_token = "7001:AAEchoBotSecret0123456789";
+  std::optional<EngineEvent> auth = Call(*e, client, *tl::Serialize(login));
+  ASSERT_TRUE(auth.has_value());
+  ASSERT_EQ(auth->kind, EngineEvent::Kind::kResult) << auth->error_message;
+  absl::StatusOr<tl::auth_Authorization> a =
+      tl::ParseResult<tl::auth_importBotAuthorization>(auth->body);
+  ASSERT_TRUE(a.ok()) << a.status();
+  const tl::auth_authorization* ok = a->As<tl::auth_authorization>();
+  ASSERT_NE(ok, nullptr);
+  const tl::user* u = ok->user.As<tl::user>();
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(u->id, 7001);
+  EXPECT_TRUE(u->bot);
+  EXPECT_EQ(e->session_stats().rejected_decrypt, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllTransports, EngineTransportTest,
+    ::testing::Values(TransportCase{"abridged", Framing::kAbridged, false, 0},
+                      TransportCase{"intermediate", Framing::kIntermediate, false, 0},
+                      TransportCase{"padded", Framing::kPaddedIntermediate, false, 0},
+                      TransportCase{"full", Framing::kFull, false, 0},
+                      TransportCase{"obfuscated_abridged", Framing::kAbridged, true, 0},
+                      TransportCase{"obfuscated_intermediate", Framing::kIntermediate, true, 0},
+                      TransportCase{"obfuscated_padded", Framing::kPaddedIntermediate, true, 0},
+                      TransportCase{"byte_at_a_time", Framing::kIntermediate, true, 1},
+                      TransportCase{"random_split_full", Framing::kFull, false, 7}),
+    [](const ::testing::TestParamInfo<TransportCase>& i) { return std::string(i.param.name); });
+
+TEST_F(EngineDcTest, DuplicatesReplaysSaltRotationAndDhRetries) {
+  cluster_->dc(2).faults().dh_gen_retries = 2;
+  cluster_->dc(2).faults().duplicate_every_n_packets = 3;
+  cluster_->dc(2).faults().replay_every_n_packets = 5;
+  std::unique_ptr<ClientEngine> e = MakeEngine({});
+  sim::LinkOptions link;
+  link.max_chunk = 64;
+  link.jitter = absl::Milliseconds(30);
+  int client = sim_->AddClient(*e, server_, link);
+  std::optional<EngineEvent> first = Call(*e, client, WithLayer({}));
+  ASSERT_TRUE(first.has_value());
+  ASSERT_EQ(first->kind, EngineEvent::Kind::kResult);
+
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 200; ++i) {
+    tl::help_getNearestDc q;
+    ids.push_back(e->Send(*tl::Serialize(q)));
+    if (i % 20 == 0) {
+      sim_->Kick(client);
+      sim_->RunFor(absl::Milliseconds(300));
+      Collect(*e);
+    }
+    if (i == 100) cluster_->dc(2).RotateSalts(sim_->now());
+  }
+  sim_->Kick(client);
+  ASSERT_TRUE(sim_->RunUntil(
+      [&] {
+        Collect(*e);
+        for (uint64_t id : ids) {
+          if (answers_.count(id) == 0) return false;
+        }
+        return true;
+      },
+      absl::Minutes(10)))
+      << "requests still in flight: " << e->requests_in_flight();
+  int results = 0;
+  for (uint64_t id : ids) {
+    EXPECT_EQ(answers_[id], 1) << "request " << id;
+    if (last_[id].kind == EngineEvent::Kind::kResult) {
+      ++results;
+      absl::StatusOr<tl::NearestDc> n = tl::ParseResult<tl::help_getNearestDc>(last_[id].body);
+      ASSERT_TRUE(n.ok()) << n.status();
+      EXPECT_EQ(n->As<tl::nearestDc>()->this_dc, 2);
+    }
+  }
+  EXPECT_EQ(results, 200);
+  EXPECT_GT(e->session_stats().rejected_msg_id, 0u) << "replays and duplicates were caught";
+  EXPECT_GT(e->session_stats().bad_server_salts, 0u) << "the salt rotation was noticed";
+}
+
+TEST_F(EngineDcTest, ForgottenAuthKeyMeansANewKeyAndTheRequestStillEndsOnce) {
+  std::unique_ptr<ClientEngine> e = MakeEngine({});
+  int client = sim_->AddClient(*e, server_, {});
+  ASSERT_TRUE(Call(*e, client, WithLayer({})).has_value());
+  std::optional<engine::StoredAuthKey> old_key = e->auth_key();
+  ASSERT_TRUE(old_key.has_value());
+  cluster_->dc(2).ForgetAuthKeys();
+  std::optional<EngineEvent> again = Call(*e, client, WithLayer({}));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->kind, EngineEvent::Kind::kResult) << again->status;
+  ASSERT_TRUE(e->auth_key().has_value());
+  EXPECT_NE(e->auth_key()->key, old_key->key);
+  bool saw_404 = false;
+  for (const EngineEvent& ev : others_) {
+    saw_404 |= ev.kind == EngineEvent::Kind::kTransportError && ev.error_code == -404;
+  }
+  EXPECT_TRUE(saw_404);
+}
+
+TEST_F(EngineDcTest, ServerClockAheadIsCorrected) {
+  cluster_->dc(2).faults().clock_skew_s = 200;
+  std::unique_ptr<ClientEngine> e = MakeEngine({});
+  int client = sim_->AddClient(*e, server_, {});
+  std::optional<EngineEvent> r = Call(*e, client, WithLayer({}));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->kind, EngineEvent::Kind::kResult);
+  int64_t believed = e->ServerUnixNs(sim_->now());
+  int64_t truth = kUnixStartNs + absl::ToInt64Nanoseconds(sim_->now() - absl::FromUnixNanos(0)) -
+                  absl::ToUnixNanos(absl::UnixEpoch() + absl::Hours(1)) + 200LL * 1'000'000'000;
+  EXPECT_NEAR(static_cast<double>(believed - truth), 0, 2e9);
+}
+
+TEST_F(EngineDcTest, IdleHourKeepsTheConnectionAliveWithPings) {
+  std::unique_ptr<ClientEngine> e = MakeEngine({});
+  int client = sim_->AddClient(*e, server_, {});
+  ASSERT_TRUE(Call(*e, client, WithLayer({})).has_value());
+  uint64_t connections = sim_->stats().connections;
+  absl::Time before = absl::Now();
+  sim_->RunFor(absl::Hours(1));
+  EXPECT_LT(absl::Now() - before, absl::Seconds(5));
+  EXPECT_EQ(sim_->stats().connections, connections) << "pings kept the one connection";
+  EXPECT_TRUE(sim_->connected(client));
+  std::optional<EngineEvent> r = Call(*e, client, WithLayer({}));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->kind, EngineEvent::Kind::kResult);
+}
+
+}  // namespace
+}  // namespace mtcore
