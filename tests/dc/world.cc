@@ -1,7 +1,6 @@
 #include "tests/dc/world.h"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -1165,29 +1164,27 @@ struct World::Impl {
     return Ok(MessagesValue(c, std::move(out), n, ch));
   }
 
-  // Newest-first page of `ids` (ascending) per getHistory's offsets.
-  static std::vector<int32_t> Page(const std::vector<int32_t>& ids, const Object& q,
-                                   const std::function<int32_t(int32_t)>& date_of) {
+  // Newest-first page of a dialog per getHistory's offsets: [rbegin, rend)
+  // walks its ids from the newest; `id_of` / `date_of` read an element.
+  template <class RIt, class IdOf, class DateOf>
+  static std::vector<int32_t> Page(RIt rbegin, RIt rend, const Object& q, IdOf id_of, DateOf date_of) {
     int32_t offset_id = I32(q, "offset_id"), offset_date = I32(q, "offset_date");
     int32_t add_offset = I32(q, "add_offset"), limit = I32(q, "limit");
     int32_t max_id = I32(q, "max_id"), min_id = I32(q, "min_id");
     if (limit <= 0) limit = 20;
     limit = std::min(limit, 100);
-    std::vector<int32_t> desc(ids.rbegin(), ids.rend());
-    int64_t start = 0;
+    RIt it = rbegin;
     if (offset_id != 0) {
-      while (start < static_cast<int64_t>(desc.size()) && desc[start] >= offset_id) ++start;
+      while (it != rend && id_of(it) >= offset_id) ++it;
     } else if (offset_date != 0) {
-      while (start < static_cast<int64_t>(desc.size()) && date_of(desc[start]) >= offset_date) ++start;
+      while (it != rend && date_of(it) >= offset_date) ++it;
     }
-    start += add_offset;
-    if (start < 0) {
-      limit = static_cast<int32_t>(std::max<int64_t>(0, limit + start));
-      start = 0;
-    }
+    for (; add_offset > 0 && it != rend; --add_offset) ++it;
+    for (; add_offset < 0 && it != rbegin; ++add_offset) --it;
+    limit = std::max(0, limit + std::min(0, add_offset));  // asked for more newer ones than exist
     std::vector<int32_t> out;
-    for (int64_t i = start; i < static_cast<int64_t>(desc.size()) && static_cast<int32_t>(out.size()) < limit; ++i) {
-      int32_t id = desc[i];
+    for (; it != rend && static_cast<int32_t>(out.size()) < limit; ++it) {
+      int32_t id = id_of(it);
       if (max_id != 0 && id >= max_id) continue;
       if (min_id != 0 && id <= min_id) break;
       out.push_back(id);
@@ -1198,23 +1195,23 @@ struct World::Impl {
   Answer GetHistory(const Call& c, const Object& q) {
     PeerRef peer;
     if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
+    std::vector<Value> out;
     if (peer.kind == kChannel) {
       Channel& ch = channels[peer.id];
       if (!IsMember(ch, c.me->id)) return Fail(400, "CHANNEL_PRIVATE");
-      std::vector<int32_t> ids;
-      for (const auto& [id, m] : ch.messages) ids.push_back(id);
-      std::vector<Value> out;
-      for (int32_t id : Page(ids, q, [&](int32_t i) { return I32(ch.messages[i].message.object(), "date"); })) {
+      auto id_of = [](auto it) { return it->first; };
+      auto date_of = [](auto it) { return I32(it->second.message.object(), "date"); };
+      for (int32_t id : Page(ch.messages.rbegin(), ch.messages.rend(), q, id_of, date_of)) {
         out.push_back(ChannelMessageFor(ch.messages[id], c.me->id));
       }
-      return Ok(MessagesValue(c, std::move(out), static_cast<int32_t>(ids.size()), &ch));
+      return Ok(MessagesValue(c, std::move(out), static_cast<int32_t>(ch.messages.size()), &ch));
     }
     if (peer.kind == kChat && !IsMember(groups[peer.id], c.me->id)) return Fail(400, "CHAT_ID_INVALID");
-    auto& set = c.me->dialogs[DialogKey(peer)];
-    std::vector<int32_t> ids(set.begin(), set.end());
-    std::vector<Value> out;
     Account& me = *c.me;
-    for (int32_t id : Page(ids, q, [&](int32_t i) { return I32(me.messages[i].message.object(), "date"); })) {
+    const std::set<int32_t>& ids = me.dialogs[DialogKey(peer)];
+    auto id_of = [](auto it) { return *it; };
+    auto date_of = [&](auto it) { return I32(me.messages[*it].message.object(), "date"); };
+    for (int32_t id : Page(ids.rbegin(), ids.rend(), q, id_of, date_of)) {
       out.push_back(me.messages[id].message);
     }
     return Ok(MessagesValue(c, std::move(out), static_cast<int32_t>(ids.size()), nullptr));

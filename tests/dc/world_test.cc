@@ -3,6 +3,7 @@
 #include "tests/dc/world.h"
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -640,6 +641,395 @@ TEST_F(WorldTest, ChannelMessagesHaveTheirOwnPts) {
   auto read = bot->Call(tl::channels_readHistory{.channel = devs_ch, .max_id = 0});
   ASSERT_TRUE(read.ok()) << read.error();
   EXPECT_TRUE(*read.value);
+}
+
+TEST_F(WorldTest, HistoryPagesLikeTelegram) {
+  WorldConfig config = DefaultWorldConfig();
+  config.flood_sends_per_second = 0;
+  Make(config);
+  auto alice = Alice();
+  auto bot = Bot();
+  tl::InputPeer to_alice = PeerOf(*bot, "alice");
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  for (int i = 1; i <= 30; ++i) ASSERT_TRUE(Send(*bot, to_alice, std::to_string(i)).ok());
+  auto ids = [&](tl::messages_getHistory q) {
+    q.peer = to_bot;
+    auto r = alice->Call(q);
+    EXPECT_TRUE(r.ok()) << r.error();
+    std::vector<int32_t> out;
+    if (!r.ok()) return out;
+    for (const tl::Message& m : MessagesOf(*r.value)) out.push_back(m.As<tl::message>()->id);
+    return out;
+  };
+  auto first = alice->Call(tl::messages_getHistory{.peer = to_bot, .limit = 10});
+  const auto* slice = first.value->As<tl::messages_messagesSlice>();
+  ASSERT_NE(slice, nullptr);
+  EXPECT_EQ(slice->count, 30);
+  EXPECT_EQ(ids({.limit = 3}), (std::vector<int32_t>{30, 29, 28}));
+  EXPECT_EQ(ids({.offset_id = 21, .limit = 3}), (std::vector<int32_t>{20, 19, 18}));
+  EXPECT_EQ(ids({.offset_id = 21, .add_offset = -5, .limit = 10}),
+            (std::vector<int32_t>{25, 24, 23, 22, 21, 20, 19, 18, 17, 16}));
+  EXPECT_EQ(ids({.offset_id = 21, .add_offset = 2, .limit = 2}), (std::vector<int32_t>{18, 17}));
+  EXPECT_EQ(ids({.limit = 10, .min_id = 26}), (std::vector<int32_t>{30, 29, 28, 27}));
+  EXPECT_EQ(ids({.limit = 10, .max_id = 4}), (std::vector<int32_t>{3, 2, 1}));
+  EXPECT_EQ(ids({.offset_id = 1, .limit = 10}), std::vector<int32_t>{});
+  auto all = alice->Call(tl::messages_getHistory{.peer = to_bot, .limit = 100});
+  ASSERT_NE(all.value->As<tl::messages_messages>(), nullptr);  // everything fits: no slice
+  EXPECT_EQ(all.value->As<tl::messages_messages>()->messages.size(), 30u);
+}
+
+TEST_F(WorldTest, InvokeWithoutUpdatesSessionsGetNoPushes) {
+  auto alice = Alice();
+  auto bot = Bot(0xb07);
+  WorldClient quiet(*world_, 2, 0xb07, &now_, /*session_id=*/9);
+  auto r = quiet.Call(tl::invokeWithoutUpdates<tl::updates_getState>{});
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_TRUE(Send(*alice, PeerOf(*alice, "echo_bot"), "ping").ok());
+  EXPECT_EQ(bot->TakeUpdates().size(), 1u);
+  EXPECT_TRUE(quiet.TakeUpdates().empty());
+  EXPECT_EQ(world_->stats().pushes, 1);
+}
+
+TEST_F(WorldTest, GetDifferenceEmptySlicesAndTooLong) {
+  WorldConfig config = DefaultWorldConfig();
+  config.difference_limit = 3;
+  config.difference_too_long = 8;
+  config.flood_sends_per_second = 0;
+  Make(config);
+  auto alice = Alice();
+  auto bot = Bot();
+  tl::InputPeer to_alice = PeerOf(*bot, "alice");
+  int32_t start = Pts(*alice);
+  EXPECT_EQ(start, 0);
+  auto empty = alice->Call(tl::updates_getDifference{.pts = start, .date = 0, .qts = 0});
+  ASSERT_TRUE(empty.ok()) << empty.error();
+  ASSERT_NE(empty.value->As<tl::updates_differenceEmpty>(), nullptr);
+  EXPECT_EQ(empty.value->As<tl::updates_differenceEmpty>()->seq, 0);
+
+  for (int i = 1; i <= 5; ++i) ASSERT_TRUE(Send(*bot, to_alice, "m" + std::to_string(i)).ok());
+  auto part = alice->Call(tl::updates_getDifference{.pts = start, .date = 0, .qts = 0});
+  ASSERT_TRUE(part.ok()) << part.error();
+  const auto* slice = part.value->As<tl::updates_differenceSlice>();
+  ASSERT_NE(slice, nullptr) << tl::to_string(*part.value);
+  ASSERT_EQ(slice->new_messages.size(), 3u);
+  EXPECT_EQ(TextOf(slice->new_messages[0]), "m1");
+  EXPECT_EQ(TextOf(slice->new_messages[2]), "m3");
+  EXPECT_EQ(slice->intermediate_state.As<tl::updates_state>()->pts, 3);
+  ASSERT_EQ(slice->users.size(), 2u);  // the bot and Alice herself
+  auto rest = alice->Call(tl::updates_getDifference{.pts = 3, .date = 0, .qts = 0});
+  const auto* diff = rest.value->As<tl::updates_difference>();
+  ASSERT_NE(diff, nullptr);
+  ASSERT_EQ(diff->new_messages.size(), 2u);
+  EXPECT_EQ(TextOf(diff->new_messages[1]), "m5");
+  EXPECT_EQ(diff->state.As<tl::updates_state>()->pts, 5);
+
+  // pts_total_limit makes smaller slices.
+  auto small = alice->Call(tl::updates_getDifference{.pts = 0, .pts_total_limit = 1, .date = 0, .qts = 0});
+  ASSERT_NE(small.value->As<tl::updates_differenceSlice>(), nullptr);
+  EXPECT_EQ(small.value->As<tl::updates_differenceSlice>()->new_messages.size(), 1u);
+
+  // Edits and deletions come as other_updates.
+  ASSERT_TRUE(bot->Call(tl::messages_editMessage{.peer = to_alice, .id = 5, .message = "m5!"}).ok());
+  ASSERT_TRUE(bot->Call(tl::messages_deleteMessages{.revoke = true, .id = {4}}).ok());
+  auto others = alice->Call(tl::updates_getDifference{.pts = 5, .date = 0, .qts = 0});
+  const auto* od = others.value->As<tl::updates_difference>();
+  ASSERT_NE(od, nullptr);
+  EXPECT_TRUE(od->new_messages.empty());
+  ASSERT_EQ(od->other_updates.size(), 2u);
+  EXPECT_EQ(od->other_updates[0].As<tl::updateEditMessage>()->message.As<tl::message>()->message, "m5!");
+  EXPECT_EQ(od->other_updates[1].As<tl::updateDeleteMessages>()->messages, std::vector<int32_t>{4});
+  EXPECT_EQ(od->state.As<tl::updates_state>()->pts, 7);
+  EXPECT_EQ(od->state.As<tl::updates_state>()->seq, 2);
+
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Send(*bot, to_alice, "more").ok());
+  auto too_long = alice->Call(tl::updates_getDifference{.pts = 1, .date = 0, .qts = 0});
+  ASSERT_NE(too_long.value->As<tl::updates_differenceTooLong>(), nullptr) << tl::to_string(*too_long.value);
+  EXPECT_EQ(too_long.value->As<tl::updates_differenceTooLong>()->pts, 12);
+  EXPECT_EQ(alice->Call(tl::updates_getDifference{.pts = 13, .date = 0, .qts = 0}).error_message,
+            "PERSISTENT_TIMESTAMP_INVALID");
+}
+
+TEST_F(WorldTest, DroppedPushesLeaveAGapThatGetDifferenceFills) {
+  world_->DropPushes(0, /*every_nth=*/2);
+  auto alice = Alice();
+  auto bot = Bot();
+  tl::InputPeer to_alice = PeerOf(*bot, "alice");
+  for (int i = 1; i <= 4; ++i) ASSERT_TRUE(Send(*bot, to_alice, "n" + std::to_string(i)).ok());
+  std::vector<tl::Updates> got = alice->TakeUpdates();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(world_->stats().dropped_pushes, 2);
+  // Alice sees pts 1 then 3: a gap at 2.
+  EXPECT_EQ(got[0].As<tl::updateShortMessage>()->pts, 1);
+  EXPECT_EQ(got[1].As<tl::updateShortMessage>()->pts, 3);
+  auto diff = alice->Call(tl::updates_getDifference{.pts = 1, .date = 0, .qts = 0});
+  const auto* d = diff.value->As<tl::updates_difference>();
+  ASSERT_NE(d, nullptr);
+  ASSERT_EQ(d->new_messages.size(), 3u);
+  EXPECT_EQ(TextOf(d->new_messages[0]), "n2");
+
+  // Probability 1 drops everything.
+  world_->DropPushes(1.0);
+  ASSERT_TRUE(Send(*bot, to_alice, "lost").ok());
+  EXPECT_TRUE(alice->TakeUpdates().empty());
+  EXPECT_EQ(world_->stats().dropped_pushes, 3);
+}
+
+TEST_F(WorldTest, ChannelDifferenceAndTooLong) {
+  WorldConfig config = DefaultWorldConfig();
+  config.difference_limit = 2;
+  config.difference_too_long = 4;
+  config.flood_sends_per_second = 0;
+  Make(config);
+  auto alice = Alice();
+  auto carol = User("15550001003", "33333", 0xc, 4);
+  tl::InputPeer devs = PeerOf(*alice, "mtcore_devs");
+  tl::InputChannel devs_ch = ChannelOf(*carol, "mtcore_devs");
+  auto empty = carol->Call(tl::updates_getChannelDifference{.channel = devs_ch, .filter = tl::channelMessagesFilterEmpty{}, .pts = 1, .limit = 10});
+  ASSERT_TRUE(empty.ok()) << empty.error();
+  ASSERT_NE(empty.value->As<tl::updates_channelDifferenceEmpty>(), nullptr);
+  EXPECT_TRUE(empty.value->As<tl::updates_channelDifferenceEmpty>()->final_);
+  EXPECT_EQ(empty.value->As<tl::updates_channelDifferenceEmpty>()->pts, 1);
+
+  for (int i = 1; i <= 3; ++i) ASSERT_TRUE(Send(*alice, devs, "d" + std::to_string(i)).ok());
+  auto first = carol->Call(tl::updates_getChannelDifference{.channel = devs_ch, .filter = tl::channelMessagesFilterEmpty{}, .pts = 1, .limit = 10});
+  const auto* d1 = first.value->As<tl::updates_channelDifference>();
+  ASSERT_NE(d1, nullptr) << tl::to_string(*first.value);
+  EXPECT_FALSE(d1->final_);
+  EXPECT_EQ(d1->pts, 3);
+  ASSERT_EQ(d1->new_messages.size(), 2u);
+  EXPECT_EQ(TextOf(d1->new_messages[0]), "d1");
+  EXPECT_FALSE(d1->new_messages[0].As<tl::message>()->out);
+  ASSERT_EQ(d1->chats.size(), 1u);
+  EXPECT_EQ(d1->chats[0].As<tl::channel>()->id, kDevs);
+  auto second = carol->Call(tl::updates_getChannelDifference{.channel = devs_ch, .filter = tl::channelMessagesFilterEmpty{}, .pts = 3, .limit = 10});
+  const auto* d2 = second.value->As<tl::updates_channelDifference>();
+  ASSERT_NE(d2, nullptr);
+  EXPECT_TRUE(d2->final_);
+  EXPECT_EQ(d2->pts, 4);
+  ASSERT_EQ(d2->new_messages.size(), 1u);
+
+  for (int i = 4; i <= 6; ++i) ASSERT_TRUE(Send(*alice, devs, "d" + std::to_string(i)).ok());
+  auto far = carol->Call(tl::updates_getChannelDifference{.channel = devs_ch, .filter = tl::channelMessagesFilterEmpty{}, .pts = 1, .limit = 10});
+  const auto* tl_ = far.value->As<tl::updates_channelDifferenceTooLong>();
+  ASSERT_NE(tl_, nullptr) << tl::to_string(*far.value);
+  const tl::dialog& dialog = *tl_->dialog.As<tl::dialog>();
+  EXPECT_EQ(*dialog.pts, 7);
+  EXPECT_EQ(dialog.top_message, 6);
+  EXPECT_EQ(dialog.unread_count, 6);
+  ASSERT_EQ(tl_->messages.size(), 2u);  // the newest `limit`
+  EXPECT_EQ(TextOf(tl_->messages[0]), "d6");
+
+  // Not a member: CHANNEL_PRIVATE.
+  auto bob = Client(2, 0xb0b);
+  tl::InputChannel news_ch = ChannelOf(*alice, "mtcore_news");
+  EXPECT_EQ(carol->Call(tl::updates_getChannelDifference{.channel = news_ch, .filter = tl::channelMessagesFilterEmpty{}, .pts = 1, .limit = 10}).error_message,
+            "CHANNEL_PRIVATE");
+}
+
+TEST_F(WorldTest, BotCallbackQueryRoundTrip) {
+  auto alice = Alice();
+  auto bot = Bot();
+  tl::InputPeer to_alice = PeerOf(*bot, "alice");
+  tl::messages_sendMessage q;
+  q.peer = to_alice;
+  q.message = "Pick one";
+  q.random_id = 42;
+  q.reply_markup = tl::replyInlineMarkup{.rows = {tl::keyboardButtonRow{
+      .buttons = {tl::keyboardButtonCallback{.text = "Yes", .data = "y"},
+                  tl::keyboardButtonCallback{.text = "No", .data = "n"}}}}};
+  auto sent = bot->Call(q);
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  ASSERT_NE(sent.value->As<tl::updates>(), nullptr);  // markup: the full form, not updateShortSentMessage
+
+  std::vector<tl::Updates> got = alice->TakeUpdates();
+  ASSERT_EQ(got.size(), 1u);
+  const tl::message& m = *OnlyUpdate(got[0])->As<tl::updateNewMessage>()->message.As<tl::message>();
+  const auto* markup = m.reply_markup.As<tl::replyInlineMarkup>();
+  ASSERT_NE(markup, nullptr);
+  ASSERT_EQ(markup->rows[0].As<tl::keyboardButtonRow>()->buttons.size(), 2u);
+  EXPECT_EQ(markup->rows[0].As<tl::keyboardButtonRow>()->buttons[1].As<tl::keyboardButtonCallback>()->data, "n");
+
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  tl::messages_getBotCallbackAnswer ask{.peer = to_bot, .msg_id = m.id, .data = std::string("n")};
+  EXPECT_EQ(alice->Call(tl::messages_getBotCallbackAnswer{.peer = to_bot, .msg_id = m.id, .data = std::string("x")}).error_message,
+            "DATA_INVALID");
+  auto first = alice->Call(ask);
+  EXPECT_EQ(first.error_code, 400);
+  EXPECT_EQ(first.error_message, "BOT_RESPONSE_TIMEOUT");
+
+  got = bot->TakeUpdates();
+  ASSERT_EQ(got.size(), 1u);
+  const auto* cq = OnlyUpdate(got[0])->As<tl::updateBotCallbackQuery>();
+  ASSERT_NE(cq, nullptr);
+  EXPECT_EQ(cq->user_id, kAlice);
+  EXPECT_EQ(cq->msg_id, 1);
+  EXPECT_EQ(*cq->data, "n");
+  EXPECT_EQ(cq->peer.As<tl::peerUser>()->user_id, kAlice);
+
+  // Not answered yet: still a timeout, and the bot is not asked twice.
+  EXPECT_EQ(alice->Call(ask).error_message, "BOT_RESPONSE_TIMEOUT");
+  EXPECT_TRUE(bot->TakeUpdates().empty());
+  EXPECT_EQ(alice->Call(tl::messages_setBotCallbackAnswer{.query_id = cq->query_id, .cache_time = 0}).error_message,
+            "QUERY_ID_INVALID");  // only the bot answers
+  auto set = bot->Call(tl::messages_setBotCallbackAnswer{.alert = true, .query_id = cq->query_id,
+                                                          .message = std::string("You said no"), .cache_time = 5});
+  ASSERT_TRUE(set.ok()) << set.error();
+  EXPECT_TRUE(*set.value);
+  auto answer = alice->Call(ask);
+  ASSERT_TRUE(answer.ok()) << answer.error();
+  const auto& a = *answer.value->As<tl::messages_botCallbackAnswer>();
+  EXPECT_TRUE(a.alert);
+  EXPECT_EQ(*a.message, "You said no");
+  EXPECT_EQ(a.cache_time, 5);
+  // A new press is a new query.
+  EXPECT_EQ(alice->Call(ask).error_message, "BOT_RESPONSE_TIMEOUT");
+  EXPECT_EQ(bot->TakeUpdates().size(), 1u);
+
+  // The bot edits its message (e.g. removes the keyboard choice).
+  auto edit = bot->Call(tl::messages_editMessage{.peer = to_alice, .id = 1, .message = "Picked: no"});
+  ASSERT_TRUE(edit.ok()) << edit.error();
+}
+
+TEST_F(WorldTest, FloodWaitByRateAndForcedFaults) {
+  WorldConfig config = DefaultWorldConfig();
+  config.flood_sends_per_second = 3;
+  Make(config);
+  auto alice = Alice();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Send(*alice, to_bot, "x").ok());
+  auto flood = Send(*alice, to_bot, "x");
+  EXPECT_EQ(flood.error_code, 420);
+  EXPECT_EQ(flood.error_message, "FLOOD_WAIT_1");
+  now_ = (now_ / 1000000000 + 1) * 1000000000;  // the next second
+  EXPECT_TRUE(Send(*alice, to_bot, "x").ok());
+
+  world_->ForceFloodWait(2, 17);
+  EXPECT_EQ(alice->Call(tl::help_getNearestDc{}).error_message, "FLOOD_WAIT_17");
+  EXPECT_EQ(alice->Call(tl::updates_getState{}).error_code, 420);
+  EXPECT_TRUE(alice->Call(tl::updates_getState{}).ok());
+
+  world_->ForceMigrate(1, "NETWORK_MIGRATE", 4);
+  auto moved = alice->Call(tl::updates_getState{});
+  EXPECT_EQ(moved.error_code, 303);
+  EXPECT_EQ(moved.error_message, "NETWORK_MIGRATE_4");
+  EXPECT_TRUE(alice->Call(tl::updates_getState{}).ok());
+  EXPECT_GE(world_->stats().errors, 4);
+}
+
+TEST_F(WorldTest, ForgottenKeysAndClosedSessions) {
+  auto alice = Alice();
+  auto bot = Bot();
+  tl::InputPeer to_alice = PeerOf(*bot, "alice");
+  world_->SessionClosed(&alice->session());
+  ASSERT_TRUE(Send(*bot, to_alice, "nobody home").ok());
+  EXPECT_TRUE(alice->TakeUpdates().empty());
+  // The key is still logged in: a new session on it works and catches up.
+  WorldClient back(*world_, 2, 0xa11ce, &now_, /*session_id=*/3);
+  auto diff = back.Call(tl::updates_getDifference{.pts = 0, .date = 0, .qts = 0});
+  ASSERT_TRUE(diff.ok()) << diff.error();
+  EXPECT_EQ(diff.value->As<tl::updates_difference>()->new_messages.size(), 1u);
+
+  world_->AuthKeysForgotten(2);
+  EXPECT_FALSE(world_->LoggedInAccount(2, 0xa11ce).has_value());
+  EXPECT_FALSE(world_->LoggedInAccount(2, 0xb07).has_value());
+  EXPECT_EQ(back.Call(tl::updates_getState{}).error_message, "AUTH_KEY_UNREGISTERED");
+}
+
+TEST_F(WorldTest, OlderLayerGetsAdaptedReplies) {
+  WorldConfig config = DefaultWorldConfig();
+  config.schemas = {"tests/dc/testdata/world_layer_old.tl"};
+  Make(config);
+  EXPECT_EQ(world_->Layers(), (std::vector<int>{200, 228}));
+  absl::StatusOr<tlgen::Schema> old = tlgen::LoadSchemaFile("tests/dc/testdata/world_layer_old.tl");
+  ASSERT_TRUE(old.ok()) << old.status();
+  absl::StatusOr<tl::dynamic::DynamicCodec> codec = tl::dynamic::DynamicCodec::Create(*old);
+  ASSERT_TRUE(codec.ok()) << codec.status();
+
+  auto bot = Bot();
+  auto alice = Alice();
+  // The bot switches its session to layer 200.
+  tl::invokeWithLayer<tl::users_getUsers> q{.layer = 200, .query = {.id = {tl::inputUserSelf{}}}};
+  RpcReply r = bot->Raw(*tl::Serialize(q));
+  ASSERT_FALSE(r.is_error()) << r.error_message;
+  EXPECT_EQ(world_->SessionLayer(&bot->session()), 200);
+  absl::StatusOr<tl::dynamic::Value> users = codec->Decode(r.result, "Vector<User>");
+  ASSERT_TRUE(users.ok()) << users.status();
+  ASSERT_EQ(users->vector().size(), 1u);
+  const tl::dynamic::Object& u = users->vector()[0].object();
+  EXPECT_EQ(u.constructor, "user");
+  EXPECT_EQ(*u.GetInt64("id"), kBot);
+  EXPECT_EQ(*u.GetBytes("first_name"), "Echo Bot");
+  EXPECT_TRUE(*u.GetBool("bot"));
+  EXPECT_FALSE(u.Has("username"));  // layer 200 has no such field
+  // The same bytes are not a layer-228 user (another constructor id).
+  EXPECT_FALSE(tl::ParseResult<tl::users_getUsers>(r.result).ok());
+
+  // Pushes to the layer-200 session use layer 200 too.
+  ASSERT_TRUE(Send(*alice, PeerOf(*alice, "echo_bot"), "old friend").ok());
+  std::vector<Bytes> pushes = bot->session().TakePushes();
+  ASSERT_EQ(pushes.size(), 1u);
+  absl::StatusOr<tl::dynamic::Value> push = codec->Decode(pushes[0], "Updates");
+  ASSERT_TRUE(push.ok()) << push.status();
+  EXPECT_EQ(push->object().constructor, "updateShortMessage");
+  EXPECT_EQ(*push->object().GetBytes("message"), "old friend");
+  EXPECT_EQ(*push->object().GetInt64("user_id"), kAlice);
+
+  // A method layer 200 does not have is refused by name (it cannot be decoded).
+  RpcReply missing = bot->Raw(*tl::Serialize(tl::updates_getState{}));
+  EXPECT_EQ(missing.error_message, "INPUT_METHOD_INVALID_edd4882a");
+}
+
+// Same seed, same requests: the same bytes out.
+TEST_F(WorldTest, Deterministic) {
+  auto run = [&]() {
+    Make(DefaultWorldConfig());
+    now_ = kStartNs;
+    std::vector<Bytes> out;
+    auto alice = Alice();
+    auto bot = Bot();
+    auto s = Send(*alice, PeerOf(*alice, "echo_bot"), "hi", 9);
+    auto sent = alice->Raw(*tl::Serialize(tl::auth_sendCode{.phone_number = "15550001001", .api_id = 1, .api_hash = "h", .settings = tl::codeSettings{}}));
+    out.push_back(sent.result);
+    for (Bytes& b : bot->session().TakePushes()) out.push_back(b);
+    out.push_back(bot->Raw(*tl::Serialize(tl::users_getUsers{.id = {tl::inputUserSelf{}}})).result);
+    return out;
+  };
+  std::vector<Bytes> a = run();
+  std::vector<Bytes> b = run();
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a, b);
+}
+
+// Thousands of RPCs per second: 10 clients, 10,000 calls.
+TEST_F(WorldTest, TenThousandRpcsFromTenClients) {
+  WorldConfig config = DefaultWorldConfig();
+  config.flood_sends_per_second = 0;
+  Make(config);
+  std::vector<std::unique_ptr<WorldClient>> clients;
+  for (int i = 0; i < 5; ++i) clients.push_back(Alice(0x100 + i));
+  for (int i = 0; i < 5; ++i) clients.push_back(Bot(0x200 + i));
+  tl::InputPeer group = tl::inputPeerChat{.chat_id = kGroup};
+  tl::InputPeer to_bot = PeerOf(*clients[0], "echo_bot");
+  tl::InputPeer to_alice = PeerOf(*clients[5], "alice");
+  int ok = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10000; ++i) {
+    WorldClient& c = *clients[i % 10];
+    bool is_bot = i % 10 >= 5;
+    switch (i % 4) {
+      case 0: ok += Send(c, is_bot ? to_alice : to_bot, "soak " + std::to_string(i)).ok(); break;
+      case 1: ok += Send(c, group, "group soak").ok(); break;
+      case 2: ok += c.Call(tl::messages_getHistory{.peer = is_bot ? to_alice : to_bot, .limit = 20}).ok(); break;
+      case 3: ok += c.Call(tl::updates_getState{}).ok(); break;
+    }
+    if (i % 100 == 99) {
+      for (auto& x : clients) x->session().TakePushes();
+    }
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(ok, 10000);
+  std::printf("10000 RPCs in %.3f s (%.0f RPC/s), %lld pushes\n", seconds, 10000 / seconds,
+              static_cast<long long>(world_->stats().pushes));
 }
 
 }  // namespace
