@@ -3,8 +3,12 @@
 //   node bazel-bin/bench/wasm_crypto_bench   (path under bazel-out/wasm-opt/bin)
 // Prints median/min/max MB/s (1 MB = 1e6 bytes) of 7 reps of ~0.15 s each,
 // in the same format as the peer scripts in shared/bench/peers.
+// Options (used by //bench:crypto_compare): --reps=N, --target=SECONDS per
+// rep, --only=SIZE (e.g. 64KiB: only that buffer size).
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <functional>
 #include <vector>
@@ -23,8 +27,12 @@ double Now() {
 }
 
 volatile uint8_t g_sink;
+int g_reps = 7;
+double g_target = 0.15;
+const char* g_only = nullptr;
 
 void Bench(const char* op, const char* size, size_t bytes, const std::function<void(int)>& fn) {
+  if (g_only != nullptr && std::strcmp(g_only, size) != 0) return;
   int it = 1;
   double t = 0;
   for (;;) {
@@ -34,9 +42,9 @@ void Bench(const char* op, const char* size, size_t bytes, const std::function<v
     if (t > 0.03) break;
     it *= 2;
   }
-  const int iters = int(it * (0.15 / t)) + 1;
+  const int iters = int(it * (g_target / t)) + 1;
   std::vector<double> v;
-  for (int r = 0; r < 7; ++r) {
+  for (int r = 0; r < g_reps; ++r) {
     double s = Now();
     fn(iters);
     t = Now() - s;
@@ -59,6 +67,11 @@ Bytes Fill(size_t n, uint32_t seed) {  // the peers' LCG (harness.cjs)
 void Run() {
   Bytes key = Fill(32, 1), iv = Fill(32, 2), input = Fill(1 << 20, 3);
   AesIge256 ige(key);
+  {  // lets a runner check the output against an independent IGE
+    Bytes out(1024);
+    (void)ige.Encrypt(iv, ByteView(input).subspan(0, 1024), MutableByteView(out));
+    std::printf("# check sha256(ige256Encrypt(1KiB)) %s\n", HexEncode(Sha256(out)).c_str());
+  }
   struct Size {
     size_t n;
     const char* label;
@@ -95,7 +108,12 @@ void Run() {
 }  // namespace
 }  // namespace mtcore::crypto
 
-int main() {
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--reps=", 7) == 0) mtcore::crypto::g_reps = std::max(1, std::atoi(argv[i] + 7));
+    if (std::strncmp(argv[i], "--target=", 9) == 0) mtcore::crypto::g_target = std::atof(argv[i] + 9);
+    if (std::strncmp(argv[i], "--only=", 7) == 0) mtcore::crypto::g_only = argv[i] + 7;
+  }
   mtcore::crypto::Run();
   return 0;
 }
