@@ -979,6 +979,57 @@ TEST_F(WorldTest, OlderLayerGetsAdaptedReplies) {
   EXPECT_EQ(missing.error_message, "INPUT_METHOD_INVALID_edd4882a");
 }
 
+// Layer 227 (mtcute 0.30.3's schema, fetched by ./bazelw): `user` and
+// `channel` have other constructor ids there than in 228.
+TEST_F(WorldTest, Layer227FromMtcute0303GetsItsOwnUserAndChannel) {
+  constexpr char kSchema227[] = "external/mtcute_schema_227/package/tl/api-schema.json";
+  WorldConfig config = DefaultWorldConfig();
+  config.schemas = {kSchema227};
+  Make(config);
+  EXPECT_EQ(world_->Layers(), (std::vector<int>{227, 228}));
+  absl::StatusOr<tlgen::Schema> schema = tlgen::LoadSchemaFile(kSchema227);
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  ASSERT_EQ(schema->layer, 227);
+  absl::StatusOr<tl::dynamic::DynamicCodec> codec = tl::dynamic::DynamicCodec::Create(*schema);
+  ASSERT_TRUE(codec.ok()) << codec.status();
+  const tlgen::Definition* user227 = codec->FindConstructor("user");
+  ASSERT_NE(user227, nullptr);
+  ASSERT_NE(user227->id, tl::user::kId);
+
+  auto alice = Alice();
+  auto carol = User("15550001003", "33333", 0xc, 4);
+  RpcReply r = carol->Raw(*tl::Serialize(
+      Init(tl::users_getUsers{.id = {tl::inputUserSelf{}}}, /*layer=*/227)));
+  ASSERT_FALSE(r.is_error()) << r.error_message;
+  EXPECT_EQ(world_->SessionLayer(&carol->session()), 227);
+  ASSERT_GE(r.result.size(), 12u);
+  EXPECT_EQ(LoadLe32(r.result.data() + 8), user227->id);  // Vector, count, then the user
+  absl::StatusOr<tl::dynamic::Value> users = codec->Decode(r.result, "Vector<User>");
+  ASSERT_TRUE(users.ok()) << users.status();
+  const tl::dynamic::Object& me = users->vector()[0].object();
+  EXPECT_EQ(*me.GetInt64("id"), kCarol);
+  EXPECT_EQ(*me.GetBytes("username"), "carol");
+  EXPECT_TRUE(*me.GetBool("self"));
+
+  // A supergroup message pushed to the layer-227 session: `channel` at 227.
+  tl::InputPeer devs = PeerOf(*alice, "mtcore_devs");
+  carol->session().TakePushes();
+  ASSERT_TRUE(Send(*alice, devs, "to 227").ok());
+  std::vector<Bytes> pushes = carol->session().TakePushes();
+  ASSERT_EQ(pushes.size(), 1u);
+  absl::StatusOr<tl::dynamic::Value> push = codec->Decode(pushes[0], "Updates");
+  ASSERT_TRUE(push.ok()) << push.status();
+  const tl::dynamic::Object& chat = (*push->object().GetVector("chats"))->at(0).object();
+  EXPECT_EQ(chat.constructor, "channel");
+  EXPECT_EQ(*chat.GetInt64("id"), kDevs);
+  EXPECT_EQ(*chat.GetBytes("title"), "Devs");
+  const tl::dynamic::Object& update = (*push->object().GetVector("updates"))->at(0).object();
+  EXPECT_EQ(update.constructor, "updateNewChannelMessage");
+  EXPECT_EQ(*(*update.GetObject("message"))->GetBytes("message"), "to 227");
+  // Alice, at 228, got the same update at her layer.
+  EXPECT_EQ(world_->SessionLayer(&alice->session()), 228);
+}
+
 // Same seed, same requests: the same bytes out.
 TEST_F(WorldTest, Deterministic) {
   auto run = [&]() {
