@@ -41,18 +41,24 @@ struct LoadedLayer {
   std::shared_ptr<const DynamicCodec> codec;
 };
 
-absl::StatusOr<LoadedLayer> LoadLayer(const std::string& api_path, const std::string& mtproto_path) {
+absl::StatusOr<LoadedLayer> LoadLayer(const std::string& api_path, const std::string& mtproto_path,
+                                      int layer_override = 0) {
   static std::mutex mu;
   static std::map<std::pair<std::string, std::string>, LoadedLayer>* cache =
       new std::map<std::pair<std::string, std::string>, LoadedLayer>();
   std::lock_guard<std::mutex> lock(mu);
   auto key = std::make_pair(api_path, mtproto_path);
   auto it = cache->find(key);
-  if (it != cache->end()) return it->second;
-  MTCORE_ASSIGN_OR_RETURN(tlgen::Schema api, tlgen::LoadSchemaFile(api_path));
-  if (api.layer <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(api_path, ": the schema names no layer"));
+  if (it != cache->end()) {
+    if (it->second.layer <= 0 && layer_override <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(api_path, ": the schema names no layer (give one: `schema PATH LAYER`)"));
+    }
+    LoadedLayer l = it->second;
+    if (layer_override > 0) l.layer = layer_override;
+    return l;
   }
+  MTCORE_ASSIGN_OR_RETURN(tlgen::Schema api, tlgen::LoadSchemaFile(api_path));
   MTCORE_ASSIGN_OR_RETURN(tlgen::Schema mtproto, tlgen::LoadSchemaFile(mtproto_path));
   const tlgen::Schema* both[] = {&api, &mtproto};
   absl::StatusOr<DynamicCodec> codec = DynamicCodec::Create(both);
@@ -61,6 +67,11 @@ absl::StatusOr<LoadedLayer> LoadLayer(const std::string& api_path, const std::st
   }
   LoadedLayer loaded{api.layer, std::make_shared<const DynamicCodec>(*std::move(codec))};
   (*cache)[key] = loaded;
+  if (layer_override > 0) loaded.layer = layer_override;
+  if (loaded.layer <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(api_path, ": the schema names no layer (give one: `schema PATH LAYER`)"));
+  }
   return loaded;
 }
 
@@ -273,10 +284,10 @@ struct World::Impl {
     MTCORE_ASSIGN_OR_RETURN(LoadedLayer def, LoadLayer(config.default_schema, config.mtproto_schema));
     default_layer = def.layer;
     layers[def.layer] = def;
-    for (const std::string& path : config.schemas) {
-      MTCORE_ASSIGN_OR_RETURN(LoadedLayer l, LoadLayer(path, config.mtproto_schema));
+    for (const WorldConfig::SchemaFile& file : config.schemas) {
+      MTCORE_ASSIGN_OR_RETURN(LoadedLayer l, LoadLayer(file.path, config.mtproto_schema, file.layer));
       if (layers.count(l.layer)) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": layer ", l.layer, " is loaded twice"));
+        return absl::InvalidArgumentError(absl::StrCat(file.path, ": layer ", l.layer, " is loaded twice"));
       }
       layers[l.layer] = l;
     }
@@ -1398,7 +1409,10 @@ struct World::Impl {
       const BoxMessage& m = me.messages[*it];
       if (Flag(m.message.object(), "out")) continue;
       for (const auto& [acc, copy] : origins[m.origin]) {
-        if (acc != me.id && Flag(accounts[acc].messages[copy].message.object(), "out")) {
+        if (acc == me.id) continue;
+        const auto& theirs = accounts[acc].messages;
+        auto found = theirs.find(copy);
+        if (found != theirs.end() && Flag(found->second.message.object(), "out")) {
           outbox[acc] = std::max(outbox[acc], copy);
         }
       }
@@ -1658,7 +1672,8 @@ struct World::Impl {
     u.Set("user_id", me.id);
     u.Set("peer", PeerValue(bot_peer.kind, bot_peer.id));
     u.Set("msg_id", bot_msg_id);
-    u.Set("chat_instance", static_cast<int64_t>(DialogKey(peer) * 1000003 + me.id));
+    u.Set("chat_instance", static_cast<int64_t>(static_cast<uint64_t>(DialogKey(peer)) * 1000003u +
+                                                static_cast<uint64_t>(me.id)));
     u.Set("data", data);
     PushToAccount(bot, UpdatesValue({Value(std::move(u))}, bot, c.date, 0), nullptr);
     return Fail(400, "BOT_RESPONSE_TIMEOUT");

@@ -224,9 +224,14 @@ absl::Status ParseStatement(const Statement& s, WorldConfig& c) {
   if (k == "default_schema") return OneValue(s, c.default_schema);
   if (k == "mtproto_schema") return OneValue(s, c.mtproto_schema);
   if (k == "schema") {
-    std::string path;
-    MTCORE_RETURN_IF_ERROR(OneValue(s, path));
-    c.schemas.push_back(path);
+    if (s.positional.empty() || s.positional.size() > 2 || !s.fields.empty() || !s.bare_words.empty()) {
+      return LineError(s.line, k, "expected: schema PATH [LAYER]");
+    }
+    WorldConfig::SchemaFile file{s.positional[0], 0};
+    if (s.positional.size() == 2 && (!absl::SimpleAtoi(s.positional[1], &file.layer) || file.layer <= 0)) {
+      return LineError(s.line, k, absl::StrCat("layer: not a positive integer: '", s.positional[1], "'"));
+    }
+    c.schemas.push_back(std::move(file));
     return absl::OkStatus();
   }
   if (k == "flood_sends_per_second") return OneInteger(s, c.flood_sends_per_second);

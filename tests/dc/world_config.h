@@ -14,6 +14,7 @@
 //   dc 2 127.0.0.1 10443             # id address port (1..5; IPv6 allowed)
 //   schema testdata/layer_227.json   # another layer: .tl or mtcute .json,
 //                                    # its layer taken from the file
+//   schema gramjs_api.tl 198         # ... or given (a .tl without `// LAYER`)
 //   default_schema PATH              # the default layer's API schema
 //   mtproto_schema PATH              # schema/mtproto.tl, loaded with each layer
 //   flood_sends_per_second 30        # messages.sendMessage per account; 0 = off
@@ -88,6 +89,11 @@ struct WorldConfig {
     bool megagroup = false;        // false: broadcast (only the creator posts)
   };
 
+  struct SchemaFile {
+    std::string path;
+    int layer = 0;  // 0: the layer the file names
+  };
+
   uint64_t seed = 1;
   std::vector<Dc> dcs;
   // The default layer: the API schema and the MTProto schema, as paths
@@ -95,7 +101,7 @@ struct WorldConfig {
   std::string default_schema = "external/mtcute_schema/package/tl/api-schema.json";
   std::string mtproto_schema = "schema/mtproto.tl";
   // Further layers, each loaded together with mtproto_schema.
-  std::vector<std::string> schemas;
+  std::vector<SchemaFile> schemas;
   int flood_sends_per_second = 30;
   int difference_limit = 100;
   int difference_too_long = 1000;

@@ -68,6 +68,7 @@ TEST(WorldConfigTest, ParsesEveryStatement) {
       "dc 1 ::1 443\n"
       "dc 2 10.0.0.2 8443\n"
       "schema tests/dc/testdata/world_layer_old.tl\n"
+      "schema gramjs.tl 198\n"
       "default_schema api.json\n"
       "mtproto_schema mt.tl\n"
       "flood_sends_per_second 0\n"
@@ -83,7 +84,11 @@ TEST(WorldConfigTest, ParsesEveryStatement) {
   ASSERT_EQ(c->dcs.size(), 2u);
   EXPECT_EQ(c->dcs[0].address, "::1");
   EXPECT_EQ(c->dcs[1].port, 8443);
-  EXPECT_EQ(c->schemas, std::vector<std::string>{"tests/dc/testdata/world_layer_old.tl"});
+  ASSERT_EQ(c->schemas.size(), 2u);
+  EXPECT_EQ(c->schemas[0].path, "tests/dc/testdata/world_layer_old.tl");
+  EXPECT_EQ(c->schemas[0].layer, 0);
+  EXPECT_EQ(c->schemas[1].path, "gramjs.tl");
+  EXPECT_EQ(c->schemas[1].layer, 198);
   EXPECT_EQ(c->default_schema, "api.json");
   EXPECT_EQ(c->mtproto_schema, "mt.tl");
   EXPECT_EQ(c->flood_sends_per_second, 0);
@@ -116,6 +121,8 @@ TEST(WorldConfigTest, ErrorsNameTheLineAndField) {
   EXPECT_EQ(ErrorOf("dc 1 1.2.3.4 70000\n"), "line 1: dc: port: must be 1..65535 (got 70000)");
   EXPECT_EQ(ErrorOf("dc 1 a 1\ndc 1 b 2\n"), "line 2: dc: DC 1 declared twice");
   EXPECT_EQ(ErrorOf("seed x\n"), "line 1: seed: not an integer: 'x'");
+  EXPECT_EQ(ErrorOf("schema a.tl x\n"), "line 1: schema: layer: not a positive integer: 'x'");
+  EXPECT_EQ(ErrorOf("schema\n"), "line 1: schema: expected: schema PATH [LAYER]");
   EXPECT_EQ(ErrorOf("seed 1 2\n"), "line 1: seed: takes exactly one value");
   EXPECT_EQ(ErrorOf(Base() + "user id=3 phone=\"3 first_name=C dc=2\n"), "line 3: unterminated quoted value");
   EXPECT_EQ(ErrorOf(Base() + "channel id=40 title=C creator=1\n"),

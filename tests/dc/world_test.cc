@@ -937,7 +937,7 @@ TEST_F(WorldTest, ForgottenKeysAndClosedSessions) {
 
 TEST_F(WorldTest, OlderLayerGetsAdaptedReplies) {
   WorldConfig config = DefaultWorldConfig();
-  config.schemas = {"tests/dc/testdata/world_layer_old.tl"};
+  config.schemas = {WorldConfig::SchemaFile{"tests/dc/testdata/world_layer_old.tl"}};
   Make(config);
   EXPECT_EQ(world_->Layers(), (std::vector<int>{200, 228}));
   absl::StatusOr<tlgen::Schema> old = tlgen::LoadSchemaFile("tests/dc/testdata/world_layer_old.tl");
@@ -984,7 +984,7 @@ TEST_F(WorldTest, OlderLayerGetsAdaptedReplies) {
 TEST_F(WorldTest, Layer227FromMtcute0303GetsItsOwnUserAndChannel) {
   constexpr char kSchema227[] = "external/mtcute_schema_227/package/tl/api-schema.json";
   WorldConfig config = DefaultWorldConfig();
-  config.schemas = {kSchema227};
+  config.schemas = {WorldConfig::SchemaFile{kSchema227}};
   Make(config);
   EXPECT_EQ(world_->Layers(), (std::vector<int>{227, 228}));
   absl::StatusOr<tlgen::Schema> schema = tlgen::LoadSchemaFile(kSchema227);
@@ -1028,6 +1028,27 @@ TEST_F(WorldTest, Layer227FromMtcute0303GetsItsOwnUserAndChannel) {
   EXPECT_EQ(*(*update.GetObject("message"))->GetBytes("message"), "to 227");
   // Alice, at 228, got the same update at her layer.
   EXPECT_EQ(world_->SessionLayer(&alice->session()), 228);
+}
+
+TEST_F(WorldTest, SchemaLayerCanBeGivenAndBadSchemasAreNamed) {
+  WorldConfig config = DefaultWorldConfig();
+  config.schemas = {WorldConfig::SchemaFile{"tests/dc/testdata/world_layer_old.tl", 150}};
+  Make(config);
+  EXPECT_EQ(world_->Layers(), (std::vector<int>{150, 228}));
+  auto bot = Bot();
+  RpcReply r = bot->Raw(*tl::Serialize(tl::invokeWithLayer<tl::users_getUsers>{
+      .layer = 150, .query = {.id = {tl::inputUserSelf{}}}}));
+  EXPECT_FALSE(r.is_error()) << r.error_message;
+  EXPECT_EQ(world_->SessionLayer(&bot->session()), 150);
+
+  config.schemas = {WorldConfig::SchemaFile{"tests/dc/testdata/no_such.tl"}};
+  absl::StatusOr<std::unique_ptr<World>> missing = World::Create(config);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("tests/dc/testdata/no_such.tl"));
+  config.schemas = {WorldConfig::SchemaFile{"tests/dc/testdata/world_layer_old.tl", 228}};
+  absl::StatusOr<std::unique_ptr<World>> twice = World::Create(config);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_THAT(twice.status().message(), HasSubstr("layer 228 is loaded twice"));
 }
 
 // Same seed, same requests: the same bytes out.

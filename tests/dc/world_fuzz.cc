@@ -1,0 +1,80 @@
+// Fuzz target for the world's two untrusted inputs: config text
+// (ParseWorldConfig) and query bytes (World::Handle).
+//
+// Input: byte 0 picks the mode; the rest is
+//   mode 0: config text;
+//   mode 1: queries from a session that is not logged in;
+//   mode 2: queries from a session logged in as the default world's bot, a
+//           second session of the same bot and a user session see the pushes;
+// where queries are [u16 little-endian length][bytes] records, each handed to
+// Handle in turn. Every reply must be an rpc_error or a non-empty result.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "core/base/bytes.h"
+#include "tests/dc/world.h"
+#include "tests/dc/world_config.h"
+#include "tests/dc/world_test_client.h"
+#include "tl/api.h"
+
+namespace {
+
+using mtcore::Bytes;
+using mtcore::ByteView;
+using namespace mtcore::dc;  // NOLINT
+
+void Check(const RpcReply& r) {
+  if (!r.is_error() && r.result.empty()) std::abort();
+  if (r.is_error() && r.error_message.empty()) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const uint8_t mode = data[0] % 3;
+  ByteView rest(data + 1, size - 1);
+  if (mode == 0) {
+    (void)ParseWorldConfig(std::string(rest.begin(), rest.end()));
+    return 0;
+  }
+  WorldConfig config = DefaultWorldConfig();
+  config.flood_sends_per_second = 5;
+  config.difference_limit = 3;
+  config.difference_too_long = 10;
+  absl::StatusOr<std::unique_ptr<World>> world = World::Create(config);
+  if (!world.ok()) std::abort();  // the default world always loads
+  int64_t now = 1764000000LL * 1000000000LL;
+  WorldClient caller(**world, 2, 0xb07, &now, 1);
+  WorldClient twin(**world, 2, 0xb07, &now, 2);
+  WorldClient user(**world, 2, 0xa11ce, &now, 3);
+  if (mode == 2) {
+    mtcore::tl::auth_importBotAuthorization login;
+    login.api_id = 1;
+    login.api_hash = "h";
+    login.bot_auth_token = "7001:AAEchoBotSecret0123456789";
+    if (!caller.Call(login).ok()) std::abort();
+    // The user half: Alice logs in with her code.
+    auto sent = user.Call(mtcore::tl::auth_sendCode{.phone_number = "15550001001", .api_id = 1,
+                                                     .api_hash = "h", .settings = mtcore::tl::codeSettings{}});
+    if (!sent.ok()) std::abort();
+    auto in = user.Call(mtcore::tl::auth_signIn{
+        .phone_number = "15550001001",
+        .phone_code_hash = sent.value->As<mtcore::tl::auth_sentCode>()->phone_code_hash,
+        .phone_code = "11111"});
+    if (!in.ok()) std::abort();
+  }
+  while (rest.size() >= 2) {
+    size_t len = rest[0] | (size_t{rest[1]} << 8);
+    rest = rest.subspan(2);
+    ByteView query = rest.subspan(0, len);
+    rest = rest.subspan(query.size());
+    Check(caller.Raw(query));
+    twin.session().TakePushes();
+    user.session().TakePushes();
+  }
+  return 0;
+}
