@@ -1,0 +1,194 @@
+// mtcute (`@mtcute/node` 0.30.3, layer 227, MemoryStorage) against mtcore's
+// testdc over loopback TCP on mtcute's default transport (TCP, intermediate
+// framing).
+//
+// A fresh testdc (its own RSA key, added to mtcute's key index at run time,
+// and mtcute's own layer-227 schema from @mtcute/core/tl/api-schema.json),
+// a bot client and a user client, and the flows
+//   connect() -> help.getConfig, help.getNearestDc, bot login, the bot sends a
+//   message, user login, an update pushed to the bot, one pushed to the user,
+// each one test case asserting the objects mtcute returns.
+import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { step, need, uniqueText, waitFor } from './peer_steps.mjs';
+import { TestDc, importFromNodeModules, nodeModulesDir } from './testdc.mjs';
+import { ALICE, API_HASH, API_ID, BOT, HOME_DC, worldConfig } from './world.mjs';
+
+const { TelegramClient } = await importFromNodeModules('@mtcute/node/index.js');
+const { MemoryStorage, User, Message } = await importFromNodeModules('@mtcute/core/index.js');
+const { addPublicKey, findKeyByFingerprints } = await importFromNodeModules('@mtcute/core/utils.js');
+const { NodeCryptoProvider } = await importFromNodeModules('@mtcute/node/utils.js');
+
+const MTCUTE_SCHEMA = path.join(nodeModulesDir(), '@mtcute/core/tl/api-schema.json');
+const MTCUTE_LAYER = JSON.parse(readFileSync(MTCUTE_SCHEMA, 'utf8')).l;
+assert.equal(MTCUTE_LAYER, 227, `${MTCUTE_SCHEMA} is not the layer-227 schema these tests were written for`);
+
+// mtcute indexes trusted keys by hex fingerprint; its parser reads PKCS#1.
+function trustTestDcKey(dc) {
+  const pkcs1 = createPublicKey(dc.pem).export({ type: 'pkcs1', format: 'pem' });
+  addPublicKey(new NodeCryptoProvider(), pkcs1);
+  const hex = dc.key.fingerprint.toString(16).padStart(16, '0');
+  assert.ok(findKeyByFingerprints([hex]), `mtcute did not index testdc's key under ${hex}`);
+}
+
+function newClient(dc, errors) {
+  const home = dc.addr(HOME_DC);
+  const address = { id: HOME_DC, ipAddress: home.host, port: home.port };
+  const client = new TelegramClient({
+    apiId: API_ID,
+    apiHash: API_HASH,
+    storage: new MemoryStorage(),
+    defaultDcs: { main: address, media: address },
+    logLevel: 2,  // warnings
+  });
+  client.onError.add((e) => errors.push(e));
+  return client;
+}
+
+function errorsText(errors) {
+  return errors.length ? `\nmtcute reported errors:\n${errors.map((e) => e?.stack || String(e)).join('\n')}` : '';
+}
+
+describe('mtcute default transport', () => {
+  const dc = new TestDc();
+  const errors = [];
+  let bot;    // TelegramClient logged in as BOT
+  let alice;  // TelegramClient logged in as ALICE
+  let botToAlice;
+
+  before(async () => {
+    const config = dc.writeFile('world.conf', worldConfig({ schemas: [MTCUTE_SCHEMA] }));
+    await dc.start([`--config=${config}`]);
+    trustTestDcKey(dc);
+  });
+
+  after(async () => {
+    for (const c of [bot, alice]) {
+      if (c) await step(dc, 'mtcute destroy()', () => c.destroy()).catch(() => {});
+    }
+    await dc.stop();
+  });
+
+  it('connect() creates an auth key; help.getConfig lists the testdc DCs', async () => {
+    bot = newClient(dc, errors);
+    await step(dc, 'connect()' + errorsText(errors), () => bot.connect());
+    const config = await step(dc, 'help.getConfig', () => bot.call({ _: 'help.getConfig' }));
+    assert.equal(config._, 'config');
+    assert.equal(config.thisDc, HOME_DC);
+    for (let id = 1; id <= 5; id++) {
+      const a = dc.addr(id);
+      const opt = config.dcOptions.find((o) => o.id === id && !o.ipv6 && !o.mediaOnly);
+      assert.ok(opt, `config.dcOptions has no IPv4 entry for DC ${id}`);
+      assert.equal(`${opt.ipAddress}:${opt.port}`, `${a.host}:${a.port}`, `DC ${id} address in help.getConfig`);
+    }
+    assert.deepEqual(errors, []);
+  });
+
+  it('help.getNearestDc', async () => {
+    need(bot, 'connected client');
+    const nearest = await step(dc, 'help.getNearestDc', () => bot.call({ _: 'help.getNearestDc' }));
+    assert.equal(nearest._, 'nearestDc');
+    assert.equal(nearest.thisDc, HOME_DC);
+    assert.ok(nearest.nearestDc >= 1 && nearest.nearestDc <= 5, `nearestDc ${nearest.nearestDc}`);
+    assert.equal(typeof nearest.country, 'string');
+  });
+
+  it('bot login: start({botToken})', async () => {
+    need(bot, 'connected client');
+    const me = await step(dc, 'start({botToken})', () => bot.start({ botToken: BOT.token }));
+    assert.ok(me instanceof User, `start returned ${me?.constructor?.name}`);
+    assert.equal(me.id, BOT.id);
+    assert.equal(me.isBot, true);
+    assert.equal(me.isSelf, true);
+    assert.equal(me.firstName, BOT.firstName);
+    assert.equal(me.username, BOT.username);
+    const again = await step(dc, 'getMe()', () => bot.getMe());
+    assert.equal(again.id, BOT.id);
+    assert.deepEqual(errors, []);
+  });
+
+  it('the bot sends a message (contacts.resolveUsername, messages.sendMessage)', async () => {
+    need(bot, 'logged-in bot');
+    const user = await step(dc, `getUsers('${ALICE.username}')`, () => bot.getUsers(ALICE.username));
+    assert.equal(user.length, 1);
+    assert.equal(user[0].id, ALICE.id);
+    assert.equal(user[0].firstName, ALICE.firstName);
+    assert.equal(user[0].lastName, ALICE.lastName);
+    const text = uniqueText('hello from the bot over mtcute');
+    const msg = await step(dc, 'sendText', () => bot.sendText(ALICE.username, text));
+    assert.ok(msg instanceof Message, `sendText returned ${msg?.constructor?.name}`);
+    assert.ok(msg.id > 0, `message id ${msg.id}`);
+    assert.equal(msg.text, text);
+    assert.equal(msg.isOutgoing, true);
+    assert.equal(msg.chat.id, ALICE.id);
+    assert.equal(msg.sender.id, BOT.id);
+    botToAlice = msg;
+    assert.deepEqual(errors, []);
+  });
+
+  it('user login: start({phone, code})', async () => {
+    alice = newClient(dc, errors);
+    const me = await step(dc, 'start({phone, code})', () => alice.start({
+      phone: `+${ALICE.phone}`,
+      code: ALICE.code,
+      password: () => { throw new Error('the DC asked for a 2FA password Alice does not have'); },
+      codeSentCallback: () => {},
+    }));
+    assert.ok(me instanceof User);
+    assert.equal(me.id, ALICE.id);
+    assert.equal(me.isBot, false);
+    assert.equal(me.isSelf, true);
+    assert.equal(me.firstName, ALICE.firstName);
+    assert.equal(me.lastName, ALICE.lastName);
+    assert.equal(me.username, ALICE.username);
+    assert.deepEqual(errors, []);
+  });
+
+  it('the bot receives the user\'s message as an update pushed by the DC', async () => {
+    need(bot, 'logged-in bot');
+    need(alice, 'logged-in user');
+    const text = uniqueText('hello bot, Alice over mtcute');
+    const got = waitFor((m) => (m.text === text ? m : undefined));
+    bot.onNewMessage.add(got.feed);
+    try {
+      const sent = await step(dc, 'user sendText to the bot', () => alice.sendText(BOT.username, text));
+      assert.equal(sent.text, text);
+      assert.equal(sent.chat.id, BOT.id);
+      const incoming = await step(dc, 'bot waits for the pushed update' + errorsText(errors), () => got.promise);
+      assert.equal(incoming.text, text);
+      assert.equal(incoming.isOutgoing, false);
+      assert.ok(incoming.id > 0);
+      assert.equal(incoming.sender.id, ALICE.id);
+      assert.equal(incoming.chat.id, ALICE.id);
+    } finally {
+      bot.onNewMessage.remove(got.feed);
+    }
+    assert.deepEqual(errors, []);
+  });
+
+  it('the user receives the bot\'s reply as an update pushed by the DC', async () => {
+    need(bot, 'logged-in bot');
+    need(alice, 'logged-in user');
+    need(botToAlice, 'the bot\'s first message');
+    const text = uniqueText('reply from the bot over mtcute');
+    const got = waitFor((m) => (m.text === text ? m : undefined));
+    alice.onNewMessage.add(got.feed);
+    try {
+      const sent = await step(dc, 'bot sendText to the user', () => bot.sendText(ALICE.username, text));
+      assert.ok(sent.id > botToAlice.id, `message ids in the bot's chat with Alice grow (${botToAlice.id} then ${sent.id})`);
+      const incoming = await step(dc, 'user waits for the pushed update' + errorsText(errors), () => got.promise);
+      assert.equal(incoming.text, text);
+      assert.equal(incoming.isOutgoing, false);
+      assert.equal(incoming.sender.id, BOT.id);
+      assert.equal(incoming.chat.id, BOT.id);
+      assert.equal(incoming.sender.username, BOT.username);
+    } finally {
+      alice.onNewMessage.remove(got.feed);
+    }
+    assert.deepEqual(errors, []);
+  });
+});
