@@ -5,13 +5,15 @@
 // table at run time), a bot client and a user client, and the flows
 //   connect() -> help.getConfig, help.getNearestDc, bot login, the bot sends a
 //   message, user login, an update pushed to the bot, one pushed to the user,
+//   a 2FA login (account.getPassword + SRP auth.checkPassword), a bot login
+//   begun on another DC (USER_MIGRATE_2),
 // each one test case asserting the objects GramJS returns.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { step, need, uniqueText, waitFor } from './peer_steps.mjs';
 import { TestDc, requireFromNodeModules } from './testdc.mjs';
-import { ALICE, API_HASH, API_ID, BOT, HOME_DC, worldConfig } from './world.mjs';
+import { ALICE, API_HASH, API_ID, BOB, BOT, HOME_DC, OTHER_DC, worldConfig } from './world.mjs';
 
 const req = requireFromNodeModules();
 const { TelegramClient, Api } = req('telegram');
@@ -50,10 +52,10 @@ function loopback(Base, dc) {
   return Cls;
 }
 
-function newClient(dc, Connection) {
+function newClient(dc, Connection, dcId = HOME_DC) {
   const session = new MemorySession();  // StringSession.save() cannot store ports above 32767
-  const home = dc.addr(HOME_DC);
-  session.setDC(HOME_DC, home.host, home.port);
+  const first = dc.addr(dcId);
+  session.setDC(dcId, first.host, first.port);
   const client = new TelegramClient(session, API_ID, API_HASH, {
     connection: loopback(Connection, dc),
     connectionRetries: 1,
@@ -74,6 +76,8 @@ for (const [transport, Connection] of TRANSPORTS) {
     const dc = new TestDc();
     let bot;    // TelegramClient logged in as BOT
     let alice;  // TelegramClient logged in as ALICE
+    let bob;    // TelegramClient logged in as BOB (2FA)
+    let migrated;  // TelegramClient that began on OTHER_DC
     let botUserToAlice;  // the message the bot sent
 
     before(async () => {
@@ -85,7 +89,7 @@ for (const [transport, Connection] of TRANSPORTS) {
     });
 
     after(async () => {
-      for (const c of [bot, alice]) {
+      for (const c of [bot, alice, bob, migrated]) {
         if (c) await step(dc, 'GramJS destroy()', () => c.destroy()).catch(() => {});
       }
       await dc.stop();
@@ -203,6 +207,39 @@ for (const [transport, Connection] of TRANSPORTS) {
       assert.equal(incoming.out, false);
       assert.equal(idOf(incoming.senderId), String(BOT.id));
       assert.equal(idOf(incoming.peerId?.userId), String(BOT.id));
+    });
+
+    it('user login with 2FA: account.getPassword, SRP auth.checkPassword', async () => {
+      bob = newClient(dc, Connection);
+      await step(dc, 'connect() (2FA user)', () => bob.connect());
+      const errors = [];
+      let hint;
+      const user = await step(dc, 'signInUser with password', () => bob.signInUser({ apiId: API_ID, apiHash: API_HASH }, {
+        phoneNumber: `+${BOB.phone}`,
+        phoneCode: async () => BOB.code,
+        password: async (h) => { hint = h; return BOB.password; },
+        onError: async (e) => { errors.push(e); return true; },
+      }).catch((e) => { throw errors.length ? errors[0] : e; }));
+      assert.equal(hint, BOB.hint, 'the password hint GramJS was given');
+      assert.ok(user instanceof Api.User, `auth.checkPassword returned user ${user?.className}`);
+      assert.equal(idOf(user.id), String(BOB.id));
+      assert.equal(user.firstName, BOB.firstName);
+      assert.equal(user.username, BOB.username);
+      const me = await step(dc, 'getMe() (2FA user)', () => bob.getMe());
+      assert.equal(idOf(me.id), String(BOB.id));
+    });
+
+    it(`bot login begun on DC ${OTHER_DC} follows USER_MIGRATE_${HOME_DC}`, async () => {
+      migrated = newClient(dc, Connection, OTHER_DC);
+      await step(dc, `connect() to DC ${OTHER_DC}`, () => migrated.connect());
+      assert.equal(migrated.session.dcId, OTHER_DC);
+      await step(dc, 'start({botAuthToken}) from another DC', () => migrated.start({ botAuthToken: BOT.token }));
+      assert.equal(migrated.session.dcId, HOME_DC, 'GramJS did not move to the bot\'s home DC');
+      const me = await step(dc, 'getMe() after migrating', () => migrated.getMe());
+      assert.equal(idOf(me.id), String(BOT.id));
+      assert.equal(me.bot, true);
+      const nearest = await step(dc, 'help.getNearestDc after migrating', () => migrated.invoke(new Api.help.GetNearestDc()));
+      assert.equal(nearest.thisDc, HOME_DC);
     });
   });
 }

@@ -7,6 +7,8 @@
 // a bot client and a user client, and the flows
 //   connect() -> help.getConfig, help.getNearestDc, bot login, the bot sends a
 //   message, user login, an update pushed to the bot, one pushed to the user,
+//   a 2FA login (account.getPassword + SRP auth.checkPassword), a bot login
+//   begun on another DC (USER_MIGRATE_2),
 // each one test case asserting the objects mtcute returns.
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
@@ -16,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { step, need, uniqueText, waitFor } from './peer_steps.mjs';
 import { TestDc, importFromNodeModules, nodeModulesDir } from './testdc.mjs';
-import { ALICE, API_HASH, API_ID, BOT, HOME_DC, worldConfig } from './world.mjs';
+import { ALICE, API_HASH, API_ID, BOB, BOT, HOME_DC, OTHER_DC, worldConfig } from './world.mjs';
 
 const { TelegramClient } = await importFromNodeModules('@mtcute/node/index.js');
 const { MemoryStorage, User, Message } = await importFromNodeModules('@mtcute/core/index.js');
@@ -35,9 +37,9 @@ function trustTestDcKey(dc) {
   assert.ok(findKeyByFingerprints([hex]), `mtcute did not index testdc's key under ${hex}`);
 }
 
-function newClient(dc, errors) {
-  const home = dc.addr(HOME_DC);
-  const address = { id: HOME_DC, ipAddress: home.host, port: home.port };
+function newClient(dc, errors, dcId = HOME_DC) {
+  const first = dc.addr(dcId);
+  const address = { id: dcId, ipAddress: first.host, port: first.port };
   const client = new TelegramClient({
     apiId: API_ID,
     apiHash: API_HASH,
@@ -58,6 +60,8 @@ describe('mtcute default transport', () => {
   const errors = [];
   let bot;    // TelegramClient logged in as BOT
   let alice;  // TelegramClient logged in as ALICE
+  let bob;    // TelegramClient logged in as BOB (2FA)
+  let migrated;  // TelegramClient that began on OTHER_DC
   let botToAlice;
 
   before(async () => {
@@ -67,7 +71,7 @@ describe('mtcute default transport', () => {
   });
 
   after(async () => {
-    for (const c of [bot, alice]) {
+    for (const c of [bot, alice, bob, migrated]) {
       if (c) await step(dc, 'mtcute destroy()', () => c.destroy()).catch(() => {});
     }
     await dc.stop();
@@ -189,6 +193,40 @@ describe('mtcute default transport', () => {
     } finally {
       alice.onNewMessage.remove(got.feed);
     }
+    assert.deepEqual(errors, []);
+  });
+  it('user login with 2FA: account.getPassword, SRP auth.checkPassword', async () => {
+    bob = newClient(dc, errors);
+    const me = await step(dc, 'start({phone, code, password})', () => bob.start({
+      phone: `+${BOB.phone}`,
+      code: BOB.code,
+      password: BOB.password,
+      codeSentCallback: () => {},
+      invalidCodeCallback: (type) => { throw new Error(`the DC refused the ${type}`); },
+    }));
+    assert.ok(me instanceof User);
+    assert.equal(me.id, BOB.id);
+    assert.equal(me.isSelf, true);
+    assert.equal(me.firstName, BOB.firstName);
+    assert.equal(me.username, BOB.username);
+    const password = await step(dc, 'account.getPassword', () => bob.call({ _: 'account.getPassword' }));
+    assert.equal(password._, 'account.password');
+    assert.equal(password.hasPassword, true);
+    assert.equal(password.hint, BOB.hint);
+    assert.equal(password.currentAlgo?._, 'passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow');
+    assert.deepEqual(errors, []);
+  });
+
+  it(`bot login begun on DC ${OTHER_DC} follows USER_MIGRATE_${HOME_DC}`, async () => {
+    migrated = newClient(dc, errors, OTHER_DC);
+    await step(dc, `connect() to DC ${OTHER_DC}`, () => migrated.connect());
+    const before = await step(dc, 'help.getNearestDc before login', () => migrated.call({ _: 'help.getNearestDc' }));
+    assert.equal(before.thisDc, OTHER_DC);
+    const me = await step(dc, 'start({botToken}) from another DC', () => migrated.start({ botToken: BOT.token }));
+    assert.equal(me.id, BOT.id);
+    assert.equal(me.isBot, true);
+    const after = await step(dc, 'help.getNearestDc after migrating', () => migrated.call({ _: 'help.getNearestDc' }));
+    assert.equal(after.thisDc, HOME_DC, 'mtcute did not move to the bot\'s home DC');
     assert.deepEqual(errors, []);
   });
 });

@@ -63,8 +63,8 @@ export function testdcBinary() {
   candidates.push(path.resolve('tests/dc/testdc'));  // runfiles (bazel test)
   // By hand: bazel-bin follows the last build's configuration, so also look
   // in the plain native output tree.
-  candidates.push(path.resolve(HERE, '../../bazel-bin/tests/dc/testdc'));
   candidates.push(path.resolve(HERE, '../../bazel-out/k8-fastbuild/bin/tests/dc/testdc'));
+  candidates.push(path.resolve(HERE, '../../bazel-bin/tests/dc/testdc'));
   for (const c of candidates) if (existsSync(c)) return c;
   throw new Error(`testdc binary not found; looked in:\n  ${candidates.join('\n  ')}\n(./bazelw build //tests/dc:testdc, or set TESTDC)`);
 }

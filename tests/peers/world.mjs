@@ -7,8 +7,7 @@
 export const API_ID = 94575;
 export const API_HASH = 'a3406de8d171bb422bb6ddf3bbd800e2';
 
-// The DC every client first connects to; all accounts live there, so no
-// *_MIGRATE is involved in these flows.
+// The DC every client first connects to, home of every account.
 export const HOME_DC = 2;
 
 export const ALICE = {
@@ -18,7 +17,12 @@ export const ALICE = {
 export const BOB = {
   id: 1002, phone: '15550001002', code: '22222',
   firstName: 'Bob', lastName: 'Jones', username: 'bob',
+  password: 'hunter2', hint: 'the usual',  // 2FA: account.getPassword + SRP
 };
+
+// Another DC, for clients that connect there first and must follow
+// USER_MIGRATE_2 / PHONE_MIGRATE_2 to the accounts' home.
+export const OTHER_DC = 4;
 export const BOT = {
   id: 7001, username: 'echo_bot', firstName: 'Echo Bot', secret: 'AAEchoBotSecret0123456789',
   get token() { return `${this.id}:${this.secret}`; },
@@ -35,7 +39,8 @@ export function worldConfig({ schemas = [], seed = 1 } = {}) {
   for (let dc = 1; dc <= 5; dc++) lines.push(`dc ${dc} 127.0.0.1 ${10440 + dc}`);
   for (const s of schemas) lines.push(`schema ${s}`);
   const user = (u) => `user id=${u.id} phone=${u.phone} first_name=${u.firstName} last_name=${u.lastName} ` +
-    `username=${u.username} dc=${HOME_DC} code=${u.code}`;
+    `username=${u.username} dc=${HOME_DC} code=${u.code}` +
+    (u.password ? ` password=${u.password} hint="${u.hint}"` : '');
   lines.push(
     'login_code 12345',
     user(ALICE),
