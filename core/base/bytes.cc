@@ -1,5 +1,7 @@
 #include "core/base/bytes.h"
 
+#include <cstring>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -52,8 +54,11 @@ Bytes Concat(std::initializer_list<ByteView> parts) {
 }
 
 void SecureWipe(MutableByteView b) {
-  volatile uint8_t* p = b.data();
-  for (size_t i = 0; i < b.size(); ++i) p[i] = 0;
+  if (b.empty()) return;
+  std::memset(b.data(), 0, b.size());
+  // The compiler may not drop the memset as a dead store: the asm claims to
+  // read the memory.
+  __asm__ __volatile__("" : : "r"(b.data()) : "memory");
 }
 
 }  // namespace mtcore

@@ -87,6 +87,7 @@ uint64_t ClientEngine::Send(Bytes query, const session::SendOptions& options) {
   PendingRequest& r = requests_[id];
   r.query = std::move(query);
   r.options = options;
+  unsubmitted_.push_back(id);
   if (session_ != nullptr) SubmitPending(last_now_);
   return id;
 }
@@ -110,8 +111,12 @@ bool ClientEngine::Cancel(uint64_t request_id) {
 
 void ClientEngine::SubmitPending(absl::Time now) {
   if (session_ == nullptr) return;
-  for (auto& [id, r] : requests_) {
-    if (r.session_request_id != 0) continue;
+  std::vector<uint64_t> ids;
+  ids.swap(unsubmitted_);
+  for (uint64_t id : ids) {
+    auto it = requests_.find(id);
+    if (it == requests_.end() || it->second.session_request_id != 0) continue;
+    PendingRequest& r = it->second;
     session::SendOptions opts = r.options;
     if (opts.after_request.has_value()) {
       auto after = requests_.find(*opts.after_request);
@@ -143,7 +148,11 @@ void ClientEngine::StartSession(Bytes key, uint64_t salt, absl::Time now) {
   session_ = std::make_unique<session::ClientSession>(*std::move(k), salt, session_id,
                                                       config_.session, now, unix_now);
   by_session_id_.clear();
-  for (auto& [id, r] : requests_) r.session_request_id = 0;
+  unsubmitted_.clear();
+  for (auto& [id, r] : requests_) {
+    r.session_request_id = 0;
+    unsubmitted_.push_back(id);
+  }
   if (connected_ && handshake_ == nullptr) session_->OnConnected(now);
   SubmitPending(now);
 }
@@ -261,7 +270,11 @@ void ClientEngine::DropAuthKey(absl::Status why) {
   // session, made on a new key.
   session_.reset();
   by_session_id_.clear();
-  for (auto& [id, r] : requests_) r.session_request_id = 0;
+  unsubmitted_.clear();
+  for (auto& [id, r] : requests_) {
+    r.session_request_id = 0;
+    unsubmitted_.push_back(id);
+  }
   CloseConnection(std::move(why));
 }
 

@@ -212,6 +212,7 @@ class ClientEngine : public StreamEngine {
 
   uint64_t next_request_id_ = 1;
   std::map<uint64_t, PendingRequest> requests_;
+  std::vector<uint64_t> unsubmitted_;  // requests no session carries yet, in order
   absl::flat_hash_map<uint64_t, uint64_t> by_session_id_;  // session request id -> ours
   std::deque<EngineEvent> events_;
   EngineStats stats_;

@@ -68,6 +68,7 @@ uint64_t ClientSession::Send(Bytes query, const SendOptions& options, absl::Time
   r.body = std::move(query);
   (void)now;
   uint64_t id = r.id;
+  send_queue_.push_back(id);
   requests_.emplace(id, std::move(r));
   return id;
 }
@@ -116,6 +117,12 @@ void ClientSession::FailAll(const absl::Status& why) {
   }
 }
 
+void ClientSession::MarkQueued(Request& r) {
+  if (r.queued) return;
+  r.queued = true;
+  send_queue_.push_back(r.id);
+}
+
 ClientSession::Request* ClientSession::FindByMsgId(int64_t msg_id) {
   auto it = by_msg_id_.find(msg_id);
   if (it == by_msg_id_.end()) return nullptr;
@@ -134,7 +141,7 @@ void ClientSession::Requeue(Request& r, absl::Time now, bool new_msg_id) {
   }
   ++r.resends;
   ++stats_.resends;
-  r.queued = true;
+  MarkQueued(r);
   r.acked = false;
   bool too_old = r.msg_id != 0 && now - r.first_sent > config_.max_resend_age;
   if ((new_msg_id || too_old) && r.msg_id != 0) {
@@ -183,7 +190,7 @@ void ClientSession::OnConnectionLost(absl::Time now) {
     // Acknowledged requests stay: the server delivers their answers on the
     // session's next connection. The rest go out again.
     if (!r.queued && !r.acked) {
-      r.queued = true;
+      MarkQueued(r);
       if (now - r.first_sent > config_.max_resend_age && r.msg_id != 0) {
         by_msg_id_.erase(r.msg_id);
         r.msg_id = 0;
@@ -240,7 +247,7 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     for (auto& [rid, r] : requests_) {
       if (r.msg_id != 0) by_msg_id_.erase(r.msg_id);
       r.msg_id = 0;
-      r.queued = true;
+      MarkQueued(r);
       r.acked = false;
     }
     SessionEvent e;
@@ -262,15 +269,7 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     next_ping_ = now + config_.ping_interval;
   }
 
-  bool have_other = !service_queue_.empty();
-  if (!have_other) {
-    for (const auto& [id, r] : requests_) {
-      if (r.queued) {
-        have_other = true;
-        break;
-      }
-    }
-  }
+  bool have_other = !service_queue_.empty() || !send_queue_.empty();
   Bytes acks;
   if (!pending_acks_.empty() &&
       (have_other || pending_acks_.size() >= config_.max_pending_acks ||
@@ -296,8 +295,12 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     slot_kinds.push_back(s.kind);
     if (s.kind != ServiceKind::kOther) service_sent_[id] = s.kind;
   }
-  for (auto& [rid, r] : requests_) {
-    if (!r.queued) continue;
+  while (!send_queue_.empty()) {
+    uint64_t rid = send_queue_.front();
+    send_queue_.pop_front();
+    auto it = requests_.find(rid);
+    if (it == requests_.end() || !it->second.queued) continue;
+    Request& r = it->second;
     if (r.msg_id == 0) {
       r.msg_id = NextMsgId(now);
       r.seq_no = NextSeqNo(true);
@@ -688,7 +691,7 @@ void ClientSession::HandleResendReq(ByteView body) {
   }
   for (int64_t id : *ids_list) {
     if (Request* r = FindByMsgId(id)) {
-      r->queued = true;
+      MarkQueued(*r);
       ++stats_.resends;
     }
   }

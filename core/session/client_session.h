@@ -200,7 +200,7 @@ class ClientSession {
     int64_t msg_id = 0;    // 0 until sent
     int32_t seq_no = 0;
     absl::Time first_sent = absl::InfinitePast();
-    bool queued = true;    // waiting to be (re)sent
+    bool queued = true;    // waiting to be (re)sent (its id is in send_queue_)
     bool acked = false;
     int resends = 0;
   };
@@ -241,6 +241,7 @@ class ClientSession {
   void MaybeSwitchSalt(absl::Time now);
   bool NeedSalts(absl::Time now) const;
   Request* FindByMsgId(int64_t msg_id);
+  void MarkQueued(Request& r);
   // A bad_msg_notification 16/17 about a message still in flight.
   bool IsTimeSyncNotice(ByteView body);
 
@@ -258,6 +259,7 @@ class ClientSession {
 
   uint64_t next_request_id_ = 1;
   std::map<uint64_t, Request> requests_;               // by request id, in order
+  std::deque<uint64_t> send_queue_;                    // ids of queued requests, in order
   absl::flat_hash_map<int64_t, uint64_t> by_msg_id_;   // msg_id -> request id
   // Recent containers: container msg_id -> the msg_ids inside.
   std::deque<std::pair<int64_t, std::vector<int64_t>>> containers_;
