@@ -79,6 +79,7 @@ for (const [transport, Connection] of TRANSPORTS) {
     let bob;    // TelegramClient logged in as BOB (2FA)
     let migrated;  // TelegramClient that began on OTHER_DC
     let botUserToAlice;  // the message the bot sent
+    const chat = [];     // texts sent between the bot and Alice, oldest first
 
     before(async () => {
       // GramJS's own schema text, with the layer it speaks, for testdc.
@@ -142,6 +143,7 @@ for (const [transport, Connection] of TRANSPORTS) {
       assert.equal(idOf(peer.id), String(ALICE.id));
       assert.equal(peer.firstName, ALICE.firstName);
       const text = uniqueText(`hello from the bot over ${transport}`);
+      chat.push(text);
       const msg = await step(dc, 'sendMessage', () => bot.sendMessage(ALICE.username, { message: text }));
       assert.ok(msg instanceof Api.Message, `sendMessage returned ${msg?.className}`);
       assert.ok(msg.id > 0, `message id ${msg.id}`);
@@ -176,6 +178,7 @@ for (const [transport, Connection] of TRANSPORTS) {
       need(bot, 'logged-in bot');
       need(alice, 'logged-in user');
       const text = uniqueText(`hello bot, Alice over ${transport}`);
+      chat.push(text);
       const got = waitFor((event) => (event.message?.message === text ? event.message : undefined));
       bot.addEventHandler(got.feed, new NewMessage({}));
       const sent = await step(dc, 'user sendMessage to the bot', () => alice.sendMessage(BOT.username, { message: text }));
@@ -197,6 +200,7 @@ for (const [transport, Connection] of TRANSPORTS) {
       need(alice, 'logged-in user');
       need(botUserToAlice, 'the bot\'s first message');
       const text = uniqueText(`reply from the bot over ${transport}`);
+      chat.push(text);
       const got = waitFor((event) => (event.message?.message === text ? event.message : undefined));
       alice.addEventHandler(got.feed, new NewMessage({}));
       const sent = await step(dc, 'bot sendMessage to the user', () => bot.sendMessage(ALICE.username, { message: text }));
@@ -207,6 +211,19 @@ for (const [transport, Connection] of TRANSPORTS) {
       assert.equal(incoming.out, false);
       assert.equal(idOf(incoming.senderId), String(BOT.id));
       assert.equal(idOf(incoming.peerId?.userId), String(BOT.id));
+    });
+
+    it('messages.getHistory: the user reads her chat with the bot, newest first', async () => {
+      need(alice, 'logged-in user');
+      assert.equal(chat.length, 3, 'the three messages of the earlier steps were not all sent');
+      const history = await step(dc, 'getMessages (messages.getHistory)', () => alice.getMessages(BOT.username, { limit: 10 }));
+      assert.deepEqual(Array.from(history, (m) => m.message), [...chat].reverse());
+      assert.deepEqual(Array.from(history, (m) => m.out), [false, true, false]);
+      for (const m of history) {
+        assert.ok(m instanceof Api.Message);
+        assert.equal(idOf(m.peerId?.userId), String(BOT.id));
+      }
+      assert.ok(history[0].id > history[1].id && history[1].id > history[2].id, 'ids are not newest first');
     });
 
     it('user login with 2FA: account.getPassword, SRP auth.checkPassword', async () => {

@@ -63,6 +63,7 @@ describe('mtcute default transport', () => {
   let bob;    // TelegramClient logged in as BOB (2FA)
   let migrated;  // TelegramClient that began on OTHER_DC
   let botToAlice;
+  const chat = [];  // texts sent between the bot and Alice, oldest first
 
   before(async () => {
     const config = dc.writeFile('world.conf', worldConfig({ schemas: [MTCUTE_SCHEMA] }));
@@ -123,6 +124,7 @@ describe('mtcute default transport', () => {
     assert.equal(user[0].firstName, ALICE.firstName);
     assert.equal(user[0].lastName, ALICE.lastName);
     const text = uniqueText('hello from the bot over mtcute');
+    chat.push(text);
     const msg = await step(dc, 'sendText', () => bot.sendText(ALICE.username, text));
     assert.ok(msg instanceof Message, `sendText returned ${msg?.constructor?.name}`);
     assert.ok(msg.id > 0, `message id ${msg.id}`);
@@ -156,6 +158,7 @@ describe('mtcute default transport', () => {
     need(bot, 'logged-in bot');
     need(alice, 'logged-in user');
     const text = uniqueText('hello bot, Alice over mtcute');
+    chat.push(text);
     const got = waitFor((m) => (m.text === text ? m : undefined));
     bot.onNewMessage.add(got.feed);
     try {
@@ -179,6 +182,7 @@ describe('mtcute default transport', () => {
     need(alice, 'logged-in user');
     need(botToAlice, 'the bot\'s first message');
     const text = uniqueText('reply from the bot over mtcute');
+    chat.push(text);
     const got = waitFor((m) => (m.text === text ? m : undefined));
     alice.onNewMessage.add(got.feed);
     try {
@@ -195,6 +199,17 @@ describe('mtcute default transport', () => {
     }
     assert.deepEqual(errors, []);
   });
+  it('messages.getHistory: the user reads her chat with the bot, newest first', async () => {
+    need(alice, 'logged-in user');
+    assert.equal(chat.length, 3, 'the three messages of the earlier steps were not all sent');
+    const history = await step(dc, 'getHistory', () => alice.getHistory(BOT.username, { limit: 10 }));
+    assert.deepEqual(history.map((m) => m.text), [...chat].reverse());
+    assert.deepEqual(history.map((m) => m.isOutgoing), [false, true, false]);
+    for (const m of history) assert.equal(m.chat.id, BOT.id);
+    assert.ok(history[0].id > history[1].id && history[1].id > history[2].id, 'ids are not newest first');
+    assert.deepEqual(errors, []);
+  });
+
   it('user login with 2FA: account.getPassword, SRP auth.checkPassword', async () => {
     bob = newClient(dc, errors);
     const me = await step(dc, 'start({phone, code, password})', () => bob.start({
