@@ -226,12 +226,13 @@ MTCORE_ALWAYS_INLINE inline void CryptWords(const Aes256Schedule& ks, uint32_t s
   }
 }
 
-MTCORE_ALWAYS_INLINE inline void EncryptWords(const Aes256Schedule& ks, uint32_t s[4]) {
-  CryptWords<false>(ks, s);
-}
-MTCORE_ALWAYS_INLINE inline void DecryptWords(const Aes256Schedule& ks, uint32_t s[4]) {
-  CryptWords<true>(ks, s);
-}
+// The block function the mode loops run, as a type (Cipher::Crypt<kDecrypt>).
+struct RelativeCipher {
+  template <bool kDecrypt>
+  MTCORE_ALWAYS_INLINE static void Crypt(const Aes256Schedule& ks, uint32_t s[4]) {
+    CryptWords<kDecrypt>(ks, s);
+  }
+};
 
 // Little-endian hosts (x86, wasm) copy words whole; clang does not merge the
 // byte stores of StoreLe32 into one wasm store by itself.
@@ -250,8 +251,9 @@ inline void StoreWords(uint8_t* p, const uint32_t w[4]) {
 #endif
 }
 
-void IgeEncryptPortable(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t* in,
-                        uint8_t* out, size_t blocks) {
+template <class Cipher>
+void IgeEncryptT(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t* in, uint8_t* out,
+                 size_t blocks) {
   uint32_t c_prev[4], p_prev[4];
   LoadWords(iv, c_prev);
   LoadWords(iv + 16, p_prev);
@@ -259,7 +261,7 @@ void IgeEncryptPortable(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t*
     uint32_t p[4], x[4];
     LoadWords(in, p);
     for (int i = 0; i < 4; ++i) x[i] = p[i] ^ c_prev[i];
-    EncryptWords(ks, x);
+    Cipher::template Crypt<false>(ks, x);
     for (int i = 0; i < 4; ++i) {
       c_prev[i] = x[i] ^ p_prev[i];
       p_prev[i] = p[i];
@@ -270,8 +272,9 @@ void IgeEncryptPortable(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t*
   StoreWords(iv + 16, p_prev);
 }
 
-void IgeDecryptPortable(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t* in,
-                        uint8_t* out, size_t blocks) {
+template <class Cipher>
+void IgeDecryptT(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t* in, uint8_t* out,
+                 size_t blocks) {
   uint32_t c_prev[4], p_prev[4];
   LoadWords(iv, c_prev);
   LoadWords(iv + 16, p_prev);
@@ -279,7 +282,7 @@ void IgeDecryptPortable(const Aes256Schedule& ks, uint8_t iv[32], const uint8_t*
     uint32_t c[4], x[4];
     LoadWords(in, c);
     for (int i = 0; i < 4; ++i) x[i] = c[i] ^ p_prev[i];
-    DecryptWords(ks, x);
+    Cipher::template Crypt<true>(ks, x);
     for (int i = 0; i < 4; ++i) {
       p_prev[i] = x[i] ^ c_prev[i];
       c_prev[i] = c[i];
@@ -296,18 +299,156 @@ inline void IncrementBe128(uint8_t counter[16]) {
   }
 }
 
-void CtrXorPortable(const Aes256Schedule& ks, uint8_t counter[16], const uint8_t* in,
-                    uint8_t* out, size_t blocks) {
+template <class Cipher>
+void CtrXorT(const Aes256Schedule& ks, uint8_t counter[16], const uint8_t* in, uint8_t* out,
+             size_t blocks) {
   for (; blocks > 0; --blocks, in += 16, out += 16) {
     uint32_t k[4], x[4];
     LoadWords(counter, k);
-    EncryptWords(ks, k);
+    Cipher::template Crypt<false>(ks, k);
     LoadWords(in, x);
     for (int i = 0; i < 4; ++i) x[i] ^= k[i];
     StoreWords(out, x);
     IncrementBe128(counter);
   }
 }
+
+#if defined(__wasm__)
+// ---- wasm: table addresses carried in the lanes -------------------------------
+//
+// A load whose address is [memory base + index + offset] costs a cycle more
+// than [memory base + index] on x86 (V8 keeps the memory base in a register),
+// and IGE pays it 13 times per block on its serial chain. When the tables sit
+// in the first 64 KiB of linear memory (static data starts at 1 KiB, so they
+// do unless a program has ~60 KiB of constants linked before them), each
+// 16-bit lane can hold a whole address: lane j = (address of row table j) +
+// byte * 8. The tables are 2 KiB-aligned, so the address bits and the byte
+// bits never overlap and XOR adds them; the round keys of rounds 1..13 carry
+// the addresses (see Aes256Schedule::Expand) and the table rows do not, so
+// every round's XOR of four rows and a round key yields addresses again.
+// Same results as CryptWords; GetAesKernels(kFastest) picks it when usable.
+
+constexpr uint64_t Spread8(uint32_t x) {
+  uint64_t r = 0;
+  for (int k = 0; k < 4; ++k) r |= uint64_t((x >> (8 * k)) & 0xff) << (16 * k + 3);
+  return r;
+}
+
+struct alignas(2048) AbsTables {
+  uint64_t enc[4][256];  // Spread8 of row j's SubBytes+MixColumns column
+  uint64_t dec[4][256];
+  uint64_t last[257];  // sbox[b] << 24 | inv_sbox[b] << 56, then a zero row
+};
+
+constexpr AbsTables MakeAbsTables() {
+  AbsTables t{};
+  for (int j = 0; j < 4; ++j) {
+    for (int b = 0; b < 256; ++b) {
+      t.enc[j][b] = Spread8(Rotl32(kTables.te[b], 8 * j));
+      t.dec[j][b] = Spread8(Rotl32(kTables.td[b], 8 * j));
+    }
+  }
+  for (int b = 0; b < 256; ++b) {
+    t.last[b] = uint64_t(kTables.sbox[b]) << 24 | uint64_t(kTables.inv_sbox[b]) << 56;
+  }
+  return t;
+}
+
+constexpr AbsTables kAbs = MakeAbsTables();
+
+bool AbsTablesUsable() {
+  return reinterpret_cast<uintptr_t>(&kAbs) + sizeof(kAbs) <= 65536;
+}
+
+// The lane addresses of the row tables of one direction, as a spread word.
+uint64_t AbsLaneBases(bool decrypt) {
+  uint64_t a = 0;
+  for (int j = 0; j < 4; ++j) {
+    a |= uint64_t(reinterpret_cast<uintptr_t>(decrypt ? kAbs.dec[j] : kAbs.enc[j])) << (16 * j);
+  }
+  return a;
+}
+
+// A row at an absolute address.
+MTCORE_ALWAYS_INLINE inline uint64_t AbsLoad64(uint32_t address) {
+  uint64_t v;
+  __asm__("local.get %1\n\ti64.load 0\n\tlocal.set %0" : "=r"(v) : "r"(address));
+  return v;
+}
+
+// Row table j at byte offset `idx` (byte * 8), for round 1.
+template <int j, bool kDecrypt>
+MTCORE_ALWAYS_INLINE inline uint64_t AbsTableLoad64(uint32_t idx) {
+  uint64_t v;
+  __asm__("local.get %1\n\ti64.load %2\n\tlocal.set %0"
+          : "=r"(v)
+          : "r"(idx), "i"(kDecrypt ? kAbs.dec[j] : kAbs.enc[j]));
+  return v;
+}
+
+// The final-round S-box byte of `idx` (byte * 8), placed in byte j.
+template <int j, bool kDecrypt>
+MTCORE_ALWAYS_INLINE inline uint32_t AbsLastLoad32(uint32_t idx) {
+  uint32_t v;
+  __asm__("local.get %1\n\ti32.load %2\n\tlocal.set %0"
+          : "=r"(v)
+          : "r"(idx), "i"(reinterpret_cast<const uint8_t*>(kAbs.last) + (kDecrypt ? 7 : 3) - j));
+  return v;
+}
+
+template <int j>
+MTCORE_ALWAYS_INLINE inline uint32_t Lane16(uint64_t w) {
+  if (j == 0) return uint32_t(w) & 0xffff;
+  if (j == 1) return uint32_t(w) >> 16;
+  if (j == 2) return uint32_t(w >> 32) & 0xffff;
+  return uint32_t(w >> 48);
+}
+
+template <int j>
+MTCORE_ALWAYS_INLINE inline uint32_t Byte8(uint32_t s) {
+  if (j == 0) return (s << 3) & 0x7f8;
+  return (s >> (8 * j - 3)) & 0x7f8;
+}
+
+template <bool kDecrypt>
+MTCORE_ALWAYS_INLINE inline void CryptWordsAbs(const Aes256Schedule& ks, uint32_t s[4]) {
+  constexpr int kStep = kDecrypt ? 3 : 1;
+  const uint32_t* rk = kDecrypt ? ks.dec : ks.enc;
+  const uint64_t* rk64 = kDecrypt ? ks.dec_abs : ks.enc_abs;
+  const uint32_t a[4] = {s[0] ^ rk[0], s[1] ^ rk[1], s[2] ^ rk[2], s[3] ^ rk[3]};
+  uint64_t w[4];
+  for (int c = 0; c < 4; ++c) {
+    w[c] = Xor5(AbsTableLoad64<0, kDecrypt>(Byte8<0>(a[c])),
+                AbsTableLoad64<1, kDecrypt>(Byte8<1>(a[(c + kStep) & 3])),
+                AbsTableLoad64<2, kDecrypt>(Byte8<2>(a[(c + 2 * kStep) & 3])),
+                AbsTableLoad64<3, kDecrypt>(Byte8<3>(a[(c + 3 * kStep) & 3])), rk64[4 + c]);
+  }
+#pragma GCC unroll 12
+  for (int r = 2; r < 14; ++r) {
+    uint64_t v[4];
+    for (int c = 0; c < 4; ++c) {
+      v[c] = Xor5(AbsLoad64(Lane16<0>(w[c])), AbsLoad64(Lane16<1>(w[(c + kStep) & 3])),
+                  AbsLoad64(Lane16<2>(w[(c + 2 * kStep) & 3])),
+                  AbsLoad64(Lane16<3>(w[(c + 3 * kStep) & 3])), rk64[4 * r + c]);
+    }
+    for (int c = 0; c < 4; ++c) w[c] = v[c];
+  }
+  for (int c = 0; c < 4; ++c) {
+    s[c] = ((AbsLastLoad32<0, kDecrypt>(Lane16<0>(w[c]) & 0x7f8) |
+             AbsLastLoad32<1, kDecrypt>(Lane16<1>(w[(c + kStep) & 3]) & 0x7f8)) |
+            (AbsLastLoad32<2, kDecrypt>(Lane16<2>(w[(c + 2 * kStep) & 3]) & 0x7f8) |
+             AbsLastLoad32<3, kDecrypt>(Lane16<3>(w[(c + 3 * kStep) & 3]) & 0x7f8))) ^
+           rk[56 + c];
+  }
+}
+
+struct AbsoluteCipher {
+  template <bool kDecrypt>
+  MTCORE_ALWAYS_INLINE static void Crypt(const Aes256Schedule& ks, uint32_t s[4]) {
+    CryptWordsAbs<kDecrypt>(ks, s);
+  }
+};
+#endif  // __wasm__
 
 // ---- AES-NI --------------------------------------------------------------------
 
@@ -417,8 +558,12 @@ MTCORE_AESNI void CtrXorAesNi(const Aes256Schedule& ks, uint8_t counter[16], con
 #undef MTCORE_AESNI
 #endif  // __x86_64__
 
-constexpr AesKernels kPortableKernels = {&IgeEncryptPortable, &IgeDecryptPortable,
-                                         &CtrXorPortable};
+constexpr AesKernels kPortableKernels = {&IgeEncryptT<RelativeCipher>,
+                                         &IgeDecryptT<RelativeCipher>, &CtrXorT<RelativeCipher>};
+#if defined(__wasm__)
+constexpr AesKernels kWasmAbsKernels = {&IgeEncryptT<AbsoluteCipher>, &IgeDecryptT<AbsoluteCipher>,
+                                        &CtrXorT<AbsoluteCipher>};
+#endif
 #if defined(__x86_64__)
 constexpr AesKernels kAesNiKernels = {&IgeEncryptAesNi, &IgeDecryptAesNi, &CtrXorAesNi};
 #endif
@@ -449,6 +594,14 @@ void Aes256Schedule::Expand(const uint8_t key[32]) {
     enc_spread[i] = Spread(enc[i]);
     dec_spread[i] = Spread(dec[i]);
   }
+#if defined(__wasm__)
+  const uint64_t enc_bases = AbsTablesUsable() ? AbsLaneBases(false) : 0;
+  const uint64_t dec_bases = AbsTablesUsable() ? AbsLaneBases(true) : 0;
+  for (int i = 0; i < 60; ++i) {
+    enc_abs[i] = Spread8(enc[i]) ^ enc_bases;
+    dec_abs[i] = Spread8(dec[i]) ^ dec_bases;
+  }
+#endif
 }
 
 void Aes256Schedule::Wipe() {
@@ -456,12 +609,20 @@ void Aes256Schedule::Wipe() {
   SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(dec), sizeof(dec)));
   SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(enc_spread), sizeof(enc_spread)));
   SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(dec_spread), sizeof(dec_spread)));
+#if defined(__wasm__)
+  SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(enc_abs), sizeof(enc_abs)));
+  SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(dec_abs), sizeof(dec_abs)));
+#endif
 }
 
 const AesKernels& GetAesKernels(CryptoImpl impl) {
 #if defined(__x86_64__)
   static const AesKernels* const fastest =
       GetCpuFeatures().aesni ? &kAesNiKernels : &kPortableKernels;
+  if (impl == CryptoImpl::kFastest) return *fastest;
+#elif defined(__wasm__)
+  static const AesKernels* const fastest =
+      AbsTablesUsable() ? &kWasmAbsKernels : &kPortableKernels;
   if (impl == CryptoImpl::kFastest) return *fastest;
 #else
   (void)impl;
@@ -472,14 +633,14 @@ const AesKernels& GetAesKernels(CryptoImpl impl) {
 void Aes256EncryptBlockPortable(const Aes256Schedule& ks, const uint8_t in[16], uint8_t out[16]) {
   uint32_t s[4];
   LoadWords(in, s);
-  EncryptWords(ks, s);
+  CryptWords<false>(ks, s);
   StoreWords(out, s);
 }
 
 void Aes256DecryptBlockPortable(const Aes256Schedule& ks, const uint8_t in[16], uint8_t out[16]) {
   uint32_t s[4];
   LoadWords(in, s);
-  DecryptWords(ks, s);
+  CryptWords<true>(ks, s);
   StoreWords(out, s);
 }
 

@@ -6,6 +6,9 @@
 //     Table lookups are indexed by secret data, so it is not cache-timing
 //     hardened; on x86 CPUs with AES-NI it never runs by default.
 //   - AES-NI: intrinsics over the same expanded key schedule (x86-64 only).
+//   - wasm fast path (CryptoImpl::kFastest under wasm): the portable rounds
+//     with the table addresses carried in the state's lanes, used when the
+//     tables are linked into the first 64 KiB of linear memory.
 // Use aes_ige.h / aes_ctr.h; this header is the shared engine.
 #ifndef MTCORE_CORE_CRYPTO_AES_BLOCK_H_
 #define MTCORE_CORE_CRYPTO_AES_BLOCK_H_
@@ -27,6 +30,11 @@ struct Aes256Schedule {
   // moved to bits 16j+4..16j+11 (see aes_block.cc).
   uint64_t enc_spread[60];
   uint64_t dec_spread[60];
+#if defined(__wasm__)
+  // Spread by 8 with the table addresses in the lanes (wasm fast path).
+  uint64_t enc_abs[60];
+  uint64_t dec_abs[60];
+#endif
 
   // Expands `key` (32 bytes).
   void Expand(const uint8_t key[32]);
