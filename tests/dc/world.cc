@@ -223,6 +223,7 @@ struct World::Impl {
   };
   struct KeyState {
     int64_t account = 0;  // 0: not logged in
+    int layer = 0;        // the last layer a session of this key declared
     std::vector<SessionPort*> sessions;
     std::optional<PendingLogin> login;
     std::optional<PendingSrp> srp;
@@ -362,9 +363,10 @@ struct World::Impl {
     if (it != sessions.end()) return it->second;
     Session& s = sessions[port];
     s.port = port;
-    s.layer = default_layer;
     s.key = AuthKey(port->dc_id(), port->auth_key_id());
-    keys[s.key].sessions.push_back(port);
+    KeyState& k = keys[s.key];
+    s.layer = k.layer != 0 ? k.layer : default_layer;
+    k.sessions.push_back(port);
     return s;
   }
 
@@ -1772,6 +1774,7 @@ struct World::Impl {
       int32_t layer = static_cast<int32_t>(LoadLe32(query.data() + 4));
       if (!layers.count(layer)) return RpcReply::Error(400, absl::StrCat("LAYER_NOT_SUPPORTED_", layer));
       s.layer = layer;
+      keys[s.key].layer = layer;
     }
     const LoadedLayer& layer = layers[s.layer];
     absl::StatusOr<Value> decoded = layer.codec->Decode(query, "Function");

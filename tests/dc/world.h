@@ -4,7 +4,8 @@
 // decrypted API query to.
 //
 // Layers: each session speaks the layer it declared in invokeWithLayer
-// (remembered per SessionPort; before that, the default layer of
+// (remembered per SessionPort; before that, the layer another session of the
+// same auth key declared last, else the default layer of
 // WorldConfig::default_schema, 228). Requests are decoded with the
 // tl/dynamic DynamicCodec of that layer; answers and pushed updates are built
 // as layer-neutral dynamic Values and encoded with EncodeOptions::adapt for
@@ -116,7 +117,7 @@ class World final : public RpcHandler {
   const Stats& stats() const;
   // The account logged in on that auth key, if any.
   std::optional<int64_t> LoggedInAccount(int dc_id, uint64_t auth_key_id) const;
-  // The layer the session declared (the default layer before that).
+  // The layer the session speaks (see the file comment).
   int SessionLayer(const SessionPort* port) const;
   // The layers with a schema loaded, ascending.
   std::vector<int> Layers() const;

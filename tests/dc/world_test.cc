@@ -548,6 +548,21 @@ TEST_F(WorldTest, BasicGroupMessages) {
   ASSERT_EQ(MessagesOf(*hist.value).size(), 1u);
   EXPECT_EQ(TextOf(MessagesOf(*hist.value)[0]), "hi all");
 
+  // The bot reads the group: Alice's copy is read (outbox), in her own ids.
+  alice->TakeUpdates();
+  auto read = bot->Call(tl::messages_readHistory{.peer = group, .max_id = bm.id});
+  ASSERT_TRUE(read.ok()) << read.error();
+  std::vector<tl::Updates> receipts = alice->TakeUpdates();
+  ASSERT_EQ(receipts.size(), 1u);
+  const auto* outbox = OnlyUpdate(receipts[0])->As<tl::updateReadHistoryOutbox>();
+  ASSERT_NE(outbox, nullptr);
+  EXPECT_EQ(outbox->peer.As<tl::peerChat>()->chat_id, kGroup);
+  EXPECT_EQ(outbox->max_id, m.id);
+  // Reading again changes nothing.
+  read = bot->Call(tl::messages_readHistory{.peer = group, .max_id = bm.id});
+  EXPECT_EQ(read.value->As<tl::messages_affectedMessages>()->pts_count, 0);
+  EXPECT_TRUE(alice->TakeUpdates().empty());
+
   // Delete only for myself: the bot keeps its copy.
   auto del = alice->Call(tl::messages_deleteMessages{.revoke = false, .id = {m.id}});
   ASSERT_TRUE(del.ok());
@@ -973,6 +988,13 @@ TEST_F(WorldTest, OlderLayerGetsAdaptedReplies) {
   EXPECT_EQ(push->object().constructor, "updateShortMessage");
   EXPECT_EQ(*push->object().GetBytes("message"), "old friend");
   EXPECT_EQ(*push->object().GetInt64("user_id"), kAlice);
+
+  // A new session on the same key starts at the key's last layer.
+  WorldClient again(*world_, 2, 0xb07, &now_, /*session_id=*/5);
+  RpcReply r2 = again.Raw(*tl::Serialize(tl::users_getUsers{.id = {tl::inputUserSelf{}}}));
+  ASSERT_FALSE(r2.is_error()) << r2.error_message;
+  EXPECT_EQ(world_->SessionLayer(&again.session()), 200);
+  EXPECT_TRUE(codec->Decode(r2.result, "Vector<User>").ok());
 
   // A method layer 200 does not have is refused by name (it cannot be decoded).
   RpcReply missing = bot->Raw(*tl::Serialize(tl::updates_getState{}));
