@@ -47,6 +47,15 @@ void DcState::AddKey(const handshake::ServerHandshakeResult& result, int64_t now
     }
     keys_.erase(old);
   }
+  while (!keys_.empty() && keys_.size() >= std::max<size_t>(1, options_.max_auth_keys)) {
+    const uint64_t victim = keys_.begin()->first;
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      auto next = std::next(it);
+      if (it->first.first == victim) CloseSession(it);
+      it = next;
+    }
+    keys_.erase(keys_.begin());
+  }
   SaltOptions so;
   so.period_s = options_.faults.salt_period_s;
   auto entry = std::make_unique<DcAuthKey>(std::move(*key), so, rng_);

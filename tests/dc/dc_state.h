@@ -74,6 +74,8 @@ struct DcOptions {
   size_t gzip_threshold = 1024;
   // Most sessions kept per auth key; the least recently used goes first.
   size_t max_sessions_per_key = 64;
+  // Most auth keys kept; beyond it the lowest key id (a random one) goes.
+  size_t max_auth_keys = 100000;
   DcFaults faults;
 };
 

@@ -25,8 +25,10 @@
 // Outgoing messages (answers, pushes from the world via SessionPort::Push)
 // are queued; TakePackets() stamps them with server msg_ids (1 mod 4 for
 // answers, 3 mod 4 otherwise) and seq_nos (odd for content-related), packs
-// several into one msg_container and encrypts. While no connection carries
-// the session the queue is bounded (oldest dropped).
+// up to 1020 into one msg_container and encrypts. The queue holds at most
+// SessionEnv::max_queued messages (the oldest is dropped); a carried
+// session's queue is flushed after every engine call, so it is the queue of
+// a session no connection carries that fills up.
 //
 // Seq_no parity leniency: API queries, msgs_ack and containers must have the
 // right parity; the MTProto service requests (ping, get_future_salts, ...)
@@ -69,7 +71,7 @@ struct SessionEnv {
   std::function<void()> on_push;
   // destroy_session of another session of the same key: true if it existed.
   std::function<bool(uint64_t session_id)> destroy_other;
-  // Most messages kept while no connection carries the session.
+  // Most messages queued (the oldest is dropped beyond it).
   size_t max_queued = 1024;
   // Results at least this long are sent gzip_packed when that is smaller
   // (0: never).

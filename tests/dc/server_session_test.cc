@@ -353,6 +353,35 @@ TEST_F(ServerSessionTest, QueueIsBoundedWhileDetached) {
   EXPECT_EQ(s->stats().dropped_while_detached, 1100u - 1024u);
 }
 
+TEST_F(ServerSessionTest, ManyMessagesAreSplitIntoContainersOfAtMost1020) {
+  Send(PingBody(1));
+  ServerSession* s = h_.dc().state().FindSession(client_->key()->id(), client_->session_id());
+  for (int i = 0; i < 1024; ++i) s->Push(QueryBody(kPushedUpdate));
+  std::vector<Bytes> packets = s->TakePackets(link_->unix_ns());
+  ASSERT_EQ(packets.size(), 2u);
+  size_t total = 0;
+  for (const Bytes& p : packets) {
+    absl::StatusOr<session::DecryptedMessage> m =
+        session::DecryptMessage(*client_->key(), session::Direction::kServerToClient, p);
+    ASSERT_TRUE(m.ok());
+    ASSERT_EQ(LoadLe32(m->body.data()), kMsgContainer);
+    const uint32_t n = LoadLe32(m->body.data() + 4);
+    EXPECT_LE(n, 1020u);
+    total += n;
+  }
+  EXPECT_EQ(total, 1024u);
+  EXPECT_FALSE(s->HasOutput());
+}
+
+TEST_F(ServerSessionTest, SessionsPerKeyAreBounded) {
+  for (uint64_t i = 0; i < 70; ++i) {
+    client_->set_session_id(1000 + i);
+    Send(PingBody(static_cast<int64_t>(i)));
+  }
+  EXPECT_EQ(h_.dc().state().session_count(), 64u);
+  EXPECT_EQ(h_.world().closed_sessions.size(), 6u);
+}
+
 TEST_F(ServerSessionTest, PingDelayDisconnectClosesAfterTheDelay) {
   Send(PingDelayDisconnectBody(9, 35));
   ASSERT_NE(client_->Find(kPong), nullptr);
