@@ -4,18 +4,12 @@
 #ifndef MTCORE_CORE_CRYPTO_PUBKEY_TEST_KEYS_H_
 #define MTCORE_CORE_CRYPTO_PUBKEY_TEST_KEYS_H_
 
+#include "core/crypto/pubkey/telegram_keys.h"
+
 namespace mtcore::crypto::testing {
 
-// Fingerprint 0xd09d1d85de64fd85.
-inline constexpr char kTelegramProdKeyPem[] = R"(-----BEGIN RSA PUBLIC KEY-----
-MIIBCgKCAQEA6LszBcC1LGzyr992NzE0ieY+BSaOW622Aa9Bd4ZHLl+TuFQ4lo4g
-5nKaMBwK/BIb9xUfg0Q29/2mgIR6Zr9krM7HjuIcCzFvDtr+L0GQjae9H0pRB2OO
-62cECs5HKhT5DZ98K33vmWiLowc621dQuwKWSQKjWf50XYFw42h21P2KXUGyp2y/
-+aEyZ+uVgLLQbRA1dEjSDZ2iGRy12Mk5gpYc397aYp438fsJoHIgJ2lgMv5h7WY9
-t6N/byY9Nw9p21Og3AoXSL2q/2IJ1WRUhebgAdGVMlV1fkuOQoEzR7EdpqtQD9Cs
-5+bfo3Nhmcyvk5ftB0WkJ9z6bNZ7yxrP8wIDAQAB
------END RSA PUBLIC KEY-----
-)";
+// Telegram's production key (telegram_keys.h).
+inline constexpr auto& kTelegramProdKeyPem = ::mtcore::crypto::kTelegramProductionKeyPem;
 
 // n of the production key in decimal (/work/shared/bench/peers/data/rsa_n.dec).
 inline constexpr char kTelegramProdKeyN[] =

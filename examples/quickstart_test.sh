@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the quickstart (the README's main job) and checks that every step of
+# the flow was printed and that it exited 0.
+set -euo pipefail
+out="$("$1" 2>&1)" || { echo "$out"; echo "quickstart exited non-zero"; exit 1; }
+echo "$out"
+for step in "bot: logged in with its token" "user: 2FA password proven (SRP)" \
+            "bot: update received" "user: reply received" "quickstart: all steps passed"; do
+  grep -qF "$step" <<<"$out" || { echo "missing step: $step"; exit 1; }
+done
+grep -qF 'echo: Hello from mtcore!' <<<"$out" || { echo "the echo did not arrive"; exit 1; }
