@@ -551,6 +551,14 @@ struct World::Impl {
     }
   }
 
+  // Keeps a log bounded: a client further behind than difference_too_long
+  // gets *TooLong and never reads older events, and each event covers at
+  // least one pts, so the newest difference_too_long events are enough.
+  void TrimLog(std::vector<Event>& log) const {
+    size_t keep = static_cast<size_t>(config.difference_too_long);
+    if (log.size() > 2 * keep + 64) log.erase(log.begin(), log.end() - keep);
+  }
+
   // Appends a pts update to an account's log; returns it with pts filled.
   Value AddEvent(Account& a, Object update, int32_t pts_count) {
     a.pts += pts_count;
@@ -558,6 +566,7 @@ struct World::Impl {
     update.Set("pts_count", pts_count);
     Value v(std::move(update));
     a.events.push_back(Event{a.pts, pts_count, v});
+    TrimLog(a.events);
     return v;
   }
   Value AddChannelEvent(Channel& ch, Object update, int32_t pts_count) {
@@ -566,6 +575,7 @@ struct World::Impl {
     update.Set("pts_count", pts_count);
     Value v(std::move(update));
     ch.events.push_back(Event{ch.pts, pts_count, v});
+    TrimLog(ch.events);
     return v;
   }
 

@@ -762,6 +762,17 @@ TEST_F(WorldTest, GetDifferenceEmptySlicesAndTooLong) {
   EXPECT_EQ(too_long.value->As<tl::updates_differenceTooLong>()->pts, 12);
   EXPECT_EQ(alice->Call(tl::updates_getDifference{.pts = 13, .date = 0, .qts = 0}).error_message,
             "PERSISTENT_TIMESTAMP_INVALID");
+
+  // The log keeps only what a client can still ask for; recent gaps still fill.
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(Send(*bot, to_alice, "bulk " + std::to_string(i)).ok());
+  auto recent = alice->Call(tl::updates_getDifference{.pts = 212 - 8, .date = 0, .qts = 0});
+  const auto* rs = recent.value->As<tl::updates_differenceSlice>();
+  ASSERT_NE(rs, nullptr) << tl::to_string(*recent.value);
+  ASSERT_EQ(rs->new_messages.size(), 3u);
+  EXPECT_EQ(TextOf(rs->new_messages[0]), "bulk 192");
+  EXPECT_NE(alice->Call(tl::updates_getDifference{.pts = 212 - 9, .date = 0, .qts = 0})
+                .value->As<tl::updates_differenceTooLong>(),
+            nullptr);
 }
 
 TEST_F(WorldTest, DroppedPushesLeaveAGapThatGetDifferenceFills) {
