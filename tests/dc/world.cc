@@ -1240,6 +1240,106 @@ struct World::Impl {
     return Ok(MessagesValue(c, std::move(out), static_cast<int32_t>(ids.size()), nullptr));
   }
 
+  // ----- dialogs ---------------------------------------------------------------
+
+  struct DialogEntry {
+    PeerRef peer;
+    int32_t top = 0;
+    int32_t date = 0;
+    Value top_message;  // null when the dialog has no messages
+    Value dialog;
+  };
+
+  static PeerRef PeerFromKey(int64_t key) {
+    if (key > 0) return {kUser, key};
+    if (key > -1000000000000LL) return {kChat, -key};
+    return {kChannel, -1000000000000LL - key};
+  }
+
+  // Every dialog of `me`, newest top message first.
+  std::vector<DialogEntry> Dialogs(Account& me) {
+    std::vector<DialogEntry> out;
+    for (const auto& [key, ids] : me.dialogs) {
+      if (ids.empty()) continue;
+      PeerRef peer = PeerFromKey(key);
+      if (peer.kind == kChat && !IsMember(groups[peer.id], me.id)) continue;
+      DialogEntry e;
+      e.peer = peer;
+      e.top = *ids.rbegin();
+      e.top_message = me.messages[e.top].message;
+      e.date = I32(e.top_message.object(), "date");
+      const ReadState& rs = me.reads[key];
+      Object d("dialog");
+      d.Set("peer", PeerValue(peer.kind, peer.id));
+      d.Set("top_message", e.top);
+      d.Set("read_inbox_max_id", rs.inbox_max);
+      d.Set("read_outbox_max_id", rs.outbox_max);
+      d.Set("unread_count", UnreadCount(me, key, rs.inbox_max));
+      d.Set("notify_settings", Value(Object("peerNotifySettings")));
+      e.dialog = Value(std::move(d));
+      out.push_back(std::move(e));
+    }
+    for (const auto& [id, ch] : channels) {
+      if (!IsMember(ch, me.id)) continue;
+      DialogEntry e;
+      e.peer = {kChannel, id};
+      e.date = ch.date;
+      int32_t read = ch.read_inbox.count(me.id) ? ch.read_inbox.at(me.id) : 0;
+      int32_t unread = 0;
+      if (!ch.messages.empty()) {
+        e.top = ch.messages.rbegin()->first;
+        e.top_message = ChannelMessageFor(ch.messages.rbegin()->second, me.id);
+        e.date = I32(e.top_message.object(), "date");
+        for (auto it = ch.messages.upper_bound(read); it != ch.messages.end(); ++it) {
+          if (it->second.from != me.id) ++unread;
+        }
+      }
+      Object d("dialog");
+      d.Set("peer", PeerValue(kChannel, id));
+      d.Set("top_message", e.top);
+      d.Set("read_inbox_max_id", read);
+      d.Set("read_outbox_max_id", e.top);
+      d.Set("unread_count", unread);
+      d.Set("notify_settings", Value(Object("peerNotifySettings")));
+      d.Set("pts", ch.pts);
+      e.dialog = Value(std::move(d));
+      out.push_back(std::move(e));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const DialogEntry& a, const DialogEntry& b) {
+      return a.date != b.date ? a.date > b.date : a.top > b.top;
+    });
+    return out;
+  }
+
+  Answer GetDialogs(const Call& c, const Object& q) {
+    std::vector<DialogEntry> all = Dialogs(*c.me);
+    int32_t offset_date = I32(q, "offset_date"), offset_id = I32(q, "offset_id");
+    int32_t limit = I32(q, "limit");
+    if (limit <= 0 || limit > 100) limit = 100;
+    std::vector<Value> dialogs, messages;
+    Refs refs;
+    for (const DialogEntry& e : all) {
+      if (offset_date != 0 && (e.date > offset_date || (e.date == offset_date && e.top >= offset_id))) {
+        continue;
+      }
+      if (static_cast<int32_t>(dialogs.size()) >= limit) break;
+      dialogs.push_back(e.dialog);
+      refs.Walk(e.dialog);
+      if (!e.top_message.is_null()) {
+        messages.push_back(e.top_message);
+        refs.Walk(e.top_message);
+      }
+    }
+    bool slice = dialogs.size() < all.size();
+    Object o(slice ? "messages.dialogsSlice" : "messages.dialogs");
+    if (slice) o.Set("count", static_cast<int32_t>(all.size()));
+    o.Set("dialogs", MakeVector(std::move(dialogs)));
+    o.Set("messages", MakeVector(std::move(messages)));
+    o.Set("chats", ChatsOf(refs, c.me->id));
+    o.Set("users", UsersOf(refs, c.me->id));
+    return Ok(Value(std::move(o)));
+  }
+
   // ----- messages: editing and deleting --------------------------------------
 
   // Applies an edit request to a stored message; false if nothing changed.
@@ -1745,6 +1845,8 @@ struct World::Impl {
     if (m == "messages.sendMessage") return SendMessage(c, q);
     if (m == "messages.getMessages") return GetMessages(c, q);
     if (m == "messages.getHistory") return GetHistory(c, q);
+    if (m == "messages.getDialogs") return GetDialogs(c, q);
+    if (m == "account.updateStatus") return Ok(Value(true));
     if (m == "messages.editMessage") return EditMessage(c, q);
     if (m == "messages.deleteMessages") return DeleteMessages(c, q);
     if (m == "messages.readHistory") return ReadHistory(c, q);
@@ -1762,7 +1864,8 @@ struct World::Impl {
   static bool IsImplemented(const std::string& m) {
     static const std::set<std::string>* kMethods = new std::set<std::string>{
         "users.getUsers", "users.getFullUser", "contacts.resolveUsername", "messages.sendMessage",
-        "messages.getMessages", "messages.getHistory", "messages.editMessage",
+        "messages.getMessages", "messages.getHistory", "messages.getDialogs",
+        "account.updateStatus", "messages.editMessage",
         "messages.deleteMessages", "messages.readHistory", "channels.getMessages",
         "channels.deleteMessages", "channels.readHistory", "updates.getState",
         "updates.getDifference", "updates.getChannelDifference", "messages.getBotCallbackAnswer",

@@ -18,9 +18,10 @@
 // Methods: help.getConfig, help.getNearestDc; auth.importBotAuthorization,
 // auth.sendCode, auth.signIn, auth.signUp, auth.checkPassword (real SRP),
 // auth.logOut, account.getPassword; users.getUsers, users.getFullUser,
-// contacts.resolveUsername; messages.sendMessage, getMessages, getHistory,
-// editMessage, deleteMessages, readHistory (private chats, basic groups,
-// channels), channels.getMessages, channels.deleteMessages,
+// contacts.resolveUsername; account.updateStatus; messages.getDialogs
+// (newest first, offset_date/offset_id/limit); messages.sendMessage,
+// getMessages, getHistory, editMessage, deleteMessages, readHistory (private
+// chats, basic groups, channels), channels.getMessages, channels.deleteMessages,
 // channels.readHistory; updates.getState, getDifference,
 // getChannelDifference; messages.getBotCallbackAnswer,
 // messages.setBotCallbackAnswer. Anything else: 501

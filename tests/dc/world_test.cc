@@ -693,6 +693,35 @@ TEST_F(WorldTest, HistoryPagesLikeTelegram) {
   EXPECT_EQ(all.value->As<tl::messages_messages>()->messages.size(), 30u);
 }
 
+TEST_F(WorldTest, DialogsNewestFirst) {
+  auto alice = Alice();
+  auto bot = Bot();
+  ASSERT_TRUE(Send(*bot, PeerOf(*bot, "alice"), "private").ok());
+  now_ += 5000000000;
+  ASSERT_TRUE(Send(*bot, tl::inputPeerChat{.chat_id = kGroup}, "in the group").ok());
+  now_ += 5000000000;
+  ASSERT_TRUE(Send(*alice, PeerOf(*alice, "mtcore_devs"), "in devs").ok());
+  auto r = alice->Call(tl::messages_getDialogs{.offset_peer = tl::inputPeerEmpty{}, .limit = 10});
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto* d = r.value->As<tl::messages_dialogs>();
+  ASSERT_NE(d, nullptr) << tl::to_string(*r.value);
+  // devs, the group, the bot, then News (a channel with no messages yet).
+  ASSERT_EQ(d->dialogs.size(), 4u);
+  EXPECT_EQ(d->dialogs[0].As<tl::dialog>()->peer.As<tl::peerChannel>()->channel_id, kDevs);
+  EXPECT_EQ(*d->dialogs[0].As<tl::dialog>()->pts, 2);
+  EXPECT_EQ(d->dialogs[1].As<tl::dialog>()->peer.As<tl::peerChat>()->chat_id, kGroup);
+  EXPECT_EQ(d->dialogs[1].As<tl::dialog>()->unread_count, 1);
+  EXPECT_EQ(d->dialogs[2].As<tl::dialog>()->peer.As<tl::peerUser>()->user_id, kBot);
+  EXPECT_EQ(d->dialogs[3].As<tl::dialog>()->peer.As<tl::peerChannel>()->channel_id, kNews);
+  ASSERT_EQ(d->messages.size(), 3u);
+  EXPECT_EQ(TextOf(d->messages[1]), "in the group");
+  EXPECT_EQ(d->chats.size(), 3u);  // both channels and the group, with access hashes
+  auto two = alice->Call(tl::messages_getDialogs{.offset_peer = tl::inputPeerEmpty{}, .limit = 2});
+  ASSERT_NE(two.value->As<tl::messages_dialogsSlice>(), nullptr);
+  EXPECT_EQ(two.value->As<tl::messages_dialogsSlice>()->count, 4);
+  EXPECT_TRUE(*alice->Call(tl::account_updateStatus{.offline = false}).value);
+}
+
 TEST_F(WorldTest, InvokeWithoutUpdatesSessionsGetNoPushes) {
   auto alice = Alice();
   auto bot = Bot(0xb07);
