@@ -38,6 +38,9 @@ bool IsLenientServiceRequest(uint32_t id) {
   }
 }
 
+// Sent content-related messages kept for re-sending until acknowledged.
+constexpr size_t kMaxUnacked = 1024;
+
 bool IsNonContent(uint32_t id) { return id == kMsgsAck || id == kMsgContainer || id == kMsgCopy; }
 
 uint32_t FirstId(ByteView body) { return body.size() >= 4 ? LoadLe32(body.data()) : 0; }
@@ -96,7 +99,8 @@ int32_t ServerSession::CheckContained(int64_t msg_id, int32_t seq_no, uint32_t f
   if ((msg_id & 3) != 0) return kMsgIdBadParity;
   const bool odd = (seq_no & 1) != 0;
   if (IsNonContent(first_id)) {
-    if (odd) return kSeqNoOddForNonContent;
+    // Telegram accepts acks with an odd seq_no (mtcute 0.30 sends them so).
+    if (odd && first_id != kMsgsAck) return kSeqNoOddForNonContent;
   } else if (!IsLenientServiceRequest(first_id) && !odd) {
     return kSeqNoEvenForContent;
   }
@@ -159,6 +163,7 @@ SessionEvents ServerSession::OnMessage(const session::DecryptedMessage& message,
   if (int32_t code = CheckContained(h.msg_id, h.seq_no, first_id); code != 0) {
     if (code < 0) {
       ++stats_.duplicates_ignored;
+      OnDuplicate(h.msg_id);
     } else {
       Reject(h.msg_id, h.seq_no, code, now_unix_ns);
     }
@@ -212,6 +217,7 @@ void ServerSession::HandleContainer(ByteView body, int64_t container_id, int64_t
     if (int32_t code = CheckContained(m.msg_id, m.seq_no, first_id); code != 0) {
       if (code < 0) {
         ++stats_.duplicates_ignored;
+        OnDuplicate(m.msg_id);
       } else {
         Reject(m.msg_id, m.seq_no, code, now);
       }
@@ -248,7 +254,11 @@ void ServerSession::Dispatch(ByteView body, int64_t msg_id, int64_t now, Session
     }
     case kMsgsAck: {
       std::vector<int64_t> ids;
-      if (!ReadLongVector(r, ids) || !r.Finish().ok()) ++stats_.malformed_ignored;
+      if (!ReadLongVector(r, ids) || !r.Finish().ok()) {
+        ++stats_.malformed_ignored;
+        return;
+      }
+      for (int64_t acked : ids) unacked_.erase(acked);
       return;
     }
     case kPing:
@@ -390,6 +400,35 @@ uint8_t ServerSession::StateOf(int64_t msg_id) const {
   return 2;
 }
 
+void ServerSession::set_carrier(uint64_t connection_id) {
+  if (connection_id == carrier_) return;
+  const bool taken_over = carrier_ != 0 || connection_id != 0;
+  carrier_ = connection_id;
+  if (connection_id == 0 || !taken_over) return;
+  std::vector<int64_t> ids;
+  for (const auto& [id, u] : unacked_) ids.push_back(id);
+  for (int64_t id : ids) Resend(id);
+}
+
+void ServerSession::Resend(int64_t msg_id) {
+  auto it = unacked_.find(msg_id);
+  if (it == unacked_.end()) return;
+  for (const Outgoing& o : queue_) {
+    if (o.msg_id == msg_id) return;  // already queued again
+  }
+  Outgoing o;
+  o.body = it->second.body;
+  o.msg_id = msg_id;
+  o.seq_no = it->second.seq_no;
+  o.answers_msg_id = it->second.answers_msg_id;
+  queue_.push_back(std::move(o));
+}
+
+void ServerSession::OnDuplicate(int64_t msg_id) {
+  auto a = answers_.find(msg_id);
+  if (a != answers_.end()) Resend(a->second.msg_id);
+}
+
 void ServerSession::Enqueue(Outgoing out) {
   if (queue_.size() >= env_.max_queued) {
     queue_.pop_front();
@@ -425,6 +464,11 @@ std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
     items.push_back(std::move(s));
     return items.back();
   };
+  // Content-related messages stay until the client acknowledges them.
+  auto remember = [&](const Stamped& s, int64_t answers) {
+    unacked_[s.msg_id] = Unacked{s.body, s.seq_no, answers};
+    while (unacked_.size() > kMaxUnacked) unacked_.erase(unacked_.begin());
+  };
   for (size_t start = 0; start < pending_acks_.size(); start += kMaxAcksPerMessage) {
     const size_t end = std::min(pending_acks_.size(), start + kMaxAcksPerMessage);
     TlOut w;
@@ -438,11 +482,17 @@ std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
     queue_.pop_front();
     const int64_t answers = o.answers_msg_id;
     const int32_t size = static_cast<int32_t>(o.body.size());
+    if (o.msg_id != 0) {  // a re-send keeps its id and seq_no
+      items.push_back(Stamped{o.msg_id, o.seq_no, std::move(o.body)});
+      continue;
+    }
+    const bool content = o.content;
     Stamped& s = stamp(std::move(o.body), o.content, o.response);
     if (answers != 0) {
       answers_[answers] = {s.msg_id, s.seq_no, size};
       while (answers_.size() > kMaxAnswersRemembered) answers_.erase(answers_.begin());
     }
+    if (content) remember(s, answers);
   }
 
   const uint64_t salt = env_.salts->Current(now_unix_ns);

@@ -113,7 +113,10 @@ class ServerSession final : public SessionPort {
 
   // Which connection carries the session (0: none).
   uint64_t carrier() const { return carrier_; }
-  void set_carrier(uint64_t connection_id) { carrier_ = connection_id; }
+  // A different connection taking the session over gets every message the
+  // client has not acknowledged again (the old connection may have lost
+  // them), with their original msg_ids so the client can drop duplicates.
+  void set_carrier(uint64_t connection_id);
 
   const SessionStats& stats() const { return stats_; }
 
@@ -132,6 +135,14 @@ class ServerSession final : public SessionPort {
     bool content = true;
     bool response = false;          // msg_id 1 mod 4
     int64_t answers_msg_id = 0;     // rpc_result: the query's msg_id
+    int64_t msg_id = 0;             // a re-send: the original msg_id and seq_no
+    int32_t seq_no = 0;
+  };
+  // A content-related message sent and not yet acknowledged by the client.
+  struct Unacked {
+    Bytes body;
+    int32_t seq_no = 0;
+    int64_t answers_msg_id = 0;
   };
   struct Received {
     bool content = false;
@@ -158,6 +169,11 @@ class ServerSession final : public SessionPort {
   void AnswerQuery(ByteView query, int64_t msg_id, int64_t now);
   void Enqueue(Outgoing out);
   Bytes MsgsStateInfo(int64_t req_msg_id, ByteView body, bool& ok);
+  // Queues an unacknowledged message again with its msg_id.
+  void Resend(int64_t msg_id);
+  // A query the client sent again: re-send its answer if the client never
+  // acknowledged it.
+  void OnDuplicate(int64_t msg_id);
   uint8_t StateOf(int64_t msg_id) const;
 
   SessionEnv env_;
@@ -172,6 +188,7 @@ class ServerSession final : public SessionPort {
   std::map<int64_t, Received> received_;  // bounded
   std::map<int64_t, SentAnswer> answers_;  // query msg_id -> answer, bounded
   std::deque<Outgoing> queue_;
+  std::map<int64_t, Unacked> unacked_;  // by server msg_id, bounded
   std::vector<int64_t> pending_acks_;
   SessionStats stats_;
 };

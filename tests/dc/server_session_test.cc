@@ -113,11 +113,12 @@ TEST_F(ServerSessionTest, MsgIdChecksGiveTheirCodes) {
 }
 
 TEST_F(ServerSessionTest, SeqNoChecksGiveTheirCodes) {
-  // An API query with an even seq_no, an ack with an odd one.
-  EXPECT_EQ(ExpectBadMsg(QueryBody(0x11112222), {.seq_no = 2}).error_code, 34);
-  TlOut ack;
-  ack.U32(kMsgsAck).U32(kVector).U32(0);
-  EXPECT_EQ(ExpectBadMsg(ack.bytes(), {.seq_no = 3}).error_code, 35);
+  // An API query with an even seq_no (35: odd expected), a container with
+  // an odd one (34: even expected).
+  EXPECT_EQ(ExpectBadMsg(QueryBody(0x11112222), {.seq_no = 2}).error_code, 35);
+  TlOut container;
+  container.U32(kMsgContainer).U32(0);
+  EXPECT_EQ(ExpectBadMsg(container.bytes(), {.seq_no = 3}).error_code, 34);
 
   const int64_t base = ManualIdBase();
   Send(QueryBody(0x11112222), {.msg_id = base + 400, .seq_no = 9});

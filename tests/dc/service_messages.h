@@ -58,8 +58,8 @@ enum BadMsgCode : int32_t {
   kMsgTooOld = 20,
   kSeqNoTooLow = 32,
   kSeqNoTooHigh = 33,
-  kSeqNoEvenForContent = 34,
-  kSeqNoOddForNonContent = 35,
+  kSeqNoOddForNonContent = 34,  // an even seq_no expected (not content-related), odd received
+  kSeqNoEvenForContent = 35,    // an odd seq_no expected (content-related), even received
   kBadServerSaltCode = 48,
   kBadContainer = 64,
 };
