@@ -1340,6 +1340,96 @@ struct World::Impl {
     return Ok(Value(std::move(o)));
   }
 
+  // ----- chats -------------------------------------------------------------------
+
+  Answer GetChats(const Call& c, const Object& q) {
+    std::vector<Value> out;
+    for (const Value& v : *Vec(q, "id")) {
+      const int64_t* id = v.if_int64();
+      auto it = id != nullptr ? groups.find(*id) : groups.end();
+      if (it != groups.end()) out.push_back(ChatValue(it->second, c.me->id));
+    }
+    Object o("messages.chats");
+    o.Set("chats", MakeVector(std::move(out)));
+    return Ok(Value(std::move(o)));
+  }
+
+  Answer GetChannels(const Call& c, const Object& q) {
+    std::vector<Value> out;
+    for (const Value& v : *Vec(q, "id")) {
+      const Object* in = v.if_object();
+      if (in == nullptr || in->constructor != "inputChannel") continue;
+      auto it = channels.find(I64(*in, "channel_id"));
+      if (it == channels.end() || it->second.access_hash != I64(*in, "access_hash")) continue;
+      out.push_back(ChannelValue(it->second, c.me->id));
+    }
+    Object o("messages.chats");
+    o.Set("chats", MakeVector(std::move(out)));
+    return Ok(Value(std::move(o)));
+  }
+
+  Value ChatFullValue(const Call& c, Value full, Value chat, const std::vector<int64_t>& members) {
+    Refs refs;
+    refs.users.insert(members.begin(), members.end());
+    Object o("messages.chatFull");
+    o.Set("full_chat", std::move(full));
+    o.Set("chats", MakeVector({std::move(chat)}));
+    o.Set("users", UsersOf(refs, c.me->id));
+    return Value(std::move(o));
+  }
+
+  Answer GetFullChat(const Call& c, const Object& q) {
+    auto it = groups.find(I64(q, "chat_id"));
+    if (it == groups.end()) return Fail(400, "CHAT_ID_INVALID");
+    const Group& g = it->second;
+    std::vector<Value> participants;
+    for (int64_t m : g.members) {
+      Object p(m == g.creator ? "chatParticipantCreator" : "chatParticipant");
+      p.Set("user_id", m);
+      if (m != g.creator) {
+        p.Set("inviter_id", g.creator);
+        p.Set("date", g.date);
+      }
+      participants.push_back(Value(std::move(p)));
+    }
+    Object list("chatParticipants");
+    list.Set("chat_id", g.id);
+    list.Set("participants", MakeVector(std::move(participants)));
+    list.Set("version", int32_t{1});
+    Object full("chatFull");
+    full.Set("id", g.id);
+    full.Set("about", "");
+    full.Set("participants", Value(std::move(list)));
+    full.Set("notify_settings", Value(Object("peerNotifySettings")));
+    return Ok(ChatFullValue(c, Value(std::move(full)), ChatValue(g, c.me->id), g.members));
+  }
+
+  Answer GetFullChannel(const Call& c, const Object& q) {
+    const Object* in = Sub(q, "channel");
+    if (in == nullptr || in->constructor != "inputChannel") return Fail(400, "CHANNEL_INVALID");
+    auto it = channels.find(I64(*in, "channel_id"));
+    if (it == channels.end() || it->second.access_hash != I64(*in, "access_hash")) {
+      return Fail(400, "CHANNEL_INVALID");
+    }
+    const Channel& ch = it->second;
+    int32_t top = ch.messages.empty() ? 0 : ch.messages.rbegin()->first;
+    int32_t read = ch.read_inbox.count(c.me->id) ? ch.read_inbox.at(c.me->id) : 0;
+    Object full("channelFull");
+    full.Set("id", ch.id);
+    full.Set("about", "");
+    full.Set("participants_count", static_cast<int32_t>(ch.members.size()));
+    full.Set("read_inbox_max_id", read);
+    full.Set("read_outbox_max_id", top);
+    full.Set("unread_count", int32_t{0});
+    full.Set("chat_photo", Value(Object("photoEmpty")));
+    full.Set("notify_settings", Value(Object("peerNotifySettings")));
+    full.Set("bot_info", MakeVector(Empty()));
+    full.Set("pts", ch.pts);
+    std::vector<int64_t> shown;  // the creator (member lists of big channels are not sent)
+    shown.push_back(ch.creator);
+    return Ok(ChatFullValue(c, Value(std::move(full)), ChannelValue(ch, c.me->id), shown));
+  }
+
   // ----- messages: editing and deleting --------------------------------------
 
   // Applies an edit request to a stored message; false if nothing changed.
@@ -1846,6 +1936,10 @@ struct World::Impl {
     if (m == "messages.getMessages") return GetMessages(c, q);
     if (m == "messages.getHistory") return GetHistory(c, q);
     if (m == "messages.getDialogs") return GetDialogs(c, q);
+    if (m == "messages.getChats") return GetChats(c, q);
+    if (m == "channels.getChannels") return GetChannels(c, q);
+    if (m == "messages.getFullChat") return GetFullChat(c, q);
+    if (m == "channels.getFullChannel") return GetFullChannel(c, q);
     if (m == "account.updateStatus") return Ok(Value(true));
     if (m == "messages.editMessage") return EditMessage(c, q);
     if (m == "messages.deleteMessages") return DeleteMessages(c, q);
@@ -1865,7 +1959,8 @@ struct World::Impl {
     static const std::set<std::string>* kMethods = new std::set<std::string>{
         "users.getUsers", "users.getFullUser", "contacts.resolveUsername", "messages.sendMessage",
         "messages.getMessages", "messages.getHistory", "messages.getDialogs",
-        "account.updateStatus", "messages.editMessage",
+        "account.updateStatus", "messages.editMessage", "messages.getChats",
+        "channels.getChannels", "messages.getFullChat", "channels.getFullChannel",
         "messages.deleteMessages", "messages.readHistory", "channels.getMessages",
         "channels.deleteMessages", "channels.readHistory", "updates.getState",
         "updates.getDifference", "updates.getChannelDifference", "messages.getBotCallbackAnswer",

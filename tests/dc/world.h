@@ -18,7 +18,9 @@
 // Methods: help.getConfig, help.getNearestDc; auth.importBotAuthorization,
 // auth.sendCode, auth.signIn, auth.signUp, auth.checkPassword (real SRP),
 // auth.logOut, account.getPassword; users.getUsers, users.getFullUser,
-// contacts.resolveUsername; account.updateStatus; messages.getDialogs
+// contacts.resolveUsername; account.updateStatus; messages.getChats,
+// messages.getFullChat, channels.getChannels, channels.getFullChannel;
+// messages.getDialogs
 // (newest first, offset_date/offset_id/limit); messages.sendMessage,
 // getMessages, getHistory, editMessage, deleteMessages, readHistory (private
 // chats, basic groups, channels), channels.getMessages, channels.deleteMessages,

@@ -722,6 +722,38 @@ TEST_F(WorldTest, DialogsNewestFirst) {
   EXPECT_TRUE(*alice->Call(tl::account_updateStatus{.offline = false}).value);
 }
 
+TEST_F(WorldTest, ChatsAndFullChats) {
+  auto alice = Alice();
+  tl::InputChannel devs = ChannelOf(*alice, "mtcore_devs");
+  auto chats = alice->Call(tl::messages_getChats{.id = {kGroup, 999}});
+  ASSERT_TRUE(chats.ok()) << chats.error();
+  const auto& list = chats.value->As<tl::messages_chats>()->chats;
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].As<tl::chat>()->title, "Friends");
+  EXPECT_TRUE(list[0].As<tl::chat>()->creator);
+  auto chans = alice->Call(tl::channels_getChannels{.id = {devs, tl::inputChannel{.channel_id = kDevs, .access_hash = 1}}});
+  ASSERT_TRUE(chans.ok()) << chans.error();
+  ASSERT_EQ(chans.value->As<tl::messages_chats>()->chats.size(), 1u);  // the wrong hash is skipped
+  EXPECT_TRUE(chans.value->As<tl::messages_chats>()->chats[0].As<tl::channel>()->megagroup);
+
+  auto full = alice->Call(tl::messages_getFullChat{.chat_id = kGroup});
+  ASSERT_TRUE(full.ok()) << full.error();
+  const tl::messages_chatFull& f = *full.value->As<tl::messages_chatFull>();
+  const auto& parts = f.full_chat.As<tl::chatFull>()->participants.As<tl::chatParticipants>()->participants;
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0].As<tl::chatParticipantCreator>()->user_id, kAlice);
+  EXPECT_EQ(parts[2].As<tl::chatParticipant>()->user_id, kBot);
+  EXPECT_EQ(f.users.size(), 3u);
+  EXPECT_EQ(alice->Call(tl::messages_getFullChat{.chat_id = 5}).error_message, "CHAT_ID_INVALID");
+
+  auto cfull = alice->Call(tl::channels_getFullChannel{.channel = devs});
+  ASSERT_TRUE(cfull.ok()) << cfull.error();
+  const tl::channelFull& cf = *cfull.value->As<tl::messages_chatFull>()->full_chat.As<tl::channelFull>();
+  EXPECT_EQ(cf.id, kDevs);
+  EXPECT_EQ(*cf.participants_count, 4);
+  EXPECT_EQ(cf.pts, 1);
+}
+
 TEST_F(WorldTest, InvokeWithoutUpdatesSessionsGetNoPushes) {
   auto alice = Alice();
   auto bot = Bot(0xb07);
