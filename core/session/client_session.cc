@@ -354,6 +354,23 @@ absl::Status ClientSession::Reject(absl::Status status, uint64_t SessionStats::*
   return status;
 }
 
+void ClientSession::AckDuplicate(const MessageHeader& header, ByteView body, absl::Time now) {
+  std::vector<int64_t> ids;
+  if (FirstId(body) == ids::kMsgContainer) {
+    absl::StatusOr<std::vector<ContainerItem>> items = ParseContainer(body);
+    if (items.ok()) {
+      for (const ContainerItem& i : *items) {
+        if ((i.seq_no & 1) != 0) ids.push_back(i.msg_id);
+      }
+    }
+  } else if ((header.seq_no & 1) != 0) {
+    ids.push_back(header.msg_id);
+  }
+  if (ids.empty()) return;
+  pending_acks_.insert(pending_acks_.end(), ids.begin(), ids.end());
+  if (!ack_due_.has_value()) ack_due_ = now + config_.ack_delay;
+}
+
 bool ClientSession::IsTimeSyncNotice(ByteView body) {
   if (FirstId(body) != ids::kBadMsgNotification) return false;
   absl::StatusOr<BadMsgNotification> n = ParseBadMsgNotification(body);
@@ -383,6 +400,9 @@ absl::Status ClientSession::OnPacket(ByteView packet, absl::Time now) {
     // could not name a message in flight), to resynchronise.
     if (s.code() != absl::StatusCode::kOutOfRange || !IsTimeSyncNotice(m->body) ||
         !inbound_.CheckWithoutTime(m->header.msg_id).ok()) {
+      // A server re-sends what we did not acknowledge; if our ack was lost,
+      // acknowledge the duplicate again so it stops (it is still dropped).
+      if (s.code() == absl::StatusCode::kAlreadyExists) AckDuplicate(m->header, m->body, now);
       return Reject(s, &SessionStats::rejected_msg_id);
     }
   }
@@ -408,6 +428,10 @@ absl::Status ClientSession::HandleMessage(int64_t msg_id, int32_t seq_no, ByteVi
     }
     for (const ContainerItem& item : *items) {
       if (absl::Status s = inbound_.CheckWithoutTime(item.msg_id); !s.ok()) {
+        if (s.code() == absl::StatusCode::kAlreadyExists && (item.seq_no & 1) != 0) {
+          pending_acks_.push_back(item.msg_id);
+          if (!ack_due_.has_value()) ack_due_ = now + config_.ack_delay;
+        }
         (void)Reject(s, &SessionStats::rejected_msg_id);
         continue;
       }

@@ -244,6 +244,8 @@ class ClientSession {
   void MarkQueued(Request& r);
   // A bad_msg_notification 16/17 about a message still in flight.
   bool IsTimeSyncNotice(ByteView body);
+  // Queues acks for the content messages of a duplicate packet.
+  void AckDuplicate(const MessageHeader& header, ByteView body, absl::Time now);
 
   AuthKey key_;
   uint64_t salt_;

@@ -226,6 +226,44 @@ TEST_F(EngineDcTest, DuplicatesReplaysSaltRotationAndDhRetries) {
   EXPECT_GT(e->session_stats().bad_server_salts, 0u) << "the salt rotation was noticed";
 }
 
+TEST_F(EngineDcTest, BrokenConnectionsLoseNoAnswerAndDuplicateNone) {
+  std::unique_ptr<ClientEngine> e = MakeEngine({});
+  sim::LinkOptions link;
+  link.max_chunk = 100;
+  link.jitter = absl::Milliseconds(20);
+  int client = sim_->AddClient(*e, server_, link);
+  ASSERT_TRUE(Call(*e, client, WithLayer({})).has_value());
+  // Connections now break at random (about every 60 deliveries of at most
+  // 100 bytes), and always after 40 KB: often in the middle of a packet.
+  sim_->link_options(client).close_probability = 1.0 / 60;
+  sim_->link_options(client).close_after_bytes = 40000;
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 300; ++i) {
+    ids.push_back(e->Send(*tl::Serialize(tl::help_getNearestDc{})));
+    if (i % 10 == 0) {
+      sim_->Kick(client);
+      sim_->RunFor(absl::Milliseconds(50));
+      Collect(*e);
+    }
+  }
+  sim_->Kick(client);
+  ASSERT_TRUE(sim_->RunUntil(
+      [&] {
+        Collect(*e);
+        for (uint64_t id : ids) {
+          if (answers_.count(id) == 0) return false;
+        }
+        return true;
+      },
+      absl::Minutes(10)))
+      << "requests still in flight: " << e->requests_in_flight();
+  for (uint64_t id : ids) {
+    EXPECT_EQ(answers_[id], 1) << "request " << id;
+    EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult) << last_[id].status;
+  }
+  EXPECT_GT(sim_->stats().fault_closes, 10u);
+}
+
 TEST_F(EngineDcTest, ForgottenAuthKeyMeansANewKeyAndTheRequestStillEndsOnce) {
   std::unique_ptr<ClientEngine> e = MakeEngine({});
   int client = sim_->AddClient(*e, server_, {});
