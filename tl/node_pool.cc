@@ -4,74 +4,70 @@
 #include <new>
 
 namespace mtcore::tl {
+namespace node_pool_internal {
 namespace {
 
-constexpr size_t kClassSize = 16;
-constexpr size_t kClasses = kMaxPooledSize / kClassSize;
-
-struct FreeBlock {
-  FreeBlock* next;
-};
-
-struct Cache {
-  FreeBlock* head[kClasses] = {};
-  size_t count[kClasses] = {};
-
-  ~Cache() { Release(); }
-  void Release() {
-    for (size_t c = 0; c < kClasses; ++c) {
-      while (head[c] != nullptr) {
-        FreeBlock* b = head[c];
-        head[c] = b->next;
-        std::free(b);
-      }
-      count[c] = 0;
-    }
-  }
-};
-
-thread_local Cache cache;
-
-size_t ClassOf(size_t size) { return (size + kClassSize - 1) / kClassSize - 1; }
-
-size_t CapOf(size_t cls) {
+// At most max(64 KiB / block size, 64) cached blocks per class.
+constexpr unsigned CapOf(size_t cls) {
   size_t bytes = (cls + 1) * kClassSize;
   size_t cap = (64 * 1024) / bytes;
-  return cap < 64 ? 64 : cap;
+  return cap < 64 ? 64 : static_cast<unsigned>(cap);
 }
+
+void ReleaseAll(Cache& c) {
+  for (size_t k = 0; k < kClasses; ++k) {
+    while (c.head[k] != nullptr) {
+      FreeBlock* b = c.head[k];
+      c.head[k] = b->next;
+      std::free(b);
+    }
+    c.room[k] = c.ready ? CapOf(k) : 0;
+  }
+}
+
+// Frees the calling thread's cached blocks when the thread exits.
+struct ExitRelease {
+  ~ExitRelease() {
+    ReleaseAll(cache);
+    cache.ready = false;
+    for (size_t k = 0; k < kClasses; ++k) cache.room[k] = 0;  // later frees go to malloc
+  }
+};
 
 }  // namespace
 
-void* AllocateNode(size_t size) {
-  if (size != 0 && size <= kMaxPooledSize) {
-    size_t c = ClassOf(size);
-    if (FreeBlock* b = cache.head[c]) {
-      cache.head[c] = b->next;
-      --cache.count[c];
-      return b;
-    }
-    size = (c + 1) * kClassSize;
-  }
+constinit thread_local Cache cache = {};
+
+void* AllocateSlow(size_t size) {
+  // Pooled sizes are rounded up to their class, so any cached block of the
+  // class fits when it is reused.
+  if (size != 0 && size <= kMaxPooledSize) size = (ClassOf(size) + 1) * kClassSize;
   void* p = std::malloc(size == 0 ? 1 : size);
   if (p == nullptr) throw std::bad_alloc();
   return p;
 }
 
-void FreeNode(void* p, size_t size) {
+void FreeSlow(void* p, size_t size) {
   if (p == nullptr) return;
-  if (size != 0 && size <= kMaxPooledSize) {
-    size_t c = ClassOf(size);
-    if (cache.count[c] < CapOf(c)) {
-      auto* b = static_cast<FreeBlock*>(p);
-      b->next = cache.head[c];
-      cache.head[c] = b;
-      ++cache.count[c];
+  Cache& c = cache;
+  if (!c.ready && size != 0 && size <= kMaxPooledSize) {
+    static thread_local ExitRelease exit_release;
+    static_cast<void>(&exit_release);  // odr-use: registers the destructor
+    // A thread whose ExitRelease already ran keeps using malloc.
+    static thread_local bool registered = false;
+    if (!registered) {
+      registered = true;
+      c.ready = true;
+      for (size_t k = 0; k < kClasses; ++k) c.room[k] = CapOf(k);
+      FreeNode(p, size);
       return;
     }
   }
   std::free(p);
 }
 
-void ReleaseCachedNodes() { cache.Release(); }
+}  // namespace node_pool_internal
+
+void ReleaseCachedNodes() { node_pool_internal::ReleaseAll(node_pool_internal::cache); }
 
 }  // namespace mtcore::tl

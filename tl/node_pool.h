@@ -9,14 +9,76 @@
 
 #include <cstddef>
 
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
+
 namespace mtcore::tl {
 
 inline constexpr size_t kMaxPooledSize = 1024;
 
-// A block of `size` bytes (aligned for any object).
-void* AllocateNode(size_t size);
+namespace node_pool_internal {
+
+inline constexpr size_t kClassSize = 16;
+inline constexpr size_t kClasses = kMaxPooledSize / kClassSize;
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+// Free blocks per size class and how many more each class may keep. A
+// thread's cache starts all zero (constant-initialised, so the inline paths
+// need no initialisation check): the first free into a class goes through
+// FreeSlow, which sets the room of every class and arranges for the blocks to
+// be released when the thread exits.
+struct Cache {
+  FreeBlock* head[kClasses];
+  unsigned room[kClasses];
+  bool ready;
+};
+
+extern constinit thread_local Cache cache;
+
+constexpr size_t ClassOf(size_t size) { return (size + kClassSize - 1) / kClassSize - 1; }
+
+void* AllocateSlow(size_t size);
+void FreeSlow(void* p, size_t size);
+
+}  // namespace node_pool_internal
+
+// A block of `size` bytes (aligned for any object). The fast path (a cached
+// block of the size class) is inline: Node<T> sizes are compile-time
+// constants, so the class is too.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void* AllocateNode(size_t size) {
+  using namespace node_pool_internal;
+  if (size != 0 && size <= kMaxPooledSize) {
+    Cache& c = cache;
+    const size_t k = ClassOf(size);
+    if (FreeBlock* b = c.head[k]; ABSL_PREDICT_TRUE(b != nullptr)) {
+      c.head[k] = b->next;
+      ++c.room[k];
+      return b;
+    }
+  }
+  return AllocateSlow(size);
+}
+
 // Returns a block from AllocateNode(size) (on any thread).
-void FreeNode(void* p, size_t size);
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void FreeNode(void* p, size_t size) {
+  using namespace node_pool_internal;
+  if (p != nullptr && size != 0 && size <= kMaxPooledSize) {
+    Cache& c = cache;
+    const size_t k = ClassOf(size);
+    if (ABSL_PREDICT_TRUE(c.room[k] != 0)) {
+      auto* b = static_cast<FreeBlock*>(p);
+      b->next = c.head[k];
+      c.head[k] = b;
+      --c.room[k];
+      return;
+    }
+  }
+  FreeSlow(p, size);
+}
+
 // Frees every cached block of the calling thread.
 void ReleaseCachedNodes();
 

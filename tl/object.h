@@ -34,6 +34,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "tl/node_pool.h"
 #include "tl/reader.h"
 #include "tl/writer.h"
@@ -121,7 +122,8 @@ class AnyObject {
   AnyObject(AdoptTag, Object* o) : p_(o) {}
 
   AnyObject(const AnyObject& o) : p_(o.p_ ? o.p_->Clone() : nullptr) {}
-  AnyObject(AnyObject&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  ABSL_ATTRIBUTE_ALWAYS_INLINE AnyObject(AnyObject&& o) noexcept
+      : p_(std::exchange(o.p_, nullptr)) {}
   AnyObject& operator=(const AnyObject& o) {
     if (this != &o) reset(o.p_ ? o.p_->Clone() : nullptr);
     return *this;
@@ -130,7 +132,9 @@ class AnyObject {
     if (this != &o) reset(std::exchange(o.p_, nullptr));
     return *this;
   }
-  ~AnyObject() { delete p_; }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE ~AnyObject() {
+    if (p_ != nullptr) delete p_;
+  }
 
   explicit operator bool() const { return p_ != nullptr; }
   bool has_value() const { return p_ != nullptr; }

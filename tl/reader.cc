@@ -42,7 +42,7 @@ bool Reader::ReadBool() {
   return false;
 }
 
-ByteView Reader::ReadBytesView() {
+ByteView Reader::ReadBytesViewSlow() {
   size_t left = remaining();
   if (ABSL_PREDICT_FALSE(left < 1)) return FailTruncated("bytes", 1), ByteView();
   size_t len = p_[0];

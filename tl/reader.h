@@ -65,14 +65,14 @@ class Reader {
     p_ += 4;
     return v;
   }
-  int32_t ReadInt32() { return static_cast<int32_t>(ReadUint32()); }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE int32_t ReadInt32() { return static_cast<int32_t>(ReadUint32()); }
   ABSL_ATTRIBUTE_ALWAYS_INLINE uint64_t ReadUint64() {
     if (ABSL_PREDICT_FALSE(end_ - p_ < 8)) return FailTruncated("long", 8), 0;
     uint64_t v = LoadLe64(p_);
     p_ += 8;
     return v;
   }
-  int64_t ReadInt64() { return static_cast<int64_t>(ReadUint64()); }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE int64_t ReadInt64() { return static_cast<int64_t>(ReadUint64()); }
   double ReadDouble() {
     uint64_t bits = ReadUint64();
     double d;
@@ -88,10 +88,28 @@ class Reader {
   // TL `bytes`/`string`: a 1-byte length (< 254), or 0xfe and a 3-byte
   // little-endian length; then the data, zero-padded to a multiple of 4.
   // The view points into the input (valid as long as the input is).
-  ByteView ReadBytesView();
+  ABSL_ATTRIBUTE_ALWAYS_INLINE ByteView ReadBytesView() {
+    // Fast path: a short string (1-byte length) that fits.
+    if (ABSL_PREDICT_TRUE(p_ != end_)) {
+      const size_t len = p_[0];
+      const size_t total = (len + 4) & ~size_t{3};
+      if (ABSL_PREDICT_TRUE(len < 254 && static_cast<size_t>(end_ - p_) >= total)) {
+        ByteView v(p_ + 1, len);
+        p_ += total;
+        return v;
+      }
+    }
+    return ReadBytesViewSlow();
+  }
   void ReadString(std::string& out) {
     ByteView v = ReadBytesView();
-    out.assign(reinterpret_cast<const char*>(v.data()), v.size());
+    const char* d = reinterpret_cast<const char*>(v.data());
+    if (out.empty()) {
+      // Constructing is cheaper than assign()'s general replace path.
+      out = std::string(d, v.size());
+    } else {
+      out.assign(d, v.size());
+    }
   }
   std::string ReadString() {
     std::string s;
@@ -112,7 +130,7 @@ class Reader {
   // Depth tracking around every boxed object. EnterObject fails (and returns
   // false) past the maximum depth; every successful EnterObject must be
   // matched by LeaveObject.
-  bool EnterObject() {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool EnterObject() {
     if (ABSL_PREDICT_FALSE(++depth_ > max_depth_)) {
       --depth_;
       FailTooDeep();
@@ -120,7 +138,7 @@ class Reader {
     }
     return true;
   }
-  void LeaveObject() { --depth_; }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void LeaveObject() { --depth_; }
 
   // Records that a constructor id `id` is not one of `expected_type`'s.
   // `found_name` is the id's name if it belongs to another type (or null).
@@ -151,6 +169,8 @@ class Reader {
     kBadLength,
     kOther,
   };
+
+  ByteView ReadBytesViewSlow();
 
   template <size_t N>
   std::array<uint8_t, N> ReadFixed(const char* what) {
@@ -186,8 +206,8 @@ class Reader {
 // RAII pairing of EnterObject/LeaveObject.
 class DepthGuard {
  public:
-  explicit DepthGuard(Reader& r) : r_(r), entered_(r.EnterObject()) {}
-  ~DepthGuard() {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE explicit DepthGuard(Reader& r) : r_(r), entered_(r.EnterObject()) {}
+  ABSL_ATTRIBUTE_ALWAYS_INLINE ~DepthGuard() {
     if (entered_) r_.LeaveObject();
   }
   DepthGuard(const DepthGuard&) = delete;

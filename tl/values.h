@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/base/bytes.h"
@@ -63,17 +64,17 @@ constexpr size_t MinWireSize() {
 
 // --- Size ------------------------------------------------------------------
 
-inline void SizeValue(Sizer& s, int32_t) { s.Add(4); }
-inline void SizeValue(Sizer& s, uint32_t) { s.Add(4); }
-inline void SizeValue(Sizer& s, int64_t) { s.Add(8); }
-inline void SizeValue(Sizer& s, double) { s.Add(8); }
-inline void SizeValue(Sizer& s, bool) { s.Add(4); }
-inline void SizeValue(Sizer& s, const Int128&) { s.Add(16); }
-inline void SizeValue(Sizer& s, const Int256&) { s.Add(32); }
-inline void SizeValue(Sizer& s, const std::string& v) { s.AddString(v.size()); }
-inline void SizeValue(Sizer& s, const AnyObject& v) { v.SizeBoxed(s); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, int32_t) { s.Add(4); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, uint32_t) { s.Add(4); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, int64_t) { s.Add(8); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, double) { s.Add(8); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, bool) { s.Add(4); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, const Int128&) { s.Add(16); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, const Int256&) { s.Add(32); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, const std::string& v) { s.AddString(v.size()); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, const AnyObject& v) { v.SizeBoxed(s); }
 template <TlStruct T>
-void SizeValue(Sizer& s, const T& v) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void SizeValue(Sizer& s, const T& v) {
   v.SizeBare(s);
 }
 template <class T>
@@ -102,17 +103,17 @@ inline void SizeRequired(Sizer& s, const AnyObject& v, const char* what) {
 
 // --- Write -----------------------------------------------------------------
 
-inline void WriteValue(Writer& w, int32_t v) { w.WriteInt32(v); }
-inline void WriteValue(Writer& w, uint32_t v) { w.WriteUint32(v); }
-inline void WriteValue(Writer& w, int64_t v) { w.WriteInt64(v); }
-inline void WriteValue(Writer& w, double v) { w.WriteDouble(v); }
-inline void WriteValue(Writer& w, bool v) { w.WriteBool(v); }
-inline void WriteValue(Writer& w, const Int128& v) { w.WriteInt128(v); }
-inline void WriteValue(Writer& w, const Int256& v) { w.WriteInt256(v); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void WriteValue(Writer& w, int32_t v) { w.WriteInt32(v); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void WriteValue(Writer& w, uint32_t v) { w.WriteUint32(v); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void WriteValue(Writer& w, int64_t v) { w.WriteInt64(v); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void WriteValue(Writer& w, double v) { w.WriteDouble(v); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void WriteValue(Writer& w, bool v) { w.WriteBool(v); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void WriteValue(Writer& w, const Int128& v) { w.WriteInt128(v); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void WriteValue(Writer& w, const Int256& v) { w.WriteInt256(v); }
 inline void WriteValue(Writer& w, const std::string& v) { w.WriteString(v); }
-inline void WriteValue(Writer& w, const AnyObject& v) { v.WriteBoxed(w); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void WriteValue(Writer& w, const AnyObject& v) { v.WriteBoxed(w); }
 template <TlStruct T>
-void WriteValue(Writer& w, const T& v) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void WriteValue(Writer& w, const T& v) {
   v.WriteBare(w);
 }
 template <class T>
@@ -133,20 +134,20 @@ void WriteValue(Writer& w, const std::vector<T>& v) {
 
 // --- Read ------------------------------------------------------------------
 
-inline void ReadValue(Reader& r, int32_t& v) { v = r.ReadInt32(); }
-inline void ReadValue(Reader& r, uint32_t& v) { v = r.ReadUint32(); }
-inline void ReadValue(Reader& r, int64_t& v) { v = r.ReadInt64(); }
-inline void ReadValue(Reader& r, double& v) { v = r.ReadDouble(); }
-inline void ReadValue(Reader& r, bool& v) { v = r.ReadBool(); }
-inline void ReadValue(Reader& r, Int128& v) { v = r.ReadInt128(); }
-inline void ReadValue(Reader& r, Int256& v) { v = r.ReadInt256(); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ReadValue(Reader& r, int32_t& v) { v = r.ReadInt32(); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ReadValue(Reader& r, uint32_t& v) { v = r.ReadUint32(); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ReadValue(Reader& r, int64_t& v) { v = r.ReadInt64(); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ReadValue(Reader& r, double& v) { v = r.ReadDouble(); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ReadValue(Reader& r, bool& v) { v = r.ReadBool(); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ReadValue(Reader& r, Int128& v) { v = r.ReadInt128(); }
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ReadValue(Reader& r, Int256& v) { v = r.ReadInt256(); }
 inline void ReadValue(Reader& r, std::string& v) { r.ReadString(v); }
 template <TlHandle T>
-void ReadValue(Reader& r, T& v) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ReadValue(Reader& r, T& v) {
   v = T::ReadBoxed(r);
 }
 template <TlStruct T>
-void ReadValue(Reader& r, T& v) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ReadValue(Reader& r, T& v) {
   v.ReadBare(r);
 }
 template <class T>
@@ -159,7 +160,12 @@ void ReadVectorElements(Reader& r, std::vector<T>& v, uint32_t n) {
     if (!v.empty()) std::memcpy(v.data(), raw.data(), v.size() * sizeof(T));
   } else {
     v.reserve(n);
-    for (uint32_t i = 0; i < n && r.ok(); ++i) ReadValue(r, v.emplace_back());
+    if constexpr (TlHandle<T>) {
+      // Moved straight in: no empty handle to construct and reset.
+      for (uint32_t i = 0; i < n && r.ok(); ++i) v.push_back(T::ReadBoxed(r));
+    } else {
+      for (uint32_t i = 0; i < n && r.ok(); ++i) ReadValue(r, v.emplace_back());
+    }
   }
 }
 template <class T>
