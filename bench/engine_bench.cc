@@ -5,6 +5,9 @@
 //   ./bazelw run -c opt //bench:engine_bench -- --benchmark_format=json
 //
 // Targets (issue #5): under 5 us per small RPC each way, native.
+#include <malloc.h>
+
+#include <memory>
 #include <vector>
 
 #include "benchmark/benchmark.h"
@@ -92,6 +95,34 @@ BENCHMARK(BM_ReceiveSmallRpc);
 
 void BM_ReceiveUploadPart(benchmark::State& state) { ReceiveLoop(state, kUploadPart, 4); }
 BENCHMARK(BM_ReceiveUploadPart);
+
+// Heap held per idle session: N engines with an auth key, each having done
+// one RPC (answered) and holding nothing in flight, measured with
+// mallinfo2() (the scripted server side of each fixture is included, so
+// this is an upper bound for the client alone).
+void BM_IdleSessionMemory(benchmark::State& state) {
+  constexpr int kSessions = 200;
+  for (auto _ : state) {
+    size_t before = mallinfo2().uordblks;
+    std::vector<std::unique_ptr<EngineFixture>> fixtures;
+    for (int i = 0; i < kSessions; ++i) {
+      auto f = std::make_unique<EngineFixture>();
+      Bytes out;
+      f->engine().Send(f->Query(kSmallQuery));
+      f->engine().PullOutput(out);
+      for (int64_t id : f->RequestIds(out)) (void)f->engine().OnBytes(f->Answer(id, f->Query(kSmallResult)), f->now());
+      while (f->engine().PollEvent()) {
+      }
+      Bytes acks;
+      f->engine().PullOutput(acks);
+      fixtures.push_back(std::move(f));
+    }
+    size_t after = mallinfo2().uordblks;
+    state.counters["heap_bytes_per_session"] =
+        static_cast<double>(after - before) / kSessions;
+  }
+}
+BENCHMARK(BM_IdleSessionMemory)->Iterations(1);
 
 }  // namespace
 }  // namespace mtcore::bench
