@@ -174,7 +174,7 @@ void Simulator::Deliver(std::shared_ptr<Connection> c, bool to_server, Bytes byt
   size_t pos = 0;
   while (pos < bytes.size()) {
     size_t n = bytes.size() - pos;
-    if (o.max_chunk > 0) n = std::min(n, 1 + crypto::RandomBelow(rng_, o.max_chunk));
+    if (o.max_chunk > 0) n = std::min(n, static_cast<size_t>(1 + crypto::RandomBelow(rng_, o.max_chunk)));
     Bytes chunk(bytes.begin() + static_cast<std::ptrdiff_t>(pos),
                 bytes.begin() + static_cast<std::ptrdiff_t>(pos + n));
     pos += n;
