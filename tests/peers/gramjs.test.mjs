@@ -5,7 +5,7 @@
 // table at run time), a bot client and a user client, and the flows
 //   connect() -> help.getConfig, help.getNearestDc, bot login, the bot sends a
 //   message, user login, an update pushed to the bot, one pushed to the user,
-//   a 2FA login (account.getPassword + SRP auth.checkPassword), a bot login
+//   the chat's history, a basic-group message pushed to the user, a 2FA login (account.getPassword + SRP auth.checkPassword), a bot login
 //   begun on another DC (USER_MIGRATE_2),
 // each one test case asserting the objects GramJS returns.
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { step, need, uniqueText, waitFor } from './peer_steps.mjs';
 import { TestDc, requireFromNodeModules } from './testdc.mjs';
-import { ALICE, API_HASH, API_ID, BOB, BOT, HOME_DC, OTHER_DC, worldConfig } from './world.mjs';
+import { ALICE, API_HASH, API_ID, BOB, BOT, GROUP, HOME_DC, OTHER_DC, worldConfig } from './world.mjs';
 
 const req = requireFromNodeModules();
 const { TelegramClient, Api } = req('telegram');
@@ -224,6 +224,27 @@ for (const [transport, Connection] of TRANSPORTS) {
         assert.equal(idOf(m.peerId?.userId), String(BOT.id));
       }
       assert.ok(history[0].id > history[1].id && history[1].id > history[2].id, 'ids are not newest first');
+    });
+
+    it('a basic-group message from the bot reaches the user as a pushed update', async () => {
+      need(bot, 'logged-in bot');
+      need(alice, 'logged-in user');
+      const group = new Api.InputPeerChat({ chatId: bigInt(GROUP.id) });
+      const text = uniqueText(`to the group over ${transport}`);
+      const got = waitFor((event) => (event.message?.message === text ? event.message : undefined));
+      alice.addEventHandler(got.feed, new NewMessage({}));
+      const sent = await step(dc, 'bot sendMessage to the group', () => bot.sendMessage(group, { message: text }));
+      assert.ok(sent instanceof Api.Message, `sendMessage returned ${sent?.className}`);
+      assert.equal(sent.message, text);
+      assert.equal(idOf(sent.peerId?.chatId), String(GROUP.id));
+      const incoming = await step(dc, 'user waits for the group update', () => got.promise);
+      assert.equal(incoming.message, text);
+      assert.equal(incoming.out, false);
+      assert.equal(idOf(incoming.peerId?.chatId), String(GROUP.id));
+      assert.equal(idOf(incoming.senderId), String(BOT.id));
+      const chat = await step(dc, 'user getEntity(group)', () => alice.getEntity(new Api.PeerChat({ chatId: bigInt(GROUP.id) })));
+      assert.ok(chat instanceof Api.Chat, `group entity ${chat?.className}`);
+      assert.equal(chat.title, GROUP.title);
     });
 
     it('user login with 2FA: account.getPassword, SRP auth.checkPassword', async () => {

@@ -7,7 +7,7 @@
 // a bot client and a user client, and the flows
 //   connect() -> help.getConfig, help.getNearestDc, bot login, the bot sends a
 //   message, user login, an update pushed to the bot, one pushed to the user,
-//   a 2FA login (account.getPassword + SRP auth.checkPassword), a bot login
+//   the chat's history, a basic-group message pushed to the user, a 2FA login (account.getPassword + SRP auth.checkPassword), a bot login
 //   begun on another DC (USER_MIGRATE_2),
 // each one test case asserting the objects mtcute returns.
 import assert from 'node:assert/strict';
@@ -18,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { step, need, uniqueText, waitFor } from './peer_steps.mjs';
 import { TestDc, importFromNodeModules, nodeModulesDir } from './testdc.mjs';
-import { ALICE, API_HASH, API_ID, BOB, BOT, HOME_DC, OTHER_DC, worldConfig } from './world.mjs';
+import { ALICE, API_HASH, API_ID, BOB, BOT, GROUP, HOME_DC, OTHER_DC, worldConfig } from './world.mjs';
 
 const { TelegramClient } = await importFromNodeModules('@mtcute/node/index.js');
 const { MemoryStorage, User, Message } = await importFromNodeModules('@mtcute/core/index.js');
@@ -207,6 +207,29 @@ describe('mtcute default transport', () => {
     assert.deepEqual(history.map((m) => m.isOutgoing), [false, true, false]);
     for (const m of history) assert.equal(m.chat.id, BOT.id);
     assert.ok(history[0].id > history[1].id && history[1].id > history[2].id, 'ids are not newest first');
+    assert.deepEqual(errors, []);
+  });
+
+  it('a basic-group message from the bot reaches the user as a pushed update', async () => {
+    need(bot, 'logged-in bot');
+    need(alice, 'logged-in user');
+    const text = uniqueText('to the group over mtcute');
+    const got = waitFor((m) => (m.text === text ? m : undefined));
+    alice.onNewMessage.add(got.feed);
+    try {
+      const sent = await step(dc, 'bot sendText to the group', () => bot.sendText(-GROUP.id, text));
+      assert.equal(sent.text, text);
+      assert.equal(sent.chat.id, -GROUP.id);
+      const incoming = await step(dc, 'user waits for the group update' + errorsText(errors), () => got.promise);
+      assert.equal(incoming.text, text);
+      assert.equal(incoming.isOutgoing, false);
+      assert.equal(incoming.chat.id, -GROUP.id);
+      assert.equal(incoming.chat.chatType, 'group');
+      assert.equal(incoming.chat.title, GROUP.title);
+      assert.equal(incoming.sender.id, BOT.id);
+    } finally {
+      alice.onNewMessage.remove(got.feed);
+    }
     assert.deepEqual(errors, []);
   });
 

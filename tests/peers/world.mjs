@@ -20,6 +20,8 @@ export const BOB = {
   password: 'hunter2', hint: 'the usual',  // 2FA: account.getPassword + SRP
 };
 
+export const GROUP = { id: 3001, title: 'Friends' };  // basic group: Alice, Bob, the bot
+
 // Another DC, for clients that connect there first and must follow
 // USER_MIGRATE_2 / PHONE_MIGRATE_2 to the accounts' home.
 export const OTHER_DC = 4;
@@ -46,7 +48,7 @@ export function worldConfig({ schemas = [], seed = 1 } = {}) {
     user(ALICE),
     user(BOB),
     `bot id=${BOT.id} username=${BOT.username} first_name="${BOT.firstName}" secret=${BOT.secret} dc=${HOME_DC}`,
-    `group id=3001 title=Friends creator=${ALICE.id} members=${ALICE.id},${BOB.id},${BOT.id}`,
+    `group id=${GROUP.id} title=${GROUP.title} creator=${ALICE.id} members=${ALICE.id},${BOB.id},${BOT.id}`,
     `channel id=4001 title=News username=mtcore_news creator=${ALICE.id} members=${ALICE.id},${BOB.id} broadcast`,
   );
   return lines.join('\n') + '\n';
