@@ -84,13 +84,13 @@ class JsonParser {
     while (true) {
       SkipSpace();
       if (pos_ >= text_.size() || text_[pos_] != '"') return Error(pos_, "expected a string key");
-      std::pair<std::string, JsonValue> member;
-      MTCORE_RETURN_IF_ERROR(ParseString(member.first));
+      JsonMember member;
+      MTCORE_RETURN_IF_ERROR(ParseString(member.key));
       SkipSpace();
       if (pos_ >= text_.size() || text_[pos_] != ':') return Error(pos_, "expected ':' after key");
       ++pos_;
       SkipSpace();
-      MTCORE_RETURN_IF_ERROR(ParseValue(depth + 1, member.second));
+      MTCORE_RETURN_IF_ERROR(ParseValue(depth + 1, member.value));
       out.object.push_back(std::move(member));
       SkipSpace();
       if (pos_ < text_.size() && text_[pos_] == ',') {

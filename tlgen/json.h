@@ -29,6 +29,8 @@ namespace mtcore::tlgen {
 
 inline constexpr int kMaxJsonDepth = 64;
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
 
@@ -37,7 +39,7 @@ struct JsonValue {
   double number = 0;                                      // kNumber
   std::string string;                                     // kString (UTF-8)
   std::vector<JsonValue> array;                           // kArray
-  std::vector<std::pair<std::string, JsonValue>> object;  // kObject
+  std::vector<JsonMember> object;                         // kObject, in order
   size_t offset = 0;  // byte offset of the value's first character
 
   // The first member named `key` of an object, or nullptr (also for
@@ -45,6 +47,13 @@ struct JsonValue {
   const JsonValue* Find(std::string_view key) const;
   // "null", "bool", "number", "string", "array" or "object".
   static std::string_view KindName(Kind kind);
+};
+
+// One "key": value of an object. (Not a std::pair: a pair of an incomplete
+// JsonValue does not compile with clang's libstdc++ checks.)
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 // "LINE:COL (offset N)" for a byte offset of `text` (1-based line/column).
