@@ -77,6 +77,7 @@ class EngineDcTest : public ::testing::Test {
   void Collect(ClientEngine& e) {
     while (std::optional<EngineEvent> ev = e.PollEvent()) {
       if (ev->request_id != 0) {
+        if (&e != current_) continue;  // another engine's answer (tests use one at a time)
         ++answers_[ev->request_id];
         last_[ev->request_id] = *ev;
       } else {
@@ -88,6 +89,11 @@ class EngineDcTest : public ::testing::Test {
   // Sends `query` and runs until its answer (or `limit`).
   std::optional<EngineEvent> Call(ClientEngine& e, int client, Bytes query,
                                   absl::Duration limit = absl::Seconds(60)) {
+    if (current_ != &e) {
+      answers_.clear();
+      last_.clear();
+      current_ = &e;
+    }
     uint64_t id = e.Send(std::move(query));
     sim_->Kick(client);
     bool done = sim_->RunUntil(
@@ -105,6 +111,8 @@ class EngineDcTest : public ::testing::Test {
   std::unique_ptr<sim::Simulator> sim_;
   std::unique_ptr<dc::Cluster> cluster_;
   int server_ = 0;
+  // Answers of the engine the last Call() used (request ids are per engine).
+  const ClientEngine* current_ = nullptr;
   std::map<uint64_t, int> answers_;
   std::map<uint64_t, EngineEvent> last_;
   std::vector<EngineEvent> others_;
@@ -262,6 +270,86 @@ TEST_F(EngineDcTest, BrokenConnectionsLoseNoAnswerAndDuplicateNone) {
     EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult) << last_[id].status;
   }
   EXPECT_GT(sim_->stats().fault_closes, 10u);
+}
+
+// The quickstart's flow in virtual time: a bot and a user log in, the user
+// writes to the bot, the bot gets the push and replies, the user gets it.
+TEST_F(EngineDcTest, UserAndBotTalkThroughPushedUpdates) {
+  std::unique_ptr<ClientEngine> bot = MakeEngine({});
+  std::unique_ptr<ClientEngine> user = MakeEngine({});
+  int bot_client = sim_->AddClient(*bot, server_, {});
+  int user_client = sim_->AddClient(*user, server_, {});
+  const dc::WorldConfig& wc = world_->config();
+  const dc::WorldConfig::User* alice = nullptr;
+  for (const auto& u : wc.users) {
+    if (u.dc == 2 && u.password.empty() && alice == nullptr) alice = &u;
+  }
+  ASSERT_NE(alice, nullptr);
+
+  tl::invokeWithLayer<tl::initConnection<tl::auth_importBotAuthorization>> login;
+  login.layer = kLayer;
+  login.query.api_id = 1;
+  login.query.device_model = "sim";
+  login.query.query.api_id = 1;
+  login.query.query.api_hash = "sim";
+  login.query.query.bot_auth_token = dc::WorldConfig::BotToken(wc.bots.at(0));
+  std::optional<EngineEvent> b = Call(*bot, bot_client, *tl::Serialize(login));
+  ASSERT_TRUE(b.has_value());
+  ASSERT_EQ(b->kind, EngineEvent::Kind::kResult) << b->error_message;
+
+  tl::auth_sendCode sc;
+  sc.phone_number = alice->phone;
+  sc.api_id = 1;
+  sc.api_hash = "sim";
+  sc.settings = tl::codeSettings{};
+  std::optional<EngineEvent> sent = Call(*user, user_client, *tl::Serialize(sc));
+  ASSERT_TRUE(sent.has_value());
+  ASSERT_EQ(sent->kind, EngineEvent::Kind::kResult) << sent->error_message;
+  tl::auth_signIn si;
+  si.phone_number = alice->phone;
+  si.phone_code_hash =
+      tl::ParseResult<tl::auth_sendCode>(sent->body)->As<tl::auth_sentCode>()->phone_code_hash;
+  si.phone_code = alice->login_code.empty() ? wc.login_code : alice->login_code;
+  std::optional<EngineEvent> in = Call(*user, user_client, *tl::Serialize(si));
+  ASSERT_TRUE(in.has_value());
+  ASSERT_EQ(in->kind, EngineEvent::Kind::kResult) << in->error_message;
+
+  tl::contacts_resolveUsername r;
+  r.username = wc.bots.at(0).username;
+  std::optional<EngineEvent> resolved = Call(*user, user_client, *tl::Serialize(r));
+  ASSERT_TRUE(resolved.has_value());
+  const tl::user* bot_user = tl::ParseResult<tl::contacts_resolveUsername>(resolved->body)
+                                 ->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+  tl::messages_sendMessage hello;
+  hello.peer = tl::inputPeerUser{bot_user->id, bot_user->access_hash.value_or(0)};
+  hello.message = "ping from the simulator";
+  hello.random_id = 42;
+  others_.clear();
+  std::optional<EngineEvent> hs = Call(*user, user_client, *tl::Serialize(hello));
+  ASSERT_TRUE(hs.has_value());
+  ASSERT_EQ(hs->kind, EngineEvent::Kind::kResult) << hs->error_message;
+
+  // The bot's engine reports the push.
+  std::optional<tl::updateShortMessage> got;
+  ASSERT_TRUE(sim_->RunUntil(
+      [&] {
+        while (std::optional<EngineEvent> e = bot->PollEvent()) {
+          if (e->kind != EngineEvent::Kind::kUpdates) continue;
+          absl::StatusOr<tl::Updates> u = tl::Parse<tl::Updates>(e->body);
+          if (u.ok() && u->As<tl::updateShortMessage>() != nullptr) {
+            got = *u->As<tl::updateShortMessage>();
+          }
+        }
+        return got.has_value();
+      },
+      absl::Seconds(10)));
+  EXPECT_EQ(got->message, "ping from the simulator");
+  EXPECT_EQ(got->user_id, in.has_value() ? tl::ParseResult<tl::auth_signIn>(in->body)
+                                               ->As<tl::auth_authorization>()
+                                               ->user.As<tl::user>()
+                                               ->id
+                                         : 0);
+  EXPECT_FALSE(got->out);
 }
 
 TEST_F(EngineDcTest, ForgottenAuthKeyMeansANewKeyAndTheRequestStillEndsOnce) {
