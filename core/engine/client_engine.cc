@@ -213,7 +213,6 @@ void ClientEngine::OnConnected(absl::Time now) {
 }
 
 void ClientEngine::QueuePacket(ByteView packet) {
-  Bytes framed;
   Bytes padding;
   transport::EncodeOptions opts;
   if (config_.framing == transport::Framing::kPaddedIntermediate) {
@@ -221,13 +220,17 @@ void ClientEngine::QueuePacket(ByteView packet) {
     rng_.Fill(absl::MakeSpan(padding));
     opts.padding = padding;
   }
-  absl::Status s = encoder_->EncodePacket(packet, opts, framed);
+  // Frame straight into the output and obfuscate the appended bytes in place.
+  const size_t start = out_.size();
+  absl::Status s = encoder_->EncodePacket(packet, opts, out_);
   if (!s.ok()) {
+    out_.resize(start);
     CloseConnection(s);
     return;
   }
-  if (obfuscation_.has_value()) obfuscation_->Encrypt(absl::MakeSpan(framed));
-  out_.insert(out_.end(), framed.begin(), framed.end());
+  if (obfuscation_.has_value()) {
+    obfuscation_->Encrypt(absl::MakeSpan(out_).subspan(start));
+  }
 }
 
 void ClientEngine::CloseConnection(absl::Status why) {
@@ -282,9 +285,15 @@ absl::Status ClientEngine::OnBytes(ByteView in, absl::Time now) {
   last_now_ = now;
   if (!connected_ || close_requested_) return absl::OkStatus();
   stats_.bytes_in += in.size();
-  Bytes plain(in.begin(), in.end());
-  if (obfuscation_.has_value()) obfuscation_->Decrypt(absl::MakeSpan(plain));
-  if (absl::Status s = decoder_->Feed(plain); !s.ok()) {
+  // Only obfuscated input needs a writable copy to decrypt in place.
+  Bytes plain;
+  ByteView stream = in;
+  if (obfuscation_.has_value()) {
+    plain.assign(in.begin(), in.end());
+    obfuscation_->Decrypt(absl::MakeSpan(plain));
+    stream = plain;
+  }
+  if (absl::Status s = decoder_->Feed(stream); !s.ok()) {
     CloseConnection(s);
     return s;
   }
