@@ -13,6 +13,7 @@
 #include "tests/dc/data_centre.h"
 #include "tests/dc/world.h"
 #include "tests/sim/simulator.h"
+#include "tests/sim/with_layer.h"
 #include "tl/api.h"
 
 namespace mtcore {
@@ -27,18 +28,7 @@ using transport::Framing;
 constexpr int64_t kUnixStartNs = 1'750'000'000LL * 1'000'000'000LL;
 constexpr int kLayer = 228;
 
-Bytes WithLayer(const tl::help_getConfig& q) {
-  tl::invokeWithLayer<tl::initConnection<tl::help_getConfig>> w;
-  w.layer = kLayer;
-  w.query.api_id = 1;
-  w.query.device_model = "sim";
-  w.query.system_version = "1";
-  w.query.app_version = "1";
-  w.query.system_lang_code = "en";
-  w.query.lang_code = "en";
-  w.query.query = q;
-  return *tl::Serialize(w);
-}
+Bytes WithLayer(const tl::help_getConfig& q) { return sim::WithLayer(q, "sim", kLayer); }
 
 class EngineDcTest : public ::testing::Test {
  protected:
@@ -286,14 +276,11 @@ TEST_F(EngineDcTest, UserAndBotTalkThroughPushedUpdates) {
   }
   ASSERT_NE(alice, nullptr);
 
-  tl::invokeWithLayer<tl::initConnection<tl::auth_importBotAuthorization>> login;
-  login.layer = kLayer;
-  login.query.api_id = 1;
-  login.query.device_model = "sim";
-  login.query.query.api_id = 1;
-  login.query.query.api_hash = "sim";
-  login.query.query.bot_auth_token = dc::WorldConfig::BotToken(wc.bots.at(0));
-  std::optional<EngineEvent> b = Call(*bot, bot_client, *tl::Serialize(login));
+  tl::auth_importBotAuthorization login;
+  login.api_id = 1;
+  login.api_hash = "sim";
+  login.bot_auth_token = dc::WorldConfig::BotToken(wc.bots.at(0));
+  std::optional<EngineEvent> b = Call(*bot, bot_client, sim::WithLayer(login, "sim", kLayer));
   ASSERT_TRUE(b.has_value());
   ASSERT_EQ(b->kind, EngineEvent::Kind::kResult) << b->error_message;
 

@@ -17,6 +17,7 @@
 #include "tests/dc/data_centre.h"
 #include "tests/dc/world.h"
 #include "tests/sim/simulator.h"
+#include "tests/sim/with_layer.h"
 #include "tl/api.h"
 
 namespace mtcore {
@@ -32,16 +33,7 @@ constexpr int kWindow = 16;  // requests in flight per client
 
 template <typename F>
 Bytes Wrapped(const F& q) {
-  tl::invokeWithLayer<tl::initConnection<F>> w;
-  w.layer = 228;
-  w.query.api_id = 1;
-  w.query.device_model = "soak";
-  w.query.system_version = "1";
-  w.query.app_version = "1";
-  w.query.system_lang_code = "en";
-  w.query.lang_code = "en";
-  w.query.query = q;
-  return *tl::Serialize(w);
+  return sim::WithLayer(q, "soak");
 }
 
 struct Client {
