@@ -59,6 +59,11 @@ struct AesKernels {
 // The kernels for `impl` on this CPU (detected once).
 const AesKernels& GetAesKernels(CryptoImpl impl);
 
+// True when GetAesKernels(kFastest) is the wasm kernel with table addresses
+// in the lanes (wasm builds whose tables landed in the first 64 KiB), so a
+// test can tell that it exercises it.
+bool FastestIsWasmAddressKernel();
+
 // One block with the portable code (tests).
 void Aes256EncryptBlockPortable(const Aes256Schedule& ks, const uint8_t in[16], uint8_t out[16]);
 void Aes256DecryptBlockPortable(const Aes256Schedule& ks, const uint8_t in[16], uint8_t out[16]);

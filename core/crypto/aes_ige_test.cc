@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/base/bytes.h"
+#include "core/crypto/aes_block.h"
 #include "gtest/gtest.h"
 
 namespace mtcore::crypto {
@@ -129,6 +130,14 @@ TEST(AesIgeTest, MovedFromKeepsWorkingInTarget) {
 // addresses in its lanes) and the portable code agree on random keys, ivs
 // and lengths, both ways. Natively the OpenSSL oracle test covers more; this
 // one also runs as wasm, where the two kernels differ.
+#if defined(__wasm__)
+// The wasm build must actually run the address-lane kernel, or the test
+// below compares the portable code with itself.
+TEST(AesIgeTest, WasmFastestIsTheAddressLaneKernel) {
+  EXPECT_TRUE(internal::FastestIsWasmAddressKernel());
+}
+#endif
+
 TEST(AesIgeTest, FastestEqualsPortableOnRandomInputs) {
   uint32_t seed = 12345;
   auto fill = [&seed](size_t n) {
