@@ -602,18 +602,26 @@ MTCORE_AESNI void CtrXorAesNi(const Aes256Schedule& ks, uint8_t counter[16], con
 constexpr AesKernels kPortableKernels = {&IgeEncryptT<RelativeCipher>,
                                          &IgeDecryptT<RelativeCipher>, &CtrXorT<RelativeCipher>};
 #if defined(__wasm__)
-// Runs a mode loop over AbsoluteCipher on a copy of `ks` at the fixed address.
-template <void (*kKernel)(const Aes256Schedule&, uint8_t*, const uint8_t*, uint8_t*, size_t)>
+// Runs a mode loop over AbsoluteCipher on a copy of the round keys of one
+// direction of `ks` at the fixed address (the rest of g_fixed_schedule stays
+// zero), wiping the copy afterwards.
+template <void (*kKernel)(const Aes256Schedule&, uint8_t*, const uint8_t*, uint8_t*, size_t),
+          bool kDecrypt>
 void RunOnFixedSchedule(const Aes256Schedule& ks, uint8_t* state, const uint8_t* in,
                         uint8_t* out, size_t blocks) {
-  std::memcpy(&g_fixed_schedule, &ks, sizeof(ks));
+  uint32_t* words = kDecrypt ? g_fixed_schedule.dec : g_fixed_schedule.enc;
+  uint64_t* spread = kDecrypt ? g_fixed_schedule.dec_abs : g_fixed_schedule.enc_abs;
+  std::memcpy(words, kDecrypt ? ks.dec : ks.enc, sizeof(ks.enc));
+  std::memcpy(spread, kDecrypt ? ks.dec_abs : ks.enc_abs, sizeof(ks.enc_abs));
   kKernel(g_fixed_schedule, state, in, out, blocks);
-  g_fixed_schedule.Wipe();
+  SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(words), sizeof(ks.enc)));
+  SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(spread), sizeof(ks.enc_abs)));
 }
 
-constexpr AesKernels kWasmAbsKernels = {&RunOnFixedSchedule<&IgeEncryptT<AbsoluteCipher>>,
-                                        &RunOnFixedSchedule<&IgeDecryptT<AbsoluteCipher>>,
-                                        &RunOnFixedSchedule<&CtrXorT<AbsoluteCipher>>};
+constexpr AesKernels kWasmAbsKernels = {
+    &RunOnFixedSchedule<&IgeEncryptT<AbsoluteCipher>, false>,
+    &RunOnFixedSchedule<&IgeDecryptT<AbsoluteCipher>, true>,
+    &RunOnFixedSchedule<&CtrXorT<AbsoluteCipher>, false>};
 #endif
 #if defined(__x86_64__)
 constexpr AesKernels kAesNiKernels = {&IgeEncryptAesNi, &IgeDecryptAesNi, &CtrXorAesNi};
