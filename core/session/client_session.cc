@@ -15,6 +15,9 @@ constexpr int64_t kNsPerSecond = 1'000'000'000;
 constexpr size_t kContainersRemembered = 64;
 // How many future salts to ask for.
 constexpr int32_t kFutureSaltsWanted = 32;
+// Ack batches awaiting confirmation kept at most (older ones are assumed
+// received).
+constexpr size_t kUnconfirmedAckBatches = 256;
 // rpc_result/gzip nesting we follow (gzip inside rpc_result, container...).
 constexpr int kMaxDispatchDepth = 4;
 
@@ -52,13 +55,29 @@ int32_t ClientSession::NextSeqNo(bool content_related) {
 uint64_t ClientSession::Send(Bytes query, const SendOptions& options, absl::Time now) {
   Request r;
   r.id = next_request_id_++;
-  if (options.after_request.has_value()) {
-    auto it = requests_.find(*options.after_request);
+  r.after_request = options.after_request;
+  r.no_gzip = options.no_gzip;
+  r.body = std::move(query);
+  (void)now;
+  uint64_t id = r.id;
+  send_queue_.insert(id);
+  requests_.emplace(id, std::move(r));
+  return id;
+}
+
+void ClientSession::Prepare(Request& r) {
+  if (r.prepared) return;
+  r.prepared = true;
+  Bytes query = std::move(r.body);
+  if (r.after_request.has_value()) {
+    // Requests go out oldest first, so an earlier one still in flight has
+    // its msg_id by now; one already answered (or unknown) is ignored.
+    auto it = requests_.find(*r.after_request);
     if (it != requests_.end() && it->second.msg_id != 0) {
       query = BuildInvokeAfterMsg(it->second.msg_id, query);
     }
   }
-  if (!options.no_gzip && query.size() >= config_.gzip_threshold) {
+  if (!r.no_gzip && query.size() >= config_.gzip_threshold) {
     absl::StatusOr<Bytes> packed = compress::GzipCompress(query, 6);
     if (packed.ok()) {
       Bytes wrapped = BuildGzipPacked(*packed);
@@ -66,11 +85,6 @@ uint64_t ClientSession::Send(Bytes query, const SendOptions& options, absl::Time
     }
   }
   r.body = std::move(query);
-  (void)now;
-  uint64_t id = r.id;
-  send_queue_.push_back(id);
-  requests_.emplace(id, std::move(r));
-  return id;
 }
 
 bool ClientSession::Cancel(uint64_t request_id, absl::Time now) {
@@ -101,6 +115,8 @@ void ClientSession::Finish(uint64_t request_id, SessionEvent event) {
   auto it = requests_.find(request_id);
   if (it == requests_.end()) return;
   if (it->second.msg_id != 0) by_msg_id_.erase(it->second.msg_id);
+  TakeOffWire(it->second);
+  send_queue_.erase(request_id);
   requests_.erase(it);
   event.request_id = request_id;
   events_.push_back(std::move(event));
@@ -119,8 +135,34 @@ void ClientSession::FailAll(const absl::Status& why) {
 
 void ClientSession::MarkQueued(Request& r) {
   if (r.queued) return;
+  TakeOffWire(r);
   r.queued = true;
-  send_queue_.push_back(r.id);
+  send_queue_.insert(r.id);
+}
+
+bool ClientSession::WindowHasRoom(size_t bytes) const {
+  if (wire_requests_ == 0) return true;  // one request always goes, whatever its size
+  if (config_.max_requests_in_flight != 0 && wire_requests_ >= config_.max_requests_in_flight) {
+    return false;
+  }
+  if (config_.max_bytes_in_flight != 0 && wire_bytes_ + bytes > config_.max_bytes_in_flight) {
+    return false;
+  }
+  return true;
+}
+
+void ClientSession::PutOnWire(Request& r) {
+  if (r.on_wire) return;
+  r.on_wire = true;
+  ++wire_requests_;
+  wire_bytes_ += r.body.size();
+}
+
+void ClientSession::TakeOffWire(Request& r) {
+  if (!r.on_wire) return;
+  r.on_wire = false;
+  --wire_requests_;
+  wire_bytes_ -= r.body.size();
 }
 
 ClientSession::Request* ClientSession::FindByMsgId(int64_t msg_id) {
@@ -153,6 +195,14 @@ void ClientSession::Requeue(Request& r, absl::Time now, bool new_msg_id) {
 // A message we sent (a request, a container, or a service message) was not
 // processed by the server: send again what still matters.
 void ClientSession::RepairLostMessage(int64_t msg_id, absl::Time now, bool new_msg_id) {
+  for (auto b = unconfirmed_acks_.begin(); b != unconfirmed_acks_.end(); ++b) {
+    if (b->carrier_msg_id != msg_id) continue;
+    // Our acks were ignored with it: they go again with the next packet.
+    pending_acks_.insert(pending_acks_.end(), b->ids.begin(), b->ids.end());
+    if (!ack_due_.has_value()) ack_due_ = now;
+    unconfirmed_acks_.erase(b);
+    return;
+  }
   if (Request* r = FindByMsgId(msg_id)) {
     Requeue(*r, now, new_msg_id);
     return;
@@ -186,6 +236,14 @@ void ClientSession::OnConnectionLost(absl::Time now) {
   next_ping_ = absl::InfiniteFuture();
   if (salts_requested_) salts_requested_ = false;
   service_sent_.clear();
+  // Acks that may have died with the connection go out again on the next:
+  // otherwise the server keeps re-sending what they acknowledged, and a
+  // large unacknowledged answer can fill every short-lived connection.
+  for (AckBatch& b : unconfirmed_acks_) {
+    pending_acks_.insert(pending_acks_.end(), b.ids.begin(), b.ids.end());
+  }
+  unconfirmed_acks_.clear();
+  if (!pending_acks_.empty() && !ack_due_.has_value()) ack_due_ = now;
   for (auto& [id, r] : requests_) {
     // Acknowledged requests stay: the server delivers their answers on the
     // session's next connection. The rest go out again.
@@ -243,6 +301,11 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     msg_ids_.Reset();
     containers_.clear();
     service_sent_.clear();
+    received_.clear();
+    highest_received_ = 0;
+    unconfirmed_acks_.clear();
+    pending_acks_.clear();
+    ack_due_.reset();
     ++stats_.new_sessions;
     for (auto& [rid, r] : requests_) {
       if (r.msg_id != 0) by_msg_id_.erase(r.msg_id);
@@ -269,15 +332,31 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     next_ping_ = now + config_.ping_interval;
   }
 
-  bool have_other = !service_queue_.empty() || !send_queue_.empty();
+  bool request_ready = false;
+  for (uint64_t rid : send_queue_) {
+    auto it = requests_.find(rid);
+    if (it == requests_.end() || !it->second.queued) continue;
+    Prepare(it->second);
+    request_ready = WindowHasRoom(it->second.body.size());
+    break;
+  }
+  bool have_other = !service_queue_.empty() || request_ready;
   Bytes acks;
+  std::vector<int64_t> acked_now;
   if (!pending_acks_.empty() &&
       (have_other || pending_acks_.size() >= config_.max_pending_acks ||
        (ack_due_.has_value() && now >= *ack_due_))) {
+    std::sort(pending_acks_.begin(), pending_acks_.end());
+    pending_acks_.erase(std::unique(pending_acks_.begin(), pending_acks_.end()),
+                        pending_acks_.end());
     acks = BuildMsgIdList(ids::kMsgsAck, pending_acks_);
     stats_.acks_sent += pending_acks_.size();
-    pending_acks_.clear();
+    acked_now.swap(pending_acks_);
     ack_due_.reset();
+    for (int64_t id : acked_now) {
+      auto r = received_.find(id);
+      if (r != received_.end()) r->second |= kAckSent;
+    }
   }
 
   // Everything to send, in order: acks, service messages, requests.
@@ -286,8 +365,11 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
   std::vector<OutService> services = std::move(service_queue_);
   service_queue_.clear();
   if (!acks.empty()) {
-    slots.push_back({NextMsgId(now), NextSeqNo(false), acks});
+    int64_t ack_msg_id = NextMsgId(now);
+    slots.push_back({ack_msg_id, NextSeqNo(false), acks});
     slot_kinds.push_back(ServiceKind::kOther);
+    unconfirmed_acks_.push_back({ack_msg_id, send_round_ + 1, std::move(acked_now)});
+    if (unconfirmed_acks_.size() > kUnconfirmedAckBatches) unconfirmed_acks_.pop_front();
   }
   for (OutService& s : services) {
     int64_t id = NextMsgId(now);
@@ -295,12 +377,18 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     slot_kinds.push_back(s.kind);
     if (s.kind != ServiceKind::kOther) service_sent_[id] = s.kind;
   }
-  while (!send_queue_.empty()) {
-    uint64_t rid = send_queue_.front();
-    send_queue_.pop_front();
+  // Requests, oldest first, as far as the window allows.
+  for (auto q = send_queue_.begin(); q != send_queue_.end();) {
+    uint64_t rid = *q;
     auto it = requests_.find(rid);
-    if (it == requests_.end() || !it->second.queued) continue;
+    if (it == requests_.end() || !it->second.queued) {
+      q = send_queue_.erase(q);
+      continue;
+    }
     Request& r = it->second;
+    Prepare(r);
+    if (!WindowHasRoom(r.body.size())) break;
+    q = send_queue_.erase(q);
     if (r.msg_id == 0) {
       r.msg_id = NextMsgId(now);
       r.seq_no = NextSeqNo(true);
@@ -308,10 +396,13 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
       by_msg_id_[r.msg_id] = rid;
     }
     r.queued = false;
+    r.sent_round = send_round_ + 1;
+    PutOnWire(r);
     slots.push_back({r.msg_id, r.seq_no, r.body});
     slot_kinds.push_back(ServiceKind::kOther);
   }
 
+  if (!slots.empty()) ++send_round_;
   // Pack into containers within the limits; a large message travels alone.
   size_t i = 0;
   while (i < slots.size()) {
@@ -411,6 +502,7 @@ absl::Status ClientSession::OnPacket(ByteView packet, absl::Time now) {
 
 absl::Status ClientSession::HandleMessage(int64_t msg_id, int32_t seq_no, ByteView body,
                                           absl::Time now, bool in_container) {
+  RememberReceived(msg_id, (seq_no & 1) != 0);
   if ((seq_no & 1) != 0) {
     pending_acks_.push_back(msg_id);
     if (!ack_due_.has_value()) ack_due_ = now + config_.ack_delay;
@@ -544,6 +636,7 @@ void ClientSession::HandleRpcResult(ByteView body, absl::Time now) {
     return;
   }
   uint64_t request_id = req->id;
+  ConfirmAcksUpToRound(req->sent_round);
   ByteView result = r->result;
   Bytes unpacked;
   if (FirstId(result) == ids::kGzipPacked) {
@@ -587,7 +680,11 @@ void ClientSession::HandleAcks(ByteView body) {
     return;
   }
   for (int64_t id : *acked) {
-    if (Request* r = FindByMsgId(id)) r->acked = true;
+    if (Request* r = FindByMsgId(id)) {
+      if (!r->queued) ConfirmAcksUpToRound(r->sent_round);
+      r->acked = true;
+      TakeOffWire(*r);  // the server has it: room for the next one
+    }
   }
 }
 
@@ -686,10 +783,57 @@ void ClientSession::HandleStateReq(int64_t msg_id, ByteView body) {
     (void)Reject(asked.status(), &SessionStats::rejected_malformed);
     return;
   }
-  // We keep no history of server messages beyond the duplicate window:
-  // answer 1 ("nothing known") for each, as the spec allows.
-  Bytes info(asked->size(), 1);
+  Bytes info;
+  info.reserve(asked->size());
+  for (int64_t id : *asked) info.push_back(StateOf(id));
   service_queue_.push_back({BuildMsgsStateInfo(msg_id, info), ServiceKind::kOther});
+}
+
+void ClientSession::RememberReceived(int64_t msg_id, bool needs_ack) {
+  received_[msg_id] = needs_ack ? kNeedsAck : 0;
+  highest_received_ = std::max(highest_received_, msg_id);
+  size_t limit = std::max<size_t>(config_.server_messages_remembered, 1);
+  while (received_.size() > limit) received_.erase(received_.begin());
+}
+
+// The states of msgs_state_info (service_messages_about_messages): 1 nothing
+// known (below what we remember), 2 not received (within it), 3 not received
+// (above the highest id received), 4 received, plus +8 acknowledged, +16 not
+// requiring an ack, +128 the server knows we received it (it answered or
+// acknowledged something sent with or after our ack). +32 and +64 are about
+// RPC queries, which the server does not send us.
+uint8_t ClientSession::StateOf(int64_t msg_id) const {
+  auto it = received_.find(msg_id);
+  if (it == received_.end()) {
+    if (msg_id > highest_received_) return 3;
+    if (received_.empty() || msg_id < received_.begin()->first) return 1;
+    return 2;
+  }
+  uint8_t state = 4;
+  if ((it->second & kNeedsAck) == 0) {
+    state |= 16;
+  } else if ((it->second & kAckSent) != 0) {
+    state |= 8;
+    if ((it->second & kAckConfirmed) != 0) state |= 128;
+  }
+  return state;
+}
+
+// Batches are in send order, so both their carrier ids and their rounds grow.
+void ClientSession::ConfirmAcksUpTo(int64_t msg_id) {
+  while (!unconfirmed_acks_.empty() && unconfirmed_acks_.front().carrier_msg_id <= msg_id) {
+    ConfirmAcksUpToRound(unconfirmed_acks_.front().round);
+  }
+}
+
+void ClientSession::ConfirmAcksUpToRound(uint64_t round) {
+  while (!unconfirmed_acks_.empty() && unconfirmed_acks_.front().round <= round) {
+    for (int64_t id : unconfirmed_acks_.front().ids) {
+      auto r = received_.find(id);
+      if (r != received_.end()) r->second |= kAckConfirmed;
+    }
+    unconfirmed_acks_.pop_front();
+  }
 }
 
 void ClientSession::HandleDetailedInfo(ByteView body) {
@@ -727,7 +871,7 @@ void ClientSession::HandleFutureSalts(ByteView body, absl::Time now) {
     (void)Reject(f.status(), &SessionStats::rejected_malformed);
     return;
   }
-  service_sent_.erase(f->req_msg_id);
+  if (service_sent_.erase(f->req_msg_id) != 0) ConfirmAcksUpTo(f->req_msg_id);
   salts_requested_ = false;
   future_salts_ = f->salts;
   MaybeSwitchSalt(now);
@@ -739,7 +883,7 @@ void ClientSession::HandlePong(ByteView body, absl::Time now) {
     (void)Reject(p.status(), &SessionStats::rejected_malformed);
     return;
   }
-  service_sent_.erase(p->msg_id);
+  if (service_sent_.erase(p->msg_id) != 0) ConfirmAcksUpTo(p->msg_id);
   if (ping_in_flight_.has_value() && *ping_in_flight_ == p->ping_id) ping_in_flight_.reset();
   (void)now;
 }

@@ -20,14 +20,26 @@
 // bad_msg_notification, bad_server_salt, new_session_created, pong,
 // future_salts, msgs_state_req/info, msgs_all_info, msg_detailed_info,
 // msg_new_detailed_info, msg_resend_req, destroy_session results) and turns
-// the rest into events.
+// the rest into events. msgs_state_req is answered from a bounded history of
+// the server messages received (ClientSessionConfig::server_messages_remembered).
+//
+// Acks: owed acks go out with the next packet, after ack_delay, or once
+// max_pending_acks are owed. Acks sent on a connection that breaks before
+// the server shows it saw them (by answering or acknowledging something
+// sent with or after them), or in a packet the server ignored (bad salt,
+// bad msg_id), are sent again: otherwise the server would keep re-sending
+// what they acknowledged on every new connection.
 //
 // Delivery guarantee: every Send() ends in exactly one kResult, kRpcError or
-// kFailed event. A request is kept until its answer arrives. After a
+// kFailed event. A request is kept until its answer arrives. Requests go out
+// in the order of Send(), within a window (ClientSessionConfig::
+// max_requests_in_flight / max_bytes_in_flight) of requests sent and neither
+// acknowledged nor answered; the rest wait their turn. After a
 // reconnect (OnConnectionLost) requests the server has not acknowledged are
 // sent again with their msg_id (so the server can spot the duplicate) or, if
-// that id has grown too old, with a new one; acknowledged ones wait for the
-// server to deliver their answer on the new connection. A session reset
+// that id has grown too old, with a new one, as far as the window allows;
+// acknowledged ones wait for the server to deliver their answer on the new
+// connection. A session reset
 // (new_session_created with first_msg_id past a request) resends it too.
 // Answers to unknown or already-answered requests are dropped and counted.
 //
@@ -44,6 +56,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,9 +92,25 @@ struct ClientSessionConfig {
   int64_t salt_refill_margin_s = 600;
   // A request whose msg_id is older than this is re-sent with a new id.
   absl::Duration max_resend_age = absl::Seconds(240);
+  // The in-flight window: at most this many requests, and this many bytes
+  // of request bodies, are on the wire unacknowledged and unanswered at
+  // once (0: no limit). Further requests wait in the order of Send() and go
+  // out as earlier ones are acknowledged or answered; after a reconnect
+  // only what fits is re-sent, oldest first. This is what lets a session
+  // finish a long queue over connections that break every few KB: without
+  // it every new connection would carry the whole queue again and be cut
+  // before any answer came back. Pick it so that a window's worth of
+  // requests and their answers fit in what a connection carries before it
+  // breaks. A request larger than max_bytes_in_flight still goes out, alone.
+  // The byte default lets two 512 KiB upload parts (the largest) overlap.
+  size_t max_requests_in_flight = 64;
+  size_t max_bytes_in_flight = 1024 * 1024;
   // A request re-sent more than this many times (bad_msg, bad salt, resets)
   // fails with kFailed instead of looping.
   int max_resends = 10;
+  // How many received server msg_ids are remembered to answer
+  // msgs_state_req (older ones are answered "nothing known").
+  size_t server_messages_remembered = 512;
   // Extra random padding blocks per message (0..N), against traffic analysis.
   int max_extra_padding_blocks = 0;
   // Padded intermediate transport: up to 15 trailing bytes after the message.
@@ -90,7 +119,8 @@ struct ClientSessionConfig {
 
 struct SendOptions {
   // Wrap in invokeAfterMsg so the server runs it after the request with
-  // this id (must still be in flight, or it is ignored).
+  // this id (an earlier request that is still unanswered when this one
+  // first goes out, or it is ignored).
   std::optional<uint64_t> after_request;
   // Never compress (e.g. already-compressed file parts).
   bool no_gzip = false;
@@ -141,7 +171,8 @@ class ClientSession {
                 ClientSessionConfig config, absl::Time now, int64_t unix_now_ns);
 
   // Queues a boxed API query; returns its request id (never 0). It is sent by
-  // the next BuildPackets().
+  // the next BuildPackets() once the requests before it leave room in the
+  // window (invokeAfterMsg wrapping and gzip happen then).
   uint64_t Send(Bytes query, const SendOptions& options, absl::Time now);
 
   // Gives up on a request: it ends with kFailed (status Cancelled) and a
@@ -189,19 +220,31 @@ class ClientSession {
 
   uint64_t session_id() const { return session_id_; }
   uint64_t salt() const { return salt_; }
+  // Requests not yet answered (queued, on the wire, or acknowledged).
   size_t requests_in_flight() const { return requests_.size(); }
+  // Requests sent on this connection and neither acknowledged nor answered:
+  // what the window counts.
+  size_t requests_on_wire() const { return wire_requests_; }
   const SessionStats& stats() const { return stats_; }
   const AuthKey& auth_key() const { return key_; }
 
  private:
   struct Request {
     uint64_t id = 0;
-    Bytes body;            // as sent (after gzip / invokeAfterMsg)
+    Bytes body;            // as sent (after gzip / invokeAfterMsg once prepared)
+    // Wrapping and compression happen when the request first goes out
+    // (it may wait behind the window), so invokeAfterMsg can name the
+    // msg_id the earlier request got by then.
+    bool prepared = false;
+    std::optional<uint64_t> after_request;
+    bool no_gzip = false;
     int64_t msg_id = 0;    // 0 until sent
     int32_t seq_no = 0;
     absl::Time first_sent = absl::InfinitePast();
     bool queued = true;    // waiting to be (re)sent (its id is in send_queue_)
     bool acked = false;
+    bool on_wire = false;  // counted in the window (sent, not acked, not answered)
+    uint64_t sent_round = 0;
     int resends = 0;
   };
   // What a service message we sent was, so a bad_msg_notification or a
@@ -225,6 +268,16 @@ class ClientSession {
   void HandleNewSession(ByteView body, absl::Time now);
   void HandleAcks(ByteView body);
   void HandleStateReq(int64_t msg_id, ByteView body);
+  // A server message we accepted (for msgs_state_req).
+  void RememberReceived(int64_t msg_id, bool needs_ack);
+  // msgs_state_info's byte for one server msg_id.
+  uint8_t StateOf(int64_t msg_id) const;
+  // The server answered or acknowledged a message of ours: acks we sent
+  // with or before it on this connection reached it. By a fresh msg_id
+  // (pings, salt requests), or by the send round of a request (a re-sent
+  // request keeps an older msg_id).
+  void ConfirmAcksUpTo(int64_t msg_id);
+  void ConfirmAcksUpToRound(uint64_t round);
   void HandleDetailedInfo(ByteView body);
   void HandleResendReq(ByteView body);
   void HandleFutureSalts(ByteView body, absl::Time now);
@@ -234,6 +287,8 @@ class ClientSession {
   void RepairLostMessage(int64_t msg_id, absl::Time now, bool new_msg_id);
   absl::StatusOr<Bytes> Seal(const Slot& slot, crypto::RandomSource& rng);
   void Requeue(Request& r, absl::Time now, bool new_msg_id);
+  // invokeAfterMsg and gzip_packed, once, before the first transmission.
+  void Prepare(Request& r);
   void Finish(uint64_t request_id, SessionEvent event);
   void AdjustTime(int64_t server_msg_id, absl::Time now);
   int64_t NextMsgId(absl::Time now);
@@ -242,6 +297,11 @@ class ClientSession {
   bool NeedSalts(absl::Time now) const;
   Request* FindByMsgId(int64_t msg_id);
   void MarkQueued(Request& r);
+  // The window: whether a request of `bytes` may go out now, and moving a
+  // request onto / off the wire (keeps wire_requests_ / wire_bytes_).
+  bool WindowHasRoom(size_t bytes) const;
+  void PutOnWire(Request& r);
+  void TakeOffWire(Request& r);
   // A bad_msg_notification 16/17 about a message still in flight.
   bool IsTimeSyncNotice(ByteView body);
   // Queues acks for the content messages of a duplicate packet.
@@ -261,7 +321,9 @@ class ClientSession {
 
   uint64_t next_request_id_ = 1;
   std::map<uint64_t, Request> requests_;               // by request id, in order
-  std::deque<uint64_t> send_queue_;                    // ids of queued requests, in order
+  std::set<uint64_t> send_queue_;                      // ids of queued requests, oldest first
+  size_t wire_requests_ = 0;                           // the window's use
+  size_t wire_bytes_ = 0;
   absl::flat_hash_map<int64_t, uint64_t> by_msg_id_;   // msg_id -> request id
   // Recent containers: container msg_id -> the msg_ids inside.
   std::deque<std::pair<int64_t, std::vector<int64_t>>> containers_;
@@ -269,6 +331,20 @@ class ClientSession {
   std::optional<absl::Time> ack_due_;
   std::vector<OutService> service_queue_;                // to send
   absl::flat_hash_map<int64_t, ServiceKind> service_sent_;  // msg_id -> kind, awaiting answer
+  // What we received from the server, for msgs_state_req: msg_id -> flags.
+  static constexpr uint8_t kNeedsAck = 1, kAckSent = 2, kAckConfirmed = 4;
+  std::map<int64_t, uint8_t> received_;
+  int64_t highest_received_ = 0;
+  // Acks sent on this connection that the server has not yet shown it saw
+  // (by answering or acknowledging a message we sent with or after them):
+  // sent again on the next connection if this one breaks first.
+  struct AckBatch {
+    int64_t carrier_msg_id = 0;  // the msgs_ack message's id
+    uint64_t round = 0;          // the BuildPackets call that sent it
+    std::vector<int64_t> ids;
+  };
+  uint64_t send_round_ = 0;      // BuildPackets calls that sent something
+  std::deque<AckBatch> unconfirmed_acks_;
   bool reset_session_pending_ = false;
   bool connected_ = false;
   absl::Time next_ping_ = absl::InfiniteFuture();

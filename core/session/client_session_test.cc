@@ -1,5 +1,7 @@
 #include "core/session/client_session.h"
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,37 @@ class SessionTest : public ::testing::Test {
   static ClientSessionConfig Config() {
     ClientSessionConfig c;
     return c;
+  }
+
+  // Starts over with another config (a fresh session, connected).
+  void Reconfigure(const ClientSessionConfig& c) {
+    session_ = ClientSession(TestKey(), kSalt, kSessionId, c, now_, kUnixStartNs);
+    session_.OnConnected(now_);
+  }
+
+  // The requests (bodies starting with an id in [first, first + n)) among `sent`.
+  static std::vector<Received> Requests(const std::vector<Received>& sent, uint32_t first,
+                                        uint32_t n) {
+    std::vector<Received> out;
+    for (const Received& r : sent) {
+      if (FirstId(r.body) >= first && FirstId(r.body) < first + n) out.push_back(r);
+    }
+    return out;
+  }
+
+  // Delivers msgs_state_req for `ids` and returns the client's info bytes.
+  std::vector<int> AskStates(const std::vector<int64_t>& asked) {
+    Bytes req = BuildMsgIdList(ids::kMsgsStateReq, asked);
+    EXPECT_TRUE(Deliver(req, true).ok());
+    int64_t req_id = last_server_msg_id_;
+    std::vector<Received> sent = Flush();
+    const Received* info = Find(sent, ids::kMsgsStateInfo);
+    EXPECT_NE(info, nullptr);
+    if (info == nullptr) return {};
+    absl::StatusOr<MsgsStateInfo> parsed = ParseMsgsStateInfo(info->body);
+    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(parsed->req_msg_id, req_id);
+    return std::vector<int>(parsed->info.begin(), parsed->info.end());
   }
 
   int64_t ServerUnixNs() const { return kUnixStartNs + absl::ToInt64Nanoseconds(now_ - start_); }
@@ -478,11 +511,216 @@ TEST_F(SessionTest, ServerContainerAndCancelAndFatalBadMsg) {
 }
 
 TEST_F(SessionTest, ManyRequestsArePackedWithinContainerLimits) {
+  ClientSessionConfig c;
+  c.max_requests_in_flight = 0;  // no window: everything goes at once
+  Reconfigure(c);
   for (int i = 0; i < 200; ++i) session_.Send(Query(1000 + i), {}, now_);
   absl::StatusOr<std::vector<Bytes>> packets = session_.BuildPackets(now_, rng_);
   ASSERT_TRUE(packets.ok());
   EXPECT_GE(packets->size(), 4u) << "64 messages per container at most";
   EXPECT_LE(packets->size(), 5u);
+}
+
+TEST_F(SessionTest, WindowHoldsRequestsUntilAcksAndAnswersMakeRoom) {
+  ASSERT_EQ(Config().max_requests_in_flight, 64u);
+  for (uint32_t i = 0; i < 200; ++i) session_.Send(Query(1000 + i), {}, now_);
+  std::vector<Received> first = Requests(Flush(), 1000, 200);
+  ASSERT_EQ(first.size(), 64u) << "only the window goes out";
+  for (uint32_t i = 0; i < 64; ++i) EXPECT_EQ(FirstId(first[i].body), 1000 + i) << "in order";
+  EXPECT_EQ(session_.requests_on_wire(), 64u);
+  EXPECT_EQ(session_.requests_in_flight(), 200u);
+  EXPECT_TRUE(Requests(Flush(), 1000, 200).empty()) << "the window is full";
+
+  // The server acknowledges the first 10: 10 more go.
+  std::vector<int64_t> acked;
+  for (int i = 0; i < 10; ++i) acked.push_back(first[i].msg_id);
+  ASSERT_TRUE(Deliver(BuildMsgIdList(ids::kMsgsAck, acked), false).ok());
+  std::vector<Received> second = Requests(Flush(), 1000, 200);
+  ASSERT_EQ(second.size(), 10u);
+  EXPECT_EQ(FirstId(second.front().body), 1064u);
+  EXPECT_EQ(FirstId(second.back().body), 1073u);
+  // It answers 5 unacknowledged ones: 5 more go.
+  for (int i = 10; i < 15; ++i) ASSERT_TRUE(Deliver(BuildRpcResult(first[i].msg_id, Query(1))).ok());
+  std::vector<Received> third = Requests(Flush(), 1000, 200);
+  ASSERT_EQ(third.size(), 5u);
+  EXPECT_EQ(FirstId(third.front().body), 1074u);
+  EXPECT_EQ(session_.requests_on_wire(), 64u);
+
+  // After a reconnect, only the window's worth is re-sent: the oldest
+  // unacknowledged ones (1015..1078), each with its msg_id.
+  std::map<uint32_t, int64_t> msg_ids;
+  for (const auto* batch : {&first, &second, &third}) {
+    for (const Received& r : *batch) msg_ids[FirstId(r.body)] = r.msg_id;
+  }
+  session_.OnConnectionLost(now_);
+  EXPECT_EQ(session_.requests_on_wire(), 0u);
+  now_ += absl::Seconds(1);
+  session_.OnConnected(now_);
+  std::vector<Received> again = Requests(Flush(), 1000, 200);
+  ASSERT_EQ(again.size(), 64u);
+  for (uint32_t i = 0; i < 64; ++i) {
+    EXPECT_EQ(FirstId(again[i].body), 1015 + i);
+    EXPECT_EQ(again[i].msg_id, msg_ids[1015 + i]) << "same msg_id on resend";
+  }
+  EXPECT_EQ(session_.requests_in_flight(), 195u);
+}
+
+TEST_F(SessionTest, ByteWindowLimitsLargeRequestsButOneAlwaysGoes) {
+  ClientSessionConfig c;
+  c.max_bytes_in_flight = 4096;
+  Reconfigure(c);
+  for (uint32_t i = 0; i < 6; ++i) session_.Send(Query(2000 + i, 249), {.no_gzip = true}, now_);
+  std::vector<Received> first = Requests(Flush(), 2000, 6);
+  ASSERT_EQ(first.size(), 4u) << "4 x 1000 bytes fit in 4096, a fifth does not";
+  ASSERT_TRUE(Deliver(BuildRpcResult(first[0].msg_id, Query(1))).ok());
+  EXPECT_EQ(Requests(Flush(), 2000, 6).size(), 1u);
+
+  // A request larger than the whole byte window goes out alone.
+  Reconfigure(c);
+  session_.Send(Query(3000, 2500), {.no_gzip = true}, now_);
+  session_.Send(Query(3001), {}, now_);
+  std::vector<Received> big = Requests(Flush(), 3000, 2);
+  ASSERT_EQ(big.size(), 1u);
+  EXPECT_EQ(FirstId(big[0].body), 3000u);
+  ASSERT_TRUE(Deliver(BuildRpcResult(big[0].msg_id, Query(1))).ok());
+  EXPECT_EQ(Requests(Flush(), 3000, 2).size(), 1u);
+}
+
+TEST_F(SessionTest, InvokeAfterMsgNamesARequestThatWaitedBehindTheWindow) {
+  ClientSessionConfig c;
+  c.max_requests_in_flight = 1;
+  Reconfigure(c);
+  uint64_t a = session_.Send(Query(7), {}, now_);
+  session_.Send(Query(8), {.after_request = a}, now_);
+  session_.Send(Query(9), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* qa = Find(sent, 7);
+  ASSERT_NE(qa, nullptr);
+  EXPECT_EQ(Find(sent, ids::kInvokeAfterMsg), nullptr) << "behind the window";
+  ASSERT_TRUE(Deliver(BuildMsgIdList(ids::kMsgsAck, {qa->msg_id}), false).ok());
+  std::vector<Received> next = Flush();
+  const Received* qb = Find(next, ids::kInvokeAfterMsg);
+  ASSERT_NE(qb, nullptr);
+  EXPECT_EQ(static_cast<int64_t>(LoadLe64(qb->body.data() + 4)), qa->msg_id);
+  EXPECT_EQ(LoadLe32(qb->body.data() + 12), 8u);
+  EXPECT_EQ(Find(next, 9), nullptr);
+}
+
+TEST_F(SessionTest, AcksInAPacketRejectedForItsSaltGoAgain) {
+  Flush();
+  ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
+  int64_t pushed = last_server_msg_id_;
+  session_.Send(Query(5), {}, now_);
+  absl::StatusOr<std::vector<Bytes>> packets = session_.BuildPackets(now_, rng_);
+  ASSERT_TRUE(packets.ok());
+  ASSERT_EQ(packets->size(), 1u);
+  absl::StatusOr<DecryptedMessage> m =
+      DecryptMessage(key_, Direction::kClientToServer, packets->front());
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(FirstId(m->body), ids::kMsgContainer) << "the ack and the request travel together";
+  Bytes bad(28);
+  StoreLe32(bad.data(), ids::kBadServerSalt);
+  StoreLe64(bad.data() + 4, static_cast<uint64_t>(m->header.msg_id));
+  StoreLe32(bad.data() + 12, static_cast<uint32_t>(m->header.seq_no));
+  StoreLe32(bad.data() + 16, 48);
+  StoreLe64(bad.data() + 20, 0x99);
+  ASSERT_TRUE(Deliver(bad, false).ok());
+  std::vector<Received> again = Flush();
+  ASSERT_NE(Find(again, 5), nullptr);
+  const Received* ack = Find(again, ids::kMsgsAck);
+  ASSERT_NE(ack, nullptr) << "the container was ignored, its ack too";
+  std::vector<int64_t> acked = *ParseMsgIdList(ack->body, ids::kMsgsAck);
+  EXPECT_NE(std::find(acked.begin(), acked.end(), pushed), acked.end());
+}
+
+TEST_F(SessionTest, AcksLostWithTheConnectionAreSentAgain) {
+  Flush();
+  ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
+  int64_t pushed = last_server_msg_id_;
+  now_ += absl::Seconds(1);
+  ASSERT_TRUE(session_.OnTimeout(now_).ok());
+  ASSERT_NE(Find(Flush(), ids::kMsgsAck), nullptr);
+  // The connection breaks before the server shows it saw the ack.
+  session_.OnConnectionLost(now_);
+  session_.OnConnected(now_);
+  const Received* again = nullptr;
+  std::vector<Received> sent = Flush();
+  again = Find(sent, ids::kMsgsAck);
+  ASSERT_NE(again, nullptr) << "the ack goes out again on the new connection";
+  EXPECT_EQ(*ParseMsgIdList(again->body, ids::kMsgsAck), std::vector<int64_t>{pushed});
+  // This time it travels with a request the server answers: confirmed.
+  session_.Send(Query(9), {}, now_);
+  std::vector<Received> with_request = Flush();
+  const Received* q = Find(with_request, 9);
+  ASSERT_NE(q, nullptr);
+  ASSERT_TRUE(Deliver(BuildRpcResult(q->msg_id, Query(1)), true).ok());
+  session_.OnConnectionLost(now_);
+  session_.OnConnected(now_);
+  std::vector<Received> after = Flush();
+  const Received* ack = Find(after, ids::kMsgsAck);
+  if (ack != nullptr) {
+    std::vector<int64_t> ids_list = *ParseMsgIdList(ack->body, ids::kMsgsAck);
+    EXPECT_EQ(std::count(ids_list.begin(), ids_list.end(), pushed), 0)
+        << "a confirmed ack is not repeated";
+  }
+}
+
+TEST_F(SessionTest, MsgsStateReqIsAnsweredFromTheHistory) {
+  Flush();  // the salt request
+  // P1: received, acknowledged, and the server answered a request sent with
+  // the ack (so it knows we have P1): 4 + 8 + 128.
+  ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
+  int64_t p1 = last_server_msg_id_;
+  session_.Send(Query(9), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* q = Find(sent, 9);
+  ASSERT_NE(q, nullptr);
+  ASSERT_TRUE(Deliver(BuildRpcResult(q->msg_id, Query(1)), true).ok());
+  // P2: received and acknowledged (ack sent alone, not yet confirmed): 4 + 8.
+  now_ += absl::Seconds(2);
+  ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
+  int64_t p2 = last_server_msg_id_;
+  now_ += absl::Seconds(1);
+  ASSERT_TRUE(session_.OnTimeout(now_).ok());
+  ASSERT_NE(Find(Flush(), ids::kMsgsAck), nullptr);
+  // P3: received, ack not sent yet: 4. N: received, not content-related: 4 + 16.
+  ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
+  int64_t p3 = last_server_msg_id_;
+  ASSERT_TRUE(Deliver(Query(0x74ae4240), false).ok());
+  int64_t n = last_server_msg_id_;
+  Events();
+
+  int64_t between = ((p1 + (p2 - p1) / 2) & ~int64_t{3}) | 1;  // a server id never received
+  int64_t above = n + (int64_t{1} << 32);
+  int64_t below = p1 - (int64_t{1} << 32);
+  std::vector<int> states = AskStates({p1, p2, p3, n, between, above, below});
+  ASSERT_EQ(states.size(), 7u);
+  EXPECT_EQ(states[0], 4 + 8 + 128) << "received, acked, known received";
+  EXPECT_EQ(states[1], 4 + 8) << "received, acked";
+  EXPECT_EQ(states[2], 4) << "received, not yet acked";
+  EXPECT_EQ(states[3], 4 + 16) << "received, needs no ack";
+  EXPECT_EQ(states[4], 2) << "within the stored range, not received";
+  EXPECT_EQ(states[5], 3) << "above every id received";
+  EXPECT_EQ(states[6], 1) << "below what is remembered";
+}
+
+TEST_F(SessionTest, MsgsStateReqForgetsBeyondTheHistory) {
+  ClientSessionConfig c;
+  c.server_messages_remembered = 4;
+  Reconfigure(c);
+  Flush();
+  std::vector<int64_t> pushed;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
+    pushed.push_back(last_server_msg_id_);
+  }
+  // The state request itself is the newest of the 4 remembered.
+  std::vector<int> states = AskStates({pushed[0], pushed[2], pushed[3], pushed[5]});
+  ASSERT_EQ(states.size(), 4u);
+  EXPECT_EQ(states[0], 1) << "forgotten";
+  EXPECT_EQ(states[1], 1) << "forgotten";
+  EXPECT_EQ(states[2], 4);
+  EXPECT_EQ(states[3], 4);
 }
 
 }  // namespace
