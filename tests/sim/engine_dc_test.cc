@@ -262,6 +262,53 @@ TEST_F(EngineDcTest, BrokenConnectionsLoseNoAnswerAndDuplicateNone) {
   EXPECT_GT(sim_->stats().fault_closes, 10u);
 }
 
+// Connections that break after every ~2 KB while 300 requests wait at once:
+// without a window on what is in flight, every new connection re-sends all
+// of them, the cut comes before any answer, and nothing ever finishes. With
+// it, each connection carries a window's worth and answers get through.
+TEST_F(EngineDcTest, ConnectionsCutEvery2KbFinish300QueuedRequestsOnceEach) {
+  EngineConfig c;
+  // The window must fit what a connection carries: 16 requests up and their
+  // answers down come to about 1.5 KB here. With no window the 300 requests
+  // (about 6 KB) are cut on their way up, on every connection; with 64 the
+  // DC's one container of 64 answers never fits a connection, and the DC
+  // re-sends it whole on every new one. Both never finish.
+  c.session.max_requests_in_flight = 16;
+  std::unique_ptr<ClientEngine> e = MakeEngine(c);
+  sim::LinkOptions link;
+  link.max_chunk = 200;
+  int client = sim_->AddClient(*e, server_, link);
+  // The key, the salts and the layer first, on an unbroken connection.
+  ASSERT_TRUE(Call(*e, client, WithLayer({})).has_value());
+  sim_->link_options(client).close_after_bytes = 2048;
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 300; ++i) ids.push_back(e->Send(*tl::Serialize(tl::help_getNearestDc{})));
+  sim_->Kick(client);
+  const absl::Time start = sim_->now();
+  auto all_answered = [&] {
+    Collect(*e);
+    for (uint64_t id : ids) {
+      if (answers_.count(id) == 0) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(sim_->RunUntil(all_answered, absl::Minutes(5)))
+      << "requests still in flight after 5 virtual minutes: " << e->requests_in_flight()
+      << " (connections: " << sim_->stats().connections
+      << ", packets received: " << e->session_stats().packets_received << ")";
+  const absl::Duration took = sim_->now() - start;
+  // Nothing more arrives later: no request is answered twice.
+  sim_->RunFor(absl::Minutes(1));
+  Collect(*e);
+  for (uint64_t id : ids) {
+    EXPECT_EQ(answers_[id], 1) << "request " << id;
+    EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult) << last_[id].status;
+  }
+  EXPECT_EQ(e->requests_in_flight(), 0u);
+  EXPECT_GT(sim_->stats().fault_closes, 5u) << "the connections really were cut";
+  EXPECT_LT(took, absl::Minutes(2));
+}
+
 // The quickstart's flow in virtual time: a bot and a user log in, the user
 // writes to the bot, the bot gets the push and replies, the user gets it.
 TEST_F(EngineDcTest, UserAndBotTalkThroughPushedUpdates) {
