@@ -7,6 +7,7 @@
 // Targets (issue #5): under 5 us per small RPC each way, native.
 #include <malloc.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -123,6 +124,42 @@ void BM_IdleSessionMemory(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_IdleSessionMemory)->Iterations(1);
+
+// Heap the client holds for upload parts in flight: kParts parts of 512 KiB
+// handed to Send (the caller gives its buffer up), sent with PullOutput and
+// not yet answered. steady: held per part once the output is gone (the
+// ideal is one copy, 512 KiB); peak: the highest point while sending,
+// output and encryption buffers included. mallinfo2(), client only (the
+// fixture's server side decodes nothing here).
+void BM_UploadPartsInFlightMemory(benchmark::State& state) {
+  constexpr int kParts = 8;
+  for (auto _ : state) {
+    EngineFixture f;
+    Bytes part = f.Query(kUploadPart);
+    session::SendOptions opts;
+    opts.no_gzip = true;
+    const size_t in_flight = f.engine().requests_in_flight();
+    const size_t before = mallinfo2().uordblks;
+    size_t peak = 0;
+    auto sample = [&] { peak = std::max(peak, mallinfo2().uordblks - before); };
+    for (int i = 0; i < kParts; ++i) {
+      f.engine().Send(Bytes(part), opts);
+      sample();
+      Bytes out;
+      f.engine().PullOutput(out);
+      sample();
+      benchmark::DoNotOptimize(out.data());
+    }
+    const size_t steady = mallinfo2().uordblks - before;
+    if (f.engine().requests_in_flight() != in_flight + kParts) {
+      state.SkipWithError("the parts are not all in flight");
+      break;
+    }
+    state.counters["steady_KiB_per_part"] = static_cast<double>(steady) / 1024 / kParts;
+    state.counters["peak_KiB"] = static_cast<double>(peak) / 1024;
+  }
+}
+BENCHMARK(BM_UploadPartsInFlightMemory)->Iterations(1);
 
 }  // namespace
 }  // namespace mtcore::bench
