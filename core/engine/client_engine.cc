@@ -85,7 +85,7 @@ uint64_t ClientEngine::Send(Bytes query, const session::SendOptions& options) {
     return id;
   }
   PendingRequest& r = requests_[id];
-  r.query = std::move(query);
+  r.query = std::make_shared<const Bytes>(std::move(query));
   r.options = options;
   unsubmitted_.push_back(id);
   if (session_ != nullptr) SubmitPending(last_now_);

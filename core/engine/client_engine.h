@@ -169,7 +169,9 @@ class ClientEngine : public StreamEngine {
 
  private:
   struct PendingRequest {
-    Bytes query;
+    // Shared with the session carrying it: one buffer however large, kept
+    // here so a lost auth key (-404) can re-submit it to the next session.
+    session::SharedBytes query;
     session::SendOptions options;
     uint64_t session_request_id = 0;  // 0 while no session carries it
   };

@@ -1,6 +1,7 @@
 #include "core/session/client_session.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -53,6 +54,11 @@ int32_t ClientSession::NextSeqNo(bool content_related) {
 }
 
 uint64_t ClientSession::Send(Bytes query, const SendOptions& options, absl::Time now) {
+  return Send(std::make_shared<const Bytes>(std::move(query)), options, now);
+}
+
+uint64_t ClientSession::Send(SharedBytes query, const SendOptions& options, absl::Time now) {
+  if (query == nullptr) query = std::make_shared<const Bytes>();
   Request r;
   r.id = next_request_id_++;
   r.after_request = options.after_request;
@@ -68,23 +74,26 @@ uint64_t ClientSession::Send(Bytes query, const SendOptions& options, absl::Time
 void ClientSession::Prepare(Request& r) {
   if (r.prepared) return;
   r.prepared = true;
-  Bytes query = std::move(r.body);
+  // The caller's buffer is kept (shared, never copied) unless wrapping or
+  // compression makes a new one.
+  std::optional<Bytes> made;
   if (r.after_request.has_value()) {
     // Requests go out oldest first, so an earlier one still in flight has
     // its msg_id by now; one already answered (or unknown) is ignored.
     auto it = requests_.find(*r.after_request);
     if (it != requests_.end() && it->second.msg_id != 0) {
-      query = BuildInvokeAfterMsg(it->second.msg_id, query);
+      made = BuildInvokeAfterMsg(it->second.msg_id, *r.body);
     }
   }
+  ByteView query = made.has_value() ? ByteView(*made) : ByteView(*r.body);
   if (!r.no_gzip && query.size() >= config_.gzip_threshold) {
     absl::StatusOr<Bytes> packed = compress::GzipCompress(query, 6);
     if (packed.ok()) {
       Bytes wrapped = BuildGzipPacked(*packed);
-      if (wrapped.size() < query.size()) query = std::move(wrapped);
+      if (wrapped.size() < query.size()) made = std::move(wrapped);
     }
   }
-  r.body = std::move(query);
+  if (made.has_value()) r.body = std::make_shared<const Bytes>(*std::move(made));
 }
 
 bool ClientSession::Cancel(uint64_t request_id, absl::Time now) {
@@ -155,14 +164,14 @@ void ClientSession::PutOnWire(Request& r) {
   if (r.on_wire) return;
   r.on_wire = true;
   ++wire_requests_;
-  wire_bytes_ += r.body.size();
+  wire_bytes_ += r.body->size();
 }
 
 void ClientSession::TakeOffWire(Request& r) {
   if (!r.on_wire) return;
   r.on_wire = false;
   --wire_requests_;
-  wire_bytes_ -= r.body.size();
+  wire_bytes_ -= r.body->size();
 }
 
 ClientSession::Request* ClientSession::FindByMsgId(int64_t msg_id) {
@@ -337,7 +346,7 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     auto it = requests_.find(rid);
     if (it == requests_.end() || !it->second.queued) continue;
     Prepare(it->second);
-    request_ready = WindowHasRoom(it->second.body.size());
+    request_ready = WindowHasRoom(it->second.body->size());
     break;
   }
   bool have_other = !service_queue_.empty() || request_ready;
@@ -387,7 +396,7 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     }
     Request& r = it->second;
     Prepare(r);
-    if (!WindowHasRoom(r.body.size())) break;
+    if (!WindowHasRoom(r.body->size())) break;
     q = send_queue_.erase(q);
     if (r.msg_id == 0) {
       r.msg_id = NextMsgId(now);
@@ -398,7 +407,7 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     r.queued = false;
     r.sent_round = send_round_ + 1;
     PutOnWire(r);
-    slots.push_back({r.msg_id, r.seq_no, r.body});
+    slots.push_back({r.msg_id, r.seq_no, *r.body});
     slot_kinds.push_back(ServiceKind::kOther);
   }
 

@@ -55,6 +55,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -71,6 +72,10 @@
 #include "core/session/service_messages.h"
 
 namespace mtcore::session {
+
+// An immutable byte buffer shared between owners: a query the engine keeps
+// (to re-submit it on a new auth key) and the session sends is stored once.
+using SharedBytes = std::shared_ptr<const Bytes>;
 
 struct ClientSessionConfig {
   // Requests at least this large are sent as gzip_packed when that is smaller.
@@ -174,6 +179,9 @@ class ClientSession {
   // the next BuildPackets() once the requests before it leave room in the
   // window (invokeAfterMsg wrapping and gzip happen then).
   uint64_t Send(Bytes query, const SendOptions& options, absl::Time now);
+  // The same with a shared buffer: the session keeps a reference, not a
+  // copy (unless invokeAfterMsg or gzip make a new body).
+  uint64_t Send(SharedBytes query, const SendOptions& options, absl::Time now);
 
   // Gives up on a request: it ends with kFailed (status Cancelled) and a
   // rpc_drop_answer is sent if it was already out. False if unknown.
@@ -231,7 +239,7 @@ class ClientSession {
  private:
   struct Request {
     uint64_t id = 0;
-    Bytes body;            // as sent (after gzip / invokeAfterMsg once prepared)
+    SharedBytes body;      // as sent (after gzip / invokeAfterMsg once prepared)
     // Wrapping and compression happen when the request first goes out
     // (it may wait behind the window), so invokeAfterMsg can name the
     // msg_id the earlier request got by then.

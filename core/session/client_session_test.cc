@@ -633,6 +633,25 @@ TEST_F(SessionTest, AcksInAPacketRejectedForItsSaltGoAgain) {
   EXPECT_NE(std::find(acked.begin(), acked.end(), pushed), acked.end());
 }
 
+TEST_F(SessionTest, ASharedQueryIsSentWithoutACopyAndReleasedWhenAnswered) {
+  SharedBytes part = std::make_shared<const Bytes>(Query(0x1234, 4000));
+  session_.Send(part, {.no_gzip = true}, now_);
+  EXPECT_EQ(part.use_count(), 2) << "the session holds a reference, not a copy";
+  std::vector<Received> sent = Flush();
+  const Received* q = Find(sent, 0x1234);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->body, *part);
+  ASSERT_TRUE(Deliver(BuildRpcResult(q->msg_id, Query(1))).ok());
+  EXPECT_EQ(part.use_count(), 1) << "released with the answer";
+
+  // Compressed, the session sends (and keeps) its own smaller body.
+  SharedBytes zeros = std::make_shared<const Bytes>(Bytes(8192, 0));
+  session_.Send(zeros, {}, now_);
+  std::vector<Received> packed = Flush();
+  EXPECT_NE(Find(packed, ids::kGzipPacked), nullptr);
+  EXPECT_EQ(zeros.use_count(), 1);
+}
+
 TEST_F(SessionTest, AcksLostWithTheConnectionAreSentAgain) {
   Flush();
   ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
