@@ -358,13 +358,19 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
     std::sort(pending_acks_.begin(), pending_acks_.end());
     pending_acks_.erase(std::unique(pending_acks_.begin(), pending_acks_.end()),
                         pending_acks_.end());
-    acks = BuildMsgIdList(ids::kMsgsAck, pending_acks_);
-    stats_.acks_sent += pending_acks_.size();
-    acked_now.swap(pending_acks_);
-    ack_due_.reset();
+    // The spec allows 8192 ids per msgs_ack; the rest wait for the next one.
+    constexpr size_t kMaxAckIds = 8192;
+    if (pending_acks_.size() > kMaxAckIds) {
+      acked_now.assign(pending_acks_.begin(), pending_acks_.begin() + kMaxAckIds);
+      pending_acks_.erase(pending_acks_.begin(), pending_acks_.begin() + kMaxAckIds);
+    } else {
+      acked_now.swap(pending_acks_);
+      ack_due_.reset();
+    }
+    acks = BuildMsgIdList(ids::kMsgsAck, acked_now);
+    stats_.acks_sent += acked_now.size();
     for (int64_t id : acked_now) {
-      auto r = received_.find(id);
-      if (r != received_.end()) r->second |= kAckSent;
+      if (uint8_t* flags = FindReceived(id)) *flags |= kAckSent;
     }
   }
 
@@ -799,10 +805,32 @@ void ClientSession::HandleStateReq(int64_t msg_id, ByteView body) {
 }
 
 void ClientSession::RememberReceived(int64_t msg_id, bool needs_ack) {
-  received_[msg_id] = needs_ack ? kNeedsAck : 0;
+  const uint8_t flags = needs_ack ? kNeedsAck : 0;
+  if (received_.empty() || msg_id > received_.back().first) {
+    received_.emplace_back(msg_id, flags);
+  } else {
+    auto at = std::lower_bound(received_.begin(), received_.end(), msg_id,
+                               [](const auto& e, int64_t id) { return e.first < id; });
+    if (at != received_.end() && at->first == msg_id) {
+      at->second = flags;
+    } else {
+      received_.emplace(at, msg_id, flags);
+    }
+  }
   highest_received_ = std::max(highest_received_, msg_id);
   size_t limit = std::max<size_t>(config_.server_messages_remembered, 1);
-  while (received_.size() > limit) received_.erase(received_.begin());
+  while (received_.size() > limit) received_.pop_front();
+}
+
+const uint8_t* ClientSession::FindReceived(int64_t msg_id) const {
+  auto at = std::lower_bound(received_.begin(), received_.end(), msg_id,
+                             [](const auto& e, int64_t id) { return e.first < id; });
+  if (at == received_.end() || at->first != msg_id) return nullptr;
+  return &at->second;
+}
+
+uint8_t* ClientSession::FindReceived(int64_t msg_id) {
+  return const_cast<uint8_t*>(std::as_const(*this).FindReceived(msg_id));
 }
 
 // The states of msgs_state_info (service_messages_about_messages): 1 nothing
@@ -812,18 +840,18 @@ void ClientSession::RememberReceived(int64_t msg_id, bool needs_ack) {
 // acknowledged something sent with or after our ack). +32 and +64 are about
 // RPC queries, which the server does not send us.
 uint8_t ClientSession::StateOf(int64_t msg_id) const {
-  auto it = received_.find(msg_id);
-  if (it == received_.end()) {
+  const uint8_t* flags = FindReceived(msg_id);
+  if (flags == nullptr) {
     if (msg_id > highest_received_) return 3;
-    if (received_.empty() || msg_id < received_.begin()->first) return 1;
+    if (received_.empty() || msg_id < received_.front().first) return 1;
     return 2;
   }
   uint8_t state = 4;
-  if ((it->second & kNeedsAck) == 0) {
+  if ((*flags & kNeedsAck) == 0) {
     state |= 16;
-  } else if ((it->second & kAckSent) != 0) {
+  } else if ((*flags & kAckSent) != 0) {
     state |= 8;
-    if ((it->second & kAckConfirmed) != 0) state |= 128;
+    if ((*flags & kAckConfirmed) != 0) state |= 128;
   }
   return state;
 }
@@ -838,8 +866,7 @@ void ClientSession::ConfirmAcksUpTo(int64_t msg_id) {
 void ClientSession::ConfirmAcksUpToRound(uint64_t round) {
   while (!unconfirmed_acks_.empty() && unconfirmed_acks_.front().round <= round) {
     for (int64_t id : unconfirmed_acks_.front().ids) {
-      auto r = received_.find(id);
-      if (r != received_.end()) r->second |= kAckConfirmed;
+      if (uint8_t* flags = FindReceived(id)) *flags |= kAckConfirmed;
     }
     unconfirmed_acks_.pop_front();
   }

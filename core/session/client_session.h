@@ -278,6 +278,9 @@ class ClientSession {
   void HandleStateReq(int64_t msg_id, ByteView body);
   // A server message we accepted (for msgs_state_req).
   void RememberReceived(int64_t msg_id, bool needs_ack);
+  // The flags of a remembered server message, or nullptr.
+  uint8_t* FindReceived(int64_t msg_id);
+  const uint8_t* FindReceived(int64_t msg_id) const;
   // msgs_state_info's byte for one server msg_id.
   uint8_t StateOf(int64_t msg_id) const;
   // The server answered or acknowledged a message of ours: acks we sent
@@ -339,9 +342,11 @@ class ClientSession {
   std::optional<absl::Time> ack_due_;
   std::vector<OutService> service_queue_;                // to send
   absl::flat_hash_map<int64_t, ServiceKind> service_sent_;  // msg_id -> kind, awaiting answer
-  // What we received from the server, for msgs_state_req: msg_id -> flags.
+  // What we received from the server, for msgs_state_req: (msg_id, flags)
+  // sorted by msg_id (server ids mostly grow, so inserts append); 16 bytes
+  // an entry.
   static constexpr uint8_t kNeedsAck = 1, kAckSent = 2, kAckConfirmed = 4;
-  std::map<int64_t, uint8_t> received_;
+  std::deque<std::pair<int64_t, uint8_t>> received_;
   int64_t highest_received_ = 0;
   // Acks sent on this connection that the server has not yet shown it saw
   // (by answering or acknowledging a message we sent with or after them):

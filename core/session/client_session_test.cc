@@ -723,6 +723,25 @@ TEST_F(SessionTest, MsgsStateReqIsAnsweredFromTheHistory) {
   EXPECT_EQ(states[6], 1) << "below what is remembered";
 }
 
+TEST_F(SessionTest, MsgsStateReqKnowsTheMessagesOfAContainer) {
+  Flush();
+  int64_t inner_a = server_ids_.Next(ServerUnixNs(), MessageIdGenerator::Kind::kServerOther);
+  int64_t inner_b = server_ids_.Next(ServerUnixNs(), MessageIdGenerator::Kind::kServerOther);
+  Bytes container = BuildContainer({{inner_a, 1, Query(0x74ae4240)},
+                                    {inner_b, 2, BuildMsgIdList(ids::kMsgsAck, {})}});
+  ASSERT_TRUE(Deliver(container, false).ok());
+  int64_t container_id = last_server_msg_id_;
+  ASSERT_LT(inner_b, container_id);
+  Events();
+  ASSERT_GT(inner_b, inner_a + 2);
+  std::vector<int> states = AskStates({inner_a, inner_b, container_id, inner_a + 2});
+  ASSERT_EQ(states.size(), 4u);
+  EXPECT_EQ(states[0], 4) << "content, ack still owed";
+  EXPECT_EQ(states[1], 4 + 16) << "needs no ack";
+  EXPECT_EQ(states[2], 4 + 16) << "the container itself";
+  EXPECT_EQ(states[3], 2) << "between two received ids";
+}
+
 TEST_F(SessionTest, MsgsStateReqForgetsBeyondTheHistory) {
   ClientSessionConfig c;
   c.server_messages_remembered = 4;
