@@ -10,6 +10,8 @@ namespace {
 
 // 15 window bits + 16: gzip wrapper (not raw deflate, not zlib).
 constexpr int kGzipWindowBits = 15 + 16;
+// 15 window bits + 32: inflate tells a gzip from a zlib header.
+constexpr int kGzipOrZlibWindowBits = 15 + 32;
 
 class Deflater {
  public:
@@ -30,9 +32,9 @@ class Deflater {
 
 class Inflater {
  public:
-  Inflater() {
+  explicit Inflater(int window_bits) {
     std::memset(&z_, 0, sizeof z_);
-    ok_ = inflateInit2(&z_, kGzipWindowBits) == Z_OK;
+    ok_ = inflateInit2(&z_, window_bits) == Z_OK;
   }
   ~Inflater() {
     if (ok_) inflateEnd(&z_);
@@ -45,35 +47,16 @@ class Inflater {
   bool ok_ = false;
 };
 
-}  // namespace
-
-absl::StatusOr<Bytes> GzipCompress(ByteView data, int level) {
-  if (level < 1 || level > 9) {
-    return absl::InvalidArgumentError(absl::StrCat("gzip: level ", level, " is not in 1..9"));
-  }
-  Deflater d(level);
-  if (!d.ok()) return absl::InternalError("gzip: deflateInit2 failed");
-  Bytes out(deflateBound(&d.z(), static_cast<uLong>(data.size())) + 32);
-  d.z().next_in = const_cast<Bytef*>(data.data());
-  d.z().avail_in = static_cast<uInt>(data.size());
-  d.z().next_out = out.data();
-  d.z().avail_out = static_cast<uInt>(out.size());
-  if (deflate(&d.z(), Z_FINISH) != Z_STREAM_END) {
-    return absl::InternalError("gzip: deflate did not finish in its bound");
-  }
-  out.resize(d.z().total_out);
-  return out;
-}
-
-absl::StatusOr<Bytes> GzipDecompress(ByteView gzip, size_t max_output) {
-  Inflater inf;
+// One stream of the format `window_bits` selects, bounded by `max_output`.
+absl::StatusOr<Bytes> Inflate(ByteView in, size_t max_output, int window_bits) {
+  Inflater inf(window_bits);
   if (!inf.ok()) return absl::InternalError("gzip: inflateInit2 failed");
   z_stream& z = inf.z();
-  z.next_in = const_cast<Bytef*>(gzip.data());
-  z.avail_in = static_cast<uInt>(gzip.size());
+  z.next_in = const_cast<Bytef*>(in.data());
+  z.avail_in = static_cast<uInt>(in.size());
   Bytes out;
   // Start from a guess and grow; never beyond max_output (+1 to detect excess).
-  size_t capacity = std::min<size_t>(max_output + 1, std::max<size_t>(4 * gzip.size(), 256));
+  size_t capacity = std::min<size_t>(max_output + 1, std::max<size_t>(4 * in.size(), 256));
   out.resize(capacity);
   size_t produced = 0;
   for (;;) {
@@ -103,10 +86,38 @@ absl::StatusOr<Bytes> GzipDecompress(ByteView gzip, size_t max_output) {
   }
   if (z.avail_in != 0) {
     return absl::DataLossError(
-        absl::StrCat("gzip: ", z.avail_in, " trailing bytes after the gzip stream"));
+        absl::StrCat("gzip: ", z.avail_in, " trailing bytes after the stream"));
   }
   out.resize(produced);
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Bytes> GzipCompress(ByteView data, int level) {
+  if (level < 1 || level > 9) {
+    return absl::InvalidArgumentError(absl::StrCat("gzip: level ", level, " is not in 1..9"));
+  }
+  Deflater d(level);
+  if (!d.ok()) return absl::InternalError("gzip: deflateInit2 failed");
+  Bytes out(deflateBound(&d.z(), static_cast<uLong>(data.size())) + 32);
+  d.z().next_in = const_cast<Bytef*>(data.data());
+  d.z().avail_in = static_cast<uInt>(data.size());
+  d.z().next_out = out.data();
+  d.z().avail_out = static_cast<uInt>(out.size());
+  if (deflate(&d.z(), Z_FINISH) != Z_STREAM_END) {
+    return absl::InternalError("gzip: deflate did not finish in its bound");
+  }
+  out.resize(d.z().total_out);
+  return out;
+}
+
+absl::StatusOr<Bytes> GzipDecompress(ByteView gzip, size_t max_output) {
+  return Inflate(gzip, max_output, kGzipWindowBits);
+}
+
+absl::StatusOr<Bytes> GzipOrZlibDecompress(ByteView data, size_t max_output) {
+  return Inflate(data, max_output, kGzipOrZlibWindowBits);
 }
 
 }  // namespace mtcore::compress

@@ -6,6 +6,10 @@
 // stream's claims: output is bounded by `max_output`, so a small "zip bomb"
 // becomes an error instead of gigabytes of memory.
 //
+// A client takes gzip only (GzipDecompress). GzipOrZlibDecompress also takes
+// a zlib stream (RFC 1950), for a server that accepts what lenient clients
+// send (the simulated DC in tests/dc).
+//
 // Example:
 //   MTCORE_ASSIGN_OR_RETURN(Bytes packed, GzipCompress(body));
 //   MTCORE_ASSIGN_OR_RETURN(Bytes body2, GzipDecompress(packed, 16 << 20));
@@ -32,6 +36,11 @@ absl::StatusOr<Bytes> GzipCompress(ByteView data, int level = 6);
 //                      bytes after the stream;
 //   ResourceExhausted  the output would exceed `max_output` bytes.
 absl::StatusOr<Bytes> GzipDecompress(ByteView gzip, size_t max_output = kDefaultMaxGunzipSize);
+
+// The decompressed contents of one gzip or zlib stream, told apart by its
+// header. Errors as for GzipDecompress.
+absl::StatusOr<Bytes> GzipOrZlibDecompress(ByteView data,
+                                           size_t max_output = kDefaultMaxGunzipSize);
 
 }  // namespace mtcore::compress
 

@@ -1,6 +1,7 @@
-// Arbitrary bytes into the gzip_packed decompressor: never crash, never
-// allocate past the bound, and whatever decompresses recompresses and comes
-// back equal.
+// Arbitrary bytes into both gzip_packed decompressors (the client's gzip-only
+// one and the lenient gzip-or-zlib one): never crash, never allocate past the
+// bound; whatever the strict one takes the lenient one takes with the same
+// output, and whatever decompresses recompresses and comes back equal.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,8 +9,10 @@
 #include "core/compress/gzip.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  absl::StatusOr<mtcore::Bytes> out =
-      mtcore::compress::GzipDecompress(mtcore::ByteView(data, size), 1 << 20);
+  const mtcore::ByteView in(data, size);
+  absl::StatusOr<mtcore::Bytes> strict = mtcore::compress::GzipDecompress(in, 1 << 20);
+  absl::StatusOr<mtcore::Bytes> out = mtcore::compress::GzipOrZlibDecompress(in, 1 << 20);
+  if (strict.ok() && (!out.ok() || *out != *strict)) std::abort();
   if (!out.ok()) return 0;
   absl::StatusOr<mtcore::Bytes> again = mtcore::compress::GzipCompress(*out);
   if (!again.ok()) std::abort();

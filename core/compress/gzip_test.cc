@@ -3,11 +3,21 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "zlib.h"
 
 namespace mtcore::compress {
 namespace {
 
 Bytes Text(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+// A zlib stream (RFC 1950: 2-byte header, deflate, Adler-32) made by zlib itself.
+Bytes Zlib(const Bytes& data, int level = 6) {
+  uLongf size = compressBound(static_cast<uLong>(data.size()));
+  Bytes out(size);
+  EXPECT_EQ(compress2(out.data(), &size, data.data(), static_cast<uLong>(data.size()), level), Z_OK);
+  out.resize(size);
+  return out;
+}
 
 TEST(GzipTest, RoundTripsAndShrinksRepetitiveData) {
   Bytes data;
@@ -64,6 +74,50 @@ TEST(GzipTest, CorruptTruncatedAndTrailingInputFail) {
 TEST(GzipTest, RejectsBadLevel) {
   EXPECT_EQ(GzipCompress(Text("x"), 0).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(GzipCompress(Text("x"), 10).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(GzipOrZlibTest, TakesZlibWhereTheClientsDecoderTakesGzipOnly) {
+  const Bytes data = Text("gzip_packed from a lenient client, gzip_packed from a lenient client");
+  const Bytes zlib = Zlib(data);
+  ASSERT_EQ(zlib[0], 0x78);  // deflate, 32 KiB window
+  absl::StatusOr<Bytes> lenient = GzipOrZlibDecompress(zlib);
+  ASSERT_TRUE(lenient.ok()) << lenient.status();
+  EXPECT_EQ(*lenient, data);
+  EXPECT_EQ(GzipDecompress(zlib).status().code(), absl::StatusCode::kDataLoss);
+
+  absl::StatusOr<Bytes> gzip = GzipCompress(data);
+  ASSERT_TRUE(gzip.ok());
+  absl::StatusOr<Bytes> both = GzipOrZlibDecompress(*gzip);
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(*both, data);
+}
+
+TEST(GzipOrZlibTest, BoundTruncationCorruptionAndTrailingBytes) {
+  const Bytes zeros(1 << 20, 0);
+  const Bytes bomb = Zlib(zeros, 9);
+  EXPECT_EQ(GzipOrZlibDecompress(bomb, 64 * 1024).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  absl::StatusOr<Bytes> exact = GzipOrZlibDecompress(bomb, zeros.size());
+  ASSERT_TRUE(exact.ok()) << exact.status();
+  EXPECT_EQ(*exact, zeros);
+
+  const Bytes zlib = Zlib(Text("hello, hello, hello, telegram"));
+  for (size_t n = 0; n < zlib.size(); ++n) {
+    EXPECT_EQ(GzipOrZlibDecompress(ByteView(zlib.data(), n)).status().code(),
+              absl::StatusCode::kDataLoss)
+        << "prefix " << n;
+  }
+  Bytes trailing = zlib;
+  trailing.push_back(0);
+  EXPECT_EQ(GzipOrZlibDecompress(trailing).status().code(), absl::StatusCode::kDataLoss);
+  Bytes corrupt = zlib;
+  corrupt.back() ^= 0xff;  // the Adler-32 trailer
+  EXPECT_EQ(GzipOrZlibDecompress(corrupt).status().code(), absl::StatusCode::kDataLoss);
+  // Raw deflate (no header) is neither format.
+  EXPECT_EQ(GzipOrZlibDecompress(ByteView(zlib.data() + 2, zlib.size() - 6)).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(GzipOrZlibDecompress(Text("not gzip at all")).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "tests/dc/gzip.h"
+#include "core/compress/gzip.h"
 #include "tests/dc/service_messages.h"
 #include "tl/reader.h"
 
@@ -240,7 +240,7 @@ void ServerSession::Dispatch(ByteView body, int64_t msg_id, int64_t now, Session
     case kGzipPacked: {
       ByteView packed = r.ReadBytesView();
       absl::StatusOr<Bytes> plain =
-          r.Finish().ok() ? GzipDecompress(packed, env_.max_inflated)
+          r.Finish().ok() ? compress::GzipOrZlibDecompress(packed, env_.max_inflated)
                           : absl::StatusOr<Bytes>(absl::DataLossError("gzip_packed: malformed"));
       if (!plain.ok() || depth > 0 || plain->size() < 4 || plain->size() % 4 != 0) {
         ++stats_.malformed_ignored;
@@ -371,7 +371,7 @@ void ServerSession::AnswerQuery(ByteView query, int64_t msg_id, int64_t now) {
   } else {
     bool packed = false;
     if (env_.gzip_threshold != 0 && reply.result.size() >= env_.gzip_threshold) {
-      absl::StatusOr<Bytes> gz = GzipCompress(reply.result);
+      absl::StatusOr<Bytes> gz = compress::GzipCompress(reply.result);
       if (gz.ok() && gz->size() + 8 < reply.result.size()) {
         w.U32(kGzipPacked).String(*gz);
         packed = true;

@@ -5,9 +5,10 @@
 
 #include <memory>
 
+#include "core/compress/gzip.h"
 #include "gtest/gtest.h"
+#include "zlib.h"
 #include "tests/dc/dc_test_util.h"
-#include "tests/dc/gzip.h"
 
 namespace mtcore::dc {
 namespace {
@@ -180,13 +181,24 @@ TEST_F(ServerSessionTest, ContainerOfTwoQueriesGetsTwoRpcResults) {
 TEST_F(ServerSessionTest, GzipPackedRequestIsUnpacked) {
   Bytes query = QueryBody(0x55556666, Bytes(64, 9));
   TlOut packed;
-  packed.U32(kGzipPacked).String(*GzipCompress(query));
+  packed.U32(kGzipPacked).String(*compress::GzipCompress(query));
   const int64_t id = Send(packed.bytes());
   ASSERT_EQ(h_.world().requests.size(), 1u);
   EXPECT_EQ(h_.world().requests[0].query, query);
   const ServerMessage* result = client_->Find(kRpcResult);
   ASSERT_NE(result, nullptr);
   EXPECT_EQ(ReadRpcResult(*result).req_msg_id, id);
+
+  // The DC is lenient and also takes a zlib stream (the client takes gzip only).
+  uLongf zsize = compressBound(static_cast<uLong>(query.size()));
+  Bytes zlib(zsize);
+  ASSERT_EQ(compress2(zlib.data(), &zsize, query.data(), static_cast<uLong>(query.size()), 6), Z_OK);
+  zlib.resize(zsize);
+  TlOut zpacked;
+  zpacked.U32(kGzipPacked).String(zlib);
+  Send(zpacked.bytes());
+  ASSERT_EQ(h_.world().requests.size(), 2u);
+  EXPECT_EQ(h_.world().requests[1].query, query);
 
   // A corrupt stream is answered with rpc_error, not a crash.
   TlOut corrupt;
@@ -203,7 +215,7 @@ TEST_F(ServerSessionTest, LargeResultsAreGzipPackedAndErrorsAreRpcErrors) {
   ASSERT_EQ(big.inner_id, kGzipPacked);
   tl::Reader r(big.inner);
   r.ReadUint32();
-  absl::StatusOr<Bytes> plain = GzipDecompress(r.ReadBytesView(), 1 << 20);
+  absl::StatusOr<Bytes> plain = compress::GzipDecompress(r.ReadBytesView(), 1 << 20);
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(plain->size(), 4096u);
 
