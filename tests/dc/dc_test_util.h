@@ -13,7 +13,8 @@
 #include "core/crypto/random.h"
 #include "gtest/gtest.h"
 #include "tests/dc/data_centre.h"
-#include "tests/dc/service_messages.h"
+#include "core/session/service_messages.h"
+#include "tests/dc/server_messages.h"
 #include "tests/dc/test_client.h"
 #include "tl/reader.h"
 
@@ -61,22 +62,18 @@ class DcHarness {
   std::unique_ptr<DataCentre> dc_;
 };
 
-// Field readers for the server's messages (tests fail on malformed ones).
+// Field readers for the server's messages, with core/session's parsers
+// (tests fail on malformed ones).
 struct RpcResultView {
   int64_t req_msg_id = 0;
   uint32_t inner_id = 0;
   Bytes inner;  // the result (or rpc_error / gzip_packed) body
 };
 inline RpcResultView ReadRpcResult(const ServerMessage& m) {
-  tl::Reader r(m.body);
-  RpcResultView v;
-  EXPECT_EQ(r.ReadUint32(), kRpcResult);
-  v.req_msg_id = r.ReadInt64();
-  ByteView rest = r.ReadRaw(r.remaining());
-  v.inner.assign(rest.begin(), rest.end());
-  v.inner_id = v.inner.size() >= 4 ? LoadLe32(v.inner.data()) : 0;
-  EXPECT_TRUE(r.ok());
-  return v;
+  absl::StatusOr<session::RpcResultView> r = session::ParseRpcResult(m.body);
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok()) return {};
+  return {r->req_msg_id, session::FirstId(r->result), ToBytes(r->result)};
 }
 
 // All received messages with constructor `id`.
@@ -88,33 +85,27 @@ inline std::vector<const ServerMessage*> All(TestClient& c, uint32_t id) {
   return out;
 }
 
-// The long vector of a msgs_ack.
+// The ids of a msgs_ack.
 inline std::vector<int64_t> AckedIds(const ServerMessage& m) {
-  tl::Reader r(m.body);
-  r.ReadUint32();
-  const uint32_t n = r.ReadVectorHeader(8);
-  std::vector<int64_t> ids;
-  for (uint32_t i = 0; i < n; ++i) ids.push_back(r.ReadInt64());
-  EXPECT_TRUE(r.Finish().ok());
-  return ids;
+  absl::StatusOr<std::vector<int64_t>> acked = session::ParseMsgIdList(m.body, ids::kMsgsAck);
+  EXPECT_TRUE(acked.ok()) << acked.status();
+  return acked.value_or(std::vector<int64_t>{});
 }
 
-struct BadMsgView {
-  int64_t bad_msg_id = 0;
-  int32_t bad_msg_seqno = 0;
-  int32_t error_code = 0;
-  uint64_t new_server_salt = 0;  // bad_server_salt only
-};
-inline BadMsgView ReadBadMsg(const ServerMessage& m) {
-  tl::Reader r(m.body);
-  const uint32_t id = r.ReadUint32();
-  BadMsgView v;
-  v.bad_msg_id = r.ReadInt64();
-  v.bad_msg_seqno = r.ReadInt32();
-  v.error_code = r.ReadInt32();
-  if (id == kBadServerSalt) v.new_server_salt = r.ReadUint64();
-  EXPECT_TRUE(r.Finish().ok());
-  return v;
+// Every id the client's received msgs_acks acknowledge.
+inline std::vector<int64_t> AllAckedIds(TestClient& c) {
+  std::vector<int64_t> out;
+  for (const ServerMessage* m : All(c, ids::kMsgsAck)) {
+    for (int64_t id : AckedIds(*m)) out.push_back(id);
+  }
+  return out;
+}
+
+// bad_msg_notification or bad_server_salt.
+inline session::BadMsgNotification ReadBadMsg(const ServerMessage& m) {
+  absl::StatusOr<session::BadMsgNotification> n = session::ParseBadMsgNotification(m.body);
+  EXPECT_TRUE(n.ok()) << n.status();
+  return n.value_or(session::BadMsgNotification{});
 }
 
 }  // namespace mtcore::dc::testing

@@ -44,12 +44,12 @@ TEST_P(TransportTest, KeyExchangeThenPing) {
   ASSERT_EQ(conn->framing(), tc.framing);
   EXPECT_EQ(conn->obfuscated(), tc.obfuscated);
 
-  const int64_t ping = *client.Send(PingBody(42), link.unix_ns());
+  const int64_t ping = *client.Send(session::BuildPing(42), link.unix_ns());
   ASSERT_TRUE(link.Pump().ok());
-  const ServerMessage* pong = client.Find(kPong);
+  const ServerMessage* pong = client.Find(ids::kPong);
   ASSERT_NE(pong, nullptr);
   EXPECT_EQ(LoadLe64(pong->body.data() + 4), static_cast<uint64_t>(ping));
-  EXPECT_NE(client.Find(kNewSessionCreated), nullptr);
+  EXPECT_NE(client.Find(ids::kNewSessionCreated), nullptr);
 }
 
 TEST_P(TransportTest, ByteAtATime) {
@@ -69,7 +69,7 @@ TEST_P(TransportTest, ByteAtATime) {
   ASSERT_TRUE(client.has_key());
   ASSERT_TRUE(client.Send(QueryBody(0x12345678), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump(1).ok());
-  EXPECT_NE(client.Find(kRpcResult), nullptr);
+  EXPECT_NE(client.Find(ids::kRpcResult), nullptr);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -123,7 +123,7 @@ TEST(ServerConnectionTest, UnknownKeyGets404ThenClose) {
   ASSERT_TRUE(client.UseKey(Bytes(256, 3), 1).ok());  // the DC never saw it
   auto conn = h.dc().Accept(kStart);
   InMemoryLink link(client, *conn, kStart);
-  ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
   EXPECT_EQ(client.transport_errors(), std::vector<int32_t>{-404});
   EXPECT_TRUE(conn->WantsClose());
@@ -136,7 +136,7 @@ TEST(ServerConnectionTest, TamperedPacketOfAKnownKeyEndsTheConnection) {
   auto conn = h.dc().Accept(kStart);
   InMemoryLink link(client, *conn, kStart);
   h.ShareKey(client, kStart);
-  ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns()).ok());
   Bytes wire = client.TakeOutput();
   wire.back() ^= 1;
   absl::Status s = conn->OnBytes(wire, kStart);
@@ -151,15 +151,15 @@ TEST(ServerConnectionTest, FloodGets429) {
   auto conn = h.dc().Accept(kStart);
   InMemoryLink link(client, *conn, kStart);
   h.ShareKey(client, kStart);
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(client.Send(PingBody(i), link.unix_ns()).ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(client.Send(session::BuildPing(i), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
   EXPECT_TRUE(client.transport_errors().empty());
   // Ten more a second later are fine; an eleventh within that second is not.
   link.Advance(absl::Seconds(1));
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(client.Send(PingBody(i), link.unix_ns()).ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(client.Send(session::BuildPing(i), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
   EXPECT_TRUE(client.transport_errors().empty());
-  ASSERT_TRUE(client.Send(PingBody(99), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(99), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
   EXPECT_EQ(client.transport_errors(), std::vector<int32_t>{-429});
   EXPECT_TRUE(conn->WantsClose());
@@ -175,11 +175,11 @@ TEST(ServerConnectionTest, QuickAckIsAnswered) {
     auto conn = h.dc().Accept(kStart);
     InMemoryLink link(client, *conn, kStart);
     h.ShareKey(client, kStart);
-    ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns(), {.quick_ack = true}).ok());
+    ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns(), {.quick_ack = true}).ok());
     ASSERT_TRUE(link.Pump().ok());
     EXPECT_EQ(client.quick_acks(), std::vector<uint32_t>{client.expected_quick_ack()})
         << transport::FramingName(f);
-    EXPECT_NE(client.Find(kPong), nullptr);
+    EXPECT_NE(client.Find(ids::kPong), nullptr);
   }
 }
 
@@ -201,11 +201,11 @@ TEST(ServerConnectionTest, TemporaryKeyExpires) {
   auto conn = h.dc().Accept(kStart);
   InMemoryLink link(client, *conn, kStart);
   ASSERT_TRUE(link.Handshake().ok());
-  ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
-  EXPECT_NE(client.Find(kPong), nullptr);
+  EXPECT_NE(client.Find(ids::kPong), nullptr);
   link.Advance(absl::Seconds(101));
-  ASSERT_TRUE(client.Send(PingBody(2), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(2), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
   EXPECT_EQ(client.transport_errors(), std::vector<int32_t>{-404});
 }
@@ -235,10 +235,10 @@ TEST(DcFaultTest, RandomCloseWithProbability) {
     auto conn = h.dc().Accept(kStart);
     InMemoryLink link(client, *conn, kStart);
     h.ShareKey(client, kStart);
-    ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns()).ok());
+    ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns()).ok());
     ASSERT_TRUE(link.Pump().ok());
     EXPECT_EQ(conn->WantsClose(), p == 1.0);
-    EXPECT_EQ(client.Find(kPong) != nullptr, p == 0.0);
+    EXPECT_EQ(client.Find(ids::kPong) != nullptr, p == 0.0);
   }
   // In between, about that share of connections die at their first packet.
   DcOptions options;
@@ -265,32 +265,32 @@ TEST(DcFaultTest, ShortSaltPeriodAndEarlyRotation) {
   auto conn = h.dc().Accept(kStart);
   InMemoryLink link(client, *conn, kStart);
   h.ShareKey(client, kStart);
-  ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
-  EXPECT_NE(client.Find(kPong), nullptr);
+  EXPECT_NE(client.Find(ids::kPong), nullptr);
   // kStart is a window boundary: 100 s later (40 s into the next window) the
   // first salt's grace is over.
   link.Advance(absl::Seconds(100));
   client.received().clear();
-  ASSERT_TRUE(client.Send(PingBody(2), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(2), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
-  const ServerMessage* bad = client.Find(kBadServerSalt);
+  const ServerMessage* bad = client.Find(ids::kBadServerSalt);
   ASSERT_NE(bad, nullptr);
-  const uint64_t next_salt = ReadBadMsg(*bad).new_server_salt;
+  const uint64_t next_salt = ReadBadMsg(*bad).new_server_salt.value_or(0);
   EXPECT_NE(next_salt, client.salt());
   client.set_salt(next_salt);
   client.received().clear();
-  ASSERT_TRUE(client.Send(PingBody(3), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(3), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
-  EXPECT_NE(client.Find(kPong), nullptr);
+  EXPECT_NE(client.Find(ids::kPong), nullptr);
 
   // RotateSalts: the salt just learned stops working at once.
   h.dc().RotateSalts(link.now());
   client.received().clear();
-  ASSERT_TRUE(client.Send(PingBody(4), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(4), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
-  ASSERT_NE(client.Find(kBadServerSalt), nullptr);
-  EXPECT_NE(ReadBadMsg(*client.Find(kBadServerSalt)).new_server_salt, next_salt);
+  ASSERT_NE(client.Find(ids::kBadServerSalt), nullptr);
+  EXPECT_NE(ReadBadMsg(*client.Find(ids::kBadServerSalt)).new_server_salt, next_salt);
 }
 
 TEST(DcFaultTest, ClockSkew) {
@@ -305,9 +305,9 @@ TEST(DcFaultTest, ClockSkew) {
       auto conn = h.dc().Accept(kStart);
       InMemoryLink link(client, *conn, kStart);
       h.ShareKey(client, kStart);
-      ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns()).ok());
+      ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns()).ok());
       ASSERT_TRUE(link.Pump().ok());
-      const ServerMessage* bad = client.Find(kBadMsgNotification);
+      const ServerMessage* bad = client.Find(ids::kBadMsgNotification);
       ASSERT_NE(bad, nullptr) << skew;
       EXPECT_EQ(ReadBadMsg(*bad).error_code, skew > 0 ? 16 : 17);
     }
@@ -318,10 +318,10 @@ TEST(DcFaultTest, ClockSkew) {
       InMemoryLink link(client, *conn, kStart);
       ASSERT_TRUE(link.Handshake().ok()) << skew;
       EXPECT_EQ(client.time_offset_ns(), skew * kSecondNs);
-      ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns()).ok());
+      ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns()).ok());
       ASSERT_TRUE(link.Pump().ok());
-      EXPECT_NE(client.Find(kPong), nullptr) << skew;
-      EXPECT_EQ(client.Find(kBadMsgNotification), nullptr) << skew;
+      EXPECT_NE(client.Find(ids::kPong), nullptr) << skew;
+      EXPECT_EQ(client.Find(ids::kBadMsgNotification), nullptr) << skew;
       EXPECT_EQ(client.rejected_packets(), 0);
     }
   }
@@ -341,10 +341,10 @@ TEST(DcFaultTest, ReplaysAndDuplicatesAreSent) {
     InMemoryLink link(client, *conn, kStart);
     h.ShareKey(client, kStart);
     for (int i = 0; i < 6; ++i) {
-      ASSERT_TRUE(client.Send(PingBody(i), link.unix_ns()).ok());
+      ASSERT_TRUE(client.Send(session::BuildPing(i), link.unix_ns()).ok());
       ASSERT_TRUE(link.Pump().ok());
     }
-    EXPECT_EQ(All(client, kPong).size(), 6u);
+    EXPECT_EQ(All(client, ids::kPong).size(), 6u);
     // The client's duplicate check caught every repeated packet.
     EXPECT_EQ(client.rejected_packets(), 3) << (replay ? "replay" : "duplicate");
     EXPECT_EQ(conn->stats().packets_out, 9u);
@@ -357,16 +357,16 @@ TEST(DcFaultTest, ForgetSessionsForcesNewSessionCreated) {
   auto conn = h.dc().Accept(kStart);
   InMemoryLink link(client, *conn, kStart);
   h.ShareKey(client, kStart);
-  ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
-  ASSERT_NE(client.Find(kNewSessionCreated), nullptr);
+  ASSERT_NE(client.Find(ids::kNewSessionCreated), nullptr);
   h.dc().ForgetSessions();
   EXPECT_EQ(h.world().closed_sessions, std::vector<uint64_t>{client.session_id()});
   client.received().clear();
-  ASSERT_TRUE(client.Send(PingBody(2), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(2), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
-  EXPECT_NE(client.Find(kNewSessionCreated), nullptr);
-  EXPECT_NE(client.Find(kPong), nullptr);
+  EXPECT_NE(client.Find(ids::kNewSessionCreated), nullptr);
+  EXPECT_NE(client.Find(ids::kPong), nullptr);
 }
 
 TEST(DcFaultTest, ForgetAuthKeysGives404) {
@@ -375,12 +375,12 @@ TEST(DcFaultTest, ForgetAuthKeysGives404) {
   auto conn = h.dc().Accept(kStart);
   InMemoryLink link(client, *conn, kStart);
   ASSERT_TRUE(link.Handshake().ok());
-  ASSERT_TRUE(client.Send(PingBody(1), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(1), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
   h.dc().ForgetAuthKeys();
   EXPECT_EQ(h.world().forgotten_dcs, std::vector<int>{1});
   EXPECT_EQ(h.world().closed_sessions.size(), 1u);
-  ASSERT_TRUE(client.Send(PingBody(2), link.unix_ns()).ok());
+  ASSERT_TRUE(client.Send(session::BuildPing(2), link.unix_ns()).ok());
   ASSERT_TRUE(link.Pump().ok());
   EXPECT_EQ(client.transport_errors(), std::vector<int32_t>{-404});
 }

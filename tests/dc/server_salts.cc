@@ -47,12 +47,12 @@ bool ServerSalts::Accepts(uint64_t salt, int64_t now_unix_ns) {
   return false;
 }
 
-std::vector<FutureSalt> ServerSalts::Future(int64_t now_unix_ns, int count) {
+std::vector<session::FutureSalt> ServerSalts::Future(int64_t now_unix_ns, int count) {
   count = std::clamp(count, 1, 64);
-  std::vector<FutureSalt> out;
+  std::vector<session::FutureSalt> out;
   const int64_t first = WindowOf(now_unix_ns);
   for (int64_t w = first; w < first + count; ++w) {
-    FutureSalt f;
+    session::FutureSalt f;
     f.valid_since = static_cast<int32_t>(w * options_.period_s);
     f.valid_until = static_cast<int32_t>((w + 1) * options_.period_s + options_.grace_s);
     f.salt = SaltOf(w);

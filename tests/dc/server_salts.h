@@ -20,18 +20,13 @@
 #include <vector>
 
 #include "core/crypto/random.h"
+#include "core/session/service_messages.h"
 
 namespace mtcore::dc {
 
 struct SaltOptions {
   int64_t period_s = 3600;  // clamped to >= 1
   int64_t grace_s = 1800;   // clamped to <= period_s / 2
-};
-
-struct FutureSalt {
-  int32_t valid_since = 0;  // unix seconds
-  int32_t valid_until = 0;
-  uint64_t salt = 0;
 };
 
 class ServerSalts {
@@ -46,8 +41,9 @@ class ServerSalts {
   uint64_t Current(int64_t now_unix_ns);
   // Whether `salt` may be used now.
   bool Accepts(uint64_t salt, int64_t now_unix_ns);
-  // `count` salts (clamped to 1..64) starting with the current window's.
-  std::vector<FutureSalt> Future(int64_t now_unix_ns, int count);
+  // `count` salts (clamped to 1..64) starting with the current window's;
+  // valid_since/valid_until in unix seconds.
+  std::vector<session::FutureSalt> Future(int64_t now_unix_ns, int count);
   // The salt rotation fault: the current window gets a fresh salt at once and
   // the previous one loses its grace period.
   void RotateNow(int64_t now_unix_ns);

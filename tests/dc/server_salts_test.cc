@@ -25,7 +25,7 @@ TEST(ServerSaltsTest, InitialSaltHoldsForItsWindowPlusGrace) {
 TEST(ServerSaltsTest, FutureSaltsAreTheSaltsOfTheComingWindows) {
   crypto::DeterministicRandom rng(2);
   ServerSalts salts({.period_s = 600, .grace_s = 60}, rng);
-  std::vector<FutureSalt> f = salts.Future(kT0 + 5 * kS, 4);
+  std::vector<session::FutureSalt> f = salts.Future(kT0 + 5 * kS, 4);
   ASSERT_EQ(f.size(), 4u);
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(f[i].valid_since, 1767225600 + 600 * i);

@@ -5,12 +5,14 @@
 
 #include "absl/status/status.h"
 #include "core/compress/gzip.h"
-#include "tests/dc/service_messages.h"
+#include "core/session/service_messages.h"
+#include "tests/dc/server_messages.h"
 #include "tl/reader.h"
 
 namespace mtcore::dc {
 namespace {
 
+using session::FirstId;
 using session::MessageIdGenerator;
 
 constexpr size_t kMaxReceivedRemembered = 1024;
@@ -24,14 +26,14 @@ constexpr int64_t kNsPerSecond = 1000000000;
 // The MTProto service requests a client may send with either seq_no parity.
 bool IsLenientServiceRequest(uint32_t id) {
   switch (id) {
-    case kPing:
-    case kPingDelayDisconnect:
-    case kGetFutureSalts:
-    case kMsgsStateReq:
-    case kDestroySession:
-    case kRpcDropAnswer:
-    case kHttpWait:
-    case kMsgResendReq:
+    case ids::kPing:
+    case ids::kPingDelayDisconnect:
+    case ids::kGetFutureSalts:
+    case ids::kMsgsStateReq:
+    case ids::kDestroySession:
+    case ids::kRpcDropAnswer:
+    case ids::kHttpWait:
+    case ids::kMsgResendReq:
       return true;
     default:
       return false;
@@ -41,16 +43,6 @@ bool IsLenientServiceRequest(uint32_t id) {
 // Sent content-related messages kept for re-sending until acknowledged.
 constexpr size_t kMaxUnacked = 1024;
 
-bool IsNonContent(uint32_t id) { return id == kMsgsAck || id == kMsgContainer || id == kMsgCopy; }
-
-uint32_t FirstId(ByteView body) { return body.size() >= 4 ? LoadLe32(body.data()) : 0; }
-
-// Reads a boxed Vector<long>; false if malformed.
-bool ReadLongVector(tl::Reader& r, std::vector<int64_t>& out) {
-  const uint32_t n = r.ReadVectorHeader(8);
-  for (uint32_t i = 0; i < n && r.ok(); ++i) out.push_back(r.ReadInt64());
-  return r.ok();
-}
 
 }  // namespace
 
@@ -61,23 +53,17 @@ ServerSession::~ServerSession() = default;
 
 void ServerSession::Reject(int64_t msg_id, int32_t seq_no, int32_t code, int64_t now_unix_ns) {
   ++stats_.messages_rejected;
-  TlOut w;
-  if (code == kBadServerSaltCode) {
-    w.U32(kBadServerSalt).I64(msg_id).I32(seq_no).I32(code).U64(env_.salts->Current(now_unix_ns));
-  } else {
-    w.U32(kBadMsgNotification).I64(msg_id).I32(seq_no).I32(code);
-  }
-  Enqueue({.body = w.Take(), .content = false, .response = true});
+  session::BadMsgNotification n{.bad_msg_id = msg_id, .bad_msg_seqno = seq_no, .error_code = code};
+  if (code == kBadServerSaltCode) n.new_server_salt = env_.salts->Current(now_unix_ns);
+  Enqueue({.body = BuildBadMsgNotification(n), .content = false, .response = true});
 }
 
 void ServerSession::Announce(int64_t first_msg_id, int64_t now_unix_ns) {
   announced_ = true;
-  TlOut w;
-  w.U32(kNewSessionCreated)
-      .I64(first_msg_id)
-      .U64(crypto::RandomU64(*env_.rng))
-      .U64(env_.salts->Current(now_unix_ns));
-  Enqueue({.body = w.Take(), .content = true, .response = false});
+  Bytes body = BuildNewSessionCreated({.first_msg_id = first_msg_id,
+                                       .unique_id = static_cast<int64_t>(crypto::RandomU64(*env_.rng)),
+                                       .server_salt = env_.salts->Current(now_unix_ns)});
+  Enqueue({.body = std::move(body), .content = true, .response = false});
 }
 
 void ServerSession::Accept(int64_t msg_id, int32_t seq_no, bool content) {
@@ -95,14 +81,17 @@ void ServerSession::Accept(int64_t msg_id, int32_t seq_no, bool content) {
   }
 }
 
-int32_t ServerSession::CheckContained(int64_t msg_id, int32_t seq_no, uint32_t first_id) {
+int32_t ServerSession::CheckContained(int64_t msg_id, int32_t seq_no, ByteView body) {
   if ((msg_id & 3) != 0) return kMsgIdBadParity;
   const bool odd = (seq_no & 1) != 0;
-  if (IsNonContent(first_id)) {
-    // Telegram accepts acks with an odd seq_no (mtcute 0.30 sends them so).
-    if (odd && first_id != kMsgsAck) return kSeqNoOddForNonContent;
-  } else if (!IsLenientServiceRequest(first_id) && !odd) {
-    return kSeqNoEvenForContent;
+  const uint32_t first_id = FirstId(body);
+  if (!IsLenientServiceRequest(first_id)) {
+    if (!session::IsContentRelated(body)) {
+      // Telegram accepts acks with an odd seq_no (mtcute 0.30 sends them so).
+      if (odd && first_id != ids::kMsgsAck) return kSeqNoOddForNonContent;
+    } else if (!odd) {
+      return kSeqNoEvenForContent;
+    }
   }
   if (received_.count(msg_id) != 0) return -1;
   if (last_seq_no_ >= 0) {
@@ -122,7 +111,6 @@ SessionEvents ServerSession::OnMessage(const session::DecryptedMessage& message,
                                        int64_t now_unix_ns) {
   SessionEvents events;
   const session::MessageHeader& h = message.header;
-  const uint32_t first_id = FirstId(message.body);
 
   if ((h.msg_id & 3) != 0) {
     Reject(h.msg_id, h.seq_no, kMsgIdBadParity, now_unix_ns);
@@ -142,7 +130,7 @@ SessionEvents ServerSession::OnMessage(const session::DecryptedMessage& message,
     Reject(h.msg_id, h.seq_no, kBadServerSaltCode, now_unix_ns);
     return events;
   }
-  if (first_id == kMsgContainer) {
+  if (FirstId(message.body) == ids::kMsgContainer) {
     if ((h.seq_no & 1) != 0) {
       Reject(h.msg_id, h.seq_no, kSeqNoOddForNonContent, now_unix_ns);
       return events;
@@ -160,7 +148,7 @@ SessionEvents ServerSession::OnMessage(const session::DecryptedMessage& message,
     HandleContainer(message.body, h.msg_id, now_unix_ns, events);
     return events;
   }
-  if (int32_t code = CheckContained(h.msg_id, h.seq_no, first_id); code != 0) {
+  if (int32_t code = CheckContained(h.msg_id, h.seq_no, message.body); code != 0) {
     if (code < 0) {
       ++stats_.duplicates_ignored;
       OnDuplicate(h.msg_id);
@@ -178,43 +166,23 @@ SessionEvents ServerSession::OnMessage(const session::DecryptedMessage& message,
 
 void ServerSession::HandleContainer(ByteView body, int64_t container_id, int64_t now,
                                     SessionEvents& events) {
-  struct Inner {
-    int64_t msg_id;
-    int32_t seq_no;
-    ByteView body;
-  };
-  std::vector<Inner> inner;
-  tl::Reader r(body);
-  r.ReadUint32();  // msg_container
-  const uint32_t n = r.ReadVectorCount(16);
-  for (uint32_t i = 0; i < n && r.ok(); ++i) {
-    Inner m;
-    m.msg_id = r.ReadInt64();
-    m.seq_no = r.ReadInt32();
-    const int32_t len = r.ReadInt32();
-    if (len < 0 || len % 4 != 0 || static_cast<size_t>(len) > r.remaining()) {
-      r.Fail("container message length");
-      break;
-    }
-    m.body = r.ReadRaw(static_cast<size_t>(len));
-    inner.push_back(m);
-  }
-  if (!r.Finish().ok() || n == 0) {
+  absl::StatusOr<std::vector<session::ContainerItem>> inner =
+      session::ParseContainer(body, kMaxContainerMessages);
+  if (!inner.ok() || inner->empty()) {
     Reject(container_id, 0, kBadContainer, now);
     return;
   }
   if (!announced_) {
     int64_t first = container_id;
-    for (const Inner& m : inner) first = std::min(first, m.msg_id);
+    for (const session::ContainerItem& m : *inner) first = std::min(first, m.msg_id);
     Announce(first, now);
   }
-  for (const Inner& m : inner) {
-    const uint32_t first_id = FirstId(m.body);
-    if (first_id == kMsgContainer) {
+  for (const session::ContainerItem& m : *inner) {
+    if (FirstId(m.body) == ids::kMsgContainer) {
       Reject(m.msg_id, m.seq_no, kBadContainer, now);
       continue;
     }
-    if (int32_t code = CheckContained(m.msg_id, m.seq_no, first_id); code != 0) {
+    if (int32_t code = CheckContained(m.msg_id, m.seq_no, m.body); code != 0) {
       if (code < 0) {
         ++stats_.duplicates_ignored;
         OnDuplicate(m.msg_id);
@@ -237,72 +205,69 @@ void ServerSession::Dispatch(ByteView body, int64_t msg_id, int64_t now, Session
     return;
   }
   switch (id) {
-    case kGzipPacked: {
-      ByteView packed = r.ReadBytesView();
+    case ids::kGzipPacked: {
+      absl::StatusOr<ByteView> packed = session::ParseGzipPacked(body);
       absl::StatusOr<Bytes> plain =
-          r.Finish().ok() ? compress::GzipOrZlibDecompress(packed, env_.max_inflated)
-                          : absl::StatusOr<Bytes>(absl::DataLossError("gzip_packed: malformed"));
+          packed.ok() ? compress::GzipOrZlibDecompress(*packed, env_.max_inflated) : packed.status();
       if (!plain.ok() || depth > 0 || plain->size() < 4 || plain->size() % 4 != 0) {
         ++stats_.malformed_ignored;
-        TlOut w;
-        w.U32(kRpcResult).I64(msg_id).U32(kRpcError).I32(400).String("INPUT_FETCH_ERROR");
-        Enqueue({.body = w.Take(), .content = true, .response = true, .answers_msg_id = msg_id});
+        Enqueue({.body = session::BuildRpcResult(
+                     msg_id, session::BuildRpcError(400, "INPUT_FETCH_ERROR")),
+                 .content = true,
+                 .response = true,
+                 .answers_msg_id = msg_id});
         return;
       }
       Dispatch(*plain, msg_id, now, events, depth + 1);
       return;
     }
-    case kMsgsAck: {
-      std::vector<int64_t> ids;
-      if (!ReadLongVector(r, ids) || !r.Finish().ok()) {
+    case ids::kMsgsAck: {
+      absl::StatusOr<std::vector<int64_t>> acked = session::ParseMsgIdList(body, ids::kMsgsAck);
+      if (!acked.ok()) {
         ++stats_.malformed_ignored;
         return;
       }
-      for (int64_t acked : ids) unacked_.erase(acked);
+      for (int64_t a : *acked) unacked_.erase(a);
       return;
     }
-    case kPing:
-    case kPingDelayDisconnect: {
+    case ids::kPing:
+    case ids::kPingDelayDisconnect: {
       const int64_t ping_id = r.ReadInt64();
-      const int32_t delay = id == kPingDelayDisconnect ? r.ReadInt32() : 0;
+      const int32_t delay = id == ids::kPingDelayDisconnect ? r.ReadInt32() : 0;
       if (!r.Finish().ok()) {
         ++stats_.malformed_ignored;
         return;
       }
-      TlOut w;
-      w.U32(kPong).I64(msg_id).I64(ping_id);
-      Enqueue({.body = w.Take(), .content = true, .response = true});
-      if (id == kPingDelayDisconnect) events.disconnect_delay_s = std::max(0, delay);
+      Enqueue({.body = BuildPong({.msg_id = msg_id, .ping_id = ping_id}),
+               .content = true,
+               .response = true});
+      if (id == ids::kPingDelayDisconnect) events.disconnect_delay_s = std::max(0, delay);
       return;
     }
-    case kGetFutureSalts: {
+    case ids::kGetFutureSalts: {
       const int32_t num = r.ReadInt32();
       if (!r.Finish().ok()) {
         ++stats_.malformed_ignored;
         return;
       }
-      std::vector<FutureSalt> salts = env_.salts->Future(now, num);
-      TlOut w;
-      w.U32(kFutureSalts).I64(msg_id).I32(static_cast<int32_t>(now / kNsPerSecond));
-      w.U32(static_cast<uint32_t>(salts.size()));  // bare vector<future_salt>
-      for (const FutureSalt& s : salts) w.I32(s.valid_since).I32(s.valid_until).U64(s.salt);
-      Enqueue({.body = w.Take(), .content = true, .response = true});
+      Bytes salts = BuildFutureSalts({.req_msg_id = msg_id,
+                                      .now = static_cast<int32_t>(now / kNsPerSecond),
+                                      .salts = env_.salts->Future(now, num)});
+      Enqueue({.body = std::move(salts), .content = true, .response = true});
       return;
     }
-    case kMsgsStateReq: {
-      std::vector<int64_t> ids;
-      if (!ReadLongVector(r, ids) || !r.Finish().ok()) {
+    case ids::kMsgsStateReq: {
+      absl::StatusOr<std::vector<int64_t>> asked = session::ParseMsgIdList(body, ids::kMsgsStateReq);
+      if (!asked.ok()) {
         ++stats_.malformed_ignored;
         return;
       }
       Bytes info;
-      for (int64_t q : ids) info.push_back(StateOf(q));
-      TlOut w;
-      w.U32(kMsgsStateInfo).I64(msg_id).String(info);
-      Enqueue({.body = w.Take(), .content = false, .response = true});
+      for (int64_t q : *asked) info.push_back(StateOf(q));
+      Enqueue({.body = session::BuildMsgsStateInfo(msg_id, info), .content = false, .response = true});
       return;
     }
-    case kDestroySession: {
+    case ids::kDestroySession: {
       const uint64_t target = r.ReadUint64();
       if (!r.Finish().ok()) {
         ++stats_.malformed_ignored;
@@ -310,39 +275,41 @@ void ServerSession::Dispatch(ByteView body, int64_t msg_id, int64_t now, Session
       }
       const bool destroyed =
           target != session_id_ && env_.destroy_other && env_.destroy_other(target);
-      TlOut w;
-      w.U32(destroyed ? kDestroySessionOk : kDestroySessionNone).U64(target);
-      Enqueue({.body = w.Take(), .content = true, .response = true});
+      Enqueue({.body = BuildDestroySessionResult(
+                   {.ok = destroyed, .session_id = static_cast<int64_t>(target)}),
+               .content = true,
+               .response = true});
       return;
     }
-    case kRpcDropAnswer: {
+    case ids::kRpcDropAnswer: {
       const int64_t req = r.ReadInt64();
       if (!r.Finish().ok()) {
         ++stats_.malformed_ignored;
         return;
       }
-      TlOut w;
-      w.U32(kRpcResult).I64(msg_id);
       auto queued = std::find_if(queue_.begin(), queue_.end(),
                                  [&](const Outgoing& o) { return o.answers_msg_id == req; });
       auto sent = answers_.find(req);
+      Bytes answer;
       if (queued != queue_.end()) {
         queue_.erase(queued);
-        w.U32(kRpcAnswerDroppedRunning);
+        answer = BuildRpcAnswerDroppedRunning();
       } else if (sent != answers_.end()) {
-        w.U32(kRpcAnswerDropped).I64(sent->second.msg_id).I32(sent->second.seq_no).I32(
-            sent->second.bytes);
+        answer = BuildRpcAnswerDropped(sent->second.msg_id, sent->second.seq_no, sent->second.bytes);
       } else {
-        w.U32(kRpcAnswerUnknown);
+        answer = BuildRpcAnswerUnknown();
       }
-      Enqueue({.body = w.Take(), .content = true, .response = true, .answers_msg_id = msg_id});
+      Enqueue({.body = session::BuildRpcResult(msg_id, answer),
+               .content = true,
+               .response = true,
+               .answers_msg_id = msg_id});
       return;
     }
-    case kHttpWait:
-    case kMsgResendReq:
+    case ids::kHttpWait:
+    case ids::kMsgResendReq:
       return;
-    case kMsgContainer:
-    case kMsgCopy:
+    case ids::kMsgContainer:
+    case ids::kMsgCopy:
       ++stats_.malformed_ignored;
       return;
     default:
@@ -364,24 +331,22 @@ void ServerSession::AnswerQuery(ByteView query, int64_t msg_id, int64_t now) {
   if (!reply.is_error() && (reply.result.size() < 4 || reply.result.size() % 4 != 0)) {
     reply = RpcReply::Error(500, "RESULT_MALFORMED");
   }
-  TlOut w;
-  w.U32(kRpcResult).I64(msg_id);
+  Bytes result;
   if (reply.is_error()) {
-    w.U32(kRpcError).I32(reply.error_code).String(reply.error_message);
+    result = session::BuildRpcResult(
+        msg_id, session::BuildRpcError(reply.error_code, reply.error_message));
   } else {
-    bool packed = false;
     if (env_.gzip_threshold != 0 && reply.result.size() >= env_.gzip_threshold) {
       absl::StatusOr<Bytes> gz = compress::GzipCompress(reply.result);
       if (gz.ok() && gz->size() + 8 < reply.result.size()) {
-        w.U32(kGzipPacked).String(*gz);
-        packed = true;
+        result = session::BuildRpcResult(msg_id, session::BuildGzipPacked(*gz));
       }
     }
-    if (!packed) w.Raw(reply.result);
+    if (result.empty()) result = session::BuildRpcResult(msg_id, reply.result);
   }
   it = received_.find(msg_id);
   if (it != received_.end()) it->second.answered = true;
-  Enqueue({.body = w.Take(), .content = true, .response = true, .answers_msg_id = msg_id});
+  Enqueue({.body = std::move(result), .content = true, .response = true, .answers_msg_id = msg_id});
 }
 
 uint8_t ServerSession::StateOf(int64_t msg_id) const {
@@ -471,10 +436,9 @@ std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
   };
   for (size_t start = 0; start < pending_acks_.size(); start += kMaxAcksPerMessage) {
     const size_t end = std::min(pending_acks_.size(), start + kMaxAcksPerMessage);
-    TlOut w;
-    w.U32(kMsgsAck).U32(kVector).U32(static_cast<uint32_t>(end - start));
-    for (size_t i = start; i < end; ++i) w.I64(pending_acks_[i]);
-    stamp(w.Take(), false, false);
+    stamp(session::BuildMsgIdList(ids::kMsgsAck, std::vector<int64_t>(pending_acks_.begin() + start,
+                                                                       pending_acks_.begin() + end)),
+          false, false);
   }
   pending_acks_.clear();
   while (!queue_.empty()) {
@@ -515,14 +479,11 @@ std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
     if (j - i == 1) {
       encrypt(items[i].msg_id, items[i].seq_no, items[i].body);
     } else {
-      TlOut w;
-      w.U32(kMsgContainer).U32(static_cast<uint32_t>(j - i));
-      for (size_t k = i; k < j; ++k) {
-        w.I64(items[k].msg_id).I32(items[k].seq_no).I32(static_cast<int32_t>(items[k].body.size()));
-        w.Raw(items[k].body);
-      }
+      std::vector<session::OutgoingMessage> run;
+      run.reserve(j - i);
+      for (size_t k = i; k < j; ++k) run.push_back({items[k].msg_id, items[k].seq_no, items[k].body});
       const int64_t id = env_.ids->Next(now_unix_ns, MessageIdGenerator::Kind::kServerOther);
-      encrypt(id, 2 * content_sent_, w.bytes());
+      encrypt(id, 2 * content_sent_, session::BuildContainer(run));
     }
     i = j;
   }

@@ -160,7 +160,7 @@ class ServerSession final : public SessionPort {
   // inside a container: seq_no parity, duplicates, seq_no order, the
   // duplicate window. 0 to accept, -1 to ignore a duplicate, else a bad_msg
   // code.
-  int32_t CheckContained(int64_t msg_id, int32_t seq_no, uint32_t first_id);
+  int32_t CheckContained(int64_t msg_id, int32_t seq_no, ByteView body);
   void Announce(int64_t first_msg_id, int64_t now_unix_ns);
   void Reject(int64_t msg_id, int32_t seq_no, int32_t code, int64_t now_unix_ns);
   void Accept(int64_t msg_id, int32_t seq_no, bool content);
@@ -168,7 +168,6 @@ class ServerSession final : public SessionPort {
   void HandleContainer(ByteView body, int64_t msg_id, int64_t now, SessionEvents& events);
   void AnswerQuery(ByteView query, int64_t msg_id, int64_t now);
   void Enqueue(Outgoing out);
-  Bytes MsgsStateInfo(int64_t req_msg_id, ByteView body, bool& ok);
   // Queues an unacknowledged message again with its msg_id.
   void Resend(int64_t msg_id);
   // A query the client sent again: re-send its answer if the client never

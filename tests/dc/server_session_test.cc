@@ -33,12 +33,13 @@ class ServerSessionTest : public ::testing::Test {
     return id.value_or(0);
   }
   // Sends a ping and returns the bad_msg it provoked (fails if none).
-  BadMsgView ExpectBadMsg(ByteView body, SendOptions o, uint32_t kind = kBadMsgNotification) {
+  session::BadMsgNotification ExpectBadMsg(ByteView body, SendOptions o,
+                                          uint32_t kind = ids::kBadMsgNotification) {
     client_->received().clear();
     Send(body, o);
     const ServerMessage* m = client_->Find(kind);
     EXPECT_NE(m, nullptr);
-    return m ? ReadBadMsg(*m) : BadMsgView{};
+    return m ? ReadBadMsg(*m) : session::BadMsgNotification{};
   }
 
   // Hand-picked msg_ids start 10 s back, below every id the client's own
@@ -52,8 +53,8 @@ class ServerSessionTest : public ::testing::Test {
 };
 
 TEST_F(ServerSessionTest, FirstPingGetsNewSessionCreatedPongAndAck) {
-  const int64_t ping_msg = Send(PingBody(77));
-  const ServerMessage* created = client_->Find(kNewSessionCreated);
+  const int64_t ping_msg = Send(session::BuildPing(77));
+  const ServerMessage* created = client_->Find(ids::kNewSessionCreated);
   ASSERT_NE(created, nullptr);
   tl::Reader r(created->body);
   r.ReadUint32();
@@ -63,7 +64,7 @@ TEST_F(ServerSessionTest, FirstPingGetsNewSessionCreatedPongAndAck) {
   EXPECT_EQ(created->msg_id & 3, 3);
   EXPECT_EQ(created->seq_no & 1, 1);
 
-  const ServerMessage* pong = client_->Find(kPong);
+  const ServerMessage* pong = client_->Find(ids::kPong);
   ASSERT_NE(pong, nullptr);
   tl::Reader p(pong->body);
   p.ReadUint32();
@@ -71,7 +72,7 @@ TEST_F(ServerSessionTest, FirstPingGetsNewSessionCreatedPongAndAck) {
   EXPECT_EQ(p.ReadInt64(), 77);
   EXPECT_EQ(pong->msg_id & 3, 1);  // a response
 
-  const ServerMessage* ack = client_->Find(kMsgsAck);
+  const ServerMessage* ack = client_->Find(ids::kMsgsAck);
   ASSERT_NE(ack, nullptr);
   EXPECT_EQ(AckedIds(*ack), std::vector<int64_t>{ping_msg});
   EXPECT_EQ(ack->seq_no & 1, 0);
@@ -79,36 +80,36 @@ TEST_F(ServerSessionTest, FirstPingGetsNewSessionCreatedPongAndAck) {
 }
 
 TEST_F(ServerSessionTest, NewSessionCreatedOnlyOncePerSession) {
-  Send(PingBody(1));
+  Send(session::BuildPing(1));
   client_->received().clear();
-  Send(PingBody(2));
-  EXPECT_EQ(client_->Find(kNewSessionCreated), nullptr);
-  EXPECT_NE(client_->Find(kPong), nullptr);
+  Send(session::BuildPing(2));
+  EXPECT_EQ(client_->Find(ids::kNewSessionCreated), nullptr);
+  EXPECT_NE(client_->Find(ids::kPong), nullptr);
   // Another session_id on the same key is a new session.
   client_->received().clear();
-  Send(PingBody(3), {.session_id = client_->session_id()});
-  EXPECT_EQ(client_->Find(kNewSessionCreated), nullptr);
+  Send(session::BuildPing(3), {.session_id = client_->session_id()});
+  EXPECT_EQ(client_->Find(ids::kNewSessionCreated), nullptr);
 }
 
 TEST_F(ServerSessionTest, WrongSaltGetsBadServerSaltWithTheRightOne) {
-  const BadMsgView bad = ExpectBadMsg(PingBody(1), {.salt = 1234}, kBadServerSalt);
+  const session::BadMsgNotification bad = ExpectBadMsg(session::BuildPing(1), {.salt = 1234}, ids::kBadServerSalt);
   EXPECT_EQ(bad.error_code, 48);
   EXPECT_EQ(bad.new_server_salt, 0x5a17u);
-  EXPECT_EQ(client_->Find(kPong), nullptr);
-  EXPECT_EQ(client_->Find(kNewSessionCreated), nullptr);
+  EXPECT_EQ(client_->Find(ids::kPong), nullptr);
+  EXPECT_EQ(client_->Find(ids::kNewSessionCreated), nullptr);
   client_->received().clear();
-  Send(PingBody(1));
-  EXPECT_NE(client_->Find(kPong), nullptr);
+  Send(session::BuildPing(1));
+  EXPECT_NE(client_->Find(ids::kPong), nullptr);
 }
 
 TEST_F(ServerSessionTest, MsgIdChecksGiveTheirCodes) {
   const int64_t now = link_->unix_ns();
-  EXPECT_EQ(ExpectBadMsg(PingBody(1), {.msg_id = session::MessageIdFromUnixNs(now) + 2}).error_code,
+  EXPECT_EQ(ExpectBadMsg(session::BuildPing(1), {.msg_id = session::MessageIdFromUnixNs(now) + 2}).error_code,
             18);
-  EXPECT_EQ(ExpectBadMsg(PingBody(1), {.msg_id = session::MessageIdFromUnixNs(now - 400 * kSecondNs)})
+  EXPECT_EQ(ExpectBadMsg(session::BuildPing(1), {.msg_id = session::MessageIdFromUnixNs(now - 400 * kSecondNs)})
                 .error_code,
             16);
-  EXPECT_EQ(ExpectBadMsg(PingBody(1), {.msg_id = session::MessageIdFromUnixNs(now + 60 * kSecondNs)})
+  EXPECT_EQ(ExpectBadMsg(session::BuildPing(1), {.msg_id = session::MessageIdFromUnixNs(now + 60 * kSecondNs)})
                 .error_code,
             17);
 }
@@ -117,9 +118,7 @@ TEST_F(ServerSessionTest, SeqNoChecksGiveTheirCodes) {
   // An API query with an even seq_no (35: odd expected), a container with
   // an odd one (34: even expected).
   EXPECT_EQ(ExpectBadMsg(QueryBody(0x11112222), {.seq_no = 2}).error_code, 35);
-  TlOut container;
-  container.U32(kMsgContainer).U32(0);
-  EXPECT_EQ(ExpectBadMsg(container.bytes(), {.seq_no = 3}).error_code, 34);
+  EXPECT_EQ(ExpectBadMsg(session::BuildContainer({}), {.seq_no = 3}).error_code, 34);
 
   const int64_t base = ManualIdBase();
   Send(QueryBody(0x11112222), {.msg_id = base + 400, .seq_no = 9});
@@ -131,29 +130,29 @@ TEST_F(ServerSessionTest, SeqNoChecksGiveTheirCodes) {
 
 TEST_F(ServerSessionTest, DuplicateContainerIdAndTooOldIds) {
   const int64_t base = ManualIdBase();
-  Bytes container = ContainerBody({{base + 4, 1, PingBody(1)}, {base + 8, 3, PingBody(2)}});
+  Bytes container = ContainerBody({{base + 4, 1, session::BuildPing(1)}, {base + 8, 3, session::BuildPing(2)}});
   Send(container, {.msg_id = base + 12, .seq_no = 4});
-  EXPECT_EQ(All(*client_, kPong).size(), 2u);
+  EXPECT_EQ(All(*client_, ids::kPong).size(), 2u);
   EXPECT_EQ(ExpectBadMsg(container, {.msg_id = base + 12, .seq_no = 4}).error_code, 19);
 
   // After 500 newer ids, an id older than all of them cannot be vouched for.
-  TlOut ack;
-  ack.U32(kMsgsAck).U32(kVector).U32(0);
+  const Bytes ack = session::BuildMsgIdList(ids::kMsgsAck, {});
   for (int i = 0; i < 500; ++i) {
-    ASSERT_TRUE(client_->Send(ack.bytes(), link_->unix_ns(), {.content = false}).ok());
+    ASSERT_TRUE(client_->Send(ack, link_->unix_ns(), {.content = false}).ok());
   }
   ASSERT_TRUE(link_->Pump().ok());
-  EXPECT_EQ(ExpectBadMsg(ack.bytes(), {.msg_id = base + 16, .seq_no = 0}).error_code, 20);
+  EXPECT_EQ(ExpectBadMsg(ack, {.msg_id = base + 16, .seq_no = 0}).error_code, 20);
 }
 
 TEST_F(ServerSessionTest, ABadContainerGets64) {
   const int64_t base = ManualIdBase();
-  TlOut truncated;
-  truncated.U32(kMsgContainer).U32(1).I64(base + 4).I32(1).I32(12).U32(kPing);
-  EXPECT_EQ(ExpectBadMsg(truncated.bytes(), {.msg_id = base + 8, .seq_no = 0}).error_code, 64);
-  Bytes inner = ContainerBody({{base + 12, 1, PingBody(1)}});
+  // One 12-byte ping announced, 4 bytes of it present.
+  Bytes truncated = ContainerBody({{base + 4, 1, session::BuildPing(1)}});
+  truncated.resize(truncated.size() - 8);
+  EXPECT_EQ(ExpectBadMsg(truncated, {.msg_id = base + 8, .seq_no = 0}).error_code, 64);
+  Bytes inner = ContainerBody({{base + 12, 1, session::BuildPing(1)}});
   Bytes nested = ContainerBody({{base + 16, 0, inner}});
-  const BadMsgView bad = ExpectBadMsg(nested, {.msg_id = base + 20, .seq_no = 0});
+  const session::BadMsgNotification bad = ExpectBadMsg(nested, {.msg_id = base + 20, .seq_no = 0});
   EXPECT_EQ(bad.error_code, 64);
   EXPECT_EQ(bad.bad_msg_id, base + 16);
 }
@@ -163,7 +162,7 @@ TEST_F(ServerSessionTest, ContainerOfTwoQueriesGetsTwoRpcResults) {
   Bytes q1 = QueryBody(0x11112222, Bytes{1, 2, 3, 4});
   Bytes q2 = QueryBody(0x33334444);
   Send(ContainerBody({{base + 4, 1, q1}, {base + 8, 3, q2}}), {.msg_id = base + 12, .seq_no = 4});
-  std::vector<const ServerMessage*> results = All(*client_, kRpcResult);
+  std::vector<const ServerMessage*> results = All(*client_, ids::kRpcResult);
   ASSERT_EQ(results.size(), 2u);
   RpcResultView a = ReadRpcResult(*results[0]);
   RpcResultView b = ReadRpcResult(*results[1]);
@@ -171,7 +170,7 @@ TEST_F(ServerSessionTest, ContainerOfTwoQueriesGetsTwoRpcResults) {
   EXPECT_EQ(a.inner, q1);
   EXPECT_EQ(b.req_msg_id, base + 8);
   EXPECT_EQ(b.inner, q2);
-  const ServerMessage* ack = client_->Find(kMsgsAck);
+  const ServerMessage* ack = client_->Find(ids::kMsgsAck);
   ASSERT_NE(ack, nullptr);
   EXPECT_EQ(AckedIds(*ack), (std::vector<int64_t>{base + 4, base + 8}));
   ASSERT_EQ(h_.world().requests.size(), 2u);
@@ -180,12 +179,10 @@ TEST_F(ServerSessionTest, ContainerOfTwoQueriesGetsTwoRpcResults) {
 
 TEST_F(ServerSessionTest, GzipPackedRequestIsUnpacked) {
   Bytes query = QueryBody(0x55556666, Bytes(64, 9));
-  TlOut packed;
-  packed.U32(kGzipPacked).String(*compress::GzipCompress(query));
-  const int64_t id = Send(packed.bytes());
+  const int64_t id = Send(session::BuildGzipPacked(*compress::GzipCompress(query)));
   ASSERT_EQ(h_.world().requests.size(), 1u);
   EXPECT_EQ(h_.world().requests[0].query, query);
-  const ServerMessage* result = client_->Find(kRpcResult);
+  const ServerMessage* result = client_->Find(ids::kRpcResult);
   ASSERT_NE(result, nullptr);
   EXPECT_EQ(ReadRpcResult(*result).req_msg_id, id);
 
@@ -194,25 +191,21 @@ TEST_F(ServerSessionTest, GzipPackedRequestIsUnpacked) {
   Bytes zlib(zsize);
   ASSERT_EQ(compress2(zlib.data(), &zsize, query.data(), static_cast<uLong>(query.size()), 6), Z_OK);
   zlib.resize(zsize);
-  TlOut zpacked;
-  zpacked.U32(kGzipPacked).String(zlib);
-  Send(zpacked.bytes());
+  Send(session::BuildGzipPacked(zlib));
   ASSERT_EQ(h_.world().requests.size(), 2u);
   EXPECT_EQ(h_.world().requests[1].query, query);
 
   // A corrupt stream is answered with rpc_error, not a crash.
-  TlOut corrupt;
-  corrupt.U32(kGzipPacked).String(Bytes{0x1f, 0x8b, 8, 0, 1, 2, 3});
   client_->received().clear();
-  Send(corrupt.bytes());
-  ASSERT_NE(client_->Find(kRpcResult), nullptr);
-  EXPECT_EQ(ReadRpcResult(*client_->Find(kRpcResult)).inner_id, kRpcError);
+  Send(session::BuildGzipPacked(Bytes{0x1f, 0x8b, 8, 0, 1, 2, 3}));
+  ASSERT_NE(client_->Find(ids::kRpcResult), nullptr);
+  EXPECT_EQ(ReadRpcResult(*client_->Find(ids::kRpcResult)).inner_id, ids::kRpcError);
 }
 
 TEST_F(ServerSessionTest, LargeResultsAreGzipPackedAndErrorsAreRpcErrors) {
   Send(QueryBody(kEchoBigQuery));
-  RpcResultView big = ReadRpcResult(*client_->Find(kRpcResult));
-  ASSERT_EQ(big.inner_id, kGzipPacked);
+  RpcResultView big = ReadRpcResult(*client_->Find(ids::kRpcResult));
+  ASSERT_EQ(big.inner_id, ids::kGzipPacked);
   tl::Reader r(big.inner);
   r.ReadUint32();
   absl::StatusOr<Bytes> plain = compress::GzipDecompress(r.ReadBytesView(), 1 << 20);
@@ -221,8 +214,8 @@ TEST_F(ServerSessionTest, LargeResultsAreGzipPackedAndErrorsAreRpcErrors) {
 
   client_->received().clear();
   Send(QueryBody(kEchoErrorQuery));
-  RpcResultView err = ReadRpcResult(*client_->Find(kRpcResult));
-  ASSERT_EQ(err.inner_id, kRpcError);
+  RpcResultView err = ReadRpcResult(*client_->Find(ids::kRpcResult));
+  ASSERT_EQ(err.inner_id, ids::kRpcError);
   tl::Reader e(err.inner);
   e.ReadUint32();
   EXPECT_EQ(e.ReadInt32(), 400);
@@ -230,14 +223,12 @@ TEST_F(ServerSessionTest, LargeResultsAreGzipPackedAndErrorsAreRpcErrors) {
 }
 
 TEST_F(ServerSessionTest, MsgsStateReqReportsWhatTheServerKnows) {
-  const int64_t ping = Send(PingBody(1));
+  const int64_t ping = Send(session::BuildPing(1));
   const int64_t query = Send(QueryBody(0x11112222));
   const int64_t future = session::MessageIdFromUnixNs(link_->unix_ns() + 10 * kSecondNs);
-  TlOut req;
-  req.U32(kMsgsStateReq).U32(kVector).U32(3).I64(ping).I64(query).I64(future);
   client_->received().clear();
-  const int64_t req_id = Send(req.bytes());
-  const ServerMessage* info = client_->Find(kMsgsStateInfo);
+  const int64_t req_id = Send(session::BuildMsgIdList(ids::kMsgsStateReq, {ping, query, future}));
+  const ServerMessage* info = client_->Find(ids::kMsgsStateInfo);
   ASSERT_NE(info, nullptr);
   tl::Reader r(info->body);
   r.ReadUint32();
@@ -251,45 +242,38 @@ TEST_F(ServerSessionTest, MsgsStateReqReportsWhatTheServerKnows) {
 
 TEST_F(ServerSessionTest, DestroySessionOfAnotherSession) {
   const uint64_t first = client_->session_id();
-  Send(PingBody(1));
+  Send(session::BuildPing(1));
   client_->set_session_id(first + 1);
-  Send(PingBody(2));
+  Send(session::BuildPing(2));
   ASSERT_EQ(h_.dc().state().session_count(), 2u);
-  TlOut destroy;
-  destroy.U32(kDestroySession).U64(first);
+  const Bytes destroy = session::BuildDestroySession(static_cast<int64_t>(first));
   client_->received().clear();
-  Send(destroy.bytes());
-  ASSERT_NE(client_->Find(kDestroySessionOk), nullptr);
+  Send(destroy);
+  ASSERT_NE(client_->Find(ids::kDestroySessionOk), nullptr);
   EXPECT_EQ(h_.dc().state().session_count(), 1u);
   EXPECT_EQ(h_.world().closed_sessions, std::vector<uint64_t>{first});
   client_->received().clear();
-  Send(destroy.bytes());
-  EXPECT_NE(client_->Find(kDestroySessionNone), nullptr);
+  Send(destroy);
+  EXPECT_NE(client_->Find(ids::kDestroySessionNone), nullptr);
 }
 
 TEST_F(ServerSessionTest, RpcDropAnswer) {
   const int64_t query = Send(QueryBody(0x11112222));
-  const int64_t answer_id = client_->Find(kRpcResult)->msg_id;
-  TlOut drop;
-  drop.U32(kRpcDropAnswer).I64(query);
+  const int64_t answer_id = client_->Find(ids::kRpcResult)->msg_id;
   client_->received().clear();
-  Send(drop.bytes());
-  RpcResultView dropped = ReadRpcResult(*client_->Find(kRpcResult));
-  EXPECT_EQ(dropped.inner_id, kRpcAnswerDropped);
+  Send(RpcDropAnswerBody(query));
+  RpcResultView dropped = ReadRpcResult(*client_->Find(ids::kRpcResult));
+  EXPECT_EQ(dropped.inner_id, ids::kRpcAnswerDropped);
   EXPECT_EQ(LoadLe64(dropped.inner.data() + 4), static_cast<uint64_t>(answer_id));
 
-  TlOut unknown;
-  unknown.U32(kRpcDropAnswer).I64(query + 4000);
   client_->received().clear();
-  Send(unknown.bytes());
-  EXPECT_EQ(ReadRpcResult(*client_->Find(kRpcResult)).inner_id, kRpcAnswerUnknown);
+  Send(RpcDropAnswerBody(query + 4000));
+  EXPECT_EQ(ReadRpcResult(*client_->Find(ids::kRpcResult)).inner_id, ids::kRpcAnswerUnknown);
 }
 
 TEST_F(ServerSessionTest, FutureSalts) {
-  TlOut req;
-  req.U32(kGetFutureSalts).I32(3);
-  const int64_t id = Send(req.bytes());
-  const ServerMessage* m = client_->Find(kFutureSalts);
+  const int64_t id = Send(session::BuildGetFutureSalts(3));
+  const ServerMessage* m = client_->Find(ids::kFutureSalts);
   ASSERT_NE(m, nullptr);
   tl::Reader r(m->body);
   r.ReadUint32();
@@ -309,11 +293,9 @@ TEST_F(ServerSessionTest, FutureSalts) {
 }
 
 TEST_F(ServerSessionTest, HttpWaitAndAcksAreNotAnswered) {
-  TlOut wait;
-  wait.U32(kHttpWait).I32(0).I32(0).I32(25000);
-  const int64_t id = Send(wait.bytes());
-  EXPECT_EQ(client_->Find(kRpcResult), nullptr);
-  const ServerMessage* ack = client_->Find(kMsgsAck);
+  const int64_t id = Send(HttpWaitBody(0, 0, 25000));
+  EXPECT_EQ(client_->Find(ids::kRpcResult), nullptr);
+  const ServerMessage* ack = client_->Find(ids::kMsgsAck);
   ASSERT_NE(ack, nullptr);
   EXPECT_EQ(AckedIds(*ack), std::vector<int64_t>{id});
   EXPECT_TRUE(h_.world().requests.empty());
@@ -337,16 +319,16 @@ TEST_F(ServerSessionTest, PushesFollowTheSessionToItsNewConnection) {
   c2.set_session_id(client_->session_id());
   InMemoryLink link2(c2, *conn2, link_->now());
   // The session continues: seq_no goes on from the first connection's.
-  ASSERT_TRUE(c2.Send(PingBody(5), link2.unix_ns(), {.seq_no = 3}).ok());
+  ASSERT_TRUE(c2.Send(session::BuildPing(5), link2.unix_ns(), {.seq_no = 3}).ok());
   ASSERT_TRUE(link2.Pump().ok());
   const ServerMessage* pushed = c2.Find(kPushedUpdate);
   ASSERT_NE(pushed, nullptr);
   EXPECT_EQ(pushed->body, QueryBody(kPushedUpdate, Bytes{7, 7, 7, 7}));
-  EXPECT_NE(c2.Find(kPong), nullptr);
+  EXPECT_NE(c2.Find(ids::kPong), nullptr);
 }
 
 TEST_F(ServerSessionTest, PushWakesTheCarryingConnection) {
-  Send(PingBody(1));
+  Send(session::BuildPing(1));
   int wakes = 0;
   conn_->SetWakeCallback([&] { ++wakes; });
   ServerSession* s = h_.dc().state().FindSession(client_->key()->id(), client_->session_id());
@@ -359,7 +341,7 @@ TEST_F(ServerSessionTest, PushWakesTheCarryingConnection) {
 }
 
 TEST_F(ServerSessionTest, QueueIsBoundedWhileDetached) {
-  Send(PingBody(1));
+  Send(session::BuildPing(1));
   ServerSession* s = h_.dc().state().FindSession(client_->key()->id(), client_->session_id());
   conn_->OnDisconnected(absl::OkStatus(), link_->now());
   for (int i = 0; i < 1100; ++i) s->Push(QueryBody(kPushedUpdate));
@@ -367,7 +349,7 @@ TEST_F(ServerSessionTest, QueueIsBoundedWhileDetached) {
 }
 
 TEST_F(ServerSessionTest, ManyMessagesAreSplitIntoContainersOfAtMost1020) {
-  Send(PingBody(1));
+  Send(session::BuildPing(1));
   ServerSession* s = h_.dc().state().FindSession(client_->key()->id(), client_->session_id());
   for (int i = 0; i < 1024; ++i) s->Push(QueryBody(kPushedUpdate));
   std::vector<Bytes> packets = s->TakePackets(link_->unix_ns());
@@ -377,7 +359,7 @@ TEST_F(ServerSessionTest, ManyMessagesAreSplitIntoContainersOfAtMost1020) {
     absl::StatusOr<session::DecryptedMessage> m =
         session::DecryptMessage(*client_->key(), session::Direction::kServerToClient, p);
     ASSERT_TRUE(m.ok());
-    ASSERT_EQ(LoadLe32(m->body.data()), kMsgContainer);
+    ASSERT_EQ(LoadLe32(m->body.data()), ids::kMsgContainer);
     const uint32_t n = LoadLe32(m->body.data() + 4);
     EXPECT_LE(n, 1020u);
     total += n;
@@ -389,19 +371,19 @@ TEST_F(ServerSessionTest, ManyMessagesAreSplitIntoContainersOfAtMost1020) {
 TEST_F(ServerSessionTest, SessionsPerKeyAreBounded) {
   for (uint64_t i = 0; i < 70; ++i) {
     client_->set_session_id(1000 + i);
-    Send(PingBody(static_cast<int64_t>(i)));
+    Send(session::BuildPing(static_cast<int64_t>(i)));
   }
   EXPECT_EQ(h_.dc().state().session_count(), 64u);
   EXPECT_EQ(h_.world().closed_sessions.size(), 6u);
 }
 
 TEST_F(ServerSessionTest, PingDelayDisconnectClosesAfterTheDelay) {
-  Send(PingDelayDisconnectBody(9, 35));
-  ASSERT_NE(client_->Find(kPong), nullptr);
+  Send(session::BuildPingDelayDisconnect(9, 35));
+  ASSERT_NE(client_->Find(ids::kPong), nullptr);
   ASSERT_TRUE(conn_->NextDeadline().has_value());
   EXPECT_EQ(*conn_->NextDeadline(), link_->now() + absl::Seconds(35));
   link_->Advance(absl::Seconds(20));
-  Send(PingDelayDisconnectBody(10, 35));  // resets the timer
+  Send(session::BuildPingDelayDisconnect(10, 35));  // resets the timer
   link_->Advance(absl::Seconds(20));
   link_->FireTimer();
   EXPECT_FALSE(conn_->WantsClose());

@@ -8,8 +8,9 @@
 #include "core/crypto/mtproto_kdf.h"
 #include "core/crypto/sha.h"
 #include "core/session/unencrypted_message.h"
-#include "tests/dc/service_messages.h"
-#include "tl/reader.h"
+#include "core/session/service_messages.h"
+#include "tests/dc/server_messages.h"
+#include "tl/writer.h"
 
 namespace mtcore::dc::testing {
 
@@ -156,20 +157,13 @@ absl::Status TestClient::OnPacket(ByteView packet, int64_t unix_ns) {
     ++rejected_packets_;
     return absl::OkStatus();
   }
-  if (m.body.size() >= 8 && LoadLe32(m.body.data()) == kMsgContainer) {
-    tl::Reader r(m.body);
-    r.ReadUint32();
-    const uint32_t n = r.ReadVectorCount(16);
-    for (uint32_t i = 0; i < n && r.ok(); ++i) {
-      ServerMessage s;
-      s.msg_id = r.ReadInt64();
-      s.seq_no = r.ReadInt32();
-      const int32_t len = r.ReadInt32();
-      ByteView b = r.ReadRaw(len < 0 ? 1u << 30 : static_cast<size_t>(len));
-      s.body.assign(b.begin(), b.end());
-      if (r.ok()) received_.push_back(std::move(s));
+  if (session::FirstId(m.body) == ids::kMsgContainer) {
+    MTCORE_ASSIGN_OR_RETURN(std::vector<session::ContainerItem> items,
+                            session::ParseContainer(m.body));
+    for (const session::ContainerItem& item : items) {
+      received_.push_back({item.msg_id, item.seq_no, ToBytes(item.body)});
     }
-    return r.Finish();
+    return absl::OkStatus();
   }
   ServerMessage s;
   s.msg_id = m.header.msg_id;
@@ -254,31 +248,36 @@ void EchoWorld::SessionClosed(SessionPort* port) { closed_sessions.push_back(por
 
 void EchoWorld::AuthKeysForgotten(int dc_id) { forgotten_dcs.push_back(dc_id); }
 
-Bytes PingBody(int64_t ping_id) {
-  TlOut w;
-  w.U32(kPing).I64(ping_id);
-  return w.Take();
+Bytes RpcDropAnswerBody(int64_t req_msg_id) {
+  Bytes out(12);
+  tl::Writer w(out.data());
+  w.WriteUint32(ids::kRpcDropAnswer);
+  w.WriteInt64(req_msg_id);
+  return out;
 }
 
-Bytes PingDelayDisconnectBody(int64_t ping_id, int32_t delay_s) {
-  TlOut w;
-  w.U32(kPingDelayDisconnect).I64(ping_id).I32(delay_s);
-  return w.Take();
+Bytes HttpWaitBody(int32_t max_delay_ms, int32_t wait_after_ms, int32_t max_wait_ms) {
+  Bytes out(16);
+  tl::Writer w(out.data());
+  w.WriteUint32(ids::kHttpWait);
+  w.WriteInt32(max_delay_ms);
+  w.WriteInt32(wait_after_ms);
+  w.WriteInt32(max_wait_ms);
+  return out;
 }
 
 Bytes QueryBody(uint32_t id, ByteView payload) {
-  TlOut w;
-  w.U32(id).Raw(payload);
-  return w.Take();
+  Bytes out(4);
+  StoreLe32(out.data(), id);
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
 }
 
 Bytes ContainerBody(const std::vector<Contained>& messages) {
-  TlOut w;
-  w.U32(kMsgContainer).U32(static_cast<uint32_t>(messages.size()));
-  for (const Contained& m : messages) {
-    w.I64(m.msg_id).I32(m.seq_no).I32(static_cast<int32_t>(m.body.size())).Raw(m.body);
-  }
-  return w.Take();
+  std::vector<session::OutgoingMessage> out;
+  out.reserve(messages.size());
+  for (const Contained& m : messages) out.push_back({m.msg_id, m.seq_no, m.body});
+  return session::BuildContainer(out);
 }
 
 }  // namespace mtcore::dc::testing

@@ -9,7 +9,7 @@
 //   TestClient client({.framing = Framing::kAbridged, .server_key = key}, rng);
 //   InMemoryLink link(client, *dc.Accept(now), now);
 //   ASSERT_OK(link.Handshake());
-//   ASSERT_OK(client.Send(PingBody(7), link.unix_ns()).status());
+//   ASSERT_OK(client.Send(session::BuildPing(7), link.unix_ns()).status());
 //   ASSERT_OK(link.Pump());
 //   client.received();   // new_session_created, pong, msgs_ack ...
 #ifndef MTCORE_TESTS_DC_TEST_CLIENT_H_
@@ -188,9 +188,10 @@ class EchoWorld : public RpcHandler {
   std::vector<int> forgotten_dcs;
 };
 
-// Bodies of a few service requests.
-Bytes PingBody(int64_t ping_id);
-Bytes PingDelayDisconnectBody(int64_t ping_id, int32_t delay_s);
+// Bodies of the client's service requests that core/session has no builder
+// for (ping, get_future_salts, msgs_state_req, ... are session::Build*).
+Bytes RpcDropAnswerBody(int64_t req_msg_id);
+Bytes HttpWaitBody(int32_t max_delay_ms, int32_t wait_after_ms, int32_t max_wait_ms);
 // A fake API query `id` followed by `payload` (4-byte aligned).
 Bytes QueryBody(uint32_t id, ByteView payload = {});
 // A msg_container of (msg_id, seq_no, body) triples.

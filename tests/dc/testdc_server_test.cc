@@ -69,10 +69,10 @@ TEST_P(TestDcServerTest, KeyExchangeAndPingOnEveryDc) {
     c.Flush();
     ASSERT_TRUE(RunUntil(**loop, [&] { return c.client.has_key(); })) << dc;
     EXPECT_EQ((*cluster)->dc(dc).state().key_count(), 1u);
-    ASSERT_TRUE(c.client.Send(PingBody(dc), WallUnixNs()).ok());
+    ASSERT_TRUE(c.client.Send(session::BuildPing(dc), WallUnixNs()).ok());
     c.Flush();
-    ASSERT_TRUE(RunUntil(**loop, [&] { return c.client.Find(kPong) != nullptr; })) << dc;
-    EXPECT_NE(c.client.Find(kNewSessionCreated), nullptr);
+    ASSERT_TRUE(RunUntil(**loop, [&] { return c.client.Find(ids::kPong) != nullptr; })) << dc;
+    EXPECT_NE(c.client.Find(ids::kNewSessionCreated), nullptr);
   }
   // Closed client connections are cleaned up.
   EXPECT_TRUE(RunUntil(**loop, [&] { return (*server)->connection_count() == 0; }));
@@ -98,9 +98,9 @@ TEST(TestDcServerPushTest, PushFromOutsideAnEngineCallIsDelivered) {
   ASSERT_TRUE(c.client.StartHandshake(WallUnixNs()).ok());
   c.Flush();
   ASSERT_TRUE(RunUntil(**loop, [&] { return c.client.has_key(); }));
-  ASSERT_TRUE(c.client.Send(PingBody(1), WallUnixNs()).ok());
+  ASSERT_TRUE(c.client.Send(session::BuildPing(1), WallUnixNs()).ok());
   c.Flush();
-  ASSERT_TRUE(RunUntil(**loop, [&] { return c.client.Find(kPong) != nullptr; }));
+  ASSERT_TRUE(RunUntil(**loop, [&] { return c.client.Find(ids::kPong) != nullptr; }));
 
   ServerSession* s =
       (*cluster)->dc(2).state().FindSession(c.client.key()->id(), c.client.session_id());
