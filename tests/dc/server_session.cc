@@ -40,6 +40,25 @@ bool IsLenientServiceRequest(uint32_t id) {
   }
 }
 
+// Content-related service requests whose answer (pong, future_salts,
+// msgs_state_info, the re-sent messages, destroy_session_ok/none) is their
+// acknowledgment: Telegram sends no msgs_ack for them, and mtcute warns about
+// "unexpected ack" when one comes.
+bool AnswerIsTheAck(uint32_t id) {
+  switch (id) {
+    case ids::kPing:
+    case ids::kPingDelayDisconnect:
+    case ids::kGetFutureSalts:
+    case ids::kMsgsStateReq:
+    case ids::kMsgResendReq:
+    case ids::kMsgResendAnsReq:
+    case ids::kDestroySession:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Sent content-related messages kept for re-sending until acknowledged.
 constexpr size_t kMaxUnacked = 1024;
 
@@ -66,7 +85,8 @@ void ServerSession::Announce(int64_t first_msg_id, int64_t now_unix_ns) {
   Enqueue({.body = std::move(body), .content = true, .response = false});
 }
 
-void ServerSession::Accept(int64_t msg_id, int32_t seq_no, bool content) {
+void ServerSession::Accept(int64_t msg_id, int32_t seq_no, ByteView body) {
+  const bool content = (seq_no & 1) != 0;
   Received r;
   r.content = content;
   received_[msg_id] = r;
@@ -75,7 +95,7 @@ void ServerSession::Accept(int64_t msg_id, int32_t seq_no, bool content) {
     last_msg_id_ = msg_id;
     last_seq_no_ = seq_no;
   }
-  if (content) {
+  if (content && !AnswerIsTheAck(FirstId(body))) {
     pending_acks_.push_back(msg_id);
     if (pending_acks_.size() > kMaxPendingAcks) pending_acks_.erase(pending_acks_.begin());
   }
@@ -159,7 +179,7 @@ SessionEvents ServerSession::OnMessage(const session::DecryptedMessage& message,
   }
   ++stats_.messages_accepted;
   if (!announced_) Announce(h.msg_id, now_unix_ns);
-  Accept(h.msg_id, h.seq_no, (h.seq_no & 1) != 0);
+  Accept(h.msg_id, h.seq_no, message.body);
   Dispatch(message.body, h.msg_id, now_unix_ns, events, 0);
   return events;
 }
@@ -191,7 +211,7 @@ void ServerSession::HandleContainer(ByteView body, int64_t container_id, int64_t
       }
       continue;
     }
-    Accept(m.msg_id, m.seq_no, (m.seq_no & 1) != 0);
+    Accept(m.msg_id, m.seq_no, m.body);
     Dispatch(m.body, m.msg_id, now, events, 0);
   }
 }

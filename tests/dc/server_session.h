@@ -20,7 +20,10 @@
 //     rpc_result (rpc_error for errors, gzip_packed results >= 1 KiB when
 //     that is smaller).
 // Content-related messages are acknowledged in a msgs_ack that rides along
-// with the next outgoing packet.
+// with the next outgoing packet, except the service requests whose answer is
+// the acknowledgment (ping, ping_delay_disconnect, get_future_salts,
+// msgs_state_req, msg_resend_req, msg_resend_ans_req, destroy_session): like
+// Telegram, the DC sends no msgs_ack for those.
 //
 // Outgoing messages (answers, pushes from the world via SessionPort::Push)
 // are queued; TakePackets() stamps them with server msg_ids (1 mod 4 for
@@ -163,7 +166,9 @@ class ServerSession final : public SessionPort {
   int32_t CheckContained(int64_t msg_id, int32_t seq_no, ByteView body);
   void Announce(int64_t first_msg_id, int64_t now_unix_ns);
   void Reject(int64_t msg_id, int32_t seq_no, int32_t code, int64_t now_unix_ns);
-  void Accept(int64_t msg_id, int32_t seq_no, bool content);
+  // Remembers an accepted message; content-related ones (odd seq_no) get a
+  // msgs_ack unless their answer acknowledges them.
+  void Accept(int64_t msg_id, int32_t seq_no, ByteView body);
   void Dispatch(ByteView body, int64_t msg_id, int64_t now, SessionEvents& events, int depth);
   void HandleContainer(ByteView body, int64_t msg_id, int64_t now, SessionEvents& events);
   void AnswerQuery(ByteView query, int64_t msg_id, int64_t now);

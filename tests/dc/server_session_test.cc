@@ -52,7 +52,7 @@ class ServerSessionTest : public ::testing::Test {
   std::unique_ptr<InMemoryLink> link_;
 };
 
-TEST_F(ServerSessionTest, FirstPingGetsNewSessionCreatedPongAndAck) {
+TEST_F(ServerSessionTest, FirstPingGetsNewSessionCreatedAndPongButNoAck) {
   const int64_t ping_msg = Send(session::BuildPing(77));
   const ServerMessage* created = client_->Find(ids::kNewSessionCreated);
   ASSERT_NE(created, nullptr);
@@ -72,11 +72,36 @@ TEST_F(ServerSessionTest, FirstPingGetsNewSessionCreatedPongAndAck) {
   EXPECT_EQ(p.ReadInt64(), 77);
   EXPECT_EQ(pong->msg_id & 3, 1);  // a response
 
-  const ServerMessage* ack = client_->Find(ids::kMsgsAck);
-  ASSERT_NE(ack, nullptr);
-  EXPECT_EQ(AckedIds(*ack), std::vector<int64_t>{ping_msg});
-  EXPECT_EQ(ack->seq_no & 1, 0);
+  // The pong is the ping's acknowledgment (as on Telegram: no msgs_ack).
+  EXPECT_EQ(client_->Find(ids::kMsgsAck), nullptr);
   EXPECT_EQ(client_->rejected_packets(), 0);
+}
+
+TEST_F(ServerSessionTest, ServiceRequestsAnsweredByTheirAnswerAreNotAcked) {
+  // Content-related (odd seq_no) service requests whose answer serves as the
+  // acknowledgment, then an API query, which is acknowledged.
+  const int64_t ping = Send(session::BuildPing(1));
+  Send(session::BuildPingDelayDisconnect(2, 75));
+  Send(session::BuildGetFutureSalts(1));
+  Send(session::BuildMsgIdList(ids::kMsgsStateReq, {ping}));
+  Send(session::BuildDestroySession(12345));
+  EXPECT_EQ(All(*client_, ids::kPong).size(), 2u);
+  EXPECT_NE(client_->Find(ids::kFutureSalts), nullptr);
+  EXPECT_NE(client_->Find(ids::kMsgsStateInfo), nullptr);
+  EXPECT_NE(client_->Find(ids::kDestroySessionNone), nullptr);
+  EXPECT_TRUE(AllAckedIds(*client_).empty());
+
+  const int64_t query = Send(QueryBody(0x11112222));
+  EXPECT_EQ(AllAckedIds(*client_), std::vector<int64_t>{query});
+  EXPECT_NE(client_->Find(ids::kRpcResult), nullptr);
+
+  // In one container: only the query is acknowledged.
+  client_->received().clear();
+  const int64_t base = ManualIdBase();
+  Send(ContainerBody({{base + 4, 1, session::BuildPing(3)}, {base + 8, 3, QueryBody(0x33334444)}}),
+       {.msg_id = base + 12, .seq_no = 4});
+  EXPECT_NE(client_->Find(ids::kPong), nullptr);
+  EXPECT_EQ(AllAckedIds(*client_), std::vector<int64_t>{base + 8});
 }
 
 TEST_F(ServerSessionTest, NewSessionCreatedOnlyOncePerSession) {
