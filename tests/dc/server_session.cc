@@ -22,6 +22,8 @@ constexpr size_t kMaxAcksPerMessage = 8192;
 constexpr size_t kMaxContainerMessages = 1020;
 constexpr size_t kMaxContainerBytes = size_t{1} << 20;
 constexpr int64_t kNsPerSecond = 1000000000;
+// Most ids in one msgs_state_req, msg_resend_req or msg_resend_ans_req.
+constexpr size_t kMaxIdsPerRequest = 8192;
 
 // The MTProto service requests a client may send with either seq_no parity.
 bool IsLenientServiceRequest(uint32_t id) {
@@ -34,6 +36,7 @@ bool IsLenientServiceRequest(uint32_t id) {
     case ids::kRpcDropAnswer:
     case ids::kHttpWait:
     case ids::kMsgResendReq:
+    case ids::kMsgResendAnsReq:
       return true;
     default:
       return false;
@@ -276,15 +279,26 @@ void ServerSession::Dispatch(ByteView body, int64_t msg_id, int64_t now, Session
       Enqueue({.body = std::move(salts), .content = true, .response = true});
       return;
     }
-    case ids::kMsgsStateReq: {
-      absl::StatusOr<std::vector<int64_t>> asked = session::ParseMsgIdList(body, ids::kMsgsStateReq);
-      if (!asked.ok()) {
+    case ids::kMsgsStateReq:
+    case ids::kMsgResendReq:
+    case ids::kMsgResendAnsReq: {
+      absl::StatusOr<std::vector<int64_t>> asked = session::ParseMsgIdList(body, id);
+      if (!asked.ok() || asked->size() > kMaxIdsPerRequest) {
         ++stats_.malformed_ignored;
         return;
       }
-      Bytes info;
-      for (int64_t q : *asked) info.push_back(StateOf(q));
-      Enqueue({.body = session::BuildMsgsStateInfo(msg_id, info), .content = false, .response = true});
+      bool state_info = true;
+      if (id == ids::kMsgResendReq) {
+        state_info = !ResendMessages(*asked);
+      } else if (id == ids::kMsgResendAnsReq) {
+        ResendAnswers(*asked);
+      }
+      if (state_info) {
+        Bytes info;
+        info.reserve(asked->size());
+        for (int64_t q : *asked) info.push_back(StateOf(q));
+        Enqueue({.body = session::BuildMsgsStateInfo(msg_id, info), .content = false, .response = true});
+      }
       return;
     }
     case ids::kDestroySession: {
@@ -326,7 +340,6 @@ void ServerSession::Dispatch(ByteView body, int64_t msg_id, int64_t now, Session
       return;
     }
     case ids::kHttpWait:
-    case ids::kMsgResendReq:
       return;
     case ids::kMsgContainer:
     case ids::kMsgCopy:
@@ -409,6 +422,25 @@ void ServerSession::Resend(int64_t msg_id) {
   queue_.push_back(std::move(o));
 }
 
+bool ServerSession::ResendMessages(const std::vector<int64_t>& msg_ids) {
+  bool all = true;
+  for (int64_t id : msg_ids) {
+    if (unacked_.count(id) != 0) {
+      Resend(id);
+    } else {
+      all = false;  // forgotten, acknowledged, never sent, or a client's id
+    }
+  }
+  return all;
+}
+
+void ServerSession::ResendAnswers(const std::vector<int64_t>& query_msg_ids) {
+  for (int64_t q : query_msg_ids) {
+    auto a = answers_.find(q);
+    if (a != answers_.end()) Resend(a->second.msg_id);
+  }
+}
+
 void ServerSession::OnDuplicate(int64_t msg_id) {
   auto a = answers_.find(msg_id);
   if (a != answers_.end()) Resend(a->second.msg_id);
@@ -438,6 +470,7 @@ std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
     int64_t msg_id;
     int32_t seq_no;
     Bytes body;
+    bool resent = false;
   };
   std::vector<Stamped> items;
   auto stamp = [&](Bytes body, bool content, bool response) -> Stamped& {
@@ -467,7 +500,7 @@ std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
     const int64_t answers = o.answers_msg_id;
     const int32_t size = static_cast<int32_t>(o.body.size());
     if (o.msg_id != 0) {  // a re-send keeps its id and seq_no
-      items.push_back(Stamped{o.msg_id, o.seq_no, std::move(o.body)});
+      items.push_back(Stamped{o.msg_id, o.seq_no, std::move(o.body), true});
       continue;
     }
     const bool content = o.content;
@@ -496,7 +529,9 @@ std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
       bytes += items[j].body.size() + 16;
       ++j;
     }
-    if (j - i == 1) {
+    // A message sent again keeps its msg_id, so it goes in a container (as
+    // the spec asks): alone, its old id could fail the client's checks.
+    if (j - i == 1 && !items[i].resent) {
       encrypt(items[i].msg_id, items[i].seq_no, items[i].body);
     } else {
       std::vector<session::OutgoingMessage> run;

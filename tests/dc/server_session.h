@@ -14,8 +14,14 @@
 //   - ping -> pong, ping_delay_disconnect -> pong plus a disconnect deadline
 //     for the carrying connection, get_future_salts -> future_salts,
 //     msgs_state_req -> msgs_state_info, destroy_session (of another session
-//     of the same key) -> destroy_session_ok/none, rpc_drop_answer,
-//     http_wait and msg_resend_req ignored;
+//     of the same key) -> destroy_session_ok/none, rpc_drop_answer, http_wait
+//     ignored;
+//   - msg_resend_req: every listed message the session still holds
+//     unacknowledged is sent again with its msg_id and seq_no; if any is not
+//     held (forgotten, acknowledged, never sent, or a client's id), also
+//     msgs_state_info for the whole list, as for msgs_state_req;
+//   - msg_resend_ans_req: the unacknowledged answers to the listed queries
+//     again, and msgs_state_info for the whole list;
 //   - every other body is an API query for the RpcHandler, answered with
 //     rpc_result (rpc_error for errors, gzip_packed results >= 1 KiB when
 //     that is smaller).
@@ -175,6 +181,12 @@ class ServerSession final : public SessionPort {
   void Enqueue(Outgoing out);
   // Queues an unacknowledged message again with its msg_id.
   void Resend(int64_t msg_id);
+  // msg_resend_req: re-sends each listed message the session still holds
+  // unacknowledged; true if it held all of them.
+  bool ResendMessages(const std::vector<int64_t>& msg_ids);
+  // msg_resend_ans_req: re-sends the unacknowledged answers to the listed
+  // queries.
+  void ResendAnswers(const std::vector<int64_t>& query_msg_ids);
   // A query the client sent again: re-send its answer if the client never
   // acknowledged it.
   void OnDuplicate(int64_t msg_id);

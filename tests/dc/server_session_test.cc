@@ -265,6 +265,110 @@ TEST_F(ServerSessionTest, MsgsStateReqReportsWhatTheServerKnows) {
   EXPECT_EQ(states[2], 3);                // not received, id too high
 }
 
+// The state bytes of a msgs_state_info answering `req_msg_id`.
+Bytes StateInfoFor(TestClient& c, int64_t req_msg_id) {
+  const ServerMessage* m = c.Find(ids::kMsgsStateInfo);
+  EXPECT_NE(m, nullptr);
+  if (m == nullptr) return {};
+  absl::StatusOr<session::MsgsStateInfo> info = session::ParseMsgsStateInfo(m->body);
+  EXPECT_TRUE(info.ok()) << info.status();
+  if (!info.ok()) return {};
+  EXPECT_EQ(info->req_msg_id, req_msg_id);
+  return ToBytes(info->info);
+}
+
+// Whether `again` is `original` sent again: same msg_id, seq_no and body.
+void ExpectSameMessage(const ServerMessage* again, const ServerMessage& original) {
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->msg_id, original.msg_id);
+  EXPECT_EQ(again->seq_no, original.seq_no);
+  EXPECT_EQ(again->body, original.body);
+}
+
+TEST_F(ServerSessionTest, MsgResendReqSendsHeldMessagesAgainWithTheirIds) {
+  Send(QueryBody(kEchoPushQuery));
+  const ServerMessage answer = *client_->Find(ids::kRpcResult);
+  const ServerMessage pushed = *client_->Find(kPushedUpdate);
+  ASSERT_NE(answer.msg_id, pushed.msg_id);
+
+  // Both are unacknowledged: both come again, nothing else (no state info,
+  // no msgs_ack: the re-sent messages answer the request).
+  client_->received().clear();
+  Send(session::BuildMsgIdList(ids::kMsgResendReq, {pushed.msg_id, answer.msg_id}));
+  ExpectSameMessage(client_->Find(ids::kRpcResult), answer);
+  ExpectSameMessage(client_->Find(kPushedUpdate), pushed);
+  EXPECT_EQ(client_->received().size(), 2u);
+  EXPECT_EQ(client_->rejected_packets(), 0);
+
+  // One of them alone still comes (in a container: its id is old).
+  client_->received().clear();
+  Send(session::BuildMsgIdList(ids::kMsgResendReq, {pushed.msg_id}));
+  ASSERT_EQ(client_->received().size(), 1u);
+  ExpectSameMessage(&client_->received()[0], pushed);
+  EXPECT_EQ(client_->rejected_packets(), 0);
+}
+
+TEST_F(ServerSessionTest, MsgResendReqOfMessagesNotHeldAlsoAnswersMsgsStateInfo) {
+  const int64_t query = Send(QueryBody(0x11112222));
+  const ServerMessage answer = *client_->Find(ids::kRpcResult);
+  Send(QueryBody(kEchoPushQuery));
+  const ServerMessage pushed = *client_->Find(kPushedUpdate);
+
+  // The answer is acknowledged (forgotten by the server); a server id never
+  // sent; a client's own id (known from parity); the push is still held.
+  Send(session::BuildMsgIdList(ids::kMsgsAck, {answer.msg_id}), {.content = false});
+  const int64_t never_sent = pushed.msg_id + 4000;
+  client_->received().clear();
+  const int64_t req = Send(
+      session::BuildMsgIdList(ids::kMsgResendReq, {answer.msg_id, never_sent, query, pushed.msg_id}));
+  ExpectSameMessage(client_->Find(kPushedUpdate), pushed);
+  EXPECT_EQ(client_->Find(ids::kRpcResult), nullptr);
+  const Bytes states = StateInfoFor(*client_, req);
+  ASSERT_EQ(states.size(), 4u);
+  for (int i : {0, 1, 3}) {
+    EXPECT_LE(states[i], 3) << i;  // server ids: never received from the client
+  }
+  EXPECT_EQ(states[2], 4 | 8 | 32 | 64);                  // the client's query: answered
+  EXPECT_TRUE(AllAckedIds(*client_).empty());
+
+  // Nothing held at all: state info only.
+  client_->received().clear();
+  const int64_t req2 = Send(session::BuildMsgIdList(ids::kMsgResendReq, {never_sent}));
+  EXPECT_EQ(StateInfoFor(*client_, req2).size(), 1u);
+  EXPECT_EQ(client_->received().size(), 1u);
+}
+
+TEST_F(ServerSessionTest, MsgResendAnsReqSendsAnswersAgainAndTheirState) {
+  const int64_t query = Send(QueryBody(0x11112222));
+  const ServerMessage answer = *client_->Find(ids::kRpcResult);
+
+  client_->received().clear();
+  const int64_t req = Send(session::BuildMsgIdList(ids::kMsgResendAnsReq, {query}));
+  ExpectSameMessage(client_->Find(ids::kRpcResult), answer);
+  EXPECT_EQ(StateInfoFor(*client_, req), (Bytes{4 | 8 | 32 | 64}));
+  EXPECT_TRUE(AllAckedIds(*client_).empty());
+
+  // Once the client has acknowledged the answer, only the state comes.
+  Send(session::BuildMsgIdList(ids::kMsgsAck, {answer.msg_id}), {.content = false});
+  client_->received().clear();
+  const int64_t req2 = Send(session::BuildMsgIdList(ids::kMsgResendAnsReq, {query}));
+  EXPECT_EQ(client_->Find(ids::kRpcResult), nullptr);
+  EXPECT_EQ(StateInfoFor(*client_, req2), (Bytes{4 | 8 | 32 | 64}));
+}
+
+TEST_F(ServerSessionTest, MsgIdListsOfMoreThan8192IdsAreIgnored) {
+  Send(QueryBody(0x11112222));
+  const ServerMessage answer = *client_->Find(ids::kRpcResult);
+  std::vector<int64_t> many(8193, answer.msg_id);
+  client_->received().clear();
+  Send(session::BuildMsgIdList(ids::kMsgResendReq, many));
+  Send(session::BuildMsgIdList(ids::kMsgsStateReq, many));
+  EXPECT_TRUE(client_->received().empty());
+  ServerSession* s = h_.dc().state().FindSession(client_->key()->id(), client_->session_id());
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->stats().malformed_ignored, 2u);
+}
+
 TEST_F(ServerSessionTest, DestroySessionOfAnotherSession) {
   const uint64_t first = client_->session_id();
   Send(session::BuildPing(1));
