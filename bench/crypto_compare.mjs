@@ -19,27 +19,21 @@
 //   ./bazelw run -c opt //bench:crypto_compare      (REPS=N, TARGET=seconds, ROUNDS=N)
 //
 // Arguments (filled in by the Bazel target): crypto_bench, wasm_crypto_bench.
+// The harness and the one-process-per-part runner are compare_runner.mjs.
 import { spawnSync } from 'node:child_process';
 import { createHash, createCipheriv } from 'node:crypto';
-import { readFileSync, realpathSync, existsSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
-const REPS = Number(process.env.REPS || 7);
-const TARGET = Number(process.env.TARGET || 0.15);
+import {
+  REPS, TARGET, args, bench as benchBoth, external, importReal, runGoogleBenchmark, runMain, runPart, runs,
+} from './compare_runner.mjs';
+
 const PQRUNS = Number(process.env.PQRUNS || 31);
 const ROUNDS = Number(process.env.ROUNDS || 3);
-const part = process.argv[2]?.startsWith('--part=') ? process.argv[2].slice(7) : null;
-const [cryptoBench, wasmBench] = process.argv.slice(part ? 3 : 2);
-const runfiles = path.resolve('..');
-const external = (repo, file) => {
-  for (const p of [path.join(runfiles, repo, file), path.join('external', repo, file)]) if (existsSync(p)) return p;
-  throw new Error(`missing ${repo}/${file} in the runfiles`);
-};
-const importReal = (p) => import(pathToFileURL(realpathSync(p)).href);
+const [cryptoBench, wasmBench] = args;
 
-// --- inputs and harness (as ../shared/bench/peers/harness.cjs) ---------------------
+// --- inputs (as ../shared/bench/peers/harness.cjs) ------------------------------------
 const N = 65536;
 function fill(n, seed) {
   const b = Buffer.alloc(n);
@@ -52,37 +46,7 @@ function fill(n, seed) {
 }
 const key = fill(32, 1), iv = fill(32, 2), input = fill(1 << 20, 3);
 const buf = input.subarray(0, N);
-const now = () => Number(process.hrtime.bigint()) / 1e9;
-const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
-function bench(fn, bytesPerIter) {  // MB/s
-  let it = 1;
-  let t;
-  for (;;) {
-    const s = now();
-    fn(it);
-    t = now() - s;
-    if (t > 0.03) break;
-    it *= 2;
-  }
-  const iters = Math.floor(it * (TARGET / t)) + 1;
-  const v = [];
-  for (let r = 0; r < REPS; r++) {
-    const s = now();
-    fn(iters);
-    v.push((bytesPerIter * iters) / (now() - s) / 1e6);
-  }
-  return median(v);
-}
-function runs(fn, n) {  // median ms of single calls
-  for (let i = 0; i < 3; i++) fn();
-  const v = [];
-  for (let i = 0; i < n; i++) {
-    const s = now();
-    fn();
-    v.push((now() - s) * 1e3);
-  }
-  return median(v);
-}
+const bench = (fn, bytesPerIter) => benchBoth(fn, bytesPerIter).median;  // MB/s
 
 // Reference IGE from node's AES-256-ECB, one block at a time.
 function igeEncryptRef(data) {
@@ -191,21 +155,11 @@ async function partWasm() {  // our wasm benchmark under this node
   return { impl: 'mtcore wasm (emscripten, -O3)', enc: mbps('ige256Encrypt'), dec: mbps('ige256Decrypt'), sha: mbps('sha256') };
 }
 
-function runPart(name) {
-  const r = spawnSync(process.execPath, [process.argv[1], `--part=${name}`, ...process.argv.slice(2)],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`part ${name} failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
-}
-
 function runNative() {
   const filter = '^BM_(AesIge(En|De)crypt/65536|OpenSslAesIge(En|De)crypt/65536|Sha256/65536|OpenSslSha256/65536|' +
     'FactorizePq|HandshakeMath|HandshakeModExp2048|HandshakeModExp2048OpenSsl)$';
-  const r = spawnSync(cryptoBench, ['--benchmark_format=json', `--benchmark_filter=${filter}`,
-    `--benchmark_repetitions=${REPS}`, '--benchmark_report_aggregates_only=true', `--benchmark_min_time=${TARGET}`],
-  { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`crypto_bench failed: ${r.stderr}`);
-  const json = JSON.parse(r.stdout);
+  const json = runGoogleBenchmark(cryptoBench, [`--benchmark_filter=${filter}`, `--benchmark_repetitions=${REPS}`,
+    '--benchmark_report_aggregates_only=true', `--benchmark_min_time=${TARGET}`]);
   const get = (name) => {
     const b = json.benchmarks.find((x) => x.name === `${name}_median`);
     if (!b) throw new Error(`crypto_bench: no ${name}`);
@@ -254,10 +208,7 @@ function report(native, wasm, mtcute, gramjs) {
     `PQ <= 1 ms: ${ok(native.ours.pq_ms <= 1)}; handshake <= 15 ms: ${ok(native.ours.handshake_ms <= 15)}`);
 }
 
-if (part) {
-  const parts = { wasm: partWasm, mtcute: partMtcute, gramjs: partGramjs };
-  console.log(JSON.stringify(await parts[part]()));
-} else {
+await runMain({ wasm: partWasm, mtcute: partMtcute, gramjs: partGramjs }, async () => {
   const native = runNative();
   const best = {};
   for (let round = 0; round < ROUNDS; round++) {
@@ -273,4 +224,4 @@ if (part) {
     }
   }
   report(native, best.wasm, best.mtcute, best.gramjs);
-}
+});

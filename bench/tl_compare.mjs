@@ -9,51 +9,19 @@
 //   ./bazelw run -c opt //bench:tl_compare            (REPS=N, TARGET=seconds per rep)
 //
 // Arguments (filled in by the Bazel target): tl_bench binary, the module's
-// .mjs and .wasm. Runs from the runfiles tree.
-import { spawnSync } from 'node:child_process';
-import { readFileSync, realpathSync, existsSync } from 'node:fs';
+// .mjs and .wasm. Runs from the runfiles tree; each implementation in its own
+// node process (compare_runner.mjs).
+import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const REPS = Number(process.env.REPS || 7);
-const TARGET = Number(process.env.TARGET || 0.15);
-// Each implementation runs in its own node process (`--part=NAME`), so one's
-// JIT, GC heap or wasm compilation does not slow down another.
-const part = process.argv[2]?.startsWith('--part=') ? process.argv[2].slice(7) : null;
-const [tlBench, ...wasmFiles] = process.argv.slice(part ? 3 : 2);
+import { REPS, TARGET, args, bench, external, importReal, median, runGoogleBenchmark, runMain, runPart } from './compare_runner.mjs';
+
+const [tlBench, ...wasmFiles] = args;
 const wasmMjs = wasmFiles.find((f) => f.endsWith('.mjs'));
 const wasmBin = wasmFiles.find((f) => f.endsWith('.wasm'));
-const runfiles = path.resolve('..');
-const external = (repo, file) => {
-  for (const p of [path.join(runfiles, repo, file), path.join('external', repo, file)]) if (existsSync(p)) return p;
-  throw new Error(`missing ${repo}/${file} in the runfiles`);
-};
-const importReal = (p) => import(pathToFileURL(realpathSync(p)).href);
 const golden = readFileSync('tl/testdata/tl_mtcute_228.bin');
-
-// --- harness (the peers' harness.cjs: calibrate to TARGET s, REPS reps) -------
-const now = () => Number(process.hrtime.bigint()) / 1e9;
-const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
-function bench(fn, bytesPerIter) {
-  let it = 1;
-  let t;
-  for (;;) {
-    const s = now();
-    fn(it);
-    t = now() - s;
-    if (t > 0.03) break;
-    it *= 2;
-  }
-  const iters = Math.floor(it * (TARGET / t)) + 1;
-  const v = [];
-  for (let r = 0; r < REPS; r++) {
-    const s = now();
-    fn(iters);
-    v.push((bytesPerIter * iters) / (now() - s) / 1e6);
-  }
-  return { median: median(v), best: Math.max(...v) };
-}
 
 // --- the shared object (../shared/bench/peers/tlobj.cjs) ------------------------
 const N_MSG = 100, N_USERS = 5;
@@ -67,35 +35,18 @@ const entities = (i) => [
 
 const results = [];  // { impl, serialize, parse, note }
 
-function runPart(name) {
-  const r = spawnSync(process.execPath, [process.argv[1], `--part=${name}`, ...process.argv.slice(2)],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`part ${name} failed (exit ${r.status})`);
-  results.push(JSON.parse(r.stdout.trim().split('\n').pop()));
-}
-
-if (part) {
-  await runPartHere(part);
-} else {
+await runMain({ wasm: partWasm, mtcute: partMtcute, gramjs: partGramjs }, async () => {
   // --- mtcore native (Google Benchmark) ----------------------------------------
-  const r = spawnSync(tlBench, ['--benchmark_format=json', `--benchmark_repetitions=${REPS}`,
-    `--benchmark_min_time=${TARGET}`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tl_bench failed: ${r.stderr}`);
-  const json = JSON.parse(r.stdout);
+  const json = runGoogleBenchmark(tlBench, [`--benchmark_repetitions=${REPS}`, `--benchmark_min_time=${TARGET}`]);
   const mbps = (name) => {
     const v = json.benchmarks.filter((b) => b.run_name === name && b.run_type === 'iteration').map((b) => b.bytes_per_second / 1e6);
     return { median: median(v), best: Math.max(...v) };
   };
   results.push({ impl: 'mtcore native (gcc, -c opt)', serialize: mbps('BM_TlSerializeMessages'), parse: mbps('BM_TlParseMessages'),
     note: `${json.context.num_cpus} cpus @ ${json.context.mhz_per_cpu} MHz` });
-  for (const name of ['wasm', 'mtcute', 'gramjs']) runPart(name);
+  for (const name of ['wasm', 'mtcute', 'gramjs']) results.push(runPart(name));
   report();
-}
-
-async function runPartHere(name) {
-  const parts = { wasm: partWasm, mtcute: partMtcute, gramjs: partGramjs };
-  console.log(JSON.stringify(await parts[name]()));
-}
+});
 
 // --- mtcore as WebAssembly under node ---------------------------------------------
 async function partWasm() {
