@@ -26,7 +26,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 import {
-  REPS, TARGET, args, bench as benchBoth, external, importReal, runGoogleBenchmark, runMain, runPart, runs,
+  CLOCK, REPS, TARGET, args, bench as benchBoth, external, importReal, runGoogleBenchmark, runMain, runPart, runs,
 } from './compare_runner.mjs';
 
 const PQRUNS = Number(process.env.PQRUNS || 31);
@@ -141,7 +141,7 @@ async function partGramjs() {
 }
 
 async function partWasm() {  // our wasm benchmark under this node
-  const r = spawnSync(process.execPath, [wasmBench, `--reps=${REPS}`, `--target=${TARGET}`, '--only=64KiB'],
+  const r = spawnSync(process.execPath, [wasmBench, `--reps=${REPS}`, `--target=${TARGET}`, '--only=64KiB', `--clock=${CLOCK}`],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`wasm_crypto_bench failed (exit ${r.status})`);
   const lines = r.stdout.split('\n');
@@ -185,7 +185,7 @@ function report(native, wasm, mtcute, gramjs) {
   const f = (x) => (x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1)).padStart(9);
   const g = (x) => (x === undefined ? '-' : x.toFixed(2)).padStart(9);
   const r = (a, b) => (a === undefined || b === undefined ? '-' : (a / b).toFixed(2) + 'x').padStart(9);
-  console.log(`# AES-256-IGE and SHA-256 on 64 KiB, MB/s (1e6 B/s), medians of ${REPS} reps (node parts: best of ${ROUNDS} rounds); node ${process.version}; ${native.note}`);
+  console.log(`# AES-256-IGE and SHA-256 on 64 KiB, MB/s (1e6 B/s), medians of ${REPS} reps (node parts: best of ${ROUNDS} rounds, ${CLOCK} clock); node ${process.version}; ${native.note}`);
   console.log(`${'implementation'.padEnd(36)} ${'IGE enc'.padStart(9)} ${'IGE dec'.padStart(9)} ${'SHA-256'.padStart(9)}`);
   for (const x of [native.ours, native.openssl, wasm, mtcute, gramjs]) {
     console.log(`${x.impl.padEnd(36)} ${f(x.enc)} ${f(x.dec)} ${f(x.sha)}`);

@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { REPS, TARGET, args, bench, external, importReal, median, runGoogleBenchmark, runMain, runPart } from './compare_runner.mjs';
+import { CLOCK, REPS, TARGET, args, bench, external, importReal, median, runGoogleBenchmark, runMain, runPart } from './compare_runner.mjs';
 
 const [tlBench, ...wasmFiles] = args;
 const wasmMjs = wasmFiles.find((f) => f.endsWith('.mjs'));
@@ -125,7 +125,7 @@ function report() {
   const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1)).padStart(7);
   const cell = (m) => `${f(m.median)} ${f(m.best)}`;
   const r = (x) => (x.toFixed(x >= 10 ? 0 : 2) + 'x').padStart(7);
-  console.log(`# TL messages.messages, ${golden.length} bytes; MB/s (1e6 B/s): median and best of ${REPS} reps; node ${process.version}`);
+  console.log(`# TL messages.messages, ${golden.length} bytes; MB/s (1e6 B/s): median and best of ${REPS} reps (${CLOCK} clock); node ${process.version}`);
   console.log(`${''.padEnd(34)} ${'serialize'.padEnd(15)} ${'parse'.padEnd(15)}`);
   console.log(`${'implementation'.padEnd(34)} ${'median'.padStart(7)} ${'best'.padStart(7)} ${'median'.padStart(7)} ${'best'.padStart(7)}  note`);
   for (const x of results) console.log(`${x.impl.padEnd(34)} ${cell(x.serialize)} ${cell(x.parse)}  ${x.note}`);
