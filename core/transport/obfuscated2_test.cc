@@ -63,7 +63,9 @@ TEST_P(Obfuscated2VectorTest, ServerAcceptsTheInitAndReadsTheStream) {
   absl::StatusOr<ServerObfuscation> server = AcceptObfuscation(Hex(v.header), secret);
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_EQ(server->framing, v.framing);
-  if (v.dc) EXPECT_EQ(server->dc_id, *v.dc);
+  if (v.dc) {
+    EXPECT_EQ(server->dc_id, *v.dc);
+  }
   if (*v.first_packet_on_wire) {
     Bytes wire = Hex(v.first_packet_on_wire);
     server->stream.Decrypt(MutableByteView(wire));

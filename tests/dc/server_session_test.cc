@@ -413,7 +413,9 @@ TEST_F(ServerSessionTest, FutureSalts) {
   for (int i = 0; i < 3; ++i) {
     const int32_t since = r.ReadInt32(), until = r.ReadInt32();
     const uint64_t salt = r.ReadUint64();
-    if (i == 0) EXPECT_EQ(salt, 0x5a17u);
+    if (i == 0) {
+      EXPECT_EQ(salt, 0x5a17u);
+    }
     EXPECT_LT(since, until);
     EXPECT_GT(until, last_until);
     last_until = until;

@@ -36,7 +36,9 @@ struct TcpClient {
   }
   void Flush() {
     Bytes out = client.TakeOutput();
-    if (!out.empty()) EXPECT_TRUE(tcp->Send(out).ok());
+    if (!out.empty()) {
+      EXPECT_TRUE(tcp->Send(out).ok());
+    }
   }
   TestClient client;
   std::unique_ptr<io::TcpConnection> tcp;
