@@ -167,8 +167,11 @@ MTCORE_ALWAYS_INLINE inline uint32_t Lane(uint64_t w) {
 // Byte j of a plain column word, * 16.
 template <int j>
 MTCORE_ALWAYS_INLINE inline uint32_t Byte16(uint32_t s) {
-  if (j == 0) return (s << 4) & 0xff0;
-  return (s >> (8 * j - 4)) & 0xff0;
+  if constexpr (j == 0) {
+    return (s << 4) & 0xff0;
+  } else {
+    return (s >> (8 * j - 4)) & 0xff0;
+  }
 }
 
 // Keeps clang from re-associating an XOR chain (it would otherwise put the
@@ -406,8 +409,11 @@ MTCORE_ALWAYS_INLINE inline uint32_t AbsLastLoad32(uint32_t address) {
 
 template <int j>
 MTCORE_ALWAYS_INLINE inline uint32_t Byte8(uint32_t s) {
-  if (j == 0) return (s << 3) & 0x7f8;
-  return (s >> (8 * j - 3)) & 0x7f8;
+  if constexpr (j == 0) {
+    return (s << 3) & 0x7f8;
+  } else {
+    return (s >> (8 * j - 3)) & 0x7f8;
+  }
 }
 
 // The wasm kernels run on a copy of the schedule at a fixed address (see
