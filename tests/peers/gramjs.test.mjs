@@ -58,7 +58,11 @@ function newClient(dc, Connection, dcId = HOME_DC) {
   session.setDC(dcId, first.host, first.port);
   const client = new TelegramClient(session, API_ID, API_HASH, {
     connection: loopback(Connection, dc),
-    connectionRetries: 1,
+    // GramJS turns g_ab into the auth key with getByteArray(), which drops a
+    // leading zero byte: about one handshake in 256 derives a 255-byte key and
+    // fails with "Step 3 invalid new nonce hash" (against real Telegram too).
+    // Its own connection retries (a new handshake) get past that.
+    connectionRetries: 5,
     retryDelay: 100,
     autoReconnect: false,
     timeout: 10,
