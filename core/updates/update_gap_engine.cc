@@ -297,6 +297,11 @@ absl::Status UpdateGapEngine::ProcessContainer(std::vector<tl::Update> updates,
                                                std::vector<tl::User> users,
                                                std::vector<tl::Chat> chats, int32_t date,
                                                int32_t seq_start, int32_t seq, absl::Time now) {
+  if (seq != 0 && seq_start > seq) {
+    ++stats_.malformed_dropped;
+    return absl::InvalidArgumentError(
+        absl::StrCat("updatesCombined: seq_start ", seq_start, " after seq ", seq, ", dropped"));
+  }
   Entities entities = MakeEntities(std::move(users), std::move(chats));
   if (seq == 0) return ApplyContainer(updates, entities, now);
   if (int64_t{seq_start} == int64_t{seq_} + 1) {

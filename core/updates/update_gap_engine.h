@@ -101,7 +101,11 @@ struct UpdateEntities {
 
 struct UpdateEvent {
   enum class Kind {
-    kUpdate,                // update (+ entities, never null): deliver it
+    kUpdate,                // update (+ entities, never null): deliver it.
+                            // Messages from a difference's new_messages come
+                            // as updateNewMessage / updateNewChannelMessage
+                            // with pts = pts_count = 0; encrypted ones as
+                            // updateNewEncryptedMessage with qts 0.
     kGetState,              // get_state: send it, answer with SetState
     kGetDifference,         // get_difference: send it, answer with OnDifference
     kGetChannelDifference,  // channel_id, get_channel_difference: send it,

@@ -650,8 +650,15 @@ TEST(UpdateGapEngine, BadInputIsAnError) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("peerChannel"), std::string::npos) << s;
   EXPECT_EQ(f.Push(Short(NewMsg(1, 101, -3))).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.Push(tl::updatesCombined{.updates = {NewMsg(1, 101)},
+                                       .date = kDate,
+                                       .seq_start = 12,
+                                       .seq = 11})
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Events(f.engine), Strings{});
-  EXPECT_EQ(f.engine.stats().malformed_dropped, 2u);
+  EXPECT_EQ(f.engine.stats().malformed_dropped, 3u);
+  EXPECT_EQ(f.engine.seq(), 10);
   EXPECT_EQ(f.engine.SetState(tl::updates_State{}, kT0).code(),
             absl::StatusCode::kInvalidArgument);
 }
