@@ -34,7 +34,9 @@ TEST(SchemaCompleteness, EverySequencedUpdateHasABox) {
     UpdateBox box = BoxOfConstructor(d->id);
     EXPECT_NE(box, UpdateBox::kNone) << d->name << " (layer " << schema->layer
                                      << ") has a sequence number but no box";
-    if (qts) EXPECT_EQ(box, UpdateBox::kQts) << d->name;
+    if (qts) {
+      EXPECT_EQ(box, UpdateBox::kQts) << d->name;
+    }
     if (pts && box != UpdateBox::kChannelTooLong) {
       EXPECT_TRUE(box == UpdateBox::kCommonPts || box == UpdateBox::kChannelPts) << d->name;
     }
