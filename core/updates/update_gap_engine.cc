@@ -191,6 +191,10 @@ void UpdateGapEngine::SetChannelState(int64_t channel_id, int32_t pts, int64_t a
   c->box.local = pts;
   c->access_hash = access_hash;
   Drain(c->box, channel_buffered_);
+  if (c->box.pending.empty()) {
+    c->gap_deadline = absl::InfiniteFuture();
+    Retime(channel_id, *c);
+  }
 }
 
 std::optional<int32_t> UpdateGapEngine::channel_pts(int64_t channel_id) const {
@@ -623,6 +627,7 @@ UpdateGapEngine::Channel* UpdateGapEngine::FindOrAddChannel(int64_t channel_id) 
       return c.fetch == Fetch::kIdle && c.box.pending.empty() && c.held.empty();
     });
     if (victim == channels_.end()) return nullptr;
+    timed_channels_.erase(victim->first);
     channels_.erase(victim);
   }
   return &channels_[channel_id];
@@ -665,14 +670,23 @@ void UpdateGapEngine::ProcessChannel(int64_t channel_id, Pending p, absl::Time n
       c->box.pending.emplace(int64_t{p.pts} - p.count, std::move(p));
       break;
   }
-  RearmChannelGap(*c, now);
+  RearmChannelGap(channel_id, *c, now);
 }
 
-void UpdateGapEngine::RearmChannelGap(Channel& c, absl::Time now) {
+void UpdateGapEngine::RearmChannelGap(int64_t channel_id, Channel& c, absl::Time now) {
   if (c.box.pending.empty() || c.fetch != Fetch::kIdle) {
     c.gap_deadline = absl::InfiniteFuture();
   } else if (c.gap_deadline == absl::InfiniteFuture()) {
     c.gap_deadline = now + config_.gap_timeout;
+  }
+  Retime(channel_id, c);
+}
+
+void UpdateGapEngine::Retime(int64_t channel_id, const Channel& c) {
+  if (c.gap_deadline != absl::InfiniteFuture() || c.retry_at != absl::InfiniteFuture()) {
+    timed_channels_.insert(channel_id);
+  } else {
+    timed_channels_.erase(channel_id);
   }
 }
 
@@ -725,6 +739,7 @@ void UpdateGapEngine::ChannelOverflow(int64_t channel_id, absl::Time now) {
     } else {
       c.fetch_again = true;
     }
+    Retime(id, c);
   };
   Channel* c = FindOrAddChannel(channel_id);
   if (c != nullptr) drop(channel_id, *c);
@@ -740,6 +755,7 @@ void UpdateGapEngine::RequestChannelDifference(int64_t channel_id, Channel& c) {
   c.fetch = Fetch::kInFlight;
   c.gap_deadline = absl::InfiniteFuture();
   c.retry_at = absl::InfiniteFuture();
+  Retime(channel_id, c);
   ++stats_.channel_differences_requested;
   UpdateEvent e;
   e.kind = UpdateEvent::Kind::kGetChannelDifference;
@@ -825,7 +841,7 @@ absl::Status UpdateGapEngine::OnChannelDifference(int64_t channel_id,
     channel_buffered_ -= std::min<size_t>(channel_buffered_, 1);
     (void)ProcessUpdate(std::move(h.update), h.entities ? h.entities : no_entities_, now);
   }
-  RearmChannelGap(c, now);
+  RearmChannelGap(channel_id, c, now);
   return absl::OkStatus();
 }
 
@@ -834,6 +850,7 @@ void UpdateGapEngine::OnChannelDifferenceFailed(int64_t channel_id, absl::Time n
   if (it == channels_.end() || it->second.fetch != Fetch::kInFlight) return;
   it->second.fetch = Fetch::kRetryWait;
   it->second.retry_at = now + config_.retry_delay;
+  Retime(channel_id, it->second);
 }
 
 // ---------------------------------------------------------------- output
@@ -901,7 +918,10 @@ std::optional<UpdateEvent> UpdateGapEngine::PollEvent() {
 absl::Time UpdateGapEngine::NextDeadline() const {
   absl::Time t = std::min(retry_at_, common_gap_deadline_);
   if (has_state_ && fetch_ == Fetch::kIdle) t = std::min(t, last_activity_ + config_.idle_timeout);
-  for (const auto& [id, c] : channels_) t = std::min({t, c.gap_deadline, c.retry_at});
+  for (int64_t id : timed_channels_) {
+    auto it = channels_.find(id);
+    if (it != channels_.end()) t = std::min({t, it->second.gap_deadline, it->second.retry_at});
+  }
   return t;
 }
 
@@ -918,7 +938,11 @@ void UpdateGapEngine::OnTimeout(absl::Time now) {
   if (has_state_ && fetch_ == Fetch::kIdle && last_activity_ + config_.idle_timeout <= now) {
     RequestDifference(now);
   }
-  for (auto& [id, c] : channels_) {
+  std::vector<int64_t> timed(timed_channels_.begin(), timed_channels_.end());
+  for (int64_t id : timed) {
+    auto it = channels_.find(id);
+    if (it == channels_.end()) continue;
+    Channel& c = it->second;
     if (c.retry_at <= now) {
       c.retry_at = absl::InfiniteFuture();
       RequestChannelDifference(id, c);

@@ -59,6 +59,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "absl/container/node_hash_map.h"
@@ -288,7 +289,8 @@ class UpdateGapEngine {
   void AfterFetch(absl::Time now);
   Channel* FindOrAddChannel(int64_t channel_id);
   void ProcessChannel(int64_t channel_id, Pending p, absl::Time now);
-  void RearmChannelGap(Channel& c, absl::Time now);
+  void RearmChannelGap(int64_t channel_id, Channel& c, absl::Time now);
+  void Retime(int64_t channel_id, const Channel& c);
   void ChannelTooLong(int64_t channel_id, int32_t pts, absl::Time now);
   void ChannelOverflow(int64_t channel_id, absl::Time now);
   void RequestChannelDifference(int64_t channel_id, Channel& c);
@@ -316,6 +318,9 @@ class UpdateGapEngine {
 
   // node_hash_map: references to a Channel stay valid while others are added.
   absl::node_hash_map<int64_t, Channel> channels_;
+  // The channels with a gap or retry timer armed (NextDeadline and OnTimeout
+  // look at these only, not at every channel).
+  std::set<int64_t> timed_channels_;
   size_t channel_buffered_ = 0;
 
   std::deque<UpdateEvent> events_;

@@ -586,6 +586,32 @@ TEST(UpdateGapEngine, ChannelUpdatesInADifferenceGoToTheirBox) {
                                        "getChannelDifference channel=5005 hash=0 pts=11 limit=100"}));
 }
 
+TEST(UpdateGapEngine, FailedChannelDifferenceIsRetried) {
+  Fixture f;
+  f.engine.SetChannelState(kChannel, 10, kChannelHash);
+  ASSERT_TRUE(f.Push(Short(NewChannelMsg(12, 12))).ok());
+  EXPECT_EQ(f.engine.NextDeadline(), kT0 + absl::Milliseconds(500));
+  f.engine.OnTimeout(kT0 + absl::Milliseconds(500));
+  const std::string ask = absl::StrCat("getChannelDifference channel=5005 hash=", kChannelHash,
+                                       " pts=10 limit=100");
+  EXPECT_EQ(Events(f.engine), Strings{ask});
+  f.engine.OnChannelDifferenceFailed(kChannel, kT0 + absl::Seconds(1));
+  EXPECT_EQ(f.engine.NextDeadline(), kT0 + absl::Seconds(2));
+  f.engine.OnTimeout(kT0 + absl::Seconds(2));
+  EXPECT_EQ(Events(f.engine), Strings{ask});
+  // Answered: no channel timer is left, only the idle one.
+  ASSERT_TRUE(f.engine
+                  .OnChannelDifference(kChannel,
+                                       tl::updates_channelDifference{
+                                           .final_ = true, .pts = 12,
+                                           .new_messages = {ChannelMsg(11), ChannelMsg(12)}},
+                                       kT0 + absl::Seconds(3))
+                  .ok());
+  EXPECT_EQ(Events(f.engine), (Strings{"updateNewChannelMessage msg=11 pts=0",
+                                       "updateNewChannelMessage msg=12 pts=0"}));
+  EXPECT_EQ(f.engine.NextDeadline(), kT0 + absl::Seconds(3) + absl::Minutes(15));
+}
+
 TEST(UpdateGapEngine, IdleFetchesTheDifference) {
   Fixture f;
   ASSERT_TRUE(f.Push(Short(NewMsg(1, 101)), absl::Minutes(1)).ok());
