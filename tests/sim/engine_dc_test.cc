@@ -352,8 +352,12 @@ TEST_F(EngineDcTest, UserAndBotTalkThroughPushedUpdates) {
   r.username = wc.bots.at(0).username;
   std::optional<EngineEvent> resolved = Call(*user, user_client, *tl::Serialize(r));
   ASSERT_TRUE(resolved.has_value());
-  const tl::user* bot_user = tl::ParseResult<tl::contacts_resolveUsername>(resolved->body)
-                                 ->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+  absl::StatusOr<tl::contacts_ResolvedPeer> resolved_peer =
+      tl::ParseResult<tl::contacts_resolveUsername>(resolved->body);
+  ASSERT_TRUE(resolved_peer.ok()) << resolved_peer.status();
+  const tl::user* bot_user =
+      resolved_peer->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+  ASSERT_NE(bot_user, nullptr);
   tl::messages_sendMessage hello;
   hello.peer = tl::inputPeerUser{bot_user->id, bot_user->access_hash.value_or(0)};
   hello.message = "ping from the simulator";
