@@ -18,6 +18,7 @@ void ReleaseAll(Cache& c) {
   for (size_t k = 0; k < kClasses; ++k) {
     while (c.head[k] != nullptr) {
       FreeBlock* b = c.head[k];
+      UnpoisonBlock(b, k);
       c.head[k] = b->next;
       std::free(b);
     }
