@@ -196,7 +196,7 @@ class JsonParser {
         case 'r': out += '\r'; break;
         case 't': out += '\t'; break;
         case 'u': {
-          uint32_t cp;
+          uint32_t cp = 0;
           MTCORE_RETURN_IF_ERROR(ParseHex4(cp));
           if (cp >= 0xD800 && cp <= 0xDBFF) {
             uint32_t low = 0;

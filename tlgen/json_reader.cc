@@ -33,7 +33,7 @@ class Reader {
     if (root.kind == JsonValue::Kind::kObject) {
       const JsonValue* layer = root.Find("l");
       if (layer != nullptr) {
-        uint32_t value;
+        uint32_t value = 0;
         MTCORE_RETURN_IF_ERROR(ToUint32(*layer, "\"l\" (the layer)", value));
         if (value > 1000000) return ErrorAt(*layer, "layer out of range");
         schema.layer = static_cast<int>(value);
