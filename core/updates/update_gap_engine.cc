@@ -144,6 +144,26 @@ int32_t ClampPts(int64_t v) {
                                                   std::numeric_limits<int32_t>::max()));
 }
 
+// The message fields updateShortMessage and updateShortChatMessage share
+// (moved out of `x`); the caller sets peer_id and from_id.
+template <class Short>
+tl::message MessageFromShort(Short& x) {
+  tl::message m;
+  m.out = x.out;
+  m.mentioned = x.mentioned;
+  m.media_unread = x.media_unread;
+  m.silent = x.silent;
+  m.id = x.id;
+  m.date = x.date;
+  m.message = std::move(x.message);
+  m.fwd_from = std::move(x.fwd_from);
+  m.via_bot_id = x.via_bot_id;
+  m.reply_to = std::move(x.reply_to);
+  m.entities = std::move(x.entities);
+  m.ttl_period = x.ttl_period;
+  return m;
+}
+
 }  // namespace
 
 UpdateBox BoxOfConstructor(uint32_t constructor_id) {
@@ -227,46 +247,22 @@ absl::Status UpdateGapEngine::Dispatch(tl::Updates updates, absl::Time now) {
       return ProcessUpdate(std::move(updates.As<tl::updateShort>()->update), no_entities_, now);
     case tl::updateShortMessage::kId: {
       auto& x = *updates.As<tl::updateShortMessage>();
-      tl::message m;
-      m.out = x.out;
-      m.mentioned = x.mentioned;
-      m.media_unread = x.media_unread;
-      m.silent = x.silent;
-      m.id = x.id;
+      tl::message m = MessageFromShort(x);
       m.peer_id = tl::peerUser{.user_id = x.user_id};
       if (!x.out) {
         m.from_id = tl::peerUser{.user_id = x.user_id};
       } else if (config_.self_user_id != 0) {
         m.from_id = tl::peerUser{.user_id = config_.self_user_id};
       }
-      m.date = x.date;
-      m.message = std::move(x.message);
-      m.fwd_from = std::move(x.fwd_from);
-      m.via_bot_id = x.via_bot_id;
-      m.reply_to = std::move(x.reply_to);
-      m.entities = std::move(x.entities);
-      m.ttl_period = x.ttl_period;
       return ProcessUpdate(
           tl::updateNewMessage{.message = std::move(m), .pts = x.pts, .pts_count = x.pts_count},
           no_entities_, now);
     }
     case tl::updateShortChatMessage::kId: {
       auto& x = *updates.As<tl::updateShortChatMessage>();
-      tl::message m;
-      m.out = x.out;
-      m.mentioned = x.mentioned;
-      m.media_unread = x.media_unread;
-      m.silent = x.silent;
-      m.id = x.id;
+      tl::message m = MessageFromShort(x);
       m.from_id = tl::peerUser{.user_id = x.from_id};
       m.peer_id = tl::peerChat{.chat_id = x.chat_id};
-      m.date = x.date;
-      m.message = std::move(x.message);
-      m.fwd_from = std::move(x.fwd_from);
-      m.via_bot_id = x.via_bot_id;
-      m.reply_to = std::move(x.reply_to);
-      m.entities = std::move(x.entities);
-      m.ttl_period = x.ttl_period;
       return ProcessUpdate(
           tl::updateNewMessage{.message = std::move(m), .pts = x.pts, .pts_count = x.pts_count},
           no_entities_, now);
