@@ -47,8 +47,18 @@ function newClient(dc, errors, dcId = HOME_DC) {
     defaultDcs: { main: address, media: address },
     logLevel: 2,  // warnings
   });
-  client.onError.add((e) => errors.push(e));
+  client.onError.add((e) => (isLeadingZeroKeyBug(e) ? leadingZeroKeyBugs : errors).push(e));
   return client;
+}
+
+// mtcute turns g_ab into the auth key with @fuman/utils bigint.toBytes(x),
+// which drops a leading zero byte: about one handshake in 256 derives a
+// 255-byte key, and mtcute rejects the DC's correct dh_gen_ok with this error
+// (against real Telegram too). It reports it and starts a new handshake, which
+// gets past it; the test still requires the call that triggered it to succeed.
+const leadingZeroKeyBugs = [];
+function isLeadingZeroKeyBug(e) {
+  return e?.message === 'Step 4: invalid nonce hash from server';
 }
 
 function errorsText(errors) {
@@ -76,6 +86,9 @@ describe('mtcute default transport', () => {
       if (c) await step(dc, 'mtcute destroy()', () => c.destroy()).catch(() => {});
     }
     await dc.stop();
+    // One in 256 handshakes, a dozen handshakes: more than 3 would not be that bug.
+    assert.ok(leadingZeroKeyBugs.length <= 3,
+      `mtcute rejected ${leadingZeroKeyBugs.length} handshakes with "${leadingZeroKeyBugs[0]?.message}"`);
   });
 
   it('connect() creates an auth key; help.getConfig lists the testdc DCs', async () => {
