@@ -34,9 +34,9 @@
 #include "core/crypto/pubkey/rsa_private_key.h"
 #include "core/crypto/pubkey/srp.h"
 #include "core/crypto/pubkey/telegram_keys.h"
-#include "core/engine/client_engine.h"
+#include "core/client/client.h"
 #include "io/native/clock.h"
-#include "io/native/engine_runner.h"
+#include "io/native/client_runner.h"
 #include "io/native/event_loop.h"
 #include "io/native/system_random.h"
 #include "tests/dc/data_centre.h"
@@ -48,7 +48,6 @@ namespace mtcore::quickstart {
 namespace {
 
 namespace tl = ::mtcore::tl;
-using engine::EngineEvent;
 
 constexpr int kLayer = 228;
 constexpr absl::Duration kTimeout = absl::Seconds(20);
@@ -105,43 +104,6 @@ class Steps {
   absl::Time start_ = absl::Now();
 };
 
-template <typename F>
-Bytes Wrapped(const F& query, int api_id) {
-  tl::invokeWithLayer<tl::initConnection<F>> w;
-  w.layer = kLayer;
-  w.query.api_id = api_id;
-  w.query.device_model = "mtcore quickstart";
-  w.query.system_version = "Debian 12";
-  w.query.app_version = "0.1";
-  w.query.system_lang_code = "en";
-  w.query.lang_code = "en";
-  w.query.query = query;
-  return *tl::Serialize(w);
-}
-
-// Calls `query` and parses its typed result; rpc errors become statuses
-// ("rpc error 401 SESSION_PASSWORD_NEEDED").
-template <typename F>
-absl::StatusOr<typename F::Result> Call(io::EngineRunner& r, Bytes query) {
-  absl::StatusOr<EngineEvent> e = r.Call(std::move(query), kTimeout);
-  if (!e.ok()) return e.status();
-  switch (e->kind) {
-    case EngineEvent::Kind::kResult:
-      return tl::ParseResult<F>(e->body);
-    case EngineEvent::Kind::kRpcError:
-      return absl::FailedPreconditionError(
-          absl::StrCat("rpc error ", e->error_code, " ", e->error_message));
-    default:
-      return e->status.ok() ? absl::InternalError("request failed") : e->status;
-  }
-}
-template <typename F>
-absl::StatusOr<typename F::Result> Call(io::EngineRunner& r, const F& query) {
-  absl::StatusOr<Bytes> bytes = tl::Serialize(query);
-  if (!bytes.ok()) return bytes.status();
-  return Call<F>(r, *std::move(bytes));
-}
-
 std::string Name(const tl::User& u) {
   const tl::user* x = u.As<tl::user>();
   if (x == nullptr) return "?";
@@ -149,37 +111,43 @@ std::string Name(const tl::User& u) {
                       " (id ", x->id, x->bot ? ", bot" : "", ")");
 }
 
-// Waits for a private text message pushed to `r` that is not our own.
-absl::StatusOr<tl::updateShortMessage> AwaitPrivateMessage(io::EngineRunner& r) {
-  absl::StatusOr<Bytes> raw = r.NextUpdate(
-      [](ByteView b) {
-        absl::StatusOr<tl::Updates> u = tl::Parse<tl::Updates>(b);
-        return u.ok() && u->As<tl::updateShortMessage>() != nullptr &&
-               !u->As<tl::updateShortMessage>()->out;
-      },
-      kTimeout);
-  if (!raw.ok()) return raw.status();
-  absl::StatusOr<tl::Updates> u = tl::Parse<tl::Updates>(*raw);
-  if (!u.ok()) return u.status();
-  return *u->As<tl::updateShortMessage>();
+// An incoming private text message, as the client's update engine delivers it.
+const tl::message* IncomingMessage(const tl::Update& u) {
+  const auto* m = u.As<tl::updateNewMessage>();
+  if (m == nullptr) return nullptr;
+  const tl::message* x = m->message.As<tl::message>();
+  return x != nullptr && !x->out ? x : nullptr;
 }
 
-struct Session {
-  std::unique_ptr<io::EngineRunner> runner;
-  crypto::RandomSource* rng = nullptr;
-};
+absl::StatusOr<const tl::message*> AwaitIncomingMessage(io::ClientRunner& r,
+                                                         client::ClientEvent& holder) {
+  MTCORE_ASSIGN_OR_RETURN(
+      holder, r.NextUpdate([](const tl::Update& u) { return IncomingMessage(u) != nullptr; },
+                           kTimeout));
+  return IncomingMessage(holder.update);
+}
 
-absl::StatusOr<std::unique_ptr<io::EngineRunner>> Connect(io::EventLoop& loop,
+int64_t SenderOf(const tl::message& m) {
+  const auto* from = m.from_id.As<tl::peerUser>();
+  if (from != nullptr) return from->user_id;
+  const auto* peer = m.peer_id.As<tl::peerUser>();
+  return peer != nullptr ? peer->user_id : 0;
+}
+
+absl::StatusOr<std::unique_ptr<io::ClientRunner>> Connect(io::EventLoop& loop,
                                                          const io::SocketAddress& address,
                                                          const crypto::RsaPublicKey& key, int dc,
-                                                         crypto::RandomSource& rng) {
-  engine::EngineConfig c;
-  c.dc_id = static_cast<int16_t>(dc);
-  c.server_keys = {key};
-  absl::StatusOr<std::unique_ptr<engine::ClientEngine>> e = engine::ClientEngine::Create(
-      std::move(c), rng, loop.Now(), absl::ToUnixNanos(absl::Now()));
-  if (!e.ok()) return e.status();
-  return io::EngineRunner::Connect(loop, *std::move(e), address, rng);
+                                                         int api_id, crypto::RandomSource& rng) {
+  client::ClientConfig c;
+  c.engine.dc_id = static_cast<int16_t>(dc);
+  c.engine.server_keys = {key};
+  c.api_id = api_id;
+  c.device_model = "mtcore quickstart";
+  c.system_version = "Debian 12";
+  absl::StatusOr<std::unique_ptr<client::Client>> cl =
+      client::Client::Create(std::move(c), rng, loop.Now(), absl::ToUnixNanos(absl::Now()));
+  if (!cl.ok()) return cl.status();
+  return io::ClientRunner::Connect(loop, *std::move(cl), address, rng);
 }
 
 absl::Status RunSimulated() {
@@ -217,10 +185,10 @@ absl::Status RunSimulated() {
 
   // --- The bot. ------------------------------------------------------------
   const io::SocketAddress& bot_dc = server->addresses().at(static_cast<size_t>(bot.dc - 1));
-  MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::EngineRunner> bot_client,
-                          Connect(*loop, bot_dc, dc_key.public_key(), bot.dc, rng));
+  MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> bot_client,
+                          Connect(*loop, bot_dc, dc_key.public_key(), bot.dc, 1, rng));
   MTCORE_ASSIGN_OR_RETURN(tl::Config config,
-                          Call<tl::help_getConfig>(*bot_client, Wrapped(tl::help_getConfig{}, 1)));
+                          bot_client->Call(tl::help_getConfig{}, kTimeout));
   steps.Done("bot: auth key created, config read",
              absl::StrCat("DC ", config.As<tl::config>()->this_dc, ", ",
                           config.As<tl::config>()->dc_options.size(), " DC addresses"));
@@ -228,21 +196,20 @@ absl::Status RunSimulated() {
   bot_login.api_id = 1;
   bot_login.api_hash = "quickstart";
   bot_login.bot_auth_token = dc::WorldConfig::BotToken(bot);
-  MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization bot_auth, Call(*bot_client, bot_login));
+  MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization bot_auth, bot_client->Call(bot_login, kTimeout));
   steps.Done("bot: logged in with its token", Name(bot_auth.As<tl::auth_authorization>()->user));
-  MTCORE_ASSIGN_OR_RETURN(tl::updates_State bot_state, Call(*bot_client, tl::updates_getState{}));
 
   // --- The user: code, then 2FA password. ----------------------------------
   const io::SocketAddress& user_dc = server->addresses().at(static_cast<size_t>(user.dc - 1));
-  MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::EngineRunner> user_client,
-                          Connect(*loop, user_dc, dc_key.public_key(), user.dc, rng));
+  MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> user_client,
+                          Connect(*loop, user_dc, dc_key.public_key(), user.dc, 1, rng));
   tl::auth_sendCode send_code;
   send_code.phone_number = user.phone;
   send_code.api_id = 1;
   send_code.api_hash = "quickstart";
   send_code.settings = tl::codeSettings{};
   MTCORE_ASSIGN_OR_RETURN(tl::auth_SentCode sent,
-                          Call<tl::auth_sendCode>(*user_client, Wrapped(send_code, 1)));
+                          user_client->Call(send_code, kTimeout));
   const tl::auth_sentCode* sent_code = sent.As<tl::auth_sentCode>();
   if (sent_code == nullptr) return absl::InternalError("auth.sendCode: unexpected answer");
   steps.Done("user: auth key created, code sent", absl::StrCat("+", user.phone));
@@ -250,14 +217,14 @@ absl::Status RunSimulated() {
   sign_in.phone_number = user.phone;
   sign_in.phone_code_hash = sent_code->phone_code_hash;
   sign_in.phone_code = user.login_code.empty() ? world_config.login_code : user.login_code;
-  absl::StatusOr<tl::auth_Authorization> signed_in = Call(*user_client, sign_in);
+  absl::StatusOr<tl::auth_Authorization> signed_in = user_client->Call(sign_in, kTimeout);
   if (signed_in.ok() || signed_in.status().message().find("SESSION_PASSWORD_NEEDED") ==
                             std::string_view::npos) {
     return absl::InternalError(absl::StrCat("auth.signIn: expected SESSION_PASSWORD_NEEDED, got ",
                                             signed_in.ok() ? "a login" : signed_in.status().ToString()));
   }
   steps.Done("user: code accepted", "the account has a 2FA password");
-  MTCORE_ASSIGN_OR_RETURN(tl::account_Password password, Call(*user_client, tl::account_getPassword{}));
+  MTCORE_ASSIGN_OR_RETURN(tl::account_Password password, user_client->Call(tl::account_getPassword{}, kTimeout));
   const tl::account_password* pw = password.As<tl::account_password>();
   const auto* algo =
       pw->current_algo.As<tl::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow>();
@@ -276,56 +243,56 @@ absl::Status RunSimulated() {
   check.M1.assign(proof.m1.begin(), proof.m1.end());
   tl::auth_checkPassword check_password;
   check_password.password = check;
-  MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization user_auth, Call(*user_client, check_password));
+  MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization user_auth, user_client->Call(check_password, kTimeout));
   steps.Done("user: 2FA password proven (SRP)", Name(user_auth.As<tl::auth_authorization>()->user));
 
   // --- User -> bot. ---------------------------------------------------------
   tl::contacts_resolveUsername resolve;
   resolve.username = bot.username;
-  MTCORE_ASSIGN_OR_RETURN(tl::contacts_ResolvedPeer resolved, Call(*user_client, resolve));
+  MTCORE_ASSIGN_OR_RETURN(tl::contacts_ResolvedPeer resolved, user_client->Call(resolve, kTimeout));
   const tl::user* bot_user = resolved.As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
   steps.Done("user: resolved @" + bot.username, absl::StrCat("user id ", bot_user->id));
   tl::messages_sendMessage hello;
-  hello.peer = tl::inputPeerUser{bot_user->id, bot_user->access_hash.value_or(0)};
+  MTCORE_ASSIGN_OR_RETURN(hello.peer,  // learned from the resolveUsername result
+                          user_client->client().peers().InputPeerOf(client::PeerKind::kUser, bot_user->id));
   hello.message = "Hello from mtcore!";
   hello.random_id = static_cast<int64_t>(crypto::RandomU64(rng));
-  MTCORE_ASSIGN_OR_RETURN(tl::Updates sent_hello, Call(*user_client, hello));
+  MTCORE_ASSIGN_OR_RETURN(tl::Updates sent_hello, user_client->Call(hello, kTimeout));
   (void)sent_hello;
   steps.Done("user: message sent", "\"Hello from mtcore!\"");
 
   // --- The bot receives it and replies. -------------------------------------
-  MTCORE_ASSIGN_OR_RETURN(tl::updateShortMessage incoming, AwaitPrivateMessage(*bot_client));
-  steps.Done("bot: update received", absl::StrCat("from user ", incoming.user_id, ": \"",
-                                                  incoming.message, "\""));
-  // The push names the sender by id only: fetch the difference to learn it.
-  tl::updates_getDifference diff;
-  diff.pts = bot_state.As<tl::updates_state>()->pts;
-  diff.date = bot_state.As<tl::updates_state>()->date;
-  MTCORE_ASSIGN_OR_RETURN(tl::updates_Difference difference, Call(*bot_client, diff));
-  const std::vector<tl::User>* users = nullptr;
-  if (const auto* d = difference.As<tl::updates_difference>()) users = &d->users;
-  if (const auto* d = difference.As<tl::updates_differenceSlice>()) users = &d->users;
-  if (users == nullptr) return absl::InternalError("updates.getDifference: no users");
-  int64_t sender_hash = 0;
-  for (const tl::User& u : *users) {
-    const tl::user* x = u.As<tl::user>();
-    if (x != nullptr && x->id == incoming.user_id) sender_hash = x->access_hash.value_or(0);
-  }
+  // The DC pushes a short update naming the sender by id only; the client's
+  // update engine fetches the difference, which brings the message with the
+  // sender's access hash, and delivers it once, as updateNewMessage.
+  client::ClientEvent incoming_event;
+  MTCORE_ASSIGN_OR_RETURN(const tl::message* incoming,
+                          AwaitIncomingMessage(*bot_client, incoming_event));
+  const int64_t sender = SenderOf(*incoming);
+  steps.Done("bot: update received", absl::StrCat("from user ", sender, ": \"",
+                                                  incoming->message, "\""));
   tl::messages_sendMessage reply;
-  reply.peer = tl::inputPeerUser{incoming.user_id, sender_hash};
-  reply.message = absl::StrCat("echo: ", incoming.message);
+  MTCORE_ASSIGN_OR_RETURN(reply.peer,
+                          bot_client->client().peers().InputPeerOf(client::PeerKind::kUser, sender));
+  reply.message = absl::StrCat("echo: ", incoming->message);
   reply.random_id = static_cast<int64_t>(crypto::RandomU64(rng));
-  MTCORE_ASSIGN_OR_RETURN(tl::Updates sent_reply, Call(*bot_client, reply));
+  MTCORE_ASSIGN_OR_RETURN(tl::Updates sent_reply, bot_client->Call(reply, kTimeout));
   (void)sent_reply;
   steps.Done("bot: replied", absl::StrCat("\"", reply.message, "\""));
 
   // --- The user receives the reply. -----------------------------------------
-  MTCORE_ASSIGN_OR_RETURN(tl::updateShortMessage answer, AwaitPrivateMessage(*user_client));
-  if (answer.message != reply.message || answer.user_id != bot_user->id) {
-    return absl::InternalError(absl::StrCat("the user got \"", answer.message, "\" from ",
-                                            answer.user_id));
+  client::ClientEvent answer_event;
+  MTCORE_ASSIGN_OR_RETURN(const tl::message* answer, AwaitIncomingMessage(*user_client, answer_event));
+  if (answer->message != reply.message || SenderOf(*answer) != bot_user->id) {
+    return absl::InternalError(absl::StrCat("the user got \"", answer->message, "\" from ",
+                                            SenderOf(*answer)));
   }
-  steps.Done("user: reply received", absl::StrCat("from @", bot.username, ": \"", answer.message, "\""));
+  steps.Done("user: reply received", absl::StrCat("from @", bot.username, ": \"", answer->message, "\""));
+  const client::ClientStats& bs = bot_client->client().stats();
+  const updates::UpdateGapStats& bu = bot_client->client().updates()->stats();
+  steps.Done("bot: update engine", absl::StrCat(bs.updates_delivered, " update(s) delivered, ",
+                                                bu.differences_fetched, " difference(s) fetched, ",
+                                                bot_client->client().peers().size(), " peers known"));
 
   user_client.reset();
   bot_client.reset();
@@ -346,17 +313,17 @@ absl::Status RunReal(const Flags& f) {
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::EventLoop> loop, io::EventLoop::Create());
   MTCORE_ASSIGN_OR_RETURN(io::SocketAddress addr,
                           io::SocketAddress::Parse(absl::StrCat(kDcAddress[f.dc - 1], ":443")));
-  MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::EngineRunner> client,
-                          Connect(*loop, addr, key, f.dc, rng));
+  MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> client,
+                          Connect(*loop, addr, key, f.dc, f.api_id, rng));
   MTCORE_ASSIGN_OR_RETURN(tl::Config config,
-                          Call<tl::help_getConfig>(*client, Wrapped(tl::help_getConfig{}, f.api_id)));
+                          client->Call(tl::help_getConfig{}, kTimeout));
   steps.Done("auth key created, config read",
              absl::StrCat("DC ", config.As<tl::config>()->this_dc));
   tl::auth_importBotAuthorization login;
   login.api_id = f.api_id;
   login.api_hash = f.api_hash;
   login.bot_auth_token = f.bot_token;
-  MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization auth, Call(*client, login));
+  MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization auth, client->Call(login, kTimeout));
   steps.Done("bot logged in", Name(auth.As<tl::auth_authorization>()->user));
   return absl::OkStatus();
 }

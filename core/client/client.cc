@@ -1,0 +1,434 @@
+#include "core/client/client.h"
+
+#include <utility>
+
+#include "absl/base/internal/endian.h"
+
+namespace mtcore::client {
+namespace {
+
+using engine::EngineEvent;
+
+uint32_t ConstructorOf(ByteView body) {
+  return body.size() < 4 ? 0 : absl::little_endian::Load32(body.data());
+}
+
+bool IsUpdatesConstructor(uint32_t id) {
+  switch (id) {
+    case tl::updatesTooLong::kId:
+    case tl::updateShortMessage::kId:
+    case tl::updateShortChatMessage::kId:
+    case tl::updateShort::kId:
+    case tl::updatesCombined::kId:
+    case tl::updates::kId:
+    case tl::updateShortSentMessage::kId:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
+                                                       crypto::RandomSource& rng, absl::Time now,
+                                                       int64_t unix_now_ns) {
+  absl::StatusOr<std::unique_ptr<engine::ClientEngine>> e =
+      engine::ClientEngine::Create(config.engine, rng, now, unix_now_ns);
+  if (!e.ok()) return e.status();
+  return std::unique_ptr<Client>(new Client(std::move(config), *std::move(e), now));
+}
+
+Client::Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine, absl::Time now)
+    : config_(std::move(config)),
+      engine_(std::move(engine)),
+      now_(now),
+      peers_(config_.max_peers) {}
+
+Client::~Client() = default;
+
+// invokeWithLayer(initConnection(query)): query is the last field of both,
+// so the wrapper is everything before a placeholder query, then the query.
+Bytes Client::WrapWithLayer(Bytes function) const {
+  tl::invokeWithLayer<tl::initConnection<tl::help_getConfig>> w;
+  w.layer = config_.layer;
+  w.query.api_id = config_.api_id;
+  w.query.device_model = config_.device_model;
+  w.query.system_version = config_.system_version;
+  w.query.app_version = config_.app_version;
+  w.query.system_lang_code = config_.system_lang_code;
+  w.query.lang_code = config_.lang_code;
+  Bytes out = *tl::Serialize(w);
+  out.resize(out.size() - 4);  // help.getConfig's constructor id
+  out.insert(out.end(), function.begin(), function.end());
+  return out;
+}
+
+absl::StatusOr<uint64_t> Client::InvokeRaw(Bytes function, const session::SendOptions& options) {
+  if (function.size() < 4 || function.size() % 4 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("InvokeRaw: ", function.size(), " bytes is not a boxed TL function"));
+  }
+  if (wrap_next_) {
+    function = WrapWithLayer(std::move(function));
+    wrap_next_ = false;
+  }
+  uint64_t id = engine_->Send(std::move(function), options);
+  Pump();
+  return id;
+}
+
+absl::Status Client::AnswerStatus(const ClientEvent& e) {
+  switch (e.kind) {
+    case ClientEvent::Kind::kResult:
+      return absl::OkStatus();
+    case ClientEvent::Kind::kRpcError: {
+      std::string m = absl::StrCat("rpc error ", e.error_code, " ", e.error_message);
+      switch (e.error_code) {
+        case 303:
+          return absl::UnavailableError(m);
+        case 400:
+          return absl::InvalidArgumentError(m);
+        case 401:
+          return absl::UnauthenticatedError(m);
+        case 403:
+          return absl::PermissionDeniedError(m);
+        case 420:
+          return absl::ResourceExhaustedError(m);
+        default:
+          return absl::InternalError(m);
+      }
+    }
+    case ClientEvent::Kind::kRequestFailed:
+      return e.status.ok() ? absl::UnknownError("the request failed") : e.status;
+    default:
+      return absl::InvalidArgumentError("not the answer to a request");
+  }
+}
+
+std::optional<ClientEvent> Client::PollEvent() {
+  Pump();
+  if (events_.empty()) return std::nullopt;
+  ClientEvent e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+bool Client::has_events() {
+  Pump();
+  return !events_.empty();
+}
+
+void Client::StartUpdates(std::optional<tl::updates_State> state) {
+  StartUpdatesAt(std::move(state));
+  Pump();
+}
+
+void Client::StartUpdatesAt(std::optional<tl::updates_State> state) {
+  if (!config_.receive_updates || gap_ != nullptr) return;
+  updates::UpdateGapConfig c = config_.updates;
+  c.self_user_id = peers_.self();
+  gap_ = std::make_unique<updates::UpdateGapEngine>(c, now_);
+  if (state.has_value() && gap_->SetState(*state, now_).ok()) gap_->RequestDifference(now_);
+}
+
+template <class F>
+void Client::SendInternal(const F& function, InternalRequest req) {
+  absl::StatusOr<Bytes> bytes = tl::Serialize(function);
+  if (!bytes.ok()) {
+    // Built by the update engine from numbers it holds: cannot happen, but
+    // answer it as a failure rather than leave the engine waiting.
+    ++stats_.internal_failures;
+    if (req.what == Internal::kGetChannelDifference) {
+      gap_->OnChannelDifferenceFailed(req.channel_id, now_);
+    } else {
+      gap_->OnDifferenceFailed(now_);
+    }
+    return;
+  }
+  Bytes query = *std::move(bytes);
+  if (wrap_next_) {
+    query = WrapWithLayer(std::move(query));
+    wrap_next_ = false;
+  }
+  ++stats_.internal_requests;
+  internal_[engine_->Send(std::move(query))] = req;
+}
+
+void Client::Pump() {
+  for (;;) {
+    bool progress = false;
+    while (std::optional<EngineEvent> e = engine_->PollEvent()) {
+      OnEngineEvent(*std::move(e));
+      progress = true;
+    }
+    while (gap_ != nullptr) {
+      std::optional<updates::UpdateEvent> u = gap_->PollEvent();
+      if (!u.has_value()) break;
+      OnGapEvent(*std::move(u));
+      progress = true;
+    }
+    if (!progress) return;
+  }
+}
+
+void Client::OnEngineEvent(EngineEvent e) {
+  switch (e.kind) {
+    case EngineEvent::Kind::kResult:
+    case EngineEvent::Kind::kRpcError:
+    case EngineEvent::Kind::kRequestFailed: {
+      auto it = internal_.find(e.request_id);
+      if (it != internal_.end()) {
+        InternalRequest req = it->second;
+        internal_.erase(it);
+        OnInternalAnswer(req, std::move(e));
+        return;
+      }
+      ClientEvent out;
+      out.request_id = e.request_id;
+      if (e.kind == EngineEvent::Kind::kResult) {
+        out.kind = ClientEvent::Kind::kResult;
+        LearnFromResult(e.body);
+        if (IsUpdatesConstructor(ConstructorOf(e.body))) OnUpdatesObject(e.body, /*pushed=*/false);
+        out.body = std::move(e.body);
+      } else if (e.kind == EngineEvent::Kind::kRpcError) {
+        out.kind = ClientEvent::Kind::kRpcError;
+        out.error_code = e.error_code;
+        out.error_message = std::move(e.error_message);
+      } else {
+        out.kind = ClientEvent::Kind::kRequestFailed;
+        out.status = std::move(e.status);
+      }
+      events_.push_back(std::move(out));
+      return;
+    }
+    case EngineEvent::Kind::kUpdates:
+      OnUpdatesObject(e.body, /*pushed=*/true);
+      return;
+    case EngineEvent::Kind::kAuthKeyReady:
+    case EngineEvent::Kind::kSessionReset:
+      // A new key or session has not seen initConnection; after a reset
+      // Telegram may have dropped updates for us.
+      wrap_next_ = true;
+      if (e.kind == EngineEvent::Kind::kSessionReset && gap_ != nullptr) {
+        gap_->RequestDifference(now_);
+      }
+      break;
+    case EngineEvent::Kind::kFatal:
+      // Nothing more will be answered: stop fetching differences.
+      gap_.reset();
+      internal_.clear();
+      break;
+    default:
+      break;
+  }
+  ClientEvent out;
+  out.kind = ClientEvent::Kind::kEngine;
+  out.engine_event = std::move(e);
+  events_.push_back(std::move(out));
+}
+
+void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
+  if (gap_ == nullptr) return;
+  absl::Status status;
+  if (e.kind == EngineEvent::Kind::kResult) {
+    switch (req.what) {
+      case Internal::kGetState: {
+        absl::StatusOr<tl::updates_State> s = tl::Parse<tl::updates_State>(e.body);
+        status = s.ok() ? gap_->SetState(*s, now_) : s.status();
+        break;
+      }
+      case Internal::kGetDifference: {
+        absl::StatusOr<tl::updates_Difference> d = tl::Parse<tl::updates_Difference>(e.body);
+        if (d.ok()) {
+          if (const auto* x = d->As<tl::updates_difference>()) peers_.Remember(x->users, x->chats);
+          if (const auto* x = d->As<tl::updates_differenceSlice>()) {
+            peers_.Remember(x->users, x->chats);
+          }
+          status = gap_->OnDifference(*d, now_);
+        } else {
+          status = d.status();
+        }
+        break;
+      }
+      case Internal::kGetChannelDifference: {
+        absl::StatusOr<tl::updates_ChannelDifference> d =
+            tl::Parse<tl::updates_ChannelDifference>(e.body);
+        if (d.ok()) {
+          if (const auto* x = d->As<tl::updates_channelDifference>()) {
+            peers_.Remember(x->users, x->chats);
+          }
+          if (const auto* x = d->As<tl::updates_channelDifferenceTooLong>()) {
+            peers_.Remember(x->users, x->chats);
+          }
+          status = gap_->OnChannelDifference(req.channel_id, *d, now_);
+        } else {
+          status = d.status();
+        }
+        break;
+      }
+    }
+    if (status.ok()) return;
+    // A malformed answer was counted as a failed request by the engine
+    // unless parsing failed here; make sure it is retried.
+    if (status.code() == absl::StatusCode::kFailedPrecondition) return;
+  }
+  ++stats_.internal_failures;
+  if (e.kind == EngineEvent::Kind::kResult && status.code() == absl::StatusCode::kInvalidArgument &&
+      req.what != Internal::kGetState) {
+    return;  // OnDifference treated the empty answer as a failed request itself
+  }
+  if (req.what == Internal::kGetChannelDifference) {
+    gap_->OnChannelDifferenceFailed(req.channel_id, now_);
+  } else {
+    gap_->OnDifferenceFailed(now_);
+  }
+}
+
+void Client::OnGapEvent(updates::UpdateEvent e) {
+  switch (e.kind) {
+    case updates::UpdateEvent::Kind::kUpdate: {
+      if (e.entities != nullptr && e.entities != learned_) {
+        peers_.Remember(e.entities->users, e.entities->chats);
+        learned_ = e.entities;
+      }
+      ++stats_.updates_delivered;
+      ClientEvent out;
+      out.kind = ClientEvent::Kind::kUpdate;
+      out.update = std::move(e.update);
+      out.entities = std::move(e.entities);
+      events_.push_back(std::move(out));
+      return;
+    }
+    case updates::UpdateEvent::Kind::kGetState:
+      SendInternal(e.get_state, {Internal::kGetState});
+      return;
+    case updates::UpdateEvent::Kind::kGetDifference:
+      SendInternal(e.get_difference, {Internal::kGetDifference});
+      return;
+    case updates::UpdateEvent::Kind::kGetChannelDifference:
+      SendInternal(e.get_channel_difference, {Internal::kGetChannelDifference, e.channel_id});
+      return;
+    case updates::UpdateEvent::Kind::kTooLong: {
+      ClientEvent out;
+      out.kind = ClientEvent::Kind::kUpdatesTooLong;
+      out.channel_id = e.channel_id;
+      events_.push_back(std::move(out));
+      return;
+    }
+    case updates::UpdateEvent::Kind::kBufferOverflow:
+      // The engine fetches the difference instead; nothing is lost.
+      return;
+  }
+}
+
+void Client::OnUpdatesObject(ByteView body, bool pushed) {
+  if (gap_ == nullptr) {
+    if (pushed) ++stats_.updates_dropped_before_login;
+    return;
+  }
+  absl::StatusOr<tl::Updates> u = tl::Parse<tl::Updates>(body);
+  if (!u.ok()) {
+    ++stats_.bad_updates;
+    return;
+  }
+  bool unknown_sender = false;
+  if (const auto* x = u->As<tl::updates>()) {
+    peers_.Remember(x->users, x->chats);
+  } else if (const auto* x = u->As<tl::updatesCombined>()) {
+    peers_.Remember(x->users, x->chats);
+  } else if (const auto* x = u->As<tl::updateShortMessage>()) {
+    unknown_sender = !peers_.Knows(PeerKind::kUser, x->user_id);
+  } else if (const auto* x = u->As<tl::updateShortChatMessage>()) {
+    unknown_sender = !peers_.Knows(PeerKind::kUser, x->from_id) ||
+                     !peers_.Knows(PeerKind::kChat, x->chat_id);
+  }
+  if (unknown_sender) {
+    // The difference carries the same message with its users; this copy is
+    // held meanwhile and turns out a duplicate once the difference is in.
+    ++stats_.unknown_peer_fetches;
+    gap_->RequestDifference(now_);
+  }
+  absl::Status s = gap_->OnUpdates(*std::move(u), now_);
+  if (!s.ok()) ++stats_.bad_updates;
+}
+
+void Client::LearnFromResult(ByteView body) {
+  switch (ConstructorOf(body)) {
+    case tl::auth_authorization::kId: {
+      absl::StatusOr<tl::auth_Authorization> a = tl::Parse<tl::auth_Authorization>(body);
+      if (!a.ok()) return;
+      const tl::auth_authorization* x = a->As<tl::auth_authorization>();
+      if (const tl::user* u = x->user.As<tl::user>()) peers_.SetSelf(u->id);
+      peers_.Remember(x->user);
+      StartUpdatesAt(std::nullopt);
+      return;
+    }
+    case tl::contacts_resolvedPeer::kId: {
+      absl::StatusOr<tl::contacts_ResolvedPeer> r = tl::Parse<tl::contacts_ResolvedPeer>(body);
+      if (!r.ok()) return;
+      const auto* x = r->As<tl::contacts_resolvedPeer>();
+      peers_.Remember(x->users, x->chats);
+      return;
+    }
+    case tl::messages_messages::kId:
+    case tl::messages_messagesSlice::kId:
+    case tl::messages_channelMessages::kId: {
+      absl::StatusOr<tl::messages_Messages> m = tl::Parse<tl::messages_Messages>(body);
+      if (!m.ok()) return;
+      if (const auto* x = m->As<tl::messages_messages>()) peers_.Remember(x->users, x->chats);
+      if (const auto* x = m->As<tl::messages_messagesSlice>()) peers_.Remember(x->users, x->chats);
+      if (const auto* x = m->As<tl::messages_channelMessages>()) {
+        peers_.Remember(x->users, x->chats);
+      }
+      return;
+    }
+    case tl::messages_dialogs::kId:
+    case tl::messages_dialogsSlice::kId: {
+      absl::StatusOr<tl::messages_Dialogs> d = tl::Parse<tl::messages_Dialogs>(body);
+      if (!d.ok()) return;
+      if (const auto* x = d->As<tl::messages_dialogs>()) peers_.Remember(x->users, x->chats);
+      if (const auto* x = d->As<tl::messages_dialogsSlice>()) peers_.Remember(x->users, x->chats);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void Client::OnConnected(absl::Time now) {
+  now_ = now;
+  engine_->OnConnected(now);
+  Pump();
+}
+
+absl::Status Client::OnBytes(ByteView in, absl::Time now) {
+  now_ = now;
+  absl::Status s = engine_->OnBytes(in, now);
+  Pump();
+  return s;
+}
+
+std::optional<absl::Time> Client::NextDeadline() {
+  std::optional<absl::Time> d = engine_->NextDeadline();
+  if (gap_ != nullptr) {
+    absl::Time g = gap_->NextDeadline();
+    if (g != absl::InfiniteFuture() && (!d.has_value() || g < *d)) d = g;
+  }
+  return d;
+}
+
+void Client::OnTimeout(absl::Time now) {
+  now_ = now;
+  engine_->OnTimeout(now);
+  if (gap_ != nullptr) gap_->OnTimeout(now);
+  Pump();
+}
+
+void Client::OnDisconnected(const absl::Status& why, absl::Time now) {
+  now_ = now;
+  engine_->OnDisconnected(why, now);
+  Pump();
+}
+
+}  // namespace mtcore::client

@@ -1,0 +1,205 @@
+// The typed client: what an application talks to. It wraps the MTProto
+// engine (core/engine) and adds what every Telegram app needs on top:
+//
+//   - typed requests: Invoke(tl::messages_sendMessage{...}) returns a request
+//     id, and Result<F>(event) parses its answer (rpc errors become statuses);
+//     the first request of each session is wrapped in invokeWithLayer +
+//     initConnection with the configured layer and app description;
+//   - updates in order, once each: everything of type Updates (pushes, and
+//     the results of requests such as messages.sendMessage) goes through the
+//     update-gap engine (core/updates), whose getState / getDifference /
+//     getChannelDifference requests the client sends and answers itself; the
+//     application sees typed kUpdate events;
+//   - a peer cache (peer_cache.h) filled from every update, difference and
+//     common result (login, resolveUsername, histories, dialogs), so a reply
+//     can name the sender: peers().InputPeerOf(message->peer_id).
+//     A short update (updateShortMessage / updateShortChatMessage) names its
+//     sender by id only; when that id is not in the cache the client fetches
+//     the difference, which delivers the same message with its users
+//     (https://core.telegram.org/api/updates#recovering-gaps).
+//
+// Updates start when a login succeeds (an auth.authorization result: the
+// logged-in user becomes peers().self()), or with StartUpdates() for an auth
+// key restored from storage that is already logged in. Before that, pushed
+// updates are counted and dropped (a session that is not logged in gets
+// none from Telegram).
+//
+// It is a StreamEngine: a driver (io/native, the simulator) runs it exactly
+// like a ClientEngine. Sans-I/O like all of core/.
+//
+// Example:
+//   MTCORE_ASSIGN_OR_RETURN(auto client, Client::Create(config, rng, now, unix_now));
+//   ... a driver runs *client ...
+//   MTCORE_ASSIGN_OR_RETURN(uint64_t id, client->Invoke(tl::auth_importBotAuthorization{...}));
+//   while (std::optional<ClientEvent> e = client->PollEvent()) {
+//     if (e->kind == ClientEvent::Kind::kUpdate) {
+//       if (const auto* m = e->update.As<tl::updateNewMessage>()) ...
+//     }
+//   }
+#ifndef MTCORE_CORE_CLIENT_CLIENT_H_
+#define MTCORE_CORE_CLIENT_CLIENT_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "core/base/bytes.h"
+#include "core/client/peer_cache.h"
+#include "core/crypto/random.h"
+#include "core/engine/client_engine.h"
+#include "core/stream/stream_engine.h"
+#include "core/updates/update_gap_engine.h"
+#include "tl/api.h"
+
+namespace mtcore::client {
+
+struct ClientConfig {
+  engine::EngineConfig engine;
+  // initConnection / invokeWithLayer. `layer` must be the layer of the
+  // schema tl/ was generated from (schema/: 228 unless another was given).
+  int32_t layer = 228;
+  int32_t api_id = 0;
+  std::string device_model = "mtcore";
+  std::string system_version = "unknown";
+  std::string app_version = "0.1";
+  std::string system_lang_code = "en";
+  std::string lang_code = "en";
+  // Run the update-gap engine once logged in (false: pushed updates are
+  // dropped, nothing is fetched).
+  bool receive_updates = true;
+  updates::UpdateGapConfig updates;
+  size_t max_peers = 100000;
+};
+
+struct ClientEvent {
+  enum class Kind {
+    kResult,          // request_id, body: the boxed result (Result<F>() parses it)
+    kRpcError,        // request_id, error_code, error_message
+    kRequestFailed,   // request_id, status
+    kUpdate,          // update (+ entities, never null), in order, once
+    kUpdatesTooLong,  // channel_id (0: all private chats and groups): Telegram
+                      // skipped updates; refetch dialogs / that channel
+    kEngine,          // engine_event: kAuthKeyReady, kSessionReset, kFatal...
+  };
+  Kind kind = Kind::kResult;
+  uint64_t request_id = 0;
+  Bytes body;
+  int32_t error_code = 0;
+  std::string error_message;
+  absl::Status status;
+  tl::Update update;
+  std::shared_ptr<const updates::UpdateEntities> entities;
+  int64_t channel_id = 0;
+  engine::EngineEvent engine_event;
+};
+
+struct ClientStats {
+  uint64_t updates_delivered = 0;
+  uint64_t updates_dropped_before_login = 0;
+  uint64_t bad_updates = 0;          // pushed objects that were not valid Updates
+  uint64_t unknown_peer_fetches = 0;  // differences fetched for an unknown sender
+  uint64_t internal_requests = 0;     // getState / getDifference / getChannelDifference
+  uint64_t internal_failures = 0;
+};
+
+class Client : public StreamEngine {
+ public:
+  // `rng` must outlive the client; `now` / `unix_now_ns` as ClientEngine.
+  static absl::StatusOr<std::unique_ptr<Client>> Create(ClientConfig config,
+                                                        crypto::RandomSource& rng,
+                                                        absl::Time now, int64_t unix_now_ns);
+  ~Client() override;
+
+  // Queues an API function; returns its request id. InvalidArgument if it
+  // cannot be serialized (e.g. an empty required field).
+  template <tl::TlFunction F>
+  absl::StatusOr<uint64_t> Invoke(const F& function, const session::SendOptions& options = {}) {
+    absl::StatusOr<Bytes> bytes = tl::Serialize(function);
+    if (!bytes.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(F::kName, ": cannot serialize: ", bytes.status().message()));
+    }
+    return InvokeRaw(*std::move(bytes), options);
+  }
+  // Queues a boxed API function given as bytes.
+  absl::StatusOr<uint64_t> InvokeRaw(Bytes function, const session::SendOptions& options = {});
+  // Gives up on a request (one kRequestFailed with Cancelled follows).
+  bool Cancel(uint64_t request_id) { return engine_->Cancel(request_id); }
+
+  // The typed answer of a finished request: its result, or the rpc error as
+  // a status whose message is "rpc error <code> <MESSAGE>" (code 400:
+  // InvalidArgument, 401: Unauthenticated, 403: PermissionDenied, 420
+  // FLOOD_WAIT_X: ResourceExhausted, 303 *_MIGRATE_X: Unavailable, others:
+  // Internal), or the request's failure.
+  template <tl::TlFunction F>
+  static absl::StatusOr<typename F::Result> Result(const ClientEvent& e) {
+    if (e.kind == ClientEvent::Kind::kResult) return tl::ParseResult<F>(e.body);
+    return AnswerStatus(e);
+  }
+  static absl::Status AnswerStatus(const ClientEvent& e);
+
+  std::optional<ClientEvent> PollEvent();
+  bool has_events();
+
+  // Starts the update engine for an auth key that is already logged in
+  // (restored from storage): getState now, or, with `state` (saved from
+  // updates() earlier), getDifference from there.
+  void StartUpdates(std::optional<tl::updates_State> state = std::nullopt);
+
+  PeerCache& peers() { return peers_; }
+  const PeerCache& peers() const { return peers_; }
+  // The update engine (nullptr until updates start).
+  const updates::UpdateGapEngine* updates() const { return gap_.get(); }
+  engine::ClientEngine& engine() { return *engine_; }
+  const ClientStats& stats() const { return stats_; }
+
+  // StreamEngine.
+  void OnConnected(absl::Time now) override;
+  absl::Status OnBytes(ByteView in, absl::Time now) override;
+  void PullOutput(Bytes& out) override { engine_->PullOutput(out); }
+  bool WantsClose() const override { return engine_->WantsClose(); }
+  std::optional<absl::Time> NextDeadline() override;
+  void OnTimeout(absl::Time now) override;
+  void OnDisconnected(const absl::Status& why, absl::Time now) override;
+
+ private:
+  enum class Internal { kGetState, kGetDifference, kGetChannelDifference };
+  struct InternalRequest {
+    Internal what;
+    int64_t channel_id = 0;
+  };
+
+  Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine, absl::Time now);
+  void Pump();
+  void OnEngineEvent(engine::EngineEvent e);
+  void OnInternalAnswer(InternalRequest req, engine::EngineEvent e);
+  void OnGapEvent(updates::UpdateEvent e);
+  void OnUpdatesObject(ByteView body, bool pushed);
+  void LearnFromResult(ByteView body);
+  void StartUpdatesAt(std::optional<tl::updates_State> state);
+  template <class F>
+  void SendInternal(const F& function, InternalRequest req);
+  Bytes WrapWithLayer(Bytes function) const;
+
+  ClientConfig config_;
+  std::unique_ptr<engine::ClientEngine> engine_;
+  absl::Time now_;
+  bool wrap_next_ = true;  // the next request opens a session: invokeWithLayer
+  PeerCache peers_;
+  std::unique_ptr<updates::UpdateGapEngine> gap_;
+  absl::flat_hash_map<uint64_t, InternalRequest> internal_;
+  std::shared_ptr<const updates::UpdateEntities> learned_;  // already in peers_
+  std::deque<ClientEvent> events_;
+  ClientStats stats_;
+};
+
+}  // namespace mtcore::client
+
+#endif  // MTCORE_CORE_CLIENT_CLIENT_H_

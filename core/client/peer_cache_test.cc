@@ -1,0 +1,118 @@
+#include "core/client/peer_cache.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mtcore::client {
+namespace {
+
+namespace tl = ::mtcore::tl;
+
+tl::User User(int64_t id, std::optional<int64_t> hash, bool min = false, bool self = false) {
+  tl::user u;
+  u.id = id;
+  u.access_hash = hash;
+  u.min = min;
+  u.self = self;
+  return u;
+}
+
+tl::Chat Channel(int64_t id, std::optional<int64_t> hash, bool min = false) {
+  tl::channel c;
+  c.id = id;
+  c.access_hash = hash;
+  c.min = min;
+  return c;
+}
+
+TEST(PeerCacheTest, NamesAUserWithTheHashItCameWith) {
+  PeerCache peers;
+  peers.Remember(User(5, 555));
+  ASSERT_TRUE(peers.Knows(PeerKind::kUser, 5));
+  absl::StatusOr<tl::InputPeer> p = peers.InputPeerOf(tl::Peer(tl::peerUser{.user_id = 5}));
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(*p, tl::InputPeer(tl::inputPeerUser{.user_id = 5, .access_hash = 555}));
+  absl::StatusOr<tl::InputUser> u = peers.InputUserOf(5);
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(*u, tl::InputUser(tl::inputUser{.user_id = 5, .access_hash = 555}));
+}
+
+TEST(PeerCacheTest, AnUnseenPeerIsNotFoundWithItsIdInTheMessage) {
+  PeerCache peers;
+  absl::StatusOr<tl::InputPeer> p = peers.InputPeerOf(PeerKind::kUser, 77);
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(p.status().message(), testing::HasSubstr("user 77"));
+  EXPECT_EQ(peers.InputChannelOf(9).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(peers.InputPeerOf(tl::Peer()).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PeerCacheTest, ALaterFullObjectReplacesTheHash) {
+  PeerCache peers;
+  peers.Remember(User(5, 1));
+  peers.Remember(User(5, 2));
+  EXPECT_EQ(peers.AccessHash(PeerKind::kUser, 5), 2);
+  EXPECT_EQ(peers.size(), 1u);
+}
+
+TEST(PeerCacheTest, AMinObjectNeverReplacesAFullHashAndIsNotEnoughToNameAPeer) {
+  PeerCache peers;
+  peers.Remember(User(5, 1));
+  peers.Remember(User(5, 99, /*min=*/true));
+  EXPECT_EQ(peers.AccessHash(PeerKind::kUser, 5), 1);
+
+  peers.Remember(User(6, 66, /*min=*/true));
+  EXPECT_FALSE(peers.Knows(PeerKind::kUser, 6));
+  EXPECT_EQ(peers.InputUserOf(6).status().code(), absl::StatusCode::kNotFound);
+  peers.Remember(User(6, 67));
+  EXPECT_EQ(peers.AccessHash(PeerKind::kUser, 6), 67);
+
+  peers.Remember(Channel(10, 100, /*min=*/true));
+  EXPECT_FALSE(peers.Knows(PeerKind::kChannel, 10));
+}
+
+TEST(PeerCacheTest, ChannelsBasicGroupsAndForbiddenOnes) {
+  PeerCache peers;
+  tl::chat group;
+  group.id = 3;
+  tl::channelForbidden gone;
+  gone.id = 4;
+  gone.access_hash = 44;
+  peers.Remember({}, {tl::Chat(group), Channel(10, 1000), tl::Chat(gone), tl::Chat(tl::chatEmpty{.id = 8})});
+  EXPECT_EQ(*peers.InputPeerOf(tl::Peer(tl::peerChat{.chat_id = 3})),
+            tl::InputPeer(tl::inputPeerChat{.chat_id = 3}));
+  EXPECT_EQ(*peers.InputPeerOf(tl::Peer(tl::peerChannel{.channel_id = 10})),
+            tl::InputPeer(tl::inputPeerChannel{.channel_id = 10, .access_hash = 1000}));
+  EXPECT_EQ(*peers.InputChannelOf(4),
+            tl::InputChannel(tl::inputChannel{.channel_id = 4, .access_hash = 44}));
+  EXPECT_FALSE(peers.Knows(PeerKind::kChat, 8));  // chatEmpty is not remembered
+  EXPECT_EQ(peers.AccessHash(PeerKind::kChat, 3), std::nullopt);
+}
+
+TEST(PeerCacheTest, TheLoggedInUserIsNamedAsSelf) {
+  PeerCache peers;
+  peers.Remember(User(42, 4242, false, /*self=*/true));
+  EXPECT_EQ(peers.self(), 42);
+  EXPECT_EQ(*peers.InputPeerOf(PeerKind::kUser, 42), tl::InputPeer(tl::inputPeerSelf{}));
+  EXPECT_EQ(*peers.InputUserOf(42), tl::InputUser(tl::inputUserSelf{}));
+}
+
+TEST(PeerCacheTest, ObjectsWithoutAHashAreIgnored) {
+  PeerCache peers;
+  peers.Remember(User(5, std::nullopt));
+  peers.Remember(tl::User(tl::userEmpty{.id = 6}));
+  peers.Remember(tl::User());
+  EXPECT_EQ(peers.size(), 0u);
+}
+
+TEST(PeerCacheTest, PastTheCapTheOldestIsForgotten) {
+  PeerCache peers(/*max_peers=*/3);
+  for (int64_t id = 1; id <= 5; ++id) peers.Remember(User(id, id * 10));
+  EXPECT_EQ(peers.size(), 3u);
+  EXPECT_FALSE(peers.Knows(PeerKind::kUser, 1));
+  EXPECT_FALSE(peers.Knows(PeerKind::kUser, 2));
+  EXPECT_EQ(peers.AccessHash(PeerKind::kUser, 5), 50);
+  EXPECT_EQ(peers.stats().evicted, 2u);
+}
+
+}  // namespace
+}  // namespace mtcore::client

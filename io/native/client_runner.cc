@@ -1,0 +1,99 @@
+#include "io/native/client_runner.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace mtcore::io {
+
+using client::ClientEvent;
+
+absl::StatusOr<std::unique_ptr<ClientRunner>> ClientRunner::Connect(
+    EventLoop& loop, std::unique_ptr<client::Client> client, const SocketAddress& address,
+    crypto::RandomSource& rng, ReconnectOptions options) {
+  if (client == nullptr) return absl::InvalidArgumentError("ClientRunner needs a client");
+  std::unique_ptr<ClientRunner> r(new ClientRunner(loop, std::move(client)));
+  absl::StatusOr<std::unique_ptr<EngineDriver>> d =
+      EngineDriver::Dial(loop, *r->client_, address, std::move(options), rng);
+  if (!d.ok()) return d.status();
+  r->driver_ = *std::move(d);
+  return r;
+}
+
+void ClientRunner::Collect() {
+  while (std::optional<ClientEvent> e = client_->PollEvent()) {
+    switch (e->kind) {
+      case ClientEvent::Kind::kResult:
+      case ClientEvent::Kind::kRpcError:
+      case ClientEvent::Kind::kRequestFailed:
+        answers_[e->request_id] = *std::move(e);
+        break;
+      case ClientEvent::Kind::kUpdate:
+        updates_.push_back(*std::move(e));
+        break;
+      default:
+        other_.push_back(*std::move(e));
+        break;
+    }
+  }
+}
+
+absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration timeout) {
+  driver_->Pump();
+  absl::Time deadline = loop_.Now() + timeout;
+  for (;;) {
+    Collect();
+    auto it = answers_.find(id);
+    if (it != answers_.end()) {
+      ClientEvent e = std::move(it->second);
+      answers_.erase(it);
+      return e;
+    }
+    absl::Time now = loop_.Now();
+    if (now >= deadline) {
+      client_->Cancel(id);
+      Collect();
+      answers_.erase(id);
+      return absl::DeadlineExceededError(
+          absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
+    }
+    absl::Status s = loop_.RunOnce(std::min(deadline - now, absl::Milliseconds(100)));
+    if (!s.ok()) return s;
+  }
+}
+
+absl::StatusOr<ClientEvent> ClientRunner::NextUpdate(
+    const std::function<bool(const tl::Update&)>& accept, absl::Duration timeout) {
+  driver_->Pump();
+  absl::Time deadline = loop_.Now() + timeout;
+  for (;;) {
+    Collect();
+    for (auto it = updates_.begin(); it != updates_.end(); ++it) {
+      if (accept(it->update)) {
+        ClientEvent e = std::move(*it);
+        updates_.erase(it);
+        return e;
+      }
+    }
+    absl::Time now = loop_.Now();
+    if (now >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("no matching update within ", absl::FormatDuration(timeout)));
+    }
+    absl::Status s = loop_.RunOnce(std::min(deadline - now, absl::Milliseconds(100)));
+    if (!s.ok()) return s;
+  }
+}
+
+absl::Status ClientRunner::RunFor(absl::Duration d) {
+  absl::Time deadline = loop_.Now() + d;
+  while (loop_.Now() < deadline) {
+    absl::Status s = loop_.RunOnce(deadline - loop_.Now());
+    if (!s.ok()) return s;
+    Collect();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mtcore::io
