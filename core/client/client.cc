@@ -49,15 +49,15 @@ Client::~Client() = default;
 
 // invokeWithLayer(initConnection(query)): query is the last field of both,
 // so the wrapper is everything before a placeholder query, then the query.
-Bytes Client::WrapWithLayer(Bytes function) const {
+Bytes WrapInitConnection(const ClientConfig& config, ByteView function) {
   tl::invokeWithLayer<tl::initConnection<tl::help_getConfig>> w;
-  w.layer = config_.layer;
-  w.query.api_id = config_.api_id;
-  w.query.device_model = config_.device_model;
-  w.query.system_version = config_.system_version;
-  w.query.app_version = config_.app_version;
-  w.query.system_lang_code = config_.system_lang_code;
-  w.query.lang_code = config_.lang_code;
+  w.layer = config.layer;
+  w.query.api_id = config.api_id;
+  w.query.device_model = config.device_model;
+  w.query.system_version = config.system_version;
+  w.query.app_version = config.app_version;
+  w.query.system_lang_code = config.system_lang_code;
+  w.query.lang_code = config.lang_code;
   Bytes out = *tl::Serialize(w);
   out.resize(out.size() - 4);  // help.getConfig's constructor id
   out.insert(out.end(), function.begin(), function.end());
@@ -70,7 +70,7 @@ absl::StatusOr<uint64_t> Client::InvokeRaw(Bytes function, const session::SendOp
         absl::StrCat("InvokeRaw: ", function.size(), " bytes is not a boxed TL function"));
   }
   if (wrap_next_) {
-    function = WrapWithLayer(std::move(function));
+    function = WrapInitConnection(config_, function);
     wrap_next_ = false;
   }
   uint64_t id = engine_->Send(std::move(function), options);
@@ -148,7 +148,7 @@ void Client::SendInternal(const F& function, InternalRequest req) {
   }
   Bytes query = *std::move(bytes);
   if (wrap_next_) {
-    query = WrapWithLayer(std::move(query));
+    query = WrapInitConnection(config_, query);
     wrap_next_ = false;
   }
   ++stats_.internal_requests;
@@ -230,54 +230,42 @@ void Client::OnEngineEvent(EngineEvent e) {
 
 void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
   if (gap_ == nullptr) return;
-  absl::Status status;
+  // An answer that parses goes to the update engine, which deals with its
+  // content (and ignores one it no longer waits for); anything else is a
+  // failed request, asked again after the engine's retry delay.
   if (e.kind == EngineEvent::Kind::kResult) {
     switch (req.what) {
       case Internal::kGetState: {
         absl::StatusOr<tl::updates_State> s = tl::Parse<tl::updates_State>(e.body);
-        status = s.ok() ? gap_->SetState(*s, now_) : s.status();
+        if (s.ok() && gap_->SetState(*s, now_).ok()) return;
         break;
       }
       case Internal::kGetDifference: {
         absl::StatusOr<tl::updates_Difference> d = tl::Parse<tl::updates_Difference>(e.body);
-        if (d.ok()) {
-          if (const auto* x = d->As<tl::updates_difference>()) peers_.Remember(x->users, x->chats);
-          if (const auto* x = d->As<tl::updates_differenceSlice>()) {
-            peers_.Remember(x->users, x->chats);
-          }
-          status = gap_->OnDifference(*d, now_);
-        } else {
-          status = d.status();
+        if (!d.ok()) break;
+        if (const auto* x = d->As<tl::updates_difference>()) peers_.Remember(x->users, x->chats);
+        if (const auto* x = d->As<tl::updates_differenceSlice>()) {
+          peers_.Remember(x->users, x->chats);
         }
-        break;
+        gap_->OnDifference(*d, now_).IgnoreError();
+        return;
       }
       case Internal::kGetChannelDifference: {
         absl::StatusOr<tl::updates_ChannelDifference> d =
             tl::Parse<tl::updates_ChannelDifference>(e.body);
-        if (d.ok()) {
-          if (const auto* x = d->As<tl::updates_channelDifference>()) {
-            peers_.Remember(x->users, x->chats);
-          }
-          if (const auto* x = d->As<tl::updates_channelDifferenceTooLong>()) {
-            peers_.Remember(x->users, x->chats);
-          }
-          status = gap_->OnChannelDifference(req.channel_id, *d, now_);
-        } else {
-          status = d.status();
+        if (!d.ok()) break;
+        if (const auto* x = d->As<tl::updates_channelDifference>()) {
+          peers_.Remember(x->users, x->chats);
         }
-        break;
+        if (const auto* x = d->As<tl::updates_channelDifferenceTooLong>()) {
+          peers_.Remember(x->users, x->chats);
+        }
+        gap_->OnChannelDifference(req.channel_id, *d, now_).IgnoreError();
+        return;
       }
     }
-    if (status.ok()) return;
-    // A malformed answer was counted as a failed request by the engine
-    // unless parsing failed here; make sure it is retried.
-    if (status.code() == absl::StatusCode::kFailedPrecondition) return;
   }
   ++stats_.internal_failures;
-  if (e.kind == EngineEvent::Kind::kResult && status.code() == absl::StatusCode::kInvalidArgument &&
-      req.what != Internal::kGetState) {
-    return;  // OnDifference treated the empty answer as a failed request itself
-  }
   if (req.what == Internal::kGetChannelDifference) {
     gap_->OnChannelDifferenceFailed(req.channel_id, now_);
   } else {

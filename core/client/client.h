@@ -78,6 +78,10 @@ struct ClientConfig {
   size_t max_peers = 100000;
 };
 
+// invokeWithLayer(initConnection(function)) with `config`'s layer and app
+// description: how a session's first request goes out.
+Bytes WrapInitConnection(const ClientConfig& config, ByteView function);
+
 struct ClientEvent {
   enum class Kind {
     kResult,          // request_id, body: the boxed result (Result<F>() parses it)
@@ -186,7 +190,6 @@ class Client : public StreamEngine {
   void StartUpdatesAt(std::optional<tl::updates_State> state);
   template <class F>
   void SendInternal(const F& function, InternalRequest req);
-  Bytes WrapWithLayer(Bytes function) const;
 
   ClientConfig config_;
   std::unique_ptr<engine::ClientEngine> engine_;
