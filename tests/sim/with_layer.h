@@ -1,5 +1,7 @@
 // Test helper: a query wrapped the way a client's first request is,
-// invokeWithLayer(initConnection(query)), serialized.
+// invokeWithLayer(initConnection(query)), as a TL function (its result is the
+// query's, so tl::ParseResult of the wrapper parses the query's answer) or
+// serialized.
 #ifndef MTCORE_TESTS_SIM_WITH_LAYER_H_
 #define MTCORE_TESTS_SIM_WITH_LAYER_H_
 
@@ -11,7 +13,9 @@
 namespace mtcore::sim {
 
 template <typename F>
-Bytes WithLayer(const F& query, const std::string& device_model, int layer = 228) {
+tl::invokeWithLayer<tl::initConnection<F>> InvokeWithLayer(const F& query,
+                                                           const std::string& device_model,
+                                                           int layer = 228) {
   tl::invokeWithLayer<tl::initConnection<F>> w;
   w.layer = layer;
   w.query.api_id = 1;
@@ -21,7 +25,12 @@ Bytes WithLayer(const F& query, const std::string& device_model, int layer = 228
   w.query.system_lang_code = "en";
   w.query.lang_code = "en";
   w.query.query = query;
-  return *tl::Serialize(w);
+  return w;
+}
+
+template <typename F>
+Bytes WithLayer(const F& query, const std::string& device_model, int layer = 228) {
+  return *tl::Serialize(InvokeWithLayer(query, device_model, layer));
 }
 
 }  // namespace mtcore::sim
