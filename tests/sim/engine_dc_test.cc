@@ -6,12 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "core/crypto/pubkey/rsa_private_key.h"
-#include "core/crypto/pubkey/test_keys.h"
 #include "core/engine/client_engine.h"
 #include "gtest/gtest.h"
 #include "tests/dc/data_centre.h"
 #include "tests/dc/world.h"
+#include "tests/sim/sim_dc_fixture.h"
 #include "tests/sim/simulator.h"
 #include "tests/sim/with_layer.h"
 #include "tl/api.h"
@@ -25,82 +24,43 @@ using engine::EngineConfig;
 using engine::EngineEvent;
 using transport::Framing;
 
-constexpr int64_t kUnixStartNs = 1'750'000'000LL * 1'000'000'000LL;
 constexpr int kLayer = 228;
 
 Bytes WithLayer(const tl::help_getConfig& q) { return sim::WithLayer(q, "sim", kLayer); }
 
 class EngineDcTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    absl::StatusOr<crypto::RsaPrivateKey> key = crypto::RsaPrivateKey::FromPem(crypto::testing::kTestPrivateKeyPem);
-    ASSERT_TRUE(key.ok()) << key.status();
-    rsa_ = std::make_unique<crypto::RsaPrivateKey>(*std::move(key));
-    absl::StatusOr<std::unique_ptr<dc::World>> world = dc::World::Create(dc::DefaultWorldConfig());
-    ASSERT_TRUE(world.ok()) << world.status();
-    world_ = *std::move(world);
-    sim_ = std::make_unique<sim::Simulator>(1234);
-    dc::DcOptions o;
-    o.unix_offset_ns = kUnixStartNs - absl::ToUnixNanos(sim_->now());
-    absl::StatusOr<std::unique_ptr<dc::Cluster>> cluster =
-        dc::Cluster::Create(o, *rsa_, *world_, sim_->rng());
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = *std::move(cluster);
-    server_ = sim_->AddServer([this](absl::Time now) { return cluster_->dc(2).Accept(now); });
-  }
-
-  void TearDown() override {
-    sim_.reset();  // server connections before the cluster
-    cluster_.reset();
-  }
-
-  std::unique_ptr<ClientEngine> MakeEngine(EngineConfig c) {
-    c.dc_id = 2;
-    c.server_keys = {rsa_->public_key()};
-    absl::StatusOr<std::unique_ptr<ClientEngine>> e =
-        ClientEngine::Create(std::move(c), sim_->rng(), sim_->now(), kUnixStartNs);
-    EXPECT_TRUE(e.ok()) << e.status();
-    return *std::move(e);
-  }
-
-  // Collects events from `e` into `events_` (keyed by request id).
-  void Collect(ClientEngine& e) {
-    while (std::optional<EngineEvent> ev = e.PollEvent()) {
-      if (ev->request_id != 0) {
-        if (&e != current_) continue;  // another engine's answer (tests use one at a time)
-        ++answers_[ev->request_id];
-        last_[ev->request_id] = *ev;
-      } else {
-        others_.push_back(*ev);
-      }
+  // Records an event of `e` into `answers_` and `last_` (keyed by request id)
+  // or `others_`.
+  void Record(const ClientEngine& e, const EngineEvent& ev) {
+    if (ev.request_id != 0) {
+      if (&e != current_) return;  // another engine's answer (tests use one at a time)
+      ++answers_[ev.request_id];
+      last_[ev.request_id] = ev;
+    } else {
+      others_.push_back(ev);
     }
   }
 
-  // Sends `query` and runs until its answer (or `limit`).
-  std::optional<EngineEvent> Call(ClientEngine& e, int client, Bytes query,
-                                  absl::Duration limit = absl::Seconds(60)) {
+  // Collects events from `e`.
+  void Collect(ClientEngine& e) {
+    while (std::optional<EngineEvent> ev = e.PollEvent()) Record(e, *ev);
+  }
+
+  // Sends `query` (bytes, or a TL function for its parsed result) and runs
+  // until its answer, recording every event of `e`.
+  template <typename Query>
+  auto Call(ClientEngine& e, int client, Query&& query) {
     if (current_ != &e) {
       answers_.clear();
       last_.clear();
       current_ = &e;
     }
-    uint64_t id = e.Send(std::move(query));
-    sim_->Kick(client);
-    bool done = sim_->RunUntil(
-        [&] {
-          Collect(e);
-          return answers_.count(id) > 0;
-        },
-        limit);
-    if (!done) return std::nullopt;
-    return last_[id];
+    return dc_.Call(e, client, std::forward<Query>(query),
+                    {.on_event = [this, &e](const EngineEvent& ev) { Record(e, ev); }});
   }
 
-  std::unique_ptr<crypto::RsaPrivateKey> rsa_;
-  std::unique_ptr<dc::World> world_;
-  std::unique_ptr<sim::Simulator> sim_;
-  std::unique_ptr<dc::Cluster> cluster_;
-  int server_ = 0;
+  sim::SimDc dc_{1234};
   // Answers of the engine the last Call() used (request ids are per engine).
   const ClientEngine* current_ = nullptr;
   std::map<uint64_t, int> answers_;
@@ -122,16 +82,13 @@ TEST_P(EngineTransportTest, HandshakeThenConfigAndBotLogin) {
   EngineConfig c;
   c.framing = GetParam().framing;
   c.obfuscated = GetParam().obfuscated;
-  std::unique_ptr<ClientEngine> e = MakeEngine(c);
+  std::unique_ptr<ClientEngine> e = dc_.MakeEngine(c);
   sim::LinkOptions link;
   link.max_chunk = GetParam().max_chunk;
-  int client = sim_->AddClient(*e, server_, link);
+  int client = dc_.AddClient(*e, link);
 
-  std::optional<EngineEvent> config = Call(*e, client, WithLayer({}));
-  ASSERT_TRUE(config.has_value()) << "no answer";
-  ASSERT_EQ(config->kind, EngineEvent::Kind::kResult)
-      << config->error_message << config->status;
-  absl::StatusOr<tl::Config> parsed = tl::ParseResult<tl::help_getConfig>(config->body);
+  absl::StatusOr<tl::Config> parsed =
+      Call(*e, client, sim::InvokeWithLayer(tl::help_getConfig{}, "sim", kLayer));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   const tl::config* cfg = parsed->As<tl::config>();
   ASSERT_NE(cfg, nullptr);
@@ -146,11 +103,7 @@ TEST_P(EngineTransportTest, HandshakeThenConfigAndBotLogin) {
   login.api_id = 1;
   login.api_hash = "0123456789abcdef0123456789abcdef";
   login.bot_auth_token = "7001:AAEchoBotSecret0123456789";
-  std::optional<EngineEvent> auth = Call(*e, client, *tl::Serialize(login));
-  ASSERT_TRUE(auth.has_value());
-  ASSERT_EQ(auth->kind, EngineEvent::Kind::kResult) << auth->error_message;
-  absl::StatusOr<tl::auth_Authorization> a =
-      tl::ParseResult<tl::auth_importBotAuthorization>(auth->body);
+  absl::StatusOr<tl::auth_Authorization> a = Call(*e, client, login);
   ASSERT_TRUE(a.ok()) << a.status();
   const tl::auth_authorization* ok = a->As<tl::auth_authorization>();
   ASSERT_NE(ok, nullptr);
@@ -175,14 +128,14 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<TransportCase>& i) { return std::string(i.param.name); });
 
 TEST_F(EngineDcTest, DuplicatesReplaysSaltRotationAndDhRetries) {
-  cluster_->dc(2).faults().dh_gen_retries = 2;
-  cluster_->dc(2).faults().duplicate_every_n_packets = 3;
-  cluster_->dc(2).faults().replay_every_n_packets = 5;
-  std::unique_ptr<ClientEngine> e = MakeEngine({});
+  dc_.data_centre().faults().dh_gen_retries = 2;
+  dc_.data_centre().faults().duplicate_every_n_packets = 3;
+  dc_.data_centre().faults().replay_every_n_packets = 5;
+  std::unique_ptr<ClientEngine> e = dc_.MakeEngine();
   sim::LinkOptions link;
   link.max_chunk = 64;
   link.jitter = absl::Milliseconds(30);
-  int client = sim_->AddClient(*e, server_, link);
+  int client = dc_.AddClient(*e, link);
   std::optional<EngineEvent> first = Call(*e, client, WithLayer({}));
   ASSERT_TRUE(first.has_value());
   ASSERT_EQ(first->kind, EngineEvent::Kind::kResult);
@@ -192,14 +145,14 @@ TEST_F(EngineDcTest, DuplicatesReplaysSaltRotationAndDhRetries) {
     tl::help_getNearestDc q;
     ids.push_back(e->Send(*tl::Serialize(q)));
     if (i % 20 == 0) {
-      sim_->Kick(client);
-      sim_->RunFor(absl::Milliseconds(300));
+      dc_.sim().Kick(client);
+      dc_.sim().RunFor(absl::Milliseconds(300));
       Collect(*e);
     }
-    if (i == 100) cluster_->dc(2).RotateSalts(sim_->now());
+    if (i == 100) dc_.data_centre().RotateSalts(dc_.sim().now());
   }
-  sim_->Kick(client);
-  ASSERT_TRUE(sim_->RunUntil(
+  dc_.sim().Kick(client);
+  ASSERT_TRUE(dc_.sim().RunUntil(
       [&] {
         Collect(*e);
         for (uint64_t id : ids) {
@@ -225,27 +178,27 @@ TEST_F(EngineDcTest, DuplicatesReplaysSaltRotationAndDhRetries) {
 }
 
 TEST_F(EngineDcTest, BrokenConnectionsLoseNoAnswerAndDuplicateNone) {
-  std::unique_ptr<ClientEngine> e = MakeEngine({});
+  std::unique_ptr<ClientEngine> e = dc_.MakeEngine();
   sim::LinkOptions link;
   link.max_chunk = 100;
   link.jitter = absl::Milliseconds(20);
-  int client = sim_->AddClient(*e, server_, link);
+  int client = dc_.AddClient(*e, link);
   ASSERT_TRUE(Call(*e, client, WithLayer({})).has_value());
   // Connections now break at random (about every 60 deliveries of at most
   // 100 bytes), and always after 40 KB: often in the middle of a packet.
-  sim_->link_options(client).close_probability = 1.0 / 60;
-  sim_->link_options(client).close_after_bytes = 40000;
+  dc_.sim().link_options(client).close_probability = 1.0 / 60;
+  dc_.sim().link_options(client).close_after_bytes = 40000;
   std::vector<uint64_t> ids;
   for (int i = 0; i < 300; ++i) {
     ids.push_back(e->Send(*tl::Serialize(tl::help_getNearestDc{})));
     if (i % 10 == 0) {
-      sim_->Kick(client);
-      sim_->RunFor(absl::Milliseconds(50));
+      dc_.sim().Kick(client);
+      dc_.sim().RunFor(absl::Milliseconds(50));
       Collect(*e);
     }
   }
-  sim_->Kick(client);
-  ASSERT_TRUE(sim_->RunUntil(
+  dc_.sim().Kick(client);
+  ASSERT_TRUE(dc_.sim().RunUntil(
       [&] {
         Collect(*e);
         for (uint64_t id : ids) {
@@ -259,7 +212,7 @@ TEST_F(EngineDcTest, BrokenConnectionsLoseNoAnswerAndDuplicateNone) {
     EXPECT_EQ(answers_[id], 1) << "request " << id;
     EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult) << last_[id].status;
   }
-  EXPECT_GT(sim_->stats().fault_closes, 10u);
+  EXPECT_GT(dc_.sim().stats().fault_closes, 10u);
 }
 
 // Connections that break after every ~2 KB while 300 requests wait at once:
@@ -274,17 +227,17 @@ TEST_F(EngineDcTest, ConnectionsCutEvery2KbFinish300QueuedRequestsOnceEach) {
   // DC's one container of 64 answers never fits a connection, and the DC
   // re-sends it whole on every new one. Both never finish.
   c.session.max_requests_in_flight = 16;
-  std::unique_ptr<ClientEngine> e = MakeEngine(c);
+  std::unique_ptr<ClientEngine> e = dc_.MakeEngine(c);
   sim::LinkOptions link;
   link.max_chunk = 200;
-  int client = sim_->AddClient(*e, server_, link);
+  int client = dc_.AddClient(*e, link);
   // The key, the salts and the layer first, on an unbroken connection.
   ASSERT_TRUE(Call(*e, client, WithLayer({})).has_value());
-  sim_->link_options(client).close_after_bytes = 2048;
+  dc_.sim().link_options(client).close_after_bytes = 2048;
   std::vector<uint64_t> ids;
   for (int i = 0; i < 300; ++i) ids.push_back(e->Send(*tl::Serialize(tl::help_getNearestDc{})));
-  sim_->Kick(client);
-  const absl::Time start = sim_->now();
+  dc_.sim().Kick(client);
+  const absl::Time start = dc_.sim().now();
   auto all_answered = [&] {
     Collect(*e);
     for (uint64_t id : ids) {
@@ -292,74 +245,44 @@ TEST_F(EngineDcTest, ConnectionsCutEvery2KbFinish300QueuedRequestsOnceEach) {
     }
     return true;
   };
-  ASSERT_TRUE(sim_->RunUntil(all_answered, absl::Minutes(5)))
+  ASSERT_TRUE(dc_.sim().RunUntil(all_answered, absl::Minutes(5)))
       << "requests still in flight after 5 virtual minutes: " << e->requests_in_flight()
-      << " (connections: " << sim_->stats().connections
+      << " (connections: " << dc_.sim().stats().connections
       << ", packets received: " << e->session_stats().packets_received << ")";
-  const absl::Duration took = sim_->now() - start;
+  const absl::Duration took = dc_.sim().now() - start;
   // Nothing more arrives later: no request is answered twice.
-  sim_->RunFor(absl::Minutes(1));
+  dc_.sim().RunFor(absl::Minutes(1));
   Collect(*e);
   for (uint64_t id : ids) {
     EXPECT_EQ(answers_[id], 1) << "request " << id;
     EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult) << last_[id].status;
   }
   EXPECT_EQ(e->requests_in_flight(), 0u);
-  EXPECT_GT(sim_->stats().fault_closes, 5u) << "the connections really were cut";
+  EXPECT_GT(dc_.sim().stats().fault_closes, 5u) << "the connections really were cut";
   EXPECT_LT(took, absl::Minutes(2));
 }
 
 // The quickstart's flow in virtual time: a bot and a user log in, the user
 // writes to the bot, the bot gets the push and replies, the user gets it.
 TEST_F(EngineDcTest, UserAndBotTalkThroughPushedUpdates) {
-  std::unique_ptr<ClientEngine> bot = MakeEngine({});
-  std::unique_ptr<ClientEngine> user = MakeEngine({});
-  int bot_client = sim_->AddClient(*bot, server_, {});
-  int user_client = sim_->AddClient(*user, server_, {});
-  const dc::WorldConfig& wc = world_->config();
-  const dc::WorldConfig::User* alice = nullptr;
-  for (const auto& u : wc.users) {
-    if (u.dc == 2 && u.password.empty() && alice == nullptr) alice = &u;
-  }
+  std::unique_ptr<ClientEngine> bot = dc_.MakeEngine();
+  std::unique_ptr<ClientEngine> user = dc_.MakeEngine();
+  int bot_client = dc_.AddClient(*bot);
+  int user_client = dc_.AddClient(*user);
+  const dc::WorldConfig::User* alice = dc_.alice();
   ASSERT_NE(alice, nullptr);
 
-  tl::auth_importBotAuthorization login;
-  login.api_id = 1;
-  login.api_hash = "sim";
-  login.bot_auth_token = dc::WorldConfig::BotToken(wc.bots.at(0));
-  std::optional<EngineEvent> b = Call(*bot, bot_client, sim::WithLayer(login, "sim", kLayer));
-  ASSERT_TRUE(b.has_value());
-  ASSERT_EQ(b->kind, EngineEvent::Kind::kResult) << b->error_message;
-
-  tl::auth_sendCode sc;
-  sc.phone_number = alice->phone;
-  sc.api_id = 1;
-  sc.api_hash = "sim";
-  sc.settings = tl::codeSettings{};
-  std::optional<EngineEvent> sent = Call(*user, user_client, *tl::Serialize(sc));
-  ASSERT_TRUE(sent.has_value());
-  ASSERT_EQ(sent->kind, EngineEvent::Kind::kResult) << sent->error_message;
-  tl::auth_signIn si;
-  si.phone_number = alice->phone;
-  si.phone_code_hash =
-      tl::ParseResult<tl::auth_sendCode>(sent->body)->As<tl::auth_sentCode>()->phone_code_hash;
-  si.phone_code = alice->login_code.empty() ? wc.login_code : alice->login_code;
-  std::optional<EngineEvent> in = Call(*user, user_client, *tl::Serialize(si));
-  ASSERT_TRUE(in.has_value());
-  ASSERT_EQ(in->kind, EngineEvent::Kind::kResult) << in->error_message;
-
-  tl::contacts_resolveUsername r;
-  r.username = wc.bots.at(0).username;
-  std::optional<EngineEvent> resolved = Call(*user, user_client, *tl::Serialize(r));
-  ASSERT_TRUE(resolved.has_value());
-  absl::StatusOr<tl::contacts_ResolvedPeer> resolved_peer =
-      tl::ParseResult<tl::contacts_resolveUsername>(resolved->body);
-  ASSERT_TRUE(resolved_peer.ok()) << resolved_peer.status();
-  const tl::user* bot_user =
-      resolved_peer->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
-  ASSERT_NE(bot_user, nullptr);
+  absl::StatusOr<tl::user> b = dc_.LogInBot(*bot, bot_client, dc_.bot());
+  ASSERT_TRUE(b.ok()) << b.status();
+  // This user's first request has always gone without invokeWithLayer.
+  absl::StatusOr<tl::user> in =
+      dc_.LogInUser(*user, user_client, *alice, sim::FirstRequest::kBare);
+  ASSERT_TRUE(in.ok()) << in.status();
+  absl::StatusOr<tl::inputPeerUser> bot_peer =
+      dc_.ResolveUsername(*user, user_client, dc_.bot().username);
+  ASSERT_TRUE(bot_peer.ok()) << bot_peer.status();
   tl::messages_sendMessage hello;
-  hello.peer = tl::inputPeerUser{bot_user->id, bot_user->access_hash.value_or(0)};
+  hello.peer = *bot_peer;
   hello.message = "ping from the simulator";
   hello.random_id = 42;
   others_.clear();
@@ -369,7 +292,7 @@ TEST_F(EngineDcTest, UserAndBotTalkThroughPushedUpdates) {
 
   // The bot's engine reports the push.
   std::optional<tl::updateShortMessage> got;
-  ASSERT_TRUE(sim_->RunUntil(
+  ASSERT_TRUE(dc_.sim().RunUntil(
       [&] {
         while (std::optional<EngineEvent> e = bot->PollEvent()) {
           if (e->kind != EngineEvent::Kind::kUpdates) continue;
@@ -382,21 +305,17 @@ TEST_F(EngineDcTest, UserAndBotTalkThroughPushedUpdates) {
       },
       absl::Seconds(10)));
   EXPECT_EQ(got->message, "ping from the simulator");
-  EXPECT_EQ(got->user_id, in.has_value() ? tl::ParseResult<tl::auth_signIn>(in->body)
-                                               ->As<tl::auth_authorization>()
-                                               ->user.As<tl::user>()
-                                               ->id
-                                         : 0);
+  EXPECT_EQ(got->user_id, in->id);
   EXPECT_FALSE(got->out);
 }
 
 TEST_F(EngineDcTest, ForgottenAuthKeyMeansANewKeyAndTheRequestStillEndsOnce) {
-  std::unique_ptr<ClientEngine> e = MakeEngine({});
-  int client = sim_->AddClient(*e, server_, {});
+  std::unique_ptr<ClientEngine> e = dc_.MakeEngine();
+  int client = dc_.AddClient(*e);
   ASSERT_TRUE(Call(*e, client, WithLayer({})).has_value());
   std::optional<engine::StoredAuthKey> old_key = e->auth_key();
   ASSERT_TRUE(old_key.has_value());
-  cluster_->dc(2).ForgetAuthKeys();
+  dc_.data_centre().ForgetAuthKeys();
   std::optional<EngineEvent> again = Call(*e, client, WithLayer({}));
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->kind, EngineEvent::Kind::kResult) << again->status;
@@ -410,28 +329,29 @@ TEST_F(EngineDcTest, ForgottenAuthKeyMeansANewKeyAndTheRequestStillEndsOnce) {
 }
 
 TEST_F(EngineDcTest, ServerClockAheadIsCorrected) {
-  cluster_->dc(2).faults().clock_skew_s = 200;
-  std::unique_ptr<ClientEngine> e = MakeEngine({});
-  int client = sim_->AddClient(*e, server_, {});
+  dc_.data_centre().faults().clock_skew_s = 200;
+  std::unique_ptr<ClientEngine> e = dc_.MakeEngine();
+  int client = dc_.AddClient(*e);
   std::optional<EngineEvent> r = Call(*e, client, WithLayer({}));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, EngineEvent::Kind::kResult);
-  int64_t believed = e->ServerUnixNs(sim_->now());
-  int64_t truth = kUnixStartNs + absl::ToInt64Nanoseconds(sim_->now() - absl::FromUnixNanos(0)) -
+  int64_t believed = e->ServerUnixNs(dc_.sim().now());
+  int64_t truth = dc_.unix_start_ns() +
+                  absl::ToInt64Nanoseconds(dc_.sim().now() - absl::FromUnixNanos(0)) -
                   absl::ToUnixNanos(absl::UnixEpoch() + absl::Hours(1)) + 200LL * 1'000'000'000;
   EXPECT_NEAR(static_cast<double>(believed - truth), 0, 2e9);
 }
 
 TEST_F(EngineDcTest, IdleHourKeepsTheConnectionAliveWithPings) {
-  std::unique_ptr<ClientEngine> e = MakeEngine({});
-  int client = sim_->AddClient(*e, server_, {});
+  std::unique_ptr<ClientEngine> e = dc_.MakeEngine();
+  int client = dc_.AddClient(*e);
   ASSERT_TRUE(Call(*e, client, WithLayer({})).has_value());
-  uint64_t connections = sim_->stats().connections;
+  uint64_t connections = dc_.sim().stats().connections;
   absl::Time before = absl::Now();
-  sim_->RunFor(absl::Hours(1));
+  dc_.sim().RunFor(absl::Hours(1));
   EXPECT_LT(absl::Now() - before, absl::Seconds(5));
-  EXPECT_EQ(sim_->stats().connections, connections) << "pings kept the one connection";
-  EXPECT_TRUE(sim_->connected(client));
+  EXPECT_EQ(dc_.sim().stats().connections, connections) << "pings kept the one connection";
+  EXPECT_TRUE(dc_.sim().connected(client));
   std::optional<EngineEvent> r = Call(*e, client, WithLayer({}));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, EngineEvent::Kind::kResult);

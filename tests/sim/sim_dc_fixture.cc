@@ -1,0 +1,160 @@
+#include "tests/sim/sim_dc_fixture.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/crypto/pubkey/test_keys.h"
+#include "gtest/gtest.h"
+
+namespace mtcore::sim {
+namespace {
+
+using engine::ClientEngine;
+using engine::EngineEvent;
+
+// The value, or the end of the test binary with `what` failed and why.
+template <typename T>
+T OrAbort(absl::StatusOr<T> v, const char* what) {
+  if (!v.ok()) {
+    std::fprintf(stderr, "SimDc: %s: %s\n", what, v.status().ToString().c_str());
+    std::abort();
+  }
+  return *std::move(v);
+}
+
+// The user of an auth.authorization.
+absl::StatusOr<tl::user> UserOf(const absl::StatusOr<tl::auth_Authorization>& a) {
+  if (!a.ok()) return a.status();
+  const tl::auth_authorization* ok = a->As<tl::auth_authorization>();
+  if (ok == nullptr) return absl::FailedPreconditionError("not an auth.authorization");
+  const tl::user* u = ok->user.As<tl::user>();
+  if (u == nullptr) return absl::FailedPreconditionError("the authorization has no user");
+  return *u;
+}
+
+}  // namespace
+
+SimDc::SimDc(uint64_t seed, SimDcOptions options) : options_(std::move(options)) {
+  rsa_ = std::make_unique<crypto::RsaPrivateKey>(OrAbort(
+      crypto::RsaPrivateKey::FromPem(crypto::testing::kTestPrivateKeyPem), "the test RSA key"));
+  world_ = OrAbort(dc::World::Create(options_.world), "the world");
+  sim_ = std::make_unique<Simulator>(seed);
+  dc::DcOptions o;
+  o.unix_offset_ns = options_.unix_start_ns - absl::ToUnixNanos(sim_->now());
+  o.faults = options_.faults;
+  cluster_ = OrAbort(dc::Cluster::Create(o, *rsa_, *world_, sim_->rng()), "the cluster");
+  server_ = sim_->AddServer([this](absl::Time now) { return cluster_->dc(2).Accept(now); });
+}
+
+SimDc::~SimDc() {
+  sim_.reset();  // server connections before the cluster
+  cluster_.reset();
+}
+
+std::unique_ptr<ClientEngine> SimDc::MakeEngine(engine::EngineConfig config) {
+  config.dc_id = 2;
+  config.server_keys = {rsa_->public_key()};
+  absl::StatusOr<std::unique_ptr<ClientEngine>> e =
+      ClientEngine::Create(std::move(config), sim_->rng(), sim_->now(), options_.unix_start_ns);
+  EXPECT_TRUE(e.ok()) << e.status();
+  if (!e.ok()) return nullptr;
+  return *std::move(e);
+}
+
+int SimDc::AddClient(ClientEngine& engine, LinkOptions link) {
+  return sim_->AddClient(engine, server_, link);
+}
+
+std::optional<EngineEvent> SimDc::Call(ClientEngine& engine, int client, Bytes query,
+                                       const CallOptions& options) {
+  uint64_t id = engine.Send(std::move(query));
+  sim_->Kick(client);
+  std::optional<EngineEvent> answer;
+  sim_->RunUntil(
+      [&] {
+        if (options.on_step) options.on_step();
+        while (std::optional<EngineEvent> e = engine.PollEvent()) {
+          if (options.on_event) options.on_event(*e);
+          if (e->request_id == id && !answer.has_value()) answer = std::move(e);
+        }
+        return answer.has_value();
+      },
+      options.limit);
+  return answer;
+}
+
+absl::StatusOr<Bytes> SimDc::ResultBody(std::optional<EngineEvent> answer, absl::Duration limit) {
+  if (!answer.has_value()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("no answer in ", absl::FormatDuration(limit), " of virtual time"));
+  }
+  switch (answer->kind) {
+    case EngineEvent::Kind::kResult:
+      return std::move(answer->body);
+    case EngineEvent::Kind::kRpcError:
+      return absl::FailedPreconditionError(
+          absl::StrCat("rpc error ", answer->error_code, " ", answer->error_message));
+    default:
+      return answer->status.ok() ? absl::InternalError("the request ended without a result")
+                                 : answer->status;
+  }
+}
+
+const dc::WorldConfig::Bot& SimDc::bot() const { return world_->config().bots.at(0); }
+
+const dc::WorldConfig::User* SimDc::alice() const {
+  for (const dc::WorldConfig::User& u : world_->config().users) {
+    if (u.dc == 2 && u.password.empty()) return &u;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<tl::user> SimDc::LogInBot(ClientEngine& engine, int client,
+                                         const dc::WorldConfig::Bot& bot,
+                                         const CallOptions& options) {
+  tl::auth_importBotAuthorization login;
+  login.api_id = 1;
+  login.api_hash = options_.app;
+  login.bot_auth_token = dc::WorldConfig::BotToken(bot);
+  return UserOf(Call(engine, client, InvokeWithLayer(login, options_.app), options));
+}
+
+absl::StatusOr<tl::user> SimDc::LogInUser(ClientEngine& engine, int client,
+                                          const dc::WorldConfig::User& user, FirstRequest first,
+                                          const CallOptions& options) {
+  tl::auth_sendCode sc;
+  sc.phone_number = user.phone;
+  sc.api_id = 1;
+  sc.api_hash = options_.app;
+  sc.settings = tl::codeSettings{};
+  absl::StatusOr<tl::auth_SentCode> sent =
+      first == FirstRequest::kWithLayer
+          ? Call(engine, client, InvokeWithLayer(sc, options_.app), options)
+          : Call(engine, client, sc, options);
+  if (!sent.ok()) return sent.status();
+  const tl::auth_sentCode* code = sent->As<tl::auth_sentCode>();
+  if (code == nullptr) return absl::FailedPreconditionError("auth.sendCode: not an auth.sentCode");
+  tl::auth_signIn si;
+  si.phone_number = user.phone;
+  si.phone_code_hash = code->phone_code_hash;
+  si.phone_code = user.login_code.empty() ? world_->config().login_code : user.login_code;
+  return UserOf(Call(engine, client, si, options));
+}
+
+absl::StatusOr<tl::inputPeerUser> SimDc::ResolveUsername(ClientEngine& engine, int client,
+                                                         const std::string& username,
+                                                         const CallOptions& options) {
+  tl::contacts_resolveUsername r;
+  r.username = username;
+  absl::StatusOr<tl::contacts_ResolvedPeer> resolved = Call(engine, client, r, options);
+  if (!resolved.ok()) return resolved.status();
+  const tl::contacts_resolvedPeer* peer = resolved->As<tl::contacts_resolvedPeer>();
+  const tl::user* u =
+      peer == nullptr || peer->users.empty() ? nullptr : peer->users[0].As<tl::user>();
+  if (u == nullptr) return absl::NotFoundError(absl::StrCat("@", username, " is not a user"));
+  return tl::inputPeerUser{u->id, u->access_hash.value_or(0)};
+}
+
+}  // namespace mtcore::sim
