@@ -63,8 +63,49 @@ std::unique_ptr<ClientEngine> SimDc::MakeEngine(engine::EngineConfig config) {
   return *std::move(e);
 }
 
-int SimDc::AddClient(ClientEngine& engine, LinkOptions link) {
+std::unique_ptr<client::Client> SimDc::MakeClient(client::ClientConfig config) {
+  config.engine.dc_id = 2;
+  config.engine.server_keys = {rsa_->public_key()};
+  if (config.api_id == 0) config.api_id = 1;
+  if (config.device_model == client::ClientConfig{}.device_model) config.device_model = options_.app;
+  absl::StatusOr<std::unique_ptr<client::Client>> c =
+      client::Client::Create(std::move(config), sim_->rng(), sim_->now(), options_.unix_start_ns);
+  EXPECT_TRUE(c.ok()) << c.status();
+  if (!c.ok()) return nullptr;
+  return *std::move(c);
+}
+
+int SimDc::AddClient(StreamEngine& engine, LinkOptions link) {
   return sim_->AddClient(engine, server_, link);
+}
+
+absl::StatusOr<client::ClientEvent> SimDc::Await(
+    client::Client& c, int client, uint64_t id,
+    const std::function<void(client::ClientEvent)>& on_event, const std::function<void()>& on_step,
+    absl::Duration limit) {
+  sim_->Kick(client);
+  std::optional<client::ClientEvent> answer;
+  sim_->RunUntil(
+      [&] {
+        if (on_step) on_step();
+        while (std::optional<client::ClientEvent> e = c.PollEvent()) {
+          bool is_answer = e->request_id == id && (e->kind == client::ClientEvent::Kind::kResult ||
+                                                   e->kind == client::ClientEvent::Kind::kRpcError ||
+                                                   e->kind == client::ClientEvent::Kind::kRequestFailed);
+          if (is_answer && !answer.has_value()) {
+            answer = *std::move(e);
+          } else if (on_event) {
+            on_event(*std::move(e));
+          }
+        }
+        return answer.has_value();
+      },
+      limit);
+  if (!answer.has_value()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("no answer within ", absl::FormatDuration(limit), " of virtual time"));
+  }
+  return *std::move(answer);
 }
 
 std::optional<EngineEvent> SimDc::Call(ClientEngine& engine, int client, Bytes query,

@@ -1,8 +1,9 @@
 // SimDc: the set-up the tests of client engines against the simulated DC
 // share. It owns the test RSA key, the World (accounts, messages, updates),
 // the Simulator (virtual time, seeded) and a Cluster of DCs 1..5 of which DC 2
-// is the simulator's server, and gives the tests engines for DC 2, a call that
-// runs virtual time until the answer, and the bot and user log-ins.
+// is the simulator's server, and gives the tests engines and typed clients
+// (core/client) for DC 2, calls that run virtual time until the answer, and
+// the bot and user log-ins.
 //
 // Calls wait in virtual time: Call() sends, then runs the simulator until the
 // engine reports the answer or CallOptions::limit passes. Meanwhile it polls
@@ -32,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
+#include "core/client/client.h"
 #include "core/crypto/pubkey/rsa_private_key.h"
 #include "core/engine/client_engine.h"
 #include "tests/dc/data_centre.h"
@@ -86,9 +88,13 @@ class SimDc {
   // A client engine for DC 2: `config` with its dc_id and server keys set.
   // nullptr (and a test failure) if `config` cannot work.
   std::unique_ptr<engine::ClientEngine> MakeEngine(engine::EngineConfig config = {});
-  // Makes `engine` a simulator client that dials DC 2 over `link`; returns
-  // its client id. The engine must outlive this SimDc.
-  int AddClient(engine::ClientEngine& engine, LinkOptions link = {});
+  // A typed client for DC 2: `config` with its engine's dc_id and server keys
+  // set, and api_id 1 and the app name as device_model unless given.
+  std::unique_ptr<client::Client> MakeClient(client::ClientConfig config = {});
+  // Makes `engine` (a ClientEngine or a Client) a simulator client that
+  // dials DC 2 over `link`; returns its client id. The engine must outlive
+  // this SimDc.
+  int AddClient(StreamEngine& engine, LinkOptions link = {});
 
   // Sends `query` on `engine` (simulator client `client`) and runs virtual
   // time until its answer (kResult, kRpcError or kRequestFailed). nullopt:
@@ -108,6 +114,28 @@ class SimDc {
     if (!body.ok()) return body.status();
     return tl::ParseResult<F>(*body);
   }
+
+  // Invokes `function` on a typed client and runs virtual time until its
+  // answer (Client::Result: the typed result, or the rpc error or failure
+  // as a status; DeadlineExceeded after `limit`). Every other event of the
+  // client meanwhile goes to `on_event` (or is dropped); `on_step` runs
+  // after every simulator event.
+  template <tl::TlFunction F>
+  absl::StatusOr<typename F::Result> Invoke(
+      client::Client& c, int client, const F& function,
+      const std::function<void(client::ClientEvent)>& on_event = nullptr,
+      const std::function<void()>& on_step = nullptr, absl::Duration limit = absl::Seconds(60)) {
+    absl::StatusOr<uint64_t> id = c.Invoke(function);
+    if (!id.ok()) return id.status();
+    absl::StatusOr<client::ClientEvent> e = Await(c, client, *id, on_event, on_step, limit);
+    if (!e.ok()) return e.status();
+    return client::Client::Result<F>(*e);
+  }
+  // Runs virtual time until request `id` of `c` is answered.
+  absl::StatusOr<client::ClientEvent> Await(client::Client& c, int client, uint64_t id,
+                                            const std::function<void(client::ClientEvent)>& on_event,
+                                            const std::function<void()>& on_step,
+                                            absl::Duration limit);
 
   // The world's first bot (echo_bot, on DC 2, in the built-in world).
   const dc::WorldConfig::Bot& bot() const;

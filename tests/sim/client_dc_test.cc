@@ -1,0 +1,273 @@
+// The typed client (core/client) against the simulated DC, in virtual time:
+// logins through Client::Invoke, updates through the client's own update-gap
+// engine (its getState / getDifference requests sent and answered by the
+// client), and the peer cache that lets a bot answer someone it has never
+// seen.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/client/client.h"
+#include "gtest/gtest.h"
+#include "tests/dc/world.h"
+#include "tests/sim/sim_dc_fixture.h"
+#include "tl/api.h"
+
+namespace mtcore {
+namespace {
+
+namespace tl = ::mtcore::tl;
+using client::Client;
+using client::ClientEvent;
+using client::PeerKind;
+
+// An incoming text message delivered as a typed update, or null.
+const tl::message* IncomingMessage(const ClientEvent& e) {
+  if (e.kind != ClientEvent::Kind::kUpdate) return nullptr;
+  const auto* u = e.update.As<tl::updateNewMessage>();
+  if (u == nullptr) return nullptr;
+  const tl::message* m = u->message.As<tl::message>();
+  return m != nullptr && !m->out ? m : nullptr;
+}
+
+int64_t UserOf(const tl::Peer& p) {
+  const auto* u = p.As<tl::peerUser>();
+  return u != nullptr ? u->user_id : 0;
+}
+
+// A logged-in client in the simulator, and the messages it received.
+struct Party {
+  std::unique_ptr<Client> client;
+  int id = 0;
+  int64_t user_id = 0;
+  std::vector<std::string> received;  // texts of incoming messages, in order
+  std::vector<int64_t> senders;
+  std::vector<ClientEvent> others;    // events that are neither answers nor messages
+
+  std::function<void(ClientEvent)> Sink() {
+    return [this](ClientEvent e) { Take(std::move(e)); };
+  }
+  void Take(ClientEvent e) {
+    if (const tl::message* m = IncomingMessage(e)) {
+      received.push_back(m->message);
+      senders.push_back(m->from_id ? UserOf(m->from_id) : UserOf(m->peer_id));
+    } else if (e.kind != ClientEvent::Kind::kUpdate) {
+      others.push_back(std::move(e));
+    }
+  }
+  // Takes every event the client has now.
+  void Drain() {
+    while (std::optional<ClientEvent> e = client->PollEvent()) Take(*std::move(e));
+  }
+};
+
+class ClientDcTest : public ::testing::Test {
+ protected:
+  // The bot and Alice, logged in through their clients; the bot's update
+  // engine has its state.
+  void LogInBoth() {
+    bot_.client = dc_.MakeClient();
+    bot_.id = dc_.AddClient(*bot_.client);
+    alice_.client = dc_.MakeClient();
+    alice_.id = dc_.AddClient(*alice_.client);
+
+    tl::auth_importBotAuthorization login;
+    login.api_id = 1;
+    login.api_hash = "sim";
+    login.bot_auth_token = dc::WorldConfig::BotToken(dc_.bot());
+    absl::StatusOr<tl::auth_Authorization> b =
+        dc_.Invoke(*bot_.client, bot_.id, login, bot_.Sink());
+    ASSERT_TRUE(b.ok()) << b.status();
+    bot_.user_id = b->As<tl::auth_authorization>()->user.As<tl::user>()->id;
+    EXPECT_EQ(bot_.client->peers().self(), bot_.user_id);
+    ASSERT_NE(bot_.client->updates(), nullptr) << "a login starts the update engine";
+
+    const dc::WorldConfig::User* alice = dc_.alice();
+    ASSERT_NE(alice, nullptr);
+    tl::auth_sendCode send_code;
+    send_code.phone_number = alice->phone;
+    send_code.api_id = 1;
+    send_code.api_hash = "sim";
+    send_code.settings = tl::codeSettings{};
+    absl::StatusOr<tl::auth_SentCode> sent =
+        dc_.Invoke(*alice_.client, alice_.id, send_code, alice_.Sink());
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    EXPECT_EQ(alice_.client->updates(), nullptr) << "no update engine before the login";
+    tl::auth_signIn sign_in;
+    sign_in.phone_number = alice->phone;
+    sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
+    sign_in.phone_code =
+        alice->login_code.empty() ? dc_.world().config().login_code : alice->login_code;
+    absl::StatusOr<tl::auth_Authorization> a =
+        dc_.Invoke(*alice_.client, alice_.id, sign_in, alice_.Sink());
+    ASSERT_TRUE(a.ok()) << a.status();
+    alice_.user_id = a->As<tl::auth_authorization>()->user.As<tl::user>()->id;
+
+    ASSERT_TRUE(dc_.sim().RunUntil(
+        [&] {
+          bot_.Drain();
+          alice_.Drain();
+          return bot_.client->updates()->has_state() && alice_.client->updates()->has_state();
+        },
+        absl::Seconds(30)));
+  }
+
+  // Alice finds the bot: resolveUsername fills her peer cache.
+  void AliceResolvesTheBot() {
+    tl::contacts_resolveUsername resolve;
+    resolve.username = dc_.bot().username;
+    absl::StatusOr<tl::contacts_ResolvedPeer> r =
+        dc_.Invoke(*alice_.client, alice_.id, resolve, alice_.Sink(), [&] { bot_.Drain(); });
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_TRUE(alice_.client->peers().Knows(PeerKind::kUser, bot_.user_id));
+  }
+
+  absl::Status AliceSends(const std::string& text, int64_t random_id) {
+    tl::messages_sendMessage m;
+    absl::StatusOr<tl::InputPeer> to =
+        alice_.client->peers().InputPeerOf(PeerKind::kUser, bot_.user_id);
+    if (!to.ok()) return to.status();
+    m.peer = *to;
+    m.message = text;
+    m.random_id = random_id;
+    return dc_.Invoke(*alice_.client, alice_.id, m, alice_.Sink(), [&] { bot_.Drain(); }).status();
+  }
+
+  // Runs until `p` has received `n` messages, in small steps so the update
+  // engines' timers fire on time; false after `limit`.
+  bool RunUntilReceived(Party& p, size_t n, absl::Duration limit) {
+    return dc_.sim().RunUntil(
+        [&] {
+          bot_.Drain();
+          alice_.Drain();
+          return p.received.size() >= n;
+        },
+        limit);
+  }
+
+  sim::SimDc dc_{4242};
+  Party bot_;
+  Party alice_;
+};
+
+TEST_F(ClientDcTest, ABotAnswersSomeoneItHasNeverSeen) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  EXPECT_FALSE(bot_.client->peers().Knows(PeerKind::kUser, alice_.user_id));
+  ASSERT_TRUE(AliceSends("hello bot", 1).ok());
+
+  // The push is a short update naming Alice by id only: the bot's client
+  // fetches the difference, which carries her, and delivers the message once.
+  ASSERT_TRUE(RunUntilReceived(bot_, 1, absl::Seconds(30)));
+  EXPECT_EQ(bot_.received, std::vector<std::string>{"hello bot"});
+  EXPECT_EQ(bot_.senders, std::vector<int64_t>{alice_.user_id});
+  EXPECT_EQ(bot_.client->stats().unknown_peer_fetches, 1u);
+  EXPECT_GE(bot_.client->updates()->stats().differences_fetched, 1u);
+  ASSERT_TRUE(bot_.client->peers().Knows(PeerKind::kUser, alice_.user_id));
+
+  // The bot replies to the message's chat, named from its peer cache.
+  tl::messages_sendMessage reply;
+  absl::StatusOr<tl::InputPeer> to =
+      bot_.client->peers().InputPeerOf(tl::Peer(tl::peerUser{.user_id = alice_.user_id}));
+  ASSERT_TRUE(to.ok()) << to.status();
+  reply.peer = *to;
+  reply.message = "echo: hello bot";
+  reply.random_id = 2;
+  absl::StatusOr<tl::Updates> sent =
+      dc_.Invoke(*bot_.client, bot_.id, reply, bot_.Sink(), [&] { alice_.Drain(); });
+  ASSERT_TRUE(sent.ok()) << sent.status();
+
+  // Alice knows the bot already: no difference needed, no gap either (her
+  // own sendMessage result advanced her pts).
+  ASSERT_TRUE(RunUntilReceived(alice_, 1, absl::Seconds(30)));
+  EXPECT_EQ(alice_.received, std::vector<std::string>{"echo: hello bot"});
+  EXPECT_EQ(alice_.senders, std::vector<int64_t>{bot_.user_id});
+  EXPECT_EQ(alice_.client->stats().unknown_peer_fetches, 0u);
+  EXPECT_EQ(alice_.client->updates()->stats().gaps_seen, 0u);
+
+  // Nothing else came: no stray updates, nothing delivered twice.
+  dc_.sim().RunFor(absl::Seconds(5));
+  bot_.Drain();
+  alice_.Drain();
+  EXPECT_EQ(bot_.received.size(), 1u);
+  EXPECT_EQ(alice_.received.size(), 1u);
+  EXPECT_EQ(bot_.client->stats().bad_updates, 0u);
+  EXPECT_EQ(alice_.client->stats().bad_updates, 0u);
+}
+
+TEST_F(ClientDcTest, EveryMessageOnceInOrderDespiteDroppedPushes) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  constexpr int kMessages = 200;
+  dc_.world().DropPushes(0.2);
+  for (int i = 0; i < kMessages; ++i) {
+    ASSERT_TRUE(AliceSends(absl::StrCat("m", i), 1000 + i).ok());
+    dc_.sim().RunFor(absl::Milliseconds(40));  // under the DC's 30 sends/s
+  }
+  // The last pushes may be lost with nothing after them to show the gap:
+  // the idle timer (15 min) catches up.
+  RunUntilReceived(bot_, kMessages, absl::Minutes(20));
+  dc_.sim().RunFor(absl::Seconds(5));
+  bot_.Drain();
+
+  std::vector<std::string> want;
+  for (int i = 0; i < kMessages; ++i) want.push_back(absl::StrCat("m", i));
+  const updates::UpdateGapStats& st = bot_.client->updates()->stats();
+  SCOPED_TRACE(absl::StrCat("pushes=", dc_.world().stats().pushes,
+                            " dropped=", dc_.world().stats().dropped_pushes,
+                            " emitted=", st.updates_emitted, " dups=", st.duplicates_dropped,
+                            " gaps=", st.gaps_seen, " diffs=", st.differences_requested, "/",
+                            st.differences_fetched));
+  EXPECT_EQ(bot_.received, want);
+  EXPECT_GT(dc_.world().stats().dropped_pushes, 10);
+  EXPECT_GT(st.differences_fetched, 0u);
+  EXPECT_GT(st.gaps_seen, 0u);
+  EXPECT_EQ(bot_.client->updates()->buffered_updates(), 0u);
+  EXPECT_EQ(bot_.client->stats().bad_updates, 0u);
+  EXPECT_EQ(bot_.client->stats().internal_failures, 0u);
+}
+
+TEST_F(ClientDcTest, ANewSessionFetchesWhatItsPushesMissed) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  ASSERT_TRUE(AliceSends("before", 1).ok());
+  ASSERT_TRUE(RunUntilReceived(bot_, 1, absl::Seconds(30)));
+
+  // The DC forgets every session: the bot's is gone until its next message,
+  // so what Alice sends meanwhile is not pushed to it.
+  dc_.data_centre().ForgetSessions();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(AliceSends(absl::StrCat("while away ", i), 10 + i).ok());
+  const uint64_t fetched_before = bot_.client->updates()->stats().differences_fetched;
+
+  // The bot's next request meets new_session_created: its client fetches
+  // the difference.
+  absl::StatusOr<tl::NearestDc> n =
+      dc_.Invoke(*bot_.client, bot_.id, tl::help_getNearestDc{}, bot_.Sink());
+  ASSERT_TRUE(n.ok()) << n.status();
+  ASSERT_TRUE(RunUntilReceived(bot_, 4, absl::Seconds(30)));
+  EXPECT_EQ(bot_.received, (std::vector<std::string>{"before", "while away 0", "while away 1",
+                                                     "while away 2"}));
+  bool reset_seen = false;
+  for (const ClientEvent& e : bot_.others) {
+    reset_seen |= e.kind == ClientEvent::Kind::kEngine &&
+                  e.engine_event.kind == engine::EngineEvent::Kind::kSessionReset;
+  }
+  EXPECT_TRUE(reset_seen);
+  EXPECT_GT(bot_.client->updates()->stats().differences_fetched, fetched_before);
+}
+
+TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
+  LogInBoth();
+  tl::messages_sendMessage m;
+  m.peer = tl::inputPeerUser{.user_id = 999999, .access_hash = 1};
+  m.message = "to nobody";
+  m.random_id = 5;
+  absl::StatusOr<tl::Updates> r = dc_.Invoke(*alice_.client, alice_.id, m, alice_.Sink());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+  EXPECT_NE(r.status().message().find("rpc error 400"), std::string_view::npos) << r.status();
+}
+
+}  // namespace
+}  // namespace mtcore
