@@ -21,6 +21,18 @@ absl::StatusOr<std::unique_ptr<ClientEngine>> ClientEngine::Create(EngineConfig 
                                                                    crypto::RandomSource& rng,
                                                                    absl::Time now,
                                                                    int64_t unix_now_ns) {
+  if (!config.fake_tls_domain.empty()) {
+    if (config.proxy_secret.size() != 16) {
+      return absl::InvalidArgumentError("engine: FakeTLS needs the 16-byte proxy secret (ee secrets)");
+    }
+    if (config.fake_tls_domain.size() > 253) {
+      return absl::InvalidArgumentError("engine: a FakeTLS domain has at most 253 characters");
+    }
+    if (config.framing == transport::Framing::kIntermediate ||
+        config.framing == transport::Framing::kFull) {
+      config.framing = transport::Framing::kPaddedIntermediate;
+    }
+  }
   if (!config.proxy_secret.empty()) config.obfuscated = true;
   if (config.obfuscated && config.framing == transport::Framing::kFull) {
     return absl::InvalidArgumentError("engine: full framing cannot be obfuscated (it has no tag)");
@@ -201,6 +213,25 @@ void ClientEngine::OnConnected(absl::Time now) {
     Bytes preamble = transport::Preamble(config_.framing);
     out_.insert(out_.end(), preamble.begin(), preamble.end());
   }
+  tls_ = Tls::kOff;
+  tls_hello_out_.clear();
+  tls_in_.clear();
+  tls_writer_.reset();
+  tls_reader_.reset();
+  if (!config_.fake_tls_domain.empty()) {
+    absl::StatusOr<transport::FakeTlsClientHello> hello = transport::BuildFakeTlsClientHello(
+        config_.fake_tls_domain, config_.proxy_secret,
+        static_cast<int32_t>(UnixNs(now) / 1'000'000'000), rng_);
+    if (!hello.ok()) {
+      CloseConnection(hello.status());
+      return;
+    }
+    tls_ = Tls::kAwaitingServerHello;
+    tls_hello_out_ = std::move(hello->bytes);
+    tls_client_random_ = hello->client_random;
+    tls_writer_.emplace(transport::TlsRecordWriter::Role::kClient);
+    tls_reader_.emplace();
+  }
   if (fatal_) {
     CloseConnection(absl::FailedPreconditionError("engine: stopped after a fatal error"));
     return;
@@ -288,7 +319,14 @@ absl::Status ClientEngine::OnBytes(ByteView in, absl::Time now) {
   // Only obfuscated input needs a writable copy to decrypt in place.
   Bytes plain;
   ByteView stream = in;
-  if (obfuscation_.has_value()) {
+  if (tls_ != Tls::kOff) {
+    if (absl::Status s = UnwrapTls(in, plain); !s.ok()) {
+      CloseConnection(s);
+      return s;
+    }
+    if (obfuscation_.has_value()) obfuscation_->Decrypt(absl::MakeSpan(plain));
+    stream = plain;
+  } else if (obfuscation_.has_value()) {
     plain.assign(in.begin(), in.end());
     obfuscation_->Decrypt(absl::MakeSpan(plain));
     stream = plain;
@@ -308,6 +346,32 @@ absl::Status ClientEngine::OnBytes(ByteView in, absl::Time now) {
   }
   DrainSessionEvents();
   return absl::OkStatus();
+}
+
+absl::Status ClientEngine::UnwrapTls(ByteView in, Bytes& stream) {
+  if (tls_ == Tls::kAwaitingServerHello) {
+    tls_in_.insert(tls_in_.end(), in.begin(), in.end());
+    absl::StatusOr<size_t> used =
+        transport::CheckFakeTlsServerHello(tls_in_, tls_client_random_, config_.proxy_secret);
+    if (!used.ok()) {
+      return absl::Status(used.status().code(),
+                          absl::StrCat("FakeTLS: the proxy's answer: ", used.status().message()));
+    }
+    if (*used == 0) {
+      // A ServerHello, ChangeCipherSpec and one record fit in a few KB;
+      // more without a complete answer is not a proxy.
+      if (tls_in_.size() > 64 * 1024) {
+        return absl::DataLossError("FakeTLS: no complete proxy answer in 64 KiB");
+      }
+      return absl::OkStatus();
+    }
+    tls_ = Tls::kEstablished;
+    Bytes rest(tls_in_.begin() + static_cast<ptrdiff_t>(*used), tls_in_.end());
+    tls_in_.clear();
+    tls_in_.shrink_to_fit();
+    return tls_reader_->Feed(rest, stream);
+  }
+  return tls_reader_->Feed(in, stream);
 }
 
 absl::Status ClientEngine::HandleFrame(transport::Frame frame, absl::Time now) {
@@ -439,13 +503,23 @@ void ClientEngine::PullOutput(Bytes& out) {
     }
     DrainSessionEvents();
   }
-  stats_.bytes_out += out_.size();
-  if (out.empty()) {
+  const size_t before = out.size();
+  if (tls_ != Tls::kOff) {
+    // The hello goes alone; the stream follows, in records, once the
+    // proxy's answer is checked.
+    out.insert(out.end(), tls_hello_out_.begin(), tls_hello_out_.end());
+    tls_hello_out_.clear();
+    if (tls_ == Tls::kEstablished && !out_.empty()) {
+      tls_writer_->Wrap(out_, out);
+      out_.clear();
+    }
+  } else if (out.empty()) {
     out.swap(out_);
   } else {
     out.insert(out.end(), out_.begin(), out_.end());
+    out_.clear();
   }
-  out_.clear();
+  stats_.bytes_out += out.size() - before;
 }
 
 std::optional<absl::Time> ClientEngine::NextDeadline() {

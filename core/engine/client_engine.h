@@ -44,6 +44,7 @@
 #define MTCORE_CORE_ENGINE_CLIENT_ENGINE_H_
 
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -62,6 +63,7 @@
 #include "core/handshake/client_handshake.h"
 #include "core/session/client_session.h"
 #include "core/stream/stream_engine.h"
+#include "core/transport/fake_tls.h"
 #include "core/transport/framing.h"
 #include "core/transport/obfuscated2.h"
 
@@ -81,6 +83,13 @@ struct EngineConfig {
   // A 16-byte MTProxy secret (obfuscation keys are mixed with it); empty
   // for a direct connection. Implies obfuscated.
   Bytes proxy_secret;
+  // FakeTLS (an MTProxy `ee` secret: 0xee + the 16-byte proxy_secret + this
+  // domain): each connection opens with a TLS ClientHello for the domain,
+  // checks the proxy's HMAC-signed answer, and then carries the obfuscated2
+  // stream in TLS application-data records (core/transport/fake_tls.h).
+  // Needs proxy_secret; implies padded intermediate framing unless abridged
+  // was chosen. Empty: no FakeTLS.
+  std::string fake_tls_domain;
   // The DC this engine talks to: written into the obfuscated init and into
   // p_q_inner_data_dc (+10000 for test DCs, negative for media DCs).
   int16_t dc_id = 2;
@@ -179,6 +188,9 @@ class ClientEngine : public StreamEngine {
   ClientEngine(EngineConfig config, crypto::RandomSource& rng, absl::Time now,
                int64_t unix_now_ns);
   absl::Status HandleFrame(transport::Frame frame, absl::Time now);
+  // FakeTLS input: the proxy's answer, then records; `stream` gets the
+  // obfuscated2 bytes they carry.
+  absl::Status UnwrapTls(ByteView in, Bytes& stream);
   absl::Status HandleHandshakePacket(ByteView packet, absl::Time now);
   void StartHandshake(absl::Time now);
   void StartSession(Bytes key, uint64_t salt, absl::Time now);
@@ -203,7 +215,16 @@ class ClientEngine : public StreamEngine {
   std::optional<transport::FrameEncoder> encoder_;
   std::optional<transport::FrameDecoder> decoder_;
   std::optional<transport::ObfuscatedStream> obfuscation_;
-  Bytes out_;
+  Bytes out_;  // the obfuscated2 stream (inside TLS records with FakeTLS)
+  // FakeTLS: the hello is sent first; the stream waits in out_ until the
+  // proxy's answer is checked.
+  enum class Tls { kOff, kAwaitingServerHello, kEstablished };
+  Tls tls_ = Tls::kOff;
+  Bytes tls_hello_out_;                       // the ClientHello, not yet pulled
+  std::array<uint8_t, 32> tls_client_random_{};
+  Bytes tls_in_;                              // the proxy's answer so far
+  std::optional<transport::TlsRecordWriter> tls_writer_;
+  std::optional<transport::TlsRecordReader> tls_reader_;
 
   // The handshake (while there is no key) and the session (after).
   std::unique_ptr<handshake::ClientHandshake> handshake_;

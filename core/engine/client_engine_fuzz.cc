@@ -4,7 +4,9 @@
 //         whose sizes come from the input;
 //   odd:  the rest is one message body, encrypted for the engine's session
 //         (valid auth key, msg_key, session_id and msg_id) and framed, so it
-//         reaches the service-message handling past every MAC check.
+//         reaches the service-message handling past every MAC check;
+//   2 mod 4 with byte 1 odd: as even, into an engine behind a FakeTLS proxy
+//         (the bytes meet the proxy-answer check, then the record reader).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -26,6 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   engine::EngineConfig c;
   c.framing = transport::Framing::kIntermediate;
   c.obfuscated = false;
+  if ((data[0] & 3) == 2 && size > 1 && (data[1] & 1)) {
+    c.proxy_secret = Bytes(16, 0x5a);
+    c.fake_tls_domain = "example.com";
+  }
   c.auth_key = engine::StoredAuthKey{key, 1};
   std::unique_ptr<engine::ClientEngine> e =
       *engine::ClientEngine::Create(std::move(c), rng, now, kUnixNs);
