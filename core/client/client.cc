@@ -33,8 +33,16 @@ bool IsUpdatesConstructor(uint32_t id) {
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
                                                        crypto::RandomSource& rng, absl::Time now,
                                                        int64_t unix_now_ns) {
+  engine::EngineConfig ec = config.engine;
+  if (!ec.wrap_first_request) {
+    ClientConfig init = config;  // the layer and app description only
+    init.engine = {};
+    ec.wrap_first_request = [init = std::move(init)](ByteView query) {
+      return WrapInitConnection(init, query);
+    };
+  }
   absl::StatusOr<std::unique_ptr<engine::ClientEngine>> e =
-      engine::ClientEngine::Create(config.engine, rng, now, unix_now_ns);
+      engine::ClientEngine::Create(std::move(ec), rng, now, unix_now_ns);
   if (!e.ok()) return e.status();
   return std::unique_ptr<Client>(new Client(std::move(config), *std::move(e), now));
 }
@@ -68,10 +76,6 @@ absl::StatusOr<uint64_t> Client::InvokeRaw(Bytes function, const session::SendOp
   if (function.size() < 4 || function.size() % 4 != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("InvokeRaw: ", function.size(), " bytes is not a boxed TL function"));
-  }
-  if (wrap_next_) {
-    function = WrapInitConnection(config_, function);
-    wrap_next_ = false;
   }
   uint64_t id = engine_->Send(std::move(function), options);
   Pump();
@@ -146,13 +150,8 @@ void Client::SendInternal(const F& function, InternalRequest req) {
     }
     return;
   }
-  Bytes query = *std::move(bytes);
-  if (wrap_next_) {
-    query = WrapInitConnection(config_, query);
-    wrap_next_ = false;
-  }
   ++stats_.internal_requests;
-  internal_[engine_->Send(std::move(query))] = req;
+  internal_[engine_->Send(*std::move(bytes))] = req;
 }
 
 void Client::Pump() {
@@ -206,18 +205,18 @@ void Client::OnEngineEvent(EngineEvent e) {
       OnUpdatesObject(e.body, /*pushed=*/true);
       return;
     case EngineEvent::Kind::kAuthKeyReady:
+      // A new auth key is not logged in (a lost key took the login with
+      // it): no updates until the next login. Answers to the update
+      // engine's requests still in flight are dropped when they come.
+      gap_.reset();
+      break;
     case EngineEvent::Kind::kSessionReset:
-      // A new key or session has not seen initConnection; after a reset
-      // Telegram may have dropped updates for us.
-      wrap_next_ = true;
-      if (e.kind == EngineEvent::Kind::kSessionReset && gap_ != nullptr) {
-        gap_->RequestDifference(now_);
-      }
+      // Telegram may have dropped updates meant for the old session.
+      if (gap_ != nullptr) gap_->RequestDifference(now_);
       break;
     case EngineEvent::Kind::kFatal:
       // Nothing more will be answered: stop fetching differences.
       gap_.reset();
-      internal_.clear();
       break;
     default:
       break;

@@ -194,7 +194,6 @@ class Client : public StreamEngine {
   ClientConfig config_;
   std::unique_ptr<engine::ClientEngine> engine_;
   absl::Time now_;
-  bool wrap_next_ = true;  // the next request opens a session: invokeWithLayer
   PeerCache peers_;
   std::unique_ptr<updates::UpdateGapEngine> gap_;
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;

@@ -138,7 +138,12 @@ void ClientEngine::SubmitPending(absl::Time now) {
         opts.after_request.reset();
       }
     }
-    r.session_request_id = session_->Send(r.query, opts, now);
+    session::SharedBytes query = r.query;
+    if (wrap_next_ && config_.wrap_first_request) {
+      query = std::make_shared<const Bytes>(config_.wrap_first_request(*r.query));
+    }
+    wrap_next_ = false;
+    r.session_request_id = session_->Send(std::move(query), opts, now);
     by_session_id_[r.session_request_id] = id;
   }
 }
@@ -161,6 +166,7 @@ void ClientEngine::StartSession(Bytes key, uint64_t salt, absl::Time now) {
                                                       config_.session, now, unix_now);
   by_session_id_.clear();
   unsubmitted_.clear();
+  wrap_next_ = true;
   for (auto& [id, r] : requests_) {
     r.session_request_id = 0;
     unsubmitted_.push_back(id);
@@ -478,6 +484,7 @@ void ClientEngine::DrainSessionEvents() {
         break;
       case SessionEvent::Kind::kNewSession:
         e.kind = EngineEvent::Kind::kSessionReset;
+        wrap_next_ = true;
         break;
       case SessionEvent::Kind::kTimeAdjusted:
         e.kind = EngineEvent::Kind::kTimeAdjusted;

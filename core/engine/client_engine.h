@@ -46,6 +46,7 @@
 #include <cstdint>
 #include <array>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -103,6 +104,13 @@ struct EngineConfig {
   // request fails).
   int max_handshake_failures = 5;
   session::ClientSessionConfig session;
+  // Applied to the first request each new session carries: after a new
+  // auth key (the requests a lost key left unanswered included) and after
+  // the server reports new_session_created. The typed client wraps it in
+  // invokeWithLayer + initConnection, which Telegram needs on every new
+  // session. The request keeps its id; only the bytes sent change. Empty:
+  // requests go as given.
+  std::function<Bytes(ByteView query)> wrap_first_request;
 };
 
 struct EngineEvent {
@@ -231,6 +239,7 @@ class ClientEngine : public StreamEngine {
   int64_t handshake_msg_id_ = 0;
   int handshake_failures_ = 0;
   std::unique_ptr<session::ClientSession> session_;
+  bool wrap_next_ = true;  // the next request submitted opens a session
   bool fatal_ = false;
 
   uint64_t next_request_id_ = 1;

@@ -1998,6 +1998,7 @@ struct World::Impl {
     while (q != nullptr) {
       const std::string& n = q->constructor;
       if (n == "invokeWithoutUpdates") s.no_updates = true;
+      if (n == "initConnection") ++stats.init_connections;
       if (n == "invokeWithLayer" || n == "initConnection" || n == "invokeWithoutUpdates" ||
           n == "invokeAfterMsg" || n == "invokeAfterMsgs") {
         q = Sub(*q, "query");

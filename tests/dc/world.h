@@ -116,6 +116,7 @@ class World final : public RpcHandler {
     int64_t errors = 0;
     int64_t pushes = 0;          // delivered to SessionPort::Push
     int64_t dropped_pushes = 0;  // eaten by DropPushes
+    int64_t init_connections = 0;  // requests wrapped in initConnection
   };
   const Stats& stats() const;
   // The account logged in on that auth key, if any.

@@ -257,6 +257,34 @@ TEST_F(ClientDcTest, ANewSessionFetchesWhatItsPushesMissed) {
   EXPECT_GT(bot_.client->updates()->stats().differences_fetched, fetched_before);
 }
 
+TEST_F(ClientDcTest, ALostAuthKeyEndsTheLoginAndTheResentRequestDeclaresTheLayerAgain) {
+  LogInBoth();
+  const int64_t inits_before = dc_.world().stats().init_connections;
+  // -404 on the bot's next packet: its client makes a new key and sends the
+  // unanswered request again, on a new session, so wrapped in
+  // invokeWithLayer + initConnection once more.
+  dc_.data_centre().ForgetAuthKeys();
+  absl::StatusOr<tl::NearestDc> n =
+      dc_.Invoke(*bot_.client, bot_.id, tl::help_getNearestDc{}, bot_.Sink());
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->As<tl::nearestDc>()->this_dc, 2);
+  EXPECT_GT(dc_.world().stats().init_connections, inits_before);
+  bool new_key = false;
+  for (const ClientEvent& e : bot_.others) {
+    new_key |= e.kind == ClientEvent::Kind::kEngine &&
+               e.engine_event.kind == engine::EngineEvent::Kind::kAuthKeyReady;
+  }
+  EXPECT_TRUE(new_key);
+  // The new key is not logged in: the update engine stopped with the old one.
+  EXPECT_EQ(bot_.client->updates(), nullptr);
+  // Nothing internal leaked out as an answer to a request the app never made.
+  dc_.sim().RunFor(absl::Seconds(5));
+  bot_.Drain();
+  for (const ClientEvent& e : bot_.others) {
+    EXPECT_NE(e.kind, ClientEvent::Kind::kResult) << "request " << e.request_id;
+  }
+}
+
 TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
   LogInBoth();
   tl::messages_sendMessage m;
