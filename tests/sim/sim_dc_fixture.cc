@@ -45,7 +45,13 @@ SimDc::SimDc(uint64_t seed, SimDcOptions options) : options_(std::move(options))
   o.unix_offset_ns = options_.unix_start_ns - absl::ToUnixNanos(sim_->now());
   o.faults = options_.faults;
   cluster_ = OrAbort(dc::Cluster::Create(o, *rsa_, *world_, sim_->rng()), "the cluster");
-  server_ = sim_->AddServer([this](absl::Time now) { return cluster_->dc(2).Accept(now); });
+  // Pushes reach idle connections at once, as from a real DC (the DC wakes
+  // the connection that carries the session).
+  server_ = sim_->AddServer([this](absl::Time now, std::function<void()> wake) {
+    std::unique_ptr<dc::ServerConnection> c = cluster_->dc(2).Accept(now);
+    c->SetWakeCallback(std::move(wake));
+    return std::unique_ptr<StreamEngine>(std::move(c));
+  });
 }
 
 SimDc::~SimDc() {

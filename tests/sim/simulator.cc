@@ -52,6 +52,12 @@ void Simulator::Schedule(absl::Time at, std::function<void()> fn) {
 }
 
 int Simulator::AddServer(AcceptFn accept) {
+  return AddServer([accept = std::move(accept)](absl::Time now, std::function<void()>) {
+    return accept(now);
+  });
+}
+
+int Simulator::AddServer(WakeableAcceptFn accept) {
   servers_.push_back(std::move(accept));
   return static_cast<int>(servers_.size()) - 1;
 }
@@ -96,7 +102,14 @@ void Simulator::Dial(int client) {
   Client& cl = *it->second;
   auto conn = std::make_shared<Connection>();
   conn->client = client;
-  conn->server_engine = servers_.at(static_cast<size_t>(cl.server))(now_);
+  std::weak_ptr<Connection> weak = conn;
+  auto wake = [this, weak] {
+    Schedule(now_, [this, weak] {
+      std::shared_ptr<Connection> c = weak.lock();
+      if (c != nullptr) Pump(c->server_end);
+    });
+  };
+  conn->server_engine = servers_.at(static_cast<size_t>(cl.server))(now_, std::move(wake));
   conn->server_end.engine = conn->server_engine.get();
   conn->server_end.is_server = true;
   conn->server_end.owner = conn;

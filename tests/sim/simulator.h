@@ -65,6 +65,12 @@ struct SimStats {
 class Simulator {
  public:
   using AcceptFn = std::function<std::unique_ptr<StreamEngine>(absl::Time now)>;
+  // For server engines whose output can change outside their own calls (a
+  // DC connection gets a push produced by another connection): calling
+  // `wake` (from anywhere, also inside an engine call) makes the simulator
+  // pull that connection's output at the current instant.
+  using WakeableAcceptFn =
+      std::function<std::unique_ptr<StreamEngine>(absl::Time now, std::function<void()> wake)>;
 
   // Virtual time starts at `start` (a monotonic instant).
   explicit Simulator(uint64_t seed, absl::Time start = absl::UnixEpoch() + absl::Hours(1));
@@ -78,6 +84,7 @@ class Simulator {
 
   // A listening server; each connection gets a fresh engine from `accept`.
   int AddServer(AcceptFn accept);
+  int AddServer(WakeableAcceptFn accept);
   // A client engine (not owned; must outlive the simulator or be removed)
   // that dials `server` now and re-dials per `options`.
   int AddClient(StreamEngine& engine, int server, LinkOptions options = {});
@@ -124,7 +131,7 @@ class Simulator {
   crypto::DeterministicRandom rng_;
   uint64_t seq_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
-  std::vector<AcceptFn> servers_;
+  std::vector<WakeableAcceptFn> servers_;
   std::map<int, std::unique_ptr<Client>> clients_;
   int next_client_ = 1;
   SimStats stats_;

@@ -97,6 +97,48 @@ TEST(SimulatorTest, EchoWithLatencyChunksAndTimers) {
   EXPECT_TRUE(sim.connected(id));
 }
 
+// A server whose output changes outside its own calls (like a DC connection
+// that gets a push from another connection), with no timer armed.
+class PushServer : public StreamEngine {
+ public:
+  void OnConnected(absl::Time) override {}
+  absl::Status OnBytes(ByteView, absl::Time) override { return absl::OkStatus(); }
+  void PullOutput(Bytes& out) override {
+    out.insert(out.end(), pending_.begin(), pending_.end());
+    pending_.clear();
+  }
+  std::optional<absl::Time> NextDeadline() override { return std::nullopt; }
+  void OnTimeout(absl::Time) override {}
+  void OnDisconnected(const absl::Status&, absl::Time) override {}
+  void Push(std::string s) { pending_.insert(pending_.end(), s.begin(), s.end()); }
+
+ private:
+  Bytes pending_;
+};
+
+TEST(SimulatorTest, AWokenServerConnectionSendsAtOnce) {
+  Simulator sim(3);
+  PushServer* server_engine = nullptr;
+  std::function<void()> wake_it;
+  int server = sim.AddServer([&](absl::Time, std::function<void()> wake) {
+    auto e = std::make_unique<PushServer>();
+    server_engine = e.get();
+    wake_it = std::move(wake);
+    return std::unique_ptr<StreamEngine>(std::move(e));
+  });
+  Client c;
+  LinkOptions o;
+  o.latency = absl::Milliseconds(30);
+  sim.AddClient(c, server, o);
+  sim.RunFor(absl::Seconds(10));  // connected and idle
+  ASSERT_NE(server_engine, nullptr);
+  server_engine->Push("news");
+  const absl::Time pushed = sim.now();
+  wake_it();
+  ASSERT_TRUE(sim.RunUntil([&] { return Str(c.received) == "news"; }, absl::Seconds(5)));
+  EXPECT_EQ(sim.now() - pushed, absl::Milliseconds(30)) << "one link latency, no waiting for a timer";
+}
+
 TEST(SimulatorTest, RedialsAfterServerCloseAndFaults) {
   Simulator sim(9);
   int server = sim.AddServer([](absl::Time) { return std::make_unique<EchoServer>(); });
