@@ -1,8 +1,10 @@
 #include "core/client/client.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/base/internal/endian.h"
+#include "absl/strings/numbers.h"
 
 namespace mtcore::client {
 namespace {
@@ -77,9 +79,52 @@ absl::StatusOr<uint64_t> Client::InvokeRaw(Bytes function, const session::SendOp
     return absl::InvalidArgumentError(
         absl::StrCat("InvokeRaw: ", function.size(), " bytes is not a boxed TL function"));
   }
-  uint64_t id = engine_->Send(std::move(function), options);
+  uint64_t id = next_request_id_++;
+  AppRequest& r = requests_[id];
+  r.query = std::make_shared<const Bytes>(std::move(function));
+  r.options = options;
+  SendToEngine(id, r);
   Pump();
   return id;
+}
+
+void Client::SendToEngine(uint64_t id, AppRequest& r) {
+  session::SendOptions options = r.options;
+  if (options.after_request.has_value()) {
+    auto after = requests_.find(*options.after_request);
+    if (after != requests_.end() && after->second.engine_id != 0) {
+      options.after_request = after->second.engine_id;
+    } else {
+      options.after_request.reset();  // answered already, or waiting itself
+    }
+  }
+  r.engine_id = engine_->Send(r.query, options);
+  by_engine_id_[r.engine_id] = id;
+}
+
+bool Client::Cancel(uint64_t request_id) {
+  auto it = requests_.find(request_id);
+  if (it == requests_.end()) return false;
+  if (it->second.engine_id != 0) return engine_->Cancel(it->second.engine_id);
+  flood_waits_.erase({it->second.retry_at, request_id});
+  requests_.erase(it);
+  ClientEvent out;
+  out.kind = ClientEvent::Kind::kRequestFailed;
+  out.request_id = request_id;
+  out.status = absl::CancelledError("request cancelled by the caller (while waiting out FLOOD_WAIT)");
+  events_.push_back(std::move(out));
+  return true;
+}
+
+void Client::RetryFloodWaits(absl::Time now) {
+  while (!flood_waits_.empty() && flood_waits_.begin()->first <= now) {
+    uint64_t id = flood_waits_.begin()->second;
+    flood_waits_.erase(flood_waits_.begin());
+    auto it = requests_.find(id);
+    if (it == requests_.end()) continue;
+    it->second.retry_at = absl::InfiniteFuture();
+    SendToEngine(id, it->second);
+  }
 }
 
 absl::Status Client::AnswerStatus(const ClientEvent& e) {
@@ -183,22 +228,11 @@ void Client::OnEngineEvent(EngineEvent e) {
         OnInternalAnswer(req, std::move(e));
         return;
       }
-      ClientEvent out;
-      out.request_id = e.request_id;
-      if (e.kind == EngineEvent::Kind::kResult) {
-        out.kind = ClientEvent::Kind::kResult;
-        LearnFromResult(e.body);
-        if (IsUpdatesConstructor(ConstructorOf(e.body))) OnUpdatesObject(e.body, /*pushed=*/false);
-        out.body = std::move(e.body);
-      } else if (e.kind == EngineEvent::Kind::kRpcError) {
-        out.kind = ClientEvent::Kind::kRpcError;
-        out.error_code = e.error_code;
-        out.error_message = std::move(e.error_message);
-      } else {
-        out.kind = ClientEvent::Kind::kRequestFailed;
-        out.status = std::move(e.status);
-      }
-      events_.push_back(std::move(out));
+      auto app = by_engine_id_.find(e.request_id);
+      if (app == by_engine_id_.end()) return;  // not ours (already answered)
+      uint64_t id = app->second;
+      by_engine_id_.erase(app);
+      OnAppAnswer(id, std::move(e));
       return;
     }
     case EngineEvent::Kind::kUpdates:
@@ -224,6 +258,57 @@ void Client::OnEngineEvent(EngineEvent e) {
   ClientEvent out;
   out.kind = ClientEvent::Kind::kEngine;
   out.engine_event = std::move(e);
+  events_.push_back(std::move(out));
+}
+
+namespace {
+
+// X of FLOOD_WAIT_X / FLOOD_PREMIUM_WAIT_X, or nullopt for other errors.
+std::optional<int64_t> FloodWaitSeconds(int32_t code, std::string_view message) {
+  if (code != 420) return std::nullopt;
+  for (std::string_view prefix : {"FLOOD_WAIT_", "FLOOD_PREMIUM_WAIT_"}) {
+    if (message.substr(0, prefix.size()) != prefix) continue;
+    int64_t seconds = 0;
+    if (absl::SimpleAtoi(message.substr(prefix.size()), &seconds) && seconds >= 0) return seconds;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  AppRequest& r = it->second;
+  r.engine_id = 0;
+  if (e.kind == EngineEvent::Kind::kRpcError) {
+    std::optional<int64_t> wait = FloodWaitSeconds(e.error_code, e.error_message);
+    if (wait.has_value() && absl::Seconds(*wait) <= config_.flood_sleep_threshold &&
+        r.flood_retries < config_.max_flood_retries) {
+      ++r.flood_retries;
+      ++stats_.flood_waits;
+      // At least a second: FLOOD_WAIT_0 still means "not this instant".
+      r.retry_at = now_ + absl::Seconds(std::max<int64_t>(*wait, 1));
+      flood_waits_.insert({r.retry_at, id});
+      return;
+    }
+  }
+  ClientEvent out;
+  out.request_id = id;
+  if (e.kind == EngineEvent::Kind::kResult) {
+    out.kind = ClientEvent::Kind::kResult;
+    LearnFromResult(e.body);
+    if (IsUpdatesConstructor(ConstructorOf(e.body))) OnUpdatesObject(e.body, /*pushed=*/false);
+    out.body = std::move(e.body);
+  } else if (e.kind == EngineEvent::Kind::kRpcError) {
+    out.kind = ClientEvent::Kind::kRpcError;
+    out.error_code = e.error_code;
+    out.error_message = std::move(e.error_message);
+  } else {
+    out.kind = ClientEvent::Kind::kRequestFailed;
+    out.status = std::move(e.status);
+  }
+  requests_.erase(it);
   events_.push_back(std::move(out));
 }
 
@@ -398,6 +483,9 @@ absl::Status Client::OnBytes(ByteView in, absl::Time now) {
 
 std::optional<absl::Time> Client::NextDeadline() {
   std::optional<absl::Time> d = engine_->NextDeadline();
+  if (!flood_waits_.empty() && (!d.has_value() || flood_waits_.begin()->first < *d)) {
+    d = flood_waits_.begin()->first;
+  }
   if (gap_ != nullptr) {
     absl::Time g = gap_->NextDeadline();
     if (g != absl::InfiniteFuture() && (!d.has_value() || g < *d)) d = g;
@@ -409,6 +497,7 @@ void Client::OnTimeout(absl::Time now) {
   now_ = now;
   engine_->OnTimeout(now);
   if (gap_ != nullptr) gap_->OnTimeout(now);
+  RetryFloodWaits(now);
   Pump();
 }
 

@@ -41,6 +41,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <set>
+#include <utility>
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,6 +78,11 @@ struct ClientConfig {
   // dropped, nothing is fetched).
   bool receive_updates = true;
   updates::UpdateGapConfig updates;
+  // 420 FLOOD_WAIT_X (and FLOOD_PREMIUM_WAIT_X) with X at most this long:
+  // the client waits X seconds and sends the request again, at most
+  // `max_flood_retries` times, instead of reporting the error.
+  absl::Duration flood_sleep_threshold = absl::Seconds(10);
+  int max_flood_retries = 5;
   size_t max_peers = 100000;
 };
 
@@ -111,6 +119,7 @@ struct ClientStats {
   uint64_t unknown_peer_fetches = 0;  // differences fetched for an unknown sender
   uint64_t internal_requests = 0;     // getState / getDifference / getChannelDifference
   uint64_t internal_failures = 0;
+  uint64_t flood_waits = 0;           // FLOOD_WAIT errors waited out and retried
 };
 
 class Client : public StreamEngine {
@@ -135,7 +144,7 @@ class Client : public StreamEngine {
   // Queues a boxed API function given as bytes.
   absl::StatusOr<uint64_t> InvokeRaw(Bytes function, const session::SendOptions& options = {});
   // Gives up on a request (one kRequestFailed with Cancelled follows).
-  bool Cancel(uint64_t request_id) { return engine_->Cancel(request_id); }
+  bool Cancel(uint64_t request_id);
 
   // The typed answer of a finished request: its result, or the rpc error as
   // a status whose message is "rpc error <code> <MESSAGE>" (code 400:
@@ -174,6 +183,15 @@ class Client : public StreamEngine {
   void OnDisconnected(const absl::Status& why, absl::Time now) override;
 
  private:
+  // A request of the application. Its id is the client's own: a retry
+  // after FLOOD_WAIT goes out as a new engine request.
+  struct AppRequest {
+    session::SharedBytes query;
+    session::SendOptions options;  // after_request names a client id
+    uint64_t engine_id = 0;        // 0 while waiting out a flood wait
+    absl::Time retry_at = absl::InfiniteFuture();
+    int flood_retries = 0;
+  };
   enum class Internal { kGetState, kGetDifference, kGetChannelDifference };
   struct InternalRequest {
     Internal what;
@@ -184,6 +202,9 @@ class Client : public StreamEngine {
   void Pump();
   void OnEngineEvent(engine::EngineEvent e);
   void OnInternalAnswer(InternalRequest req, engine::EngineEvent e);
+  void OnAppAnswer(uint64_t id, engine::EngineEvent e);
+  void SendToEngine(uint64_t id, AppRequest& r);
+  void RetryFloodWaits(absl::Time now);
   void OnGapEvent(updates::UpdateEvent e);
   void OnUpdatesObject(ByteView body, bool pushed);
   void LearnFromResult(ByteView body);
@@ -196,7 +217,11 @@ class Client : public StreamEngine {
   absl::Time now_;
   PeerCache peers_;
   std::unique_ptr<updates::UpdateGapEngine> gap_;
-  absl::flat_hash_map<uint64_t, InternalRequest> internal_;
+  absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
+  uint64_t next_request_id_ = 1;
+  std::map<uint64_t, AppRequest> requests_;                // by client request id
+  absl::flat_hash_map<uint64_t, uint64_t> by_engine_id_;   // engine id -> client id
+  std::set<std::pair<absl::Time, uint64_t>> flood_waits_;  // (retry time, client id)
   std::shared_ptr<const updates::UpdateEntities> learned_;  // already in peers_
   std::deque<ClientEvent> events_;
   ClientStats stats_;

@@ -87,6 +87,10 @@ std::optional<StoredAuthKey> ClientEngine::auth_key() const {
 }
 
 uint64_t ClientEngine::Send(Bytes query, const session::SendOptions& options) {
+  return Send(std::make_shared<const Bytes>(std::move(query)), options);
+}
+
+uint64_t ClientEngine::Send(session::SharedBytes query, const session::SendOptions& options) {
   uint64_t id = next_request_id_++;
   if (fatal_) {
     EngineEvent e;
@@ -97,7 +101,7 @@ uint64_t ClientEngine::Send(Bytes query, const session::SendOptions& options) {
     return id;
   }
   PendingRequest& r = requests_[id];
-  r.query = std::make_shared<const Bytes>(std::move(query));
+  r.query = std::move(query);
   r.options = options;
   unsubmitted_.push_back(id);
   if (session_ != nullptr) SubmitPending(last_now_);

@@ -158,6 +158,8 @@ class ClientEngine : public StreamEngine {
 
   // Queues a boxed API query (TL bytes); returns its request id (never 0).
   uint64_t Send(Bytes query, const session::SendOptions& options = {});
+  // The same for a query the caller keeps too (e.g. to send it again).
+  uint64_t Send(session::SharedBytes query, const session::SendOptions& options = {});
   // Gives up on a request (one kRequestFailed with Cancelled follows).
   bool Cancel(uint64_t request_id);
 

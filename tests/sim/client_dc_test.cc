@@ -285,6 +285,51 @@ TEST_F(ClientDcTest, ALostAuthKeyEndsTheLoginAndTheResentRequestDeclaresTheLayer
   }
 }
 
+TEST_F(ClientDcTest, AShortFloodWaitIsWaitedOutAndTheRequestSentAgain) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  // The next two calls get FLOOD_WAIT_3: the client waits 3 s, twice, and
+  // the third attempt goes through; the app sees only the result.
+  dc_.world().ForceFloodWait(2, 3);
+  const absl::Time start = dc_.sim().now();
+  ASSERT_TRUE(AliceSends("patience", 77).ok());
+  EXPECT_GE(dc_.sim().now() - start, absl::Seconds(6));
+  EXPECT_EQ(alice_.client->stats().flood_waits, 2u);
+  ASSERT_TRUE(RunUntilReceived(bot_, 1, absl::Seconds(30)));
+  EXPECT_EQ(bot_.received, std::vector<std::string>{"patience"});  // sent once
+
+  // Longer than flood_sleep_threshold (10 s): reported, not waited out.
+  dc_.world().ForceFloodWait(1, 60);
+  absl::Status s = AliceSends("too eager", 78);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_EQ(s.message(), "rpc error 420 FLOOD_WAIT_60");
+  EXPECT_EQ(alice_.client->stats().flood_waits, 2u);
+}
+
+TEST_F(ClientDcTest, ARequestWaitingOutAFloodWaitCanBeCancelled) {
+  LogInBoth();
+  dc_.world().ForceFloodWait(1, 5);
+  absl::StatusOr<uint64_t> id = alice_.client->Invoke(tl::help_getNearestDc{});
+  ASSERT_TRUE(id.ok());
+  dc_.sim().Kick(alice_.id);
+  ASSERT_TRUE(dc_.sim().RunUntil([&] { return alice_.client->stats().flood_waits == 1; },
+                                 absl::Seconds(10)));
+  EXPECT_TRUE(alice_.client->Cancel(*id));
+  std::vector<ClientEvent> answers;
+  dc_.sim().RunUntil(
+      [&] {
+        while (std::optional<ClientEvent> e = alice_.client->PollEvent()) {
+          if (e->request_id == *id) answers.push_back(*std::move(e));
+        }
+        return false;
+      },
+      absl::Seconds(10));
+  ASSERT_EQ(answers.size(), 1u);  // exactly one outcome, and no late retry
+  EXPECT_EQ(answers[0].kind, ClientEvent::Kind::kRequestFailed);
+  EXPECT_EQ(answers[0].status.code(), absl::StatusCode::kCancelled);
+  EXPECT_FALSE(alice_.client->Cancel(*id));
+}
+
 TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
   LogInBoth();
   tl::messages_sendMessage m;
