@@ -285,6 +285,28 @@ TEST_F(ClientDcTest, ALostAuthKeyEndsTheLoginAndTheResentRequestDeclaresTheLayer
   }
 }
 
+TEST_F(ClientDcTest, AnIdleClientGetsPushesRightAfterAReconnect) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  ASSERT_TRUE(AliceSends("first", 1).ok());
+  ASSERT_TRUE(RunUntilReceived(bot_, 1, absl::Seconds(30)));
+  // A keep-alive round (60 s) leaves the bot with nothing to send, not even
+  // an ack; then its connection breaks and it re-dials.
+  dc_.sim().RunFor(absl::Seconds(70));
+  dc_.sim().Disconnect(bot_.id);
+  dc_.sim().RunFor(absl::Seconds(2));
+  ASSERT_TRUE(dc_.sim().connected(bot_.id));
+  const uint64_t fetched = bot_.client->updates()->stats().differences_fetched;
+  const absl::Time sent = dc_.sim().now();
+  ASSERT_TRUE(AliceSends("second", 2).ok());
+  ASSERT_TRUE(RunUntilReceived(bot_, 2, absl::Seconds(120)));
+  // Pushed on the new connection: well before the 60 s keep-alive, and
+  // without fetching a difference.
+  EXPECT_LT(dc_.sim().now() - sent, absl::Seconds(1));
+  EXPECT_EQ(bot_.client->updates()->stats().differences_fetched, fetched);
+  EXPECT_EQ(bot_.received, (std::vector<std::string>{"first", "second"}));
+}
+
 TEST_F(ClientDcTest, AShortFloodWaitIsWaitedOutAndTheRequestSentAgain) {
   LogInBoth();
   AliceResolvesTheBot();
