@@ -3,8 +3,9 @@
 // Starts mtcore's simulated Telegram DCs in this process on free loopback
 // ports, then, as real clients over TCP with the native driver:
 //   1. a bot creates an auth key and logs in with its token;
-//   2. a user creates its own key and logs in with a login code and a 2FA
-//      password (real SRP);
+//   2. a user creates its own key on DC 1, follows PHONE_MIGRATE to the
+//      account's DC (a new key there) and logs in with a login code and a
+//      2FA password (real SRP);
 //   3. the user finds the bot by username and sends it a message;
 //   4. the bot receives it as a pushed update, and replies;
 //   5. the user receives the reply as a pushed update.
@@ -137,7 +138,8 @@ int64_t SenderOf(const tl::message& m) {
 absl::StatusOr<std::unique_ptr<io::ClientRunner>> Connect(io::EventLoop& loop,
                                                          const io::SocketAddress& address,
                                                          const crypto::RsaPublicKey& key, int dc,
-                                                         int api_id, crypto::RandomSource& rng) {
+                                                         int api_id, crypto::RandomSource& rng,
+                                                         io::ClientRunner::DcAddressFn dc_address) {
   client::ClientConfig c;
   c.engine.dc_id = static_cast<int16_t>(dc);
   c.engine.server_keys = {key};
@@ -147,7 +149,7 @@ absl::StatusOr<std::unique_ptr<io::ClientRunner>> Connect(io::EventLoop& loop,
   absl::StatusOr<std::unique_ptr<client::Client>> cl =
       client::Client::Create(std::move(c), rng, loop.Now(), absl::ToUnixNanos(absl::Now()));
   if (!cl.ok()) return cl.status();
-  return io::ClientRunner::Connect(loop, *std::move(cl), address, rng);
+  return io::ClientRunner::Connect(loop, *std::move(cl), address, rng, {}, std::move(dc_address));
 }
 
 absl::Status RunSimulated() {
@@ -183,10 +185,16 @@ absl::Status RunSimulated() {
              absl::StrCat(server->addresses()[0].ToString(), " .. ",
                           server->addresses()[4].ToString()));
 
+  // Where each DC is, for clients that follow a migration.
+  io::ClientRunner::DcAddressFn dc_address = [&server](int dc) -> std::optional<io::SocketAddress> {
+    if (dc < 1 || static_cast<size_t>(dc) > server->addresses().size()) return std::nullopt;
+    return server->addresses()[static_cast<size_t>(dc - 1)];
+  };
+
   // --- The bot. ------------------------------------------------------------
   const io::SocketAddress& bot_dc = server->addresses().at(static_cast<size_t>(bot.dc - 1));
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> bot_client,
-                          Connect(*loop, bot_dc, dc_key.public_key(), bot.dc, 1, rng));
+                          Connect(*loop, bot_dc, dc_key.public_key(), bot.dc, 1, rng, dc_address));
   MTCORE_ASSIGN_OR_RETURN(tl::Config config,
                           bot_client->Call(tl::help_getConfig{}, kTimeout));
   steps.Done("bot: auth key created, config read",
@@ -200,9 +208,11 @@ absl::Status RunSimulated() {
   steps.Done("bot: logged in with its token", Name(bot_auth.As<tl::auth_authorization>()->user));
 
   // --- The user: code, then 2FA password. ----------------------------------
-  const io::SocketAddress& user_dc = server->addresses().at(static_cast<size_t>(user.dc - 1));
+  // A new app does not know the account's DC: it starts on DC 1, and the
+  // client follows PHONE_MIGRATE to the account's home DC by itself.
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> user_client,
-                          Connect(*loop, user_dc, dc_key.public_key(), user.dc, 1, rng));
+                          Connect(*loop, server->addresses().at(0), dc_key.public_key(), 1, 1, rng,
+                                  dc_address));
   tl::auth_sendCode send_code;
   send_code.phone_number = user.phone;
   send_code.api_id = 1;
@@ -212,7 +222,13 @@ absl::Status RunSimulated() {
                           user_client->Call(send_code, kTimeout));
   const tl::auth_sentCode* sent_code = sent.As<tl::auth_sentCode>();
   if (sent_code == nullptr) return absl::InternalError("auth.sendCode: unexpected answer");
-  steps.Done("user: auth key created, code sent", absl::StrCat("+", user.phone));
+  if (user_client->client().dc() != user.dc) {
+    return absl::InternalError(absl::StrCat("the user's client is on DC ", user_client->client().dc(),
+                                            ", not the account's DC ", user.dc));
+  }
+  steps.Done("user: auth keys created, code sent",
+             absl::StrCat("+", user.phone, " (DC 1 -> DC ", user_client->client().dc(), ", ",
+                          user_client->client().stats().migrations, " migration)"));
   tl::auth_signIn sign_in;
   sign_in.phone_number = user.phone;
   sign_in.phone_code_hash = sent_code->phone_code_hash;
@@ -313,8 +329,15 @@ absl::Status RunReal(const Flags& f) {
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::EventLoop> loop, io::EventLoop::Create());
   MTCORE_ASSIGN_OR_RETURN(io::SocketAddress addr,
                           io::SocketAddress::Parse(absl::StrCat(kDcAddress[f.dc - 1], ":443")));
+  io::ClientRunner::DcAddressFn dc_address = [](int dc) -> std::optional<io::SocketAddress> {
+    if (dc < 1 || dc > 5) return std::nullopt;
+    absl::StatusOr<io::SocketAddress> a =
+        io::SocketAddress::Parse(absl::StrCat(kDcAddress[dc - 1], ":443"));
+    if (!a.ok()) return std::nullopt;
+    return *a;
+  };
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> client,
-                          Connect(*loop, addr, key, f.dc, f.api_id, rng));
+                          Connect(*loop, addr, key, f.dc, f.api_id, rng, dc_address));
   MTCORE_ASSIGN_OR_RETURN(tl::Config config,
                           client->Call(tl::help_getConfig{}, kTimeout));
   steps.Done("auth key created, config read",

@@ -1,6 +1,7 @@
 #include "core/client/client.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/base/internal/endian.h"
@@ -30,29 +31,51 @@ bool IsUpdatesConstructor(uint32_t id) {
   }
 }
 
+// The DC number of an EngineConfig::dc_id (test DCs are +10000, media DCs
+// negative).
+int DcNumber(int16_t dc_id) {
+  int dc = dc_id < 0 ? -dc_id : dc_id;
+  return dc >= 10000 ? dc - 10000 : dc;
+}
+
+// N of PHONE_MIGRATE_N / USER_MIGRATE_N / NETWORK_MIGRATE_N: the DC the
+// account lives on, or nullopt (other 303s such as FILE_MIGRATE_N are
+// about one request, not the account, and go to the application).
+std::optional<int> HomeDcMigration(int32_t code, std::string_view message) {
+  if (code != 303) return std::nullopt;
+  for (std::string_view prefix : {"PHONE_MIGRATE_", "USER_MIGRATE_", "NETWORK_MIGRATE_"}) {
+    if (message.substr(0, prefix.size()) != prefix) continue;
+    int dc = 0;
+    if (absl::SimpleAtoi(message.substr(prefix.size()), &dc) && dc >= 1 && dc <= 1000) return dc;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
                                                        crypto::RandomSource& rng, absl::Time now,
                                                        int64_t unix_now_ns) {
-  engine::EngineConfig ec = config.engine;
-  if (!ec.wrap_first_request) {
+  if (!config.engine.wrap_first_request) {
     ClientConfig init = config;  // the layer and app description only
     init.engine = {};
-    ec.wrap_first_request = [init = std::move(init)](ByteView query) {
+    config.engine.wrap_first_request = [init = std::move(init)](ByteView query) {
       return WrapInitConnection(init, query);
     };
   }
   absl::StatusOr<std::unique_ptr<engine::ClientEngine>> e =
-      engine::ClientEngine::Create(std::move(ec), rng, now, unix_now_ns);
+      engine::ClientEngine::Create(config.engine, rng, now, unix_now_ns);
   if (!e.ok()) return e.status();
-  return std::unique_ptr<Client>(new Client(std::move(config), *std::move(e), now));
+  return std::unique_ptr<Client>(new Client(std::move(config), *std::move(e), rng, now));
 }
 
-Client::Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine, absl::Time now)
+Client::Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine,
+               crypto::RandomSource& rng, absl::Time now)
     : config_(std::move(config)),
       engine_(std::move(engine)),
+      rng_(rng),
       now_(now),
+      dc_(DcNumber(config_.engine.dc_id)),
       peers_(config_.max_peers) {}
 
 Client::~Client() = default;
@@ -281,6 +304,20 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
   if (it == requests_.end()) return;
   AppRequest& r = it->second;
   r.engine_id = 0;
+  if (e.kind == EngineEvent::Kind::kRpcError && config_.follow_migrations &&
+      r.migrations < 2) {
+    std::optional<int> dc = HomeDcMigration(e.error_code, e.error_message);
+    if (dc.has_value() && *dc != dc_) {
+      ++r.migrations;
+      absl::Status moved = MigrateTo(*dc);
+      if (moved.ok()) {
+        SendToEngine(id, r);
+        return;
+      }
+      e.kind = EngineEvent::Kind::kRequestFailed;
+      e.status = moved;
+    }
+  }
   if (e.kind == EngineEvent::Kind::kRpcError) {
     std::optional<int64_t> wait = FloodWaitSeconds(e.error_code, e.error_message);
     if (wait.has_value() && absl::Seconds(*wait) <= config_.flood_sleep_threshold &&
@@ -310,6 +347,35 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
   }
   requests_.erase(it);
   events_.push_back(std::move(out));
+}
+
+absl::Status Client::MigrateTo(int dc) {
+  engine::EngineConfig ec = config_.engine;
+  const bool test_dc = std::abs(static_cast<int>(ec.dc_id)) >= 10000;
+  ec.dc_id = static_cast<int16_t>(test_dc ? 10000 + dc : dc);
+  ec.auth_key.reset();  // a key belongs to one DC: the new one makes its own
+  absl::StatusOr<std::unique_ptr<engine::ClientEngine>> e =
+      engine::ClientEngine::Create(std::move(ec), rng_, now_, engine_->ServerUnixNs(now_));
+  if (!e.ok()) {
+    return absl::Status(e.status().code(), absl::StrCat("migrating to DC ", dc, ": ",
+                                                        e.status().message()));
+  }
+  ++stats_.migrations;
+  // The old connection closes (WantsClose) and the driver dials the new DC
+  // (asking dc()); nothing more is read from or written to the old one.
+  close_old_connection_ = connected_;
+  engine_ = *std::move(e);
+  dc_ = dc;
+  // What the old engine still carried goes out again on the new one.
+  by_engine_id_.clear();
+  for (auto& [id, r] : requests_) {
+    if (r.engine_id != 0) SendToEngine(id, r);
+  }
+  // The update engine's requests die with the old engine; a login on the
+  // new DC starts it again.
+  internal_.clear();
+  gap_.reset();
+  return absl::OkStatus();
 }
 
 void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
@@ -470,16 +536,26 @@ void Client::LearnFromResult(ByteView body) {
 
 void Client::OnConnected(absl::Time now) {
   now_ = now;
+  connected_ = true;
+  close_old_connection_ = false;
   engine_->OnConnected(now);
   Pump();
 }
 
 absl::Status Client::OnBytes(ByteView in, absl::Time now) {
   now_ = now;
+  if (close_old_connection_) return absl::OkStatus();  // the DC we left
   absl::Status s = engine_->OnBytes(in, now);
   Pump();
   return s;
 }
+
+void Client::PullOutput(Bytes& out) {
+  if (close_old_connection_) return;
+  engine_->PullOutput(out);
+}
+
+bool Client::WantsClose() const { return close_old_connection_ || engine_->WantsClose(); }
 
 std::optional<absl::Time> Client::NextDeadline() {
   std::optional<absl::Time> d = engine_->NextDeadline();
@@ -503,7 +579,12 @@ void Client::OnTimeout(absl::Time now) {
 
 void Client::OnDisconnected(const absl::Status& why, absl::Time now) {
   now_ = now;
-  engine_->OnDisconnected(why, now);
+  connected_ = false;
+  if (close_old_connection_) {
+    close_old_connection_ = false;  // the new engine never used it
+  } else {
+    engine_->OnDisconnected(why, now);
+  }
   Pump();
 }
 

@@ -83,6 +83,11 @@ struct ClientConfig {
   // `max_flood_retries` times, instead of reporting the error.
   absl::Duration flood_sleep_threshold = absl::Seconds(10);
   int max_flood_retries = 5;
+  // 303 PHONE_MIGRATE_N / USER_MIGRATE_N / NETWORK_MIGRATE_N: the account
+  // lives on DC N. The client moves there (a new engine and auth key for DC
+  // N; the driver dials dc() next), sends the request again, and reports
+  // only its final answer. false: the 303 goes to the application.
+  bool follow_migrations = true;
   size_t max_peers = 100000;
 };
 
@@ -120,6 +125,7 @@ struct ClientStats {
   uint64_t internal_requests = 0;     // getState / getDifference / getChannelDifference
   uint64_t internal_failures = 0;
   uint64_t flood_waits = 0;           // FLOOD_WAIT errors waited out and retried
+  uint64_t migrations = 0;            // moves to another home DC
 };
 
 class Client : public StreamEngine {
@@ -170,14 +176,18 @@ class Client : public StreamEngine {
   const PeerCache& peers() const { return peers_; }
   // The update engine (nullptr until updates start).
   const updates::UpdateGapEngine* updates() const { return gap_.get(); }
+  // The engine for the current DC (replaced when the client migrates).
   engine::ClientEngine& engine() { return *engine_; }
+  // The DC the client talks to (1..5 for Telegram's; without the +10000 of
+  // test DCs). A driver dials this DC's address on every (re)connect.
+  int dc() const { return dc_; }
   const ClientStats& stats() const { return stats_; }
 
   // StreamEngine.
   void OnConnected(absl::Time now) override;
   absl::Status OnBytes(ByteView in, absl::Time now) override;
-  void PullOutput(Bytes& out) override { engine_->PullOutput(out); }
-  bool WantsClose() const override { return engine_->WantsClose(); }
+  void PullOutput(Bytes& out) override;
+  bool WantsClose() const override;
   std::optional<absl::Time> NextDeadline() override;
   void OnTimeout(absl::Time now) override;
   void OnDisconnected(const absl::Status& why, absl::Time now) override;
@@ -191,6 +201,7 @@ class Client : public StreamEngine {
     uint64_t engine_id = 0;        // 0 while waiting out a flood wait
     absl::Time retry_at = absl::InfiniteFuture();
     int flood_retries = 0;
+    int migrations = 0;
   };
   enum class Internal { kGetState, kGetDifference, kGetChannelDifference };
   struct InternalRequest {
@@ -198,7 +209,9 @@ class Client : public StreamEngine {
     int64_t channel_id = 0;
   };
 
-  Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine, absl::Time now);
+  Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine,
+         crypto::RandomSource& rng, absl::Time now);
+  absl::Status MigrateTo(int dc);
   void Pump();
   void OnEngineEvent(engine::EngineEvent e);
   void OnInternalAnswer(InternalRequest req, engine::EngineEvent e);
@@ -214,7 +227,13 @@ class Client : public StreamEngine {
 
   ClientConfig config_;
   std::unique_ptr<engine::ClientEngine> engine_;
+  crypto::RandomSource& rng_;
   absl::Time now_;
+  int dc_;
+  bool connected_ = false;
+  // After a migration: the connection to the old DC is still open; it is
+  // closed without reading or writing anything more.
+  bool close_old_connection_ = false;
   PeerCache peers_;
   std::unique_ptr<updates::UpdateGapEngine> gap_;
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id

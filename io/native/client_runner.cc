@@ -11,9 +11,13 @@ using client::ClientEvent;
 
 absl::StatusOr<std::unique_ptr<ClientRunner>> ClientRunner::Connect(
     EventLoop& loop, std::unique_ptr<client::Client> client, const SocketAddress& address,
-    crypto::RandomSource& rng, ReconnectOptions options) {
+    crypto::RandomSource& rng, ReconnectOptions options, DcAddressFn dc_address) {
   if (client == nullptr) return absl::InvalidArgumentError("ClientRunner needs a client");
   std::unique_ptr<ClientRunner> r(new ClientRunner(loop, std::move(client)));
+  if (dc_address) {
+    client::Client* c = r->client_.get();
+    options.next_address = [c, dc_address = std::move(dc_address)] { return dc_address(c->dc()); };
+  }
   absl::StatusOr<std::unique_ptr<EngineDriver>> d =
       EngineDriver::Dial(loop, *r->client_, address, std::move(options), rng);
   if (!d.ok()) return d.status();

@@ -14,6 +14,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -29,11 +30,16 @@ namespace mtcore::io {
 
 class ClientRunner {
  public:
-  // Dials `address` (re-dialling after failures per `options`). `loop` and
+  // Where a DC is (e.g. from help.getConfig's dc_options); nullopt: unknown.
+  using DcAddressFn = std::function<std::optional<SocketAddress>(int dc)>;
+
+  // Dials `address` (re-dialling after failures per `options`). With
+  // `dc_address`, every re-dial goes to the address of the client's current
+  // DC, so the client can follow a migration (Client::dc()). `loop` and
   // `rng` must outlive the runner.
   static absl::StatusOr<std::unique_ptr<ClientRunner>> Connect(
       EventLoop& loop, std::unique_ptr<client::Client> client, const SocketAddress& address,
-      crypto::RandomSource& rng, ReconnectOptions options = {});
+      crypto::RandomSource& rng, ReconnectOptions options = {}, DcAddressFn dc_address = nullptr);
 
   // Sends `function` and runs the loop until its answer: the typed result,
   // or the rpc error / failure as a status (client::Client::Result).

@@ -77,6 +77,10 @@ ReconnectingConnection::~ReconnectingConnection() {
 }
 
 void ReconnectingConnection::Dial() {
+  if (dialled_ && options_.next_address) {
+    if (std::optional<SocketAddress> next = options_.next_address()) address_ = *next;
+  }
+  dialled_ = true;
   retry_timer_ = 0;
   TcpConnection::Callbacks cb;
   cb.on_connected = [this] { OnUp(); };

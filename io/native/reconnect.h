@@ -21,6 +21,7 @@
 #ifndef MTCORE_IO_NATIVE_RECONNECT_H_
 #define MTCORE_IO_NATIVE_RECONNECT_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -93,9 +94,14 @@ struct ReconnectOptions {
   // Stop after this many consecutive failures (attempts that failed or ended
   // before resetting the backoff). 0: never give up.
   int max_consecutive_failures = 0;
+  // Asked before every re-dial (not the first dial): an address to dial
+  // instead of the current one from then on (e.g. the DC a client migrated
+  // to); nullopt keeps the current one.
+  std::function<std::optional<SocketAddress>()> next_address;
 };
 
-// A TCP connection to one address that re-dials after failures. Not
+// A TCP connection to one address (or the next one `next_address` names)
+// that re-dials after failures. Not
 // thread-safe; the loop and the random source must outlive it. Callbacks run
 // from the loop, never from inside a method call, and may destroy the object.
 class ReconnectingConnection {
@@ -166,6 +172,7 @@ class ReconnectingConnection {
   TimerId healthy_timer_ = 0;
   TimerId drop_timer_ = 0;
   bool gave_up_ = false;
+  bool dialled_ = false;  // the first dial happened (next_address applies after)
 };
 
 }  // namespace mtcore::io

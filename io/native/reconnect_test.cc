@@ -240,6 +240,42 @@ TEST(ReconnectingConnectionTest, RedialsAfterDropsAndResetsWhenHealthy) {
   ASSERT_TRUE(RunUntil(*loop, [&] { return connects == 4 && rc->connected(); }));
 }
 
+TEST(ReconnectingConnectionTest, ReDialsTheAddressNextAddressNames) {
+  auto loop = MakeLoop();
+  // The first server hangs up at once; the second one keeps the connection.
+  int first = 0, second = 0;
+  std::vector<std::unique_ptr<TcpConnection>> conns;
+  auto a = TcpListener::Listen(*loop, *SocketAddress::Parse("127.0.0.1:0"),
+                               [&](std::unique_ptr<TcpConnection>) { ++first; });
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = TcpListener::Listen(*loop, *SocketAddress::Parse("127.0.0.1:0"),
+                               [&](std::unique_ptr<TcpConnection> c) {
+                                 ++second;
+                                 TcpConnection* raw = c.get();
+                                 ASSERT_TRUE(raw->Start({}).ok());
+                                 conns.push_back(std::move(c));
+                               });
+  ASSERT_TRUE(b.ok()) << b.status();
+  ReconnectOptions o = FastOptions();
+  int asked = 0;
+  SocketAddress moved_to = (*b)->address();
+  o.next_address = [&]() -> std::optional<SocketAddress> {
+    ++asked;
+    return moved_to;
+  };
+  crypto::DeterministicRandom rng(1);
+  int connects = 0;
+  ReconnectingConnection::Callbacks cb;
+  cb.on_connected = [&] { ++connects; };
+  auto rc = ReconnectingConnection::Create(*loop, (*a)->address(), o, rng, std::move(cb));
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return second == 1 && (*rc)->connected(); }));
+  EXPECT_EQ(first, 1) << "the first dial goes to the address given";
+  EXPECT_EQ(asked, 1) << "asked once, before the re-dial";
+  EXPECT_EQ((*rc)->address().ToString(), moved_to.ToString());
+  EXPECT_EQ(connects, 2);
+}
+
 TEST(ReconnectingConnectionTest, HealthyConnectionResetsBackoffByItself) {
   auto loop = MakeLoop();
   std::vector<std::unique_ptr<TcpConnection>> conns;

@@ -352,6 +352,68 @@ TEST_F(ClientDcTest, ARequestWaitingOutAFloodWaitCanBeCancelled) {
   EXPECT_FALSE(alice_.client->Cancel(*id));
 }
 
+TEST_F(ClientDcTest, ALoginFollowsTheAccountToItsHomeDc) {
+  // Carol's account lives on DC 4; her client starts on DC 2.
+  const dc::WorldConfig::User* carol = nullptr;
+  for (const auto& u : dc_.world().config().users) {
+    if (u.dc == 4 && u.password.empty()) carol = &u;
+  }
+  ASSERT_NE(carol, nullptr);
+  Party p;
+  p.client = dc_.MakeClient();
+  p.id = dc_.AddClient(*p.client);
+  tl::auth_sendCode send_code;
+  send_code.phone_number = carol->phone;
+  send_code.api_id = 1;
+  send_code.api_hash = "sim";
+  send_code.settings = tl::codeSettings{};
+  // PHONE_MIGRATE_4: the client moves to DC 4 (new connection, new key) and
+  // sends the request again; the app sees only the code being sent.
+  absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(*p.client, p.id, send_code, p.Sink());
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(p.client->dc(), 4);
+  EXPECT_EQ(p.client->stats().migrations, 1u);
+  tl::auth_signIn sign_in;
+  sign_in.phone_number = carol->phone;
+  sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
+  sign_in.phone_code = carol->login_code.empty() ? dc_.world().config().login_code : carol->login_code;
+  absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(*p.client, p.id, sign_in, p.Sink());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->As<tl::auth_authorization>()->user.As<tl::user>()->id, carol->id);
+  absl::StatusOr<tl::NearestDc> n = dc_.Invoke(*p.client, p.id, tl::help_getNearestDc{}, p.Sink());
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->As<tl::nearestDc>()->this_dc, 4) << "the connection is to DC 4 now";
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        p.Drain();
+        return p.client->updates() != nullptr && p.client->updates()->has_state();
+      },
+      absl::Seconds(30)));
+  EXPECT_EQ(p.client->stats().migrations, 1u);
+}
+
+TEST_F(ClientDcTest, ABotLoginBegunOnTheWrongDcEndsOnItsOwn) {
+  client::ClientConfig c;
+  c.engine.dc_id = 4;  // MakeClient sets DC 2; this one starts elsewhere
+  std::unique_ptr<Client> bot = dc_.MakeClient(c);
+  ASSERT_NE(bot, nullptr);
+  EXPECT_EQ(bot->dc(), 4);
+  Party p;
+  p.client = std::move(bot);
+  p.id = dc_.AddClient(*p.client);
+  tl::auth_importBotAuthorization login;
+  login.api_id = 1;
+  login.api_hash = "sim";
+  login.bot_auth_token = dc::WorldConfig::BotToken(dc_.bot());
+  absl::StatusOr<tl::auth_Authorization> b = dc_.Invoke(*p.client, p.id, login, p.Sink());
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(p.client->dc(), 2);
+  EXPECT_EQ(p.client->stats().migrations, 1u);
+  absl::StatusOr<tl::NearestDc> n = dc_.Invoke(*p.client, p.id, tl::help_getNearestDc{}, p.Sink());
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->As<tl::nearestDc>()->this_dc, 2);
+}
+
 TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
   LogInBoth();
   tl::messages_sendMessage m;

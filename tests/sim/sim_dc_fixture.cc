@@ -47,11 +47,14 @@ SimDc::SimDc(uint64_t seed, SimDcOptions options) : options_(std::move(options))
   cluster_ = OrAbort(dc::Cluster::Create(o, *rsa_, *world_, sim_->rng()), "the cluster");
   // Pushes reach idle connections at once, as from a real DC (the DC wakes
   // the connection that carries the session).
-  server_ = sim_->AddServer([this](absl::Time now, std::function<void()> wake) {
-    std::unique_ptr<dc::ServerConnection> c = cluster_->dc(2).Accept(now);
-    c->SetWakeCallback(std::move(wake));
-    return std::unique_ptr<StreamEngine>(std::move(c));
-  });
+  for (int dc = 1; dc <= cluster_->size(); ++dc) {
+    dc_servers_[dc] = sim_->AddServer([this, dc](absl::Time now, std::function<void()> wake) {
+      std::unique_ptr<dc::ServerConnection> c = cluster_->dc(dc).Accept(now);
+      c->SetWakeCallback(std::move(wake));
+      return std::unique_ptr<StreamEngine>(std::move(c));
+    });
+  }
+  server_ = dc_servers_.at(2);
 }
 
 SimDc::~SimDc() {
@@ -70,7 +73,6 @@ std::unique_ptr<ClientEngine> SimDc::MakeEngine(engine::EngineConfig config) {
 }
 
 std::unique_ptr<client::Client> SimDc::MakeClient(client::ClientConfig config) {
-  config.engine.dc_id = 2;
   config.engine.server_keys = {rsa_->public_key()};
   if (config.api_id == 0) config.api_id = 1;
   if (config.device_model == client::ClientConfig{}.device_model) config.device_model = options_.app;
@@ -83,6 +85,14 @@ std::unique_ptr<client::Client> SimDc::MakeClient(client::ClientConfig config) {
 
 int SimDc::AddClient(StreamEngine& engine, LinkOptions link) {
   return sim_->AddClient(engine, server_, link);
+}
+
+int SimDc::AddClient(client::Client& c, LinkOptions link) {
+  link.server_for_dial = [this, &c] {
+    auto it = dc_servers_.find(c.dc());
+    return it != dc_servers_.end() ? it->second : server_;
+  };
+  return sim_->AddClient(c, server_, link);
 }
 
 absl::StatusOr<client::ClientEvent> SimDc::Await(

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,13 +89,17 @@ class SimDc {
   // A client engine for DC 2: `config` with its dc_id and server keys set.
   // nullptr (and a test failure) if `config` cannot work.
   std::unique_ptr<engine::ClientEngine> MakeEngine(engine::EngineConfig config = {});
-  // A typed client for DC 2: `config` with its engine's dc_id and server keys
-  // set, and api_id 1 and the app name as device_model unless given.
+  // A typed client: `config` with the DC's server key set, and api_id 1 and
+  // the app name as device_model unless given. It starts on DC 2 unless
+  // config.engine.dc_id names another.
   std::unique_ptr<client::Client> MakeClient(client::ClientConfig config = {});
   // Makes `engine` (a ClientEngine or a Client) a simulator client that
   // dials DC 2 over `link`; returns its client id. The engine must outlive
   // this SimDc.
   int AddClient(StreamEngine& engine, LinkOptions link = {});
+  // A typed client: it dials DC 2 first, and whichever DC it has migrated
+  // to (Client::dc()) on every re-dial.
+  int AddClient(client::Client& c, LinkOptions link = {});
 
   // Sends `query` on `engine` (simulator client `client`) and runs virtual
   // time until its answer (kResult, kRpcError or kRequestFailed). nullopt:
@@ -169,7 +174,8 @@ class SimDc {
   std::unique_ptr<dc::World> world_;
   std::unique_ptr<Simulator> sim_;
   std::unique_ptr<dc::Cluster> cluster_;
-  int server_ = 0;
+  std::map<int, int> dc_servers_;  // every DC of the cluster -> its simulator server
+  int server_ = 0;                 // DC 2's
 };
 
 }  // namespace mtcore::sim

@@ -109,6 +109,7 @@ void Simulator::Dial(int client) {
       if (c != nullptr) Pump(c->server_end);
     });
   };
+  if (cl.options.server_for_dial) cl.server = cl.options.server_for_dial();
   conn->server_engine = servers_.at(static_cast<size_t>(cl.server))(now_, std::move(wake));
   conn->server_end.engine = conn->server_engine.get();
   conn->server_end.is_server = true;

@@ -52,6 +52,9 @@ struct LinkOptions {
   absl::Duration max_reconnect_delay = absl::Seconds(5);
   // Stop re-dialling (the client stays disconnected).
   bool redial = true;
+  // Asked at every (re)dial: the server to dial (e.g. the DC a client has
+  // migrated to). Empty: always the server given to AddClient.
+  std::function<int()> server_for_dial;
 };
 
 struct SimStats {
