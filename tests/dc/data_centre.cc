@@ -1,5 +1,7 @@
 #include "tests/dc/data_centre.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace mtcore::dc {
@@ -15,6 +17,29 @@ absl::StatusOr<std::unique_ptr<DataCentre>> DataCentre::Create(
     return absl::InvalidArgumentError(absl::StrCat("DataCentre: the MTProxy secret has ",
                                                    options.secret.size(),
                                                    " bytes, not 16"));
+  }
+  if (!options.fake_tls_domain.empty()) {
+    const std::string& d = options.fake_tls_domain;
+    if (options.secret.size() != 16) {
+      return absl::InvalidArgumentError(
+          "DataCentre: FakeTLS (fake_tls_domain) needs the 16-byte secret as its key");
+    }
+    if (d.size() > 253) {
+      return absl::InvalidArgumentError(absl::StrCat("DataCentre: the FakeTLS domain has ",
+                                                     d.size(), " characters, at most 253"));
+    }
+    for (char c : d) {
+      if (!absl::ascii_isalnum(c) && c != '.' && c != '-' && c != '_') {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "DataCentre: the FakeTLS domain '", absl::CHexEscape(d),
+            "' has a character other than a letter, digit, '.', '-' or '_'"));
+      }
+    }
+    if (options.fake_tls_replay_cache == 0) {
+      return absl::InvalidArgumentError("DataCentre: the FakeTLS replay cache must hold at least 1");
+    }
+  } else if (options.fake_tls_only) {
+    return absl::InvalidArgumentError("DataCentre: fake_tls_only without a fake_tls_domain");
   }
   if (options.faults.salt_period_s <= 0) {
     return absl::InvalidArgumentError("DataCentre: salt period must be positive");

@@ -33,7 +33,9 @@ class DataCentre {
  public:
   // `rsa_key`, `handler` and `rng` must outlive the DC. Errors
   // (InvalidArgument): a dc_id outside 1..1000, a secret that is not 16
-  // bytes, a negative salt period.
+  // bytes, a negative salt period; a FakeTLS domain without a secret, longer
+  // than 253 characters or with other characters than letters, digits, '.',
+  // '-' and '_', a FakeTLS replay cache of 0, fake_tls_only without a domain.
   static absl::StatusOr<std::unique_ptr<DataCentre>> Create(DcOptions options,
                                                             const crypto::RsaPrivateKey& rsa_key,
                                                             RpcHandler& handler,

@@ -154,6 +154,27 @@ void DcState::SetWaker(uint64_t connection_id, std::function<void()> wake) {
   }
 }
 
+bool DcState::RememberFakeTlsRandom(const std::array<uint8_t, 32>& client_random,
+                                    int64_t now_unix_ns) {
+  // A hello accepted at time a carries a client time t with |a - t| <= skew;
+  // a replay of it passes the time check only while now <= t + skew <= a +
+  // 2 * skew, so older randoms need not be kept.
+  const int64_t keep_ns = int64_t{2} * kFakeTlsMaxSkewS * kNsPerSecond;
+  while (!tls_random_order_.empty() && tls_random_order_.front().second < now_unix_ns - keep_ns) {
+    tls_randoms_.erase(tls_random_order_.front().first);
+    tls_random_order_.pop_front();
+  }
+  if (tls_randoms_.count(client_random) != 0) return false;
+  const size_t cap = std::max<size_t>(1, options_.fake_tls_replay_cache);
+  while (tls_random_order_.size() >= cap) {
+    tls_randoms_.erase(tls_random_order_.front().first);
+    tls_random_order_.pop_front();
+  }
+  tls_randoms_.insert(client_random);
+  tls_random_order_.emplace_back(client_random, now_unix_ns);
+  return true;
+}
+
 void DcState::ConnectionClosed(uint64_t connection_id) {
   wakers_.erase(connection_id);
   for (auto& [k, slot] : sessions_) {

@@ -1,6 +1,7 @@
 // What one simulated DC keeps across its connections: options and fault
 // knobs, the DC clock, the RSA key, the auth key store (with each key's
-// salts), the live sessions and which connection carries each.
+// salts), the live sessions and which connection carries each, and the
+// FakeTLS client randoms recently accepted (replay protection).
 //
 // Connections (server_connection.h) share one DcState; DataCentre
 // (data_centre.h) owns it. Sans-I/O: time comes in as the monotonic
@@ -14,10 +15,14 @@
 #ifndef MTCORE_TESTS_DC_DC_STATE_H_
 #define MTCORE_TESTS_DC_DC_STATE_H_
 
+#include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "absl/time/time.h"
@@ -54,6 +59,9 @@ struct DcFaults {
   int dh_gen_retries = 0;
 };
 
+// How far (seconds, either way) a FakeTLS client's clock may be from the DC's.
+inline constexpr int32_t kFakeTlsMaxSkewS = 120;
+
 struct DcOptions {
   int dc_id = 1;
   // The DC's unix time = the engine's absl::Time since absl::UnixEpoch()
@@ -64,6 +72,24 @@ struct DcOptions {
   // secret) also requires padded intermediate framing.
   Bytes secret;
   bool padded_only = false;
+  // FakeTLS (MTProxy `ee` secrets). Non-empty: the TLS domain (1..253
+  // letters, digits, '.', '-', '_'; `secret` is then required and is the
+  // FakeTLS key). A connection whose first bytes are a TLS handshake record
+  // (16 03 01) is FakeTLS: its ClientHello must carry the secret's HMAC, a
+  // client time within kFakeTlsMaxSkewS of the DC's clock, this domain as its
+  // server_name and a client random the DC has not accepted before; then the
+  // obfuscated2 stream (under `secret`) travels inside TLS records.
+  // Connections that open otherwise (obfuscated2 with the same secret, or a
+  // plain framing) are still served, as mtprotoproxy does with all its modes
+  // on, unless `fake_tls_only`.
+  std::string fake_tls_domain;
+  // Like Telegram's MTProxy once it has a TLS domain: only FakeTLS
+  // connections, and inside them only padded intermediate.
+  bool fake_tls_only = false;
+  // Replay protection: the most ClientHello randoms remembered (per DC); the
+  // oldest goes first. A random also goes once 2 * kFakeTlsMaxSkewS have
+  // passed (a replay of its hello would fail the time check by then).
+  size_t fake_tls_replay_cache = 16384;
   // More packets than this within one second on a connection: transport
   // error -429 and close. 0: unlimited.
   int max_packets_per_second = 1000;
@@ -131,6 +157,12 @@ class DcState {
   ServerSession* FindSession(uint64_t auth_key_id, uint64_t session_id);
   size_t session_count() const { return sessions_.size(); }
 
+  // FakeTLS replay protection: false if this ClientHello random was
+  // accepted before within the cache (a replay); otherwise remembers it and
+  // returns true. Bounded by options().fake_tls_replay_cache.
+  bool RememberFakeTlsRandom(const std::array<uint8_t, 32>& client_random, int64_t now_unix_ns);
+  size_t fake_tls_randoms_kept() const { return tls_randoms_.size(); }
+
   // Connections: ids, wake-ups for pushes, and detaching their sessions.
   uint64_t NewConnectionId() { return ++last_connection_id_; }
   void SetWaker(uint64_t connection_id, std::function<void()> wake);
@@ -156,6 +188,10 @@ class DcState {
   std::map<uint64_t, std::function<void()>> wakers_;
   session::MessageIdGenerator server_ids_;
   uint64_t last_connection_id_ = 0;
+  // FakeTLS randoms accepted: the set, and the same in arrival order with
+  // the DC time of arrival (for eviction).
+  std::set<std::array<uint8_t, 32>> tls_randoms_;
+  std::deque<std::pair<std::array<uint8_t, 32>, int64_t>> tls_random_order_;
 };
 
 }  // namespace mtcore::dc

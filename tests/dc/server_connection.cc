@@ -1,7 +1,10 @@
 #include "tests/dc/server_connection.h"
 
+#include <algorithm>
+#include <climits>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/base/status_macros.h"
 #include "core/crypto/mtproto_kdf.h"
@@ -14,6 +17,23 @@ namespace mtcore::dc {
 namespace {
 
 constexpr size_t kReplayRing = 8;
+constexpr int64_t kNsPerSecond = 1000000000;
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0 && a < 0) ? 1 : 0); }
+
+// Whether the first bytes are a TLS ClientHello record. On a DC with FakeTLS
+// any handshake record header (16 03 01) is one: hellos come in many sizes
+// (mtcute's, with a post-quantum key share, is about 1.8 KB). Elsewhere only
+// 16 03 01 02 (a 512..767-byte hello), which obfuscated2 clients never
+// start their init with; other bytes go down the obfuscated2 path as before.
+enum class TlsStart { kNo, kMaybe, kYes };
+TlsStart LooksLikeClientHello(ByteView first, bool fake_tls_dc) {
+  static constexpr uint8_t kHelloStart[] = {0x16, 0x03, 0x01, 0x02};
+  const size_t need = fake_tls_dc ? 3 : 4;
+  const size_t have = std::min(first.size(), need);
+  if (!std::equal(first.begin(), first.begin() + have, kHelloStart)) return TlsStart::kNo;
+  return have == need ? TlsStart::kYes : TlsStart::kMaybe;
+}
 
 // The quick ack token of a client packet: the first 32 bits (little-endian)
 // of SHA256(auth_key[88:120] + plaintext with padding), top bit set (as
@@ -53,42 +73,117 @@ absl::Status ServerConnection::OnBytes(ByteView in, absl::Time now) {
   if (closing_ || closed_) return absl::OkStatus();
   const int64_t unix_ns = dc_.UnixNs(now);
   absl::Status s;
-  if (!decoder_) {
+  if (tls_reader_) {
+    Bytes inner;
+    s = tls_reader_->Feed(in, inner);
+    if (s.ok()) s = OnStreamBytes(inner, now);
+  } else if (!decoder_) {
     sniff_.insert(sniff_.end(), in.begin(), in.end());
     s = StartTransport(sniff_, now);
-  } else if (obfuscation_) {
-    Bytes plain(in.begin(), in.end());
-    obfuscation_->Decrypt(MutableByteView(plain));
-    s = FeedFrames(plain, now);
   } else {
-    s = FeedFrames(in, now);
+    s = OnStreamBytes(in, now);
   }
   FlushSessions(unix_ns);
   return s;
 }
 
+absl::Status ServerConnection::OnStreamBytes(ByteView in, absl::Time now) {
+  if (!decoder_) {  // inside FakeTLS, before the whole obfuscated2 init is in
+    sniff_.insert(sniff_.end(), in.begin(), in.end());
+    return StartObfuscated(sniff_, now);
+  }
+  if (!obfuscation_) return FeedFrames(in, now);
+  Bytes plain(in.begin(), in.end());
+  obfuscation_->Decrypt(MutableByteView(plain));
+  return FeedFrames(plain, now);
+}
+
 absl::Status ServerConnection::StartTransport(ByteView first, absl::Time now) {
+  const DcOptions& o = dc_.options();
+  switch (LooksLikeClientHello(first, !o.fake_tls_domain.empty())) {
+    case TlsStart::kMaybe:
+      return absl::OkStatus();
+    case TlsStart::kYes:
+      if (o.fake_tls_domain.empty()) {
+        return absl::FailedPreconditionError(
+            "FakeTLS: the client opened with a TLS ClientHello, but this DC has no FakeTLS "
+            "(no ee secret / fake_tls_domain)");
+      }
+      return StartFakeTls(first, now);
+    case TlsStart::kNo:
+      break;
+  }
+  if (o.fake_tls_only) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "FakeTLS: this DC accepts only FakeTLS connections; the client opened with 0x",
+        absl::Hex(int{first[0]}, absl::kZeroPad2), ", not a TLS ClientHello"));
+  }
   transport::SniffResult sniff = transport::SniffPreamble(first);
   if (sniff.kind == transport::SniffResult::Kind::kNeedMoreBytes) return absl::OkStatus();
-  size_t consumed = 0;
-  if (sniff.kind == transport::SniffResult::Kind::kPlain) {
-    framing_ = sniff.framing;
-    consumed = sniff.preamble_size;
-  } else {
-    if (first.size() < transport::kObfuscatedInitSize) return absl::OkStatus();
-    MTCORE_ASSIGN_OR_RETURN(
-        transport::ServerObfuscation obf,
-        transport::AcceptObfuscation(first.subspan(0, transport::kObfuscatedInitSize),
-                                     dc_.options().secret));
-    if (dc_.options().padded_only && obf.framing != transport::Framing::kPaddedIntermediate) {
+  if (sniff.kind == transport::SniffResult::Kind::kObfuscated) return StartObfuscated(first, now);
+  framing_ = sniff.framing;
+  return StartFraming(first, sniff.preamble_size, now);
+}
+
+absl::Status ServerConnection::StartFakeTls(ByteView first, absl::Time now) {
+  const DcOptions& o = dc_.options();
+  const int64_t unix_ns = dc_.UnixNs(now);
+  const int64_t unix_s = FloorDiv(unix_ns, kNsPerSecond);
+  MTCORE_ASSIGN_OR_RETURN(
+      std::optional<transport::FakeTlsClientInfo> hello,
+      transport::ParseFakeTlsClientHello(
+          first, o.secret,
+          static_cast<int32_t>(std::clamp<int64_t>(unix_s, INT32_MIN, INT32_MAX)),
+          kFakeTlsMaxSkewS));
+  if (!hello) return absl::OkStatus();  // wait for the rest of it
+  if (hello->sni_domain != o.fake_tls_domain) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "FakeTLS: the ClientHello is for '", absl::CHexEscape(hello->sni_domain),
+        "', this DC serves '", o.fake_tls_domain, "'"));
+  }
+  if (!dc_.RememberFakeTlsRandom(hello->client_random, unix_ns)) {
+    return absl::PermissionDeniedError(
+        "FakeTLS: replayed ClientHello (its client random was accepted before)");
+  }
+  MTCORE_ASSIGN_OR_RETURN(Bytes answer,
+                          transport::BuildFakeTlsServerHello(*hello, o.secret, dc_.rng()));
+  out_.insert(out_.end(), answer.begin(), answer.end());
+  tls_reader_.emplace();
+  tls_writer_.emplace(transport::TlsRecordWriter::Role::kServer);
+  // Whatever came after the hello (the client's ChangeCipherSpec and first
+  // records, if it did not wait for our answer).
+  Bytes rest(first.begin() + hello->size, first.end());
+  sniff_.clear();
+  sniff_.shrink_to_fit();
+  Bytes inner;
+  MTCORE_RETURN_IF_ERROR(tls_reader_->Feed(rest, inner));
+  return OnStreamBytes(inner, now);
+}
+
+absl::Status ServerConnection::StartObfuscated(ByteView first, absl::Time now) {
+  if (first.size() < transport::kObfuscatedInitSize) return absl::OkStatus();
+  const DcOptions& o = dc_.options();
+  MTCORE_ASSIGN_OR_RETURN(
+      transport::ServerObfuscation obf,
+      transport::AcceptObfuscation(first.subspan(0, transport::kObfuscatedInitSize), o.secret));
+  if (obf.framing != transport::Framing::kPaddedIntermediate) {
+    if (o.padded_only) {
       return absl::PermissionDeniedError(
           absl::StrCat("obfuscated2: this DC's dd secret requires padded intermediate, got ",
                        transport::FramingName(obf.framing)));
     }
-    framing_ = obf.framing;
-    obfuscation_.emplace(std::move(obf.stream));
-    consumed = transport::kObfuscatedInitSize;
+    if (o.fake_tls_only) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("FakeTLS: this DC requires padded intermediate inside FakeTLS, got ",
+                       transport::FramingName(obf.framing)));
+    }
   }
+  framing_ = obf.framing;
+  obfuscation_.emplace(std::move(obf.stream));
+  return StartFraming(first, transport::kObfuscatedInitSize, now);
+}
+
+absl::Status ServerConnection::StartFraming(ByteView first, size_t consumed, absl::Time now) {
   decoder_ = std::make_unique<transport::FrameDecoder>(*framing_, transport::Sender::kClient,
                                                        dc_.options().max_packet_size);
   encoder_ = std::make_unique<transport::FrameEncoder>(*framing_);
@@ -229,6 +324,10 @@ void ServerConnection::SendTransportError(int32_t code) {
 
 void ServerConnection::Emit(Bytes framed) {
   if (obfuscation_) obfuscation_->Encrypt(MutableByteView(framed));
+  if (tls_writer_) {
+    tls_writer_->Wrap(framed, out_);
+    return;
+  }
   out_.insert(out_.end(), framed.begin(), framed.end());
 }
 

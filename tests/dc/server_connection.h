@@ -4,7 +4,15 @@
 // The first bytes pick the transport (transport::SniffPreamble): abridged,
 // intermediate, padded intermediate or full, or an obfuscated2 init
 // (transport::AcceptObfuscation, under the DC's MTProxy secret if it has one;
-// a `dd` secret also requires padded intermediate). Then every packet is:
+// a `dd` secret also requires padded intermediate). On a DC with FakeTLS
+// (DcOptions::fake_tls_domain), a TLS handshake record (16 03 01) is a
+// ClientHello (transport::ParseFakeTlsClientHello: the secret's HMAC, the
+// client's time against the DC's clock; then its server_name and the DC's
+// replay cache); the connection answers BuildFakeTlsServerHello, and from
+// then on unwraps TLS records (TlsRecordReader) into an obfuscated2 stream
+// and wraps all it sends in records (TlsRecordWriter). Elsewhere a hello
+// (16 03 01 02, which no obfuscated2 init starts with) ends the connection
+// with FailedPrecondition. Then every packet is:
 //   - unencrypted (auth_key_id 0): a step of the key exchange with this
 //     connection's ServerHandshake (the DC's RSA key, forced dh_gen_retry
 //     fault); the finished key goes into the DC's key store;
@@ -40,6 +48,7 @@
 #include "core/handshake/server_handshake.h"
 #include "core/session/message_id.h"
 #include "core/stream/stream_engine.h"
+#include "core/transport/fake_tls.h"
 #include "core/transport/framing.h"
 #include "core/transport/obfuscated2.h"
 #include "tests/dc/dc_state.h"
@@ -64,8 +73,12 @@ class ServerConnection final : public StreamEngine {
   ServerConnection& operator=(const ServerConnection&) = delete;
 
   // StreamEngine. OnBytes errors (the connection must be closed): the
-  // transport's (bad init, wrong secret, framing errors), the key
-  // exchange's, and decryption failures of a known key.
+  // transport's (bad init, wrong secret, framing errors; FakeTLS: a
+  // malformed hello or record (DataLoss), a wrong HMAC, a client time off by
+  // more than kFakeTlsMaxSkewS, another domain, a replayed hello, a mode the
+  // DC does not accept (PermissionDenied), a hello to a DC without FakeTLS
+  // (FailedPrecondition)), the key exchange's, and decryption failures of a
+  // known key.
   void OnConnected(absl::Time now) override;
   absl::Status OnBytes(ByteView in, absl::Time now) override;
   void PullOutput(Bytes& out) override;
@@ -82,10 +95,16 @@ class ServerConnection final : public StreamEngine {
   // The transport, once the first bytes have told.
   std::optional<transport::Framing> framing() const { return framing_; }
   bool obfuscated() const { return obfuscation_.has_value(); }
+  // The client's FakeTLS hello was accepted (all traffic is in TLS records).
+  bool fake_tls() const { return tls_writer_.has_value(); }
   const ConnectionStats& stats() const { return stats_; }
 
  private:
   absl::Status StartTransport(ByteView first, absl::Time now);
+  absl::Status StartFakeTls(ByteView first, absl::Time now);
+  absl::Status StartObfuscated(ByteView first, absl::Time now);
+  absl::Status StartFraming(ByteView first, size_t consumed, absl::Time now);
+  absl::Status OnStreamBytes(ByteView in, absl::Time now);
   absl::Status FeedFrames(ByteView plain, absl::Time now);
   absl::Status OnPacket(const transport::Frame& frame, absl::Time now);
   absl::Status OnUnencrypted(ByteView packet, int64_t unix_ns);
@@ -103,6 +122,8 @@ class ServerConnection final : public StreamEngine {
   Bytes sniff_;
   std::optional<transport::Framing> framing_;
   std::optional<transport::ObfuscatedStream> obfuscation_;
+  std::optional<transport::TlsRecordReader> tls_reader_;  // FakeTLS, once accepted
+  std::optional<transport::TlsRecordWriter> tls_writer_;
   std::unique_ptr<transport::FrameDecoder> decoder_;
   std::unique_ptr<transport::FrameEncoder> encoder_;
   std::unique_ptr<handshake::ServerHandshake> handshake_;
