@@ -23,7 +23,14 @@
 //   --rsa-key=FILE      PKCS#1/PKCS#8 private key PEM; default: a 2048-bit key
 //                       generated from the seed (same seed, same key)
 //   --secret=HEX        MTProxy secret for obfuscated2: 32 hex digits, or
-//                       "dd" + 32 (padded intermediate only)
+//                       "dd" + 32 (padded intermediate only), or "ee" + 32 +
+//                       the TLS domain's bytes in hex (FakeTLS, e.g.
+//                       ee000102030405060708090a0b0c0d0e0f6578616d706c652e636f6d
+//                       for example.com): connections may then also open with
+//                       a FakeTLS ClientHello for that domain (client time
+//                       within 120 s; each hello accepted once), obfuscated2
+//                       under the key inside TLS records; plain obfuscated2
+//                       with the key and unobfuscated framings still work
 //   --config=FILE       world configuration (tests/dc/world_config.h); default:
 //                       the built-in world. Its DC addresses are replaced by
 //                       the ones actually bound.
@@ -172,14 +179,27 @@ int Main(int argc, char** argv) {
   options.faults.duplicate_every_n_packets =
       static_cast<uint32_t>(std::max<int64_t>(0, duplicate));
   std::string secret_hex = flags->Str("secret", "");
-  if (secret_hex.size() == 34 && (secret_hex.rfind("dd", 0) == 0 || secret_hex.rfind("DD", 0) == 0)) {
+  auto starts = [&](const char* lower, const char* upper) {
+    return secret_hex.rfind(lower, 0) == 0 || secret_hex.rfind(upper, 0) == 0;
+  };
+  if (secret_hex.size() == 34 && starts("dd", "DD")) {
     options.padded_only = true;
     secret_hex = secret_hex.substr(2);
+  } else if (secret_hex.size() > 34 && starts("ee", "EE")) {
+    absl::StatusOr<Bytes> domain = HexDecode(secret_hex.substr(34));
+    if (!domain.ok()) {
+      return Fail(absl::InvalidArgumentError(
+          "--secret=ee...: after ee and the key's 32 hex digits comes the TLS domain in hex"));
+    }
+    options.fake_tls_domain = std::string(AsChars(*domain));
+    secret_hex = secret_hex.substr(2, 32);
   }
   if (!secret_hex.empty()) {
     absl::StatusOr<Bytes> secret = HexDecode(secret_hex);
     if (!secret.ok() || secret->size() != 16) {
-      return Fail(absl::InvalidArgumentError("--secret: 32 hex digits, or dd + 32 hex digits"));
+      return Fail(absl::InvalidArgumentError(
+          "--secret: 32 hex digits, dd + 32 hex digits, or ee + 32 hex digits + the TLS domain "
+          "in hex"));
     }
     options.secret = *secret;
   }

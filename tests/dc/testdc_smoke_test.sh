@@ -1,7 +1,7 @@
 #!/bin/bash
 # Launches the testdc binary on free ports, checks what it prints (one line
 # per DC, the PEM key, the fingerprint, "ready", flushed before it serves)
-# and that SIGTERM ends it with status 0.
+# and that SIGTERM ends it with status 0; malformed --secret values fail.
 set -u
 BIN="$1"
 OUT="${TEST_TMPDIR:-/tmp}/testdc_smoke.out"
@@ -27,5 +27,14 @@ kill -TERM "$PID"
 wait "$PID"
 status=$?
 [ "$status" -eq 0 ] || { echo "exit status $status after SIGTERM"; cat "$OUT"; fail=1; }
+# Malformed MTProxy secrets are refused at start (ee: key + TLS domain in hex).
+KEY=000102030405060708090a0b0c0d0e0f
+for bad in "ee$KEY" "ee${KEY}6" "ee${KEY}zz" "ee${KEY}20" "dd${KEY}00" "${KEY}00"; do
+  if "$BIN" --port=0 --secret="$bad" >"$OUT.bad" 2>&1; then
+    echo "--secret=$bad was accepted"; fail=1
+  elif ! grep -q 'INVALID_ARGUMENT' "$OUT.bad"; then
+    echo "--secret=$bad: no INVALID_ARGUMENT message:"; cat "$OUT.bad"; fail=1
+  fi
+done
 [ "$fail" -eq 0 ] && echo "testdc smoke test passed"
 exit "$fail"
