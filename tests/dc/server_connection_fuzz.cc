@@ -3,7 +3,14 @@
 // Input: byte 0 chooses the mode, byte 1 a parameter, the rest is the data.
 //   even mode: raw stream bytes (transport sniffing, obfuscated2 init,
 //              framing, the key exchange, encrypted packets), fed in chunks
-//              of byte-1 bytes (0: all at once);
+//              of byte-1 bytes (0: all at once). Bit 1 of byte 0 set: the DC
+//              has FakeTLS (kFuzzFakeTlsKey as its secret, domain
+//              kFuzzFakeTlsDomain; bit 2 also: FakeTLS only), and the same
+//              bytes then go to a second connection of that DC too (a
+//              replayed hello). The DC's clock is kStart, so the FakeTLS
+//              seeds (raw_faketls_*) carry hellos built for that time and
+//              key: the fuzzer cannot forge the HMAC, it mutates what
+//              follows (records, the obfuscated2 init, frames);
 //   odd mode:  the data is the body of one encrypted message from a client
 //              whose key the DC knows (so the fuzzer gets past the MAC into
 //              the session: containers, gzip_packed, service messages);
@@ -20,9 +27,13 @@ namespace {
 
 using namespace ::mtcore::dc::testing;  // NOLINT
 
-void RunRaw(ByteView data, size_t chunk) {
-  DcHarness h;
-  auto conn = h.dc().Accept(kStart);
+// The FakeTLS DC's key ("fuzz-faketls-key") and domain.
+const Bytes kFuzzFakeTlsKey = {'f', 'u', 'z', 'z', '-', 'f', 'a', 'k',
+                               'e', 't', 'l', 's', '-', 'k', 'e', 'y'};
+constexpr char kFuzzFakeTlsDomain[] = "fuzz.example.org";
+
+void RunConnection(DataCentre& dc, ByteView data, size_t chunk) {
+  auto conn = dc.Accept(kStart);
   conn->OnConnected(kStart);
   if (chunk == 0) chunk = data.size() == 0 ? 1 : data.size();
   for (size_t i = 0; i < data.size(); i += chunk) {
@@ -31,6 +42,19 @@ void RunRaw(ByteView data, size_t chunk) {
     conn->PullOutput(out);
     if (conn->WantsClose()) return;
   }
+}
+
+void RunRaw(ByteView data, uint8_t mode, size_t chunk) {
+  DcOptions options;
+  const bool fake_tls = (mode & 2) != 0;
+  if (fake_tls) {
+    options.secret = kFuzzFakeTlsKey;
+    options.fake_tls_domain = kFuzzFakeTlsDomain;
+    options.fake_tls_only = (mode & 4) != 0;
+  }
+  DcHarness h(options);
+  RunConnection(h.dc(), data, chunk);
+  if (fake_tls) RunConnection(h.dc(), data, chunk);
 }
 
 void RunSession(ByteView data, uint8_t param) {
@@ -63,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   mtcore::ByteView rest(data + 2, size - 2);
   if ((data[0] & 1) == 0) {
-    mtcore::dc::RunRaw(rest, data[1]);
+    mtcore::dc::RunRaw(rest, data[0], data[1]);
   } else {
     mtcore::dc::RunSession(rest, data[1]);
   }
