@@ -1,6 +1,6 @@
 // mtcute (`@mtcute/node` 0.30.3, layer 227, MemoryStorage) against mtcore's
 // testdc over loopback TCP on mtcute's default transport (TCP, intermediate
-// framing).
+// framing), and through its MTProxy transport with an `ee` secret (FakeTLS).
 //
 // A fresh testdc (its own RSA key, added to mtcute's key index at run time,
 // and mtcute's own layer-227 schema from @mtcute/core/tl/api-schema.json),
@@ -9,7 +9,10 @@
 //   message, user login, an update pushed to the bot, one pushed to the user,
 //   the chat's history, a basic-group message pushed to the user, a 2FA login (account.getPassword + SRP auth.checkPassword), a bot login
 //   begun on another DC (USER_MIGRATE_2),
-// each one test case asserting the objects mtcute returns.
+// each one test case asserting the objects mtcute returns. Then, with testdc
+// started as an MTProxy (--secret=ee...), mtcute's MtProxyTcpTransport:
+// connect() -> help.getConfig, help.getNearestDc, bot login over FakeTLS; a
+// `dd` secret with the same key on the same testdc; a wrong key refused.
 import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,7 +23,7 @@ import { step, need, uniqueText, waitFor } from './peer_steps.mjs';
 import { TestDc, importFromNodeModules, nodeModulesDir } from './testdc.mjs';
 import { ALICE, API_HASH, API_ID, BOB, BOT, GROUP, HOME_DC, OTHER_DC, worldConfig } from './world.mjs';
 
-const { TelegramClient } = await importFromNodeModules('@mtcute/node/index.js');
+const { TelegramClient, MtProxyTcpTransport } = await importFromNodeModules('@mtcute/node/index.js');
 const { MemoryStorage, User, Message } = await importFromNodeModules('@mtcute/core/index.js');
 const { addPublicKey, findKeyByFingerprints } = await importFromNodeModules('@mtcute/core/utils.js');
 const { NodeCryptoProvider } = await importFromNodeModules('@mtcute/node/utils.js');
@@ -37,7 +40,9 @@ function trustTestDcKey(dc) {
   assert.ok(findKeyByFingerprints([hex]), `mtcute did not index testdc's key under ${hex}`);
 }
 
-function newClient(dc, errors, dcId = HOME_DC) {
+// `transport`: mtcute's default (TCP, intermediate) unless given; errors of
+// the leading-zero key bug go to `zeroKeyBugs`, others to `errors`.
+function newClient(dc, errors, dcId = HOME_DC, { transport, zeroKeyBugs = leadingZeroKeyBugs } = {}) {
   const first = dc.addr(dcId);
   const address = { id: dcId, ipAddress: first.host, port: first.port };
   const client = new TelegramClient({
@@ -46,8 +51,9 @@ function newClient(dc, errors, dcId = HOME_DC) {
     storage: new MemoryStorage(),
     defaultDcs: { main: address, media: address },
     logLevel: 2,  // warnings
+    ...(transport ? { transport } : {}),
   });
-  client.onError.add((e) => (isLeadingZeroKeyBug(e) ? leadingZeroKeyBugs : errors).push(e));
+  client.onError.add((e) => (isLeadingZeroKeyBug(e) ? zeroKeyBugs : errors).push(e));
   return client;
 }
 
@@ -278,6 +284,114 @@ describe('mtcute default transport', () => {
     assert.equal(me.isBot, true);
     const after = await step(dc, 'help.getNearestDc after migrating', () => migrated.call({ _: 'help.getNearestDc' }));
     assert.equal(after.thisDc, HOME_DC, 'mtcute did not move to the bot\'s home DC');
+    assert.deepEqual(errors, []);
+  });
+});
+
+// testdc as an MTProxy: `--secret=ee<key><domain in hex>` (the standard
+// MTProxy ee-secret form), and mtcute's MtProxyTcpTransport with that secret,
+// pointed at DC 2's port. mtcute opens each connection with a FakeTLS
+// ClientHello for the domain (HMAC'd with the key, its own clock), checks
+// the DC's ServerHello HMAC (it throws "Response hash is invalid" otherwise),
+// then sends obfuscated2 under the key, padded intermediate, inside TLS
+// application-data records: every call below went through FakeTLS.
+const FAKE_TLS_KEY = '5ee5ee5ee5ee5ee5ee5ee5ee5ee5ee5e';
+const FAKE_TLS_DOMAIN = 'tls.example.org';
+const EE_SECRET = `ee${FAKE_TLS_KEY}${Buffer.from(FAKE_TLS_DOMAIN).toString('hex')}`;
+
+describe('mtcute MTProxy transport, FakeTLS (ee secret)', () => {
+  const dc = new TestDc();
+  const errors = [];
+  const zeroKeyBugs = [];
+  let bot;  // TelegramClient over FakeTLS, logged in as BOT
+  const others = [];  // the other clients of this block, destroyed at the end
+
+  const proxyClient = (secret, errs = errors) => newClient(dc, errs, HOME_DC, {
+    transport: new MtProxyTcpTransport({ host: dc.addr(HOME_DC).host, port: dc.addr(HOME_DC).port, secret }),
+    zeroKeyBugs,
+  });
+
+  before(async () => {
+    const config = dc.writeFile('world.conf', worldConfig({ schemas: [MTCUTE_SCHEMA] }));
+    await dc.start([`--config=${config}`, `--secret=${EE_SECRET}`]);
+    trustTestDcKey(dc);
+  });
+
+  after(async () => {
+    for (const c of [bot, ...others]) {
+      if (c) await step(dc, 'mtcute destroy()', () => c.destroy()).catch(() => {});
+    }
+    await dc.stop();
+    assert.ok(zeroKeyBugs.length <= 3,
+      `mtcute rejected ${zeroKeyBugs.length} handshakes with "${zeroKeyBugs[0]?.message}"`);
+  });
+
+  it('connect() through FakeTLS creates an auth key; help.getConfig lists the testdc DCs', async () => {
+    bot = proxyClient(EE_SECRET);
+    await step(dc, 'connect() over FakeTLS' + errorsText(errors), () => bot.connect());
+    const config = await step(dc, 'help.getConfig', () => bot.call({ _: 'help.getConfig' }));
+    assert.equal(config._, 'config');
+    assert.equal(config.thisDc, HOME_DC);
+    for (let id = 1; id <= 5; id++) {
+      const a = dc.addr(id);
+      const opt = config.dcOptions.find((o) => o.id === id && !o.ipv6 && !o.mediaOnly);
+      assert.ok(opt, `config.dcOptions has no IPv4 entry for DC ${id}`);
+      assert.equal(`${opt.ipAddress}:${opt.port}`, `${a.host}:${a.port}`, `DC ${id} address in help.getConfig`);
+    }
+    assert.deepEqual(errors, []);
+  });
+
+  it('help.getNearestDc over FakeTLS', async () => {
+    need(bot, 'client connected over FakeTLS');
+    const nearest = await step(dc, 'help.getNearestDc', () => bot.call({ _: 'help.getNearestDc' }));
+    assert.equal(nearest._, 'nearestDc');
+    assert.equal(nearest.thisDc, HOME_DC);
+    assert.ok(nearest.nearestDc >= 1 && nearest.nearestDc <= 5, `nearestDc ${nearest.nearestDc}`);
+    assert.equal(typeof nearest.country, 'string');
+    assert.deepEqual(errors, []);
+  });
+
+  it('bot login over FakeTLS: start({botToken})', async () => {
+    need(bot, 'client connected over FakeTLS');
+    const me = await step(dc, 'start({botToken})', () => bot.start({ botToken: BOT.token }));
+    assert.ok(me instanceof User, `start returned ${me?.constructor?.name}`);
+    assert.equal(me.id, BOT.id);
+    assert.equal(me.isBot, true);
+    assert.equal(me.isSelf, true);
+    assert.equal(me.firstName, BOT.firstName);
+    assert.equal(me.username, BOT.username);
+    const user = await step(dc, `getUsers('${ALICE.username}')`, () => bot.getUsers(ALICE.username));
+    assert.equal(user.length, 1);
+    assert.equal(user[0].id, ALICE.id);
+    assert.deepEqual(errors, []);
+  });
+
+  it('the same testdc still takes obfuscated2 with the key (a dd secret)', async () => {
+    const dd = proxyClient(`dd${FAKE_TLS_KEY}`);
+    others.push(dd);
+    await step(dc, 'connect() with the dd secret' + errorsText(errors), () => dd.connect());
+    const nearest = await step(dc, 'help.getNearestDc', () => dd.call({ _: 'help.getNearestDc' }));
+    assert.equal(nearest.thisDc, HOME_DC);
+    assert.deepEqual(errors, []);
+  });
+
+  it('a wrong ee key gets no ServerHello: no call gets through', async () => {
+    const wrongKey = FAKE_TLS_KEY.replace(/^5e/, '00');
+    const strangerErrors = [];
+    const stranger = proxyClient(`ee${wrongKey}${Buffer.from(FAKE_TLS_DOMAIN).toString('hex')}`, strangerErrors);
+    others.push(stranger);
+    // connect() only starts connecting; a call needs the FakeTLS handshake,
+    // which testdc refuses (the connection closes after the ClientHello, and
+    // mtcute keeps trying).
+    const answered = stranger.connect()
+      .then(() => stranger.call({ _: 'help.getNearestDc' }))
+      .then(() => 'answered', (e) => `failed: ${e?.message || e}`);
+    const outcome = await Promise.race([answered, new Promise((r) => setTimeout(() => r('no answer after 3 s'), 3000))]);
+    assert.notEqual(outcome, 'answered', 'mtcute got an answer through FakeTLS with a wrong key');
+    // testdc serves the good client as before.
+    need(bot, 'client connected over FakeTLS');
+    const nearest = await step(dc, 'help.getNearestDc after the stranger', () => bot.call({ _: 'help.getNearestDc' }));
+    assert.equal(nearest.thisDc, HOME_DC);
     assert.deepEqual(errors, []);
   });
 });
