@@ -334,7 +334,7 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
   out.request_id = id;
   if (e.kind == EngineEvent::Kind::kResult) {
     out.kind = ClientEvent::Kind::kResult;
-    LearnFromResult(e.body);
+    LearnFromResult(ConstructorOf(*r.query), e.body);
     if (IsUpdatesConstructor(ConstructorOf(e.body))) OnUpdatesObject(e.body, /*pushed=*/false);
     out.body = std::move(e.body);
   } else if (e.kind == EngineEvent::Kind::kRpcError) {
@@ -491,8 +491,32 @@ void Client::OnUpdatesObject(ByteView body, bool pushed) {
   if (!s.ok()) ++stats_.bad_updates;
 }
 
-void Client::LearnFromResult(ByteView body) {
-  switch (ConstructorOf(body)) {
+namespace {
+
+// Remembers users and chats from any result that carries both lists.
+template <class Handle, class... Shapes>
+bool RememberFrom(ByteView body, PeerCache& peers) {
+  absl::StatusOr<Handle> h = tl::Parse<Handle>(body);
+  if (!h.ok()) return false;
+  auto one = [&](auto* x) {
+    if (x != nullptr) peers.Remember(x->users, x->chats);
+  };
+  (one(h->template As<Shapes>()), ...);
+  return true;
+}
+
+}  // namespace
+
+void Client::LearnFromResult(uint32_t function_id, ByteView body) {
+  const uint32_t id = ConstructorOf(body);
+  if (id == 0x1cb5c415u && function_id == tl::users_getUsers::kId) {  // Vector<User>
+    absl::StatusOr<std::vector<tl::User>> users = tl::ParseResult<tl::users_getUsers>(body);
+    if (users.ok()) {
+      for (const tl::User& u : *users) peers_.Remember(u);
+    }
+    return;
+  }
+  switch (id) {
     case tl::auth_authorization::kId: {
       absl::StatusOr<tl::auth_Authorization> a = tl::Parse<tl::auth_Authorization>(body);
       if (!a.ok()) return;
@@ -502,31 +526,58 @@ void Client::LearnFromResult(ByteView body) {
       StartUpdatesAt(std::nullopt);
       return;
     }
-    case tl::contacts_resolvedPeer::kId: {
-      absl::StatusOr<tl::contacts_ResolvedPeer> r = tl::Parse<tl::contacts_ResolvedPeer>(body);
-      if (!r.ok()) return;
-      const auto* x = r->As<tl::contacts_resolvedPeer>();
-      peers_.Remember(x->users, x->chats);
+    case tl::contacts_resolvedPeer::kId:
+      RememberFrom<tl::contacts_ResolvedPeer, tl::contacts_resolvedPeer>(body, peers_);
       return;
-    }
     case tl::messages_messages::kId:
     case tl::messages_messagesSlice::kId:
-    case tl::messages_channelMessages::kId: {
-      absl::StatusOr<tl::messages_Messages> m = tl::Parse<tl::messages_Messages>(body);
-      if (!m.ok()) return;
-      if (const auto* x = m->As<tl::messages_messages>()) peers_.Remember(x->users, x->chats);
-      if (const auto* x = m->As<tl::messages_messagesSlice>()) peers_.Remember(x->users, x->chats);
-      if (const auto* x = m->As<tl::messages_channelMessages>()) {
-        peers_.Remember(x->users, x->chats);
+    case tl::messages_channelMessages::kId:
+      RememberFrom<tl::messages_Messages, tl::messages_messages, tl::messages_messagesSlice,
+                   tl::messages_channelMessages>(body, peers_);
+      return;
+    case tl::messages_dialogs::kId:
+    case tl::messages_dialogsSlice::kId:
+      RememberFrom<tl::messages_Dialogs, tl::messages_dialogs, tl::messages_dialogsSlice>(body,
+                                                                                           peers_);
+      return;
+    case tl::messages_peerDialogs::kId:
+      RememberFrom<tl::messages_PeerDialogs, tl::messages_peerDialogs>(body, peers_);
+      return;
+    case tl::users_userFull::kId:
+      RememberFrom<tl::users_UserFull, tl::users_userFull>(body, peers_);
+      return;
+    case tl::messages_chatFull::kId:
+      RememberFrom<tl::messages_ChatFull, tl::messages_chatFull>(body, peers_);
+      return;
+    case tl::contacts_contacts::kId: {
+      absl::StatusOr<tl::contacts_Contacts> c = tl::Parse<tl::contacts_Contacts>(body);
+      if (!c.ok()) return;
+      if (const auto* x = c->As<tl::contacts_contacts>()) {
+        for (const tl::User& u : x->users) peers_.Remember(u);
       }
       return;
     }
-    case tl::messages_dialogs::kId:
-    case tl::messages_dialogsSlice::kId: {
-      absl::StatusOr<tl::messages_Dialogs> d = tl::Parse<tl::messages_Dialogs>(body);
-      if (!d.ok()) return;
-      if (const auto* x = d->As<tl::messages_dialogs>()) peers_.Remember(x->users, x->chats);
-      if (const auto* x = d->As<tl::messages_dialogsSlice>()) peers_.Remember(x->users, x->chats);
+    case tl::contacts_found::kId:
+      RememberFrom<tl::contacts_Found, tl::contacts_found>(body, peers_);
+      return;
+    case tl::channels_channelParticipants::kId:
+      RememberFrom<tl::channels_ChannelParticipants, tl::channels_channelParticipants>(body,
+                                                                                        peers_);
+      return;
+    case tl::channels_channelParticipant::kId:
+      RememberFrom<tl::channels_ChannelParticipant, tl::channels_channelParticipant>(body,
+                                                                                      peers_);
+      return;
+    case tl::messages_chats::kId:
+    case tl::messages_chatsSlice::kId: {
+      absl::StatusOr<tl::messages_Chats> c = tl::Parse<tl::messages_Chats>(body);
+      if (!c.ok()) return;
+      if (const auto* x = c->As<tl::messages_chats>()) {
+        for (const tl::Chat& ch : x->chats) peers_.Remember(ch);
+      }
+      if (const auto* x = c->As<tl::messages_chatsSlice>()) {
+        for (const tl::Chat& ch : x->chats) peers_.Remember(ch);
+      }
       return;
     }
     default:

@@ -11,7 +11,9 @@
 //     getChannelDifference requests the client sends and answers itself; the
 //     application sees typed kUpdate events;
 //   - a peer cache (peer_cache.h) filled from every update, difference and
-//     common result (login, resolveUsername, histories, dialogs), so a reply
+//     result that carries users or chats (login, resolveUsername, getUsers,
+//     histories, dialogs, full user/chat, contacts, search, participants,
+//     getChats), so a reply
 //     can name the sender: peers().InputPeerOf(message->peer_id).
 //     A short update (updateShortMessage / updateShortChatMessage) names its
 //     sender by id only; when that id is not in the cache the client fetches
@@ -220,7 +222,8 @@ class Client : public StreamEngine {
   void RetryFloodWaits(absl::Time now);
   void OnGapEvent(updates::UpdateEvent e);
   void OnUpdatesObject(ByteView body, bool pushed);
-  void LearnFromResult(ByteView body);
+  // Users and chats carried by the result of the function `function_id`.
+  void LearnFromResult(uint32_t function_id, ByteView body);
   void StartUpdatesAt(std::optional<tl::updates_State> state);
   template <class F>
   void SendInternal(const F& function, InternalRequest req);

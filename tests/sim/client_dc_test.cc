@@ -414,6 +414,70 @@ TEST_F(ClientDcTest, ABotLoginBegunOnTheWrongDcEndsOnItsOwn) {
   EXPECT_EQ(n->As<tl::nearestDc>()->this_dc, 2);
 }
 
+TEST_F(ClientDcTest, PeersAreLearnedFromResultsThatCarryThem) {
+  LogInBoth();
+  // Alice has seen nobody yet; her dialogs name the bot (after a message),
+  // her groups and channels, each with what it takes to write there.
+  AliceResolvesTheBot();
+  ASSERT_TRUE(AliceSends("hi", 1).ok());
+  Party fresh;
+  fresh.client = dc_.MakeClient();
+  fresh.id = dc_.AddClient(*fresh.client);
+  const dc::WorldConfig::User* alice = dc_.alice();
+  tl::auth_sendCode send_code;
+  send_code.phone_number = alice->phone;
+  send_code.api_id = 1;
+  send_code.api_hash = "sim";
+  send_code.settings = tl::codeSettings{};
+  absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(*fresh.client, fresh.id, send_code);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  tl::auth_signIn sign_in;
+  sign_in.phone_number = alice->phone;
+  sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
+  sign_in.phone_code = alice->login_code.empty() ? dc_.world().config().login_code : alice->login_code;
+  ASSERT_TRUE(dc_.Invoke(*fresh.client, fresh.id, sign_in).ok());
+  EXPECT_FALSE(fresh.client->peers().Knows(PeerKind::kUser, bot_.user_id));
+
+  tl::messages_getDialogs get_dialogs;
+  get_dialogs.offset_peer = tl::inputPeerEmpty{};
+  get_dialogs.limit = 100;
+  absl::StatusOr<tl::messages_Dialogs> dialogs =
+      dc_.Invoke(*fresh.client, fresh.id, get_dialogs, fresh.Sink());
+  ASSERT_TRUE(dialogs.ok()) << dialogs.status();
+  const std::vector<tl::Dialog>* list = nullptr;
+  if (const auto* d = dialogs->As<tl::messages_dialogs>()) list = &d->dialogs;
+  if (const auto* d = dialogs->As<tl::messages_dialogsSlice>()) list = &d->dialogs;
+  ASSERT_NE(list, nullptr);
+  ASSERT_FALSE(list->empty());
+  for (const tl::Dialog& d : *list) {
+    const tl::dialog* x = d.As<tl::dialog>();
+    ASSERT_NE(x, nullptr);
+    EXPECT_TRUE(fresh.client->peers().Knows(x->peer)) << x->peer.name();
+    EXPECT_TRUE(fresh.client->peers().InputPeerOf(x->peer).ok());
+  }
+  EXPECT_TRUE(fresh.client->peers().Knows(PeerKind::kUser, bot_.user_id));
+
+  // users.getUsers answers a Vector<User>: learned too. A third client of
+  // Alice's names the bot with the hash the second one learned.
+  Party third;
+  third.client = dc_.MakeClient();
+  third.id = dc_.AddClient(*third.client);
+  absl::StatusOr<tl::auth_SentCode> sent3 = dc_.Invoke(*third.client, third.id, send_code);
+  ASSERT_TRUE(sent3.ok()) << sent3.status();
+  sign_in.phone_code_hash = sent3->As<tl::auth_sentCode>()->phone_code_hash;
+  ASSERT_TRUE(dc_.Invoke(*third.client, third.id, sign_in).ok());
+  ASSERT_FALSE(third.client->peers().Knows(PeerKind::kUser, bot_.user_id));
+  tl::users_getUsers get_users;
+  get_users.id = {*fresh.client->peers().InputUserOf(bot_.user_id)};
+  absl::StatusOr<std::vector<tl::User>> users =
+      dc_.Invoke(*third.client, third.id, get_users, third.Sink());
+  ASSERT_TRUE(users.ok()) << users.status();
+  ASSERT_EQ(users->size(), 1u);
+  EXPECT_TRUE(third.client->peers().Knows(PeerKind::kUser, bot_.user_id));
+  EXPECT_EQ(third.client->peers().AccessHash(PeerKind::kUser, bot_.user_id),
+            users->at(0).As<tl::user>()->access_hash);
+}
+
 TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
   LogInBoth();
   tl::messages_sendMessage m;
