@@ -490,5 +490,55 @@ TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
   EXPECT_NE(r.status().message().find("rpc error 400"), std::string_view::npos) << r.status();
 }
 
+// Through an MTProxy with an `ee` secret (FakeTLS): the same client, its
+// connections opening with a TLS ClientHello; a proxy that accepts nothing
+// else (Telegram's MTProxy in TLS mode).
+TEST(ClientFakeTlsTest, LogsInAndCallsThroughAFakeTlsProxy) {
+  sim::SimDcOptions o;
+  o.proxy_secret = Bytes(16, 0x3c);
+  o.fake_tls_domain = "www.example.org";
+  o.fake_tls_only = true;
+  sim::SimDc dc(6060, o);
+  client::ClientConfig c;
+  c.engine.proxy_secret = o.proxy_secret;
+  c.engine.fake_tls_domain = o.fake_tls_domain;
+  std::unique_ptr<Client> bot = dc.MakeClient(c);
+  ASSERT_NE(bot, nullptr);
+  int id = dc.AddClient(*bot);
+  tl::auth_importBotAuthorization login;
+  login.api_id = 1;
+  login.api_hash = "sim";
+  login.bot_auth_token = dc::WorldConfig::BotToken(dc.bot());
+  absl::StatusOr<tl::auth_Authorization> b = dc.Invoke(*bot, id, login);
+  ASSERT_TRUE(b.ok()) << b.status();
+  absl::StatusOr<tl::NearestDc> n = dc.Invoke(*bot, id, tl::help_getNearestDc{});
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->As<tl::nearestDc>()->this_dc, 2);
+  // Survives a reconnect: the next connection opens with a fresh hello.
+  dc.sim().Disconnect(id);
+  n = dc.Invoke(*bot, id, tl::help_getNearestDc{});
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_GE(bot->engine().stats().connections, 2u);
+}
+
+TEST(ClientFakeTlsTest, AWrongProxyKeyGetsNoAnswer) {
+  sim::SimDcOptions o;
+  o.proxy_secret = Bytes(16, 0x3c);
+  o.fake_tls_domain = "www.example.org";
+  o.fake_tls_only = true;
+  sim::SimDc dc(6061, o);
+  client::ClientConfig c;
+  c.engine.proxy_secret = Bytes(16, 0x3d);  // not the proxy's
+  c.engine.fake_tls_domain = o.fake_tls_domain;
+  std::unique_ptr<Client> bot = dc.MakeClient(c);
+  ASSERT_NE(bot, nullptr);
+  int id = dc.AddClient(*bot);
+  absl::StatusOr<tl::NearestDc> n =
+      dc.Invoke(*bot, id, tl::help_getNearestDc{}, nullptr, nullptr, absl::Seconds(20));
+  EXPECT_EQ(n.status().code(), absl::StatusCode::kDeadlineExceeded) << n.status();
+  EXPECT_GE(dc.sim().stats().closes, 2u) << "the proxy hangs up on every attempt";
+  EXPECT_FALSE(bot->engine().auth_key().has_value()) << "no auth key was ever made";
+}
+
 }  // namespace
 }  // namespace mtcore

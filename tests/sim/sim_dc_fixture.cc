@@ -44,6 +44,9 @@ SimDc::SimDc(uint64_t seed, SimDcOptions options) : options_(std::move(options))
   dc::DcOptions o;
   o.unix_offset_ns = options_.unix_start_ns - absl::ToUnixNanos(sim_->now());
   o.faults = options_.faults;
+  o.secret = options_.proxy_secret;
+  o.fake_tls_domain = options_.fake_tls_domain;
+  o.fake_tls_only = options_.fake_tls_only;
   cluster_ = OrAbort(dc::Cluster::Create(o, *rsa_, *world_, sim_->rng()), "the cluster");
   // Pushes reach idle connections at once, as from a real DC (the DC wakes
   // the connection that carries the session).

@@ -54,6 +54,11 @@ struct SimDcOptions {
   dc::DcFaults faults;
   // The log-ins' api_hash and the device_model of their invokeWithLayer.
   std::string app = "sim";
+  // An MTProxy in front of every DC: its 16-byte secret, and FakeTLS's
+  // domain (`ee` secrets; see dc::DcOptions).
+  Bytes proxy_secret;
+  std::string fake_tls_domain;
+  bool fake_tls_only = false;
 };
 
 // How a call waits for its answer.
