@@ -196,8 +196,16 @@ void Client::StartUpdates(std::optional<tl::updates_State> state) {
   Pump();
 }
 
+void Client::StopUpdates() {
+  if (gap_ == nullptr) return;
+  gap_.reset();
+  ++gap_generation_;
+  internal_failures_in_a_row_ = 0;
+}
+
 void Client::StartUpdatesAt(std::optional<tl::updates_State> state) {
   if (!config_.receive_updates || gap_ != nullptr) return;
+  ++gap_generation_;
   updates::UpdateGapConfig c = config_.updates;
   c.self_user_id = peers_.self();
   gap_ = std::make_unique<updates::UpdateGapEngine>(c, now_);
@@ -219,6 +227,7 @@ void Client::SendInternal(const F& function, InternalRequest req) {
     return;
   }
   ++stats_.internal_requests;
+  req.generation = gap_generation_;
   internal_[engine_->Send(*std::move(bytes))] = req;
 }
 
@@ -227,6 +236,26 @@ void Client::Pump() {
     bool progress = false;
     while (std::optional<EngineEvent> e = engine_->PollEvent()) {
       OnEngineEvent(*std::move(e));
+      progress = true;
+    }
+    if (migrate_to_.has_value()) {
+      int dc = *migrate_to_;
+      migrate_to_.reset();
+      absl::Status moved = MigrateTo(dc);
+      if (!moved.ok()) {
+        for (auto it = requests_.begin(); it != requests_.end();) {
+          if (!it->second.awaiting_migration) {
+            ++it;
+            continue;
+          }
+          ClientEvent out;
+          out.kind = ClientEvent::Kind::kRequestFailed;
+          out.request_id = it->first;
+          out.status = moved;
+          events_.push_back(std::move(out));
+          it = requests_.erase(it);
+        }
+      }
       progress = true;
     }
     while (gap_ != nullptr) {
@@ -265,7 +294,7 @@ void Client::OnEngineEvent(EngineEvent e) {
       // A new auth key is not logged in (a lost key took the login with
       // it): no updates until the next login. Answers to the update
       // engine's requests still in flight are dropped when they come.
-      gap_.reset();
+      StopUpdates();
       break;
     case EngineEvent::Kind::kSessionReset:
       // Telegram may have dropped updates meant for the old session.
@@ -273,7 +302,7 @@ void Client::OnEngineEvent(EngineEvent e) {
       break;
     case EngineEvent::Kind::kFatal:
       // Nothing more will be answered: stop fetching differences.
-      gap_.reset();
+      StopUpdates();
       break;
     default:
       break;
@@ -308,14 +337,13 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
       r.migrations < 2) {
     std::optional<int> dc = HomeDcMigration(e.error_code, e.error_message);
     if (dc.has_value() && *dc != dc_) {
+      // Moved once everything the old engine has already received is
+      // handled (answers in the same packet as this 303 must not be sent
+      // again on the new DC).
       ++r.migrations;
-      absl::Status moved = MigrateTo(*dc);
-      if (moved.ok()) {
-        SendToEngine(id, r);
-        return;
-      }
-      e.kind = EngineEvent::Kind::kRequestFailed;
-      e.status = moved;
+      r.awaiting_migration = true;
+      migrate_to_ = *dc;
+      return;
     }
   }
   if (e.kind == EngineEvent::Kind::kRpcError) {
@@ -334,8 +362,10 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
   out.request_id = id;
   if (e.kind == EngineEvent::Kind::kResult) {
     out.kind = ClientEvent::Kind::kResult;
-    LearnFromResult(ConstructorOf(*r.query), e.body);
+    const uint32_t function_id = ConstructorOf(*r.query);
+    LearnFromResult(function_id, e.body);
     if (IsUpdatesConstructor(ConstructorOf(e.body))) OnUpdatesObject(e.body, /*pushed=*/false);
+    ApplyPtsResult(function_id, e.body);
     out.body = std::move(e.body);
   } else if (e.kind == EngineEvent::Kind::kRpcError) {
     out.kind = ClientEvent::Kind::kRpcError;
@@ -366,28 +396,35 @@ absl::Status Client::MigrateTo(int dc) {
   close_old_connection_ = connected_;
   engine_ = *std::move(e);
   dc_ = dc;
-  // What the old engine still carried goes out again on the new one.
+  // What the old engine still carried unanswered goes out again on the new
+  // one, with the requests that were sent there.
   by_engine_id_.clear();
   for (auto& [id, r] : requests_) {
-    if (r.engine_id != 0) SendToEngine(id, r);
+    if (r.engine_id != 0 || r.awaiting_migration) {
+      r.awaiting_migration = false;
+      SendToEngine(id, r);
+    }
   }
   // The update engine's requests die with the old engine; a login on the
   // new DC starts it again.
   internal_.clear();
-  gap_.reset();
+  StopUpdates();
   return absl::OkStatus();
 }
 
 void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
-  if (gap_ == nullptr) return;
+  // Answers for an update engine that no longer exists (a new key, a
+  // logout, a migration) are dropped.
+  if (gap_ == nullptr || req.generation != gap_generation_) return;
   // An answer that parses goes to the update engine, which deals with its
   // content (and ignores one it no longer waits for); anything else is a
-  // failed request, asked again after the engine's retry delay.
+  // failed request, asked again after a delay.
   if (e.kind == EngineEvent::Kind::kResult) {
+    bool applied = false;
     switch (req.what) {
       case Internal::kGetState: {
         absl::StatusOr<tl::updates_State> s = tl::Parse<tl::updates_State>(e.body);
-        if (s.ok() && gap_->SetState(*s, now_).ok()) return;
+        applied = s.ok() && gap_->SetState(*s, now_).ok();
         break;
       }
       case Internal::kGetDifference: {
@@ -398,7 +435,8 @@ void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
           peers_.Remember(x->users, x->chats);
         }
         gap_->OnDifference(*d, now_).IgnoreError();
-        return;
+        applied = true;
+        break;
       }
       case Internal::kGetChannelDifference: {
         absl::StatusOr<tl::updates_ChannelDifference> d =
@@ -411,15 +449,58 @@ void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
           peers_.Remember(x->users, x->chats);
         }
         gap_->OnChannelDifference(req.channel_id, *d, now_).IgnoreError();
-        return;
+        applied = true;
+        break;
       }
+    }
+    if (applied) {
+      internal_failures_in_a_row_ = 0;
+      return;
     }
   }
   ++stats_.internal_failures;
+  if (e.kind == EngineEvent::Kind::kRpcError) {
+    const absl::Status status = absl::Status(
+        absl::StatusCode::kUnauthenticated,
+        absl::StrCat("rpc error ", e.error_code, " ", e.error_message));
+    if (e.error_code == 401) {
+      // Logged out, revoked, deactivated: asking again cannot help.
+      StopUpdates();
+      ClientEvent out;
+      out.kind = ClientEvent::Kind::kLoggedOut;
+      out.status = status;
+      events_.push_back(std::move(out));
+      return;
+    }
+    if (req.what == Internal::kGetChannelDifference &&
+        (e.error_message == "CHANNEL_PRIVATE" || e.error_message == "CHANNEL_INVALID" ||
+         e.error_message == "CHANNEL_PUBLIC_GROUP_NA" || e.error_message == "CHANNEL_BANNED")) {
+      gap_->ForgetChannel(req.channel_id);
+      ClientEvent out;
+      out.kind = ClientEvent::Kind::kChannelUnavailable;
+      out.channel_id = req.channel_id;
+      out.status = absl::PermissionDeniedError(
+          absl::StrCat("rpc error ", e.error_code, " ", e.error_message));
+      events_.push_back(std::move(out));
+      return;
+    }
+  }
+  // FLOOD_WAIT_X: X seconds; anything else: 1, 2, 4... up to 60 s.
+  absl::Duration retry_after = absl::Seconds(1);
+  for (int i = 1; i < internal_failures_in_a_row_ && retry_after < absl::Seconds(60); ++i) {
+    retry_after *= 2;
+  }
+  retry_after = std::min(retry_after, absl::Seconds(60));
+  ++internal_failures_in_a_row_;
+  if (e.kind == EngineEvent::Kind::kRpcError) {
+    if (std::optional<int64_t> wait = FloodWaitSeconds(e.error_code, e.error_message)) {
+      retry_after = absl::Seconds(*wait);
+    }
+  }
   if (req.what == Internal::kGetChannelDifference) {
-    gap_->OnChannelDifferenceFailed(req.channel_id, now_);
+    gap_->OnChannelDifferenceFailed(req.channel_id, now_, retry_after);
   } else {
-    gap_->OnDifferenceFailed(now_);
+    gap_->OnDifferenceFailed(now_, retry_after);
   }
 }
 
@@ -461,34 +542,81 @@ void Client::OnGapEvent(updates::UpdateEvent e) {
 }
 
 void Client::OnUpdatesObject(ByteView body, bool pushed) {
-  if (gap_ == nullptr) {
-    if (pushed) ++stats_.updates_dropped_before_login;
-    return;
-  }
   absl::StatusOr<tl::Updates> u = tl::Parse<tl::Updates>(body);
   if (!u.ok()) {
     ++stats_.bad_updates;
     return;
   }
+  if (gap_ == nullptr && pushed) ++stats_.updates_dropped_before_login;
+  OnUpdates(*std::move(u));
+}
+
+void Client::OnUpdates(tl::Updates u) {
+  // Users and chats are worth keeping even when updates are not followed.
   bool unknown_sender = false;
-  if (const auto* x = u->As<tl::updates>()) {
+  if (const auto* x = u.As<tl::updates>()) {
     peers_.Remember(x->users, x->chats);
-  } else if (const auto* x = u->As<tl::updatesCombined>()) {
+  } else if (const auto* x = u.As<tl::updatesCombined>()) {
     peers_.Remember(x->users, x->chats);
-  } else if (const auto* x = u->As<tl::updateShortMessage>()) {
+  } else if (const auto* x = u.As<tl::updateShortMessage>()) {
     unknown_sender = !peers_.Knows(PeerKind::kUser, x->user_id);
-  } else if (const auto* x = u->As<tl::updateShortChatMessage>()) {
+  } else if (const auto* x = u.As<tl::updateShortChatMessage>()) {
     unknown_sender = !peers_.Knows(PeerKind::kUser, x->from_id) ||
                      !peers_.Knows(PeerKind::kChat, x->chat_id);
   }
+  if (gap_ == nullptr) return;
   if (unknown_sender) {
     // The difference carries the same message with its users; this copy is
     // held meanwhile and turns out a duplicate once the difference is in.
     ++stats_.unknown_peer_fetches;
     gap_->RequestDifference(now_);
   }
-  absl::Status s = gap_->OnUpdates(*std::move(u), now_);
+  absl::Status s = gap_->OnUpdates(std::move(u), now_);
   if (!s.ok()) ++stats_.bad_updates;
+}
+
+void Client::ApplyPtsResult(uint32_t function_id, ByteView body) {
+  if (gap_ == nullptr) return;
+  // Only functions whose pts is the common box's: the same results from
+  // channels.* (or for a channel peer) carry that channel's pts.
+  switch (function_id) {
+    case tl::messages_deleteMessages::kId:
+    case tl::messages_readHistory::kId:
+    case tl::messages_deleteHistory::kId:
+    case tl::messages_readMessageContents::kId:
+    case tl::messages_deletePhoneCallHistory::kId:
+      break;
+    default:
+      return;
+  }
+  int32_t pts = 0, count = 0;
+  switch (ConstructorOf(body)) {
+    case tl::messages_affectedMessages::kId: {
+      absl::StatusOr<tl::messages_AffectedMessages> a = tl::Parse<tl::messages_AffectedMessages>(body);
+      if (!a.ok()) return;
+      pts = a->As<tl::messages_affectedMessages>()->pts;
+      count = a->As<tl::messages_affectedMessages>()->pts_count;
+      break;
+    }
+    case tl::messages_affectedHistory::kId: {
+      absl::StatusOr<tl::messages_AffectedHistory> a = tl::Parse<tl::messages_AffectedHistory>(body);
+      if (!a.ok()) return;
+      pts = a->As<tl::messages_affectedHistory>()->pts;
+      count = a->As<tl::messages_affectedHistory>()->pts_count;
+      break;
+    }
+    case tl::messages_affectedFoundMessages::kId: {
+      absl::StatusOr<tl::messages_AffectedFoundMessages> a =
+          tl::Parse<tl::messages_AffectedFoundMessages>(body);
+      if (!a.ok()) return;
+      pts = a->As<tl::messages_affectedFoundMessages>()->pts;
+      count = a->As<tl::messages_affectedFoundMessages>()->pts_count;
+      break;
+    }
+    default:
+      return;
+  }
+  if (gap_->OnPtsAdvanced(pts, count, now_).ok()) ++stats_.pts_results;
 }
 
 namespace {
@@ -517,6 +645,25 @@ void Client::LearnFromResult(uint32_t function_id, ByteView body) {
     return;
   }
   switch (id) {
+    case tl::auth_loggedOut::kId:
+      StopUpdates();  // the app logged out: nothing more will come
+      return;
+    case tl::messages_invitedUsers::kId: {
+      absl::StatusOr<tl::messages_InvitedUsers> i = tl::Parse<tl::messages_InvitedUsers>(body);
+      if (i.ok()) OnUpdates(std::move(i->As<tl::messages_invitedUsers>()->updates));
+      return;
+    }
+    case tl::auth_loginTokenSuccess::kId: {
+      absl::StatusOr<tl::auth_LoginToken> t = tl::Parse<tl::auth_LoginToken>(body);
+      if (!t.ok()) return;
+      const tl::auth_Authorization& a = t->As<tl::auth_loginTokenSuccess>()->authorization;
+      if (const tl::auth_authorization* x = a.As<tl::auth_authorization>()) {
+        if (const tl::user* u = x->user.As<tl::user>()) peers_.SetSelf(u->id);
+        peers_.Remember(x->user);
+        StartUpdatesAt(std::nullopt);
+      }
+      return;
+    }
     case tl::auth_authorization::kId: {
       absl::StatusOr<tl::auth_Authorization> a = tl::Parse<tl::auth_Authorization>(body);
       if (!a.ok()) return;

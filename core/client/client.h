@@ -105,6 +105,11 @@ struct ClientEvent {
     kUpdate,          // update (+ entities, never null), in order, once
     kUpdatesTooLong,  // channel_id (0: all private chats and groups): Telegram
                       // skipped updates; refetch dialogs / that channel
+    kLoggedOut,       // status: the DC answered the update engine with 401
+                      // (AUTH_KEY_UNREGISTERED, SESSION_REVOKED...): updates
+                      // stopped; log in again
+    kChannelUnavailable,  // channel_id, status: the channel's difference was
+                          // refused (CHANNEL_PRIVATE...); it is no longer tracked
     kEngine,          // engine_event: kAuthKeyReady, kSessionReset, kFatal...
   };
   Kind kind = Kind::kResult;
@@ -126,6 +131,7 @@ struct ClientStats {
   uint64_t unknown_peer_fetches = 0;  // differences fetched for an unknown sender
   uint64_t internal_requests = 0;     // getState / getDifference / getChannelDifference
   uint64_t internal_failures = 0;
+  uint64_t pts_results = 0;           // affectedMessages/History results applied
   uint64_t flood_waits = 0;           // FLOOD_WAIT errors waited out and retried
   uint64_t migrations = 0;            // moves to another home DC
 };
@@ -204,11 +210,13 @@ class Client : public StreamEngine {
     absl::Time retry_at = absl::InfiniteFuture();
     int flood_retries = 0;
     int migrations = 0;
+    bool awaiting_migration = false;  // answered 303: goes to the new DC
   };
   enum class Internal { kGetState, kGetDifference, kGetChannelDifference };
   struct InternalRequest {
     Internal what;
     int64_t channel_id = 0;
+    uint64_t generation = 0;  // of the update engine that asked
   };
 
   Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine,
@@ -222,6 +230,9 @@ class Client : public StreamEngine {
   void RetryFloodWaits(absl::Time now);
   void OnGapEvent(updates::UpdateEvent e);
   void OnUpdatesObject(ByteView body, bool pushed);
+  void OnUpdates(tl::Updates updates);
+  void ApplyPtsResult(uint32_t function_id, ByteView body);
+  void StopUpdates();
   // Users and chats carried by the result of the function `function_id`.
   void LearnFromResult(uint32_t function_id, ByteView body);
   void StartUpdatesAt(std::optional<tl::updates_State> state);
@@ -239,6 +250,9 @@ class Client : public StreamEngine {
   bool close_old_connection_ = false;
   PeerCache peers_;
   std::unique_ptr<updates::UpdateGapEngine> gap_;
+  uint64_t gap_generation_ = 0;     // bumped whenever gap_ is made or dropped
+  int internal_failures_in_a_row_ = 0;  // backoff of the update engine's requests
+  std::optional<int> migrate_to_;   // a 303 asked for it; done once the old engine is drained
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
   uint64_t next_request_id_ = 1;
   std::map<uint64_t, AppRequest> requests_;                // by client request id

@@ -606,10 +606,18 @@ void UpdateGapEngine::AfterFetch(absl::Time now) {
   RearmCommonGap(now);
 }
 
-void UpdateGapEngine::OnDifferenceFailed(absl::Time now) {
+void UpdateGapEngine::OnDifferenceFailed(absl::Time now, absl::Duration retry_after) {
   if (fetch_ != Fetch::kInFlight) return;
   fetch_ = Fetch::kRetryWait;
-  retry_at_ = now + config_.retry_delay;
+  retry_at_ = now + std::max(config_.retry_delay, retry_after);
+}
+
+absl::Status UpdateGapEngine::OnPtsAdvanced(int32_t pts, int32_t pts_count, absl::Time now) {
+  tl::updateShortSentMessage x;
+  x.pts = pts;
+  x.pts_count = pts_count;
+  x.date = date_;
+  return OnUpdates(tl::Updates(std::move(x)), now);
 }
 
 // ---------------------------------------------------------------- channels
@@ -841,12 +849,22 @@ absl::Status UpdateGapEngine::OnChannelDifference(int64_t channel_id,
   return absl::OkStatus();
 }
 
-void UpdateGapEngine::OnChannelDifferenceFailed(int64_t channel_id, absl::Time now) {
+void UpdateGapEngine::OnChannelDifferenceFailed(int64_t channel_id, absl::Time now,
+                                                absl::Duration retry_after) {
   auto it = channels_.find(channel_id);
   if (it == channels_.end() || it->second.fetch != Fetch::kInFlight) return;
   it->second.fetch = Fetch::kRetryWait;
-  it->second.retry_at = now + config_.retry_delay;
+  it->second.retry_at = now + std::max(config_.retry_delay, retry_after);
   Retime(channel_id, it->second);
+}
+
+void UpdateGapEngine::ForgetChannel(int64_t channel_id) {
+  auto it = channels_.find(channel_id);
+  if (it == channels_.end()) return;
+  Channel& c = it->second;
+  channel_buffered_ -= std::min(channel_buffered_, c.box.pending.size() + c.held.size());
+  timed_channels_.erase(channel_id);
+  channels_.erase(it);
 }
 
 // ---------------------------------------------------------------- output

@@ -192,15 +192,27 @@ class UpdateGapEngine {
   // a failed request).
   absl::Status OnDifference(const tl::updates_Difference& difference, absl::Time now);
   // The getState or getDifference in flight failed: it is asked again after
-  // retry_delay; held updates stay held.
-  void OnDifferenceFailed(absl::Time now);
+  // retry_delay, or after `retry_after` if longer (FLOOD_WAIT, a backoff);
+  // held updates stay held.
+  void OnDifferenceFailed(absl::Time now, absl::Duration retry_after = absl::ZeroDuration());
 
   // The answer to kGetChannelDifference for `channel_id`; errors as
   // OnDifference.
   absl::Status OnChannelDifference(int64_t channel_id,
                                    const tl::updates_ChannelDifference& difference,
                                    absl::Time now);
-  void OnChannelDifferenceFailed(int64_t channel_id, absl::Time now);
+  void OnChannelDifferenceFailed(int64_t channel_id, absl::Time now,
+                                 absl::Duration retry_after = absl::ZeroDuration());
+  // Stops tracking a channel (the account can no longer read it:
+  // CHANNEL_PRIVATE, CHANNEL_INVALID...): its state, buffers and any fetch
+  // are dropped; a later update of it starts it afresh.
+  void ForgetChannel(int64_t channel_id);
+
+  // The pts a result that is not `Updates` reports for the common box
+  // (messages.affectedMessages, affectedHistory, affectedFoundMessages):
+  // applied like an update of that box that delivers nothing, so the next
+  // pushed update is not mistaken for a gap. Errors as OnUpdates.
+  absl::Status OnPtsAdvanced(int32_t pts, int32_t pts_count, absl::Time now);
 
   // The next event, if any.
   std::optional<UpdateEvent> PollEvent();

@@ -467,6 +467,57 @@ TEST(UpdateGapEngine, ShortSentMessageAdvancesPtsOnly) {
   EXPECT_EQ(f.engine.pts(), 103);
 }
 
+TEST(UpdateGapEngine, PtsOfAnAffectedResultAdvancesTheBoxAndFillsHoles) {
+  Fixture f;
+  // messages.deleteMessages answered affectedMessages{pts 102, count 2}.
+  ASSERT_TRUE(f.engine.OnPtsAdvanced(102, 2, kT0).ok());
+  EXPECT_EQ(Events(f.engine), Strings{});
+  EXPECT_EQ(f.engine.pts(), 102);
+  // The next push follows it: no gap.
+  ASSERT_TRUE(f.Push(Short(NewMsg(1, 103))).ok());
+  EXPECT_EQ(Events(f.engine), Strings{"updateNewMessage msg=1 pts=103"});
+  EXPECT_EQ(f.engine.stats().gaps_seen, 0u);
+  // Out of order, it fills the hole before a push, like a sent message.
+  ASSERT_TRUE(f.Push(Short(NewMsg(2, 105))).ok());
+  ASSERT_TRUE(f.engine.OnPtsAdvanced(104, 1, kT0).ok());
+  EXPECT_EQ(Events(f.engine), Strings{"updateNewMessage msg=2 pts=105"});
+  EXPECT_EQ(f.engine.OnPtsAdvanced(106, -1, kT0).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(UpdateGapEngine, AFailedDifferenceWaitsAsLongAsItIsTold) {
+  Fixture f;  // retry_delay 1 s
+  f.engine.RequestDifference(kT0);
+  EXPECT_EQ(Events(f.engine), Strings{"getDifference pts=100 date=0 qts=50"});
+  f.engine.OnDifferenceFailed(kT0, absl::Seconds(60));  // FLOOD_WAIT_60
+  EXPECT_EQ(f.engine.NextDeadline(), kT0 + absl::Seconds(60));
+  f.engine.OnTimeout(kT0 + absl::Seconds(30));
+  EXPECT_EQ(Events(f.engine), Strings{});
+  f.engine.OnTimeout(kT0 + absl::Seconds(60));
+  EXPECT_EQ(Events(f.engine), Strings{"getDifference pts=100 date=0 qts=50"});
+  // Shorter than retry_delay: retry_delay wins.
+  f.engine.OnDifferenceFailed(kT0 + absl::Seconds(60), absl::Milliseconds(10));
+  EXPECT_EQ(f.engine.NextDeadline(), kT0 + absl::Seconds(61));
+}
+
+TEST(UpdateGapEngine, AForgottenChannelDropsItsStateBuffersAndFetch) {
+  Fixture f;
+  f.engine.SetChannelState(kChannel, 10, kChannelHash);
+  ASSERT_TRUE(f.Push(Short(NewChannelMsg(12, 12))).ok());  // a gap: buffered
+  EXPECT_EQ(f.engine.buffered_channel_updates(), 1u);
+  f.engine.OnTimeout(kT0 + absl::Milliseconds(500));
+  EXPECT_EQ(Events(f.engine).size(), 1u);  // getChannelDifference
+  f.engine.OnChannelDifferenceFailed(kChannel, kT0 + absl::Seconds(1), absl::Seconds(5));
+  f.engine.ForgetChannel(kChannel);  // CHANNEL_PRIVATE: the account was removed
+  EXPECT_EQ(f.engine.buffered_channel_updates(), 0u);
+  EXPECT_EQ(f.engine.channel_pts(kChannel), std::nullopt);
+  f.engine.OnTimeout(kT0 + absl::Seconds(10));
+  EXPECT_EQ(Events(f.engine), Strings{}) << "no retry for a forgotten channel";
+  // A later update starts it afresh (its pts adopted).
+  ASSERT_TRUE(f.Push(Short(NewChannelMsg(20, 20)), absl::Seconds(11)).ok());
+  EXPECT_EQ(Events(f.engine), Strings{"updateNewChannelMessage msg=20 pts=20"});
+  f.engine.ForgetChannel(999);  // unknown: nothing happens
+}
+
 TEST(UpdateGapEngine, QtsBox) {
   Fixture f;  // qts 50
   ASSERT_TRUE(f.Push(Short(BotStopped(51))).ok());

@@ -272,6 +272,12 @@ struct World::Impl {
   int drop_every_nth = 0;
   int64_t push_counter = 0;
   int flood_calls = 0, flood_seconds = 0;
+  struct ForcedError {
+    int calls = 0;
+    int code = 0;
+    std::string message;
+  };
+  std::map<std::string, ForcedError> forced_errors;  // by method
   int migrate_calls = 0, migrate_dc = 0;
   std::string migrate_prefix;
 
@@ -1909,6 +1915,10 @@ struct World::Impl {
     const std::string& m = q.constructor;
     KeyState& k = keys[c.session->key];
     if (k.account != 0) c.me = &accounts[k.account];
+    if (auto f = forced_errors.find(m); f != forced_errors.end() && f->second.calls > 0) {
+      --f->second.calls;
+      return Fail(f->second.code, f->second.message);
+    }
     if (flood_calls > 0) {
       --flood_calls;
       return Fail(420, absl::StrCat("FLOOD_WAIT_", flood_seconds));
@@ -2068,6 +2078,10 @@ void World::ForceFloodWait(int calls, int seconds) {
   impl_->flood_calls = calls;
   impl_->flood_seconds = seconds;
 }
+void World::ForceError(std::string method, int calls, int code, std::string message) {
+  impl_->forced_errors[std::move(method)] = {calls, code, std::move(message)};
+}
+
 void World::ForceMigrate(int calls, std::string prefix, int dc_id) {
   impl_->migrate_calls = calls;
   impl_->migrate_prefix = std::move(prefix);

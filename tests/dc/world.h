@@ -109,6 +109,9 @@ class World final : public RpcHandler {
   // The next `calls` API calls fail with 303 <prefix>_<dc_id>, e.g.
   // ForceMigrate(1, "NETWORK_MIGRATE", 4).
   void ForceMigrate(int calls, std::string prefix, int dc_id);
+  // The next `calls` calls of `method` (e.g. "updates.getDifference") are
+  // answered with the rpc error `code` `message`.
+  void ForceError(std::string method, int calls, int code, std::string message);
 
   // --- Introspection for tests and the DC program -------------------------
   struct Stats {

@@ -478,6 +478,95 @@ TEST_F(ClientDcTest, PeersAreLearnedFromResultsThatCarryThem) {
             users->at(0).As<tl::user>()->access_hash);
 }
 
+TEST_F(ClientDcTest, A401ToTheUpdateEngineStopsItAndTellsTheAppOnce) {
+  LogInBoth();
+  // The bot's session is forgotten; its next request meets
+  // new_session_created, so its client asks for the difference, which the
+  // DC refuses as for a revoked login.
+  dc_.world().ForceError("updates.getDifference", 1000, 401, "SESSION_REVOKED");
+  dc_.data_centre().ForgetSessions();
+  ASSERT_TRUE(dc_.Invoke(*bot_.client, bot_.id, tl::help_getNearestDc{}, bot_.Sink()).ok());
+  dc_.sim().RunFor(absl::Minutes(30));  // idle timers included
+  bot_.Drain();
+  int logged_out = 0;
+  for (const ClientEvent& e : bot_.others) {
+    if (e.kind != ClientEvent::Kind::kLoggedOut) continue;
+    ++logged_out;
+    EXPECT_EQ(e.status.code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ(e.status.message(), "rpc error 401 SESSION_REVOKED");
+  }
+  EXPECT_EQ(logged_out, 1);
+  EXPECT_EQ(bot_.client->updates(), nullptr);
+  EXPECT_EQ(bot_.client->stats().internal_failures, 1u) << "asked once, not every second";
+}
+
+TEST_F(ClientDcTest, AFloodWaitOnTheDifferenceIsWaitedOut) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  ASSERT_TRUE(AliceSends("before", 1).ok());
+  ASSERT_TRUE(RunUntilReceived(bot_, 1, absl::Seconds(30)));
+  dc_.world().ForceError("updates.getDifference", 1, 420, "FLOOD_WAIT_30");
+  dc_.world().DropPushes(1.0);  // "missed" reaches the bot only by a difference
+  ASSERT_TRUE(AliceSends("missed", 2).ok());
+  dc_.data_centre().ForgetSessions();  // the bot's next request starts a new session
+  const uint64_t asked = bot_.client->stats().internal_requests;
+  const absl::Time start = dc_.sim().now();
+  ASSERT_TRUE(dc_.Invoke(*bot_.client, bot_.id, tl::help_getNearestDc{}, bot_.Sink()).ok());
+  ASSERT_TRUE(RunUntilReceived(bot_, 2, absl::Minutes(2)));
+  EXPECT_GE(dc_.sim().now() - start, absl::Seconds(30));
+  EXPECT_EQ(bot_.received, (std::vector<std::string>{"before", "missed"}));
+  EXPECT_EQ(bot_.client->stats().internal_requests - asked, 2u) << "refused once, then fetched";
+}
+
+TEST_F(ClientDcTest, APtsOnlyResultKeepsTheNextPushFromLookingLikeAGap) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  ASSERT_TRUE(AliceSends("delete me", 1).ok());
+  ASSERT_TRUE(RunUntilReceived(bot_, 1, absl::Seconds(30)));
+  // Alice deletes her message: messages.affectedMessages moves her pts.
+  tl::messages_getHistory history;
+  history.peer = *alice_.client->peers().InputPeerOf(PeerKind::kUser, bot_.user_id);
+  history.limit = 1;
+  absl::StatusOr<tl::messages_Messages> h =
+      dc_.Invoke(*alice_.client, alice_.id, history, alice_.Sink());
+  ASSERT_TRUE(h.ok()) << h.status();
+  const std::vector<tl::Message>* msgs = nullptr;
+  if (const auto* x = h->As<tl::messages_messages>()) msgs = &x->messages;
+  if (const auto* x = h->As<tl::messages_messagesSlice>()) msgs = &x->messages;
+  ASSERT_TRUE(msgs != nullptr && !msgs->empty());
+  tl::messages_deleteMessages del;
+  del.revoke = true;
+  del.id = {msgs->front().As<tl::message>()->id};
+  absl::StatusOr<tl::messages_AffectedMessages> affected =
+      dc_.Invoke(*alice_.client, alice_.id, del, alice_.Sink());
+  ASSERT_TRUE(affected.ok()) << affected.status();
+  EXPECT_EQ(alice_.client->stats().pts_results, 1u);
+  EXPECT_EQ(alice_.client->updates()->pts(),
+            affected->As<tl::messages_affectedMessages>()->pts);
+  // The bot's reply is pushed with the next pts: no gap, no difference.
+  tl::messages_sendMessage reply;
+  reply.peer = *bot_.client->peers().InputPeerOf(PeerKind::kUser, alice_.user_id);
+  reply.message = "still here";
+  reply.random_id = 9;
+  ASSERT_TRUE(dc_.Invoke(*bot_.client, bot_.id, reply, bot_.Sink(), [&] { alice_.Drain(); }).ok());
+  ASSERT_TRUE(RunUntilReceived(alice_, 1, absl::Seconds(30)));
+  EXPECT_EQ(alice_.received, std::vector<std::string>{"still here"});
+  EXPECT_EQ(alice_.client->updates()->stats().gaps_seen, 0u);
+  EXPECT_EQ(alice_.client->updates()->stats().differences_requested, 0u);
+}
+
+TEST_F(ClientDcTest, LoggingOutStopsTheUpdateEngine) {
+  LogInBoth();
+  absl::StatusOr<tl::auth_LoggedOut> out =
+      dc_.Invoke(*alice_.client, alice_.id, tl::auth_logOut{}, alice_.Sink());
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(alice_.client->updates(), nullptr);
+  const uint64_t asked = alice_.client->stats().internal_requests;
+  dc_.sim().RunFor(absl::Minutes(20));  // past the 15-minute idle fetch
+  alice_.Drain();
+  EXPECT_EQ(alice_.client->stats().internal_requests, asked);
+}
+
 TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
   LogInBoth();
   tl::messages_sendMessage m;
