@@ -11,6 +11,9 @@
 //                  so getState / getDifference answers reach the update
 //                  engine.
 // Virtual time moves 300 ms per record, so gap and retry timers fire.
+// Checked on every input (a violation aborts): the app's request ends in at
+// most one answer, no answer names a request the app never made, and the
+// client's own requests stay bounded (no retry storm).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -119,8 +122,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   send.peer = tl::inputPeerSelf{};
   send.message = "hi";
   send.random_id = 1;
-  (void)h.client->Invoke(send);
+  const uint64_t app_request = *h.client->Invoke(send);
   h.Collect();
+  int answers = 0;
+  auto check = [&] {
+    while (std::optional<client::ClientEvent> e = h.client->PollEvent()) {
+      const bool answer = e->kind == client::ClientEvent::Kind::kResult ||
+                          e->kind == client::ClientEvent::Kind::kRpcError ||
+                          e->kind == client::ClientEvent::Kind::kRequestFailed;
+      if (!answer) continue;
+      if (e->request_id != app_request) abort();  // an answer to nothing the app asked
+      if (++answers > 1) abort();                 // two outcomes for one request
+    }
+  };
 
   size_t pos = 0;
   int records = 0;
@@ -146,10 +160,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     h.now += absl::Milliseconds(300);
     h.client->OnTimeout(h.now);
     h.Collect();
-    while (h.client->PollEvent()) {
-    }
+    check();
   }
-  while (h.client->PollEvent()) {
+  // A quiet minute: timers only. Retries back off, so only a few requests.
+  const uint64_t before = h.client->stats().internal_requests;
+  for (int i = 0; i < 60; ++i) {
+    h.now += absl::Seconds(1);
+    h.client->OnTimeout(h.now);
+    h.Collect();
+    check();
   }
+  if (h.client->stats().internal_requests - before > 20) abort();
   return 0;
 }

@@ -41,6 +41,18 @@ void ClientRunner::Collect() {
         break;
     }
   }
+  while (updates_.size() > kMaxKept) {
+    updates_.pop_front();
+    ++dropped_;
+  }
+  while (other_.size() > kMaxKept) {
+    other_.pop_front();
+    ++dropped_;
+  }
+  while (answers_.size() > kMaxKept) {
+    answers_.erase(answers_.begin());
+    ++dropped_;
+  }
 }
 
 absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration timeout) {

@@ -66,8 +66,13 @@ class ClientRunner {
   absl::Status RunFor(absl::Duration d);
 
   client::Client& client() { return *client_; }
-  // Events other than answers and updates (kEngine, kUpdatesTooLong).
+  // Events other than answers and updates (kEngine, kUpdatesTooLong,
+  // kLoggedOut...).
   std::deque<client::ClientEvent>& other_events() { return other_; }
+  // Kept events are bounded: past kMaxKept updates not taken by NextUpdate,
+  // answers nobody awaits, or other events, the oldest are dropped.
+  static constexpr size_t kMaxKept = 10000;
+  uint64_t dropped_events() const { return dropped_; }
 
  private:
   ClientRunner(EventLoop& loop, std::unique_ptr<client::Client> client)
@@ -80,6 +85,7 @@ class ClientRunner {
   std::map<uint64_t, client::ClientEvent> answers_;
   std::deque<client::ClientEvent> updates_;
   std::deque<client::ClientEvent> other_;
+  uint64_t dropped_ = 0;
 };
 
 }  // namespace mtcore::io
