@@ -196,6 +196,12 @@ void Client::StartUpdates(std::optional<tl::updates_State> state) {
   Pump();
 }
 
+void Client::SetChannelState(int64_t channel_id, int32_t pts) {
+  if (gap_ == nullptr) return;
+  gap_->SetChannelState(channel_id, pts,
+                        peers_.AccessHash(PeerKind::kChannel, channel_id).value_or(0));
+}
+
 void Client::StopUpdates() {
   if (gap_ == nullptr) return;
   gap_.reset();
@@ -525,9 +531,18 @@ void Client::OnGapEvent(updates::UpdateEvent e) {
     case updates::UpdateEvent::Kind::kGetDifference:
       SendInternal(e.get_difference, {Internal::kGetDifference});
       return;
-    case updates::UpdateEvent::Kind::kGetChannelDifference:
+    case updates::UpdateEvent::Kind::kGetChannelDifference: {
+      // The update engine knows the hashes of channels it saw in updates;
+      // the peer cache may know more (dialogs, resolveUsername...).
+      const auto* ch = e.get_channel_difference.channel.As<tl::inputChannel>();
+      if (ch == nullptr || ch->access_hash == 0) {
+        if (absl::StatusOr<tl::InputChannel> c = peers_.InputChannelOf(e.channel_id); c.ok()) {
+          e.get_channel_difference.channel = *std::move(c);
+        }
+      }
       SendInternal(e.get_channel_difference, {Internal::kGetChannelDifference, e.channel_id});
       return;
+    }
     case updates::UpdateEvent::Kind::kTooLong: {
       ClientEvent out;
       out.kind = ClientEvent::Kind::kUpdatesTooLong;
@@ -636,6 +651,13 @@ bool RememberFrom(ByteView body, PeerCache& peers) {
 }  // namespace
 
 void Client::LearnFromResult(uint32_t function_id, ByteView body) {
+  LearnPeersFromResult(function_id, body);
+  if (gap_ != nullptr && peers_.self() != 0 && gap_->config().self_user_id != peers_.self()) {
+    gap_->SetSelfUserId(peers_.self());
+  }
+}
+
+void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
   const uint32_t id = ConstructorOf(body);
   if (id == 0x1cb5c415u && function_id == tl::users_getUsers::kId) {  // Vector<User>
     absl::StatusOr<std::vector<tl::User>> users = tl::ParseResult<tl::users_getUsers>(body);

@@ -179,12 +179,18 @@ class Client : public StreamEngine {
   // (restored from storage): getState now, or, with `state` (saved from
   // updates() earlier), getDifference from there.
   void StartUpdates(std::optional<tl::updates_State> state = std::nullopt);
+  // A channel's pts known to the app (from a dialog, or saved with the
+  // state), so its updates are checked from there and what was missed is
+  // fetched. Nothing happens before updates start.
+  void SetChannelState(int64_t channel_id, int32_t pts);
 
   PeerCache& peers() { return peers_; }
   const PeerCache& peers() const { return peers_; }
   // The update engine (nullptr until updates start).
   const updates::UpdateGapEngine* updates() const { return gap_.get(); }
-  // The engine for the current DC (replaced when the client migrates).
+  // The engine for the current DC (replaced when the client migrates), for
+  // its stats and auth key. Do not Send or PollEvent on it directly: the
+  // client would miss those answers and events.
   engine::ClientEngine& engine() { return *engine_; }
   // The DC the client talks to (1..5 for Telegram's; without the +10000 of
   // test DCs). A driver dials this DC's address on every (re)connect.
@@ -235,6 +241,7 @@ class Client : public StreamEngine {
   void StopUpdates();
   // Users and chats carried by the result of the function `function_id`.
   void LearnFromResult(uint32_t function_id, ByteView body);
+  void LearnPeersFromResult(uint32_t function_id, ByteView body);
   void StartUpdatesAt(std::optional<tl::updates_State> state);
   template <class F>
   void SendInternal(const F& function, InternalRequest req);

@@ -111,6 +111,9 @@ uint64_t ClientEngine::Send(session::SharedBytes query, const session::SendOptio
 bool ClientEngine::Cancel(uint64_t request_id) {
   auto it = requests_.find(request_id);
   if (it == requests_.end()) return false;
+  // The request that was to open the session may never go out: the next
+  // one opens it instead (wrapping twice is harmless).
+  if (request_id == wrapped_request_) wrap_next_ = true;
   if (session_ != nullptr && it->second.session_request_id != 0) {
     session_->Cancel(it->second.session_request_id, last_now_);
     DrainSessionEvents();  // emits the kRequestFailed
@@ -145,6 +148,7 @@ void ClientEngine::SubmitPending(absl::Time now) {
     session::SharedBytes query = r.query;
     if (wrap_next_ && config_.wrap_first_request) {
       query = std::make_shared<const Bytes>(config_.wrap_first_request(*r.query));
+      wrapped_request_ = id;
     }
     wrap_next_ = false;
     r.session_request_id = session_->Send(std::move(query), opts, now);

@@ -242,6 +242,7 @@ class ClientEngine : public StreamEngine {
   int handshake_failures_ = 0;
   std::unique_ptr<session::ClientSession> session_;
   bool wrap_next_ = true;  // the next request submitted opens a session
+  uint64_t wrapped_request_ = 0;  // the request that opened the current one
   bool fatal_ = false;
 
   uint64_t next_request_id_ = 1;

@@ -236,6 +236,9 @@ class UpdateGapEngine {
   size_t buffered_channel_updates() const { return channel_buffered_; }
   const UpdateGapStats& stats() const { return stats_; }
   const UpdateGapConfig& config() const { return config_; }
+  // The logged-in user, once known (a login restored from storage learns it
+  // later): from_id of outgoing short messages from then on.
+  void SetSelfUserId(int64_t id) { config_.self_user_id = id; }
 
  private:
   using Entities = std::shared_ptr<const UpdateEntities>;
