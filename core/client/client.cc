@@ -63,10 +63,51 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
       return WrapInitConnection(init, query);
     };
   }
+  if (config.resume.has_value()) {
+    const bool test_dc = std::abs(static_cast<int>(config.engine.dc_id)) >= 10000;
+    config.engine.dc_id = static_cast<int16_t>(test_dc ? 10000 + config.resume->dc : config.resume->dc);
+    config.engine.auth_key = config.resume->auth_key;
+  }
   absl::StatusOr<std::unique_ptr<engine::ClientEngine>> e =
       engine::ClientEngine::Create(config.engine, rng, now, unix_now_ns);
   if (!e.ok()) return e.status();
-  return std::unique_ptr<Client>(new Client(std::move(config), *std::move(e), rng, now));
+  std::unique_ptr<Client> c(new Client(std::move(config), *std::move(e), rng, now));
+  if (c->config_.resume.has_value()) {
+    ClientSnapshot r = *std::move(c->config_.resume);
+    c->config_.resume.reset();
+    c->config_.engine.auth_key.reset();  // a migration later makes its own
+    if (r.self_user_id != 0) {
+      c->peers_.SetSelf(r.self_user_id);
+      std::optional<tl::updates_State> state;
+      if (r.updates.has_value()) {
+        state = tl::updates_state{.pts = r.updates->pts,
+                                  .qts = r.updates->qts,
+                                  .date = r.updates->date,
+                                  .seq = r.updates->seq};
+      }
+      c->StartUpdatesAt(std::move(state));
+      if (c->gap_ != nullptr) {
+        for (const updates::UpdateGapEngine::ChannelState& ch : r.channels) {
+          c->gap_->SetChannelState(ch.channel_id, ch.pts, ch.access_hash);
+        }
+      }
+    }
+  }
+  return c;
+}
+
+std::optional<ClientSnapshot> Client::Snapshot() const {
+  std::optional<engine::StoredAuthKey> key = engine_->auth_key();
+  if (!key.has_value()) return std::nullopt;
+  ClientSnapshot s;
+  s.dc = dc_;
+  s.auth_key = *std::move(key);
+  s.self_user_id = peers_.self();
+  if (gap_ != nullptr && gap_->has_state()) {
+    s.updates = ClientSnapshot::UpdateState{gap_->pts(), gap_->qts(), gap_->date(), gap_->seq()};
+    s.channels = gap_->channel_states();
+  }
+  return s;
 }
 
 Client::Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine,

@@ -57,6 +57,7 @@
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
 #include "core/client/peer_cache.h"
+#include "core/client/snapshot.h"
 #include "core/crypto/random.h"
 #include "core/engine/client_engine.h"
 #include "core/stream/stream_engine.h"
@@ -91,6 +92,11 @@ struct ClientConfig {
   // only its final answer. false: the 303 goes to the application.
   bool follow_migrations = true;
   size_t max_peers = 100000;
+  // Resume a client that ran before (Client::Snapshot()): its DC, auth key
+  // and login, and, if it followed updates, their state, so what happened
+  // meanwhile is fetched (getDifference) rather than lost. Overrides
+  // engine.auth_key and engine.dc_id (keeping the +10000 of test DCs).
+  std::optional<ClientSnapshot> resume;
 };
 
 // invokeWithLayer(initConnection(function)) with `config`'s layer and app
@@ -183,6 +189,9 @@ class Client : public StreamEngine {
   // state), so its updates are checked from there and what was missed is
   // fetched. Nothing happens before updates start.
   void SetChannelState(int64_t channel_id, int32_t pts);
+
+  // What Client::resume needs next time (nullopt before an auth key exists).
+  std::optional<ClientSnapshot> Snapshot() const;
 
   PeerCache& peers() { return peers_; }
   const PeerCache& peers() const { return peers_; }

@@ -223,6 +223,17 @@ std::optional<int32_t> UpdateGapEngine::channel_pts(int64_t channel_id) const {
   return it->second.box.local;
 }
 
+std::vector<UpdateGapEngine::ChannelState> UpdateGapEngine::channel_states() const {
+  std::vector<ChannelState> out;
+  for (const auto& [id, c] : channels_) {
+    if (c.known) out.push_back({id, c.box.local, c.access_hash});
+  }
+  std::sort(out.begin(), out.end(), [](const ChannelState& a, const ChannelState& b) {
+    return a.channel_id < b.channel_id;
+  });
+  return out;
+}
+
 // ---------------------------------------------------------------- input
 
 absl::Status UpdateGapEngine::OnUpdates(tl::Updates updates, absl::Time now) {

@@ -230,6 +230,14 @@ class UpdateGapEngine {
   bool has_state() const { return has_state_; }
   // A channel's pts, or nullopt if unknown.
   std::optional<int32_t> channel_pts(int64_t channel_id) const;
+  // Every channel with a known pts, by id (to save with the state and give
+  // back with SetChannelState).
+  struct ChannelState {
+    int64_t channel_id = 0;
+    int32_t pts = 0;
+    int64_t access_hash = 0;
+  };
+  std::vector<ChannelState> channel_states() const;
 
   // Updates buffered now (common boxes, all channels).
   size_t buffered_updates() const { return common_buffered_; }

@@ -58,6 +58,7 @@ struct Party {
   }
   // Takes every event the client has now.
   void Drain() {
+    if (client == nullptr) return;  // stopped
     while (std::optional<ClientEvent> e = client->PollEvent()) Take(*std::move(e));
   }
 };
@@ -565,6 +566,56 @@ TEST_F(ClientDcTest, LoggingOutStopsTheUpdateEngine) {
   dc_.sim().RunFor(absl::Minutes(20));  // past the 15-minute idle fetch
   alice_.Drain();
   EXPECT_EQ(alice_.client->stats().internal_requests, asked);
+}
+
+TEST_F(ClientDcTest, ARestartedClientResumesFromItsSnapshotAndFetchesWhatItMissed) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  ASSERT_TRUE(AliceSends("before the restart", 1).ok());
+  ASSERT_TRUE(RunUntilReceived(bot_, 1, absl::Seconds(30)));
+  std::optional<client::ClientSnapshot> snap = bot_.client->Snapshot();
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_EQ(snap->dc, 2);
+  EXPECT_EQ(snap->self_user_id, bot_.user_id);
+  ASSERT_TRUE(snap->updates.has_value());
+  const Bytes stored = client::SerializeSnapshot(*snap);
+
+  // The app stops; Alice writes meanwhile.
+  dc_.sim().RemoveClient(bot_.id);
+  bot_.client.reset();
+  ASSERT_TRUE(AliceSends("while it was down 1", 2).ok());
+  ASSERT_TRUE(AliceSends("while it was down 2", 3).ok());
+
+  // The next run: the same key and login, and the updates it missed.
+  absl::StatusOr<client::ClientSnapshot> loaded = client::ParseSnapshot(stored);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  client::ClientConfig c;
+  c.resume = *std::move(loaded);
+  Party again;
+  again.client = dc_.MakeClient(c);
+  ASSERT_NE(again.client, nullptr);
+  again.id = dc_.AddClient(*again.client);
+  ASSERT_NE(again.client->updates(), nullptr) << "updates resume without a login";
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        again.Drain();
+        alice_.Drain();
+        return again.received.size() >= 2;
+      },
+      absl::Seconds(30)));
+  EXPECT_EQ(again.received,
+            (std::vector<std::string>{"while it was down 1", "while it was down 2"}));
+  EXPECT_EQ(again.client->engine().stats().handshakes, 0u) << "no new auth key";
+  EXPECT_EQ(again.client->peers().self(), bot_.user_id);
+  // It is still logged in: it can answer the sender it learned from the difference.
+  tl::messages_sendMessage reply;
+  absl::StatusOr<tl::InputPeer> to = again.client->peers().InputPeerOf(PeerKind::kUser, alice_.user_id);
+  ASSERT_TRUE(to.ok()) << to.status();
+  reply.peer = *to;
+  reply.message = "back";
+  reply.random_id = 4;
+  absl::StatusOr<tl::Updates> sent = dc_.Invoke(*again.client, again.id, reply, again.Sink());
+  EXPECT_TRUE(sent.ok()) << sent.status();
 }
 
 TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
