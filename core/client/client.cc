@@ -237,6 +237,16 @@ void Client::StartUpdates(std::optional<tl::updates_State> state) {
   Pump();
 }
 
+void Client::RememberSender(const tl::Update& u) {
+  const tl::Message* m = nullptr;
+  if (const auto* x = u.As<tl::updateNewMessage>()) m = &x->message;
+  if (const auto* x = u.As<tl::updateNewChannelMessage>()) m = &x->message;
+  if (m == nullptr) return;
+  if (const tl::message* x = m->As<tl::message>(); x != nullptr && x->from_id) {
+    peers_.RememberMessage(x->from_id, x->peer_id, x->id);
+  }
+}
+
 void Client::SetChannelState(int64_t channel_id, int32_t pts) {
   if (gap_ == nullptr) return;
   gap_->SetChannelState(channel_id, pts,
@@ -558,6 +568,7 @@ void Client::OnGapEvent(updates::UpdateEvent e) {
         peers_.Remember(e.entities->users, e.entities->chats);
         learned_ = e.entities;
       }
+      RememberSender(e.update);
       ++stats_.updates_delivered;
       ClientEvent out;
       out.kind = ClientEvent::Kind::kUpdate;

@@ -15,6 +15,8 @@
 //     histories, dialogs, full user/chat, contacts, search, participants,
 //     getChats), so a reply
 //     can name the sender: peers().InputPeerOf(message->peer_id).
+//     Senders known only as min (most members of big groups) are named
+//     through a message they sent (inputPeerUserFromMessage).
 //     A short update (updateShortMessage / updateShortChatMessage) names its
 //     sender by id only; when that id is not in the cache the client fetches
 //     the difference, which delivers the same message with its users
@@ -248,6 +250,8 @@ class Client : public StreamEngine {
   void OnUpdates(tl::Updates updates);
   void ApplyPtsResult(uint32_t function_id, ByteView body);
   void StopUpdates();
+  // A min sender can be named through the message it sent.
+  void RememberSender(const tl::Update& u);
   // Users and chats carried by the result of the function `function_id`.
   void LearnFromResult(uint32_t function_id, ByteView body);
   void LearnPeersFromResult(uint32_t function_id, ByteView body);

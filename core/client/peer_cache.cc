@@ -35,9 +35,9 @@ void PeerCache::Put(PeerKind kind, int64_t id, std::optional<int64_t> access_has
     // A min hash never replaces a full one; a full one always replaces.
     if (min && !e.min) return;
     if (!access_hash.has_value() && kind != PeerKind::kChat) return;
-    Entry updated{access_hash.value_or(0), min};
-    if (updated.access_hash != e.access_hash || updated.min != e.min) {
-      e = updated;
+    if (access_hash.value_or(0) != e.access_hash || min != e.min) {
+      e.access_hash = access_hash.value_or(0);
+      e.min = min;
       ++stats_.remembered;
     }
     return;
@@ -48,7 +48,10 @@ void PeerCache::Put(PeerKind kind, int64_t id, std::optional<int64_t> access_has
     order_.pop_front();
     ++stats_.evicted;
   }
-  entries_.emplace(key, Entry{access_hash.value_or(0), min});
+  Entry e;
+  e.access_hash = access_hash.value_or(0);
+  e.min = min;
+  entries_.emplace(key, e);
   order_.push_back(key);
   ++stats_.remembered;
 }
@@ -77,10 +80,46 @@ void PeerCache::Remember(const std::vector<tl::User>& users, const std::vector<t
   for (const tl::Chat& c : chats) Remember(c);
 }
 
+namespace {
+
+std::optional<std::pair<PeerKind, int64_t>> KindAndId(const tl::Peer& p) {
+  if (const auto* x = p.As<tl::peerUser>()) return std::make_pair(PeerKind::kUser, x->user_id);
+  if (const auto* x = p.As<tl::peerChat>()) return std::make_pair(PeerKind::kChat, x->chat_id);
+  if (const auto* x = p.As<tl::peerChannel>()) {
+    return std::make_pair(PeerKind::kChannel, x->channel_id);
+  }
+  return std::nullopt;
+}
+
+// A chain of "seen in" hops is at most this long (a min user seen in a
+// channel known only as min, seen in...): Telegram needs one.
+constexpr int kMaxHops = 2;
+
+}  // namespace
+
+void PeerCache::RememberMessage(const tl::Peer& from, const tl::Peer& chat, int32_t msg_id) {
+  std::optional<std::pair<PeerKind, int64_t>> f = KindAndId(from);
+  std::optional<std::pair<PeerKind, int64_t>> c = KindAndId(chat);
+  if (!f || !c || msg_id <= 0 || f->first == PeerKind::kChat) return;
+  auto it = entries_.find(Key{f->first, f->second});
+  if (it == entries_.end() || !it->second.min) return;  // full, or never seen
+  it->second.chat_kind = c->first;
+  it->second.chat_id = c->second;
+  it->second.msg_id = msg_id;
+}
+
+std::optional<tl::InputPeer> PeerCache::SeenIn(const Entry& e, int depth) const {
+  if (e.chat_id == 0 || depth >= kMaxHops) return std::nullopt;
+  absl::StatusOr<tl::InputPeer> chat = InputPeerOf(e.chat_kind, e.chat_id, depth + 1);
+  if (!chat.ok()) return std::nullopt;
+  return *std::move(chat);
+}
+
 bool PeerCache::Knows(PeerKind kind, int64_t id) const {
   if (kind == PeerKind::kUser && id != 0 && id == self_) return true;
   auto it = entries_.find(Key{kind, id});
-  return it != entries_.end() && !it->second.min;
+  if (it == entries_.end()) return false;
+  return !it->second.min || SeenIn(it->second, 0).has_value();
 }
 
 bool PeerCache::Knows(const tl::Peer& peer) const {
@@ -97,8 +136,23 @@ std::optional<int64_t> PeerCache::AccessHash(PeerKind kind, int64_t id) const {
 }
 
 absl::StatusOr<tl::InputPeer> PeerCache::InputPeerOf(PeerKind kind, int64_t id) const {
+  return InputPeerOf(kind, id, 0);
+}
+
+absl::StatusOr<tl::InputPeer> PeerCache::InputPeerOf(PeerKind kind, int64_t id, int depth) const {
   if (kind == PeerKind::kUser && id != 0 && id == self_) return tl::InputPeer(tl::inputPeerSelf{});
-  if (!Knows(kind, id)) return Unknown(kind, id);
+  auto it = entries_.find(Key{kind, id});
+  if (it != entries_.end() && it->second.min && kind != PeerKind::kChat) {
+    std::optional<tl::InputPeer> chat = SeenIn(it->second, depth);
+    if (!chat.has_value()) return Unknown(kind, id);
+    if (kind == PeerKind::kUser) {
+      return tl::InputPeer(tl::inputPeerUserFromMessage{
+          .peer = *std::move(chat), .msg_id = it->second.msg_id, .user_id = id});
+    }
+    return tl::InputPeer(tl::inputPeerChannelFromMessage{
+        .peer = *std::move(chat), .msg_id = it->second.msg_id, .channel_id = id});
+  }
+  if (it == entries_.end()) return Unknown(kind, id);
   switch (kind) {
     case PeerKind::kUser:
       return tl::InputPeer(tl::inputPeerUser{.user_id = id, .access_hash = *AccessHash(kind, id)});
@@ -121,16 +175,26 @@ absl::StatusOr<tl::InputPeer> PeerCache::InputPeerOf(const tl::Peer& peer) const
 }
 
 absl::StatusOr<tl::InputUser> PeerCache::InputUserOf(int64_t user_id) const {
-  if (user_id != 0 && user_id == self_) return tl::InputUser(tl::inputUserSelf{});
-  std::optional<int64_t> hash = AccessHash(PeerKind::kUser, user_id);
-  if (!hash) return Unknown(PeerKind::kUser, user_id);
-  return tl::InputUser(tl::inputUser{.user_id = user_id, .access_hash = *hash});
+  absl::StatusOr<tl::InputPeer> p = InputPeerOf(PeerKind::kUser, user_id);
+  if (!p.ok()) return p.status();
+  if (p->As<tl::inputPeerSelf>() != nullptr) return tl::InputUser(tl::inputUserSelf{});
+  if (const auto* x = p->As<tl::inputPeerUserFromMessage>()) {
+    return tl::InputUser(
+        tl::inputUserFromMessage{.peer = x->peer, .msg_id = x->msg_id, .user_id = user_id});
+  }
+  return tl::InputUser(tl::inputUser{.user_id = user_id,
+                                     .access_hash = p->As<tl::inputPeerUser>()->access_hash});
 }
 
 absl::StatusOr<tl::InputChannel> PeerCache::InputChannelOf(int64_t channel_id) const {
-  std::optional<int64_t> hash = AccessHash(PeerKind::kChannel, channel_id);
-  if (!hash) return Unknown(PeerKind::kChannel, channel_id);
-  return tl::InputChannel(tl::inputChannel{.channel_id = channel_id, .access_hash = *hash});
+  absl::StatusOr<tl::InputPeer> p = InputPeerOf(PeerKind::kChannel, channel_id);
+  if (!p.ok()) return p.status();
+  if (const auto* x = p->As<tl::inputPeerChannelFromMessage>()) {
+    return tl::InputChannel(tl::inputChannelFromMessage{
+        .peer = x->peer, .msg_id = x->msg_id, .channel_id = channel_id});
+  }
+  return tl::InputChannel(tl::inputChannel{
+      .channel_id = channel_id, .access_hash = p->As<tl::inputPeerChannel>()->access_hash});
 }
 
 }  // namespace mtcore::client

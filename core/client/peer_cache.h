@@ -10,7 +10,9 @@
 //
 // `min` constructors (https://core.telegram.org/api/min) carry a hash that
 // cannot be used to name the peer; they are remembered only until a full one
-// arrives, never replace it, and do not count as known.
+// arrives, and never replace it. A peer known only as min can still be
+// named through a message it sent (inputPeerUserFromMessage and friends)
+// once RememberMessage() has told the cache where it was seen.
 //
 // Memory: at most `max_peers` entries; past that the one first seen longest
 // ago is forgotten.
@@ -55,9 +57,13 @@ class PeerCache {
   void Remember(const tl::User& user);
   void Remember(const tl::Chat& chat);
   void Remember(const std::vector<tl::User>& users, const std::vector<tl::Chat>& chats);
+  // `from` (a user or channel) sent message `msg_id` in `chat`: the last
+  // such place is kept for peers known only as min.
+  void RememberMessage(const tl::Peer& from, const tl::Peer& chat, int32_t msg_id);
 
   // True if the peer can be named: a user or channel with a full (non-min)
-  // access hash, a basic group seen at all, or the logged-in user.
+  // access hash or a message it sent in a chat that can be named, a basic
+  // group seen at all, or the logged-in user.
   bool Knows(PeerKind kind, int64_t id) const;
   bool Knows(const tl::Peer& peer) const;
   // The access hash of a user or channel (nullopt if unknown or min only).
@@ -77,10 +83,17 @@ class PeerCache {
   struct Entry {
     int64_t access_hash = 0;
     bool min = false;  // only a min hash is known
+    // Where a min peer was last seen sending (chat_id 0: nowhere yet).
+    PeerKind chat_kind = PeerKind::kUser;
+    int64_t chat_id = 0;
+    int32_t msg_id = 0;
   };
   using Key = std::pair<PeerKind, int64_t>;
 
   void Put(PeerKind kind, int64_t id, std::optional<int64_t> access_hash, bool min);
+  // The chat a min peer was seen in, if it can be named itself.
+  std::optional<tl::InputPeer> SeenIn(const Entry& e, int depth) const;
+  absl::StatusOr<tl::InputPeer> InputPeerOf(PeerKind kind, int64_t id, int depth) const;
 
   size_t max_peers_;
   int64_t self_ = 0;

@@ -70,6 +70,50 @@ TEST(PeerCacheTest, AMinObjectNeverReplacesAFullHashAndIsNotEnoughToNameAPeer) {
   EXPECT_FALSE(peers.Knows(PeerKind::kChannel, 10));
 }
 
+TEST(PeerCacheTest, AMinSenderIsNamedThroughTheMessageItSent) {
+  PeerCache peers;
+  peers.Remember(Channel(10, 1000));          // a supergroup we are in
+  peers.Remember(User(6, 66, /*min=*/true));  // a member seen only as min
+  EXPECT_FALSE(peers.Knows(PeerKind::kUser, 6));
+  const tl::Peer group = tl::peerChannel{.channel_id = 10};
+  peers.RememberMessage(tl::peerUser{.user_id = 6}, group, 321);
+  ASSERT_TRUE(peers.Knows(PeerKind::kUser, 6));
+  const tl::InputPeer in_group = tl::inputPeerChannel{.channel_id = 10, .access_hash = 1000};
+  EXPECT_EQ(*peers.InputPeerOf(PeerKind::kUser, 6),
+            tl::InputPeer(tl::inputPeerUserFromMessage{.peer = in_group, .msg_id = 321, .user_id = 6}));
+  EXPECT_EQ(*peers.InputUserOf(6),
+            tl::InputUser(tl::inputUserFromMessage{.peer = in_group, .msg_id = 321, .user_id = 6}));
+  // A later full object wins.
+  peers.Remember(User(6, 67));
+  EXPECT_EQ(*peers.InputUserOf(6), tl::InputUser(tl::inputUser{.user_id = 6, .access_hash = 67}));
+  // RememberMessage does nothing for full peers, unknown ones, or bad ids.
+  peers.RememberMessage(tl::peerUser{.user_id = 6}, group, 400);
+  EXPECT_EQ(*peers.InputUserOf(6), tl::InputUser(tl::inputUser{.user_id = 6, .access_hash = 67}));
+  peers.RememberMessage(tl::peerUser{.user_id = 99}, group, 1);
+  EXPECT_FALSE(peers.Knows(PeerKind::kUser, 99));
+}
+
+TEST(PeerCacheTest, AMinChannelThroughAMessageAndNoEndlessChains) {
+  PeerCache peers;
+  peers.Remember(Channel(10, 1000));
+  peers.Remember(Channel(20, 2, /*min=*/true));  // e.g. a channel posting as itself
+  peers.RememberMessage(tl::peerChannel{.channel_id = 20}, tl::peerChannel{.channel_id = 10}, 5);
+  const tl::InputPeer in_group = tl::inputPeerChannel{.channel_id = 10, .access_hash = 1000};
+  EXPECT_EQ(*peers.InputChannelOf(20), tl::InputChannel(tl::inputChannelFromMessage{
+                                           .peer = in_group, .msg_id = 5, .channel_id = 20}));
+  // Seen only in a chat that cannot be named itself: not nameable.
+  peers.Remember(User(7, 77, /*min=*/true));
+  peers.RememberMessage(tl::peerUser{.user_id = 7}, tl::peerChannel{.channel_id = 30}, 9);
+  EXPECT_FALSE(peers.Knows(PeerKind::kUser, 7));
+  // Two min channels seen in each other: no endless recursion.
+  peers.Remember(Channel(40, 4, true));
+  peers.Remember(Channel(41, 4, true));
+  peers.RememberMessage(tl::peerChannel{.channel_id = 40}, tl::peerChannel{.channel_id = 41}, 1);
+  peers.RememberMessage(tl::peerChannel{.channel_id = 41}, tl::peerChannel{.channel_id = 40}, 1);
+  EXPECT_FALSE(peers.Knows(PeerKind::kChannel, 40));
+  EXPECT_EQ(peers.InputChannelOf(41).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(PeerCacheTest, ChannelsBasicGroupsAndForbiddenOnes) {
   PeerCache peers;
   tl::chat group;
