@@ -156,14 +156,27 @@ void Client::SendToEngine(uint64_t id, AppRequest& r) {
   session::SendOptions options = r.options;
   if (options.after_request.has_value()) {
     auto after = requests_.find(*options.after_request);
-    if (after != requests_.end() && after->second.engine_id != 0) {
-      options.after_request = after->second.engine_id;
+    if (after == requests_.end()) {
+      options.after_request.reset();  // answered already
+    } else if (after->second.engine_id == 0) {
+      // The request it must follow is waiting (FLOOD_WAIT, a migration):
+      // this one waits for it to go out again.
+      r.held_for_after = true;
+      return;
     } else {
-      options.after_request.reset();  // answered already, or waiting itself
+      options.after_request = after->second.engine_id;
     }
   }
+  r.held_for_after = false;
   r.engine_id = engine_->Send(r.query, options);
   by_engine_id_[r.engine_id] = id;
+  ReleaseHeld(id);
+}
+
+void Client::ReleaseHeld(uint64_t id) {
+  for (auto& [other_id, other] : requests_) {
+    if (other.held_for_after && other.options.after_request == id) SendToEngine(other_id, other);
+  }
 }
 
 bool Client::Cancel(uint64_t request_id) {
@@ -172,6 +185,7 @@ bool Client::Cancel(uint64_t request_id) {
   if (it->second.engine_id != 0) return engine_->Cancel(it->second.engine_id);
   flood_waits_.erase({it->second.retry_at, request_id});
   requests_.erase(it);
+  ReleaseHeld(request_id);
   ClientEvent out;
   out.kind = ClientEvent::Kind::kRequestFailed;
   out.request_id = request_id;
@@ -434,6 +448,7 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
   }
   requests_.erase(it);
   events_.push_back(std::move(out));
+  ReleaseHeld(id);
 }
 
 absl::Status Client::MigrateTo(int dc) {

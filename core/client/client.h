@@ -228,6 +228,7 @@ class Client : public StreamEngine {
     int flood_retries = 0;
     int migrations = 0;
     bool awaiting_migration = false;  // answered 303: goes to the new DC
+    bool held_for_after = false;      // its after_request is waiting to go out again
   };
   enum class Internal { kGetState, kGetDifference, kGetChannelDifference };
   struct InternalRequest {
@@ -244,6 +245,8 @@ class Client : public StreamEngine {
   void OnInternalAnswer(InternalRequest req, engine::EngineEvent e);
   void OnAppAnswer(uint64_t id, engine::EngineEvent e);
   void SendToEngine(uint64_t id, AppRequest& r);
+  // Sends the requests held until request `id` went out or ended.
+  void ReleaseHeld(uint64_t id);
   void RetryFloodWaits(absl::Time now);
   void OnGapEvent(updates::UpdateEvent e);
   void OnUpdatesObject(ByteView body, bool pushed);

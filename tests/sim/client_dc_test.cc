@@ -618,6 +618,41 @@ TEST_F(ClientDcTest, ARestartedClientResumesFromItsSnapshotAndFetchesWhatItMisse
   EXPECT_TRUE(sent.ok()) << sent.status();
 }
 
+TEST_F(ClientDcTest, ARequestAfterOneWaitingOutAFloodWaitWaitsForIt) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  const tl::InputPeer to = *alice_.client->peers().InputPeerOf(PeerKind::kUser, bot_.user_id);
+  tl::messages_sendMessage first;
+  first.peer = to;
+  first.message = "first";
+  first.random_id = 101;
+  tl::messages_sendMessage second = first;
+  second.message = "second";
+  second.random_id = 102;
+  dc_.world().ForceFloodWait(1, 2);
+  absl::StatusOr<uint64_t> a = alice_.client->Invoke(first);
+  ASSERT_TRUE(a.ok());
+  dc_.sim().Kick(alice_.id);
+  ASSERT_TRUE(dc_.sim().RunUntil([&] { return alice_.client->stats().flood_waits == 1; },
+                                 absl::Seconds(10)));
+  // "second" must run after "first", which is waiting out FLOOD_WAIT_2.
+  absl::StatusOr<uint64_t> b = alice_.client->Invoke(second, {.after_request = *a});
+  ASSERT_TRUE(b.ok());
+  dc_.sim().Kick(alice_.id);
+  std::vector<uint64_t> answered;
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        bot_.Drain();
+        while (std::optional<ClientEvent> e = alice_.client->PollEvent()) {
+          if (e->kind == ClientEvent::Kind::kResult) answered.push_back(e->request_id);
+        }
+        return answered.size() == 2 && bot_.received.size() == 2;
+      },
+      absl::Seconds(30)));
+  EXPECT_EQ(answered, (std::vector<uint64_t>{*a, *b}));
+  EXPECT_EQ(bot_.received, (std::vector<std::string>{"first", "second"}));
+}
+
 TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
   LogInBoth();
   tl::messages_sendMessage m;
