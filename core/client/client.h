@@ -192,6 +192,15 @@ class Client : public StreamEngine {
   // fetched. Nothing happens before updates start.
   void SetChannelState(int64_t channel_id, int32_t pts);
 
+  // Where DC `dc` is, from the last help.getConfig answer (its first IPv4
+  // option that is not media-only, CDN or TCPObfuscated-only); nullopt if
+  // unknown. A driver can dial dc() there after a migration.
+  struct DcAddress {
+    std::string ip;
+    int32_t port = 0;
+  };
+  std::optional<DcAddress> DcAddressOf(int dc) const;
+
   // What Client::resume needs next time (nullopt before an auth key exists).
   std::optional<ClientSnapshot> Snapshot() const;
 
@@ -276,6 +285,7 @@ class Client : public StreamEngine {
   uint64_t gap_generation_ = 0;     // bumped whenever gap_ is made or dropped
   int internal_failures_in_a_row_ = 0;  // backoff of the update engine's requests
   std::optional<int> migrate_to_;   // a 303 asked for it; done once the old engine is drained
+  std::map<int, DcAddress> dc_addresses_;  // from help.getConfig
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
   uint64_t next_request_id_ = 1;
   std::map<uint64_t, AppRequest> requests_;                // by client request id

@@ -14,10 +14,19 @@ absl::StatusOr<std::unique_ptr<ClientRunner>> ClientRunner::Connect(
     crypto::RandomSource& rng, ReconnectOptions options, DcAddressFn dc_address) {
   if (client == nullptr) return absl::InvalidArgumentError("ClientRunner needs a client");
   std::unique_ptr<ClientRunner> r(new ClientRunner(loop, std::move(client)));
-  if (dc_address) {
-    client::Client* c = r->client_.get();
-    options.next_address = [c, dc_address = std::move(dc_address)] { return dc_address(c->dc()); };
-  }
+  client::Client* c = r->client_.get();
+  options.next_address = [c, dc_address = std::move(dc_address)]() -> std::optional<SocketAddress> {
+    if (dc_address) {
+      if (std::optional<SocketAddress> a = dc_address(c->dc())) return a;
+    }
+    std::optional<client::Client::DcAddress> known = c->DcAddressOf(c->dc());
+    if (!known.has_value()) return std::nullopt;
+    std::string host = known->ip.find(':') != std::string::npos ? absl::StrCat("[", known->ip, "]")
+                                                                 : known->ip;
+    absl::StatusOr<SocketAddress> a = SocketAddress::Parse(absl::StrCat(host, ":", known->port));
+    if (!a.ok()) return std::nullopt;
+    return *a;
+  };
   absl::StatusOr<std::unique_ptr<EngineDriver>> d =
       EngineDriver::Dial(loop, *r->client_, address, std::move(options), rng);
   if (!d.ok()) return d.status();

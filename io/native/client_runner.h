@@ -33,10 +33,11 @@ class ClientRunner {
   // Where a DC is (e.g. from help.getConfig's dc_options); nullopt: unknown.
   using DcAddressFn = std::function<std::optional<SocketAddress>(int dc)>;
 
-  // Dials `address` (re-dialling after failures per `options`). With
-  // `dc_address`, every re-dial goes to the address of the client's current
-  // DC, so the client can follow a migration (Client::dc()). `loop` and
-  // `rng` must outlive the runner.
+  // Dials `address` (re-dialling after failures per `options`). Every
+  // re-dial goes to the address of the client's current DC (Client::dc()),
+  // so the client can follow a migration: from `dc_address` if given, else
+  // from what help.getConfig told the client (Client::DcAddressOf), else
+  // the address it had. `loop` and `rng` must outlive the runner.
   static absl::StatusOr<std::unique_ptr<ClientRunner>> Connect(
       EventLoop& loop, std::unique_ptr<client::Client> client, const SocketAddress& address,
       crypto::RandomSource& rng, ReconnectOptions options = {}, DcAddressFn dc_address = nullptr);

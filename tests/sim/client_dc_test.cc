@@ -393,6 +393,22 @@ TEST_F(ClientDcTest, ALoginFollowsTheAccountToItsHomeDc) {
   EXPECT_EQ(p.client->stats().migrations, 1u);
 }
 
+TEST_F(ClientDcTest, TheConfigTellsTheClientWhereEachDcIs) {
+  Party p;
+  p.client = dc_.MakeClient();
+  p.id = dc_.AddClient(*p.client);
+  EXPECT_FALSE(p.client->DcAddressOf(4).has_value());
+  absl::StatusOr<tl::Config> config = dc_.Invoke(*p.client, p.id, tl::help_getConfig{});
+  ASSERT_TRUE(config.ok()) << config.status();
+  for (const dc::WorldConfig::Dc& d : dc_.world().config().dcs) {
+    std::optional<Client::DcAddress> a = p.client->DcAddressOf(d.id);
+    ASSERT_TRUE(a.has_value()) << "DC " << d.id;
+    EXPECT_EQ(a->ip, d.address);
+    EXPECT_EQ(a->port, d.port);
+  }
+  EXPECT_FALSE(p.client->DcAddressOf(99).has_value());
+}
+
 TEST_F(ClientDcTest, ABotLoginBegunOnTheWrongDcEndsOnItsOwn) {
   client::ClientConfig c;
   c.engine.dc_id = 4;  // MakeClient sets DC 2; this one starts elsewhere
