@@ -66,59 +66,60 @@ void ClientRunner::Collect() {
 
 absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration timeout) {
   driver_->Pump();
-  absl::Time deadline = loop_.Now() + timeout;
-  for (;;) {
+  std::optional<ClientEvent> answer;
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        Collect();
+        auto it = answers_.find(id);
+        if (it == answers_.end()) return false;
+        answer = std::move(it->second);
+        answers_.erase(it);
+        return true;
+      },
+      timeout);
+  if (answer.has_value()) return *std::move(answer);
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    client_->Cancel(id);
     Collect();
-    auto it = answers_.find(id);
-    if (it != answers_.end()) {
-      ClientEvent e = std::move(it->second);
-      answers_.erase(it);
-      return e;
-    }
-    absl::Time now = loop_.Now();
-    if (now >= deadline) {
-      client_->Cancel(id);
-      Collect();
-      answers_.erase(id);
-      return absl::DeadlineExceededError(
-          absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
-    }
-    absl::Status s = loop_.RunOnce(std::min(deadline - now, absl::Milliseconds(100)));
-    if (!s.ok()) return s;
+    answers_.erase(id);
+    return absl::DeadlineExceededError(
+        absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
   }
+  return s;
 }
 
 absl::StatusOr<ClientEvent> ClientRunner::NextUpdate(
     const std::function<bool(const tl::Update&)>& accept, absl::Duration timeout) {
   driver_->Pump();
-  absl::Time deadline = loop_.Now() + timeout;
-  for (;;) {
-    Collect();
-    for (auto it = updates_.begin(); it != updates_.end(); ++it) {
-      if (accept(it->update)) {
-        ClientEvent e = std::move(*it);
-        updates_.erase(it);
-        return e;
-      }
-    }
-    absl::Time now = loop_.Now();
-    if (now >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("no matching update within ", absl::FormatDuration(timeout)));
-    }
-    absl::Status s = loop_.RunOnce(std::min(deadline - now, absl::Milliseconds(100)));
-    if (!s.ok()) return s;
+  std::optional<ClientEvent> match;
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        Collect();
+        for (auto it = updates_.begin(); it != updates_.end(); ++it) {
+          if (!accept(it->update)) continue;
+          match = std::move(*it);
+          updates_.erase(it);
+          return true;
+        }
+        return false;
+      },
+      timeout);
+  if (match.has_value()) return *std::move(match);
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("no matching update within ", absl::FormatDuration(timeout)));
   }
+  return s;
 }
 
 absl::Status ClientRunner::RunFor(absl::Duration d) {
-  absl::Time deadline = loop_.Now() + d;
-  while (loop_.Now() < deadline) {
-    absl::Status s = loop_.RunOnce(deadline - loop_.Now());
-    if (!s.ok()) return s;
-    Collect();
-  }
-  return absl::OkStatus();
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        Collect();
+        return false;
+      },
+      d, d);
+  return s.code() == absl::StatusCode::kDeadlineExceeded ? absl::OkStatus() : s;
 }
 
 }  // namespace mtcore::io

@@ -1,5 +1,7 @@
 #include "io/native/event_loop.h"
 
+#include <algorithm>
+
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -174,6 +176,21 @@ absl::Status EventLoop::Run() {
   }
   stop_requested_ = false;
   return status;
+}
+
+absl::Status EventLoop::RunUntil(const std::function<bool()>& done, absl::Duration timeout,
+                                 absl::Duration step) {
+  const absl::Time deadline = Now() + timeout;
+  for (;;) {
+    if (done()) return absl::OkStatus();
+    const absl::Time now = Now();
+    if (now >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("not done within ", absl::FormatDuration(timeout)));
+    }
+    absl::Status s = RunOnce(std::min(deadline - now, step));
+    if (!s.ok()) return s;
+  }
 }
 
 }  // namespace mtcore::io

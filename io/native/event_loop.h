@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -128,6 +129,14 @@ class EventLoop {
   // (no fds and no timers). Returns OK then, or the first RunOnce error.
   // A Stop() made while not running makes the next Run() return at once.
   absl::Status Run();
+
+  // Runs rounds until `done()` (asked before the first round and after each)
+  // is true: OK. DeadlineExceeded if it is still false after `timeout`, or
+  // the first RunOnce error. Rounds wait at most `step`, so `done` is asked
+  // at least that often. For blocking helpers on top of an engine (calls
+  // that wait for their answer).
+  absl::Status RunUntil(const std::function<bool()>& done, absl::Duration timeout,
+                        absl::Duration step = absl::Milliseconds(100));
 
   // Makes Run() return after the current round. Safe from callbacks.
   void Stop() { stop_requested_ = true; }

@@ -276,5 +276,21 @@ TEST(EventLoopTest, WaitIsBoundedByMaxWait) {
   EXPECT_LT(took, absl::Seconds(2));
 }
 
+TEST(EventLoopTest, RunUntilStopsWhenDoneOrAtTheTimeout) {
+  absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok()) << loop.status();
+  bool fired = false;
+  (*loop)->AddTimerAfter(absl::Milliseconds(20), [&] { fired = true; });
+  EXPECT_TRUE((*loop)->RunUntil([&] { return fired; }, absl::Seconds(5)).ok());
+  int asked = 0;
+  const absl::Time start = (*loop)->Now();
+  absl::Status s = (*loop)->RunUntil([&] { return ++asked < 0; }, absl::Milliseconds(50),
+                                     absl::Milliseconds(10));
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_GE((*loop)->Now() - start, absl::Milliseconds(50));
+  EXPECT_GE(asked, 3) << "asked at least every step";
+  EXPECT_TRUE((*loop)->RunUntil([] { return true; }, absl::ZeroDuration()).ok());
+}
+
 }  // namespace
 }  // namespace mtcore::io
