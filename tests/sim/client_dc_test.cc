@@ -65,6 +65,32 @@ struct Party {
 
 class ClientDcTest : public ::testing::Test {
  protected:
+  // auth.sendCode for `user` on `p`'s client.
+  absl::StatusOr<tl::auth_SentCode> SendCode(Party& p, const dc::WorldConfig::User& user) {
+    tl::auth_sendCode send_code;
+    send_code.phone_number = user.phone;
+    send_code.api_id = 1;
+    send_code.api_hash = "sim";
+    send_code.settings = tl::codeSettings{};
+    return dc_.Invoke(*p.client, p.id, send_code, p.Sink());
+  }
+  // auth.signIn with the code `sent` announced: the user's id.
+  absl::StatusOr<int64_t> SignIn(Party& p, const dc::WorldConfig::User& user,
+                                 const tl::auth_SentCode& sent) {
+    tl::auth_signIn sign_in;
+    sign_in.phone_number = user.phone;
+    sign_in.phone_code_hash = sent.As<tl::auth_sentCode>()->phone_code_hash;
+    sign_in.phone_code = user.login_code.empty() ? dc_.world().config().login_code : user.login_code;
+    absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(*p.client, p.id, sign_in, p.Sink());
+    if (!a.ok()) return a.status();
+    return a->As<tl::auth_authorization>()->user.As<tl::user>()->id;
+  }
+  absl::StatusOr<int64_t> LogIn(Party& p, const dc::WorldConfig::User& user) {
+    absl::StatusOr<tl::auth_SentCode> sent = SendCode(p, user);
+    if (!sent.ok()) return sent.status();
+    return SignIn(p, user, *sent);
+  }
+
   // The bot and Alice, logged in through their clients; the bot's update
   // engine has its state.
   void LogInBoth() {
@@ -86,24 +112,12 @@ class ClientDcTest : public ::testing::Test {
 
     const dc::WorldConfig::User* alice = dc_.alice();
     ASSERT_NE(alice, nullptr);
-    tl::auth_sendCode send_code;
-    send_code.phone_number = alice->phone;
-    send_code.api_id = 1;
-    send_code.api_hash = "sim";
-    send_code.settings = tl::codeSettings{};
-    absl::StatusOr<tl::auth_SentCode> sent =
-        dc_.Invoke(*alice_.client, alice_.id, send_code, alice_.Sink());
+    absl::StatusOr<tl::auth_SentCode> sent = SendCode(alice_, *alice);
     ASSERT_TRUE(sent.ok()) << sent.status();
     EXPECT_EQ(alice_.client->updates(), nullptr) << "no update engine before the login";
-    tl::auth_signIn sign_in;
-    sign_in.phone_number = alice->phone;
-    sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
-    sign_in.phone_code =
-        alice->login_code.empty() ? dc_.world().config().login_code : alice->login_code;
-    absl::StatusOr<tl::auth_Authorization> a =
-        dc_.Invoke(*alice_.client, alice_.id, sign_in, alice_.Sink());
+    absl::StatusOr<int64_t> a = SignIn(alice_, *alice, *sent);
     ASSERT_TRUE(a.ok()) << a.status();
-    alice_.user_id = a->As<tl::auth_authorization>()->user.As<tl::user>()->id;
+    alice_.user_id = *a;
 
     ASSERT_TRUE(dc_.sim().RunUntil(
         [&] {
@@ -363,24 +377,15 @@ TEST_F(ClientDcTest, ALoginFollowsTheAccountToItsHomeDc) {
   Party p;
   p.client = dc_.MakeClient();
   p.id = dc_.AddClient(*p.client);
-  tl::auth_sendCode send_code;
-  send_code.phone_number = carol->phone;
-  send_code.api_id = 1;
-  send_code.api_hash = "sim";
-  send_code.settings = tl::codeSettings{};
   // PHONE_MIGRATE_4: the client moves to DC 4 (new connection, new key) and
   // sends the request again; the app sees only the code being sent.
-  absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(*p.client, p.id, send_code, p.Sink());
+  absl::StatusOr<tl::auth_SentCode> sent = SendCode(p, *carol);
   ASSERT_TRUE(sent.ok()) << sent.status();
   EXPECT_EQ(p.client->dc(), 4);
   EXPECT_EQ(p.client->stats().migrations, 1u);
-  tl::auth_signIn sign_in;
-  sign_in.phone_number = carol->phone;
-  sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
-  sign_in.phone_code = carol->login_code.empty() ? dc_.world().config().login_code : carol->login_code;
-  absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(*p.client, p.id, sign_in, p.Sink());
+  absl::StatusOr<int64_t> a = SignIn(p, *carol, *sent);
   ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_EQ(a->As<tl::auth_authorization>()->user.As<tl::user>()->id, carol->id);
+  EXPECT_EQ(*a, carol->id);
   absl::StatusOr<tl::NearestDc> n = dc_.Invoke(*p.client, p.id, tl::help_getNearestDc{}, p.Sink());
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(n->As<tl::nearestDc>()->this_dc, 4) << "the connection is to DC 4 now";
@@ -440,19 +445,7 @@ TEST_F(ClientDcTest, PeersAreLearnedFromResultsThatCarryThem) {
   Party fresh;
   fresh.client = dc_.MakeClient();
   fresh.id = dc_.AddClient(*fresh.client);
-  const dc::WorldConfig::User* alice = dc_.alice();
-  tl::auth_sendCode send_code;
-  send_code.phone_number = alice->phone;
-  send_code.api_id = 1;
-  send_code.api_hash = "sim";
-  send_code.settings = tl::codeSettings{};
-  absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(*fresh.client, fresh.id, send_code);
-  ASSERT_TRUE(sent.ok()) << sent.status();
-  tl::auth_signIn sign_in;
-  sign_in.phone_number = alice->phone;
-  sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
-  sign_in.phone_code = alice->login_code.empty() ? dc_.world().config().login_code : alice->login_code;
-  ASSERT_TRUE(dc_.Invoke(*fresh.client, fresh.id, sign_in).ok());
+  ASSERT_TRUE(LogIn(fresh, *dc_.alice()).ok());
   EXPECT_FALSE(fresh.client->peers().Knows(PeerKind::kUser, bot_.user_id));
 
   tl::messages_getDialogs get_dialogs;
@@ -479,10 +472,7 @@ TEST_F(ClientDcTest, PeersAreLearnedFromResultsThatCarryThem) {
   Party third;
   third.client = dc_.MakeClient();
   third.id = dc_.AddClient(*third.client);
-  absl::StatusOr<tl::auth_SentCode> sent3 = dc_.Invoke(*third.client, third.id, send_code);
-  ASSERT_TRUE(sent3.ok()) << sent3.status();
-  sign_in.phone_code_hash = sent3->As<tl::auth_sentCode>()->phone_code_hash;
-  ASSERT_TRUE(dc_.Invoke(*third.client, third.id, sign_in).ok());
+  ASSERT_TRUE(LogIn(third, *dc_.alice()).ok());
   ASSERT_FALSE(third.client->peers().Knows(PeerKind::kUser, bot_.user_id));
   tl::users_getUsers get_users;
   get_users.id = {*fresh.client->peers().InputUserOf(bot_.user_id)};
