@@ -59,6 +59,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
   if (!config.engine.wrap_first_request) {
     ClientConfig init = config;  // the layer and app description only
     init.engine = {};
+    init.resume.reset();
     config.engine.wrap_first_request = [init = std::move(init)](ByteView query) {
       return WrapInitConnection(init, query);
     };
@@ -159,29 +160,49 @@ absl::StatusOr<uint64_t> Client::InvokeRaw(Bytes function, const session::SendOp
 }
 
 void Client::SendToEngine(uint64_t id, AppRequest& r) {
-  session::SendOptions options = r.options;
-  if (options.after_request.has_value()) {
-    auto after = requests_.find(*options.after_request);
-    if (after == requests_.end()) {
-      options.after_request.reset();  // answered already
-    } else if (after->second.engine_id == 0) {
-      // The request it must follow is waiting (FLOOD_WAIT, a migration):
-      // this one waits for it to go out again.
-      r.held_for_after = true;
-      return;
-    } else {
-      options.after_request = after->second.engine_id;
+  std::vector<uint64_t> work = {id};
+  while (!work.empty()) {
+    const uint64_t next = work.back();
+    work.pop_back();
+    auto it = requests_.find(next);
+    if (it == requests_.end()) continue;
+    AppRequest& q = it->second;
+    session::SendOptions options = q.options;
+    if (options.after_request.has_value()) {
+      auto after = requests_.find(*options.after_request);
+      if (after == requests_.end()) {
+        options.after_request.reset();  // answered already
+      } else if (after->second.engine_id == 0) {
+        // The request it must follow is waiting (FLOOD_WAIT, a migration):
+        // this one waits for it to go out again.
+        if (!q.held_for_after) {
+          q.held_for_after = true;
+          held_.emplace(*options.after_request, next);
+        }
+        continue;
+      } else {
+        options.after_request = after->second.engine_id;
+      }
     }
+    q.held_for_after = false;
+    q.engine_id = engine_->Send(q.query, options);
+    by_engine_id_[q.engine_id] = next;
+    TakeHeld(next, work);
   }
-  r.held_for_after = false;
-  r.engine_id = engine_->Send(r.query, options);
-  by_engine_id_[r.engine_id] = id;
-  ReleaseHeld(id);
+}
+
+void Client::TakeHeld(uint64_t id, std::vector<uint64_t>& out) {
+  auto [first, last] = held_.equal_range(id);
+  for (auto it = first; it != last; ++it) out.push_back(it->second);
+  held_.erase(first, last);
 }
 
 void Client::ReleaseHeld(uint64_t id) {
-  for (auto& [other_id, other] : requests_) {
-    if (other.held_for_after && other.options.after_request == id) SendToEngine(other_id, other);
+  std::vector<uint64_t> work;
+  TakeHeld(id, work);
+  for (uint64_t w : work) {
+    auto it = requests_.find(w);
+    if (it != requests_.end() && it->second.held_for_after) SendToEngine(w, it->second);
   }
 }
 
@@ -320,6 +341,7 @@ void Client::Pump() {
       migrate_to_.reset();
       absl::Status moved = MigrateTo(dc);
       if (!moved.ok()) {
+        std::vector<uint64_t> failed;
         for (auto it = requests_.begin(); it != requests_.end();) {
           if (!it->second.awaiting_migration) {
             ++it;
@@ -330,8 +352,10 @@ void Client::Pump() {
           out.request_id = it->first;
           out.status = moved;
           events_.push_back(std::move(out));
+          failed.push_back(it->first);
           it = requests_.erase(it);
         }
+        for (uint64_t id : failed) ReleaseHeld(id);
       }
       progress = true;
     }
@@ -423,6 +447,20 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
       return;
     }
   }
+  if (e.kind == EngineEvent::Kind::kRpcError && e.error_code == 400 &&
+      e.error_message == "MSG_WAIT_FAILED" && r.options.after_request.has_value()) {
+    // It went out after an attempt of its predecessor that failed, and that
+    // one is being sent again (FLOOD_WAIT, a migration): follow that.
+    const uint64_t after = *r.options.after_request;
+    const bool after_pending = requests_.count(after) > 0;
+    const bool after_succeeded =
+        std::find(recent_ok_.begin(), recent_ok_.end(), after) != recent_ok_.end();
+    if ((after_pending || after_succeeded) && r.wait_retries < 3) {
+      ++r.wait_retries;
+      SendToEngine(id, r);  // after it, or (it succeeded meanwhile) freely
+      return;
+    }
+  }
   if (e.kind == EngineEvent::Kind::kRpcError) {
     std::optional<int64_t> wait = FloodWaitSeconds(e.error_code, e.error_message);
     if (wait.has_value() && absl::Seconds(*wait) <= config_.flood_sleep_threshold &&
@@ -451,6 +489,10 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
   } else {
     out.kind = ClientEvent::Kind::kRequestFailed;
     out.status = std::move(e.status);
+  }
+  if (out.kind == ClientEvent::Kind::kResult) {
+    recent_ok_.push_back(id);
+    if (recent_ok_.size() > 256) recent_ok_.pop_front();
   }
   requests_.erase(it);
   events_.push_back(std::move(out));
@@ -565,7 +607,7 @@ void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
   }
   // FLOOD_WAIT_X: X seconds; anything else: 1, 2, 4... up to 60 s.
   absl::Duration retry_after = absl::Seconds(1);
-  for (int i = 1; i < internal_failures_in_a_row_ && retry_after < absl::Seconds(60); ++i) {
+  for (int i = 0; i < internal_failures_in_a_row_ && retry_after < absl::Seconds(60); ++i) {
     retry_after *= 2;
   }
   retry_after = std::min(retry_after, absl::Seconds(60));

@@ -48,6 +48,7 @@
 #include <map>
 #include <set>
 #include <utility>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -238,6 +239,7 @@ class Client : public StreamEngine {
     int migrations = 0;
     bool awaiting_migration = false;  // answered 303: goes to the new DC
     bool held_for_after = false;      // its after_request is waiting to go out again
+    int wait_retries = 0;             // MSG_WAIT_FAILED re-sends
   };
   enum class Internal { kGetState, kGetDifference, kGetChannelDifference };
   struct InternalRequest {
@@ -256,6 +258,8 @@ class Client : public StreamEngine {
   void SendToEngine(uint64_t id, AppRequest& r);
   // Sends the requests held until request `id` went out or ended.
   void ReleaseHeld(uint64_t id);
+  // Moves the requests held behind `id` to `out`.
+  void TakeHeld(uint64_t id, std::vector<uint64_t>& out);
   void RetryFloodWaits(absl::Time now);
   void OnGapEvent(updates::UpdateEvent e);
   void OnUpdatesObject(ByteView body, bool pushed);
@@ -290,6 +294,8 @@ class Client : public StreamEngine {
   uint64_t next_request_id_ = 1;
   std::map<uint64_t, AppRequest> requests_;                // by client request id
   absl::flat_hash_map<uint64_t, uint64_t> by_engine_id_;   // engine id -> client id
+  std::multimap<uint64_t, uint64_t> held_;                  // after_request -> held request
+  std::deque<uint64_t> recent_ok_;  // the last 256 requests answered with a result
   std::set<std::pair<absl::Time, uint64_t>> flood_waits_;  // (retry time, client id)
   std::shared_ptr<const updates::UpdateEntities> learned_;  // already in peers_
   std::deque<ClientEvent> events_;

@@ -1,6 +1,7 @@
 #include "tests/dc/world.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -233,6 +234,9 @@ struct World::Impl {
     int layer = 0;
     bool no_updates = false;
     AuthKey key;
+    // The msg_ids of the last calls answered with an error (invokeAfterMsg
+    // naming one of them fails with MSG_WAIT_FAILED, as on Telegram).
+    std::deque<int64_t> failed;
   };
   struct CallbackQuery {
     int64_t user = 0, bot = 0;
@@ -1981,7 +1985,12 @@ struct World::Impl {
   RpcReply Handle(const RpcRequest& request) {
     ++stats.rpcs;
     RpcReply reply = HandleInner(request);
-    if (reply.is_error()) ++stats.errors;
+    if (reply.is_error()) {
+      ++stats.errors;
+      std::deque<int64_t>& failed = SessionFor(request.session).failed;
+      failed.push_back(request.req_msg_id);
+      if (failed.size() > 256) failed.pop_front();
+    }
     return reply;
   }
 
@@ -2009,6 +2018,12 @@ struct World::Impl {
       const std::string& n = q->constructor;
       if (n == "invokeWithoutUpdates") s.no_updates = true;
       if (n == "initConnection") ++stats.init_connections;
+      if (n == "invokeAfterMsg") {
+        const int64_t after = I64(*q, "msg_id");
+        if (std::find(s.failed.begin(), s.failed.end(), after) != s.failed.end()) {
+          return RpcReply::Error(400, "MSG_WAIT_FAILED");
+        }
+      }
       if (n == "invokeWithLayer" || n == "initConnection" || n == "invokeWithoutUpdates" ||
           n == "invokeAfterMsg" || n == "invokeAfterMsgs") {
         q = Sub(*q, "query");

@@ -206,6 +206,20 @@ TEST_F(WorldTest, WrappersAreUnwrapped) {
   EXPECT_EQ(r2.value->As<tl::nearestDc>()->this_dc, 2);
 }
 
+TEST_F(WorldTest, AfterAFailedCallInvokeAfterMsgFailsWithMsgWaitFailed) {
+  auto c = Client(2, 0x1);  // msg_ids 1, 2, 3...
+  ASSERT_TRUE(c->Call(tl::help_getNearestDc{}).ok());      // msg 1: answered
+  EXPECT_FALSE(c->Call(tl::updates_getState{}).ok());      // msg 2: 401, not logged in
+  tl::invokeAfterMsg<tl::help_getNearestDc> after_failed;
+  after_failed.msg_id = 2;
+  auto r = c->Call(after_failed);
+  EXPECT_EQ(r.error_code, 400);
+  EXPECT_EQ(r.error_message, "MSG_WAIT_FAILED");
+  tl::invokeAfterMsg<tl::help_getNearestDc> after_ok;
+  after_ok.msg_id = 1;
+  EXPECT_TRUE(c->Call(after_ok).ok());
+}
+
 TEST_F(WorldTest, UnknownLayerMethodAndBytesAreClearErrors) {
   auto c = Client(2, 0x1);
   auto layer = c->Call(Init(tl::help_getConfig{}, 100));

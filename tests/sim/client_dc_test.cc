@@ -659,6 +659,40 @@ TEST_F(ClientDcTest, ARequestAfterOneWaitingOutAFloodWaitWaitsForIt) {
   EXPECT_EQ(bot_.received, (std::vector<std::string>{"first", "second"}));
 }
 
+TEST_F(ClientDcTest, AFollowerSentWithTheFloodWaitedRequestStillComesAfterIt) {
+  LogInBoth();
+  AliceResolvesTheBot();
+  const tl::InputPeer to = *alice_.client->peers().InputPeerOf(PeerKind::kUser, bot_.user_id);
+  tl::messages_sendMessage first;
+  first.peer = to;
+  first.message = "first";
+  first.random_id = 201;
+  tl::messages_sendMessage second = first;
+  second.message = "second";
+  second.random_id = 202;
+  // Both go out together; "first" meets FLOOD_WAIT_2, so the DC answers
+  // "second" (invokeAfterMsg naming the failed attempt) MSG_WAIT_FAILED.
+  dc_.world().ForceError("messages.sendMessage", 1, 420, "FLOOD_WAIT_2");
+  absl::StatusOr<uint64_t> a = alice_.client->Invoke(first);
+  absl::StatusOr<uint64_t> b = alice_.client->Invoke(second, {.after_request = *a});
+  ASSERT_TRUE(a.ok() && b.ok());
+  dc_.sim().Kick(alice_.id);
+  std::vector<uint64_t> answered;
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        bot_.Drain();
+        while (std::optional<ClientEvent> e = alice_.client->PollEvent()) {
+          EXPECT_EQ(e->kind, ClientEvent::Kind::kResult) << e->error_message << e->status;
+          answered.push_back(e->request_id);
+        }
+        return answered.size() == 2 && bot_.received.size() == 2;
+      },
+      absl::Seconds(30)));
+  EXPECT_EQ(answered, (std::vector<uint64_t>{*a, *b}));
+  EXPECT_EQ(bot_.received, (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(alice_.client->stats().flood_waits, 1u);
+}
+
 TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
   LogInBoth();
   tl::messages_sendMessage m;
