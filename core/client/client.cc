@@ -444,6 +444,7 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
       ++r.migrations;
       r.awaiting_migration = true;
       migrate_to_ = *dc;
+      e_migrate_reason_ = e.error_message;
       return;
     }
   }
@@ -529,6 +530,16 @@ absl::Status Client::MigrateTo(int dc) {
   // new DC starts it again.
   internal_.clear();
   StopUpdates();
+  if (peers_.self() != 0) {
+    // The new key is not logged in (carrying a login over with
+    // auth.exportAuthorization / importAuthorization is not done).
+    peers_.Clear();
+    ClientEvent out;
+    out.kind = ClientEvent::Kind::kLoggedOut;
+    out.status = absl::UnauthenticatedError(absl::StrCat(
+        "moved to DC ", dc, " (", e_migrate_reason_, "): the login stays on the old DC; log in again"));
+    events_.push_back(std::move(out));
+  }
   return absl::OkStatus();
 }
 
@@ -586,6 +597,7 @@ void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
     if (e.error_code == 401) {
       // Logged out, revoked, deactivated: asking again cannot help.
       StopUpdates();
+      peers_.Clear();
       ClientEvent out;
       out.kind = ClientEvent::Kind::kLoggedOut;
       out.status = status;
@@ -796,7 +808,10 @@ void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
       return;
     }
     case tl::auth_loggedOut::kId:
-      StopUpdates();  // the app logged out: nothing more will come
+      // The app logged out: nothing more will come, and the access hashes
+      // were the account's.
+      StopUpdates();
+      peers_.Clear();
       return;
     case tl::messages_invitedUsers::kId: {
       absl::StatusOr<tl::messages_InvitedUsers> i = tl::Parse<tl::messages_InvitedUsers>(body);
@@ -818,7 +833,10 @@ void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
       absl::StatusOr<tl::auth_Authorization> a = tl::Parse<tl::auth_Authorization>(body);
       if (!a.ok()) return;
       const tl::auth_authorization* x = a->As<tl::auth_authorization>();
-      if (const tl::user* u = x->user.As<tl::user>()) peers_.SetSelf(u->id);
+      if (const tl::user* u = x->user.As<tl::user>()) {
+        if (peers_.self() != 0 && peers_.self() != u->id) peers_.Clear();  // another account
+        peers_.SetSelf(u->id);
+      }
       peers_.Remember(x->user);
       StartUpdatesAt(std::nullopt);
       return;

@@ -114,9 +114,10 @@ struct ClientEvent {
     kUpdate,          // update (+ entities, never null), in order, once
     kUpdatesTooLong,  // channel_id (0: all private chats and groups): Telegram
                       // skipped updates; refetch dialogs / that channel
-    kLoggedOut,       // status: the DC answered the update engine with 401
-                      // (AUTH_KEY_UNREGISTERED, SESSION_REVOKED...): updates
-                      // stopped; log in again
+    kLoggedOut,       // status: the login is gone: the DC answered the update
+                      // engine with 401 (AUTH_KEY_UNREGISTERED, SESSION_REVOKED...),
+                      // or a 303 moved a logged-in client to another DC;
+                      // updates stopped, peers forgotten; log in again
     kChannelUnavailable,  // channel_id, status: the channel's difference was
                           // refused (CHANNEL_PRIVATE...); it is no longer tracked
     kEngine,          // engine_event: kAuthKeyReady, kSessionReset, kFatal...
@@ -289,6 +290,7 @@ class Client : public StreamEngine {
   uint64_t gap_generation_ = 0;     // bumped whenever gap_ is made or dropped
   int internal_failures_in_a_row_ = 0;  // backoff of the update engine's requests
   std::optional<int> migrate_to_;   // a 303 asked for it; done once the old engine is drained
+  std::string e_migrate_reason_;     // that 303's message
   std::map<int, DcAddress> dc_addresses_;  // from help.getConfig
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
   uint64_t next_request_id_ = 1;

@@ -75,6 +75,12 @@ void PeerCache::Remember(const tl::Chat& chat) {
   }
 }
 
+void PeerCache::Clear() {
+  entries_.clear();
+  order_.clear();
+  self_ = 0;
+}
+
 void PeerCache::Remember(const std::vector<tl::User>& users, const std::vector<tl::Chat>& chats) {
   for (const tl::User& u : users) Remember(u);
   for (const tl::Chat& c : chats) Remember(c);
@@ -103,6 +109,9 @@ void PeerCache::RememberMessage(const tl::Peer& from, const tl::Peer& chat, int3
   if (!f || !c || msg_id <= 0 || f->first == PeerKind::kChat) return;
   auto it = entries_.find(Key{f->first, f->second});
   if (it == entries_.end() || !it->second.min) return;  // full, or never seen
+  // Only a chat that can be named (a private chat with the sender itself
+  // cannot: that is the very peer we lack).
+  if (*c == *f || !InputPeerOf(c->first, c->second, 1).ok()) return;
   it->second.chat_kind = c->first;
   it->second.chat_id = c->second;
   it->second.msg_id = msg_id;

@@ -51,6 +51,8 @@ class PeerCache {
   // The logged-in user: named as inputPeerSelf / inputUserSelf.
   void SetSelf(int64_t user_id) { self_ = user_id; }
   int64_t self() const { return self_; }
+  // Forgets everything (another account: hashes are per account).
+  void Clear();
 
   // Remembers a user / a chat or channel (empty handles and userEmpty /
   // chatEmpty are ignored).

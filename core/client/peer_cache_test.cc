@@ -93,6 +93,30 @@ TEST(PeerCacheTest, AMinSenderIsNamedThroughTheMessageItSent) {
   EXPECT_FALSE(peers.Knows(PeerKind::kUser, 99));
 }
 
+TEST(PeerCacheTest, APrivateMessageFromAMinUserKeepsTheChatItCanBeNamedThrough) {
+  PeerCache peers;
+  peers.Remember(Channel(10, 1000));
+  peers.Remember(User(6, 66, /*min=*/true));
+  peers.RememberMessage(tl::peerUser{.user_id = 6}, tl::peerChannel{.channel_id = 10}, 321);
+  // It writes privately: that chat is the user itself, which cannot name it.
+  peers.RememberMessage(tl::peerUser{.user_id = 6}, tl::peerUser{.user_id = 6}, 5);
+  // Nor does a chat we cannot name.
+  peers.RememberMessage(tl::peerUser{.user_id = 6}, tl::peerChannel{.channel_id = 77}, 6);
+  ASSERT_TRUE(peers.Knows(PeerKind::kUser, 6));
+  EXPECT_NE(peers.InputPeerOf(PeerKind::kUser, 6)->As<tl::inputPeerUserFromMessage>(), nullptr);
+  EXPECT_EQ(peers.InputPeerOf(PeerKind::kUser, 6)->As<tl::inputPeerUserFromMessage>()->msg_id, 321);
+}
+
+TEST(PeerCacheTest, ClearForgetsEverythingAndTheSelf) {
+  PeerCache peers;
+  peers.Remember(User(42, 4242, false, /*self=*/true));
+  peers.Remember(User(5, 55));
+  peers.Clear();
+  EXPECT_EQ(peers.size(), 0u);
+  EXPECT_EQ(peers.self(), 0);
+  EXPECT_FALSE(peers.Knows(PeerKind::kUser, 5));
+}
+
 TEST(PeerCacheTest, AMinChannelThroughAMessageAndNoEndlessChains) {
   PeerCache peers;
   peers.Remember(Channel(10, 1000));

@@ -414,6 +414,28 @@ TEST_F(ClientDcTest, TheConfigTellsTheClientWhereEachDcIs) {
   EXPECT_FALSE(p.client->DcAddressOf(99).has_value());
 }
 
+TEST_F(ClientDcTest, AMigrationAfterLoginSaysTheLoginIsGone) {
+  LogInBoth();
+  dc_.world().ForceMigrate(1, "NETWORK_MIGRATE", 4);
+  absl::StatusOr<tl::NearestDc> n =
+      dc_.Invoke(*bot_.client, bot_.id, tl::help_getNearestDc{}, bot_.Sink());
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->As<tl::nearestDc>()->this_dc, 4);
+  int logged_out = 0;
+  for (const ClientEvent& e : bot_.others) {
+    if (e.kind != ClientEvent::Kind::kLoggedOut) continue;
+    ++logged_out;
+    EXPECT_NE(e.status.message().find("NETWORK_MIGRATE_4"), std::string_view::npos) << e.status;
+  }
+  EXPECT_EQ(logged_out, 1);
+  EXPECT_EQ(bot_.client->updates(), nullptr);
+  EXPECT_EQ(bot_.client->peers().self(), 0);
+  std::optional<client::ClientSnapshot> snap = bot_.client->Snapshot();
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_EQ(snap->dc, 4);
+  EXPECT_EQ(snap->self_user_id, 0) << "a resume must not think it is logged in";
+}
+
 TEST_F(ClientDcTest, ABotLoginBegunOnTheWrongDcEndsOnItsOwn) {
   client::ClientConfig c;
   c.engine.dc_id = 4;  // MakeClient sets DC 2; this one starts elsewhere
@@ -568,6 +590,8 @@ TEST_F(ClientDcTest, LoggingOutStopsTheUpdateEngine) {
       dc_.Invoke(*alice_.client, alice_.id, tl::auth_logOut{}, alice_.Sink());
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(alice_.client->updates(), nullptr);
+  EXPECT_EQ(alice_.client->peers().self(), 0) << "the account's peers are forgotten";
+  EXPECT_EQ(alice_.client->peers().size(), 0u);
   const uint64_t asked = alice_.client->stats().internal_requests;
   dc_.sim().RunFor(absl::Minutes(20));  // past the 15-minute idle fetch
   alice_.Drain();
