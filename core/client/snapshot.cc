@@ -77,6 +77,9 @@ absl::Status Truncated(std::string_view what) {
 
 Bytes SerializeSnapshot(const ClientSnapshot& s) {
   Out o;
+  // One allocation: growing would leave copies of the key in freed memory.
+  o.bytes.reserve(4 + 4 + 4 + 4 + s.auth_key.key.size() + 8 + 8 + 4 + 16 + 4 +
+                  std::min(s.channels.size(), kMaxSnapshotChannels) * 20);
   o.bytes.insert(o.bytes.end(), kMagic, kMagic + 4);
   o.U32(kVersion);
   o.I32(s.dc);

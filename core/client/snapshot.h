@@ -34,7 +34,7 @@ namespace mtcore::client {
 
 struct ClientSnapshot {
   int dc = 0;                      // 1..1000
-  engine::StoredAuthKey auth_key;  // 256-byte key + salt
+  engine::StoredAuthKey auth_key;  // 256-byte key + salt (wiped on destruction)
   int64_t self_user_id = 0;        // 0: not logged in
   // The update state, if updates were followed.
   struct UpdateState {
@@ -43,12 +43,6 @@ struct ClientSnapshot {
   std::optional<UpdateState> updates;
   std::vector<updates::UpdateGapEngine::ChannelState> channels;
 
-  ~ClientSnapshot() { SecureWipe(absl::MakeSpan(auth_key.key)); }
-  ClientSnapshot() = default;
-  ClientSnapshot(const ClientSnapshot&) = default;
-  ClientSnapshot& operator=(const ClientSnapshot&) = default;
-  ClientSnapshot(ClientSnapshot&&) = default;
-  ClientSnapshot& operator=(ClientSnapshot&&) = default;
 };
 
 // At most this many channels are stored.

@@ -73,8 +73,30 @@ namespace mtcore::engine {
 // An auth key worth keeping between runs (persist it; give it back in
 // EngineConfig::auth_key to skip the handshake next time).
 struct StoredAuthKey {
-  Bytes key;             // 256 bytes
+  Bytes key;             // 256 bytes; wiped when this is destroyed
   uint64_t salt = 0;     // the last known server salt
+
+  StoredAuthKey() = default;
+  StoredAuthKey(Bytes k, uint64_t s) : key(std::move(k)), salt(s) {}
+  StoredAuthKey(const StoredAuthKey&) = default;
+  StoredAuthKey& operator=(const StoredAuthKey& o) {
+    if (this != &o) {
+      SecureWipe(absl::MakeSpan(key));
+      key = o.key;
+      salt = o.salt;
+    }
+    return *this;
+  }
+  StoredAuthKey(StoredAuthKey&&) = default;
+  StoredAuthKey& operator=(StoredAuthKey&& o) noexcept {
+    if (this != &o) {
+      SecureWipe(absl::MakeSpan(key));
+      key = std::move(o.key);
+      salt = o.salt;
+    }
+    return *this;
+  }
+  ~StoredAuthKey() { SecureWipe(absl::MakeSpan(key)); }
 };
 
 struct EngineConfig {

@@ -59,13 +59,16 @@ void ClientRunner::Collect() {
     ++dropped_;
   }
   while (answers_.size() > kMaxKept) {
-    answers_.erase(answers_.begin());
+    auto oldest = answers_.begin();
+    if (oldest->first == awaiting_) ++oldest;  // never the one Await waits for
+    answers_.erase(oldest);
     ++dropped_;
   }
 }
 
 absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration timeout) {
   driver_->Pump();
+  awaiting_ = id;
   std::optional<ClientEvent> answer;
   absl::Status s = loop_.RunUntil(
       [&] {
@@ -77,6 +80,7 @@ absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration time
         return true;
       },
       timeout);
+  awaiting_ = 0;
   if (answer.has_value()) return *std::move(answer);
   if (s.code() == absl::StatusCode::kDeadlineExceeded) {
     client_->Cancel(id);

@@ -87,6 +87,7 @@ class ClientRunner {
   std::deque<client::ClientEvent> updates_;
   std::deque<client::ClientEvent> other_;
   uint64_t dropped_ = 0;
+  uint64_t awaiting_ = 0;  // the request Await is waiting for
 };
 
 }  // namespace mtcore::io

@@ -717,6 +717,51 @@ TEST_F(ClientDcTest, AFollowerSentWithTheFloodWaitedRequestStillComesAfterIt) {
   EXPECT_EQ(alice_.client->stats().flood_waits, 1u);
 }
 
+TEST_F(ClientDcTest, CancellingTheSessionsFirstRequestStillDeclaresTheLayer) {
+  // A key the DC knows, given to a new client (as after a restart).
+  Party first;
+  first.client = dc_.MakeClient();
+  first.id = dc_.AddClient(*first.client);
+  ASSERT_TRUE(dc_.Invoke(*first.client, first.id, tl::help_getNearestDc{}).ok());
+  client::ClientConfig c;
+  c.resume = first.client->Snapshot();
+  ASSERT_TRUE(c.resume.has_value());
+  dc_.sim().RemoveClient(first.id);
+
+  Party p;
+  p.client = dc_.MakeClient(c);
+  const int64_t inits = dc_.world().stats().init_connections;
+  // With the key there, both go straight into the session, the first one
+  // wrapped in invokeWithLayer + initConnection; it is cancelled before
+  // anything is sent (there is no connection yet).
+  absl::StatusOr<uint64_t> a = p.client->Invoke(tl::help_getNearestDc{});
+  absl::StatusOr<uint64_t> b = p.client->Invoke(tl::help_getConfig{});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE(p.client->Cancel(*a));
+  p.id = dc_.AddClient(*p.client);
+  std::vector<ClientEvent> events;
+  auto take = [&] {
+    while (std::optional<ClientEvent> e = p.client->PollEvent()) {
+      if (e->kind != ClientEvent::Kind::kEngine) events.push_back(*std::move(e));
+    }
+  };
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        take();
+        return events.size() == 2;
+      },
+      absl::Seconds(30)));
+  dc_.sim().RunFor(absl::Seconds(2));
+  take();
+  ASSERT_EQ(events.size(), 2u) << "one outcome each";
+  EXPECT_EQ(events[0].request_id, *a);
+  EXPECT_EQ(events[0].kind, ClientEvent::Kind::kRequestFailed);
+  EXPECT_EQ(events[0].status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(events[1].request_id, *b);
+  EXPECT_EQ(events[1].kind, ClientEvent::Kind::kResult);
+  EXPECT_EQ(dc_.world().stats().init_connections, inits + 1) << "the session declared its layer";
+}
+
 TEST_F(ClientDcTest, RpcErrorsComeBackAsStatusesNamingThem) {
   LogInBoth();
   tl::messages_sendMessage m;
