@@ -9,13 +9,19 @@
 //   selector odd:  rpc_result{req_msg_id, body} answering the request the
 //                  client sent (selector / 2)-th, counting from the first,
 //                  so getState / getDifference answers reach the update
-//                  engine.
+//                  engine (rpc_error bodies give FLOOD_WAIT, MIGRATE...);
+//   selector >= 0x80: an app action instead of a message: with 0x40, cancel
+//                  the app's request number (selector & 0x1f); else invoke
+//                  a new one, with 0x20 after_request of number
+//                  (selector & 0x1f).
 // Virtual time moves 300 ms per record, so gap and retry timers fire.
 // Checked on every input (a violation aborts): the app's request ends in at
 // most one answer, no answer names a request the app never made, and the
 // client's own requests stay bounded (no retry storm).
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -122,17 +128,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   send.peer = tl::inputPeerSelf{};
   send.message = "hi";
   send.random_id = 1;
-  const uint64_t app_request = *h.client->Invoke(send);
+  std::vector<uint64_t> app_requests = {*h.client->Invoke(send)};
+  std::map<uint64_t, int> answers;  // app request -> outcomes seen
   h.Collect();
-  int answers = 0;
   auto check = [&] {
     while (std::optional<client::ClientEvent> e = h.client->PollEvent()) {
       const bool answer = e->kind == client::ClientEvent::Kind::kResult ||
                           e->kind == client::ClientEvent::Kind::kRpcError ||
                           e->kind == client::ClientEvent::Kind::kRequestFailed;
       if (!answer) continue;
-      if (e->request_id != app_request) abort();  // an answer to nothing the app asked
-      if (++answers > 1) abort();                 // two outcomes for one request
+      if (std::find(app_requests.begin(), app_requests.end(), e->request_id) ==
+          app_requests.end()) {
+        abort();  // an answer to nothing the app asked
+      }
+      if (++answers[e->request_id] > 1) abort();  // two outcomes for one request
     }
   };
 
@@ -146,6 +155,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Bytes body(data + pos, data + pos + length);
     pos += length;
     body.resize(body.size() / 4 * 4);
+    if (selector & 0x80) {
+      const size_t n = selector & 0x1f;
+      if (selector & 0x40) {
+        if (n < app_requests.size()) h.client->Cancel(app_requests[n]);
+      } else if (app_requests.size() < 32) {
+        session::SendOptions o;
+        if ((selector & 0x20) && n < app_requests.size()) o.after_request = app_requests[n];
+        send.random_id = static_cast<int64_t>(app_requests.size()) + 1;
+        app_requests.push_back(*h.client->Invoke(send, o));
+      }
+      h.Collect();
+      check();
+      continue;
+    }
     if (selector & 1) {
       if (h.requests.empty()) continue;
       int64_t req = h.requests[(selector / 2) % h.requests.size()];
