@@ -481,7 +481,7 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
     const uint32_t function_id = ConstructorOf(*r.query);
     LearnFromResult(function_id, e.body);
     if (IsUpdatesConstructor(ConstructorOf(e.body))) OnUpdatesObject(e.body, /*pushed=*/false);
-    ApplyPtsResult(function_id, e.body);
+    ApplyPtsResult(*r.query, e.body);
     out.body = std::move(e.body);
   } else if (e.kind == EngineEvent::Kind::kRpcError) {
     out.kind = ClientEvent::Kind::kRpcError;
@@ -717,20 +717,64 @@ void Client::OnUpdates(tl::Updates u) {
   if (!s.ok()) ++stats_.bad_updates;
 }
 
-void Client::ApplyPtsResult(uint32_t function_id, ByteView body) {
-  if (gap_ == nullptr) return;
-  // Only functions whose pts is the common box's: the same results from
-  // channels.* (or for a channel peer) carry that channel's pts.
-  switch (function_id) {
+namespace {
+
+int64_t ChannelIdOf(const tl::InputChannel& c) {
+  if (const auto* x = c.As<tl::inputChannel>()) return x->channel_id;
+  if (const auto* x = c.As<tl::inputChannelFromMessage>()) return x->channel_id;
+  return 0;
+}
+
+int64_t ChannelIdOf(const tl::InputPeer& p) {
+  if (const auto* x = p.As<tl::inputPeerChannel>()) return x->channel_id;
+  if (const auto* x = p.As<tl::inputPeerChannelFromMessage>()) return x->channel_id;
+  return 0;
+}
+
+// The box a pts-only result of `query` belongs to: nullopt if the function
+// is not one that reports pts this way, 0 for the common box, else the
+// channel. (The same result types come from functions of either kind.)
+template <class F, class Field>
+std::optional<int64_t> ChannelOfQuery(ByteView query, Field F::*field) {
+  absl::StatusOr<F> f = tl::Parse<F>(query);
+  if (!f.ok()) return std::nullopt;
+  return ChannelIdOf((*f).*field);
+}
+
+std::optional<int64_t> PtsBoxOf(ByteView query) {
+  switch (ConstructorOf(query)) {
     case tl::messages_deleteMessages::kId:
     case tl::messages_readHistory::kId:
     case tl::messages_deleteHistory::kId:
     case tl::messages_readMessageContents::kId:
     case tl::messages_deletePhoneCallHistory::kId:
-      break;
+      return 0;
+    case tl::messages_readMentions::kId:
+      return ChannelOfQuery(query, &tl::messages_readMentions::peer);
+    case tl::messages_readReactions::kId:
+      return ChannelOfQuery(query, &tl::messages_readReactions::peer);
+    case tl::messages_unpinAllMessages::kId:
+      return ChannelOfQuery(query, &tl::messages_unpinAllMessages::peer);
+    case tl::channels_deleteMessages::kId: {
+      std::optional<int64_t> c = ChannelOfQuery(query, &tl::channels_deleteMessages::channel);
+      if (c == 0) return std::nullopt;
+      return c;
+    }
+    case tl::channels_deleteParticipantHistory::kId: {
+      std::optional<int64_t> c =
+          ChannelOfQuery(query, &tl::channels_deleteParticipantHistory::channel);
+      if (c == 0) return std::nullopt;
+      return c;
+    }
     default:
-      return;
+      return std::nullopt;
   }
+}
+
+}  // namespace
+
+void Client::ApplyPtsResult(ByteView query, ByteView body) {
+  if (gap_ == nullptr) return;
   int32_t pts = 0, count = 0;
   switch (ConstructorOf(body)) {
     case tl::messages_affectedMessages::kId: {
@@ -758,7 +802,11 @@ void Client::ApplyPtsResult(uint32_t function_id, ByteView body) {
     default:
       return;
   }
-  if (gap_->OnPtsAdvanced(pts, count, now_).ok()) ++stats_.pts_results;
+  std::optional<int64_t> box = PtsBoxOf(query);
+  if (!box.has_value()) return;
+  absl::Status s = *box == 0 ? gap_->OnPtsAdvanced(pts, count, now_)
+                             : gap_->OnChannelPtsAdvanced(*box, pts, count, now_);
+  if (s.ok()) ++stats_.pts_results;
 }
 
 namespace {

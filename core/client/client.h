@@ -265,7 +265,8 @@ class Client : public StreamEngine {
   void OnGapEvent(updates::UpdateEvent e);
   void OnUpdatesObject(ByteView body, bool pushed);
   void OnUpdates(tl::Updates updates);
-  void ApplyPtsResult(uint32_t function_id, ByteView body);
+  // pts-only results (messages.affectedMessages...) of `query`.
+  void ApplyPtsResult(ByteView query, ByteView body);
   void StopUpdates();
   // A min sender can be named through the message it sent.
   void RememberSender(const tl::Update& u);

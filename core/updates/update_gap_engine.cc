@@ -869,6 +869,19 @@ void UpdateGapEngine::OnChannelDifferenceFailed(int64_t channel_id, absl::Time n
   Retime(channel_id, it->second);
 }
 
+absl::Status UpdateGapEngine::OnChannelPtsAdvanced(int64_t channel_id, int32_t pts,
+                                                   int32_t pts_count, absl::Time now) {
+  if (channel_id == 0 || pts_count < 0) {
+    ++stats_.malformed_dropped;
+    return absl::InvalidArgumentError(absl::StrCat("OnChannelPtsAdvanced: channel ", channel_id,
+                                                   ", pts_count ", pts_count));
+  }
+  auto it = channels_.find(channel_id);
+  if (it != channels_.end() && it->second.fetch != Fetch::kIdle) return absl::OkStatus();
+  ProcessChannel(channel_id, Pending{pts, pts_count, nullptr, nullptr}, now);
+  return absl::OkStatus();
+}
+
 void UpdateGapEngine::ForgetChannel(int64_t channel_id) {
   auto it = channels_.find(channel_id);
   if (it == channels_.end()) return;

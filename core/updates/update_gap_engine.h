@@ -213,6 +213,11 @@ class UpdateGapEngine {
   // applied like an update of that box that delivers nothing, so the next
   // pushed update is not mistaken for a gap. Errors as OnUpdates.
   absl::Status OnPtsAdvanced(int32_t pts, int32_t pts_count, absl::Time now);
+  // The same for a channel's box (channels.deleteMessages and friends). A
+  // channel whose difference is in flight ignores it: the difference covers
+  // it. InvalidArgument for a negative count or channel 0.
+  absl::Status OnChannelPtsAdvanced(int64_t channel_id, int32_t pts, int32_t pts_count,
+                                    absl::Time now);
 
   // The next event, if any.
   std::optional<UpdateEvent> PollEvent();

@@ -484,6 +484,21 @@ TEST(UpdateGapEngine, PtsOfAnAffectedResultAdvancesTheBoxAndFillsHoles) {
   EXPECT_EQ(f.engine.OnPtsAdvanced(106, -1, kT0).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(UpdateGapEngine, PtsOfAnAffectedResultAdvancesAChannelBox) {
+  Fixture f;
+  f.engine.SetChannelState(kChannel, 10, kChannelHash);
+  // channels.deleteMessages answered affectedMessages{pts 12, count 2}.
+  ASSERT_TRUE(f.engine.OnChannelPtsAdvanced(kChannel, 12, 2, kT0).ok());
+  EXPECT_EQ(f.engine.channel_pts(kChannel), 12);
+  ASSERT_TRUE(f.Push(Short(NewChannelMsg(13, 13))).ok());
+  EXPECT_EQ(Events(f.engine), Strings{"updateNewChannelMessage msg=13 pts=13"});
+  EXPECT_EQ(f.engine.stats().gaps_seen, 0u);
+  EXPECT_EQ(f.engine.pts(), 100) << "the common box is untouched";
+  EXPECT_EQ(f.engine.OnChannelPtsAdvanced(0, 1, 1, kT0).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(f.engine.OnChannelPtsAdvanced(kChannel, 20, -1, kT0).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(UpdateGapEngine, AFailedDifferenceWaitsAsLongAsItIsTold) {
   Fixture f;  // retry_delay 1 s
   f.engine.RequestDifference(kT0);

@@ -584,6 +584,62 @@ TEST_F(ClientDcTest, APtsOnlyResultKeepsTheNextPushFromLookingLikeAGap) {
   EXPECT_EQ(alice_.client->updates()->stats().differences_requested, 0u);
 }
 
+TEST_F(ClientDcTest, AChannelPtsOnlyResultGoesToThatChannelsBox) {
+  LogInBoth();
+  // Alice posts in the Devs supergroup, then deletes the post:
+  // channels.deleteMessages answers affectedMessages with the channel's pts.
+  tl::contacts_resolveUsername resolve;
+  resolve.username = "mtcore_devs";
+  absl::StatusOr<tl::contacts_ResolvedPeer> devs =
+      dc_.Invoke(*alice_.client, alice_.id, resolve, alice_.Sink());
+  ASSERT_TRUE(devs.ok()) << devs.status();
+  const auto* ch = devs->As<tl::contacts_resolvedPeer>()->chats.at(0).As<tl::channel>();
+  ASSERT_NE(ch, nullptr);
+  const int64_t channel_id = ch->id;
+  tl::messages_sendMessage post;
+  post.peer = *alice_.client->peers().InputPeerOf(PeerKind::kChannel, channel_id);
+  post.message = "to be deleted";
+  post.random_id = 301;
+  absl::StatusOr<tl::Updates> posted = dc_.Invoke(*alice_.client, alice_.id, post, alice_.Sink());
+  ASSERT_TRUE(posted.ok()) << posted.status();
+  std::optional<int32_t> before = alice_.client->updates()->channel_pts(channel_id);
+  ASSERT_TRUE(before.has_value()) << "the post's Updates started the channel's box";
+  int32_t post_id = 0;
+  if (const auto* u = posted->As<tl::updates>()) {
+    for (const tl::Update& x : u->updates) {
+      if (const auto* m = x.As<tl::updateNewChannelMessage>()) post_id = m->message.As<tl::message>()->id;
+    }
+  }
+  ASSERT_NE(post_id, 0);
+  tl::channels_deleteMessages del;
+  del.channel = *alice_.client->peers().InputChannelOf(channel_id);
+  del.id = {post_id};
+  absl::StatusOr<tl::messages_AffectedMessages> affected =
+      dc_.Invoke(*alice_.client, alice_.id, del, alice_.Sink());
+  ASSERT_TRUE(affected.ok()) << affected.status();
+  const int32_t channel_pts = affected->As<tl::messages_affectedMessages>()->pts;
+  EXPECT_EQ(alice_.client->updates()->channel_pts(channel_id), channel_pts);
+  EXPECT_EQ(alice_.client->stats().pts_results, 1u);
+  const int32_t common_pts = alice_.client->updates()->pts();
+
+  // The bot posts there next: Alice gets it with no gap and no fetch.
+  ASSERT_TRUE(dc_.Invoke(*bot_.client, bot_.id, resolve, bot_.Sink()).ok());
+  tl::messages_sendMessage bot_post;
+  bot_post.peer = *bot_.client->peers().InputPeerOf(PeerKind::kChannel, channel_id);
+  bot_post.message = "hello devs";
+  bot_post.random_id = 302;
+  ASSERT_TRUE(dc_.Invoke(*bot_.client, bot_.id, bot_post, bot_.Sink(), [&] { alice_.Drain(); }).ok());
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        alice_.Drain();
+        return alice_.client->updates()->channel_pts(channel_id) > channel_pts;
+      },
+      absl::Seconds(30)));
+  EXPECT_EQ(alice_.client->updates()->stats().gaps_seen, 0u);
+  EXPECT_EQ(alice_.client->updates()->stats().channel_differences_requested, 0u);
+  EXPECT_EQ(alice_.client->updates()->pts(), common_pts) << "the common box is untouched";
+}
+
 TEST_F(ClientDcTest, LoggingOutStopsTheUpdateEngine) {
   LogInBoth();
   absl::StatusOr<tl::auth_LoggedOut> out =
