@@ -444,7 +444,7 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
       ++r.migrations;
       r.awaiting_migration = true;
       migrate_to_ = *dc;
-      e_migrate_reason_ = e.error_message;
+      migrate_reason_ = e.error_message;
       return;
     }
   }
@@ -537,7 +537,7 @@ absl::Status Client::MigrateTo(int dc) {
     ClientEvent out;
     out.kind = ClientEvent::Kind::kLoggedOut;
     out.status = absl::UnauthenticatedError(absl::StrCat(
-        "moved to DC ", dc, " (", e_migrate_reason_, "): the login stays on the old DC; log in again"));
+        "moved to DC ", dc, " (", migrate_reason_, "): the login stays on the old DC; log in again"));
     events_.push_back(std::move(out));
   }
   return absl::OkStatus();

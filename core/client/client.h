@@ -2,31 +2,40 @@
 // engine (core/engine) and adds what every Telegram app needs on top:
 //
 //   - typed requests: Invoke(tl::messages_sendMessage{...}) returns a request
-//     id, and Result<F>(event) parses its answer (rpc errors become statuses);
-//     the first request of each session is wrapped in invokeWithLayer +
-//     initConnection with the configured layer and app description;
+//     id, and Result<F>(event) parses its answer (rpc errors become
+//     statuses). The first request of each session is wrapped in
+//     invokeWithLayer + initConnection with the configured layer and app
+//     description. Every request ends in exactly one kResult, kRpcError or
+//     kRequestFailed, also across FLOOD_WAIT retries and migrations;
+//   - FLOOD_WAIT_X up to flood_sleep_threshold is waited out and the request
+//     sent again (after_request order kept); PHONE/USER/NETWORK_MIGRATE moves
+//     the client to the account's DC (dc(); a driver dials it) and re-sends;
 //   - updates in order, once each: everything of type Updates (pushes, and
-//     the results of requests such as messages.sendMessage) goes through the
-//     update-gap engine (core/updates), whose getState / getDifference /
-//     getChannelDifference requests the client sends and answers itself; the
-//     application sees typed kUpdate events;
+//     the results of requests such as messages.sendMessage) and pts-only
+//     results (messages.affectedMessages...) go through the update-gap
+//     engine (core/updates), whose getState / getDifference /
+//     getChannelDifference requests the client sends and answers itself
+//     (with backoff; a 401 stops them with kLoggedOut). The application sees
+//     typed kUpdate events;
 //   - a peer cache (peer_cache.h) filled from every update, difference and
 //     result that carries users or chats (login, resolveUsername, getUsers,
 //     histories, dialogs, full user/chat, contacts, search, participants,
-//     getChats), so a reply
-//     can name the sender: peers().InputPeerOf(message->peer_id).
-//     Senders known only as min (most members of big groups) are named
-//     through a message they sent (inputPeerUserFromMessage).
-//     A short update (updateShortMessage / updateShortChatMessage) names its
-//     sender by id only; when that id is not in the cache the client fetches
-//     the difference, which delivers the same message with its users
-//     (https://core.telegram.org/api/updates#recovering-gaps).
+//     getChats), so a reply can name the sender:
+//     peers().InputPeerOf(message->peer_id). Senders known only as min (most
+//     members of big groups) are named through a message they sent
+//     (inputPeerUserFromMessage). A short update (updateShortMessage /
+//     updateShortChatMessage) names its sender by id only; when that id is
+//     not in the cache the client fetches the difference, which delivers the
+//     same message with its users
+//     (https://core.telegram.org/api/updates#recovering-gaps);
+//   - Snapshot() / ClientConfig::resume: an app restart keeps the key, the
+//     login and the update state (snapshot.h).
 //
 // Updates start when a login succeeds (an auth.authorization result: the
-// logged-in user becomes peers().self()), or with StartUpdates() for an auth
-// key restored from storage that is already logged in. Before that, pushed
-// updates are counted and dropped (a session that is not logged in gets
-// none from Telegram).
+// logged-in user becomes peers().self()), with StartUpdates() for an auth
+// key restored from storage that is already logged in, or from a resumed
+// snapshot. Before that, pushed updates are counted and dropped (a session
+// that is not logged in gets none from Telegram).
 //
 // It is a StreamEngine: a driver (io/native, the simulator) runs it exactly
 // like a ClientEngine. Sans-I/O like all of core/.
@@ -46,12 +55,12 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <set>
-#include <utility>
-#include <vector>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -291,7 +300,7 @@ class Client : public StreamEngine {
   uint64_t gap_generation_ = 0;     // bumped whenever gap_ is made or dropped
   int internal_failures_in_a_row_ = 0;  // backoff of the update engine's requests
   std::optional<int> migrate_to_;   // a 303 asked for it; done once the old engine is drained
-  std::string e_migrate_reason_;     // that 303's message
+  std::string migrate_reason_;     // that 303's message
   std::map<int, DcAddress> dc_addresses_;  // from help.getConfig
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
   uint64_t next_request_id_ = 1;
