@@ -276,6 +276,15 @@ struct World::Impl {
   int drop_every_nth = 0;
   int64_t push_counter = 0;
   int flood_calls = 0, flood_seconds = 0;
+  // auth.exportAuthorization results not yet imported (at most 1024; each
+  // valid for 10 minutes and once).
+  struct Exported {
+    int64_t account = 0;
+    int dc = 0;
+    std::string bytes;
+    int64_t expires_ns = 0;
+  };
+  std::map<int64_t, Exported> exported;
   struct ForcedError {
     int calls = 0;
     int code = 0;
@@ -727,6 +736,41 @@ struct World::Impl {
     }
     Bind(c.session->key, id);
     return Ok(Authorization(it->second));
+  }
+
+  Answer ExportAuthorization(const Call& c, const Object& q) {
+    if (c.me == nullptr) return Fail(401, "AUTH_KEY_UNREGISTERED");
+    const int dc = I32(q, "dc_id");
+    bool known = false;
+    for (const WorldConfig::Dc& d : config.dcs) known |= d.id == dc;
+    if (!known || dc == c.session->key.first) return Fail(400, "DC_ID_INVALID");
+    for (auto it = exported.begin(); it != exported.end();) {
+      it = it->second.expires_ns < c.now_ns ? exported.erase(it) : std::next(it);
+    }
+    if (exported.size() >= 1024) exported.erase(exported.begin());
+    int64_t id = 0;
+    while (id == 0 || exported.count(id) > 0) id = static_cast<int64_t>(crypto::RandomU64(rng));
+    Bytes b = crypto::RandomBytes(rng, 32);
+    Exported e{c.me->id, dc, std::string(b.begin(), b.end()), c.now_ns + 600 * kNsPerSecond};
+    exported[id] = e;
+    Object o("auth.exportedAuthorization");
+    o.Set("id", id);
+    o.Set("bytes", e.bytes);
+    return Ok(std::move(o));
+  }
+
+  Answer ImportAuthorization(const Call& c, const Object& q) {
+    auto it = exported.find(I64(q, "id"));
+    if (it == exported.end() || it->second.dc != c.session->key.first ||
+        it->second.bytes != Str(q, "bytes") || it->second.expires_ns < c.now_ns) {
+      return Fail(400, "AUTH_BYTES_INVALID");
+    }
+    const int64_t account = it->second.account;
+    exported.erase(it);
+    auto a = accounts.find(account);
+    if (a == accounts.end()) return Fail(400, "AUTH_BYTES_INVALID");
+    Bind(c.session->key, account);
+    return Ok(Authorization(a->second));
   }
 
   static std::string NormalizePhone(std::string phone) {
@@ -1943,6 +1987,8 @@ struct World::Impl {
     if (m == "auth.checkPassword") return CheckPassword(c, q);
     if (m == "account.getPassword") return GetPassword(c);
     if (m == "auth.logOut") return LogOut(c);
+    if (m == "auth.exportAuthorization") return ExportAuthorization(c, q);
+    if (m == "auth.importAuthorization") return ImportAuthorization(c, q);
     if (m == "users.getUsers") return GetUsers(c, q);
     if (m == "users.getFullUser") return GetFullUser(c, q);
     if (m == "contacts.resolveUsername") return ResolveUsername(c, q);

@@ -251,6 +251,34 @@ TEST_F(WorldTest, MethodsNeedALogin) {
   EXPECT_EQ(c->Call(tl::updates_getState{}).error_message, "AUTH_KEY_UNREGISTERED");
 }
 
+TEST_F(WorldTest, AnExportedAuthorizationLogsInOnTheOtherDcOnce) {
+  auto bot = Bot();
+  auto anon = Client(2, 0xa);
+  EXPECT_EQ(anon->Call(tl::auth_exportAuthorization{.dc_id = 4}).error_code, 401);
+  EXPECT_EQ(bot->Call(tl::auth_exportAuthorization{.dc_id = 2}).error_message, "DC_ID_INVALID");
+  EXPECT_EQ(bot->Call(tl::auth_exportAuthorization{.dc_id = 77}).error_message, "DC_ID_INVALID");
+  auto exported = bot->Call(tl::auth_exportAuthorization{.dc_id = 4});
+  ASSERT_TRUE(exported.ok()) << exported.error();
+  const auto* e = exported.value->As<tl::auth_exportedAuthorization>();
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->bytes.size(), 32u);
+
+  auto on_dc4 = Client(4, 0x44);
+  EXPECT_EQ(on_dc4->Call(tl::auth_importAuthorization{.id = e->id, .bytes = "wrong"}).error_message,
+            "AUTH_BYTES_INVALID");
+  auto on_dc3 = Client(3, 0x33);  // exported for DC 4, not 3
+  EXPECT_EQ(on_dc3->Call(tl::auth_importAuthorization{.id = e->id, .bytes = e->bytes}).error_message,
+            "AUTH_BYTES_INVALID");
+  auto imported = on_dc4->Call(tl::auth_importAuthorization{.id = e->id, .bytes = e->bytes});
+  ASSERT_TRUE(imported.ok()) << imported.error();
+  EXPECT_EQ(imported.value->As<tl::auth_authorization>()->user.As<tl::user>()->id, 7001);
+  EXPECT_TRUE(on_dc4->Call(tl::updates_getState{}).ok()) << "logged in on DC 4";
+  auto again = Client(4, 0x45);
+  EXPECT_EQ(again->Call(tl::auth_importAuthorization{.id = e->id, .bytes = e->bytes}).error_message,
+            "AUTH_BYTES_INVALID")
+      << "once only";
+}
+
 TEST_F(WorldTest, BotLoginChecksTokenAndHomeDc) {
   auto wrong = Client(2, 0x1);
   tl::auth_importBotAuthorization q{.api_id = 4, .api_hash = "h", .bot_auth_token = "7001:nope"};
