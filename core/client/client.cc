@@ -167,6 +167,12 @@ void Client::SendToEngine(uint64_t id, AppRequest& r) {
     auto it = requests_.find(next);
     if (it == requests_.end()) continue;
     AppRequest& q = it->second;
+    if (exporting_login_ || importing_login_ || migrate_to_.has_value()) {
+      // Moving to another DC: it goes there, once the login has.
+      q.awaiting_migration = true;
+      q.held_for_after = false;
+      continue;
+    }
     session::SendOptions options = q.options;
     if (options.after_request.has_value()) {
       auto after = requests_.find(*options.after_request);
@@ -443,8 +449,18 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
       // again on the new DC).
       ++r.migrations;
       r.awaiting_migration = true;
-      migrate_to_ = *dc;
       migrate_reason_ = e.error_message;
+      if (peers_.self() != 0 && !exporting_login_ && !migrate_to_.has_value()) {
+        // Logged in: take the login along (auth.exportAuthorization here,
+        // importAuthorization there) before moving.
+        exporting_login_ = true;
+        pending_dc_ = *dc;
+        tl::auth_exportAuthorization x;
+        x.dc_id = *dc;
+        internal_[engine_->Send(*tl::Serialize(x))] = {Internal::kExportLogin, 0, 0};
+        return;
+      }
+      if (!exporting_login_) migrate_to_ = *dc;
       return;
     }
   }
@@ -501,6 +517,14 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
 }
 
 absl::Status Client::MigrateTo(int dc) {
+  // The update state is the account's: it carries over with the login.
+  std::optional<ClientSnapshot> updates_state;
+  if (exported_login_.has_value() && gap_ != nullptr && gap_->has_state()) {
+    updates_state.emplace();
+    updates_state->updates =
+        ClientSnapshot::UpdateState{gap_->pts(), gap_->qts(), gap_->date(), gap_->seq()};
+    updates_state->channels = gap_->channel_states();
+  }
   engine::EngineConfig ec = config_.engine;
   const bool test_dc = std::abs(static_cast<int>(ec.dc_id)) >= 10000;
   ec.dc_id = static_cast<int16_t>(test_dc ? 10000 + dc : dc);
@@ -517,33 +541,105 @@ absl::Status Client::MigrateTo(int dc) {
   close_old_connection_ = connected_;
   engine_ = *std::move(e);
   dc_ = dc;
-  // What the old engine still carried unanswered goes out again on the new
-  // one, with the requests that were sent there.
+  // The update engine's requests die with the old engine.
+  internal_.clear();
   by_engine_id_.clear();
   for (auto& [id, r] : requests_) {
-    if (r.engine_id != 0 || r.awaiting_migration) {
+    if (r.engine_id != 0) {
+      r.engine_id = 0;  // unanswered there: goes out again here
+      r.awaiting_migration = true;
+    }
+  }
+  std::optional<tl::auth_exportedAuthorization> login = std::move(exported_login_);
+  exported_login_.reset();
+  if (login.has_value()) {
+    // The new key logs in first; the requests follow once it has (they
+    // would get 401 before). The update state carries over: it is the
+    // account's, not the DC's.
+    carried_updates_ = std::move(updates_state);
+    StopUpdates();
+    importing_login_ = true;
+    tl::auth_importAuthorization import;
+    import.id = login->id;
+    import.bytes = login->bytes;
+    internal_[engine_->Send(*tl::Serialize(import))] = {Internal::kImportLogin, 0, 0};
+    return absl::OkStatus();
+  }
+  StopUpdates();
+  if (peers_.self() != 0) {
+    // Not logged in on the new DC (the export failed).
+    OnLoginCarried(false, absl::UnauthenticatedError(absl::StrCat(
+                              "moved to DC ", dc, " (", migrate_reason_,
+                              "): the login could not be carried over; log in again")));
+    return absl::OkStatus();
+  }
+  for (auto& [id, r] : requests_) {
+    if (r.awaiting_migration) {
       r.awaiting_migration = false;
       SendToEngine(id, r);
     }
   }
-  // The update engine's requests die with the old engine; a login on the
-  // new DC starts it again.
-  internal_.clear();
-  StopUpdates();
-  if (peers_.self() != 0) {
-    // The new key is not logged in (carrying a login over with
-    // auth.exportAuthorization / importAuthorization is not done).
-    peers_.Clear();
-    ClientEvent out;
-    out.kind = ClientEvent::Kind::kLoggedOut;
-    out.status = absl::UnauthenticatedError(absl::StrCat(
-        "moved to DC ", dc, " (", migrate_reason_, "): the login stays on the old DC; log in again"));
-    events_.push_back(std::move(out));
-  }
   return absl::OkStatus();
 }
 
+void Client::OnLoginCarried(bool ok, const absl::Status& why) {
+  if (ok) {
+    std::optional<ClientSnapshot> carried = std::move(carried_updates_);
+    carried_updates_.reset();
+    if (carried.has_value() && carried->updates.has_value()) {
+      StartUpdatesAt(tl::updates_state{.pts = carried->updates->pts,
+                                       .qts = carried->updates->qts,
+                                       .date = carried->updates->date,
+                                       .seq = carried->updates->seq});
+      if (gap_ != nullptr) {
+        for (const updates::UpdateGapEngine::ChannelState& ch : carried->channels) {
+          gap_->SetChannelState(ch.channel_id, ch.pts, ch.access_hash);
+        }
+      }
+    } else {
+      StartUpdatesAt(std::nullopt);
+    }
+  } else {
+    carried_updates_.reset();
+    StopUpdates();
+    peers_.Clear();
+    ClientEvent out;
+    out.kind = ClientEvent::Kind::kLoggedOut;
+    out.status = why;
+    events_.push_back(std::move(out));
+  }
+  for (auto& [id, r] : requests_) {
+    if (r.awaiting_migration) {
+      r.awaiting_migration = false;
+      SendToEngine(id, r);
+    }
+  }
+}
+
 void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
+  if (req.what == Internal::kExportLogin) {
+    exporting_login_ = false;
+    if (e.kind == EngineEvent::Kind::kResult) {
+      absl::StatusOr<tl::auth_ExportedAuthorization> x =
+          tl::Parse<tl::auth_ExportedAuthorization>(e.body);
+      if (x.ok()) exported_login_ = *x->As<tl::auth_exportedAuthorization>();
+    }
+    migrate_to_ = pending_dc_;  // with the login if it was exported, else without
+    return;
+  }
+  if (req.what == Internal::kImportLogin) {
+    importing_login_ = false;
+    absl::Status why;
+    if (e.kind == EngineEvent::Kind::kRpcError) {
+      why = absl::UnauthenticatedError(absl::StrCat("rpc error ", e.error_code, " ", e.error_message));
+    } else if (e.kind == EngineEvent::Kind::kRequestFailed) {
+      why = e.status;
+    } else if (!tl::Parse<tl::auth_Authorization>(e.body).ok()) {
+      why = absl::DataLossError("auth.importAuthorization: an answer that does not parse");
+    }
+    OnLoginCarried(why.ok(), why);
+    return;
+  }
   // Answers for an update engine that no longer exists (a new key, a
   // logout, a migration) are dropped.
   if (gap_ == nullptr || req.generation != gap_generation_) return;

@@ -251,7 +251,13 @@ class Client : public StreamEngine {
     bool held_for_after = false;      // its after_request is waiting to go out again
     int wait_retries = 0;             // MSG_WAIT_FAILED re-sends
   };
-  enum class Internal { kGetState, kGetDifference, kGetChannelDifference };
+  enum class Internal {
+    kGetState,
+    kGetDifference,
+    kGetChannelDifference,
+    kExportLogin,  // auth.exportAuthorization on the DC being left
+    kImportLogin,  // auth.importAuthorization on the new one
+  };
   struct InternalRequest {
     Internal what;
     int64_t channel_id = 0;
@@ -261,6 +267,7 @@ class Client : public StreamEngine {
   Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine,
          crypto::RandomSource& rng, absl::Time now);
   absl::Status MigrateTo(int dc);
+  void OnLoginCarried(bool ok, const absl::Status& why);
   void Pump();
   void OnEngineEvent(engine::EngineEvent e);
   void OnInternalAnswer(InternalRequest req, engine::EngineEvent e);
@@ -301,6 +308,13 @@ class Client : public StreamEngine {
   int internal_failures_in_a_row_ = 0;  // backoff of the update engine's requests
   std::optional<int> migrate_to_;   // a 303 asked for it; done once the old engine is drained
   std::string migrate_reason_;     // that 303's message
+  // Carrying a login to the new DC: exported on the old one, imported as the
+  // new engine's first request; app requests wait for the import.
+  bool exporting_login_ = false;
+  int pending_dc_ = 0;  // where the export is for
+  std::optional<tl::auth_exportedAuthorization> exported_login_;
+  bool importing_login_ = false;
+  std::optional<ClientSnapshot> carried_updates_;  // the update state across the move
   std::map<int, DcAddress> dc_addresses_;  // from help.getConfig
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
   uint64_t next_request_id_ = 1;

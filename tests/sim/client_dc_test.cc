@@ -414,8 +414,41 @@ TEST_F(ClientDcTest, TheConfigTellsTheClientWhereEachDcIs) {
   EXPECT_FALSE(p.client->DcAddressOf(99).has_value());
 }
 
-TEST_F(ClientDcTest, AMigrationAfterLoginSaysTheLoginIsGone) {
+TEST_F(ClientDcTest, AMigrationAfterLoginCarriesTheLoginAndTheUpdates) {
   LogInBoth();
+  AliceResolvesTheBot();
+  ASSERT_TRUE(AliceSends("on DC 2", 1).ok());
+  ASSERT_TRUE(RunUntilReceived(bot_, 1, absl::Seconds(30)));
+  const int32_t pts = bot_.client->updates()->pts();
+  // NETWORK_MIGRATE_4 while logged in: the client exports the login on DC 2,
+  // imports it on DC 4 as its new key's first request, and only then sends
+  // the request again; the update state goes along.
+  dc_.world().ForceMigrate(1, "NETWORK_MIGRATE", 4);
+  absl::StatusOr<tl::NearestDc> n =
+      dc_.Invoke(*bot_.client, bot_.id, tl::help_getNearestDc{}, bot_.Sink());
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->As<tl::nearestDc>()->this_dc, 4);
+  EXPECT_EQ(bot_.client->dc(), 4);
+  for (const ClientEvent& e : bot_.others) {
+    EXPECT_NE(e.kind, ClientEvent::Kind::kLoggedOut) << e.status;
+  }
+  EXPECT_EQ(bot_.client->peers().self(), bot_.user_id);
+  ASSERT_NE(bot_.client->updates(), nullptr);
+  EXPECT_GE(bot_.client->updates()->pts(), pts) << "the pts carried over";
+  // Logged in there: a call that needs the login works, and pushes come.
+  ASSERT_TRUE(dc_.Invoke(*bot_.client, bot_.id, tl::updates_getState{}, bot_.Sink()).ok());
+  ASSERT_TRUE(AliceSends("after the move", 2).ok());
+  ASSERT_TRUE(RunUntilReceived(bot_, 2, absl::Seconds(30)));
+  EXPECT_EQ(bot_.received, (std::vector<std::string>{"on DC 2", "after the move"}));
+  std::optional<client::ClientSnapshot> snap = bot_.client->Snapshot();
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_EQ(snap->dc, 4);
+  EXPECT_EQ(snap->self_user_id, bot_.user_id);
+}
+
+TEST_F(ClientDcTest, AMigrationWhoseLoginCannotBeCarriedSaysSo) {
+  LogInBoth();
+  dc_.world().ForceError("auth.exportAuthorization", 1, 500, "INTERNAL");
   dc_.world().ForceMigrate(1, "NETWORK_MIGRATE", 4);
   absl::StatusOr<tl::NearestDc> n =
       dc_.Invoke(*bot_.client, bot_.id, tl::help_getNearestDc{}, bot_.Sink());
@@ -432,7 +465,6 @@ TEST_F(ClientDcTest, AMigrationAfterLoginSaysTheLoginIsGone) {
   EXPECT_EQ(bot_.client->peers().self(), 0);
   std::optional<client::ClientSnapshot> snap = bot_.client->Snapshot();
   ASSERT_TRUE(snap.has_value());
-  EXPECT_EQ(snap->dc, 4);
   EXPECT_EQ(snap->self_user_id, 0) << "a resume must not think it is logged in";
 }
 
