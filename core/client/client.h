@@ -9,7 +9,8 @@
 //     kRequestFailed, also across FLOOD_WAIT retries and migrations;
 //   - FLOOD_WAIT_X up to flood_sleep_threshold is waited out and the request
 //     sent again (after_request order kept); PHONE/USER/NETWORK_MIGRATE moves
-//     the client to the account's DC (dc(); a driver dials it) and re-sends;
+//     the client to the account's DC (dc(); a driver dials it) and re-sends,
+//     carrying a login along (auth.exportAuthorization / importAuthorization);
 //   - updates in order, once each: everything of type Updates (pushes, and
 //     the results of requests such as messages.sendMessage) and pts-only
 //     results (messages.affectedMessages...) go through the update-gap
@@ -101,7 +102,9 @@ struct ClientConfig {
   // 303 PHONE_MIGRATE_N / USER_MIGRATE_N / NETWORK_MIGRATE_N: the account
   // lives on DC N. The client moves there (a new engine and auth key for DC
   // N; the driver dials dc() next), sends the request again, and reports
-  // only its final answer. false: the 303 goes to the application.
+  // only its final answer. Logged in, it first exports the login and
+  // imports it on DC N (kLoggedOut if that fails). false: the 303 goes to
+  // the application.
   bool follow_migrations = true;
   size_t max_peers = 100000;
   // Resume a client that ran before (Client::Snapshot()): its DC, auth key
@@ -125,7 +128,8 @@ struct ClientEvent {
                       // skipped updates; refetch dialogs / that channel
     kLoggedOut,       // status: the login is gone: the DC answered the update
                       // engine with 401 (AUTH_KEY_UNREGISTERED, SESSION_REVOKED...),
-                      // or a 303 moved a logged-in client to another DC;
+                      // or a 303 moved a logged-in client to a DC the login could
+                      // not be carried to;
                       // updates stopped, peers forgotten; log in again
     kChannelUnavailable,  // channel_id, status: the channel's difference was
                           // refused (CHANNEL_PRIVATE...); it is no longer tracked
