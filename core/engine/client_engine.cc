@@ -111,24 +111,17 @@ uint64_t ClientEngine::Send(session::SharedBytes query, const session::SendOptio
 bool ClientEngine::Cancel(uint64_t request_id) {
   auto it = requests_.find(request_id);
   if (it == requests_.end()) return false;
-  if (request_id == wrapped_request_ && session_ != nullptr &&
-      it->second.session_request_id != 0) {
+  const bool in_session = session_ != nullptr && it->second.session_request_id != 0;
+  if (in_session && request_id != wrapped_request_) {
+    session_->Cancel(it->second.session_request_id, last_now_);
+    DrainSessionEvents();  // emits the kRequestFailed
+    return true;
+  }
+  if (in_session) {
     // It carries the session's invokeWithLayer + initConnection, and other
     // requests may already be queued behind it unwrapped: it still goes out
     // (its answer is dropped); the caller sees it cancelled now.
     by_session_id_.erase(it->second.session_request_id);
-    requests_.erase(it);
-    EngineEvent e;
-    e.kind = EngineEvent::Kind::kRequestFailed;
-    e.request_id = request_id;
-    e.status = absl::CancelledError("request cancelled by the caller");
-    Emit(std::move(e));
-    return true;
-  }
-  if (session_ != nullptr && it->second.session_request_id != 0) {
-    session_->Cancel(it->second.session_request_id, last_now_);
-    DrainSessionEvents();  // emits the kRequestFailed
-    return true;
   }
   requests_.erase(it);
   EngineEvent e;

@@ -149,6 +149,35 @@ class ClientDcTest : public ::testing::Test {
     return dc_.Invoke(*alice_.client, alice_.id, m, alice_.Sink(), [&] { bot_.Drain(); }).status();
   }
 
+  // Two messages from Alice to the bot, "first" and "second".
+  std::pair<tl::messages_sendMessage, tl::messages_sendMessage> FirstAndSecond(int64_t random_id) {
+    tl::messages_sendMessage first;
+    first.peer = *alice_.client->peers().InputPeerOf(PeerKind::kUser, bot_.user_id);
+    first.message = "first";
+    first.random_id = random_id;
+    tl::messages_sendMessage second = first;
+    second.message = "second";
+    second.random_id = random_id + 1;
+    return {first, second};
+  }
+
+  // Runs until Alice's requests have two answers and the bot two messages;
+  // the ids answered, in order.
+  std::vector<uint64_t> RunUntilTwoAnsweredAndReceived() {
+    std::vector<uint64_t> answered;
+    EXPECT_TRUE(dc_.sim().RunUntil(
+        [&] {
+          bot_.Drain();
+          while (std::optional<ClientEvent> e = alice_.client->PollEvent()) {
+            EXPECT_EQ(e->kind, ClientEvent::Kind::kResult) << e->error_message << e->status;
+            answered.push_back(e->request_id);
+          }
+          return answered.size() == 2 && bot_.received.size() == 2;
+        },
+        absl::Seconds(30)));
+    return answered;
+  }
+
   // Runs until `p` has received `n` messages, in small steps so the update
   // engines' timers fire on time; false after `limit`.
   bool RunUntilReceived(Party& p, size_t n, absl::Duration limit) {
@@ -739,14 +768,7 @@ TEST_F(ClientDcTest, ARestartedClientResumesFromItsSnapshotAndFetchesWhatItMisse
 TEST_F(ClientDcTest, ARequestAfterOneWaitingOutAFloodWaitWaitsForIt) {
   LogInBoth();
   AliceResolvesTheBot();
-  const tl::InputPeer to = *alice_.client->peers().InputPeerOf(PeerKind::kUser, bot_.user_id);
-  tl::messages_sendMessage first;
-  first.peer = to;
-  first.message = "first";
-  first.random_id = 101;
-  tl::messages_sendMessage second = first;
-  second.message = "second";
-  second.random_id = 102;
+  auto [first, second] = FirstAndSecond(101);
   dc_.world().ForceFloodWait(1, 2);
   absl::StatusOr<uint64_t> a = alice_.client->Invoke(first);
   ASSERT_TRUE(a.ok());
@@ -757,31 +779,14 @@ TEST_F(ClientDcTest, ARequestAfterOneWaitingOutAFloodWaitWaitsForIt) {
   absl::StatusOr<uint64_t> b = alice_.client->Invoke(second, {.after_request = *a});
   ASSERT_TRUE(b.ok());
   dc_.sim().Kick(alice_.id);
-  std::vector<uint64_t> answered;
-  ASSERT_TRUE(dc_.sim().RunUntil(
-      [&] {
-        bot_.Drain();
-        while (std::optional<ClientEvent> e = alice_.client->PollEvent()) {
-          if (e->kind == ClientEvent::Kind::kResult) answered.push_back(e->request_id);
-        }
-        return answered.size() == 2 && bot_.received.size() == 2;
-      },
-      absl::Seconds(30)));
-  EXPECT_EQ(answered, (std::vector<uint64_t>{*a, *b}));
+  EXPECT_EQ(RunUntilTwoAnsweredAndReceived(), (std::vector<uint64_t>{*a, *b}));
   EXPECT_EQ(bot_.received, (std::vector<std::string>{"first", "second"}));
 }
 
 TEST_F(ClientDcTest, AFollowerSentWithTheFloodWaitedRequestStillComesAfterIt) {
   LogInBoth();
   AliceResolvesTheBot();
-  const tl::InputPeer to = *alice_.client->peers().InputPeerOf(PeerKind::kUser, bot_.user_id);
-  tl::messages_sendMessage first;
-  first.peer = to;
-  first.message = "first";
-  first.random_id = 201;
-  tl::messages_sendMessage second = first;
-  second.message = "second";
-  second.random_id = 202;
+  auto [first, second] = FirstAndSecond(201);
   // Both go out together; "first" meets FLOOD_WAIT_2, so the DC answers
   // "second" (invokeAfterMsg naming the failed attempt) MSG_WAIT_FAILED.
   dc_.world().ForceError("messages.sendMessage", 1, 420, "FLOOD_WAIT_2");
@@ -789,18 +794,7 @@ TEST_F(ClientDcTest, AFollowerSentWithTheFloodWaitedRequestStillComesAfterIt) {
   absl::StatusOr<uint64_t> b = alice_.client->Invoke(second, {.after_request = *a});
   ASSERT_TRUE(a.ok() && b.ok());
   dc_.sim().Kick(alice_.id);
-  std::vector<uint64_t> answered;
-  ASSERT_TRUE(dc_.sim().RunUntil(
-      [&] {
-        bot_.Drain();
-        while (std::optional<ClientEvent> e = alice_.client->PollEvent()) {
-          EXPECT_EQ(e->kind, ClientEvent::Kind::kResult) << e->error_message << e->status;
-          answered.push_back(e->request_id);
-        }
-        return answered.size() == 2 && bot_.received.size() == 2;
-      },
-      absl::Seconds(30)));
-  EXPECT_EQ(answered, (std::vector<uint64_t>{*a, *b}));
+  EXPECT_EQ(RunUntilTwoAnsweredAndReceived(), (std::vector<uint64_t>{*a, *b}));
   EXPECT_EQ(bot_.received, (std::vector<std::string>{"first", "second"}));
   EXPECT_EQ(alice_.client->stats().flood_waits, 1u);
 }
