@@ -304,7 +304,7 @@ void Client::StopUpdates() {
   if (gap_ == nullptr) return;
   gap_.reset();
   ++gap_generation_;
-  internal_failures_in_a_row_ = 0;
+  failures_in_a_row_.clear();
 }
 
 void Client::StartUpdatesAt(std::optional<tl::updates_State> state) {
@@ -681,7 +681,7 @@ void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
       }
     }
     if (applied) {
-      internal_failures_in_a_row_ = 0;
+      failures_in_a_row_.erase(req.channel_id);
       return;
     }
   }
@@ -704,6 +704,7 @@ void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
         (e.error_message == "CHANNEL_PRIVATE" || e.error_message == "CHANNEL_INVALID" ||
          e.error_message == "CHANNEL_PUBLIC_GROUP_NA" || e.error_message == "CHANNEL_BANNED")) {
       gap_->ForgetChannel(req.channel_id);
+      failures_in_a_row_.erase(req.channel_id);
       ClientEvent out;
       out.kind = ClientEvent::Kind::kChannelUnavailable;
       out.channel_id = req.channel_id;
@@ -713,13 +714,13 @@ void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
       return;
     }
   }
-  // FLOOD_WAIT_X: X seconds; anything else: 1, 2, 4... up to 60 s.
+  // FLOOD_WAIT_X: X seconds; anything else: 1, 2, 4... up to 60 s, counted
+  // per box (a failing channel does not slow down the others).
+  int& failures = failures_in_a_row_[req.channel_id];
   absl::Duration retry_after = absl::Seconds(1);
-  for (int i = 0; i < internal_failures_in_a_row_ && retry_after < absl::Seconds(60); ++i) {
-    retry_after *= 2;
-  }
+  for (int i = 0; i < failures && retry_after < absl::Seconds(60); ++i) retry_after *= 2;
   retry_after = std::min(retry_after, absl::Seconds(60));
-  ++internal_failures_in_a_row_;
+  ++failures;
   if (e.kind == EngineEvent::Kind::kRpcError) {
     if (std::optional<int64_t> wait = FloodWaitSeconds(e.error_code, e.error_message)) {
       retry_after = absl::Seconds(*wait);

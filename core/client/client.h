@@ -309,7 +309,9 @@ class Client : public StreamEngine {
   PeerCache peers_;
   std::unique_ptr<updates::UpdateGapEngine> gap_;
   uint64_t gap_generation_ = 0;     // bumped whenever gap_ is made or dropped
-  int internal_failures_in_a_row_ = 0;  // backoff of the update engine's requests
+  // Backoff of the update engine's requests: failures in a row per box
+  // (channel id; 0: the common boxes). Entries go on success.
+  absl::flat_hash_map<int64_t, int> failures_in_a_row_;
   std::optional<int> migrate_to_;   // a 303 asked for it; done once the old engine is drained
   std::string migrate_reason_;     // that 303's message
   // Carrying a login to the new DC: exported on the old one, imported as the
