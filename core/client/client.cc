@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <initializer_list>
 #include <utility>
 
 #include "absl/base/internal/endian.h"
@@ -38,17 +39,39 @@ int DcNumber(int16_t dc_id) {
   return dc >= 10000 ? dc - 10000 : dc;
 }
 
+// The non-negative N of an rpc error message "<one of prefixes>N".
+std::optional<int64_t> NumberAfter(std::string_view message,
+                                   std::initializer_list<std::string_view> prefixes) {
+  for (std::string_view prefix : prefixes) {
+    if (message.substr(0, prefix.size()) != prefix) continue;
+    int64_t n = 0;
+    if (absl::SimpleAtoi(message.substr(prefix.size()), &n) && n >= 0) return n;
+  }
+  return std::nullopt;
+}
+
 // N of PHONE_MIGRATE_N / USER_MIGRATE_N / NETWORK_MIGRATE_N: the DC the
 // account lives on, or nullopt (other 303s such as FILE_MIGRATE_N are
 // about one request, not the account, and go to the application).
 std::optional<int> HomeDcMigration(int32_t code, std::string_view message) {
   if (code != 303) return std::nullopt;
-  for (std::string_view prefix : {"PHONE_MIGRATE_", "USER_MIGRATE_", "NETWORK_MIGRATE_"}) {
-    if (message.substr(0, prefix.size()) != prefix) continue;
-    int dc = 0;
-    if (absl::SimpleAtoi(message.substr(prefix.size()), &dc) && dc >= 1 && dc <= 1000) return dc;
-  }
-  return std::nullopt;
+  std::optional<int64_t> dc =
+      NumberAfter(message, {"PHONE_MIGRATE_", "USER_MIGRATE_", "NETWORK_MIGRATE_"});
+  if (!dc.has_value() || *dc < 1 || *dc > 1000) return std::nullopt;
+  return static_cast<int>(*dc);
+}
+
+// X of FLOOD_WAIT_X / FLOOD_PREMIUM_WAIT_X, or nullopt for other errors.
+std::optional<int64_t> FloodWaitSeconds(int32_t code, std::string_view message) {
+  if (code != 420) return std::nullopt;
+  return NumberAfter(message, {"FLOOD_WAIT_", "FLOOD_PREMIUM_WAIT_"});
+}
+
+// EngineConfig::dc_id for DC `dc`, keeping the +10000 of test DCs that
+// `current` has.
+int16_t EngineDcId(int16_t current, int dc) {
+  const bool test_dc = std::abs(static_cast<int>(current)) >= 10000;
+  return static_cast<int16_t>(test_dc ? 10000 + dc : dc);
 }
 
 }  // namespace
@@ -65,8 +88,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
     };
   }
   if (config.resume.has_value()) {
-    const bool test_dc = std::abs(static_cast<int>(config.engine.dc_id)) >= 10000;
-    config.engine.dc_id = static_cast<int16_t>(test_dc ? 10000 + config.resume->dc : config.resume->dc);
+    config.engine.dc_id = EngineDcId(config.engine.dc_id, config.resume->dc);
     config.engine.auth_key = config.resume->auth_key;
   }
   absl::StatusOr<std::unique_ptr<engine::ClientEngine>> e =
@@ -79,19 +101,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
     c->config_.engine.auth_key.reset();  // a migration later makes its own
     if (r.self_user_id != 0) {
       c->peers_.SetSelf(r.self_user_id);
-      std::optional<tl::updates_State> state;
-      if (r.updates.has_value()) {
-        state = tl::updates_state{.pts = r.updates->pts,
-                                  .qts = r.updates->qts,
-                                  .date = r.updates->date,
-                                  .seq = r.updates->seq};
-      }
-      c->StartUpdatesAt(std::move(state));
-      if (c->gap_ != nullptr) {
-        for (const updates::UpdateGapEngine::ChannelState& ch : r.channels) {
-          c->gap_->SetChannelState(ch.channel_id, ch.pts, ch.access_hash);
-        }
-      }
+      c->StartUpdatesFrom(r);
     }
   }
   return c;
@@ -110,11 +120,27 @@ std::optional<ClientSnapshot> Client::Snapshot() const {
   s.dc = dc_;
   s.auth_key = *std::move(key);
   s.self_user_id = peers_.self();
-  if (gap_ != nullptr && gap_->has_state()) {
-    s.updates = ClientSnapshot::UpdateState{gap_->pts(), gap_->qts(), gap_->date(), gap_->seq()};
-    s.channels = gap_->channel_states();
-  }
+  SaveUpdateState(s);
   return s;
+}
+
+void Client::SaveUpdateState(ClientSnapshot& s) const {
+  if (gap_ == nullptr || !gap_->has_state()) return;
+  s.updates = ClientSnapshot::UpdateState{gap_->pts(), gap_->qts(), gap_->date(), gap_->seq()};
+  s.channels = gap_->channel_states();
+}
+
+void Client::StartUpdatesFrom(const ClientSnapshot& s) {
+  std::optional<tl::updates_State> state;
+  if (s.updates.has_value()) {
+    state = tl::updates_state{
+        .pts = s.updates->pts, .qts = s.updates->qts, .date = s.updates->date, .seq = s.updates->seq};
+  }
+  StartUpdatesAt(std::move(state));
+  if (gap_ == nullptr) return;
+  for (const updates::UpdateGapEngine::ChannelState& ch : s.channels) {
+    gap_->SetChannelState(ch.channel_id, ch.pts, ch.access_hash);
+  }
 }
 
 Client::Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine,
@@ -420,21 +446,6 @@ void Client::OnEngineEvent(EngineEvent e) {
   events_.push_back(std::move(out));
 }
 
-namespace {
-
-// X of FLOOD_WAIT_X / FLOOD_PREMIUM_WAIT_X, or nullopt for other errors.
-std::optional<int64_t> FloodWaitSeconds(int32_t code, std::string_view message) {
-  if (code != 420) return std::nullopt;
-  for (std::string_view prefix : {"FLOOD_WAIT_", "FLOOD_PREMIUM_WAIT_"}) {
-    if (message.substr(0, prefix.size()) != prefix) continue;
-    int64_t seconds = 0;
-    if (absl::SimpleAtoi(message.substr(prefix.size()), &seconds) && seconds >= 0) return seconds;
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
   auto it = requests_.find(id);
   if (it == requests_.end()) return;
@@ -518,16 +529,10 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
 
 absl::Status Client::MigrateTo(int dc) {
   // The update state is the account's: it carries over with the login.
-  std::optional<ClientSnapshot> updates_state;
-  if (exported_login_.has_value() && gap_ != nullptr && gap_->has_state()) {
-    updates_state.emplace();
-    updates_state->updates =
-        ClientSnapshot::UpdateState{gap_->pts(), gap_->qts(), gap_->date(), gap_->seq()};
-    updates_state->channels = gap_->channel_states();
-  }
+  ClientSnapshot updates_state;
+  if (exported_login_.has_value()) SaveUpdateState(updates_state);
   engine::EngineConfig ec = config_.engine;
-  const bool test_dc = std::abs(static_cast<int>(ec.dc_id)) >= 10000;
-  ec.dc_id = static_cast<int16_t>(test_dc ? 10000 + dc : dc);
+  ec.dc_id = EngineDcId(ec.dc_id, dc);
   ec.auth_key.reset();  // a key belongs to one DC: the new one makes its own
   absl::StatusOr<std::unique_ptr<engine::ClientEngine>> e =
       engine::ClientEngine::Create(std::move(ec), rng_, now_, engine_->ServerUnixNs(now_));
@@ -573,32 +578,23 @@ absl::Status Client::MigrateTo(int dc) {
                               "): the login could not be carried over; log in again")));
     return absl::OkStatus();
   }
+  SendAwaitingMigration();
+  return absl::OkStatus();
+}
+
+void Client::SendAwaitingMigration() {
   for (auto& [id, r] : requests_) {
     if (r.awaiting_migration) {
       r.awaiting_migration = false;
       SendToEngine(id, r);
     }
   }
-  return absl::OkStatus();
 }
 
 void Client::OnLoginCarried(bool ok, const absl::Status& why) {
   if (ok) {
-    std::optional<ClientSnapshot> carried = std::move(carried_updates_);
+    StartUpdatesFrom(carried_updates_.value_or(ClientSnapshot{}));
     carried_updates_.reset();
-    if (carried.has_value() && carried->updates.has_value()) {
-      StartUpdatesAt(tl::updates_state{.pts = carried->updates->pts,
-                                       .qts = carried->updates->qts,
-                                       .date = carried->updates->date,
-                                       .seq = carried->updates->seq});
-      if (gap_ != nullptr) {
-        for (const updates::UpdateGapEngine::ChannelState& ch : carried->channels) {
-          gap_->SetChannelState(ch.channel_id, ch.pts, ch.access_hash);
-        }
-      }
-    } else {
-      StartUpdatesAt(std::nullopt);
-    }
   } else {
     carried_updates_.reset();
     StopUpdates();
@@ -608,12 +604,7 @@ void Client::OnLoginCarried(bool ok, const absl::Status& why) {
     out.status = why;
     events_.push_back(std::move(out));
   }
-  for (auto& [id, r] : requests_) {
-    if (r.awaiting_migration) {
-      r.awaiting_migration = false;
-      SendToEngine(id, r);
-    }
-  }
+  SendAwaitingMigration();
 }
 
 void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
@@ -838,7 +829,20 @@ std::optional<int64_t> ChannelOfQuery(ByteView query, Field F::*field) {
   return ChannelIdOf((*f).*field);
 }
 
+// The pts and pts_count of a `Shape` result (false for anything else).
+template <class Handle, class Shape>
+bool PtsOf(ByteView body, int32_t& pts, int32_t& count) {
+  if (ConstructorOf(body) != Shape::kId) return false;
+  absl::StatusOr<Handle> h = tl::Parse<Handle>(body);
+  if (!h.ok()) return false;
+  pts = h->template As<Shape>()->pts;
+  count = h->template As<Shape>()->pts_count;
+  return true;
+}
+
 std::optional<int64_t> PtsBoxOf(ByteView query) {
+  // channels.*: a channel it must name (0 would mean the common box).
+  auto channel = [](std::optional<int64_t> c) { return c == 0 ? std::nullopt : c; };
   switch (ConstructorOf(query)) {
     case tl::messages_deleteMessages::kId:
     case tl::messages_readHistory::kId:
@@ -852,17 +856,10 @@ std::optional<int64_t> PtsBoxOf(ByteView query) {
       return ChannelOfQuery(query, &tl::messages_readReactions::peer);
     case tl::messages_unpinAllMessages::kId:
       return ChannelOfQuery(query, &tl::messages_unpinAllMessages::peer);
-    case tl::channels_deleteMessages::kId: {
-      std::optional<int64_t> c = ChannelOfQuery(query, &tl::channels_deleteMessages::channel);
-      if (c == 0) return std::nullopt;
-      return c;
-    }
-    case tl::channels_deleteParticipantHistory::kId: {
-      std::optional<int64_t> c =
-          ChannelOfQuery(query, &tl::channels_deleteParticipantHistory::channel);
-      if (c == 0) return std::nullopt;
-      return c;
-    }
+    case tl::channels_deleteMessages::kId:
+      return channel(ChannelOfQuery(query, &tl::channels_deleteMessages::channel));
+    case tl::channels_deleteParticipantHistory::kId:
+      return channel(ChannelOfQuery(query, &tl::channels_deleteParticipantHistory::channel));
     default:
       return std::nullopt;
   }
@@ -873,32 +870,12 @@ std::optional<int64_t> PtsBoxOf(ByteView query) {
 void Client::ApplyPtsResult(ByteView query, ByteView body) {
   if (gap_ == nullptr) return;
   int32_t pts = 0, count = 0;
-  switch (ConstructorOf(body)) {
-    case tl::messages_affectedMessages::kId: {
-      absl::StatusOr<tl::messages_AffectedMessages> a = tl::Parse<tl::messages_AffectedMessages>(body);
-      if (!a.ok()) return;
-      pts = a->As<tl::messages_affectedMessages>()->pts;
-      count = a->As<tl::messages_affectedMessages>()->pts_count;
-      break;
-    }
-    case tl::messages_affectedHistory::kId: {
-      absl::StatusOr<tl::messages_AffectedHistory> a = tl::Parse<tl::messages_AffectedHistory>(body);
-      if (!a.ok()) return;
-      pts = a->As<tl::messages_affectedHistory>()->pts;
-      count = a->As<tl::messages_affectedHistory>()->pts_count;
-      break;
-    }
-    case tl::messages_affectedFoundMessages::kId: {
-      absl::StatusOr<tl::messages_AffectedFoundMessages> a =
-          tl::Parse<tl::messages_AffectedFoundMessages>(body);
-      if (!a.ok()) return;
-      pts = a->As<tl::messages_affectedFoundMessages>()->pts;
-      count = a->As<tl::messages_affectedFoundMessages>()->pts_count;
-      break;
-    }
-    default:
-      return;
-  }
+  const bool parsed =
+      PtsOf<tl::messages_AffectedMessages, tl::messages_affectedMessages>(body, pts, count) ||
+      PtsOf<tl::messages_AffectedHistory, tl::messages_affectedHistory>(body, pts, count) ||
+      PtsOf<tl::messages_AffectedFoundMessages, tl::messages_affectedFoundMessages>(body, pts,
+                                                                                    count);
+  if (!parsed) return;
   std::optional<int64_t> box = PtsBoxOf(query);
   if (!box.has_value()) return;
   absl::Status s = *box == 0 ? gap_->OnPtsAdvanced(pts, count, now_)
@@ -922,6 +899,15 @@ bool RememberFrom(ByteView body, PeerCache& peers) {
 
 }  // namespace
 
+void Client::OnLoggedIn(const tl::auth_authorization& a) {
+  if (const tl::user* u = a.user.As<tl::user>()) {
+    if (peers_.self() != 0 && peers_.self() != u->id) peers_.Clear();  // another account
+    peers_.SetSelf(u->id);
+  }
+  peers_.Remember(a.user);
+  StartUpdatesAt(std::nullopt);
+}
+
 void Client::LearnFromResult(uint32_t function_id, ByteView body) {
   LearnPeersFromResult(function_id, body);
   if (gap_ != nullptr && peers_.self() != 0 && gap_->config().self_user_id != peers_.self()) {
@@ -933,9 +919,7 @@ void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
   const uint32_t id = ConstructorOf(body);
   if (id == 0x1cb5c415u && function_id == tl::users_getUsers::kId) {  // Vector<User>
     absl::StatusOr<std::vector<tl::User>> users = tl::ParseResult<tl::users_getUsers>(body);
-    if (users.ok()) {
-      for (const tl::User& u : *users) peers_.Remember(u);
-    }
+    if (users.ok()) peers_.Remember(*users, {});
     return;
   }
   switch (id) {
@@ -967,23 +951,13 @@ void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
       absl::StatusOr<tl::auth_LoginToken> t = tl::Parse<tl::auth_LoginToken>(body);
       if (!t.ok()) return;
       const tl::auth_Authorization& a = t->As<tl::auth_loginTokenSuccess>()->authorization;
-      if (const tl::auth_authorization* x = a.As<tl::auth_authorization>()) {
-        if (const tl::user* u = x->user.As<tl::user>()) peers_.SetSelf(u->id);
-        peers_.Remember(x->user);
-        StartUpdatesAt(std::nullopt);
-      }
+      if (const tl::auth_authorization* x = a.As<tl::auth_authorization>()) OnLoggedIn(*x);
       return;
     }
     case tl::auth_authorization::kId: {
       absl::StatusOr<tl::auth_Authorization> a = tl::Parse<tl::auth_Authorization>(body);
       if (!a.ok()) return;
-      const tl::auth_authorization* x = a->As<tl::auth_authorization>();
-      if (const tl::user* u = x->user.As<tl::user>()) {
-        if (peers_.self() != 0 && peers_.self() != u->id) peers_.Clear();  // another account
-        peers_.SetSelf(u->id);
-      }
-      peers_.Remember(x->user);
-      StartUpdatesAt(std::nullopt);
+      OnLoggedIn(*a->As<tl::auth_authorization>());
       return;
     }
     case tl::contacts_resolvedPeer::kId:
@@ -1012,9 +986,7 @@ void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
     case tl::contacts_contacts::kId: {
       absl::StatusOr<tl::contacts_Contacts> c = tl::Parse<tl::contacts_Contacts>(body);
       if (!c.ok()) return;
-      if (const auto* x = c->As<tl::contacts_contacts>()) {
-        for (const tl::User& u : x->users) peers_.Remember(u);
-      }
+      if (const auto* x = c->As<tl::contacts_contacts>()) peers_.Remember(x->users, {});
       return;
     }
     case tl::contacts_found::kId:
@@ -1032,12 +1004,8 @@ void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
     case tl::messages_chatsSlice::kId: {
       absl::StatusOr<tl::messages_Chats> c = tl::Parse<tl::messages_Chats>(body);
       if (!c.ok()) return;
-      if (const auto* x = c->As<tl::messages_chats>()) {
-        for (const tl::Chat& ch : x->chats) peers_.Remember(ch);
-      }
-      if (const auto* x = c->As<tl::messages_chatsSlice>()) {
-        for (const tl::Chat& ch : x->chats) peers_.Remember(ch);
-      }
+      if (const auto* x = c->As<tl::messages_chats>()) peers_.Remember({}, x->chats);
+      if (const auto* x = c->As<tl::messages_chatsSlice>()) peers_.Remember({}, x->chats);
       return;
     }
     default:

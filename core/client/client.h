@@ -271,6 +271,15 @@ class Client : public StreamEngine {
   Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine,
          crypto::RandomSource& rng, absl::Time now);
   absl::Status MigrateTo(int dc);
+  // Sends the requests that waited for a move to another DC.
+  void SendAwaitingMigration();
+  // A login (auth.authorization, also inside loginTokenSuccess): the user
+  // becomes self (another account: the peer cache starts afresh) and
+  // updates start.
+  void OnLoggedIn(const tl::auth_authorization& a);
+  // The update state (common and channels) into / from a snapshot.
+  void SaveUpdateState(ClientSnapshot& s) const;
+  void StartUpdatesFrom(const ClientSnapshot& s);
   void OnLoginCarried(bool ok, const absl::Status& why);
   void Pump();
   void OnEngineEvent(engine::EngineEvent e);
