@@ -436,56 +436,66 @@ MTCORE_ALWAYS_INLINE inline uint64_t FixedKey64(int i) {
   return v;
 }
 
-// One block. `ks` must be g_fixed_schedule (its plain round keys are read
-// through it, the spread ones through FixedKey64).
+// Plain round key word i of g_fixed_schedule (the final round's), loaded
+// where it is used for the same reason as FixedKey64.
+template <bool kDecrypt>
+MTCORE_ALWAYS_INLINE inline uint32_t FixedKey32(int i) {
+  uint32_t v;
+  __asm__ volatile("local.get %1\n\ti32.load 0\n\tlocal.set %0"
+                   : "=r"(v)
+                   : "r"(kDecrypt ? &g_fixed_schedule.dec[i] : &g_fixed_schedule.enc[i]));
+  return v;
+}
+
+// One block. `ks` must be g_fixed_schedule (its first plain round key is
+// read through it, the other keys through FixedKey64 / FixedKey32).
+//
+// Each round is written input column by input column: the four output
+// columns start from the round key, and each input column's four lanes are
+// looked up and XORed into the output columns they feed (row j of input
+// column i goes to output column i - j for encryption, i + j for
+// decryption). The dataflow is the classic one; what changes is the order V8
+// sees, and with it how long values live: an input column dies after its
+// four lookups, so the round fits V8's x64 registers with few spills
+// (measured under node 20: ~100 -> ~87 stack accesses per block, and ~10%
+// faster IGE than the column-by-column order over 32-bit halves). Lanes are
+// read straight from the 64-bit column (the halves version needed eight
+// live values per round and spilled more).
 template <bool kDecrypt>
 MTCORE_ALWAYS_INLINE inline void CryptWordsAbs(const Aes256Schedule& ks, uint32_t s[4]) {
   constexpr int kStep = kDecrypt ? 3 : 1;
   const uint32_t* rk = kDecrypt ? ks.dec : ks.enc;
   const uint32_t a[4] = {s[0] ^ rk[0], s[1] ^ rk[1], s[2] ^ rk[2], s[3] ^ rk[3]};
   uint64_t w[4];
-  for (int c = 0; c < 4; ++c) {
-    w[c] = Xor5(AbsTableLoad64<0, kDecrypt>(Byte8<0>(a[c])),
-                AbsTableLoad64<1, kDecrypt>(Byte8<1>(a[(c + kStep) & 3])),
-                AbsTableLoad64<2, kDecrypt>(Byte8<2>(a[(c + 2 * kStep) & 3])),
-                AbsTableLoad64<3, kDecrypt>(Byte8<3>(a[(c + 3 * kStep) & 3])),
-                FixedKey64<kDecrypt>(4 + c));
+  for (int c = 0; c < 4; ++c) w[c] = FixedKey64<kDecrypt>(4 + c);
+  for (int i = 0; i < 4; ++i) {  // round 1, from plain words
+    w[i] ^= AbsTableLoad64<0, kDecrypt>(Byte8<0>(a[i]));
+    w[(i - kStep) & 3] ^= AbsTableLoad64<1, kDecrypt>(Byte8<1>(a[i]));
+    w[(i - 2 * kStep) & 3] ^= AbsTableLoad64<2, kDecrypt>(Byte8<2>(a[i]));
+    w[(i - 3 * kStep) & 3] ^= AbsTableLoad64<3, kDecrypt>(Byte8<3>(a[i]));
   }
 #pragma GCC unroll 12
   for (int r = 2; r < 14; ++r) {
-    // Split each column into its 32-bit halves once: V8 turns wrap(w >> 32)
-    // into a single shift (any other shift also needs a zero-extending move),
-    // and each half then yields its two lanes in one instruction apiece.
-    uint32_t lo[4], hi[4];
-    for (int c = 0; c < 4; ++c) {
-      lo[c] = uint32_t(w[c]);
-      hi[c] = uint32_t(w[c] >> 32);
-      MTCORE_PIN(lo[c]);  // keeps clang from folding the halves back into
-      MTCORE_PIN(hi[c]);  // 64-bit shifts (w >> 48 costs V8 two instructions)
-    }
     uint64_t v[4];
-    for (int c = 0; c < 4; ++c) {
-      v[c] = Xor5(AbsLoad64(lo[c] & 0xffff), AbsLoad64(lo[(c + kStep) & 3] >> 16),
-                  AbsLoad64(hi[(c + 2 * kStep) & 3] & 0xffff),
-                  AbsLoad64(hi[(c + 3 * kStep) & 3] >> 16), FixedKey64<kDecrypt>(4 * r + c));
+    for (int c = 0; c < 4; ++c) v[c] = FixedKey64<kDecrypt>(4 * r + c);
+    for (int i = 0; i < 4; ++i) {
+      v[i] ^= AbsLoad64(uint32_t(w[i]) & 0xffff);
+      v[(i - kStep) & 3] ^= AbsLoad64(uint32_t(w[i]) >> 16);
+      v[(i - 2 * kStep) & 3] ^= AbsLoad64(uint32_t(w[i] >> 32) & 0xffff);
+      v[(i - 3 * kStep) & 3] ^= AbsLoad64(uint32_t(w[i] >> 48));
     }
     for (int c = 0; c < 4; ++c) w[c] = v[c];
   }
-  // Round 13's key put the final-round table's address in every lane.
-  uint32_t lo[4], hi[4];
-  for (int c = 0; c < 4; ++c) {
-    lo[c] = uint32_t(w[c]);
-    hi[c] = uint32_t(w[c] >> 32);
-    MTCORE_PIN(lo[c]);
-    MTCORE_PIN(hi[c]);
+  // Round 14. Round 13's key put the final-round table's address in every
+  // lane; each lookup yields one S-box byte already in its row's place.
+  uint32_t o[4] = {0, 0, 0, 0};
+  for (int i = 0; i < 4; ++i) {
+    o[i] |= AbsLastLoad32<0, kDecrypt>(uint32_t(w[i]) & 0xffff);
+    o[(i - kStep) & 3] |= AbsLastLoad32<1, kDecrypt>(uint32_t(w[i]) >> 16);
+    o[(i - 2 * kStep) & 3] |= AbsLastLoad32<2, kDecrypt>(uint32_t(w[i] >> 32) & 0xffff);
+    o[(i - 3 * kStep) & 3] |= AbsLastLoad32<3, kDecrypt>(uint32_t(w[i] >> 48));
   }
-  for (int c = 0; c < 4; ++c) {
-    s[c] = ((AbsLastLoad32<0, kDecrypt>(lo[c] & 0xffff) |
-             AbsLastLoad32<1, kDecrypt>(lo[(c + kStep) & 3] >> 16)) |
-            (AbsLastLoad32<2, kDecrypt>(hi[(c + 2 * kStep) & 3] & 0xffff) |
-             AbsLastLoad32<3, kDecrypt>(hi[(c + 3 * kStep) & 3] >> 16))) ^
-           rk[56 + c];
-  }
+  for (int c = 0; c < 4; ++c) s[c] = o[c] ^ FixedKey32<kDecrypt>(56 + c);
 }
 
 // Only valid inside RunOnFixedSchedule (see CryptWordsAbs).
