@@ -1,0 +1,231 @@
+#include "web/json_client.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/client/snapshot.h"
+#include "tl/api.h"
+
+namespace mtcore::web {
+
+std::string JsonQuote(std::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      default:
+        break;
+    }
+    if (c < 0x20 || c >= 0x80) {
+      // Pass well-formed UTF-8 sequences through; escape anything else.
+      int len = 0;
+      if (c >= 0xc2 && c <= 0xdf) len = 2;
+      else if (c >= 0xe0 && c <= 0xef) len = 3;
+      else if (c >= 0xf0 && c <= 0xf4) len = 4;
+      bool ok = len > 0 && i + len <= s.size();
+      for (int k = 1; ok && k < len; ++k) {
+        ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+      }
+      if (ok) {
+        out.append(s.substr(i, len));
+        i += len - 1;
+        continue;
+      }
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+      continue;
+    }
+    out += static_cast<char>(c);
+  }
+  out += '"';
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<JsonClient>> JsonClient::Create(client::ClientConfig config,
+                                                                tl::dynamic::DynamicCodec codec,
+                                                                crypto::RandomSource& rng,
+                                                                absl::Time now,
+                                                                int64_t unix_now_ns) {
+  absl::StatusOr<std::unique_ptr<client::Client>> c =
+      client::Client::Create(std::move(config), rng, now, unix_now_ns);
+  if (!c.ok()) return c.status();
+  return Wrap(*std::move(c), std::move(codec));
+}
+
+absl::StatusOr<std::unique_ptr<JsonClient>> JsonClient::Wrap(std::unique_ptr<client::Client> client,
+                                                             tl::dynamic::DynamicCodec codec) {
+  if (client == nullptr) return absl::InvalidArgumentError("JsonClient: no client");
+  if (codec.FindFunction("help.getConfig") == nullptr ||
+      codec.FindConstructor("updateNewMessage") == nullptr) {
+    return absl::InvalidArgumentError("JsonClient: the schema is not Telegram's API schema");
+  }
+  return std::unique_ptr<JsonClient>(new JsonClient(std::move(codec), std::move(client)));
+}
+
+absl::StatusOr<uint64_t> JsonClient::Invoke(std::string_view json) {
+  absl::StatusOr<tl::dynamic::Value> call = codec_.FromJson(json, "Function");
+  if (!call.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("invoke: ", call.status().message()));
+  }
+  const tlgen::Definition* method = codec_.FindFunction(call->object().constructor);
+  if (method == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invoke: ", call->object().constructor, " is not a method"));
+  }
+  absl::StatusOr<Bytes> bytes = codec_.Encode(*call, "Function");
+  if (!bytes.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("invoke: ", method->name, ": ",
+                                                   bytes.status().message()));
+  }
+  absl::StatusOr<uint64_t> id = client_->InvokeRaw(*std::move(bytes));
+  if (!id.ok()) return id.status();
+  result_types_[*id] = method->result.ToString();
+  return *id;
+}
+
+bool JsonClient::Cancel(uint64_t request_id) { return client_->Cancel(request_id); }
+
+std::optional<std::string> JsonClient::PollEventJson() {
+  std::optional<client::ClientEvent> e = client_->PollEvent();
+  if (!e) return std::nullopt;
+  return EventJson(*e);
+}
+
+Bytes JsonClient::Snapshot() const {
+  std::optional<client::ClientSnapshot> s = client_->Snapshot();
+  return s ? client::SerializeSnapshot(*s) : Bytes{};
+}
+
+namespace {
+
+std::string IdJson(uint64_t id) { return absl::StrCat("\"", id, "\""); }
+
+std::string ErrorJson(uint64_t id, int32_t code, std::string_view message) {
+  return absl::StrCat(R"({"type":"error","id":)", IdJson(id), R"(,"code":)", code,
+                      R"(,"message":)", JsonQuote(message), "}");
+}
+
+// `values` (generated TL handles) as a JSON array of `type` objects.
+template <class T>
+std::string ArrayJson(const tl::dynamic::DynamicCodec& codec, const std::vector<T>& values,
+                      std::string_view type) {
+  std::string out = "[";
+  for (const T& v : values) {
+    absl::StatusOr<Bytes> bytes = tl::Serialize(v);
+    if (!bytes.ok()) continue;
+    absl::StatusOr<tl::dynamic::Value> value = codec.Decode(*bytes, type);
+    if (!value.ok()) continue;
+    absl::StatusOr<std::string> json = codec.ToJson(*value, type);
+    if (!json.ok()) continue;
+    if (out.size() > 1) out += ',';
+    out += *json;
+  }
+  out += ']';
+  return out;
+}
+
+}  // namespace
+
+std::string JsonClient::ResultJson(const client::ClientEvent& e) {
+  auto it = result_types_.find(e.request_id);
+  if (it == result_types_.end()) {
+    return ErrorJson(e.request_id, 0, "an answer to an unknown request");
+  }
+  const std::string type = std::move(it->second);
+  result_types_.erase(it);
+  absl::StatusOr<tl::dynamic::Value> value = codec_.Decode(e.body, type);
+  absl::StatusOr<std::string> json =
+      value.ok() ? codec_.ToJson(*value, type) : absl::StatusOr<std::string>(value.status());
+  if (!json.ok()) {
+    return ErrorJson(e.request_id, 0,
+                     absl::StrCat("cannot read the result as ", type, ": ", json.status().message()));
+  }
+  return absl::StrCat(R"({"type":"result","id":)", IdJson(e.request_id), R"(,"result":)", *json,
+                      "}");
+}
+
+std::string JsonClient::EventJson(const client::ClientEvent& e) {
+  using Kind = client::ClientEvent::Kind;
+  switch (e.kind) {
+    case Kind::kResult:
+      return ResultJson(e);
+    case Kind::kRpcError:
+      result_types_.erase(e.request_id);
+      return ErrorJson(e.request_id, e.error_code, e.error_message);
+    case Kind::kRequestFailed:
+      result_types_.erase(e.request_id);
+      return ErrorJson(e.request_id, 0,
+                       e.status.ok() ? "the request failed" : e.status.ToString());
+    case Kind::kUpdate: {
+      absl::StatusOr<Bytes> bytes = tl::Serialize(e.update);
+      absl::StatusOr<tl::dynamic::Value> value =
+          bytes.ok() ? codec_.Decode(*bytes, "Update")
+                     : absl::StatusOr<tl::dynamic::Value>(bytes.status());
+      absl::StatusOr<std::string> json = value.ok() ? codec_.ToJson(*value, "Update")
+                                                    : absl::StatusOr<std::string>(value.status());
+      if (!json.ok()) {
+        return absl::StrCat(R"({"type":"badUpdate","message":)",
+                            JsonQuote(json.status().ToString()), "}");
+      }
+      std::string users = "[]", chats = "[]";
+      if (e.entities != nullptr) {
+        users = ArrayJson(codec_, e.entities->users, "User");
+        chats = ArrayJson(codec_, e.entities->chats, "Chat");
+      }
+      return absl::StrCat(R"({"type":"update","update":)", *json, R"(,"users":)", users,
+                          R"(,"chats":)", chats, "}");
+    }
+    case Kind::kUpdatesTooLong:
+      return absl::StrCat(R"({"type":"updatesTooLong","channelId":)", IdJson(e.channel_id), "}");
+    case Kind::kLoggedOut:
+      return absl::StrCat(R"({"type":"loggedOut","message":)", JsonQuote(e.status.ToString()),
+                          "}");
+    case Kind::kChannelUnavailable:
+      return absl::StrCat(R"({"type":"channelUnavailable","channelId":)", IdJson(e.channel_id),
+                          R"(,"message":)", JsonQuote(e.status.ToString()), "}");
+    case Kind::kEngine:
+      break;
+  }
+  using EKind = engine::EngineEvent::Kind;
+  const engine::EngineEvent& ee = e.engine_event;
+  switch (ee.kind) {
+    case EKind::kAuthKeyReady:
+      return R"({"type":"authKeyReady"})";
+    case EKind::kSessionReset:
+      return R"({"type":"sessionReset"})";
+    case EKind::kFatal:
+      return absl::StrCat(R"({"type":"fatal","message":)", JsonQuote(ee.status.ToString()), "}");
+    case EKind::kTransportError:
+      return absl::StrCat(R"({"type":"transportError","code":)", ee.error_code, "}");
+    case EKind::kMessageRejected:
+      return absl::StrCat(R"({"type":"messageRejected","message":)",
+                          JsonQuote(ee.status.ToString()), "}");
+    case EKind::kReconnectAdvised:
+      return absl::StrCat(R"({"type":"reconnectAdvised","message":)",
+                          JsonQuote(ee.status.ToString()), "}");
+    case EKind::kTimeAdjusted:
+      return R"({"type":"timeAdjusted"})";
+    default:
+      return R"({"type":"engine"})";
+  }
+}
+
+}  // namespace mtcore::web

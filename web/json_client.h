@@ -1,0 +1,110 @@
+// The typed client (core/client) with JSON in and out: what the browser
+// module exposes to JavaScript, where API objects are plain objects in
+// mtcute's JSON style ({"_": "messages.sendMessage", "peer": {...}, ...};
+// see tl/dynamic/codec.h for the mapping: long as a decimal string, bytes as
+// base64, ...).
+//
+// Requests are encoded and answers decoded with a schema loaded at run time
+// (the one the page ships, normally the layer the module was generated from:
+// the client declares that layer in initConnection).
+//
+// Platform-neutral: it is a StreamEngine like the Client it wraps, so the
+// browser's WebSocket driver (web/mtcore_client.mjs through
+// web/client_api.cc), the native drivers and the simulator all run it.
+//
+// Example:
+//   MTCORE_ASSIGN_OR_RETURN(auto jc, JsonClient::Create(config, codec, rng, now, unix_ns));
+//   MTCORE_ASSIGN_OR_RETURN(uint64_t id, jc->Invoke(R"({"_": "help.getConfig"})"));
+//   ... drive it (OnConnected / OnBytes / PullOutput / OnTimeout) ...
+//   while (std::optional<std::string> e = jc->PollEventJson()) handle(*e);
+//   // {"type":"result","id":"1","result":{"_":"config",...}}
+#ifndef MTCORE_WEB_JSON_CLIENT_H_
+#define MTCORE_WEB_JSON_CLIENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/client/client.h"
+#include "core/crypto/random.h"
+#include "core/stream/stream_engine.h"
+#include "tl/dynamic/codec.h"
+
+namespace mtcore::web {
+
+class JsonClient final : public StreamEngine {
+ public:
+  // `codec` must hold the API schema (and may hold MTProto's); `rng` must
+  // outlive the client.
+  static absl::StatusOr<std::unique_ptr<JsonClient>> Create(client::ClientConfig config,
+                                                            tl::dynamic::DynamicCodec codec,
+                                                            crypto::RandomSource& rng,
+                                                            absl::Time now, int64_t unix_now_ns);
+  // The same around a client made elsewhere (tests, a resumed client).
+  static absl::StatusOr<std::unique_ptr<JsonClient>> Wrap(std::unique_ptr<client::Client> client,
+                                                          tl::dynamic::DynamicCodec codec);
+
+  // Queues the API function in `json` (an object whose "_" names a method of
+  // the schema); returns its request id. InvalidArgument (naming the JSON
+  // position or the field) if it is not a valid call.
+  absl::StatusOr<uint64_t> Invoke(std::string_view json);
+  // Gives up on a request: its answer is an error "cancelled".
+  bool Cancel(uint64_t request_id);
+
+  // The next event as a JSON object, or nullopt. Every request id gets
+  // exactly one "result" or "error". Kinds:
+  //   {"type":"result","id":"7","result":{...}}   (the method's result type)
+  //   {"type":"error","id":"7","code":400,"message":"PEER_ID_INVALID"}
+  //       (code 0: the request failed without an rpc error: cancelled,
+  //        the engine gave up, or an answer the schema cannot read)
+  //   {"type":"update","update":{...},"users":[...],"chats":[...]}
+  //       (in order, once each, after the gap engine checked it)
+  //   {"type":"updatesTooLong","channelId":"0"}
+  //   {"type":"loggedOut","message":"..."}
+  //   {"type":"channelUnavailable","channelId":"5","message":"..."}
+  //   {"type":"authKeyReady"}, {"type":"sessionReset"}, {"type":"fatal","message":"..."}
+  // Ids are decimal strings, like TL longs.
+  std::optional<std::string> PollEventJson();
+
+  // What to store to restart without a new key or login
+  // (core/client/snapshot.h bytes; empty before an auth key exists).
+  Bytes Snapshot() const;
+
+  client::Client& client() { return *client_; }
+  int dc() const { return client_->dc(); }
+
+  // StreamEngine: the wrapped Client's.
+  void OnConnected(absl::Time now) override { client_->OnConnected(now); }
+  absl::Status OnBytes(ByteView in, absl::Time now) override { return client_->OnBytes(in, now); }
+  void PullOutput(Bytes& out) override { client_->PullOutput(out); }
+  bool WantsClose() const override { return client_->WantsClose(); }
+  std::optional<absl::Time> NextDeadline() override { return client_->NextDeadline(); }
+  void OnTimeout(absl::Time now) override { client_->OnTimeout(now); }
+  void OnDisconnected(const absl::Status& why, absl::Time now) override {
+    client_->OnDisconnected(why, now);
+  }
+
+ private:
+  JsonClient(tl::dynamic::DynamicCodec codec, std::unique_ptr<client::Client> client)
+      : codec_(std::move(codec)), client_(std::move(client)) {}
+  std::string EventJson(const client::ClientEvent& e);
+  std::string ResultJson(const client::ClientEvent& e);
+
+  tl::dynamic::DynamicCodec codec_;
+  std::unique_ptr<client::Client> client_;
+  // The result type of each unanswered request ("Vector<User>", "Updates").
+  absl::flat_hash_map<uint64_t, std::string> result_types_;
+};
+
+// `s` as a JSON string literal (quotes included; UTF-8 passed through,
+// control characters and invalid bytes escaped).
+std::string JsonQuote(std::string_view s);
+
+}  // namespace mtcore::web
+
+#endif  // MTCORE_WEB_JSON_CLIENT_H_

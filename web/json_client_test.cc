@@ -1,0 +1,227 @@
+// JsonClient against the simulated DC in virtual time: a bot that logs in,
+// reads updates and answers, all in JSON, beside a typed client (Alice).
+#include "web/json_client.h"
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "schema/api_schema_path.h"
+#include "tests/dc/world.h"
+#include "tests/sim/sim_dc_fixture.h"
+#include "tl/api.h"
+#include "tlgen/load.h"
+
+namespace mtcore::web {
+namespace {
+
+namespace tl = ::mtcore::tl;
+
+const tl::dynamic::DynamicCodec& ApiCodec() {
+  static const tl::dynamic::DynamicCodec* codec = [] {
+    absl::StatusOr<tlgen::Schema> schema = tlgen::LoadSchemaFile(kApiSchemaPath);
+    if (!schema.ok()) {
+      ADD_FAILURE() << schema.status();
+      std::abort();
+    }
+    absl::StatusOr<tl::dynamic::DynamicCodec> c = tl::dynamic::DynamicCodec::Create(*schema);
+    if (!c.ok()) {
+      ADD_FAILURE() << c.status();
+      std::abort();
+    }
+    return new tl::dynamic::DynamicCodec(*std::move(c));
+  }();
+  return *codec;
+}
+
+// The first match of `re`'s group 1 in `s`, or "".
+std::string Find(const std::string& s, const std::string& re) {
+  std::smatch m;
+  return std::regex_search(s, m, std::regex(re)) ? m[1].str() : "";
+}
+
+class JsonClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<JsonClient>> jc = JsonClient::Wrap(dc_.MakeClient(), ApiCodec());
+    ASSERT_TRUE(jc.ok()) << jc.status();
+    bot_ = *std::move(jc);
+    bot_id_ = dc_.AddClient(bot_->client());
+  }
+
+  // Runs virtual time until an event whose JSON matches `re` arrives (events
+  // before it are kept in events_); that event, or "" after `limit`.
+  std::string Await(const std::string& re, absl::Duration limit = absl::Seconds(60)) {
+    std::string found;
+    const std::regex pattern(re);
+    dc_.sim().Kick(bot_id_);
+    dc_.sim().RunUntil(
+        [&] {
+          while (std::optional<std::string> e = bot_->PollEventJson()) {
+            events_.push_back(*e);
+            if (found.empty() && std::regex_search(*e, pattern)) found = *e;
+          }
+          return !found.empty();
+        },
+        limit);
+    return found;
+  }
+  // Invokes `json` and waits for its answer (result or error).
+  std::string Call(const std::string& json) {
+    absl::StatusOr<uint64_t> id = bot_->Invoke(json);
+    if (!id.ok()) return "invoke failed: " + id.status().ToString();
+    return Await(R"("id":")" + std::to_string(*id) + R"(")");
+  }
+  std::string LogInBot() {
+    return Call(R"({"_":"auth.importBotAuthorization","flags":0,"api_id":1,"api_hash":"sim",)"
+                R"("bot_auth_token":")" +
+                dc::WorldConfig::BotToken(dc_.bot()) + R"("})");
+  }
+
+  sim::SimDc dc_{/*seed=*/4242};
+  std::unique_ptr<JsonClient> bot_;
+  int bot_id_ = 0;
+  std::vector<std::string> events_;
+};
+
+TEST_F(JsonClientTest, BotLogsInAndReadsItselfAsJson) {
+  const std::string login = LogInBot();
+  ASSERT_NE(login.find(R"("type":"result")"), std::string::npos) << login;
+  EXPECT_NE(login.find(R"("type":"result")"), std::string::npos) << login;
+  EXPECT_NE(login.find(R"("_":"auth.authorization")"), std::string::npos) << login;
+  EXPECT_NE(login.find(R"("bot":true)"), std::string::npos) << login;
+  EXPECT_NE(login.find(R"("username":")" + dc_.bot().username + R"(")"), std::string::npos)
+      << login;
+  EXPECT_EQ(bot_->client().peers().self(),
+            std::stoll(Find(login, R"re("user":\{"_":"user",[^}]*?"id":"(\d+)")re")));
+
+  // A Vector<User> result is a JSON array.
+  const std::string me = Call(R"({"_":"users.getUsers","id":[{"_":"inputUserSelf"}]})");
+  EXPECT_NE(me.find(R"("result":[{"_":"user")"), std::string::npos) << me;
+  EXPECT_FALSE(bot_->Snapshot().empty()) << "an auth key and a login to save";
+}
+
+TEST_F(JsonClientTest, UpdatesArriveAsJsonAndTheBotAnswers) {
+  ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+
+  // Alice, a typed client, writes to the bot.
+  std::unique_ptr<client::Client> alice = dc_.MakeClient();
+  const int alice_id = dc_.AddClient(*alice);
+  const dc::WorldConfig::User* user = dc_.alice();
+  ASSERT_NE(user, nullptr);
+  std::vector<std::string> alice_got;
+  auto sink = [&](client::ClientEvent e) {
+    if (e.kind != client::ClientEvent::Kind::kUpdate) return;
+    if (const auto* u = e.update.As<tl::updateNewMessage>()) {
+      if (const auto* m = u->message.As<tl::message>()) alice_got.push_back(m->message);
+    }
+  };
+  auto pump_bot = [&] {  // keeps the bot's events while Alice's calls run
+    while (std::optional<std::string> e = bot_->PollEventJson()) events_.push_back(*e);
+  };
+  tl::auth_sendCode send_code{.phone_number = user->phone, .api_id = 1, .api_hash = "sim",
+                              .settings = tl::codeSettings{}};
+  absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(*alice, alice_id, send_code, sink, pump_bot);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  tl::auth_signIn sign_in{
+      .phone_number = user->phone,
+      .phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash,
+      .phone_code = user->login_code.empty() ? dc_.world().config().login_code : user->login_code};
+  ASSERT_TRUE(dc_.Invoke(*alice, alice_id, sign_in, sink, pump_bot).ok());
+  absl::StatusOr<tl::contacts_ResolvedPeer> bot_peer = dc_.Invoke(
+      *alice, alice_id, tl::contacts_resolveUsername{.username = dc_.bot().username}, sink, pump_bot);
+  ASSERT_TRUE(bot_peer.ok()) << bot_peer.status();
+  const tl::user* bot_user = bot_peer->As<tl::contacts_resolvedPeer>()->users[0].As<tl::user>();
+  ASSERT_NE(bot_user, nullptr);
+  tl::messages_sendMessage hello{
+      .peer = tl::inputPeerUser{.user_id = bot_user->id, .access_hash = bot_user->access_hash.value_or(0)},
+      .message = "hello \"json\" \xe2\x9c\x93",
+      .random_id = 77};
+  ASSERT_TRUE(dc_.Invoke(*alice, alice_id, hello, sink, pump_bot).ok());
+
+  // The bot sees it as a JSON update, with Alice among its users.
+  const std::string update = Await(R"("type":"update","update":\{"_":"updateNewMessage")");
+  ASSERT_FALSE(update.empty()) << "no update; events: " << events_.size();
+  EXPECT_NE(update.find(R"("message":"hello \"json\" )" "\xe2\x9c\x93" R"(")"), std::string::npos)
+      << update;
+  const std::string alice_user_id = Find(update, R"re("from_id":\{"_":"peerUser","user_id":"(\d+)")re");
+  ASSERT_FALSE(alice_user_id.empty()) << update;
+  const std::string access_hash =
+      Find(update, R"("users":\[.*?"id":")" + alice_user_id + R"re(".*?"access_hash":"(-?\d+)")re");
+  ASSERT_FALSE(access_hash.empty()) << update;
+
+  // ... and answers her in JSON.
+  const std::string answer = Call(
+      R"({"_":"messages.sendMessage","peer":{"_":"inputPeerUser","user_id":")" + alice_user_id +
+      R"(","access_hash":")" + access_hash + R"("},"message":"hi from json","random_id":"5"})");
+  EXPECT_NE(answer.find(R"("type":"result")"), std::string::npos) << answer;
+  dc_.sim().RunUntil(
+      [&] {
+        while (std::optional<client::ClientEvent> e = alice->PollEvent()) sink(*std::move(e));
+        return !alice_got.empty();
+      },
+      absl::Seconds(30));
+  ASSERT_EQ(alice_got.size(), 1u);
+  EXPECT_EQ(alice_got[0], "hi from json");
+}
+
+TEST_F(JsonClientTest, BadCallsAreErrorsAndRpcErrorsAnswerTheirRequest) {
+  ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+
+  absl::StatusOr<uint64_t> id = bot_->Invoke("{not json");
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+  id = bot_->Invoke(R"({"_":"messages.noSuchMethod"})");
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+  id = bot_->Invoke(R"({"_":"user","id":"1"})");  // a constructor, not a method
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument) << id.status();
+  id = bot_->Invoke(R"({"_":"contacts.resolveUsername","username":5})");  // wrong field type
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument) << id.status();
+
+  const std::string missing =
+      Call(R"({"_":"contacts.resolveUsername","username":"nobody_has_this_name"})");
+  EXPECT_NE(missing.find(R"("type":"error")"), std::string::npos) << missing;
+  EXPECT_NE(missing.find(R"("code":400)"), std::string::npos) << missing;
+
+  // A cancelled request is answered once, as an error.
+  absl::StatusOr<uint64_t> slow = bot_->Invoke(R"({"_":"help.getConfig"})");
+  ASSERT_TRUE(slow.ok());
+  EXPECT_TRUE(bot_->Cancel(*slow));
+  const std::string cancelled = Await(R"("id":")" + std::to_string(*slow) + R"(")");
+  EXPECT_NE(cancelled.find(R"("type":"error","id":")" + std::to_string(*slow) + R"(","code":0)"),
+            std::string::npos)
+      << cancelled;
+  dc_.sim().RunFor(absl::Seconds(5));
+  int answers = 0;
+  for (const std::string& e : events_) {
+    if (e.find(R"("id":")" + std::to_string(*slow) + R"(")") != std::string::npos) ++answers;
+  }
+  while (std::optional<std::string> e = bot_->PollEventJson()) {
+    if (e->find(R"("id":")" + std::to_string(*slow) + R"(")") != std::string::npos) ++answers;
+  }
+  EXPECT_EQ(answers, 1);
+}
+
+TEST(JsonQuoteTest, EscapesWhatJsonNeedsAndKeepsUtf8) {
+  EXPECT_EQ(JsonQuote("a\"b\\c\n\t"), R"("a\"b\\c\n\t")");
+  EXPECT_EQ(JsonQuote("\x01"), R"("\u0001")");
+  EXPECT_EQ(JsonQuote("caf\xc3\xa9 \xf0\x9f\x99\x82"), "\"caf\xc3\xa9 \xf0\x9f\x99\x82\"");
+  EXPECT_EQ(JsonQuote("bad \xff\xc3"), R"("bad \u00ff\u00c3")");
+}
+
+TEST(JsonClientCreateTest, RejectsASchemaWithoutTelegramsApi) {
+  absl::StatusOr<tlgen::Schema> mtproto =
+      tlgen::ParseSchemaText("int ? = Int;\nvector {t:Type} # [ t ] = Vector t;\n"
+                             "boolTrue#997275b5 = Bool;\n",
+                             "mini.tl");
+  ASSERT_TRUE(mtproto.ok()) << mtproto.status();
+  absl::StatusOr<tl::dynamic::DynamicCodec> codec = tl::dynamic::DynamicCodec::Create(*mtproto);
+  ASSERT_TRUE(codec.ok()) << codec.status();
+  sim::SimDc dc(1);
+  EXPECT_EQ(JsonClient::Wrap(dc.MakeClient(), *codec).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mtcore::web
