@@ -35,6 +35,16 @@ TlsStart LooksLikeClientHello(ByteView first, bool fake_tls_dc) {
   return have == need ? TlsStart::kYes : TlsStart::kMaybe;
 }
 
+// Whether the first bytes are a WebSocket upgrade request ("GET ", which no
+// MTProto transport starts with: obfuscated2 inits avoid it, and as a full
+// transport length it would be over 500 MB).
+TlsStart LooksLikeWebSocket(ByteView first) {
+  static constexpr uint8_t kGet[] = {'G', 'E', 'T', ' '};
+  const size_t have = std::min(first.size(), sizeof(kGet));
+  if (!std::equal(first.begin(), first.begin() + have, kGet)) return TlsStart::kNo;
+  return have == sizeof(kGet) ? TlsStart::kYes : TlsStart::kMaybe;
+}
+
 // The quick ack token of a client packet: the first 32 bits (little-endian)
 // of SHA256(auth_key[88:120] + plaintext with padding), top bit set (as
 // TDLib and Telegram's servers compute it).
@@ -73,7 +83,12 @@ absl::Status ServerConnection::OnBytes(ByteView in, absl::Time now) {
   if (closing_ || closed_) return absl::OkStatus();
   const int64_t unix_ns = dc_.UnixNs(now);
   absl::Status s;
-  if (tls_reader_) {
+  if (ws_) {
+    Bytes inner;
+    s = ws_->Feed(in, inner, out_);  // the 101, pongs, the close; or a 400 / close on error
+    if (s.ok() && !inner.empty()) s = OnStreamBytes(inner, now);
+    if (ws_->closed()) closing_ = true;
+  } else if (tls_reader_) {
     Bytes inner;
     s = tls_reader_->Feed(in, inner);
     if (s.ok()) s = OnStreamBytes(inner, now);
@@ -88,8 +103,9 @@ absl::Status ServerConnection::OnBytes(ByteView in, absl::Time now) {
 }
 
 absl::Status ServerConnection::OnStreamBytes(ByteView in, absl::Time now) {
-  if (!decoder_) {  // inside FakeTLS, before the whole obfuscated2 init is in
+  if (!decoder_) {  // inside FakeTLS or WebSocket, before the whole obfuscated2 init is in
     sniff_.insert(sniff_.end(), in.begin(), in.end());
+    if (ws_) return StartInsideWebSocket(sniff_, now);
     return StartObfuscated(sniff_, now);
   }
   if (!obfuscation_) return FeedFrames(in, now);
@@ -118,11 +134,42 @@ absl::Status ServerConnection::StartTransport(ByteView first, absl::Time now) {
         "FakeTLS: this DC accepts only FakeTLS connections; the client opened with 0x",
         absl::Hex(int{first[0]}, absl::kZeroPad2), ", not a TLS ClientHello"));
   }
+  switch (LooksLikeWebSocket(first)) {
+    case TlsStart::kMaybe:
+      return absl::OkStatus();
+    case TlsStart::kYes:
+      return StartWebSocket(first, now);
+    case TlsStart::kNo:
+      break;
+  }
   transport::SniffResult sniff = transport::SniffPreamble(first);
   if (sniff.kind == transport::SniffResult::Kind::kNeedMoreBytes) return absl::OkStatus();
   if (sniff.kind == transport::SniffResult::Kind::kObfuscated) return StartObfuscated(first, now);
   framing_ = sniff.framing;
   return StartFraming(first, sniff.preamble_size, now);
+}
+
+absl::Status ServerConnection::StartWebSocket(ByteView first, absl::Time now) {
+  ws_.emplace();
+  Bytes request(first.begin(), first.end());
+  sniff_.clear();
+  sniff_.shrink_to_fit();
+  Bytes inner;
+  absl::Status s = ws_->Feed(request, inner, out_);
+  if (s.ok() && !inner.empty()) s = OnStreamBytes(inner, now);
+  if (ws_->closed()) closing_ = true;
+  return s;
+}
+
+absl::Status ServerConnection::StartInsideWebSocket(ByteView first, absl::Time now) {
+  const transport::SniffResult sniff = transport::SniffPreamble(first);
+  if (sniff.kind == transport::SniffResult::Kind::kNeedMoreBytes) return absl::OkStatus();
+  if (sniff.kind == transport::SniffResult::Kind::kPlain) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "WebSocket: only obfuscated2 is accepted inside WebSocket; the client sent unobfuscated ",
+        transport::FramingName(sniff.framing)));
+  }
+  return StartObfuscated(first, now);
 }
 
 absl::Status ServerConnection::StartFakeTls(ByteView first, absl::Time now) {
@@ -324,6 +371,10 @@ void ServerConnection::SendTransportError(int32_t code) {
 
 void ServerConnection::Emit(Bytes framed) {
   if (obfuscation_) obfuscation_->Encrypt(MutableByteView(framed));
+  if (ws_) {
+    ws_->WrapBinary(framed, out_);  // nothing once the close is answered
+    return;
+  }
   if (tls_writer_) {
     tls_writer_->Wrap(framed, out_);
     return;

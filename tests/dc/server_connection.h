@@ -12,7 +12,14 @@
 // then on unwraps TLS records (TlsRecordReader) into an obfuscated2 stream
 // and wraps all it sends in records (TlsRecordWriter). Elsewhere a hello
 // (16 03 01 02, which no obfuscated2 init starts with) ends the connection
-// with FailedPrecondition. Then every packet is:
+// with FailedPrecondition. On a DC that is not FakeTLS-only, "GET " opens a
+// WebSocket (WebSocketServer, tests/dc/websocket_server.h: the RFC 6455
+// handshake, then client frames unmasked into a stream and everything sent
+// wrapped in binary frames), as Telegram's web clients connect to /apiws;
+// inside it only an obfuscated2 init is accepted (as on Telegram's servers;
+// neither plain transports (FailedPrecondition) nor FakeTLS), under the DC's
+// secret like on TCP. A client's close frame is answered and ends the
+// connection. Then every packet is:
 //   - unencrypted (auth_key_id 0): a step of the key exchange with this
 //     connection's ServerHandshake (the DC's RSA key, forced dh_gen_retry
 //     fault); the finished key goes into the DC's key store;
@@ -52,6 +59,7 @@
 #include "core/transport/framing.h"
 #include "core/transport/obfuscated2.h"
 #include "tests/dc/dc_state.h"
+#include "tests/dc/websocket_server.h"
 
 namespace mtcore::dc {
 
@@ -77,8 +85,11 @@ class ServerConnection final : public StreamEngine {
   // malformed hello or record (DataLoss), a wrong HMAC, a client time off by
   // more than kFakeTlsMaxSkewS, another domain, a replayed hello, a mode the
   // DC does not accept (PermissionDenied), a hello to a DC without FakeTLS
-  // (FailedPrecondition)), the key exchange's, and decryption failures of a
-  // known key.
+  // (FailedPrecondition)), WebSocketServer::Feed's (a refused upgrade request
+  // or a bad frame: InvalidArgument / ResourceExhausted; its 400 or close
+  // frame is left for PullOutput), an unobfuscated transport inside
+  // WebSocket (FailedPrecondition), the key exchange's, and decryption
+  // failures of a known key.
   void OnConnected(absl::Time now) override;
   absl::Status OnBytes(ByteView in, absl::Time now) override;
   void PullOutput(Bytes& out) override;
@@ -97,12 +108,16 @@ class ServerConnection final : public StreamEngine {
   bool obfuscated() const { return obfuscation_.has_value(); }
   // The client's FakeTLS hello was accepted (all traffic is in TLS records).
   bool fake_tls() const { return tls_writer_.has_value(); }
+  // The client connected with WebSocket (all traffic is in frames).
+  bool websocket() const { return ws_.has_value(); }
   const ConnectionStats& stats() const { return stats_; }
 
  private:
   absl::Status StartTransport(ByteView first, absl::Time now);
   absl::Status StartFakeTls(ByteView first, absl::Time now);
   absl::Status StartObfuscated(ByteView first, absl::Time now);
+  absl::Status StartWebSocket(ByteView first, absl::Time now);
+  absl::Status StartInsideWebSocket(ByteView first, absl::Time now);
   absl::Status StartFraming(ByteView first, size_t consumed, absl::Time now);
   absl::Status OnStreamBytes(ByteView in, absl::Time now);
   absl::Status FeedFrames(ByteView plain, absl::Time now);
@@ -124,6 +139,7 @@ class ServerConnection final : public StreamEngine {
   std::optional<transport::ObfuscatedStream> obfuscation_;
   std::optional<transport::TlsRecordReader> tls_reader_;  // FakeTLS, once accepted
   std::optional<transport::TlsRecordWriter> tls_writer_;
+  std::optional<WebSocketServer> ws_;  // WebSocket, once "GET " opened the connection
   std::unique_ptr<transport::FrameDecoder> decoder_;
   std::unique_ptr<transport::FrameEncoder> encoder_;
   std::unique_ptr<handshake::ServerHandshake> handshake_;
