@@ -10,7 +10,12 @@
 //              replayed hello). The DC's clock is kStart, so the FakeTLS
 //              seeds (raw_faketls_*) carry hellos built for that time and
 //              key: the fuzzer cannot forge the HMAC, it mutates what
-//              follows (records, the obfuscated2 init, frames);
+//              follows (records, the obfuscated2 init, frames). Bytes
+//              that start with "GET " take the WebSocket path (the upgrade
+//              request, masked frames, then obfuscated2 inside): the ws_*
+//              seeds hold a valid request and frames carrying an
+//              obfuscated2 init and req_pq_multi, pings, a close, and a
+//              plain transport inside (refused);
 //   odd mode:  the data is the body of one encrypted message from a client
 //              whose key the DC knows (so the fuzzer gets past the MAC into
 //              the session: containers, gzip_packed, service messages);
