@@ -20,20 +20,22 @@ def _wasm_module_impl(ctx):
     wasm = ctx.actions.declare_file(ctx.attr.name + ".wasm")
     inputs = []
     link = []
-    for dep in ctx.attr.deps:
-        for linker_input in dep[CcInfo].linking_context.linker_inputs.to_list():
-            link.extend(linker_input.user_link_flags)
-            for lib in linker_input.libraries:
-                archive = lib.static_library or lib.pic_static_library
-                if lib.objects:
-                    inputs.extend(lib.objects)
-                    link.extend([o.path for o in lib.objects])
-                elif archive:
-                    inputs.append(archive)
-                    if lib.alwayslink:
-                        link.extend(["-Wl,--whole-archive", archive.path, "-Wl,--no-whole-archive"])
-                    else:
-                        link.append(archive.path)
+    # Deps share libraries (abseil, ...): link each once, in the order of
+    # one merged linking context.
+    linking = cc_common.merge_cc_infos(cc_infos = [dep[CcInfo] for dep in ctx.attr.deps]).linking_context
+    for linker_input in linking.linker_inputs.to_list():
+        link.extend(linker_input.user_link_flags)
+        for lib in linker_input.libraries:
+            archive = lib.static_library or lib.pic_static_library
+            if lib.objects:
+                inputs.extend(lib.objects)
+                link.extend([o.path for o in lib.objects])
+            elif archive:
+                inputs.append(archive)
+                if lib.alwayslink:
+                    link.extend(["-Wl,--whole-archive", archive.path, "-Wl,--no-whole-archive"])
+                else:
+                    link.append(archive.path)
     mode = ctx.var.get("COMPILATION_MODE", "fastbuild")
     opt = {"opt": "-O3", "dbg": "-O0", "fastbuild": "-O1"}[mode]
     if ctx.attr.optimize_size:
@@ -100,3 +102,38 @@ def node_test(name, srcs, data = [], size = "small", **kwargs):
         size = size,
         **kwargs
     )
+
+# wasm_files: the outputs of targets built for WebAssembly inside a native
+# build (a transition to the Emscripten toolchain, the settings --config=wasm
+# uses, keeping the compilation mode). For native tests and tools that need
+# both: the benchmark comparisons, the browser tests beside the native testdc.
+def _to_wasm_impl(settings, attr):
+    return {
+        "//command_line_option:crosstool_top": "//toolchain/emscripten:suite",
+        "//command_line_option:cpu": "wasm",
+        "//command_line_option:host_crosstool_top": "@bazel_tools//tools/cpp:toolchain",
+    }
+
+_to_wasm = transition(
+    implementation = _to_wasm_impl,
+    inputs = [],
+    outputs = [
+        "//command_line_option:crosstool_top",
+        "//command_line_option:cpu",
+        "//command_line_option:host_crosstool_top",
+    ],
+)
+
+def _wasm_files_impl(ctx):
+    files = depset(transitive = [s[DefaultInfo].files for s in ctx.attr.srcs])
+    return [DefaultInfo(files = files, runfiles = ctx.runfiles(transitive_files = files))]
+
+wasm_files = rule(
+    implementation = _wasm_files_impl,
+    attrs = {
+        "srcs": attr.label_list(cfg = _to_wasm),
+        "_allowlist_function_transition": attr.label(
+            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
+        ),
+    },
+)

@@ -1,0 +1,122 @@
+// mtcore's WebAssembly client (web/mtcore.mjs + web/mtcore_client.mjs) over
+// WebSocket against the simulated DCs (the native testdc, which accepts
+// WebSocket on every DC port): the quickstart's conversation
+// (web/quickstart.mjs), first under node (its WebSocket), then in a real
+// headless Chromium tab (web/quickstart.html), which posts its report back.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import os from 'node:os';
+import { TestDc } from '../tests/peers/testdc.mjs';
+import { API_ID, API_HASH, ALICE, BOT, HOME_DC, OTHER_DC, worldConfig } from '../tests/peers/world.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_schema/package/tl/api-schema.json');
+
+let dc;
+let config;
+
+test.before(async () => {
+  dc = new TestDc();
+  await dc.start([`--config=${dc.writeFile('world.conf', worldConfig())}`]);
+  const wsUrls = {};
+  for (const [id, a] of dc.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
+  config = {
+    rsaKey: dc.pem, wsUrls, apiId: API_ID, apiHash: API_HASH, homeDc: HOME_DC, otherDc: OTHER_DC,
+    bot: { token: BOT.token, username: BOT.username }, alice: { phone: ALICE.phone, code: ALICE.code },
+  };
+});
+
+test.after(async () => {
+  if (dc) await dc.stop();
+});
+
+function checkReport(report) {
+  assert.equal(report.ok, true, JSON.stringify(report));
+  assert.equal(report.botId, String(BOT.id));
+  assert.equal(report.aliceId, String(ALICE.id));
+  assert.equal(report.aliceDc, HOME_DC, 'Alice followed PHONE_MIGRATE to her home DC');
+  assert.equal(report.rpcError?.code, 400, JSON.stringify(report.rpcError));
+  assert.ok(report.snapshotBytes > 256, 'the bot can be saved: auth key and login');
+  assert.ok(report.events.some((e) => e.client === 'alice' && e.type === 'connected' && e.dc === HOME_DC),
+    'Alice reconnected to DC 2 after the migration');
+  assert.equal(report.steps.length, 8, JSON.stringify(report.steps));
+}
+
+test('node: the quickstart over WebSocket with the wasm client', async () => {
+  assert.equal(typeof WebSocket, 'function', 'node needs --experimental-websocket (NODE_OPTIONS)');
+  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
+  const { MtcoreClient } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+  const { runQuickstart } = await import(pathToFileURL(path.join(here, 'quickstart.mjs')).href);
+  const report = await runQuickstart({
+    createModule, moduleOptions: { wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) },
+    MtcoreClient, config, schema: readFileSync(SCHEMA, 'utf8'),
+  });
+  checkReport(report);
+});
+
+// Serves the page, the module and the config; resolves `report` with what
+// the page posts.
+function servePage() {
+  let deliver;
+  const report = new Promise((resolve) => { deliver = resolve; });
+  const files = {
+    '/quickstart.html': ['text/html', path.join(here, 'quickstart.html')],
+    '/quickstart.mjs': ['text/javascript', path.join(here, 'quickstart.mjs')],
+    '/mtcore_client.mjs': ['text/javascript', path.join(here, 'mtcore_client.mjs')],
+    '/mtcore.mjs': ['text/javascript', path.join(here, 'mtcore.mjs')],
+    '/mtcore.wasm': ['application/wasm', path.join(here, 'mtcore.wasm')],
+    '/api-schema.json': ['application/json', SCHEMA],
+  };
+  const server = createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/report') {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => { res.writeHead(204).end(); deliver(JSON.parse(body)); });
+      return;
+    }
+    if (req.url === '/config.json') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(config));
+      return;
+    }
+    const entry = files[req.url];
+    if (!entry) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': entry[0] }).end(readFileSync(entry[1]));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, report })));
+}
+
+test('Chromium: the quickstart page over WebSocket', async () => {
+  const { server, report } = await servePage();
+  const profile = mkdtempSync(path.join(process.env.TEST_TMPDIR || os.tmpdir(), 'chromium-'));
+  const url = `http://127.0.0.1:${server.address().port}/quickstart.html`;
+  const child = spawn('/usr/bin/chromium', ['--headless', '--no-sandbox', '--disable-gpu',
+    '--disable-dev-shm-usage', '--no-first-run', `--user-data-dir=${profile}`, url],
+  { env: { ...process.env, HOME: profile }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+  const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  let timer;
+  try {
+    const got = await Promise.race([
+      report,
+      exited.then((code) => { throw new Error(`chromium exited (${code}) before the page reported:\n${stderr}`); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no report from the page in 90 s:\n${stderr}`)), 90000);
+      }),
+    ]);
+    checkReport(got);
+  } finally {
+    clearTimeout(timer);
+    child.kill('SIGKILL');
+    server.closeAllConnections?.();
+    server.close();
+  }
+});

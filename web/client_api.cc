@@ -1,0 +1,212 @@
+// C entry points of the browser client (web/mtcore_client.mjs drives them):
+// JsonClients behind integer handles, fed by a WebSocket and timers on the
+// JavaScript side. Nothing here reads a clock or a socket: JavaScript passes
+// the time (ms since the Unix epoch) into every call that needs it, and
+// bytes in and out through the module's memory.
+//
+// Strings and byte buffers returned point into storage owned by the module,
+// valid until the next call; JavaScript copies them at once. Errors: the
+// call returns -1 (or a null pointer) and mtcore_last_error() says why.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "core/base/bytes.h"
+#include "core/client/snapshot.h"
+#include "core/crypto/pubkey/rsa_key.h"
+#include "io/websocket/browser_random.h"
+#include "tl/dynamic/codec.h"
+#include "tlgen/load.h"
+#include "web/json_client.h"
+
+namespace mtcore::web {
+namespace {
+
+struct Handle {
+  std::unique_ptr<io::BrowserRandom> rng;
+  std::unique_ptr<JsonClient> client;
+};
+
+struct State {
+  std::optional<tl::dynamic::DynamicCodec> codec;
+  std::map<int, Handle> clients;
+  int next_handle = 1;
+  std::string error;
+  std::string text;  // the last string returned
+  Bytes out;         // the last bytes returned
+};
+
+State& state() {
+  static State* s = new State();
+  return *s;
+}
+
+absl::Time FromMs(double ms) { return absl::FromUnixNanos(static_cast<int64_t>(ms * 1e6)); }
+
+int Fail(const absl::Status& s) {
+  state().error = s.ToString();
+  return -1;
+}
+
+JsonClient* Find(int h) {
+  auto it = state().clients.find(h);
+  if (it == state().clients.end()) {
+    state().error = absl::StrCat("no client with handle ", h);
+    return nullptr;
+  }
+  return it->second.client.get();
+}
+
+}  // namespace
+}  // namespace mtcore::web
+
+using mtcore::web::Fail;
+using mtcore::web::Find;
+using mtcore::web::FromMs;
+using mtcore::web::state;
+
+extern "C" {
+
+const char* mtcore_last_error() { return state().error.c_str(); }
+
+// The API schema (mtcute's api-schema.json, or a .tl text when `name` ends
+// in .tl) that requests are written and answers read with. 0 or -1.
+int mtcore_load_schema(const char* text, int len, const char* name) {
+  absl::StatusOr<mtcore::tlgen::Schema> schema =
+      mtcore::tlgen::ParseSchemaText(std::string_view(text, static_cast<size_t>(len)), name);
+  if (!schema.ok()) return Fail(schema.status());
+  absl::StatusOr<mtcore::tl::dynamic::DynamicCodec> codec =
+      mtcore::tl::dynamic::DynamicCodec::Create(*schema);
+  if (!codec.ok()) return Fail(codec.status());
+  state().codec = *std::move(codec);
+  return 0;
+}
+
+// A client for DC `dc_id` (its number as the obfuscated init and the
+// handshake carry it: 1..5 for Telegram's, +10000 for test DCs) trusting the
+// RSA public key `rsa_pem` (PKCS#1 or SubjectPublicKeyInfo), or resumed from
+// snapshot bytes (mtcore_client_snapshot) if `snapshot_len` > 0. Returns a
+// handle (> 0) or -1.
+int mtcore_client_new(int dc_id, const char* rsa_pem, int api_id, const uint8_t* snapshot,
+                      int snapshot_len, double now_ms) {
+  if (!state().codec) return Fail(absl::FailedPreconditionError("load a schema first"));
+  absl::StatusOr<mtcore::crypto::RsaPublicKey> key =
+      mtcore::crypto::ParseRsaPublicKeyPem(rsa_pem != nullptr ? rsa_pem : "");
+  if (!key.ok()) return Fail(key.status());
+  if (dc_id < 1 || dc_id > 10999) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat("bad DC id ", dc_id)));
+  }
+  mtcore::client::ClientConfig config;
+  config.engine.dc_id = static_cast<int16_t>(dc_id);
+  config.engine.server_keys = {*std::move(key)};
+  config.api_id = api_id;
+  config.device_model = "mtcore web";
+  config.system_version = "browser";
+  if (snapshot_len > 0) {
+    absl::StatusOr<mtcore::client::ClientSnapshot> s = mtcore::client::ParseSnapshot(
+        mtcore::ByteView(snapshot, static_cast<size_t>(snapshot_len)));
+    if (!s.ok()) return Fail(s.status());
+    config.resume = *std::move(s);
+  }
+  absl::StatusOr<std::unique_ptr<mtcore::io::BrowserRandom>> rng = mtcore::io::BrowserRandom::Create();
+  if (!rng.ok()) return Fail(rng.status());
+  absl::StatusOr<std::unique_ptr<mtcore::web::JsonClient>> client =
+      mtcore::web::JsonClient::Create(std::move(config), *state().codec, **rng, FromMs(now_ms),
+                                      absl::ToUnixNanos(FromMs(now_ms)));
+  if (!client.ok()) return Fail(client.status());
+  const int h = state().next_handle++;
+  state().clients[h] = {*std::move(rng), *std::move(client)};
+  return h;
+}
+
+void mtcore_client_free(int h) { state().clients.erase(h); }
+
+// The DC to dial (it changes when the client follows a *_MIGRATE error).
+int mtcore_client_dc(int h) {
+  mtcore::web::JsonClient* c = Find(h);
+  return c != nullptr ? c->dc() : -1;
+}
+
+void mtcore_client_on_open(int h, double now_ms) {
+  if (mtcore::web::JsonClient* c = Find(h)) c->OnConnected(FromMs(now_ms));
+}
+
+// Bytes of one WebSocket message. -1: close the connection (why in
+// mtcore_last_error), ignore what else arrives on it, and report the close
+// with mtcore_client_on_close as for any other.
+int mtcore_client_on_bytes(int h, const uint8_t* data, int len, double now_ms) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::Status s = c->OnBytes(mtcore::ByteView(data, static_cast<size_t>(len)), FromMs(now_ms));
+  return s.ok() ? 0 : Fail(s);
+}
+
+void mtcore_client_on_close(int h, const char* why, double now_ms) {
+  if (mtcore::web::JsonClient* c = Find(h)) {
+    c->OnDisconnected(absl::UnavailableError(why != nullptr ? why : "closed"), FromMs(now_ms));
+  }
+}
+
+// What to send now: the length (0: nothing), the bytes at mtcore_out_ptr().
+int mtcore_client_pull(int h) {
+  state().out.clear();
+  if (mtcore::web::JsonClient* c = Find(h)) c->PullOutput(state().out);
+  return static_cast<int>(state().out.size());
+}
+
+const uint8_t* mtcore_out_ptr() { return state().out.data(); }
+
+int mtcore_client_wants_close(int h) {
+  mtcore::web::JsonClient* c = Find(h);
+  return c != nullptr && c->WantsClose() ? 1 : 0;
+}
+
+// When to call mtcore_client_on_timeout next (ms since the epoch), or -1.
+double mtcore_client_deadline(int h) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  std::optional<absl::Time> t = c->NextDeadline();
+  if (!t || *t == absl::InfiniteFuture()) return -1;
+  return absl::ToUnixNanos(*t) / 1e6;
+}
+
+void mtcore_client_on_timeout(int h, double now_ms) {
+  if (mtcore::web::JsonClient* c = Find(h)) c->OnTimeout(FromMs(now_ms));
+}
+
+// Queues the API call in `json`; its request id, or -1.
+double mtcore_client_invoke(int h, const char* json) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::StatusOr<uint64_t> id = c->Invoke(json != nullptr ? json : "");
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
+int mtcore_client_cancel(int h, double id) {
+  mtcore::web::JsonClient* c = Find(h);
+  return c != nullptr && c->Cancel(static_cast<uint64_t>(id)) ? 1 : 0;
+}
+
+// The next event as JSON (see JsonClient::PollEventJson), or null.
+const char* mtcore_client_poll(int h) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return nullptr;
+  std::optional<std::string> e = c->PollEventJson();
+  if (!e) return nullptr;
+  state().text = *std::move(e);
+  return state().text.c_str();
+}
+
+// The snapshot to store (its length; the bytes at mtcore_out_ptr()).
+int mtcore_client_snapshot(int h) {
+  state().out.clear();
+  if (mtcore::web::JsonClient* c = Find(h)) state().out = c->Snapshot();
+  return static_cast<int>(state().out.size());
+}
+
+}  // extern "C"

@@ -1,0 +1,118 @@
+// The quickstart's conversation, run by mtcore's WebAssembly client over
+// WebSocket against the simulated DCs (testdc): a bot logs in; Alice starts
+// on another DC like a new app, follows PHONE_MIGRATE to her home DC, logs in
+// with her code and writes to the bot; the bot gets the message as an
+// update, answers with the access hash that came with it, and Alice gets the
+// answer as an update.
+//
+// Shared by web/quickstart.html (a browser tab) and the tests.
+//
+//   const report = await runQuickstart({ createModule, MtcoreClient, config, log });
+//
+// `config` (what the test serves as /config.json): {rsaKey, wsUrls: {dc:
+// url}, apiId, apiHash, bot: {token, username}, alice: {phone, code},
+// homeDc, otherDc}; `schema`: api-schema.json's text.
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+// Resolves with the first update `accept` returns something for.
+function nextUpdate(client, accept) {
+  return new Promise((resolve) => {
+    client.onUpdate((u) => {
+      const v = accept(u);
+      if (v !== undefined && v !== null) resolve(v);
+    });
+  });
+}
+
+export async function runQuickstart({ createModule, moduleOptions = {}, MtcoreClient, config, schema,
+  log = () => {}, WebSocket, stepMs = 20000 }) {
+  const report = { steps: [], events: [] };
+  const t0 = performance.now();
+  const step = async (what, fn) => {
+    const start = performance.now();
+    const value = await withTimeout(fn(), stepMs, what);
+    const ms = Math.round(performance.now() - start);
+    report.steps.push({ what, ms });
+    log(`${what} (${ms} ms)`);
+    return value;
+  };
+  const module = await createModule(moduleOptions);
+  const make = (dc) => MtcoreClient.create({
+    module, schema, dc, rsaKey: config.rsaKey, apiId: config.apiId, WebSocket,
+    url: (n) => config.wsUrls[n],
+  });
+
+  const bot = await make(config.homeDc);
+  const alice = await make(config.otherDc);
+  for (const [name, c] of [['bot', bot], ['alice', alice]]) {
+    c.onEvent((e) => report.events.push({ client: name, ...e }));
+  }
+  try {
+    const login = await step('bot: auth key + auth.importBotAuthorization', () => bot.invoke({
+      _: 'auth.importBotAuthorization', flags: 0, api_id: config.apiId, api_hash: config.apiHash,
+      bot_auth_token: config.bot.token,
+    }));
+    if (login._ !== 'auth.authorization' || !login.user.bot) throw new Error(`bot login: ${JSON.stringify(login)}`);
+    report.botId = login.user.id;
+
+    const sent = await step(`alice: auth.sendCode on DC ${config.otherDc} (follows PHONE_MIGRATE)`, () => alice.invoke({
+      _: 'auth.sendCode', phone_number: config.alice.phone, api_id: config.apiId, api_hash: config.apiHash,
+      settings: { _: 'codeSettings' },
+    }));
+    report.aliceDc = alice.dc;
+    const auth = await step(`alice: auth.signIn on DC ${alice.dc}`, () => alice.invoke({
+      _: 'auth.signIn', phone_number: config.alice.phone, phone_code_hash: sent.phone_code_hash,
+      phone_code: config.alice.code,
+    }));
+    report.aliceId = auth.user.id;
+
+    const resolved = await step('alice: contacts.resolveUsername', () => alice.invoke({
+      _: 'contacts.resolveUsername', username: config.bot.username,
+    }));
+    const botUser = resolved.users.find((u) => u.id === report.botId);
+    if (!botUser) throw new Error(`resolveUsername: ${JSON.stringify(resolved)}`);
+
+    const text = `hello from ${typeof window === 'undefined' ? 'node' : 'the browser'} ${Date.now()}`;
+    const botGot = nextUpdate(bot, (u) => (u.update._ === 'updateNewMessage' && u.update.message.message === text ? u : null));
+    await step('alice: messages.sendMessage to the bot', () => alice.invoke({
+      _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: botUser.id, access_hash: botUser.access_hash },
+      message: text, random_id: String(Date.now()),
+    }));
+    const update = await step('bot: the message arrives as an update', () => botGot);
+    const from = update.update.message.from_id?.user_id ?? update.update.message.peer_id.user_id;
+    const sender = update.users.find((u) => u.id === from);
+    if (!sender || !sender.access_hash) throw new Error(`the update did not carry its sender: ${JSON.stringify(update)}`);
+
+    const reply = `echo: ${text}`;
+    const aliceGot = nextUpdate(alice, (u) => (u.update._ === 'updateNewMessage' && u.update.message.message === reply ? u : null));
+    await step('bot: messages.sendMessage back', () => bot.invoke({
+      _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: sender.id, access_hash: sender.access_hash },
+      message: reply, random_id: String(Date.now() + 1),
+    }));
+    await step('alice: the answer arrives as an update', () => aliceGot);
+
+    let failed = null;
+    try {
+      await bot.invoke({ _: 'contacts.resolveUsername', username: 'nobody_has_this_name' });
+    } catch (e) {
+      failed = { code: e.code, message: e.errorMessage };
+    }
+    report.rpcError = failed;
+    report.snapshotBytes = bot.snapshot().length;
+    report.ok = true;
+  } finally {
+    bot.close();
+    alice.close();
+    report.totalMs = Math.round(performance.now() - t0);
+  }
+  return report;
+}
