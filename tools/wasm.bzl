@@ -112,6 +112,14 @@ def _to_wasm_impl(settings, attr):
         "//command_line_option:crosstool_top": "//toolchain/emscripten:suite",
         "//command_line_option:cpu": "wasm",
         "//command_line_option:host_crosstool_top": "@bazel_tools//tools/cpp:toolchain",
+        # A native build's sanitizer flags (--config=asan) are not for the
+        # wasm half: it gets what a --config=wasm build gets. The values
+        # differ from both the native and the ASan pass's own, so Bazel counts
+        # them as changed in both and gives the two the same configuration:
+        # the wasm half of ./run_tests is built and cached once.
+        "//command_line_option:copt": ["-Wall", "-DMTCORE_WASM_FILES=1"],
+        "//command_line_option:linkopt": ["-Wno-unused-command-line-argument"],
+        "//command_line_option:platform_suffix": "files",
     }
 
 _to_wasm = transition(
@@ -121,6 +129,9 @@ _to_wasm = transition(
         "//command_line_option:crosstool_top",
         "//command_line_option:cpu",
         "//command_line_option:host_crosstool_top",
+        "//command_line_option:copt",
+        "//command_line_option:linkopt",
+        "//command_line_option:platform_suffix",
     ],
 )
 
