@@ -95,7 +95,19 @@ void EngineDriver::OnData(ByteView in) {
   absl::Status s = engine_.OnBytes(in, loop_.Now());
   if (!*alive) return;
   busy_ = false;
-  if (!s.ok()) Drop(std::move(s));
+  if (!s.ok()) {
+    // What the engine wrote in answer (an HTTP 400, a WebSocket close frame,
+    // a transport error code) goes out before the hang-up: small final
+    // bytes go straight to the kernel (Drop discards only what the socket
+    // did not take).
+    out_.clear();
+    busy_ = true;
+    engine_.PullOutput(out_);
+    if (!*alive) return;
+    busy_ = false;
+    if (!out_.empty()) (void)Send(out_);
+    Drop(std::move(s));
+  }
   Pump();
 }
 

@@ -28,6 +28,8 @@ class FakeEngine : public StreamEngine {
   // OnBytes fails with this once `fail_after` bytes have arrived.
   std::optional<absl::Status> fail_with;
   size_t fail_after = 0;
+  // Queued when OnBytes fails (an HTTP 400, a WebSocket close...).
+  Bytes farewell;
   // Deadlines handed out, in order; OnTimeout pops the first.
   std::vector<absl::Time> deadlines;
 
@@ -51,7 +53,10 @@ class FakeEngine : public StreamEngine {
     received.insert(received.end(), in.begin(), in.end());
     if (echo) pending.insert(pending.end(), in.begin(), in.end());
     absl::Status s = absl::OkStatus();
-    if (fail_with && received.size() >= fail_after) s = *std::exchange(fail_with, std::nullopt);
+    if (fail_with && received.size() >= fail_after) {
+      s = *std::exchange(fail_with, std::nullopt);
+      pending.insert(pending.end(), farewell.begin(), farewell.end());
+    }
     Leave();
     return s;
   }
@@ -243,6 +248,32 @@ TEST(EngineDriverTest, ServerEngineErrorClosesAndReportsFromTheLoop) {
   EXPECT_TRUE(served->finished());
   // The client sees the server hang up.
   ASSERT_TRUE(RunUntil(*loop, [&] { return !client.disconnects.empty(); }));
+}
+
+TEST(EngineDriverTest, WhatAFailingEngineWroteGoesOutBeforeTheHangUp) {
+  auto loop = MakeLoop();
+  FakeEngine server;
+  server.fail_with = absl::InvalidArgumentError("bad request");
+  server.fail_after = 1;
+  server.farewell = ToBytes(AsBytes("HTTP/1.1 400 Bad Request\r\n\r\n"));
+  std::unique_ptr<EngineDriver> served;
+  auto l = TcpListener::Listen(*loop, *SocketAddress::Parse("127.0.0.1:0"),
+                               [&](std::unique_ptr<TcpConnection> c) {
+                                 auto d = EngineDriver::Serve(*loop, server, std::move(c));
+                                 ASSERT_TRUE(d.ok()) << d.status();
+                                 served = std::move(d).value();
+                               });
+  ASSERT_TRUE(l.ok()) << l.status();
+  crypto::DeterministicRandom rng(4);
+  FakeEngine client;
+  client.greeting = ToBytes(AsBytes("GET / HTTP/1.0\r\n\r\n"));
+  ReconnectOptions o = Fast();
+  o.max_consecutive_failures = 1;
+  auto driver = EngineDriver::Dial(*loop, client, (*l)->address(), o, rng);
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return !client.disconnects.empty(); }));
+  EXPECT_EQ(server.disconnects.at(0), absl::InvalidArgumentError("bad request"));
+  EXPECT_EQ(client.received, server.farewell);
 }
 
 TEST(EngineDriverTest, ServeRejectsAStartedOrMissingConnection) {
