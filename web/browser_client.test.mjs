@@ -59,6 +59,29 @@ test('node: the quickstart over WebSocket with the wasm client', async () => {
   checkReport(report);
 });
 
+test('node: the same over connections the DC keeps cutting (each closes after 1,500 bytes sent)', async () => {
+  const faulty = new TestDc();
+  try {
+    await faulty.start([`--config=${faulty.writeFile('world.conf', worldConfig())}`,
+      '--fault_close_after_bytes=1500']);
+    const wsUrls = {};
+    for (const [id, a] of faulty.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
+    const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
+    const { MtcoreClient } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+    const { runQuickstart } = await import(pathToFileURL(path.join(here, 'quickstart.mjs')).href);
+    const report = await runQuickstart({
+      createModule, moduleOptions: { wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) },
+      MtcoreClient, config: { ...config, rsaKey: faulty.pem, wsUrls }, schema: readFileSync(SCHEMA, 'utf8'),
+    });
+    checkReport(report);
+    const reconnects = report.events.filter((e) => e.type === 'disconnected').length;
+    assert.ok(reconnects >= 3, `the DC cut the connections (${reconnects} disconnects seen)`);
+    console.log(`${reconnects} disconnects; steps: ${JSON.stringify(report.steps)}`);
+  } finally {
+    await faulty.stop();
+  }
+});
+
 // Serves the page, the module and the config; resolves `report` with what
 // the page posts.
 function servePage() {

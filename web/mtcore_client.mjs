@@ -161,8 +161,10 @@ export class MtcoreClient {
     ws.binaryType = 'arraybuffer';
     this.#ws = ws;
     let failed = false;
+    let opened = false;
     ws.onopen = () => {
       if (this.#ws !== ws) return;
+      opened = true;
       this.#reconnectDelay = this.#options.reconnectDelayMs ?? 100;
       m._mtcore_client_on_open(this.#h, now());
       this.#emit({ type: 'connected', dc: this.dc });
@@ -186,11 +188,13 @@ export class MtcoreClient {
       if (this.#ws !== ws) return;
       this.#ws = null;
       if (this.#closed) return;
-      const why = MtcoreClient.#string(m, `WebSocket closed (${e.code}${e.reason ? ' ' + e.reason : ''})`);
-      m._mtcore_client_on_close(this.#h, why, now());
-      m._free(why);
-      this.#emit({ type: 'disconnected', code: e.code });
-      this.#pump();
+      if (opened) {  // a dial that failed never reached the engine
+        const why = MtcoreClient.#string(m, `WebSocket closed (${e.code}${e.reason ? ' ' + e.reason : ''})`);
+        m._mtcore_client_on_close(this.#h, why, now());
+        m._free(why);
+        this.#emit({ type: 'disconnected', code: e.code });
+        this.#pump();
+      }
       const delay = this.#reconnectDelay;
       this.#reconnectDelay = Math.min(delay * 2, 5000);
       this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
