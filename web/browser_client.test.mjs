@@ -82,6 +82,40 @@ test('node: the same over connections the DC keeps cutting (each closes after 1,
   }
 });
 
+test('node: a bot saved with snapshot() resumes without a new key or login', async () => {
+  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
+  const { MtcoreClient, MtcoreError } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+  const module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  const schema = readFileSync(SCHEMA, 'utf8');
+  const make = (snapshot) => MtcoreClient.create({
+    module, schema, dc: HOME_DC, rsaKey: config.rsaKey, apiId: API_ID, snapshot,
+    url: (n) => config.wsUrls[n],
+  });
+  const first = await make();
+  const events = [];
+  first.onEvent((e) => events.push(e.type));
+  const login = await first.invoke({ _: 'auth.importBotAuthorization', flags: 0, api_id: API_ID,
+    api_hash: API_HASH, bot_auth_token: BOT.token });
+  assert.equal(login.user.id, String(BOT.id));
+  assert.ok(events.includes('authKeyReady'));
+  const saved = first.snapshot();
+  first.close();
+  await assert.rejects(first.invoke({ _: 'help.getNearestDc' }), MtcoreError);
+
+  const second = await make(saved);
+  const again = [];
+  second.onEvent((e) => again.push(e.type));
+  try {
+    const me = await second.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
+    assert.equal(me.length, 1);
+    assert.equal(me[0].id, String(BOT.id), 'still logged in as the bot');
+    assert.ok(!again.includes('authKeyReady'), `no new auth key: ${again}`);
+    await assert.rejects(second.invoke({ _: 'no.suchMethod' }), /not a method|unknown/i);
+  } finally {
+    second.close();
+  }
+});
+
 // Serves the page, the module and the config; resolves `report` with what
 // the page posts.
 function servePage() {
