@@ -18,6 +18,7 @@
 #include "core/base/bytes.h"
 #include "core/client/snapshot.h"
 #include "core/crypto/pubkey/rsa_key.h"
+#include "core/crypto/pubkey/telegram_keys.h"
 #include "io/websocket/browser_random.h"
 #include "tl/dynamic/codec.h"
 #include "tlgen/load.h"
@@ -88,14 +89,17 @@ int mtcore_load_schema(const char* text, int len, const char* name) {
 
 // A client for DC `dc_id` (its number as the obfuscated init and the
 // handshake carry it: 1..5 for Telegram's, +10000 for test DCs) trusting the
-// RSA public key `rsa_pem` (PKCS#1 or SubjectPublicKeyInfo), or resumed from
+// RSA public key `rsa_pem` (PKCS#1 or SubjectPublicKeyInfo; empty: Telegram's
+// production key), or resumed from
 // snapshot bytes (mtcore_client_snapshot) if `snapshot_len` > 0. Returns a
 // handle (> 0) or -1.
 int mtcore_client_new(int dc_id, const char* rsa_pem, int api_id, const uint8_t* snapshot,
                       int snapshot_len, double now_ms) {
   if (!state().codec) return Fail(absl::FailedPreconditionError("load a schema first"));
-  absl::StatusOr<mtcore::crypto::RsaPublicKey> key =
-      mtcore::crypto::ParseRsaPublicKeyPem(rsa_pem != nullptr ? rsa_pem : "");
+  const std::string_view pem = rsa_pem != nullptr && rsa_pem[0] != '\0'
+                                   ? std::string_view(rsa_pem)
+                                   : std::string_view(mtcore::crypto::kTelegramProductionKeyPem);
+  absl::StatusOr<mtcore::crypto::RsaPublicKey> key = mtcore::crypto::ParseRsaPublicKeyPem(pem);
   if (!key.ok()) return Fail(key.status());
   if (dc_id < 1 || dc_id > 10999) {
     return Fail(absl::InvalidArgumentError(absl::StrCat("bad DC id ", dc_id)));

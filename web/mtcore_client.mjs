@@ -42,7 +42,8 @@ export class MtcoreClient {
   // Loads the schema into `module` (once per module) and makes a client.
   // Options: module (from createModule()), schema (text of api-schema.json
   // or a .tl file; schemaName 'api.tl' for the latter), dc (home DC to
-  // start with), rsaKey (PEM), apiId, url (dc -> WebSocket URL), snapshot
+  // start with), rsaKey (PEM; default: Telegram's production key), apiId,
+  // url (dc -> WebSocket URL, e.g. Telegram's wss://.../apiws), snapshot
   // (Uint8Array from snapshot(), to resume), WebSocket (constructor; default
   // globalThis.WebSocket), reconnectDelayMs (first retry; doubles to 5 s).
   static async create(options) {
@@ -62,7 +63,7 @@ export class MtcoreClient {
       }, 'load the schema');
       m.__mtcoreSchemaLoaded = true;
     }
-    const pem = MtcoreClient.#string(m, options.rsaKey);
+    const pem = MtcoreClient.#string(m, options.rsaKey || '');
     const snap = options.snapshot || new Uint8Array(0);
     const snapPtr = m._malloc(Math.max(1, snap.length));
     m.HEAPU8.set(snap, snapPtr);
