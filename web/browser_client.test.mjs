@@ -35,6 +35,23 @@ test.after(async () => {
   if (dc) await dc.stop();
 });
 
+// The module, the driver and the scenario, as a page imports them.
+async function clientModules() {
+  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
+  const { MtcoreClient, MtcoreError } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+  const { runQuickstart } = await import(pathToFileURL(path.join(here, 'quickstart.mjs')).href);
+  return { createModule, MtcoreClient, MtcoreError, runQuickstart };
+}
+
+// The quickstart's conversation under node against the DCs `cfg` names.
+async function quickstartInNode(cfg) {
+  const { createModule, MtcoreClient, runQuickstart } = await clientModules();
+  return runQuickstart({
+    createModule, moduleOptions: { wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) },
+    MtcoreClient, config: cfg, schema: readFileSync(SCHEMA, 'utf8'),
+  });
+}
+
 function checkReport(report) {
   assert.equal(report.ok, true, JSON.stringify(report));
   assert.equal(report.botId, String(BOT.id));
@@ -49,13 +66,7 @@ function checkReport(report) {
 
 test('node: the quickstart over WebSocket with the wasm client', async () => {
   assert.equal(typeof WebSocket, 'function', 'node needs --experimental-websocket (NODE_OPTIONS)');
-  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
-  const { MtcoreClient } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
-  const { runQuickstart } = await import(pathToFileURL(path.join(here, 'quickstart.mjs')).href);
-  const report = await runQuickstart({
-    createModule, moduleOptions: { wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) },
-    MtcoreClient, config, schema: readFileSync(SCHEMA, 'utf8'),
-  });
+  const report = await quickstartInNode(config);
   checkReport(report);
 });
 
@@ -66,13 +77,7 @@ test('node: the same over connections the DC keeps cutting (each closes after 1,
       '--fault_close_after_bytes=1500']);
     const wsUrls = {};
     for (const [id, a] of faulty.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
-    const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
-    const { MtcoreClient } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
-    const { runQuickstart } = await import(pathToFileURL(path.join(here, 'quickstart.mjs')).href);
-    const report = await runQuickstart({
-      createModule, moduleOptions: { wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) },
-      MtcoreClient, config: { ...config, rsaKey: faulty.pem, wsUrls }, schema: readFileSync(SCHEMA, 'utf8'),
-    });
+    const report = await quickstartInNode({ ...config, rsaKey: faulty.pem, wsUrls });
     checkReport(report);
     const reconnects = report.events.filter((e) => e.type === 'disconnected').length;
     assert.ok(reconnects >= 3, `the DC cut the connections (${reconnects} disconnects seen)`);
@@ -83,8 +88,7 @@ test('node: the same over connections the DC keeps cutting (each closes after 1,
 });
 
 test('node: a bot saved with snapshot() resumes without a new key or login', async () => {
-  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
-  const { MtcoreClient, MtcoreError } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+  const { createModule, MtcoreClient, MtcoreError } = await clientModules();
   const module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
   const schema = readFileSync(SCHEMA, 'utf8');
   const make = (snapshot) => MtcoreClient.create({
