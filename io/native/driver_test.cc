@@ -126,6 +126,18 @@ std::unique_ptr<EventLoop> MakeLoop() {
   return std::move(loop).value();
 }
 
+// A loopback listener whose connection is served by `engine` through
+// `served`.
+absl::StatusOr<std::unique_ptr<TcpListener>> ListenServedBy(EventLoop& loop, StreamEngine& engine,
+                                                            std::unique_ptr<EngineDriver>& served) {
+  return TcpListener::Listen(loop, *SocketAddress::Parse("127.0.0.1:0"),
+                             [&loop, &engine, &served](std::unique_ptr<TcpConnection> c) {
+                               auto d = EngineDriver::Serve(loop, engine, std::move(c));
+                               ASSERT_TRUE(d.ok()) << d.status();
+                               served = std::move(d).value();
+                             });
+}
+
 ReconnectOptions Fast() {
   ReconnectOptions o;
   o.backoff.min_delay = absl::Milliseconds(5);
@@ -228,12 +240,7 @@ TEST(EngineDriverTest, ServerEngineErrorClosesAndReportsFromTheLoop) {
   server.fail_with = absl::InvalidArgumentError("unknown transport");
   server.fail_after = 1;
   std::unique_ptr<EngineDriver> served;
-  auto l = TcpListener::Listen(*loop, *SocketAddress::Parse("127.0.0.1:0"),
-                               [&](std::unique_ptr<TcpConnection> c) {
-                                 auto d = EngineDriver::Serve(*loop, server, std::move(c));
-                                 ASSERT_TRUE(d.ok()) << d.status();
-                                 served = std::move(d).value();
-                               });
+  auto l = ListenServedBy(*loop, server, served);
   ASSERT_TRUE(l.ok()) << l.status();
   crypto::DeterministicRandom rng(3);
   FakeEngine client;
@@ -257,12 +264,7 @@ TEST(EngineDriverTest, WhatAFailingEngineWroteGoesOutBeforeTheHangUp) {
   server.fail_after = 1;
   server.farewell = ToBytes(AsBytes("HTTP/1.1 400 Bad Request\r\n\r\n"));
   std::unique_ptr<EngineDriver> served;
-  auto l = TcpListener::Listen(*loop, *SocketAddress::Parse("127.0.0.1:0"),
-                               [&](std::unique_ptr<TcpConnection> c) {
-                                 auto d = EngineDriver::Serve(*loop, server, std::move(c));
-                                 ASSERT_TRUE(d.ok()) << d.status();
-                                 served = std::move(d).value();
-                               });
+  auto l = ListenServedBy(*loop, server, served);
   ASSERT_TRUE(l.ok()) << l.status();
   crypto::DeterministicRandom rng(4);
   FakeEngine client;

@@ -18,6 +18,7 @@
 #include "core/transport/framing.h"
 #include "core/transport/obfuscated2.h"
 #include "gtest/gtest.h"
+#include "tests/dc/client_layer.h"
 #include "tests/dc/dc_test_util.h"
 #include "tests/dc/server_connection.h"
 
@@ -67,12 +68,11 @@ void ExpectError(const absl::Status& s, absl::StatusCode code, std::string_view 
 // the DC's answer must start with a ServerHello keyed to that hello, and its
 // records are unwrapped before the client sees them. It does not wait for
 // the ServerHello before sending (the DC must take pipelined records).
-class FakeTlsClientLayer final : public StreamEngine {
+class FakeTlsClientLayer final : public ClientLayer {
  public:
   FakeTlsClientLayer(StreamEngine& dc, crypto::RandomSource& rng, size_t feed_chunk = 0)
-      : dc_(dc), rng_(rng), chunk_(feed_chunk) {}
+      : ClientLayer(dc), rng_(rng), chunk_(feed_chunk) {}
 
-  void OnConnected(absl::Time now) override { dc_.OnConnected(now); }
   absl::Status OnBytes(ByteView in, absl::Time now) override {
     Bytes wire;
     if (!hello_) {
@@ -84,11 +84,7 @@ class FakeTlsClientLayer final : public StreamEngine {
       hello_ = std::move(hello);
     }
     writer_.Wrap(in, wire);
-    const size_t step = chunk_ == 0 ? wire.size() : chunk_;
-    for (size_t i = 0; i < wire.size(); i += step) {
-      MTCORE_RETURN_IF_ERROR(dc_.OnBytes(ByteView(wire).subspan(i, step), now));
-    }
-    return absl::OkStatus();
+    return FeedDc(wire, chunk_, now);
   }
   void PullOutput(Bytes& out) override {
     Bytes down;
@@ -113,19 +109,9 @@ class FakeTlsClientLayer final : public StreamEngine {
     error_ = reader_.Feed(pending_, out);
     pending_.clear();
   }
-  bool WantsClose() const override { return dc_.WantsClose() || !error_.ok(); }
-  std::optional<absl::Time> NextDeadline() override { return dc_.NextDeadline(); }
-  void OnTimeout(absl::Time now) override { dc_.OnTimeout(now); }
-  void OnDisconnected(const absl::Status& why, absl::Time now) override {
-    dc_.OnDisconnected(why, now);
-  }
-
-  // The first error in what the DC sent (OK if none).
-  const absl::Status& error() const { return error_; }
   bool server_hello_seen() const { return server_hello_seen_; }
 
  private:
-  StreamEngine& dc_;
   crypto::RandomSource& rng_;
   size_t chunk_;
   std::optional<transport::FakeTlsClientHello> hello_;
@@ -133,7 +119,6 @@ class FakeTlsClientLayer final : public StreamEngine {
   transport::TlsRecordReader reader_;
   Bytes pending_;
   bool server_hello_seen_ = false;
-  absl::Status error_;
 };
 
 TestClientOptions ObfuscatedClient(DcHarness& h, Framing framing) {

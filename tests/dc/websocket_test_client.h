@@ -28,6 +28,7 @@
 #include "core/base/bytes.h"
 #include "core/base/status_macros.h"
 #include "core/stream/stream_engine.h"
+#include "tests/dc/client_layer.h"
 #include "tests/dc/websocket_server.h"
 
 namespace mtcore::dc::testing {
@@ -167,11 +168,11 @@ struct WsLayerOptions {
 // for the 101), each OnBytes call one binary message cut into frames of
 // `frame_size` bytes (a binary frame, then continuations; masks vary), the
 // wire fed `feed_chunk` bytes at a time; the server's frames unwrapped.
-class WebSocketClientLayer final : public StreamEngine {
+class WebSocketClientLayer final : public ClientLayer {
  public:
-  WebSocketClientLayer(StreamEngine& dc, WsLayerOptions options = {}) : dc_(dc), o_(options) {}
+  WebSocketClientLayer(StreamEngine& dc, WsLayerOptions options = {})
+      : ClientLayer(dc), o_(options) {}
 
-  void OnConnected(absl::Time now) override { dc_.OnConnected(now); }
   absl::Status OnBytes(ByteView in, absl::Time now) override {
     Bytes wire;
     if (!sent_request_) {
@@ -193,36 +194,21 @@ class WebSocketClientLayer final : public StreamEngine {
       const Bytes f = WsClientFrame(i == 0 ? kWsBinary : kWsContinuation, in.subspan(i, step), fo);
       wire.insert(wire.end(), f.begin(), f.end());
     }
-    const size_t chunk = o_.feed_chunk == 0 ? std::max<size_t>(wire.size(), 1) : o_.feed_chunk;
-    for (size_t i = 0; i < wire.size(); i += chunk) {
-      MTCORE_RETURN_IF_ERROR(dc_.OnBytes(ByteView(wire).subspan(i, chunk), now));
-    }
-    return absl::OkStatus();
+    return FeedDc(wire, o_.feed_chunk, now);
   }
   void PullOutput(Bytes& out) override {
     Bytes down;
     dc_.PullOutput(down);
     if (error_.ok()) error_ = reader_.Feed(down, out);
   }
-  bool WantsClose() const override { return dc_.WantsClose() || !error_.ok(); }
-  std::optional<absl::Time> NextDeadline() override { return dc_.NextDeadline(); }
-  void OnTimeout(absl::Time now) override { dc_.OnTimeout(now); }
-  void OnDisconnected(const absl::Status& why, absl::Time now) override {
-    dc_.OnDisconnected(why, now);
-  }
-
-  // The first error in what the DC sent (OK if none).
-  const absl::Status& error() const { return error_; }
   WsClientReader& reader() { return reader_; }
   int frames_sent() const { return frames_; }
 
  private:
-  StreamEngine& dc_;
   WsLayerOptions o_;
   bool sent_request_ = false;
   int frames_ = 0;
   WsClientReader reader_;
-  absl::Status error_;
 };
 
 }  // namespace mtcore::dc::testing
