@@ -49,8 +49,16 @@ struct Field;
 
 // A TL object: a constructor (or method) name and its fields in order.
 struct Object {
-  Object() = default;
-  explicit Object(std::string constructor_name) : constructor(std::move(constructor_name)) {}
+  // Special members are defined below, once Field is complete: clang with
+  // libstdc++ rejects ~vector<Field> instantiated (by Value's inline
+  // constructors) while Field is incomplete.
+  Object();
+  explicit Object(std::string constructor_name);
+  Object(const Object&);
+  Object(Object&&) noexcept;
+  Object& operator=(const Object&);
+  Object& operator=(Object&&) noexcept;
+  ~Object();
 
   // TL name with namespace: "message", "messages.messages", "invokeWithLayer".
   std::string constructor;
@@ -150,6 +158,15 @@ struct Field {
     return a.name == b.name && a.value == b.value;
   }
 };
+
+inline Object::Object() = default;
+inline Object::Object(std::string constructor_name)
+    : constructor(std::move(constructor_name)) {}
+inline Object::Object(const Object&) = default;
+inline Object::Object(Object&&) noexcept = default;
+inline Object& Object::operator=(const Object&) = default;
+inline Object& Object::operator=(Object&&) noexcept = default;
+inline Object::~Object() = default;
 
 }  // namespace mtcore::tl::dynamic
 
