@@ -406,5 +406,59 @@ TEST_F(Layer228, JsonErrorsNamePositions) {
   EXPECT_THAT(r.status().message(), HasSubstr("'peerUser' is a constructor of Peer, not User"));
 }
 
+// {"_":"jsonArray","value":[...]} around `inner`, `n` times (two JSON levels
+// each).
+std::string JsonArrays(int n, std::string inner) {
+  for (int i = 0; i < n; ++i) inner = R"({"_":"jsonArray","value":[)" + inner + "]}";
+  return inner;
+}
+
+// ToJson counted only objects (and allowed 65 of them), so a Value that
+// Decode accepts could become JSON text that FromJson rejects as too deep.
+TEST_F(Layer228, ToJsonNeverWritesJsonTooDeepForFromJson) {
+  // 1 array + 31 x 2 + 1 object = 64 levels: the deepest FromJson reads.
+  std::string ok = "[" + JsonArrays(31, R"({"_":"jsonString","value":"x"})") + "]";
+  absl::StatusOr<Value> v = codec().FromJson(ok, "Vector<JSONValue>");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(*codec().ToJson(*v, "Vector<JSONValue>"), ok);
+
+  // 40 objects and 40 arrays: fine for Decode (64 objects), not for JSON.
+  Value deep = Value(Object("jsonNull"));
+  for (int i = 0; i < 40; ++i) {
+    Object a("jsonArray");
+    a.Set("value", std::vector<Value>{std::move(deep)});
+    deep = Value(std::move(a));
+  }
+  absl::StatusOr<Bytes> wire = codec().Encode(deep, "JSONValue");
+  ASSERT_TRUE(wire.ok()) << wire.status();
+  ASSERT_TRUE(codec().Decode(*wire, "JSONValue").ok());
+  absl::StatusOr<std::string> json = codec().ToJson(deep, "JSONValue");
+  ASSERT_FALSE(json.ok()) << "FromJson says: "
+                          << codec().FromJson(*json, "JSONValue").status();
+  EXPECT_THAT(json.status().message(), HasSubstr("nested too deep for JSON"));
+}
+
+// A JSON string with raw bytes that are not UTF-8 was accepted for a TL
+// string; ToJson then wrote it as {"$bytes": ...}, one level deeper, so at
+// the nesting limit the round trip failed. Raw bytes must use $bytes.
+TEST_F(Layer228, FromJsonRejectsStringsThatAreNotUtf8) {
+  std::string deep =
+      "[" + JsonArrays(31, "{\"_\":\"jsonString\",\"value\":\"\xff\"}") + "]";
+  absl::StatusOr<Value> v = codec().FromJson(deep, "Vector<JSONValue>");
+  ASSERT_FALSE(v.ok()) << "ToJson gives " << codec().ToJson(*v, "Vector<JSONValue>").status();
+  EXPECT_THAT(v.status().message(), HasSubstr("not valid UTF-8"));
+  v = codec().FromJson("{\"_\":\"jsonString\",\"value\":\"a\xc3\"}", "JSONValue");
+  ASSERT_FALSE(v.ok());
+  EXPECT_THAT(v.status().message(), HasSubstr("1:27 (offset 26): string is not valid UTF-8"));
+  v = codec().FromJson(R"({"_":"jsonString","value":{"$bytes":"YcM="}})", "JSONValue");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(*v->object().GetBytes("value"), "a\xc3");
+  // Escaped and raw UTF-8 (including 4-byte sequences) still read.
+  v = codec().FromJson("{\"_\":\"jsonString\",\"value\":\"\\ud83d\\ude80 \xf0\x9f\x9a\x80\"}",
+                       "JSONValue");
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(*v->object().GetBytes("value"), "\xf0\x9f\x9a\x80 \xf0\x9f\x9a\x80");
+}
+
 }  // namespace
 }  // namespace mtcore::tl::dynamic

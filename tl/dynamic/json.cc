@@ -120,26 +120,43 @@ class JsonWriter {
   explicit JsonWriter(const Impl& impl) : impl_(impl) {}
 
   absl::Status WriteTop(const Impl::TopType& top, size_t level, const Value& v) {
-    if (level == top.vectors.size()) return WriteNode(top.node, v, 0);
+    if (level == top.vectors.size()) return WriteNode(top.node, v);
     const std::vector<Value>* items = v.if_vector();
     if (items == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("expected a vector, got ", Value::KindName(v.kind())));
     }
-    out_.push_back('[');
+    MTCORE_RETURN_IF_ERROR(Open('['));
     for (size_t i = 0; i < items->size(); ++i) {
       if (i != 0) out_.push_back(',');
       absl::Status s = WriteTop(top, level + 1, (*items)[i]);
       if (!s.ok()) return Prefixed(s, absl::StrCat("[", i, "]"));
     }
-    out_.push_back(']');
+    Close(']');
     return absl::OkStatus();
   }
 
   std::string Take() && { return std::move(out_); }
 
  private:
-  absl::Status WriteNode(int node, const Value& v, int depth) {
+  // Starts an array or object. The JSON parser (tlgen/json.h) rejects more
+  // than kMaxJsonDepth of them nested, so ToJson must not write such text:
+  // arrays and {"$bytes": ...} count as much as objects.
+  absl::Status Open(char bracket) {
+    if (depth_ >= tlgen::kMaxJsonDepth) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "nested too deep for JSON (more than ", tlgen::kMaxJsonDepth, " arrays and objects)"));
+    }
+    ++depth_;
+    out_.push_back(bracket);
+    return absl::OkStatus();
+  }
+  void Close(char bracket) {
+    --depth_;
+    out_.push_back(bracket);
+  }
+
+  absl::Status WriteNode(int node, const Value& v) {
     const TypeNode& n = impl_.nodes[node];
     if (v.is_null()) {
       out_ += "null";
@@ -192,7 +209,9 @@ class JsonWriter {
         if (n.kind == NodeKind::kString && IsValidUtf8(*s)) {
           AppendJsonString(out_, *s);
         } else if (n.kind == NodeKind::kString) {
-          absl::StrAppend(&out_, "{\"$bytes\":\"", absl::Base64Escape(*s), "\"}");
+          MTCORE_RETURN_IF_ERROR(Open('{'));
+          absl::StrAppend(&out_, "\"$bytes\":\"", absl::Base64Escape(*s), "\"");
+          Close('}');
         } else {
           absl::StrAppend(&out_, "\"", absl::Base64Escape(*s), "\"");
         }
@@ -216,13 +235,13 @@ class JsonWriter {
       case NodeKind::kBareVector: {
         const std::vector<Value>* items = v.if_vector();
         if (items == nullptr) return KindError(n, v);
-        out_.push_back('[');
+        MTCORE_RETURN_IF_ERROR(Open('['));
         for (size_t i = 0; i < items->size(); ++i) {
           if (i != 0) out_.push_back(',');
-          absl::Status s = WriteNode(n.elem, (*items)[i], depth);
+          absl::Status s = WriteNode(n.elem, (*items)[i]);
           if (!s.ok()) return Prefixed(s, absl::StrCat("[", i, "]"));
         }
-        out_.push_back(']');
+        Close(']');
         return absl::OkStatus();
       }
       case NodeKind::kUnresolved:
@@ -233,12 +252,10 @@ class JsonWriter {
     // Objects.
     const Object* o = v.if_object();
     if (o == nullptr) return KindError(n, v);
-    if (depth > tlgen::kMaxJsonDepth) {
-      return absl::InvalidArgumentError("objects nested too deep for JSON");
-    }
     MTCORE_ASSIGN_OR_RETURN(int def, impl_.ResolveObject(node, *o, /*lenient=*/false));
     const CompiledDef& d = impl_.defs[def];
-    out_ += "{\"_\":";
+    MTCORE_RETURN_IF_ERROR(Open('{'));
+    out_ += "\"_\":";
     AppendJsonString(out_, d.name);
     for (const Field& f : o->fields) {
       const CompiledParam* p = FindParam(d, f.name);
@@ -248,15 +265,16 @@ class JsonWriter {
       out_.push_back(',');
       AppendJsonString(out_, f.name);
       out_.push_back(':');
-      absl::Status s = WriteNode(p->node, f.value, depth + 1);
+      absl::Status s = WriteNode(p->node, f.value);
       if (!s.ok()) return Prefixed(s, absl::StrCat(d.name, ".", f.name));
     }
-    out_.push_back('}');
+    Close('}');
     return absl::OkStatus();
   }
 
   const Impl& impl_;
   std::string out_;
+  int depth_ = 0;  // arrays and objects open around out_'s end
 };
 
 class JsonReader {
@@ -352,7 +370,14 @@ class JsonReader {
           return Value(std::move(raw));
         }
         if (j.kind != JsonValue::Kind::kString) return Expected(n, j);
-        if (n.kind == NodeKind::kString) return Value(j.string);
+        if (n.kind == NodeKind::kString) {
+          // ToJson would write these bytes as {"$bytes": ...}, one object
+          // deeper, which may pass the nesting limit; JSON text is UTF-8.
+          if (!IsValidUtf8(j.string)) {
+            return Error(j, "string is not valid UTF-8 (write raw bytes as {\"$bytes\": BASE64})");
+          }
+          return Value(j.string);
+        }
         {
           MTCORE_ASSIGN_OR_RETURN(std::string raw, Base64(n, j));
           return Value(std::move(raw));
