@@ -120,6 +120,70 @@ test('node: a bot saved with snapshot() resumes without a new key or login', asy
   }
 });
 
+test('node: updates reach every listener in order while a listener calls invoke()', async () => {
+  const { createModule, MtcoreClient } = await clientModules();
+  const module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  const schema = readFileSync(SCHEMA, 'utf8');
+  const make = (dc) => MtcoreClient.create({
+    module, schema, dc, rsaKey: config.rsaKey, apiId: API_ID, url: (n) => config.wsUrls[n],
+  });
+  const bot = await make(HOME_DC);
+  const alice = await make(HOME_DC);
+  try {
+    await bot.invoke({ _: 'auth.importBotAuthorization', flags: 0, api_id: API_ID, api_hash: API_HASH,
+      bot_auth_token: BOT.token });
+    const sent = await alice.invoke({ _: 'auth.sendCode', phone_number: ALICE.phone, api_id: API_ID,
+      api_hash: API_HASH, settings: { _: 'codeSettings' } });
+    await alice.invoke({ _: 'auth.signIn', phone_number: ALICE.phone, phone_code_hash: sent.phone_code_hash,
+      phone_code: ALICE.code });
+    const peer = await alice.invoke({ _: 'contacts.resolveUsername', username: BOT.username });
+    const botUser = peer.users[0];
+    const texts = [];
+    const answered = [];
+    let done;
+    const allThree = new Promise((r) => { done = r; });
+    bot.onUpdate((u) => {  // replies from inside the listener
+      if (u.update._ !== 'updateNewMessage') return;
+      answered.push(bot.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] }));
+    });
+    bot.onUpdate((u) => {
+      if (u.update._ !== 'updateNewMessage') return;
+      texts.push(u.update.message.message);
+      if (texts.length === 3) done();
+    });
+    const tag = Date.now();
+    await Promise.all([1, 2, 3].map((n) => alice.invoke({
+      _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: botUser.id, access_hash: botUser.access_hash },
+      message: `m${n} ${tag}`, random_id: String(tag + n),
+    })));
+    await allThree;
+    assert.deepEqual(texts, [1, 2, 3].map((n) => `m${n} ${tag}`));
+    const results = await Promise.all(answered);
+    assert.equal(results.length, 3);
+  } finally {
+    bot.close();
+    alice.close();
+  }
+});
+
+test('node: a DC that cannot be reached: failed dials are events, calls time out', async () => {
+  const { createModule, MtcoreClient } = await clientModules();
+  const module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  const events = [];
+  const client = await MtcoreClient.create({
+    module, schema: readFileSync(SCHEMA, 'utf8'), dc: 2, rsaKey: config.rsaKey, apiId: API_ID,
+    url: () => 'ws://127.0.0.1:9/apiws', reconnectDelayMs: 20,
+  });
+  client.onEvent((e) => events.push(e.type));
+  try {
+    await assert.rejects(client.invoke({ _: 'help.getNearestDc' }, { timeoutMs: 500 }), /timed out/);
+    assert.ok(events.filter((t) => t === 'dialFailed').length >= 2, events.join(','));
+    assert.ok(!events.includes('connected'));
+  } finally {
+    client.close();
+  }
+});
+
 // Serves the page, the module and the config; resolves `report` with what
 // the page posts.
 function servePage() {

@@ -93,8 +93,10 @@ int mtcore_load_schema(const char* text, int len, const char* name) {
 // production key), or resumed from
 // snapshot bytes (mtcore_client_snapshot) if `snapshot_len` > 0. Returns a
 // handle (> 0) or -1.
+// `now_ms` is the host's monotonic clock (performance.timeOrigin +
+// performance.now()), `unix_ms` its wall clock (Date.now()).
 int mtcore_client_new(int dc_id, const char* rsa_pem, int api_id, const uint8_t* snapshot,
-                      int snapshot_len, double now_ms) {
+                      int snapshot_len, double now_ms, double unix_ms) {
   if (!state().codec) return Fail(absl::FailedPreconditionError("load a schema first"));
   const std::string_view pem = rsa_pem != nullptr && rsa_pem[0] != '\0'
                                    ? std::string_view(rsa_pem)
@@ -120,7 +122,7 @@ int mtcore_client_new(int dc_id, const char* rsa_pem, int api_id, const uint8_t*
   if (!rng.ok()) return Fail(rng.status());
   absl::StatusOr<std::unique_ptr<mtcore::web::JsonClient>> client =
       mtcore::web::JsonClient::Create(std::move(config), *state().codec, **rng, FromMs(now_ms),
-                                      absl::ToUnixNanos(FromMs(now_ms)));
+                                      absl::ToUnixNanos(FromMs(unix_ms)));
   if (!client.ok()) return Fail(client.status());
   const int h = state().next_handle++;
   state().clients[h] = {*std::move(rng), *std::move(client)};

@@ -9,7 +9,39 @@
 
 namespace mtcore::web {
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+size_t Utf8SequenceAt(std::string_view s, size_t i) {
+  const auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = at(i);
+  size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    if (c == 0xe0) lo = 0xa0;  // overlong
+    if (c == 0xed) hi = 0x9f;  // surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    if (c == 0xf0) lo = 0x90;  // overlong
+    if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size() || at(i + 1) < lo || at(i + 1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k) {
+    if ((at(i + k) & 0xc0) != 0x80) return 0;
+  }
+  return len;
+}
+
+}  // namespace
+
 std::string JsonQuote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
   for (size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
@@ -32,28 +64,18 @@ std::string JsonQuote(std::string_view s) {
       default:
         break;
     }
-    if (c < 0x20 || c >= 0x80) {
-      // Pass well-formed UTF-8 sequences through; escape anything else.
-      int len = 0;
-      if (c >= 0xc2 && c <= 0xdf) len = 2;
-      else if (c >= 0xe0 && c <= 0xef) len = 3;
-      else if (c >= 0xf0 && c <= 0xf4) len = 4;
-      bool ok = len > 0 && i + len <= s.size();
-      for (int k = 1; ok && k < len; ++k) {
-        ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-      }
-      if (ok) {
-        out.append(s.substr(i, len));
-        i += len - 1;
-        continue;
-      }
-      static constexpr char kHex[] = "0123456789abcdef";
+    if (c < 0x20) {
       out += "\\u00";
       out += kHex[c >> 4];
       out += kHex[c & 15];
-      continue;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (const size_t len = Utf8SequenceAt(s, i); len > 0) {
+      out.append(s.substr(i, len));
+      i += len - 1;
+    } else {
+      out += "\\ufffd";  // not UTF-8: the replacement character
     }
-    out += static_cast<char>(c);
   }
   out += '"';
   return out;
@@ -64,6 +86,11 @@ absl::StatusOr<std::unique_ptr<JsonClient>> JsonClient::Create(client::ClientCon
                                                                 crypto::RandomSource& rng,
                                                                 absl::Time now,
                                                                 int64_t unix_now_ns) {
+  if (codec.layer() != 0 && codec.layer() != config.layer) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("JsonClient: the schema is layer ", codec.layer(), ", the client speaks layer ",
+                     config.layer, " (the layer mtcore was generated from)"));
+  }
   absl::StatusOr<std::unique_ptr<client::Client>> c =
       client::Client::Create(std::move(config), rng, now, unix_now_ns);
   if (!c.ok()) return c.status();
@@ -95,9 +122,30 @@ absl::StatusOr<uint64_t> JsonClient::Invoke(std::string_view json) {
     return absl::InvalidArgumentError(absl::StrCat("invoke: ", method->name, ": ",
                                                    bytes.status().message()));
   }
+  // A wrapper (invokeWithoutUpdates, invokeWithTakeout, ...) returns what
+  // the call inside it returns.
+  const tl::dynamic::Object* inner = &call->object();
+  const tlgen::Definition* answering = method;
+  while (answering->IsGenericParam(answering->result.name)) {
+    const tlgen::Param* query = nullptr;
+    for (const tlgen::Param& p : answering->params) {
+      if (p.type.generic_ref && p.type.name == answering->result.name) query = &p;
+    }
+    const tl::dynamic::Value* v = query != nullptr ? inner->Get(query->name) : nullptr;
+    if (v == nullptr || v->if_object() == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invoke: ", answering->name, ": no call inside to take the result of"));
+    }
+    inner = v->if_object();
+    answering = codec_.FindFunction(inner->constructor);
+    if (answering == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invoke: ", inner->constructor, " is not a method"));
+    }
+  }
   absl::StatusOr<uint64_t> id = client_->InvokeRaw(*std::move(bytes));
   if (!id.ok()) return id.status();
-  result_types_[*id] = method->result.ToString();
+  result_types_[*id] = answering->result.ToString();
   return *id;
 }
 
@@ -185,13 +233,15 @@ std::string JsonClient::EventJson(const client::ClientEvent& e) {
         return absl::StrCat(R"({"type":"badUpdate","message":)",
                             JsonQuote(json.status().ToString()), "}");
       }
-      std::string users = "[]", chats = "[]";
-      if (e.entities != nullptr) {
-        users = ArrayJson(codec_, e.entities->users, "User");
-        chats = ArrayJson(codec_, e.entities->chats, "Chat");
+      // The updates of one container or difference share their entities:
+      // converted once.
+      if (e.entities != entities_) {
+        entities_ = e.entities;
+        users_json_ = entities_ != nullptr ? ArrayJson(codec_, entities_->users, "User") : "[]";
+        chats_json_ = entities_ != nullptr ? ArrayJson(codec_, entities_->chats, "Chat") : "[]";
       }
-      return absl::StrCat(R"({"type":"update","update":)", *json, R"(,"users":)", users,
-                          R"(,"chats":)", chats, "}");
+      return absl::StrCat(R"({"type":"update","update":)", *json, R"(,"users":)", users_json_,
+                          R"(,"chats":)", chats_json_, "}");
     }
     case Kind::kUpdatesTooLong:
       return absl::StrCat(R"({"type":"updatesTooLong","channelId":)", IdJson(e.channel_id), "}");

@@ -39,8 +39,9 @@ namespace mtcore::web {
 
 class JsonClient final : public StreamEngine {
  public:
-  // `codec` must hold the API schema (and may hold MTProto's); `rng` must
-  // outlive the client.
+  // `codec` must hold the API schema (and may hold MTProto's) of the layer
+  // the client declares (config.layer; InvalidArgument otherwise); `rng`
+  // must outlive the client.
   static absl::StatusOr<std::unique_ptr<JsonClient>> Create(client::ClientConfig config,
                                                             tl::dynamic::DynamicCodec codec,
                                                             crypto::RandomSource& rng,
@@ -64,6 +65,7 @@ class JsonClient final : public StreamEngine {
   //        the engine gave up, or an answer the schema cannot read)
   //   {"type":"update","update":{...},"users":[...],"chats":[...]}
   //       (in order, once each, after the gap engine checked it)
+  //   {"type":"badUpdate","message":"..."}  (an update the schema cannot read)
   //   {"type":"updatesTooLong","channelId":"0"}
   //   {"type":"loggedOut","message":"..."}
   //   {"type":"channelUnavailable","channelId":"5","message":"..."}
@@ -74,6 +76,9 @@ class JsonClient final : public StreamEngine {
   // What to store to restart without a new key or login
   // (core/client/snapshot.h bytes; empty before an auth key exists).
   Bytes Snapshot() const;
+
+  // Requests invoked and not yet answered.
+  size_t pending_requests() const { return result_types_.size(); }
 
   client::Client& client() { return *client_; }
   int dc() const { return client_->dc(); }
@@ -99,6 +104,9 @@ class JsonClient final : public StreamEngine {
   std::unique_ptr<client::Client> client_;
   // The result type of each unanswered request ("Vector<User>", "Updates").
   absl::flat_hash_map<uint64_t, std::string> result_types_;
+  // The JSON of the last entities seen (shared by the updates of one batch).
+  std::shared_ptr<const updates::UpdateEntities> entities_;
+  std::string users_json_ = "[]", chats_json_ = "[]";
 };
 
 // `s` as a JSON string literal (quotes included; UTF-8 passed through,

@@ -13,6 +13,7 @@
 #include "tests/sim/sim_dc_fixture.h"
 #include "tl/api.h"
 #include "tlgen/load.h"
+#include "core/crypto/random.h"
 
 namespace mtcore::web {
 namespace {
@@ -101,6 +102,16 @@ TEST_F(JsonClientTest, BotLogsInAndReadsItselfAsJson) {
   const std::string me = Call(R"({"_":"users.getUsers","id":[{"_":"inputUserSelf"}]})");
   EXPECT_NE(me.find(R"("result":[{"_":"user")"), std::string::npos) << me;
   EXPECT_FALSE(bot_->Snapshot().empty()) << "an auth key and a login to save";
+
+  // A wrapper answers with what the call inside it returns.
+  const std::string wrapped = Call(
+      R"({"_":"invokeWithoutUpdates","query":{"_":"users.getUsers","id":[{"_":"inputUserSelf"}]}})");
+  EXPECT_NE(wrapped.find(R"("result":[{"_":"user")"), std::string::npos) << wrapped;
+  EXPECT_EQ(bot_->Invoke(R"({"_":"invokeWithoutUpdates","query":{"_":"user","id":"1"}})")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bot_->pending_requests(), 0u) << "every answer consumed its request";
 }
 
 TEST_F(JsonClientTest, UpdatesArriveAsJsonAndTheBotAnswers) {
@@ -201,13 +212,32 @@ TEST_F(JsonClientTest, BadCallsAreErrorsAndRpcErrorsAnswerTheirRequest) {
     if (e->find(R"("id":")" + std::to_string(*slow) + R"(")") != std::string::npos) ++answers;
   }
   EXPECT_EQ(answers, 1);
+  EXPECT_EQ(bot_->pending_requests(), 0u);
 }
 
 TEST(JsonQuoteTest, EscapesWhatJsonNeedsAndKeepsUtf8) {
   EXPECT_EQ(JsonQuote("a\"b\\c\n\t"), R"("a\"b\\c\n\t")");
   EXPECT_EQ(JsonQuote("\x01"), R"("\u0001")");
   EXPECT_EQ(JsonQuote("caf\xc3\xa9 \xf0\x9f\x99\x82"), "\"caf\xc3\xa9 \xf0\x9f\x99\x82\"");
-  EXPECT_EQ(JsonQuote("bad \xff\xc3"), R"("bad \u00ff\u00c3")");
+  EXPECT_EQ(JsonQuote("bad \xff\xc3"), R"("bad \ufffd\ufffd")");
+  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\ufffd\ufffd")") << "overlong";
+  EXPECT_EQ(JsonQuote("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")") << "a surrogate";
+  EXPECT_EQ(JsonQuote("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")") << "above U+10FFFF";
+  EXPECT_EQ(JsonQuote("\xe2\x82"), R"("\ufffd\ufffd")") << "truncated";
+}
+
+TEST(JsonClientCreateTest, RejectsASchemaOfAnotherLayer) {
+  absl::StatusOr<tlgen::Schema> old_layer = tlgen::ParseSchemaText(
+      "// LAYER 200\nint ? = Int;\nboolTrue#997275b5 = Bool;\n", "old.tl");
+  ASSERT_TRUE(old_layer.ok()) << old_layer.status();
+  ASSERT_EQ(old_layer->layer, 200);
+  absl::StatusOr<tl::dynamic::DynamicCodec> codec = tl::dynamic::DynamicCodec::Create(*old_layer);
+  ASSERT_TRUE(codec.ok()) << codec.status();
+  crypto::DeterministicRandom rng(3);
+  absl::StatusOr<std::unique_ptr<JsonClient>> c =
+      JsonClient::Create(client::ClientConfig{}, *codec, rng, absl::UnixEpoch(), 0);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("layer 200"), std::string::npos) << c.status();
 }
 
 TEST(JsonClientCreateTest, RejectsASchemaWithoutTelegramsApi) {

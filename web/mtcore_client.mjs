@@ -25,31 +25,42 @@
 
 const enc = new TextEncoder();
 
+// Monotonic time for the engine's deadlines (ms).
 function now() {
   return performance.timeOrigin + performance.now();
+}
+
+// A listener's exception must not stop the client: by default it is
+// reported as an uncaught error (the page's onerror, node's
+// uncaughtException) after the client finished its own work.
+function rethrowLater(error) {
+  queueMicrotask(() => { throw error; });
 }
 
 // An rpc error or a failed request.
 export class MtcoreError extends Error {
   constructor(code, message) {
     super(code ? `rpc error ${code} ${message}` : message);
-    this.code = code;          // 0: not an rpc error (cancelled, ...)
+    this.code = code;          // 0: not an rpc error (cancelled, timed out, closed...)
     this.errorMessage = message;
   }
 }
 
 export class MtcoreClient {
-  // Loads the schema into `module` (once per module) and makes a client.
-  // Options: module (from createModule()), schema (text of api-schema.json
-  // or a .tl file; schemaName 'api.tl' for the latter), dc (home DC to
-  // start with), rsaKey (PEM; default: Telegram's production key), apiId,
-  // url (dc -> WebSocket URL, e.g. Telegram's wss://.../apiws), snapshot
-  // (Uint8Array from snapshot(), to resume), WebSocket (constructor; default
-  // globalThis.WebSocket), reconnectDelayMs (first retry; doubles to 5 s).
+  // Loads the schema into `module` (again only if it changed) and makes a
+  // client. Options: module (from createModule()), schema (text of
+  // api-schema.json or a .tl file; schemaName 'api.tl' for the latter; its
+  // layer must be the module's, 228), dc (home DC to start with), rsaKey
+  // (PEM; default: Telegram's production key), apiId, url (dc -> WebSocket
+  // URL, e.g. Telegram's wss://.../apiws), snapshot (Uint8Array from
+  // snapshot(), to resume), WebSocket (constructor; default
+  // globalThis.WebSocket), reconnectDelayMs (first retry; doubles to 5 s),
+  // onListenerError (gets what a listener threw; default: rethrown as an
+  // uncaught error once the client is done).
   static async create(options) {
     const m = options.module;
-    if (!m.__mtcoreSchemaLoaded) {
-      MtcoreClient.#call(m, (p) => {
+    if (m.__mtcoreSchema !== options.schema) {
+      MtcoreClient.#call(m, () => {
         const text = enc.encode(options.schema);
         const buf = m._malloc(text.length + 1);
         m.HEAPU8.set(text, buf);
@@ -61,7 +72,7 @@ export class MtcoreClient {
           m._free(name);
         }
       }, 'load the schema');
-      m.__mtcoreSchemaLoaded = true;
+      m.__mtcoreSchema = options.schema;
     }
     const pem = MtcoreClient.#string(m, options.rsaKey || '');
     const snap = options.snapshot || new Uint8Array(0);
@@ -70,7 +81,7 @@ export class MtcoreClient {
     let handle;
     try {
       handle = MtcoreClient.#call(m, () => m._mtcore_client_new(options.dc ?? 2, pem, options.apiId ?? 0,
-        snapPtr, snap.length, now()), 'create the client');
+        snapPtr, snap.length, now(), Date.now()), 'create the client');
     } finally {
       m._free(pem);
       m._free(snapPtr);
@@ -85,27 +96,39 @@ export class MtcoreClient {
   #options;
   #ws = null;
   #timer = null;
-  #pending = new Map();  // request id -> {resolve, reject}
-  #updateListeners = [];
-  #eventListeners = [];
+  #pending = new Map();  // request id -> {resolve, reject, cleanup}
+  #updateListeners = new Set();
+  #eventListeners = new Set();
   #closed = false;
   #reconnectDelay;
   #reconnectTimer = null;
+  #pumping = false;
+  #pumpAgain = false;
 
   constructor(m, handle, options) {
     this.#m = m;
     this.#h = handle;
     this.#options = options;
-    this.#reconnectDelay = options.reconnectDelayMs ?? 100;
+    this.#reconnectDelay = this.#firstDelay();
   }
 
   // Calls the API function `request` ({_: 'method.name', ...fields}); resolves
   // with its result object, rejects with an MtcoreError. Exactly one of the
   // two happens for every call, across reconnects and migrations.
-  invoke(request) {
+  // Options: signal (an AbortSignal: cancels the call), timeoutMs (cancels
+  // it after that long). A cancelled call rejects with code 0; the request
+  // may still have reached Telegram.
+  invoke(request, { signal, timeoutMs } = {}) {
     const m = this.#m;
     if (this.#closed) return Promise.reject(new MtcoreError(0, 'the client is closed'));
-    const json = MtcoreClient.#string(m, JSON.stringify(request));
+    if (signal?.aborted) return Promise.reject(new MtcoreError(0, 'cancelled'));
+    let text;
+    try {
+      text = JSON.stringify(request);
+    } catch (e) {
+      return Promise.reject(new MtcoreError(0, `invoke: ${e.message}`));
+    }
+    const json = MtcoreClient.#string(m, text);
     let id;
     try {
       id = m._mtcore_client_invoke(this.#h, json);
@@ -113,29 +136,53 @@ export class MtcoreClient {
       m._free(json);
     }
     if (id < 0) return Promise.reject(new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error())));
-    const answer = new Promise((resolve, reject) => this.#pending.set(String(id), { resolve, reject }));
+    const key = String(id);
+    const answer = new Promise((resolve, reject) => {
+      let timer = null;
+      const cancel = (why) => {
+        if (!this.#pending.has(key)) return;
+        this.#why.set(key, why);
+        m._mtcore_client_cancel(this.#h, id);
+        this.#pump();
+      };
+      const onAbort = () => cancel('cancelled');
+      if (timeoutMs !== undefined) timer = setTimeout(() => cancel(`timed out after ${timeoutMs} ms`), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.#pending.set(key, { resolve, reject, cleanup });
+    });
     this.#pump();
     return answer;
   }
 
+  #why = new Map();  // request id -> why it was cancelled
+
   // Every update ({type: 'update', update, users, chats}), in order, once.
+  // Returns a function that removes the listener.
   onUpdate(listener) {
-    this.#updateListeners.push(listener);
+    this.#updateListeners.add(listener);
+    return () => this.#updateListeners.delete(listener);
   }
 
   // Every other event: {type: 'authKeyReady' | 'loggedOut' | 'updatesTooLong'
-  // | 'sessionReset' | 'fatal' | 'connected' | 'disconnected' | ...}.
+  // | 'sessionReset' | 'fatal' | 'connected' | 'disconnected' | 'dialFailed'
+  // | 'transportFailed' | ...}. Returns a function that removes the listener.
   onEvent(listener) {
-    this.#eventListeners.push(listener);
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
   }
 
-  // The DC the client talks to now.
+  // The DC the client talks to now (-1 after close()).
   get dc() {
-    return this.#m._mtcore_client_dc(this.#h);
+    return this.#closed ? -1 : this.#m._mtcore_client_dc(this.#h);
   }
 
   // What to store to resume later without a new key or login.
   snapshot() {
+    if (this.#closed) throw new MtcoreError(0, 'the client is closed');
     const m = this.#m;
     const n = m._mtcore_client_snapshot(this.#h);
     return m.HEAPU8.slice(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n);
@@ -147,32 +194,62 @@ export class MtcoreClient {
     this.#closed = true;
     clearTimeout(this.#timer);
     clearTimeout(this.#reconnectTimer);
-    if (this.#ws) this.#ws.close();
+    const ws = this.#ws;
     this.#ws = null;
-    for (const p of this.#pending.values()) p.reject(new MtcoreError(0, 'the client is closed'));
+    if (ws) ws.close();
+    const pending = [...this.#pending.values()];
     this.#pending.clear();
     this.#m._mtcore_client_free(this.#h);
+    for (const p of pending) {
+      p.cleanup();
+      p.reject(new MtcoreError(0, 'the client is closed'));
+    }
+  }
+
+  #firstDelay() {
+    return this.#options.reconnectDelayMs ?? 100;
+  }
+
+  #scheduleReconnect() {
+    if (this.#closed) return;
+    const delay = this.#reconnectDelay;
+    this.#reconnectDelay = Math.min(Math.max(delay * 2, this.#firstDelay()), 5000);
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
   }
 
   #connect() {
     if (this.#closed) return;
-    const WS = this.#options.WebSocket || globalThis.WebSocket;
     const m = this.#m;
-    const ws = new WS(this.#options.url(this.dc), 'binary');
-    ws.binaryType = 'arraybuffer';
+    const dc = this.dc;
+    let ws;
+    try {
+      const WS = this.#options.WebSocket || globalThis.WebSocket;
+      ws = new WS(this.#options.url(dc), 'binary');
+      ws.binaryType = 'arraybuffer';
+    } catch (e) {
+      this.#emit({ type: 'dialFailed', dc, message: String(e) });
+      this.#scheduleReconnect();
+      return;
+    }
     this.#ws = ws;
     let failed = false;
     let opened = false;
     ws.onopen = () => {
       if (this.#ws !== ws) return;
       opened = true;
-      this.#reconnectDelay = this.#options.reconnectDelayMs ?? 100;
+      if (this.dc !== dc) {  // the client moved while this socket was dialing
+        this.#reconnectDelay = 0;
+        this.#detach(ws, 'the client moved to another DC');
+        return;
+      }
       m._mtcore_client_on_open(this.#h, now());
-      this.#emit({ type: 'connected', dc: this.dc });
+      this.#emit({ type: 'connected', dc });
       this.#pump();
     };
     ws.onmessage = (e) => {
       if (this.#ws !== ws || failed) return;
+      this.#reconnectDelay = this.#firstDelay();  // the DC answered: a healthy connection
       const bytes = new Uint8Array(e.data);
       const p = m._malloc(Math.max(1, bytes.length));
       m.HEAPU8.set(bytes, p);
@@ -180,43 +257,89 @@ export class MtcoreClient {
       m._free(p);
       if (r < 0) {
         failed = true;
-        this.#emit({ type: 'transportFailed', message: m.UTF8ToString(m._mtcore_last_error()) });
-        ws.close();
+        const message = m.UTF8ToString(m._mtcore_last_error());
+        this.#flush(ws);  // what the engine wrote in answer goes out first
+        this.#emit({ type: 'transportFailed', message });
+        this.#detach(ws, `transport error: ${message}`);
+        return;
       }
       this.#pump();
     };
     ws.onclose = (e) => {
       if (this.#ws !== ws) return;
-      this.#ws = null;
-      if (this.#closed) return;
-      if (opened) {  // a dial that failed never reached the engine
-        const why = MtcoreClient.#string(m, `WebSocket closed (${e.code}${e.reason ? ' ' + e.reason : ''})`);
-        m._mtcore_client_on_close(this.#h, why, now());
-        m._free(why);
-        this.#emit({ type: 'disconnected', code: e.code });
-        this.#pump();
-      }
-      const delay = this.#reconnectDelay;
-      this.#reconnectDelay = Math.min(delay * 2, 5000);
-      this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+      const why = `WebSocket closed (${e.code}${e.reason ? ' ' + e.reason : ''})`;
+      this.#detach(ws, opened ? why : `could not connect to DC ${dc}: ${why}`,
+        opened ? 'disconnected' : 'dialFailed');
     };
-    ws.onerror = () => {};  // onclose follows
+    // Browsers fire onclose after onerror; some hosts (node 20's WebSocket)
+    // do not when the dial fails, so an error ends the connection here.
+    ws.onerror = () => {
+      if (this.#ws !== ws) return;
+      this.#detach(ws, opened ? 'WebSocket error' : `could not connect to DC ${dc}`,
+        opened ? 'disconnected' : 'dialFailed');
+    };
+  }
+
+  // Ends the connection `ws` (or the attempt) for the engine now, without
+  // waiting for the WebSocket closing handshake, reports it as event `type`
+  // and dials again after the backoff.
+  #detach(ws, why, type = 'disconnected') {
+    if (this.#ws !== ws) return;
+    this.#ws = null;
+    ws.close();
+    if (this.#closed) return;
+    const m = this.#m;
+    const text = MtcoreClient.#string(m, why);
+    m._mtcore_client_on_close(this.#h, text, now());
+    m._free(text);
+    this.#emit({ type, why });
+    this.#scheduleReconnect();
+    this.#pump();
+  }
+
+  // Sends what the engine has for `ws`.
+  #flush(ws) {
+    const m = this.#m;
+    if (ws.readyState !== 1) return;
+    for (;;) {
+      const n = m._mtcore_client_pull(this.#h);
+      if (n === 0) break;
+      ws.send(m.HEAPU8.slice(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n));
+    }
   }
 
   // Moves bytes out, events to listeners and promises, and re-arms the timer.
+  // Not re-entrant: a listener that calls invoke() makes the running pump go
+  // round again, so updates reach every listener in order.
   #pump() {
     if (this.#closed) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#pumpOnce();
+      } while (this.#pumpAgain && !this.#closed);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #pumpOnce() {
     const m = this.#m;
     const ws = this.#ws;
     if (ws && ws.readyState === 1) {
-      for (;;) {
-        const n = m._mtcore_client_pull(this.#h);
-        if (n === 0) break;
-        ws.send(m.HEAPU8.slice(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n));
+      this.#flush(ws);
+      // After a migration the engine ends the old connection; the new DC is
+      // dialled right away.
+      if (m._mtcore_client_wants_close(this.#h)) {
+        this.#reconnectDelay = 0;
+        this.#detach(ws, 'closed by the engine');
+        if (this.#closed) return;
       }
-      // After a migration the engine closes the old connection; the close
-      // handler then dials the new DC.
-      if (m._mtcore_client_wants_close(this.#h)) ws.close();
     }
     for (;;) {
       const p = m._mtcore_client_poll(this.#h);
@@ -240,19 +363,35 @@ export class MtcoreClient {
       const p = this.#pending.get(e.id);
       if (!p) return;
       this.#pending.delete(e.id);
+      p.cleanup();
+      const why = this.#why.get(e.id);
+      this.#why.delete(e.id);
       if (e.type === 'result') p.resolve(e.result);
-      else p.reject(new MtcoreError(e.code, e.message));
+      else p.reject(new MtcoreError(e.code, why ?? e.message));
       return;
     }
     if (e.type === 'update') {
-      for (const l of this.#updateListeners) l(e);
+      for (const l of [...this.#updateListeners]) {
+        try {
+          l(e);
+        } catch (error) {
+          (this.#options.onListenerError || rethrowLater)(error);
+        }
+      }
       return;
     }
     this.#emit(e);
+    if (e.type === 'fatal') this.close();  // the engine gave up: every call fails
   }
 
   #emit(e) {
-    for (const l of this.#eventListeners) l(e);
+    for (const l of [...this.#eventListeners]) {
+      try {
+        l(e);
+      } catch (error) {
+        (this.#options.onListenerError || rethrowLater)(error);
+      }
+    }
   }
 
   static #string(m, s) {

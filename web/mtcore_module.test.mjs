@@ -46,7 +46,11 @@ class FakeWebSocket {
   send(bytes) { this.sent.push(new Uint8Array(bytes)); }
   close() { this.readyState = 3; }
   open() { this.readyState = 1; this.onopen(); }
+  // The peer (or the network) ends it.
+  drop(code = 1006) { this.readyState = 3; this.onclose({ code, reason: '' }); }
 }
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function clientModule() {
   const { MtcoreClient } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
@@ -97,4 +101,58 @@ test('bad input to the browser client is a clear error', async () => {
   } finally {
     client.close();
   }
+});
+
+test('failed dials are reported and retried with backoff; a throwing listener changes nothing', async () => {
+  const { m, MtcoreClient, schema } = await clientModule();
+  const events = [];
+  const thrown = [];
+  const client = await MtcoreClient.create({
+    module: m, schema, dc: 2, WebSocket: FakeWebSocket, url: (dc) => `wss://dc${dc}/apiws`,
+    reconnectDelayMs: 5, onListenerError: (e) => thrown.push(e.message),
+  });
+  try {
+    client.onEvent(() => { throw new Error('listener bug'); });
+    client.onEvent((e) => events.push(e.type));
+    const first = FakeWebSocket.last;
+    first.drop();  // never opened
+    assert.deepEqual(events, ['dialFailed']);
+    await sleep(30);
+    const second = FakeWebSocket.last;
+    assert.notEqual(second, first, 'dialled again');
+    second.open();
+    assert.ok(events.includes('connected'));
+    assert.ok(second.sent.length >= 1, 'the engine still sent its init after a listener threw');
+    assert.ok(thrown.length >= 2 && thrown.every((t) => t === 'listener bug'));
+    second.drop();
+    assert.equal(events.at(-1), 'disconnected');
+    await sleep(30);
+    assert.notEqual(FakeWebSocket.last, second, 'dialled again after a drop');
+  } finally {
+    client.close();
+  }
+  const last = FakeWebSocket.last;
+  await sleep(30);
+  assert.equal(FakeWebSocket.last, last, 'no dial after close()');
+});
+
+test('a call can time out or be aborted; it rejects once, with code 0', async () => {
+  const { m, MtcoreClient, schema } = await clientModule();
+  const client = await MtcoreClient.create({
+    module: m, schema, dc: 2, WebSocket: FakeWebSocket, url: () => 'wss://x/apiws',
+  });
+  try {
+    await assert.rejects(client.invoke({ _: 'help.getNearestDc' }, { timeoutMs: 20 }),
+      (e) => e.code === 0 && /timed out after 20 ms/.test(e.message));
+    const abort = new AbortController();
+    const call = client.invoke({ _: 'help.getConfig' }, { signal: abort.signal });
+    abort.abort();
+    await assert.rejects(call, (e) => e.code === 0 && /cancelled/.test(e.message));
+    await assert.rejects(client.invoke({ _: 'help.getConfig' }, { signal: abort.signal }), /cancelled/);
+    await assert.rejects(client.invoke({ _: 'help.getConfig', x: 1n }), /invoke: .*BigInt/);
+  } finally {
+    client.close();
+  }
+  assert.throws(() => client.snapshot(), /closed/);
+  assert.equal(client.dc, -1);
 });

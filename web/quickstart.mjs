@@ -26,9 +26,12 @@ function withTimeout(promise, ms, what) {
 // Resolves with the first update `accept` returns something for.
 function nextUpdate(client, accept) {
   return new Promise((resolve) => {
-    client.onUpdate((u) => {
+    const stop = client.onUpdate((u) => {
       const v = accept(u);
-      if (v !== undefined && v !== null) resolve(v);
+      if (v !== undefined && v !== null) {
+        stop();
+        resolve(v);
+      }
     });
   });
 }

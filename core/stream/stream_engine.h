@@ -43,8 +43,10 @@ class StreamEngine {
   virtual void OnConnected(absl::Time now) = 0;
 
   // Bytes from the peer, in order, split arbitrarily. A non-OK status ends
-  // the connection (a protocol violation): the driver closes it and then
-  // calls OnDisconnected with that status.
+  // the connection (a protocol violation): the driver sends what PullOutput
+  // then has (a last answer: an HTTP 400, a WebSocket close frame, a
+  // transport error code), closes the connection and then calls
+  // OnDisconnected with that status.
   virtual absl::Status OnBytes(ByteView in, absl::Time now) = 0;
 
   // Appends every byte that is ready to be sent to `out` (which the driver

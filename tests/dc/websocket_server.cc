@@ -374,6 +374,19 @@ absl::Status WebSocketServer::OnControl(Bytes& reply) {
                          absl::InvalidArgumentError("WebSocket: a close frame with a 1-byte body"),
                          reply);
       }
+      if (control_.size() >= 2) {
+        // RFC 6455 7.4: 1005, 1006 and 1015 never go on the wire, nor do
+        // codes below 1000 or unassigned ones below 3000.
+        const int code = control_[0] << 8 | control_[1];
+        const bool valid = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+                           (code >= 3000 && code <= 4999);
+        if (!valid) {
+          return FailFrame(kCloseProtocolError,
+                           absl::InvalidArgumentError(absl::StrCat(
+                               "WebSocket: close code ", code, " may not be sent")),
+                           reply);
+        }
+      }
       // Echo the status code (not the reason); no code: an empty close.
       AppendFrame(kOpClose, ByteView(control_).subspan(0, 2), reply);
       state_ = State::kClosed;

@@ -312,6 +312,12 @@ TEST(WebSocketServerTest, RejectsOversizeAndFragmentedControlFrames) {
   }
   ExpectError(FeedFrames(WsClientFrame(kWsClose, Pattern(1)), 1002),
               absl::StatusCode::kInvalidArgument, "1-byte body");
+  // Codes that must never be sent (RFC 6455 7.4.1-2): answered with 1002.
+  for (int code : {999, 1004, 1005, 1006, 1015, 1016, 2999, 5000}) {
+    const Bytes body = {static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code)};
+    ExpectError(FeedFrames(WsClientFrame(kWsClose, body), 1002), absl::StatusCode::kInvalidArgument,
+                absl::StrCat("close code ", code));
+  }
 }
 
 TEST(WebSocketServerTest, RejectsAMessageOverTheLimit) {
