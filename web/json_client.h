@@ -80,6 +80,9 @@ class JsonClient final : public StreamEngine {
   // Requests invoked and not yet answered.
   size_t pending_requests() const { return result_types_.size(); }
 
+  // The typed client, for its state (peers, dc, stats). Calls go through
+  // Invoke: an answer to a request sent on client() directly comes back as
+  // an error event ("an answer to an unknown request").
   client::Client& client() { return *client_; }
   int dc() const { return client_->dc(); }
 
