@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstdio>
 
+#include "tl/dynamic/api_codec_for_tests.h"
 #include "tl/dynamic/codec.h"
 #include "tlgen/load.h"
 
@@ -15,20 +16,7 @@ using mtcore::ByteView;
 using mtcore::tl::dynamic::DynamicCodec;
 using mtcore::tl::dynamic::Value;
 
-const DynamicCodec& Codec() {
-  static const DynamicCodec* codec = [] {
-    auto schema =
-        mtcore::tlgen::LoadSchemaFile("external/mtcute_schema/package/tl/api-schema.json");
-    if (!schema.ok()) {
-      std::fprintf(stderr, "%s\n", schema.status().ToString().c_str());
-      std::abort();
-    }
-    auto c = DynamicCodec::Create(*schema);
-    if (!c.ok()) std::abort();
-    return new DynamicCodec(*std::move(c));
-  }();
-  return *codec;
-}
+const DynamicCodec& Codec() { return mtcore::tl::dynamic::ApiCodecForTests(); }
 
 constexpr const char* kTypes[] = {"messages.Messages", "Updates", "User", "Function",
                                   "Vector<User>", "Object"};
