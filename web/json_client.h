@@ -112,10 +112,6 @@ class JsonClient final : public StreamEngine {
   std::string users_json_ = "[]", chats_json_ = "[]";
 };
 
-// `s` as a JSON string literal (quotes included; UTF-8 passed through,
-// control characters and invalid bytes escaped).
-std::string JsonQuote(std::string_view s);
-
 }  // namespace mtcore::web
 
 #endif  // MTCORE_WEB_JSON_CLIENT_H_

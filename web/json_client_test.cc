@@ -215,17 +215,6 @@ TEST_F(JsonClientTest, BadCallsAreErrorsAndRpcErrorsAnswerTheirRequest) {
   EXPECT_EQ(bot_->pending_requests(), 0u);
 }
 
-TEST(JsonQuoteTest, EscapesWhatJsonNeedsAndKeepsUtf8) {
-  EXPECT_EQ(JsonQuote("a\"b\\c\n\t"), R"("a\"b\\c\n\t")");
-  EXPECT_EQ(JsonQuote("\x01"), R"("\u0001")");
-  EXPECT_EQ(JsonQuote("caf\xc3\xa9 \xf0\x9f\x99\x82"), "\"caf\xc3\xa9 \xf0\x9f\x99\x82\"");
-  EXPECT_EQ(JsonQuote("bad \xff\xc3"), R"("bad \ufffd\ufffd")");
-  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\ufffd\ufffd")") << "overlong";
-  EXPECT_EQ(JsonQuote("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")") << "a surrogate";
-  EXPECT_EQ(JsonQuote("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")") << "above U+10FFFF";
-  EXPECT_EQ(JsonQuote("\xe2\x82"), R"("\ufffd\ufffd")") << "truncated";
-}
-
 TEST(JsonClientCreateTest, RejectsASchemaOfAnotherLayer) {
   absl::StatusOr<tlgen::Schema> old_layer = tlgen::ParseSchemaText(
       "// LAYER 200\nint ? = Int;\nboolTrue#997275b5 = Bool;\n", "old.tl");
