@@ -102,17 +102,30 @@ std::string ErrorJson(uint64_t id, int32_t code, std::string_view message) {
                       R"(,"message":)", JsonQuote(message), "}");
 }
 
+// TL bytes of `type` as JSON.
+absl::StatusOr<std::string> BytesJson(const tl::dynamic::DynamicCodec& codec, ByteView bytes,
+                                      std::string_view type) {
+  absl::StatusOr<tl::dynamic::Value> value = codec.Decode(bytes, type);
+  if (!value.ok()) return value.status();
+  return codec.ToJson(*value, type);
+}
+
+// A generated TL handle (an Update, a User...) as JSON of `type`.
+template <class T>
+absl::StatusOr<std::string> HandleJson(const tl::dynamic::DynamicCodec& codec, const T& handle,
+                                       std::string_view type) {
+  absl::StatusOr<Bytes> bytes = tl::Serialize(handle);
+  if (!bytes.ok()) return bytes.status();
+  return BytesJson(codec, *bytes, type);
+}
+
 // `values` (generated TL handles) as a JSON array of `type` objects.
 template <class T>
 std::string ArrayJson(const tl::dynamic::DynamicCodec& codec, const std::vector<T>& values,
                       std::string_view type) {
   std::string out = "[";
   for (const T& v : values) {
-    absl::StatusOr<Bytes> bytes = tl::Serialize(v);
-    if (!bytes.ok()) continue;
-    absl::StatusOr<tl::dynamic::Value> value = codec.Decode(*bytes, type);
-    if (!value.ok()) continue;
-    absl::StatusOr<std::string> json = codec.ToJson(*value, type);
+    absl::StatusOr<std::string> json = HandleJson(codec, v, type);
     if (!json.ok()) continue;
     if (out.size() > 1) out += ',';
     out += *json;
@@ -130,9 +143,7 @@ std::string JsonClient::ResultJson(const client::ClientEvent& e) {
   }
   const std::string type = std::move(it->second);
   result_types_.erase(it);
-  absl::StatusOr<tl::dynamic::Value> value = codec_.Decode(e.body, type);
-  absl::StatusOr<std::string> json =
-      value.ok() ? codec_.ToJson(*value, type) : absl::StatusOr<std::string>(value.status());
+  absl::StatusOr<std::string> json = BytesJson(codec_, e.body, type);
   if (!json.ok()) {
     return ErrorJson(e.request_id, 0,
                      absl::StrCat("cannot read the result as ", type, ": ", json.status().message()));
@@ -154,12 +165,7 @@ std::string JsonClient::EventJson(const client::ClientEvent& e) {
       return ErrorJson(e.request_id, 0,
                        e.status.ok() ? "the request failed" : e.status.ToString());
     case Kind::kUpdate: {
-      absl::StatusOr<Bytes> bytes = tl::Serialize(e.update);
-      absl::StatusOr<tl::dynamic::Value> value =
-          bytes.ok() ? codec_.Decode(*bytes, "Update")
-                     : absl::StatusOr<tl::dynamic::Value>(bytes.status());
-      absl::StatusOr<std::string> json = value.ok() ? codec_.ToJson(*value, "Update")
-                                                    : absl::StatusOr<std::string>(value.status());
+      absl::StatusOr<std::string> json = HandleJson(codec_, e.update, "Update");
       if (!json.ok()) {
         return absl::StrCat(R"({"type":"badUpdate","message":)",
                             JsonQuote(json.status().ToString()), "}");
