@@ -21,29 +21,29 @@ constexpr int64_t kNsPerSecond = 1000000000;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0 && a < 0) ? 1 : 0); }
 
+// Whether the first bytes start with `prefix`: kMaybe while fewer bytes than
+// the prefix have come and they match so far.
+enum class Start { kNo, kMaybe, kYes };
+Start MatchPrefix(ByteView first, ByteView prefix) {
+  const size_t have = std::min(first.size(), prefix.size());
+  if (!std::equal(first.begin(), first.begin() + have, prefix.begin())) return Start::kNo;
+  return have == prefix.size() ? Start::kYes : Start::kMaybe;
+}
+
 // Whether the first bytes are a TLS ClientHello record. On a DC with FakeTLS
 // any handshake record header (16 03 01) is one: hellos come in many sizes
 // (mtcute's, with a post-quantum key share, is about 1.8 KB). Elsewhere only
 // 16 03 01 02 (a 512..767-byte hello), which obfuscated2 clients never
 // start their init with; other bytes go down the obfuscated2 path as before.
-enum class TlsStart { kNo, kMaybe, kYes };
-TlsStart LooksLikeClientHello(ByteView first, bool fake_tls_dc) {
+Start LooksLikeClientHello(ByteView first, bool fake_tls_dc) {
   static constexpr uint8_t kHelloStart[] = {0x16, 0x03, 0x01, 0x02};
-  const size_t need = fake_tls_dc ? 3 : 4;
-  const size_t have = std::min(first.size(), need);
-  if (!std::equal(first.begin(), first.begin() + have, kHelloStart)) return TlsStart::kNo;
-  return have == need ? TlsStart::kYes : TlsStart::kMaybe;
+  return MatchPrefix(first, ByteView(kHelloStart, fake_tls_dc ? 3 : 4));
 }
 
 // Whether the first bytes are a WebSocket upgrade request ("GET ", which no
 // MTProto transport starts with: obfuscated2 inits avoid it, and as a full
 // transport length it would be over 500 MB).
-TlsStart LooksLikeWebSocket(ByteView first) {
-  static constexpr uint8_t kGet[] = {'G', 'E', 'T', ' '};
-  const size_t have = std::min(first.size(), sizeof(kGet));
-  if (!std::equal(first.begin(), first.begin() + have, kGet)) return TlsStart::kNo;
-  return have == sizeof(kGet) ? TlsStart::kYes : TlsStart::kMaybe;
-}
+Start LooksLikeWebSocket(ByteView first) { return MatchPrefix(first, AsBytes("GET ")); }
 
 // The quick ack token of a client packet: the first 32 bits (little-endian)
 // of SHA256(auth_key[88:120] + plaintext with padding), top bit set (as
@@ -84,10 +84,7 @@ absl::Status ServerConnection::OnBytes(ByteView in, absl::Time now) {
   const int64_t unix_ns = dc_.UnixNs(now);
   absl::Status s;
   if (ws_) {
-    Bytes inner;
-    s = ws_->Feed(in, inner, out_);  // the 101, pongs, the close; or a 400 / close on error
-    if (s.ok() && !inner.empty()) s = OnStreamBytes(inner, now);
-    if (ws_->closed()) closing_ = true;
+    s = FeedWebSocket(in, now);
   } else if (tls_reader_) {
     Bytes inner;
     s = tls_reader_->Feed(in, inner);
@@ -117,16 +114,16 @@ absl::Status ServerConnection::OnStreamBytes(ByteView in, absl::Time now) {
 absl::Status ServerConnection::StartTransport(ByteView first, absl::Time now) {
   const DcOptions& o = dc_.options();
   switch (LooksLikeClientHello(first, !o.fake_tls_domain.empty())) {
-    case TlsStart::kMaybe:
+    case Start::kMaybe:
       return absl::OkStatus();
-    case TlsStart::kYes:
+    case Start::kYes:
       if (o.fake_tls_domain.empty()) {
         return absl::FailedPreconditionError(
             "FakeTLS: the client opened with a TLS ClientHello, but this DC has no FakeTLS "
             "(no ee secret / fake_tls_domain)");
       }
       return StartFakeTls(first, now);
-    case TlsStart::kNo:
+    case Start::kNo:
       break;
   }
   if (o.fake_tls_only) {
@@ -135,11 +132,11 @@ absl::Status ServerConnection::StartTransport(ByteView first, absl::Time now) {
         absl::Hex(int{first[0]}, absl::kZeroPad2), ", not a TLS ClientHello"));
   }
   switch (LooksLikeWebSocket(first)) {
-    case TlsStart::kMaybe:
+    case Start::kMaybe:
       return absl::OkStatus();
-    case TlsStart::kYes:
+    case Start::kYes:
       return StartWebSocket(first, now);
-    case TlsStart::kNo:
+    case Start::kNo:
       break;
   }
   transport::SniffResult sniff = transport::SniffPreamble(first);
@@ -154,8 +151,12 @@ absl::Status ServerConnection::StartWebSocket(ByteView first, absl::Time now) {
   Bytes request(first.begin(), first.end());
   sniff_.clear();
   sniff_.shrink_to_fit();
+  return FeedWebSocket(request, now);
+}
+
+absl::Status ServerConnection::FeedWebSocket(ByteView in, absl::Time now) {
   Bytes inner;
-  absl::Status s = ws_->Feed(request, inner, out_);
+  absl::Status s = ws_->Feed(in, inner, out_);  // the 101, pongs, the close; or a 400 / close
   if (s.ok() && !inner.empty()) s = OnStreamBytes(inner, now);
   if (ws_->closed()) closing_ = true;
   return s;

@@ -117,6 +117,8 @@ class ServerConnection final : public StreamEngine {
   absl::Status StartFakeTls(ByteView first, absl::Time now);
   absl::Status StartObfuscated(ByteView first, absl::Time now);
   absl::Status StartWebSocket(ByteView first, absl::Time now);
+  // Client bytes through the WebSocket codec; the stream inside goes on.
+  absl::Status FeedWebSocket(ByteView in, absl::Time now);
   absl::Status StartInsideWebSocket(ByteView first, absl::Time now);
   absl::Status StartFraming(ByteView first, size_t consumed, absl::Time now);
   absl::Status OnStreamBytes(ByteView in, absl::Time now);
