@@ -100,12 +100,7 @@ void EngineDriver::OnData(ByteView in) {
     // a transport error code) goes out before the hang-up: small final
     // bytes go straight to the kernel (Drop discards only what the socket
     // did not take).
-    out_.clear();
-    busy_ = true;
-    engine_.PullOutput(out_);
-    if (!*alive) return;
-    busy_ = false;
-    if (!out_.empty()) (void)Send(out_);
+    if (!SendOutput().has_value()) return;
     Drop(std::move(s));
   }
   Pump();
@@ -129,6 +124,16 @@ void EngineDriver::OnTimer() {
   Pump();
 }
 
+std::optional<absl::Status> EngineDriver::SendOutput() {
+  std::shared_ptr<bool> alive = alive_;
+  out_.clear();
+  busy_ = true;
+  engine_.PullOutput(out_);
+  if (!*alive) return std::nullopt;
+  busy_ = false;
+  return out_.empty() ? absl::OkStatus() : Send(out_);
+}
+
 void EngineDriver::Pump() {
   if (busy_) {
     pump_again_ = true;
@@ -138,15 +143,9 @@ void EngineDriver::Pump() {
   do {
     pump_again_ = false;
     if (connected()) {
-      out_.clear();
-      busy_ = true;
-      engine_.PullOutput(out_);
-      if (!*alive) return;
-      busy_ = false;
-      if (!out_.empty()) {
-        absl::Status sent = Send(out_);
-        if (!sent.ok()) Drop(std::move(sent));
-      }
+      std::optional<absl::Status> sent = SendOutput();
+      if (!sent.has_value()) return;
+      if (!sent->ok()) Drop(*std::move(sent));
       // The final bytes are small and go straight to the kernel; Send only
       // queues when the socket buffer is full.
       if (connected() && engine_.WantsClose()) Drop(absl::OkStatus());

@@ -76,6 +76,9 @@ class EngineDriver {
   // the engine outside a driver callback (e.g. after queueing a request);
   // inside callbacks the driver pumps by itself.
   void Pump();
+  // Pulls the engine's output and sends it: the send's status, or nullopt
+  // if the engine destroyed this driver meanwhile.
+  std::optional<absl::Status> SendOutput();
 
   // Whether a connection is up now.
   bool connected() const;
