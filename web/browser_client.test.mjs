@@ -20,13 +20,18 @@ const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_sc
 let dc;
 let config;
 
+// Where each DC of a running testdc takes WebSocket connections.
+function wsUrlsOf(testdc) {
+  const urls = {};
+  for (const [id, a] of testdc.dcs) urls[id] = `ws://${a.host}:${a.port}/apiws`;
+  return urls;
+}
+
 test.before(async () => {
   dc = new TestDc();
   await dc.start([`--config=${dc.writeFile('world.conf', worldConfig())}`]);
-  const wsUrls = {};
-  for (const [id, a] of dc.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
   config = {
-    rsaKey: dc.pem, wsUrls, apiId: API_ID, apiHash: API_HASH, homeDc: HOME_DC, otherDc: OTHER_DC,
+    rsaKey: dc.pem, wsUrls: wsUrlsOf(dc), apiId: API_ID, apiHash: API_HASH, homeDc: HOME_DC, otherDc: OTHER_DC,
     bot: { token: BOT.token, username: BOT.username }, alice: { phone: ALICE.phone, code: ALICE.code },
   };
 });
@@ -52,6 +57,19 @@ async function quickstartInNode(cfg) {
   });
 }
 
+// A loaded module and a maker of clients for the DCs `config` names (home DC
+// unless `options` say otherwise).
+async function clientFactory() {
+  const { createModule, MtcoreClient, MtcoreError } = await clientModules();
+  const module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  const schema = readFileSync(SCHEMA, 'utf8');
+  const make = (options = {}) => MtcoreClient.create({
+    module, schema, dc: HOME_DC, rsaKey: config.rsaKey, apiId: API_ID, url: (n) => config.wsUrls[n],
+    ...options,
+  });
+  return { make, MtcoreError };
+}
+
 function checkReport(report) {
   assert.equal(report.ok, true, JSON.stringify(report));
   assert.equal(report.botId, String(BOT.id));
@@ -75,9 +93,7 @@ test('node: the same over connections the DC keeps cutting (each closes after 1,
   try {
     await faulty.start([`--config=${faulty.writeFile('world.conf', worldConfig())}`,
       '--fault_close_after_bytes=1500']);
-    const wsUrls = {};
-    for (const [id, a] of faulty.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
-    const report = await quickstartInNode({ ...config, rsaKey: faulty.pem, wsUrls });
+    const report = await quickstartInNode({ ...config, rsaKey: faulty.pem, wsUrls: wsUrlsOf(faulty) });
     checkReport(report);
     const reconnects = report.events.filter((e) => e.type === 'disconnected').length;
     assert.ok(reconnects >= 3, `the DC cut the connections (${reconnects} disconnects seen)`);
@@ -88,13 +104,7 @@ test('node: the same over connections the DC keeps cutting (each closes after 1,
 });
 
 test('node: a bot saved with snapshot() resumes without a new key or login', async () => {
-  const { createModule, MtcoreClient, MtcoreError } = await clientModules();
-  const module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
-  const schema = readFileSync(SCHEMA, 'utf8');
-  const make = (snapshot) => MtcoreClient.create({
-    module, schema, dc: HOME_DC, rsaKey: config.rsaKey, apiId: API_ID, snapshot,
-    url: (n) => config.wsUrls[n],
-  });
+  const { make, MtcoreError } = await clientFactory();
   const first = await make();
   const events = [];
   first.onEvent((e) => events.push(e.type));
@@ -106,7 +116,7 @@ test('node: a bot saved with snapshot() resumes without a new key or login', asy
   first.close();
   await assert.rejects(first.invoke({ _: 'help.getNearestDc' }), MtcoreError);
 
-  const second = await make(saved);
+  const second = await make({ snapshot: saved });
   const again = [];
   second.onEvent((e) => again.push(e.type));
   try {
@@ -121,14 +131,9 @@ test('node: a bot saved with snapshot() resumes without a new key or login', asy
 });
 
 test('node: updates reach every listener in order while a listener calls invoke()', async () => {
-  const { createModule, MtcoreClient } = await clientModules();
-  const module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
-  const schema = readFileSync(SCHEMA, 'utf8');
-  const make = (dc) => MtcoreClient.create({
-    module, schema, dc, rsaKey: config.rsaKey, apiId: API_ID, url: (n) => config.wsUrls[n],
-  });
-  const bot = await make(HOME_DC);
-  const alice = await make(HOME_DC);
+  const { make } = await clientFactory();
+  const bot = await make();
+  const alice = await make();
   try {
     await bot.invoke({ _: 'auth.importBotAuthorization', flags: 0, api_id: API_ID, api_hash: API_HASH,
       bot_auth_token: BOT.token });
@@ -167,13 +172,9 @@ test('node: updates reach every listener in order while a listener calls invoke(
 });
 
 test('node: a DC that cannot be reached: failed dials are events, calls time out', async () => {
-  const { createModule, MtcoreClient } = await clientModules();
-  const module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  const { make } = await clientFactory();
   const events = [];
-  const client = await MtcoreClient.create({
-    module, schema: readFileSync(SCHEMA, 'utf8'), dc: 2, rsaKey: config.rsaKey, apiId: API_ID,
-    url: () => 'ws://127.0.0.1:9/apiws', reconnectDelayMs: 20,
-  });
+  const client = await make({ url: () => 'ws://127.0.0.1:9/apiws', reconnectDelayMs: 20 });
   client.onEvent((e) => events.push(e.type));
   try {
     await assert.rejects(client.invoke({ _: 'help.getNearestDc' }, { timeoutMs: 500 }), /timed out/);
