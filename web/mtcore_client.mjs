@@ -96,7 +96,7 @@ export class MtcoreClient {
   #options;
   #ws = null;
   #timer = null;
-  #pending = new Map();  // request id -> {resolve, reject, cleanup}
+  #pending = new Map();  // request id -> {resolve, reject, cleanup, why (if cancelled)}
   #updateListeners = new Set();
   #eventListeners = new Set();
   #closed = false;
@@ -140,8 +140,9 @@ export class MtcoreClient {
     const answer = new Promise((resolve, reject) => {
       let timer = null;
       const cancel = (why) => {
-        if (!this.#pending.has(key)) return;
-        this.#why.set(key, why);
+        const entry = this.#pending.get(key);
+        if (!entry) return;
+        entry.why = why;
         m._mtcore_client_cancel(this.#h, id);
         this.#pump();
       };
@@ -157,8 +158,6 @@ export class MtcoreClient {
     this.#pump();
     return answer;
   }
-
-  #why = new Map();  // request id -> why it was cancelled
 
   // Every update ({type: 'update', update, users, chats}), in order, once.
   // Returns a function that removes the listener.
@@ -364,10 +363,8 @@ export class MtcoreClient {
       if (!p) return;
       this.#pending.delete(e.id);
       p.cleanup();
-      const why = this.#why.get(e.id);
-      this.#why.delete(e.id);
       if (e.type === 'result') p.resolve(e.result);
-      else p.reject(new MtcoreError(e.code, why ?? e.message));
+      else p.reject(new MtcoreError(e.code, p.why ?? e.message));
       return;
     }
     if (e.type === 'update') {
