@@ -171,6 +171,73 @@ test('node: updates reach every listener in order while a listener calls invoke(
   }
 });
 
+test('node: bytes and longs from JavaScript values: a callback button pressed and answered', async () => {
+  const { make } = await clientFactory();
+  const { fromBase64 } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+  const bot = await make();
+  const alice = await make();
+  try {
+    await bot.invoke({ _: 'auth.importBotAuthorization', flags: 0, api_id: API_ID, api_hash: API_HASH,
+      bot_auth_token: BOT.token });
+    const sent = await alice.invoke({ _: 'auth.sendCode', phone_number: ALICE.phone, api_id: API_ID,
+      api_hash: API_HASH, settings: { _: 'codeSettings' } });
+    await alice.invoke({ _: 'auth.signIn', phone_number: ALICE.phone, phone_code_hash: sent.phone_code_hash,
+      phone_code: ALICE.code });
+    const resolved = await alice.invoke({ _: 'contacts.resolveUsername', username: BOT.username });
+    const botUser = resolved.users[0];
+    const botPeer = { _: 'inputPeerUser', user_id: BigInt(botUser.id), access_hash: BigInt(botUser.access_hash) };
+
+    // Alice writes first, so the bot learns her access hash.
+    const botGotHello = new Promise((r) => {
+      const stop = bot.onUpdate((u) => {
+        if (u.update._ === 'updateNewMessage') { stop(); r(u); }
+      });
+    });
+    await alice.invoke({ _: 'messages.sendMessage', peer: botPeer, message: '/start', random_id: 1n });
+    const hello = await botGotHello;
+    const aliceUser = hello.users.find((u) => u.id === hello.update.message.from_id.user_id);
+
+    // The bot answers with a button whose data is bytes no string could carry.
+    const data = new Uint8Array([0, 0xff, 0xfe, 0x80, 0x0a, 0x22]);
+    const aliceGotButton = new Promise((r) => {
+      const stop = alice.onUpdate((u) => {
+        if (u.update._ === 'updateNewMessage' && u.update.message.reply_markup) { stop(); r(u.update.message); }
+      });
+    });
+    await bot.invoke({
+      _: 'messages.sendMessage', message: 'press it', random_id: 2n ** 62n + 3n,
+      peer: { _: 'inputPeerUser', user_id: BigInt(aliceUser.id), access_hash: BigInt(aliceUser.access_hash) },
+      reply_markup: { _: 'replyInlineMarkup', rows: [{ _: 'keyboardButtonRow', buttons: [
+        { _: 'keyboardButtonCallback', text: 'Press', data }] }] },
+    });
+    const withButton = await aliceGotButton;
+    const button = withButton.reply_markup.rows[0].buttons[0];
+    assert.equal(button.data, 'AP/+gAoi', 'bytes come back as base64');
+    assert.deepEqual(fromBase64(button.data), data);
+
+    // Alice presses it (bytes given back as a Uint8Array); the bot sees the
+    // query with the same bytes and answers it (query_id given as a BigInt).
+    const botGotQuery = new Promise((r) => {
+      const stop = bot.onUpdate((u) => {
+        if (u.update._ === 'updateBotCallbackQuery') { stop(); r(u.update); }
+      });
+    });
+    const press = { _: 'messages.getBotCallbackAnswer', peer: botPeer, msg_id: withButton.id,
+      data: fromBase64(button.data) };
+    await assert.rejects(alice.invoke(press), (e) => e.code === 400 && e.errorMessage === 'BOT_RESPONSE_TIMEOUT');
+    const query = await botGotQuery;
+    assert.deepEqual(fromBase64(query.data), data);
+    assert.equal(await bot.invoke({ _: 'messages.setBotCallbackAnswer', query_id: BigInt(query.query_id),
+      message: 'pressed', cache_time: 0 }), true);
+    const answer = await alice.invoke(press);
+    assert.equal(answer._, 'messages.botCallbackAnswer');
+    assert.equal(answer.message, 'pressed');
+  } finally {
+    bot.close();
+    alice.close();
+  }
+});
+
 test('node: a DC that cannot be reached: failed dials are events, calls time out', async () => {
   const { make } = await clientFactory();
   const events = [];

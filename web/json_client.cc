@@ -119,14 +119,20 @@ absl::StatusOr<std::string> HandleJson(const tl::dynamic::DynamicCodec& codec, c
   return BytesJson(codec, *bytes, type);
 }
 
-// `values` (generated TL handles) as a JSON array of `type` objects.
+// `values` (generated TL handles) as a JSON array of `type` objects. One the
+// schema cannot read is left out, and why is appended to `errors` (JSON
+// strings, comma-separated).
 template <class T>
 std::string ArrayJson(const tl::dynamic::DynamicCodec& codec, const std::vector<T>& values,
-                      std::string_view type) {
+                      std::string_view type, std::string& errors) {
   std::string out = "[";
-  for (const T& v : values) {
-    absl::StatusOr<std::string> json = HandleJson(codec, v, type);
-    if (!json.ok()) continue;
+  for (size_t i = 0; i < values.size(); ++i) {
+    absl::StatusOr<std::string> json = HandleJson(codec, values[i], type);
+    if (!json.ok()) {
+      if (!errors.empty()) errors += ',';
+      errors += JsonQuote(absl::StrCat(type, " ", i, ": ", json.status().message()));
+      continue;
+    }
     if (out.size() > 1) out += ',';
     out += *json;
   }
@@ -174,11 +180,15 @@ std::string JsonClient::EventJson(const client::ClientEvent& e) {
       // converted once.
       if (e.entities != entities_) {
         entities_ = e.entities;
-        users_json_ = entities_ != nullptr ? ArrayJson(codec_, entities_->users, "User") : "[]";
-        chats_json_ = entities_ != nullptr ? ArrayJson(codec_, entities_->chats, "Chat") : "[]";
+        std::string errors;
+        users_json_ =
+            entities_ != nullptr ? ArrayJson(codec_, entities_->users, "User", errors) : "[]";
+        chats_json_ =
+            entities_ != nullptr ? ArrayJson(codec_, entities_->chats, "Chat", errors) : "[]";
+        entity_errors_json_ = errors.empty() ? "" : absl::StrCat(R"(,"entityErrors":[)", errors, "]");
       }
       return absl::StrCat(R"({"type":"update","update":)", *json, R"(,"users":)", users_json_,
-                          R"(,"chats":)", chats_json_, "}");
+                          R"(,"chats":)", chats_json_, entity_errors_json_, "}");
     }
     case Kind::kUpdatesTooLong:
       return absl::StrCat(R"({"type":"updatesTooLong","channelId":)", IdJson(e.channel_id), "}");
@@ -210,8 +220,8 @@ std::string JsonClient::EventJson(const client::ClientEvent& e) {
                           JsonQuote(ee.status.ToString()), "}");
     case EKind::kTimeAdjusted:
       return R"({"type":"timeAdjusted"})";
-    default:
-      return R"({"type":"engine"})";
+    default:  // the Client consumes the others (results, updates)
+      return absl::StrCat(R"({"type":"engine","kind":)", static_cast<int>(ee.kind), "}");
   }
 }
 

@@ -64,12 +64,16 @@ class JsonClient final : public StreamEngine {
   //       (code 0: the request failed without an rpc error: cancelled,
   //        the engine gave up, or an answer the schema cannot read)
   //   {"type":"update","update":{...},"users":[...],"chats":[...]}
-  //       (in order, once each, after the gap engine checked it)
+  //       (in order, once each, after the gap engine checked it; a user or
+  //        chat the schema cannot read is left out and named in
+  //        "entityErrors":["User 2: ...", ...], present only then)
   //   {"type":"badUpdate","message":"..."}  (an update the schema cannot read)
   //   {"type":"updatesTooLong","channelId":"0"}
   //   {"type":"loggedOut","message":"..."}
   //   {"type":"channelUnavailable","channelId":"5","message":"..."}
-  //   {"type":"authKeyReady"}, {"type":"sessionReset"}, {"type":"fatal","message":"..."}
+  //   {"type":"authKeyReady"}, {"type":"sessionReset"}, {"type":"fatal","message":"..."},
+  //   {"type":"transportError","code":-404}, {"type":"messageRejected","message":"..."},
+  //   {"type":"reconnectAdvised","message":"..."}, {"type":"timeAdjusted"}
   // Ids are decimal strings, like TL longs.
   std::optional<std::string> PollEventJson();
 
@@ -110,6 +114,8 @@ class JsonClient final : public StreamEngine {
   // The JSON of the last entities seen (shared by the updates of one batch).
   std::shared_ptr<const updates::UpdateEntities> entities_;
   std::string users_json_ = "[]", chats_json_ = "[]";
+  // `,"entityErrors":[...]` when some of them could not be converted, or empty.
+  std::string entity_errors_json_;
 };
 
 }  // namespace mtcore::web

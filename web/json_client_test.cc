@@ -45,8 +45,10 @@ std::string Find(const std::string& s, const std::string& re) {
 
 class JsonClientTest : public ::testing::Test {
  protected:
+  // The schema the bot reads and writes JSON with.
+  virtual const tl::dynamic::DynamicCodec& Codec() const { return ApiCodec(); }
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<JsonClient>> jc = JsonClient::Wrap(dc_.MakeClient(), ApiCodec());
+    absl::StatusOr<std::unique_ptr<JsonClient>> jc = JsonClient::Wrap(dc_.MakeClient(), Codec());
     ASSERT_TRUE(jc.ok()) << jc.status();
     bot_ = *std::move(jc);
     bot_id_ = dc_.AddClient(bot_->client());
@@ -81,10 +83,54 @@ class JsonClientTest : public ::testing::Test {
                 dc::WorldConfig::BotToken(dc_.bot()) + R"("})");
   }
 
+  // Alice, a typed client, logs in and writes `text` to the bot; what she
+  // receives later lands in alice_got_.
+  void AliceWritesToTheBot(const std::string& text) {
+    alice_ = dc_.MakeClient();
+    alice_id_ = dc_.AddClient(*alice_);
+    const dc::WorldConfig::User* user = dc_.alice();
+    ASSERT_NE(user, nullptr);
+    auto sink = [this](client::ClientEvent e) { AliceGot(std::move(e)); };
+    auto pump_bot = [&] {  // keeps the bot's events while Alice's calls run
+      while (std::optional<std::string> e = bot_->PollEventJson()) events_.push_back(*e);
+    };
+    tl::auth_sendCode send_code{.phone_number = user->phone, .api_id = 1, .api_hash = "sim",
+                                .settings = tl::codeSettings{}};
+    absl::StatusOr<tl::auth_SentCode> sent =
+        dc_.Invoke(*alice_, alice_id_, send_code, sink, pump_bot);
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    tl::auth_signIn sign_in{
+        .phone_number = user->phone,
+        .phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash,
+        .phone_code = user->login_code.empty() ? dc_.world().config().login_code : user->login_code};
+    ASSERT_TRUE(dc_.Invoke(*alice_, alice_id_, sign_in, sink, pump_bot).ok());
+    absl::StatusOr<tl::contacts_ResolvedPeer> bot_peer =
+        dc_.Invoke(*alice_, alice_id_, tl::contacts_resolveUsername{.username = dc_.bot().username},
+                   sink, pump_bot);
+    ASSERT_TRUE(bot_peer.ok()) << bot_peer.status();
+    const tl::user* bot_user = bot_peer->As<tl::contacts_resolvedPeer>()->users[0].As<tl::user>();
+    ASSERT_NE(bot_user, nullptr);
+    tl::messages_sendMessage hello{
+        .peer = tl::inputPeerUser{.user_id = bot_user->id,
+                                  .access_hash = bot_user->access_hash.value_or(0)},
+        .message = text,
+        .random_id = 77};
+    ASSERT_TRUE(dc_.Invoke(*alice_, alice_id_, hello, sink, pump_bot).ok());
+  }
+  void AliceGot(client::ClientEvent e) {
+    if (e.kind != client::ClientEvent::Kind::kUpdate) return;
+    if (const auto* u = e.update.As<tl::updateNewMessage>()) {
+      if (const auto* m = u->message.As<tl::message>()) alice_got_.push_back(m->message);
+    }
+  }
+
   sim::SimDc dc_{/*seed=*/4242};
   std::unique_ptr<JsonClient> bot_;
   int bot_id_ = 0;
   std::vector<std::string> events_;
+  std::unique_ptr<client::Client> alice_;
+  int alice_id_ = 0;
+  std::vector<std::string> alice_got_;
 };
 
 TEST_F(JsonClientTest, BotLogsInAndReadsItselfAsJson) {
@@ -116,41 +162,7 @@ TEST_F(JsonClientTest, BotLogsInAndReadsItselfAsJson) {
 
 TEST_F(JsonClientTest, UpdatesArriveAsJsonAndTheBotAnswers) {
   ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
-
-  // Alice, a typed client, writes to the bot.
-  std::unique_ptr<client::Client> alice = dc_.MakeClient();
-  const int alice_id = dc_.AddClient(*alice);
-  const dc::WorldConfig::User* user = dc_.alice();
-  ASSERT_NE(user, nullptr);
-  std::vector<std::string> alice_got;
-  auto sink = [&](client::ClientEvent e) {
-    if (e.kind != client::ClientEvent::Kind::kUpdate) return;
-    if (const auto* u = e.update.As<tl::updateNewMessage>()) {
-      if (const auto* m = u->message.As<tl::message>()) alice_got.push_back(m->message);
-    }
-  };
-  auto pump_bot = [&] {  // keeps the bot's events while Alice's calls run
-    while (std::optional<std::string> e = bot_->PollEventJson()) events_.push_back(*e);
-  };
-  tl::auth_sendCode send_code{.phone_number = user->phone, .api_id = 1, .api_hash = "sim",
-                              .settings = tl::codeSettings{}};
-  absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(*alice, alice_id, send_code, sink, pump_bot);
-  ASSERT_TRUE(sent.ok()) << sent.status();
-  tl::auth_signIn sign_in{
-      .phone_number = user->phone,
-      .phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash,
-      .phone_code = user->login_code.empty() ? dc_.world().config().login_code : user->login_code};
-  ASSERT_TRUE(dc_.Invoke(*alice, alice_id, sign_in, sink, pump_bot).ok());
-  absl::StatusOr<tl::contacts_ResolvedPeer> bot_peer = dc_.Invoke(
-      *alice, alice_id, tl::contacts_resolveUsername{.username = dc_.bot().username}, sink, pump_bot);
-  ASSERT_TRUE(bot_peer.ok()) << bot_peer.status();
-  const tl::user* bot_user = bot_peer->As<tl::contacts_resolvedPeer>()->users[0].As<tl::user>();
-  ASSERT_NE(bot_user, nullptr);
-  tl::messages_sendMessage hello{
-      .peer = tl::inputPeerUser{.user_id = bot_user->id, .access_hash = bot_user->access_hash.value_or(0)},
-      .message = "hello \"json\" \xe2\x9c\x93",
-      .random_id = 77};
-  ASSERT_TRUE(dc_.Invoke(*alice, alice_id, hello, sink, pump_bot).ok());
+  ASSERT_NO_FATAL_FAILURE(AliceWritesToTheBot("hello \"json\" \xe2\x9c\x93"));
 
   // The bot sees it as a JSON update, with Alice among its users.
   const std::string update = Await(R"("type":"update","update":\{"_":"updateNewMessage")");
@@ -170,12 +182,47 @@ TEST_F(JsonClientTest, UpdatesArriveAsJsonAndTheBotAnswers) {
   EXPECT_NE(answer.find(R"("type":"result")"), std::string::npos) << answer;
   dc_.sim().RunUntil(
       [&] {
-        while (std::optional<client::ClientEvent> e = alice->PollEvent()) sink(*std::move(e));
-        return !alice_got.empty();
+        while (std::optional<client::ClientEvent> e = alice_->PollEvent()) AliceGot(*std::move(e));
+        return !alice_got_.empty();
       },
       absl::Seconds(30));
-  ASSERT_EQ(alice_got.size(), 1u);
-  EXPECT_EQ(alice_got[0], "hi from json");
+  ASSERT_EQ(alice_got_.size(), 1u);
+  EXPECT_EQ(alice_got_[0], "hi from json");
+}
+
+// The API schema with `user` under another constructor id: the users the
+// client received cannot be read through it.
+const tl::dynamic::DynamicCodec& CodecWithoutUsers() {
+  static const tl::dynamic::DynamicCodec* codec = [] {
+    absl::StatusOr<tlgen::Schema> schema = tlgen::LoadSchemaFile(kApiSchemaPath);
+    if (!schema.ok()) std::abort();
+    for (tlgen::Definition& d : schema->definitions) {
+      if (d.name == "user" && d.category == tlgen::Category::kConstructor) d.id ^= 0x01000000;
+    }
+    absl::StatusOr<tl::dynamic::DynamicCodec> c = tl::dynamic::DynamicCodec::Create(*schema);
+    if (!c.ok()) std::abort();
+    return new tl::dynamic::DynamicCodec(*std::move(c));
+  }();
+  return *codec;
+}
+
+class JsonClientUnreadableUsersTest : public JsonClientTest {
+ protected:
+  const tl::dynamic::DynamicCodec& Codec() const override { return CodecWithoutUsers(); }
+};
+
+TEST_F(JsonClientUnreadableUsersTest, AnUpdateNamesTheUsersItCouldNotConvert) {
+  // The login's result holds the bot's user: an error event, though the
+  // client is logged in.
+  const std::string login = LogInBot();
+  EXPECT_NE(login.find(R"("type":"error")"), std::string::npos) << login;
+  EXPECT_NE(login.find("cannot read the result as auth.Authorization"), std::string::npos) << login;
+  ASSERT_NO_FATAL_FAILURE(AliceWritesToTheBot("who am I?"));
+  const std::string update = Await(R"("type":"update","update":\{"_":"updateNewMessage")");
+  ASSERT_FALSE(update.empty()) << "no update; events: " << events_.size();
+  EXPECT_NE(update.find(R"("message":"who am I?")"), std::string::npos) << update;
+  EXPECT_NE(update.find(R"("users":[],)"), std::string::npos) << update;
+  EXPECT_NE(update.find(R"("entityErrors":["User 0: )"), std::string::npos) << update;
 }
 
 TEST_F(JsonClientTest, BadCallsAreErrorsAndRpcErrorsAnswerTheirRequest) {

@@ -2,7 +2,8 @@
 // WebSocket and Web Crypto): the WebAssembly engine (mtcore.mjs + .wasm) fed
 // by a WebSocket to the DC and by timers, with API objects as plain JSON
 // objects in mtcute's style ({_: 'messages.sendMessage', peer: {...}, ...};
-// longs as decimal strings, bytes as base64).
+// longs as decimal strings, bytes as base64; calls may also give BigInt and
+// Uint8Array for them).
 //
 // The engine runs the whole protocol: obfuscated transport, key exchange,
 // encrypted session, acks, salts, re-sends across reconnects, updates in
@@ -24,6 +25,39 @@
 //   client.close();
 
 const enc = new TextEncoder();
+
+// Bytes (a Uint8Array) as TL JSON writes them: base64, standard alphabet, padded.
+export function toBase64(bytes) {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+// The bytes of a TL JSON bytes field (base64) as a Uint8Array. Throws on
+// text that is not base64.
+export function fromBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+// The JSON text of an API object, with JavaScript values TL JSON has no
+// literal for written as it expects them: a BigInt (a TL long) as a decimal
+// string; a Uint8Array, any other typed array or DataView, an ArrayBuffer or
+// node's Buffer (a TL bytes field) as base64. An int128/int256 field
+// (nonces) still takes a hex string.
+export function toTlJson(object) {
+  return JSON.stringify(object, function replace(key, value) {
+    const raw = this[key];  // before toJSON: node's Buffer has one
+    if (typeof raw === 'bigint') return raw.toString();
+    if (ArrayBuffer.isView(raw)) return toBase64(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
+    if (raw instanceof ArrayBuffer) return toBase64(new Uint8Array(raw));
+    return value;
+  });
+}
 
 // Monotonic time for the engine's deadlines (ms).
 function now() {
@@ -114,7 +148,9 @@ export class MtcoreClient {
 
   // Calls the API function `request` ({_: 'method.name', ...fields}); resolves
   // with its result object, rejects with an MtcoreError. Exactly one of the
-  // two happens for every call, across reconnects and migrations.
+  // two happens for every call, across reconnects and migrations. Longs may
+  // be given as BigInt and bytes as Uint8Array (see toTlJson); in results
+  // they are decimal strings and base64 (fromBase64).
   // Options: signal (an AbortSignal: cancels the call), timeoutMs (cancels
   // it after that long). A cancelled call rejects with code 0; the request
   // may still have reached Telegram.
@@ -124,7 +160,7 @@ export class MtcoreClient {
     if (signal?.aborted) return Promise.reject(new MtcoreError(0, 'cancelled'));
     let text;
     try {
-      text = JSON.stringify(request);
+      text = toTlJson(request);
     } catch (e) {
       return Promise.reject(new MtcoreError(0, `invoke: ${e.message}`));
     }
