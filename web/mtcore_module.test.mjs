@@ -2,6 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createCipheriv } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
@@ -195,6 +196,45 @@ test('calls may give longs as BigInt and bytes as typed arrays; results give the
     assert.equal(settled, false, 'accepted and waiting for the DC');
     client.close();
     await assert.rejects(call, /closed/);
+  } finally {
+    client.close();
+  }
+});
+
+test('bytes the engine cannot read end the connection: transportFailed, then a new dial', async () => {
+  const { m, MtcoreClient, schema } = await clientModule();
+  const events = [];
+  const client = await MtcoreClient.create({
+    module: m, schema, dc: 2, WebSocket: FakeWebSocket, url: (dc) => `wss://dc${dc}/apiws`,
+    reconnectDelayMs: 5,
+  });
+  try {
+    client.onEvent((e) => events.push(e));
+    const call = client.invoke({ _: 'help.getNearestDc' });
+    const ws = FakeWebSocket.last;
+    ws.open();
+    // obfuscated2: the DC's direction is keyed by the client's init reversed
+    // (bytes 8..56: key, then IV). A packet of length zero, which no framing
+    // allows, is what the DC "sends".
+    const reversed = Buffer.from(ws.sent[0].subarray(8, 56)).reverse();
+    const dcStream = createCipheriv('aes-256-ctr', reversed.subarray(0, 32), reversed.subarray(32, 48));
+    const garbage = dcStream.update(Buffer.alloc(4));
+    ws.onmessage({ data: garbage.buffer.slice(garbage.byteOffset, garbage.byteOffset + 4) });
+    const failed = events.find((e) => e.type === 'transportFailed');
+    assert.ok(failed, JSON.stringify(events));
+    assert.match(failed.message, /zero-length packet/);
+    assert.equal(ws.readyState, 3, 'the connection was closed');
+    const types = events.map((e) => e.type);
+    assert.ok(types.indexOf('disconnected') > types.indexOf('transportFailed'), types.join(','));
+    assert.match(events.find((e) => e.type === 'disconnected').why, /transport error: .*zero-length/);
+    await sleep(30);
+    const next = FakeWebSocket.last;
+    assert.notEqual(next, ws, 'dialled again');
+    next.open();
+    assert.ok(next.sent.length >= 1, 'the new connection starts with a new init');
+    assert.notDeepEqual(next.sent[0].subarray(0, 64), ws.sent[0].subarray(0, 64));
+    client.close();
+    await assert.rejects(call, /closed/, 'the call was still waiting, not lost');
   } finally {
     client.close();
   }
