@@ -1,0 +1,57 @@
+// Compiled by //web:typings_test with tsc --strict: how a TypeScript app uses
+// the client. Lines under @ts-expect-error must not compile (tsc fails if
+// they do).
+import createModule from './mtcore.mjs';
+import { MtcoreClient, MtcoreError, fromBase64, toTlJson, type ClientEvent, type UpdateEvent } from './mtcore_client.mjs';
+
+interface User {
+  _: 'user';
+  id: string;
+  access_hash?: string;
+}
+
+export async function example(schema: string, pem: string): Promise<string> {
+  const module = await createModule({ wasmBinary: new Uint8Array(8) });
+  const client = await MtcoreClient.create({
+    module, schema, dc: 2, rsaKey: pem, apiId: 1, url: (dc) => `wss://dc${dc}.example/apiws`,
+  });
+  const stop = client.onUpdate((u: UpdateEvent) => {
+    if (u.update._ === 'updateNewMessage') console.log(u.users.length, u.entityErrors?.join(','));
+  });
+  client.onEvent((e: ClientEvent) => {
+    if (e.type === 'connected') console.log(e.dc.toFixed());
+    if (e.type === 'updatesTooLong') console.log(e.channelId.length);
+  });
+  const users = await client.invoke<User[]>({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
+  await client.invoke({
+    _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: BigInt(users[0].id), access_hash: 0n },
+    message: 'hi', random_id: 5n,
+  }, { timeoutMs: 1000, signal: new AbortController().signal });
+  await client.invoke({ _: 'messages.getBotCallbackAnswer', data: fromBase64('AAE='), msg_id: 1 });
+  try {
+    await client.invoke({ _: 'help.getConfig' });
+  } catch (e) {
+    if (e instanceof MtcoreError && e.code === 420) console.log(e.errorMessage);
+  }
+  const saved: Uint8Array = client.snapshot();
+  stop();
+  client.close();
+  return toTlJson({ _: 'x', a: saved, b: 1n }) + client.dc;
+}
+
+export async function misuse(client: MtcoreClient): Promise<void> {
+  // @ts-expect-error: a call names its method in `_`
+  await client.invoke({ peer: {} });
+  // @ts-expect-error: a symbol is no TL value
+  await client.invoke({ _: 'help.getConfig', x: Symbol('x') });
+  // @ts-expect-error: the timeout is a number of ms
+  await client.invoke({ _: 'help.getConfig' }, { timeoutMs: '5' });
+  client.onEvent((e) => {
+    // @ts-expect-error: 'connected' events carry a dc, not a message
+    if (e.type === 'connected') console.log(e.message);
+  });
+  // @ts-expect-error: the DC is read-only
+  client.dc = 3;
+  // @ts-expect-error: url is required
+  await MtcoreClient.create({ module: await createModule(), schema: '' });
+}
