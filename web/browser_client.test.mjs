@@ -86,6 +86,7 @@ test('node: the quickstart over WebSocket with the wasm client', async () => {
   assert.equal(typeof WebSocket, 'function', 'node needs --experimental-websocket (NODE_OPTIONS)');
   const report = await quickstartInNode(config);
   checkReport(report);
+  assert.equal(report.ranIn, 'node');
 });
 
 test('node: the same over connections the DC keeps cutting (each closes after 1,500 bytes sent)', async () => {
@@ -260,6 +261,7 @@ function servePage() {
   const files = {
     '/quickstart.html': ['text/html', path.join(here, 'quickstart.html')],
     '/quickstart.mjs': ['text/javascript', path.join(here, 'quickstart.mjs')],
+    '/quickstart_worker.mjs': ['text/javascript', path.join(here, 'quickstart_worker.mjs')],
     '/mtcore_client.mjs': ['text/javascript', path.join(here, 'mtcore_client.mjs')],
     '/mtcore.mjs': ['text/javascript', path.join(here, 'mtcore.mjs')],
     '/mtcore.wasm': ['application/wasm', path.join(here, 'mtcore.wasm')],
@@ -276,7 +278,7 @@ function servePage() {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(config));
       return;
     }
-    const entry = files[req.url];
+    const entry = files[req.url.split('?')[0]];
     if (!entry) {
       res.writeHead(404).end();
       return;
@@ -286,10 +288,11 @@ function servePage() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, report })));
 }
 
-test('Chromium: the quickstart page over WebSocket', async () => {
+// Opens quickstart.html`query` in headless Chromium; resolves with what the page posts.
+async function quickstartInChromium(query = '') {
   const { server, report } = await servePage();
   const profile = mkdtempSync(path.join(process.env.TEST_TMPDIR || os.tmpdir(), 'chromium-'));
-  const url = `http://127.0.0.1:${server.address().port}/quickstart.html`;
+  const url = `http://127.0.0.1:${server.address().port}/quickstart.html${query}`;
   const child = spawn('/usr/bin/chromium', ['--headless', '--no-sandbox', '--disable-gpu',
     '--disable-dev-shm-usage', '--no-first-run', `--user-data-dir=${profile}`, url],
   { env: { ...process.env, HOME: profile }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -305,11 +308,23 @@ test('Chromium: the quickstart page over WebSocket', async () => {
         timer = setTimeout(() => reject(new Error(`no report from the page in 90 s:\n${stderr}`)), 90000);
       }),
     ]);
-    checkReport(got);
+    return got;
   } finally {
     clearTimeout(timer);
     child.kill('SIGKILL');
     server.closeAllConnections?.();
     server.close();
   }
+}
+
+test('Chromium: the quickstart page over WebSocket', async () => {
+  const report = await quickstartInChromium();
+  checkReport(report);
+  assert.equal(report.ranIn, 'the browser');
+});
+
+test('Chromium: the same with the clients in a dedicated worker', async () => {
+  const report = await quickstartInChromium('?worker');
+  checkReport(report);
+  assert.equal(report.ranIn, 'a worker');
 });

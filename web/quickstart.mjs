@@ -5,13 +5,21 @@
 // update, answers with the access hash that came with it, and Alice gets the
 // answer as an update.
 //
-// Shared by web/quickstart.html (a browser tab) and the tests.
+// Shared by web/quickstart.html (a browser tab), web/quickstart_worker.mjs
+// (the same in a dedicated worker) and the tests.
 //
 //   const report = await runQuickstart({ createModule, MtcoreClient, config, log });
 //
 // `config` (what the test serves as /config.json): {rsaKey, wsUrls: {dc:
 // url}, apiId, apiHash, bot: {token, username}, alice: {phone, code},
 // homeDc, otherDc}; `schema`: api-schema.json's text.
+
+// Where this runs: 'node', 'a worker' or 'the browser' (a page).
+function host() {
+  if (typeof process !== 'undefined' && process.versions?.node) return 'node';
+  if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) return 'a worker';
+  return 'the browser';
+}
 
 function withTimeout(promise, ms, what) {
   let timer;
@@ -38,7 +46,7 @@ function nextUpdate(client, accept) {
 
 export async function runQuickstart({ createModule, moduleOptions = {}, MtcoreClient, config, schema,
   log = () => {}, WebSocket, stepMs = 20000 }) {
-  const report = { steps: [], events: [] };
+  const report = { steps: [], events: [], ranIn: host() };
   const t0 = performance.now();
   const step = async (what, fn) => {
     const start = performance.now();
@@ -84,7 +92,7 @@ export async function runQuickstart({ createModule, moduleOptions = {}, MtcoreCl
     const botUser = resolved.users.find((u) => u.id === report.botId);
     if (!botUser) throw new Error(`resolveUsername: ${JSON.stringify(resolved)}`);
 
-    const text = `hello from ${typeof window === 'undefined' ? 'node' : 'the browser'} ${Date.now()}`;
+    const text = `hello from ${report.ranIn} ${Date.now()}`;
     const botGot = nextUpdate(bot, (u) => (u.update._ === 'updateNewMessage' && u.update.message.message === text ? u : null));
     await step('alice: messages.sendMessage to the bot', () => alice.invoke({
       _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: botUser.id, access_hash: botUser.access_hash },
