@@ -28,6 +28,10 @@ struct Simulator::Connection {
   uint64_t bytes = 0;
   bool got_from_server = false;
   bool got_from_client = false;
+  // The endpoint whose OnBytes failed: its last answer is on the way and the
+  // connection closes once that has arrived; until then it is neither fed,
+  // pumped nor timed (a real driver has already closed its socket).
+  const Endpoint* failed = nullptr;
 };
 
 struct Simulator::Client {
@@ -141,6 +145,7 @@ void Simulator::Disconnect(int client) {
 
 void Simulator::Pump(Endpoint& e) {
   std::shared_ptr<Connection> conn = e.is_server ? e.owner.lock() : e.conn;
+  if (conn != nullptr && conn->failed == &e) return;
   if (conn != nullptr && conn->open && conn->established) {
     Bytes out;
     e.engine->PullOutput(out);
@@ -170,10 +175,12 @@ void Simulator::ArmTimer(Endpoint& e) {
     if (hold == nullptr) return;
   }
   Schedule(*d, [this, ep, gen, hold, client_id] {
-    if (hold != nullptr && !hold->open) return;
+    if (hold != nullptr && (!hold->open || hold->failed == ep)) return;
     if (hold == nullptr) {
       auto it = clients_.find(client_id);
       if (it == clients_.end() || it->second->removed) return;
+      const std::shared_ptr<Connection>& conn = it->second->end.conn;
+      if (conn != nullptr && conn->failed == ep) return;
     }
     if (ep->timer_generation != gen) return;
     ep->armed.reset();
@@ -205,6 +212,8 @@ void Simulator::Deliver(std::shared_ptr<Connection> c, bool to_server, Bytes byt
       auto it = clients_.find(c->client);
       if (it == clients_.end()) return;
       Client& client = *it->second;
+      Endpoint& dst = to_server ? c->server_end : client.end;
+      if (c->failed == &dst) return;  // it failed: its socket is already closed
       const LinkOptions& opts = client.options;
       c->bytes += chunk.size();
       stats_.bytes += chunk.size();
@@ -215,16 +224,30 @@ void Simulator::Deliver(std::shared_ptr<Connection> c, bool to_server, Bytes byt
         Close(c, true, absl::UnavailableError("simulator: connection lost (fault)"));
         return;
       }
-      Endpoint& dst = to_server ? c->server_end : client.end;
       (to_server ? c->got_from_client : c->got_from_server) = true;
       absl::Status s = dst.engine->OnBytes(chunk, now_);
       if (!s.ok()) {
-        Close(c, false, s);
+        Fail(c, dst, std::move(s));
         return;
       }
       Pump(dst);
     });
   }
+}
+
+void Simulator::Fail(std::shared_ptr<Connection> c, Endpoint& e, absl::Status why) {
+  // As the stream-engine contract says (and io/native's EngineDriver does):
+  // the failing engine's last answer (an HTTP 400, a WebSocket close frame, a
+  // transport error) goes out first, and the connection closes only once it
+  // has reached the peer, in order with the bytes already on their way.
+  c->failed = &e;
+  e.timer_generation++;
+  e.armed.reset();
+  Bytes out;
+  e.engine->PullOutput(out);
+  if (!out.empty()) Deliver(c, !e.is_server, std::move(out));
+  const absl::Time after = e.is_server ? c->last_to_client : c->last_to_server;
+  Schedule(std::max(after, now_), [this, c, why = std::move(why)] { Close(c, false, why); });
 }
 
 void Simulator::Close(std::shared_ptr<Connection> c, bool fault, absl::Status why) {

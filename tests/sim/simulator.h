@@ -8,6 +8,9 @@
 // deliveries on different connections reorder), bytes split into random
 // chunks (engines must accept any split), in-order delivery per direction,
 // and faults: close after N bytes, close at random, or close on demand.
+// An engine whose OnBytes fails gets its last answer (PullOutput) delivered
+// before the connection closes with that error, as the StreamEngine contract
+// asks; it is not called again on that connection.
 // Clients re-dial after a close, with a delay that doubles up to a limit.
 // Engine timers: after every call the simulator asks NextDeadline() and
 // schedules OnTimeout(), exactly like a real driver (io/native/driver.h).
@@ -127,6 +130,8 @@ class Simulator {
   void Pump(Endpoint& e);
   void ArmTimer(Endpoint& e);
   void Deliver(std::shared_ptr<Connection> c, bool to_server, Bytes bytes);
+  // `e`'s OnBytes returned `why`: sends its last answer, then closes.
+  void Fail(std::shared_ptr<Connection> c, Endpoint& e, absl::Status why);
   void Close(std::shared_ptr<Connection> c, bool fault, absl::Status why);
   bool RunOne();
 

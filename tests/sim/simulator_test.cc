@@ -58,15 +58,19 @@ class Client : public StreamEngine {
     ++ticks;
     tick_ = now + absl::Seconds(1);
   }
-  void OnDisconnected(const absl::Status& why, absl::Time) override {
+  void OnDisconnected(const absl::Status& why, absl::Time now) override {
     ++disconnects;
     last_error = why;
+    received_at_close = received;
+    closed_at = now;
     tick_.reset();
   }
   void Queue(std::string s) { out_.insert(out_.end(), s.begin(), s.end()); }
 
   int connects = 0, disconnects = 0, ticks = 0, chunks = 0;
   Bytes received;
+  Bytes received_at_close;  // `received` when the connection last closed
+  absl::Time closed_at;
   absl::Status last_error;
 
  private:
@@ -159,6 +163,68 @@ TEST(SimulatorTest, RedialsAfterServerCloseAndFaults) {
   sim.Disconnect(id);
   ASSERT_TRUE(sim.RunUntil([&] { return c.connects == 4; }, absl::Seconds(5)));
   EXPECT_EQ(sim.stats().fault_closes, 1u);
+}
+
+// A server that answers a bad byte with a last message (like an HTTP 400 or
+// a WebSocket close frame) and an error, and counts calls made after that.
+class LastWordServer : public StreamEngine {
+ public:
+  explicit LastWordServer(int* calls_after_error) : calls_after_error_(calls_after_error) {}
+  void OnConnected(absl::Time) override {}
+  absl::Status OnBytes(ByteView in, absl::Time) override {
+    if (failed_) ++*calls_after_error_;
+    for (uint8_t b : in) {
+      if (b == '!') {
+        failed_ = true;
+        const std::string last = "400 bad byte";
+        pending_.insert(pending_.end(), last.begin(), last.end());
+        return absl::InvalidArgumentError("bad byte");
+      }
+    }
+    return absl::OkStatus();
+  }
+  void PullOutput(Bytes& out) override {
+    out.insert(out.end(), pending_.begin(), pending_.end());
+    pending_.clear();
+  }
+  std::optional<absl::Time> NextDeadline() override { return std::nullopt; }
+  void OnTimeout(absl::Time) override {
+    if (failed_) ++*calls_after_error_;
+  }
+  void OnDisconnected(const absl::Status&, absl::Time) override {}
+
+ private:
+  int* calls_after_error_;
+  bool failed_ = false;
+  Bytes pending_;
+};
+
+TEST(SimulatorTest, AFailingEngineSendsItsLastAnswerBeforeTheClose) {
+  Simulator sim(13);
+  int calls_after_error = 0;
+  int server = sim.AddServer(
+      [&](absl::Time) { return std::make_unique<LastWordServer>(&calls_after_error); });
+  Client c;
+  LinkOptions o;
+  o.latency = absl::Milliseconds(40);
+  o.max_chunk = 1;  // the last answer takes 12 deliveries
+  o.redial = false;
+  int id = sim.AddClient(c, server, o);
+  sim.RunFor(absl::Seconds(1));
+  c.Queue("!");
+  sim.Kick(id);
+  c.Queue("more");  // already on the wire when the server fails
+  sim.Kick(id);
+  const absl::Time sent = sim.now();
+  ASSERT_TRUE(sim.RunUntil([&] { return c.disconnects == 1; }, absl::Seconds(5)));
+  EXPECT_EQ(Str(c.received_at_close), "400 bad byte") << "all of it, before the close";
+  EXPECT_EQ(c.last_error.code(), absl::StatusCode::kInvalidArgument);
+  // There (40 ms), back (40 ms): the close follows the last byte, in virtual time.
+  EXPECT_EQ(c.closed_at - sent, absl::Milliseconds(80));
+  sim.RunFor(absl::Seconds(5));
+  EXPECT_EQ(calls_after_error, 0) << "the failed engine is not fed after its error";
+  EXPECT_FALSE(sim.connected(id));
+  EXPECT_EQ(sim.stats().closes, 1u);
 }
 
 TEST(SimulatorTest, CloseAfterBytesAndAnHourInWellUnderASecond) {
