@@ -86,10 +86,11 @@ class ServerConnection final : public StreamEngine {
   // more than kFakeTlsMaxSkewS, another domain, a replayed hello, a mode the
   // DC does not accept (PermissionDenied), a hello to a DC without FakeTLS
   // (FailedPrecondition)), WebSocketServer::Feed's (a refused upgrade request
-  // or a bad frame: InvalidArgument / ResourceExhausted; its 400 or close
-  // frame is left for PullOutput), an unobfuscated transport inside
-  // WebSocket (FailedPrecondition), the key exchange's, and decryption
-  // failures of a known key.
+  // or a bad frame: InvalidArgument / ResourceExhausted, a path other than
+  // /apiws and /apiws_test: NotFound; its 400, 404 or close frame is left
+  // for PullOutput), an unobfuscated transport inside WebSocket
+  // (FailedPrecondition), the key exchange's, and decryption failures of a
+  // known key.
   void OnConnected(absl::Time now) override;
   absl::Status OnBytes(ByteView in, absl::Time now) override;
   void PullOutput(Bytes& out) override;

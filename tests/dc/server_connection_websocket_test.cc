@@ -2,8 +2,9 @@
 // obfuscated2 stream inside WebSocket frames gets a whole key exchange and
 // an RPC through, with messages cut into frames and the wire into any
 // pieces; the DC answers pings and closes; inside WebSocket only obfuscated2
-// is accepted; a refused upgrade leaves an HTTP 400 for the driver; a
-// FakeTLS-only DC refuses WebSocket.
+// is accepted; a refused upgrade leaves an HTTP 400 (404 for a path other
+// than /apiws and /apiws_test) for the driver; a FakeTLS-only DC refuses
+// WebSocket.
 #include <memory>
 #include <string>
 
@@ -152,6 +153,34 @@ TEST(ServerConnectionWebSocketTest, RefusedUpgradeLeavesA400) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_TRUE(absl::StrContains(s.message(), "Sec-WebSocket-Key 'bad'")) << s;
   EXPECT_TRUE(conn->websocket());
+  Bytes down;
+  conn->PullOutput(down);
+  EXPECT_TRUE(absl::StartsWith(AsChars(down), "HTTP/1.1 400 Bad Request\r\n")) << AsChars(down);
+}
+
+TEST(ServerConnectionWebSocketTest, OtherPathLeavesA404) {
+  DcHarness h;
+  auto conn = h.dc().Accept(kStart);
+  conn->OnConnected(kStart);
+  std::string request = WsUpgradeRequest();
+  request.replace(request.find("/apiws"), 6, "/api");
+  const absl::Status s = conn->OnBytes(AsBytes(request), kStart);
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "path '/api' is not served")) << s;
+  Bytes down;
+  conn->PullOutput(down);
+  EXPECT_TRUE(absl::StartsWith(AsChars(down), "HTTP/1.1 404 Not Found\r\n")) << AsChars(down);
+}
+
+TEST(ServerConnectionWebSocketTest, MissingHostLeavesA400) {
+  DcHarness h;
+  auto conn = h.dc().Accept(kStart);
+  conn->OnConnected(kStart);
+  std::string request = WsUpgradeRequest();
+  request.erase(request.find("Host: 127.0.0.1\r\n"), 17);
+  const absl::Status s = conn->OnBytes(AsBytes(request), kStart);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "no 'Host' header field")) << s;
   Bytes down;
   conn->PullOutput(down);
   EXPECT_TRUE(absl::StartsWith(AsChars(down), "HTTP/1.1 400 Bad Request\r\n")) << AsChars(down);

@@ -18,9 +18,10 @@
 // Each DC port takes plain TCP and WebSocket alike, told apart by the first
 // bytes: a browser (or any web client) connects with
 //   new WebSocket('ws://127.0.0.1:4430/apiws', 'binary')
-// (any path; subprotocol `binary`) and sends obfuscated2 inside binary
-// frames, as to Telegram's /apiws; unobfuscated transports and FakeTLS are
-// refused inside WebSocket. No TLS (ws://, not wss://).
+// (path /apiws, or /apiws_test as for Telegram's test DCs; other paths get
+// a 404; subprotocol `binary`) and sends obfuscated2 inside binary frames, as
+// to Telegram's /apiws; unobfuscated transports and FakeTLS are refused
+// inside WebSocket. No TLS (ws://, not wss://).
 //
 // Flags (--name=value):
 //   --host=ADDR         numeric IPv4/IPv6 address to listen on (127.0.0.1)

@@ -33,6 +33,9 @@ constexpr uint16_t kCloseProtocolError = 1002;
 constexpr uint16_t kCloseUnsupportedData = 1003;
 constexpr uint16_t kCloseTooBig = 1009;
 
+// The request paths Telegram serves WebSocket on: production and test DCs.
+constexpr std::string_view kServedPaths[] = {"/apiws", "/apiws_test"};
+
 bool IsControl(uint8_t opcode) { return (opcode & 0x8) != 0; }
 
 // One frame from the server: FIN, `opcode`, unmasked.
@@ -57,10 +60,13 @@ void AppendClose(uint16_t code, Bytes& out) {
   AppendFrame(kOpClose, payload, out);
 }
 
-void AppendBadRequest(const absl::Status& why, Bytes& out) {
+// The HTTP answer to a refused upgrade request: 404 Not Found for a path that
+// is not served (NotFound), 400 Bad Request for anything else.
+void AppendRefusal(const absl::Status& why, Bytes& out) {
   const std::string body = absl::StrCat(why.message(), "\n");
   const std::string response = absl::StrCat(
-      "HTTP/1.1 400 Bad Request\r\n"
+      why.code() == absl::StatusCode::kNotFound ? "HTTP/1.1 404 Not Found\r\n"
+                                                : "HTTP/1.1 400 Bad Request\r\n",
       "Connection: close\r\n"
       "Sec-WebSocket-Version: 13\r\n"
       "Content-Type: text/plain\r\n"
@@ -118,7 +124,7 @@ absl::Status WebSocketServer::FeedRequest(ByteView in, Bytes& stream, Bytes& rep
   if (request_.compare(0, check, kGet.substr(0, check)) != 0) {
     failed_ = true;
     absl::Status s = BadRequest("the request's method is not GET");
-    AppendBadRequest(s, reply);
+    AppendRefusal(s, reply);
     return s;
   }
   const size_t end = request_.find(kHeadEnd, search_from);
@@ -128,7 +134,7 @@ absl::Status WebSocketServer::FeedRequest(ByteView in, Bytes& stream, Bytes& rep
     absl::Status s = absl::ResourceExhaustedError(
         absl::StrCat("WebSocket handshake: no end of the HTTP request within ",
                      limits_.max_request_bytes, " bytes"));
-    AppendBadRequest(s, reply);
+    AppendRefusal(s, reply);
     return s;
   }
   const size_t head_size = end + kHeadEnd.size();
@@ -141,7 +147,7 @@ absl::Status WebSocketServer::FeedRequest(ByteView in, Bytes& stream, Bytes& rep
   request_.shrink_to_fit();
   if (!s.ok()) {
     failed_ = true;
-    AppendBadRequest(s, reply);
+    AppendRefusal(s, reply);
     return s;
   }
   state_ = State::kOpen;
@@ -179,6 +185,15 @@ absl::Status WebSocketServer::AcceptRequest(std::string_view head, Bytes& reply)
     auto it = fields.find(name);
     return it == fields.end() ? std::string_view() : std::string_view(it->second);
   };
+  // RFC 6455 4.1 (item 4) and 4.2.1 (item 2): a Host field is required; RFC
+  // 7230 5.4: exactly one, with one value (repeats were joined with commas).
+  if (!fields.contains("host") || field("host").empty()) {
+    return BadRequest("no 'Host' header field (RFC 6455 section 4.1 requires one)");
+  }
+  if (absl::StrContains(field("host"), ',')) {
+    return BadRequest(absl::StrCat("more than one Host (Host: '",
+                                   absl::CHexEscape(field("host")), "')"));
+  }
   if (!HasTokenIgnoreCase(field("upgrade"), "websocket")) {
     return BadRequest(absl::StrCat("no 'Upgrade: websocket' (Upgrade: '",
                                    absl::CHexEscape(field("upgrade")), "')"));
@@ -199,10 +214,22 @@ absl::Status WebSocketServer::AcceptRequest(std::string_view head, Bytes& reply)
     return BadRequest(absl::StrCat("Sec-WebSocket-Key '", absl::CHexEscape(key),
                                    "' is not the base64 of 16 bytes"));
   }
+  // Origin is not checked: browsers send one (the page's), node and native
+  // clients send none, and any page may talk to a DC (Telegram's servers
+  // serve web.telegram.org and third-party web clients alike).
+  //
+  // A valid upgrade request for a resource the DC does not serve: 404 (RFC
+  // 6455 4.2.1). The path is the request-target up to any query ("?dc=2").
+  const std::string_view path = parts[1].substr(0, parts[1].find('?'));
+  if (std::find(std::begin(kServedPaths), std::end(kServedPaths), path) ==
+      std::end(kServedPaths)) {
+    return absl::NotFoundError(absl::StrCat("WebSocket handshake: path '", absl::CHexEscape(path),
+                                            "' is not served (only /apiws and /apiws_test)"));
+  }
   for (std::string_view p : Tokens(field("sec-websocket-protocol"))) {
     if (p == "binary") binary_subprotocol_ = true;
   }
-  path_ = std::string(parts[1]);
+  path_ = std::string(path);
   const std::string response = absl::StrCat(
       "HTTP/1.1 101 Switching Protocols\r\n"
       "Upgrade: websocket\r\n"

@@ -7,14 +7,18 @@
 //
 // What it accepts:
 //   - The opening handshake: one HTTP/1.1 request of at most
-//     WebSocketLimits::max_request_bytes (header block included), method GET
-//     (any path), `Upgrade` listing `websocket` and `Connection` listing
-//     `upgrade` (case-insensitive tokens), `Sec-WebSocket-Version: 13` and a
-//     `Sec-WebSocket-Key` that is the canonical base64 of 16 bytes. The answer
-//     is `101 Switching Protocols` with Sec-WebSocket-Accept
+//     WebSocketLimits::max_request_bytes (header block included), method GET,
+//     one `Host` (RFC 6455 4.1 requires it), `Upgrade` listing `websocket`
+//     and `Connection` listing `upgrade` (case-insensitive tokens),
+//     `Sec-WebSocket-Version: 13` and a `Sec-WebSocket-Key` that is the
+//     canonical base64 of 16 bytes; any `Origin` or none (browsers send the
+//     page's, node and native clients none, and Telegram serves any page).
+//     The answer is `101 Switching Protocols` with Sec-WebSocket-Accept
 //     (WebSocketAcceptValue) and `Sec-WebSocket-Protocol: binary` when the
 //     client offered `binary` (no other subprotocol is ever selected; no
-//     extension is ever accepted). A bad request is answered `400 Bad Request`.
+//     extension is ever accepted). A bad request is answered `400 Bad
+//     Request`; a valid one for a path other than those Telegram serves,
+//     `/apiws` and `/apiws_test` (test DCs), with any query, `404 Not Found`.
 //   - Frames (RFC 6455 section 5): masked (client frames must be), RSV bits
 //     clear, 7/16/64-bit lengths in their minimal form. Binary (2) and
 //     continuation (0) payloads are unmasked and handed out as stream bytes as
@@ -31,17 +35,17 @@
 //
 // Every error of Feed is final (the connection must be closed): what was
 // wrong is in the status (InvalidArgument for a malformed or refused request
-// or frame, ResourceExhausted for a request or message over its limit), and
-// `reply` holds a last answer for the client (an HTTP 400 during the
-// handshake, a close frame with status 1002 / 1003 / 1009 after it) that a
-// driver may send before closing.
+// or frame, NotFound for a path that is not served, ResourceExhausted for a
+// request or message over its limit), and `reply` holds a last answer for the
+// client (an HTTP 400 or 404 during the handshake, a close frame with status
+// 1002 / 1003 / 1009 after it) that a driver sends before closing.
 //
 // Example (what ServerConnection does with the bytes of one connection that
 // opened with "GET "):
 //   WebSocketServer ws;
 //   Bytes stream, reply;
 //   absl::Status s = ws.Feed(wire_in, stream, reply);
-//   send(reply);                       // 101, pongs, close; or 400 on error
+//   send(reply);                       // 101, pongs, close; or 400/404 on error
 //   if (!s.ok()) close(s);
 //   mtproto.OnBytes(stream);           // the obfuscated2 stream
 //   ws.WrapBinary(mtproto_out, wire);  // one unmasked binary frame
@@ -93,7 +97,7 @@ class WebSocketServer {
   State state() const { return state_; }
   bool open() const { return state_ == State::kOpen; }
   bool closed() const { return state_ == State::kClosed; }
-  // The request's path ("/apiws"), once the handshake is done.
+  // The request's path ("/apiws", without a query), once the handshake is done.
   const std::string& path() const { return path_; }
   // The client offered (and the answer selected) the `binary` subprotocol.
   bool binary_subprotocol() const { return binary_subprotocol_; }

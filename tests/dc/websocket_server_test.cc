@@ -1,7 +1,8 @@
-// WebSocketServer on its own: the RFC 6455 accept value, the 101 answer,
-// frames of every length form unmasked into the stream in any split, ping /
-// pong / close, the server's binary frames, and one error per rejection (with
-// the 400 or close frame it leaves for the client).
+// WebSocketServer on its own: the RFC 6455 accept value, the 101 answer
+// (/apiws and /apiws_test only, a Host required, any Origin), frames of every
+// length form unmasked into the stream in any split, ping / pong / close,
+// the server's binary frames, and one error per rejection (with the 400, 404
+// or close frame it leaves for the client).
 #include "tests/dc/websocket_server.h"
 
 #include <string>
@@ -167,7 +168,7 @@ TEST(WebSocketServerTest, CloseIsAnsweredAndEndsTheCodec) {
   EXPECT_TRUE(empty_close.closed());
 }
 
-// --- Rejections: the handshake (each leaves a 400). ---
+// --- Rejections: the handshake (each leaves a 400, or a 404 for a path). ---
 
 absl::Status FeedRequest(const std::string& request, Bytes* reply_out = nullptr,
                          WebSocketLimits limits = {}) {
@@ -175,7 +176,10 @@ absl::Status FeedRequest(const std::string& request, Bytes* reply_out = nullptr,
   Bytes stream, reply;
   absl::Status s = ws.Feed(AsBytes(request), stream, reply);
   if (!s.ok()) {
-    EXPECT_TRUE(absl::StartsWith(AsChars(reply), "HTTP/1.1 400 Bad Request\r\n")) << AsChars(reply);
+    const char* status_line = s.code() == absl::StatusCode::kNotFound
+                                  ? "HTTP/1.1 404 Not Found\r\n"
+                                  : "HTTP/1.1 400 Bad Request\r\n";
+    EXPECT_TRUE(absl::StartsWith(AsChars(reply), status_line)) << AsChars(reply);
     EXPECT_TRUE(absl::StrContains(AsChars(reply), s.message()));
     // Nothing more is taken.
     EXPECT_EQ(ws.Feed(AsBytes("x"), stream, reply).code(), absl::StatusCode::kFailedPrecondition);
@@ -234,6 +238,73 @@ TEST(WebSocketServerTest, RejectsOtherVersionsMethodsAndMalformedRequests) {
               absl::StatusCode::kInvalidArgument, "malformed header line");
   ExpectError(FeedRequest("GET  HTTP/1.1\r\n\r\n"), absl::StatusCode::kInvalidArgument,
               "malformed request line");
+}
+
+// The usual request with its request-target replaced by `target`.
+std::string RequestFor(std::string_view target) {
+  std::string request = WsUpgradeRequest();
+  request.replace(request.find("/apiws"), 6, target);
+  return request;
+}
+
+// The usual request without its Host line, with `host_lines` in its place.
+std::string RequestWithHostLines(std::string_view host_lines) {
+  std::string request = WsUpgradeRequest();
+  request.replace(request.find("Host: 127.0.0.1\r\n"), 17, host_lines);
+  return request;
+}
+
+TEST(WebSocketServerTest, ServesApiwsAndApiwsTestWithAnyQuery) {
+  for (const auto& [target, path] : {std::pair{"/apiws", "/apiws"},
+                                     std::pair{"/apiws_test", "/apiws_test"},
+                                     std::pair{"/apiws?dc=2", "/apiws"},
+                                     std::pair{"/apiws_test?", "/apiws_test"}}) {
+    WebSocketServer ws;
+    Bytes stream, reply;
+    ASSERT_TRUE(ws.Feed(AsBytes(RequestFor(target)), stream, reply).ok()) << target;
+    EXPECT_TRUE(absl::StartsWith(AsChars(reply), "HTTP/1.1 101 Switching Protocols\r\n"));
+    EXPECT_EQ(ws.path(), path);
+  }
+}
+
+TEST(WebSocketServerTest, OtherPathsGetA404) {
+  for (const char* target : {"/", "/api", "/apiw", "/apiws/", "/apiwss", "/APIWS", "/apiws_test2",
+                             "//apiws", "/apiws#x", "*"}) {
+    Bytes reply;
+    ExpectError(FeedRequest(RequestFor(target), &reply), absl::StatusCode::kNotFound,
+                absl::StrCat("path '", target, "' is not served (only /apiws and /apiws_test)"));
+    EXPECT_TRUE(absl::StartsWith(AsChars(reply), "HTTP/1.1 404 Not Found\r\n")) << target;
+  }
+  // A request that is no WebSocket upgrade is a 400 whatever its path.
+  Bytes reply;
+  ExpectError(FeedRequest("GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", &reply),
+              absl::StatusCode::kInvalidArgument, "no 'Upgrade: websocket'");
+}
+
+TEST(WebSocketServerTest, RequiresOneHost) {
+  ExpectError(FeedRequest(RequestWithHostLines("")), absl::StatusCode::kInvalidArgument,
+              "no 'Host' header field");
+  ExpectError(FeedRequest(RequestWithHostLines("Host:\r\n")), absl::StatusCode::kInvalidArgument,
+              "no 'Host' header field");
+  ExpectError(FeedRequest(RequestWithHostLines("Host: a.example\r\nHost: b.example\r\n")),
+              absl::StatusCode::kInvalidArgument, "more than one Host");
+  // Any single host is fine, the field name in any case.
+  for (const char* host : {"host: 127.0.0.1:4430\r\n", "HOST: [::1]:443\r\n",
+                           "Host: venus.web.telegram.org\r\n"}) {
+    EXPECT_TRUE(FeedRequest(RequestWithHostLines(host)).ok()) << host;
+  }
+}
+
+TEST(WebSocketServerTest, AcceptsAnyOriginOrNone) {
+  const std::string fields = absl::StrCat(
+      "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Key: ",
+      kWsExampleKey, "\r\n");
+  // node's WebSocket and native clients send no Origin; browsers the page's.
+  for (const char* origin : {"", "Origin: https://web.telegram.org\r\n",
+                             "Origin: https://another.example\r\n", "Origin: null\r\n"}) {
+    EXPECT_TRUE(FeedRequest(RequestWith(absl::StrCat(fields, origin))).ok()) << origin;
+  }
 }
 
 TEST(WebSocketServerTest, RejectsARequestOverTheLimit) {
