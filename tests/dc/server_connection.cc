@@ -157,7 +157,16 @@ absl::Status ServerConnection::StartWebSocket(ByteView first, absl::Time now) {
 absl::Status ServerConnection::FeedWebSocket(ByteView in, absl::Time now) {
   Bytes inner;
   absl::Status s = ws_->Feed(in, inner, out_);  // the 101, pongs, the close; or a 400 / close
-  if (s.ok() && !inner.empty()) s = OnStreamBytes(inner, now);
+  if (s.ok() && !inner.empty()) {
+    s = OnStreamBytes(inner, now);
+    // The stream inside failed: what the sessions answered so far goes out
+    // (as on TCP), then a close frame, before the driver closes TCP (a
+    // browser would otherwise see 1006, no close frame).
+    if (!s.ok()) {
+      FlushSessions(dc_.UnixNs(now));
+      ws_->Close(WebSocketCloseCodeFor(s), out_);
+    }
+  }
   if (ws_->closed()) closing_ = true;
   return s;
 }

@@ -19,7 +19,9 @@
 // inside it only an obfuscated2 init is accepted (as on Telegram's servers;
 // neither plain transports (FailedPrecondition) nor FakeTLS), under the DC's
 // secret like on TCP. A client's close frame is answered and ends the
-// connection. Then every packet is:
+// connection; when the stream inside fails (a bad init, bad framing, the key
+// exchange, decryption), a close frame (WebSocketCloseCodeFor: 1002, or 1011
+// for the DC's own errors) is left for the driver before it closes. Then every packet is:
 //   - unencrypted (auth_key_id 0): a step of the key exchange with this
 //     connection's ServerHandshake (the DC's RSA key, forced dh_gen_retry
 //     fault); the finished key goes into the DC's key store;
@@ -90,7 +92,8 @@ class ServerConnection final : public StreamEngine {
   // /apiws and /apiws_test: NotFound; its 400, 404 or close frame is left
   // for PullOutput), an unobfuscated transport inside WebSocket
   // (FailedPrecondition), the key exchange's, and decryption failures of a
-  // known key.
+  // known key. Over WebSocket, an error of the stream inside also leaves a
+  // close frame for PullOutput.
   void OnConnected(absl::Time now) override;
   absl::Status OnBytes(ByteView in, absl::Time now) override;
   void PullOutput(Bytes& out) override;

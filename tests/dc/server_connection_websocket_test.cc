@@ -3,8 +3,9 @@
 // an RPC through, with messages cut into frames and the wire into any
 // pieces; the DC answers pings and closes; inside WebSocket only obfuscated2
 // is accepted; a refused upgrade leaves an HTTP 400 (404 for a path other
-// than /apiws and /apiws_test) for the driver; a FakeTLS-only DC refuses
-// WebSocket.
+// than /apiws and /apiws_test) for the driver; when the stream inside fails,
+// what was answered and then a close frame (1002) are left for the driver; a
+// FakeTLS-only DC refuses WebSocket.
 #include <memory>
 #include <string>
 
@@ -184,6 +185,71 @@ TEST(ServerConnectionWebSocketTest, MissingHostLeavesA400) {
   Bytes down;
   conn->PullOutput(down);
   EXPECT_TRUE(absl::StartsWith(AsChars(down), "HTTP/1.1 400 Bad Request\r\n")) << AsChars(down);
+}
+
+// A connection past the upgrade (its 101 pulled and checked).
+std::unique_ptr<ServerConnection> UpgradedConnection(DcHarness& h) {
+  auto conn = h.dc().Accept(kStart);
+  conn->OnConnected(kStart);
+  EXPECT_TRUE(conn->OnBytes(AsBytes(WsUpgradeRequest()), kStart).ok());
+  Bytes down;
+  conn->PullOutput(down);
+  EXPECT_TRUE(absl::StartsWith(AsChars(down), "HTTP/1.1 101 Switching Protocols\r\n"));
+  return conn;
+}
+
+TEST(ServerConnectionWebSocketTest, ABadObfuscatedInitEndsWithClose1002) {
+  DcHarness h;
+  auto conn = UpgradedConnection(h);
+  // 64 bytes that are no obfuscated2 init: their protocol tag decrypts to junk.
+  Bytes init(64);
+  for (size_t i = 0; i < init.size(); ++i) init[i] = static_cast<uint8_t>(i * 31 + 7);
+  const absl::Status s = conn->OnBytes(WsClientFrame(kWsBinary, init), kStart);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "obfuscated2: unknown protocol tag")) << s;
+  Bytes down;
+  conn->PullOutput(down);
+  EXPECT_EQ(HexEncode(down), "880203ea");  // 1002: protocol error
+}
+
+TEST(ServerConnectionWebSocketTest, APlainTransportInsideEndsWithClose1002) {
+  DcHarness h;
+  auto conn = UpgradedConnection(h);
+  const Bytes abridged = {0xef, 0x01, 0x00, 0x00, 0x00, 0x00};
+  const absl::Status s = conn->OnBytes(WsClientFrame(kWsBinary, abridged), kStart);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  Bytes down;
+  conn->PullOutput(down);
+  EXPECT_EQ(HexEncode(down), "880203ea");
+  EXPECT_FALSE(conn->obfuscated());
+}
+
+TEST(ServerConnectionWebSocketTest, APacketThatDoesNotDecryptEndsWithClose1002AfterTheAnswers) {
+  DcHarness h;
+  TestClientOptions co = h.ClientOptions();
+  co.obfuscated = true;
+  TestClient client(co, h.rng());
+  auto conn = h.dc().Accept(kStart);
+  WebSocketClientLayer ws(*conn);
+  InMemoryLink link(client, ws, kStart);
+  ASSERT_TRUE(link.Handshake().ok());
+  ASSERT_TRUE(ws.error().ok()) << ws.error();
+  ASSERT_NE(client.key(), nullptr);
+  Bytes down;
+  conn->PullOutput(down);
+  ASSERT_TRUE(down.empty());
+  // A query, then (in the same frame) a packet under the client's key whose
+  // msg_key is wrong: the query is answered, then the close.
+  ASSERT_TRUE(client.Send(QueryBody(0x2222), link.unix_ns()).ok());
+  Bytes forged(client.key()->id_bytes().begin(), client.key()->id_bytes().end());
+  forged.resize(8 + 16 + 48, 0x5a);  // msg_key and three AES blocks of junk
+  ASSERT_TRUE(client.SendPacket(forged).ok());
+  const absl::Status s = conn->OnBytes(WsClientFrame(kWsBinary, client.TakeOutput()), kStart);
+  EXPECT_FALSE(s.ok());
+  conn->PullOutput(down);
+  ASSERT_GE(down.size(), 4u);
+  EXPECT_EQ(down[0], 0x82) << "the answer to the query, in a binary frame, comes first";
+  EXPECT_EQ(HexEncode(ByteView(down).subspan(down.size() - 4)), "880203ea") << HexEncode(down);
 }
 
 TEST(ServerConnectionWebSocketTest, BadFrameEndsTheConnectionWithAClose) {

@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "core/base/status_macros.h"
 #include "core/crypto/sha.h"
+#include "tl/dynamic/json_text.h"
 
 namespace mtcore::dc {
 namespace {
@@ -31,7 +32,9 @@ constexpr size_t kMaxControlPayload = 125;
 // Close status codes (RFC 6455 section 7.4.1).
 constexpr uint16_t kCloseProtocolError = 1002;
 constexpr uint16_t kCloseUnsupportedData = 1003;
+constexpr uint16_t kCloseInvalidPayload = 1007;
 constexpr uint16_t kCloseTooBig = 1009;
+constexpr uint16_t kCloseInternalError = 1011;
 
 // The request paths Telegram serves WebSocket on: production and test DCs.
 constexpr std::string_view kServedPaths[] = {"/apiws", "/apiws_test"};
@@ -98,6 +101,16 @@ absl::Status BadRequest(std::string_view what) {
 }
 
 }  // namespace
+
+uint16_t WebSocketCloseCodeFor(const absl::Status& stream_error) {
+  switch (stream_error.code()) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+      return kCloseInternalError;
+    default:
+      return kCloseProtocolError;
+  }
+}
 
 std::string WebSocketAcceptValue(std::string_view key) {
   const crypto::Sha1Digest d = crypto::Sha1({AsBytes(key), AsBytes(kAcceptGuid)});
@@ -413,6 +426,14 @@ absl::Status WebSocketServer::OnControl(Bytes& reply) {
                                "WebSocket: close code ", code, " may not be sent")),
                            reply);
         }
+        // RFC 6455 5.5.1: the reason is UTF-8; 8.1: invalid UTF-8 fails
+        // the connection, answered with 1007 (7.4.1).
+        if (!tl::dynamic::IsValidUtf8(AsChars(ByteView(control_).subspan(2)))) {
+          return FailFrame(kCloseInvalidPayload,
+                           absl::InvalidArgumentError(
+                               "WebSocket: a close frame whose reason is not valid UTF-8"),
+                           reply);
+        }
       }
       // Echo the status code (not the reason); no code: an empty close.
       AppendFrame(kOpClose, ByteView(control_).subspan(0, 2), reply);
@@ -421,6 +442,12 @@ absl::Status WebSocketServer::OnControl(Bytes& reply) {
   }
   control_.clear();
   return absl::OkStatus();
+}
+
+void WebSocketServer::Close(uint16_t code, Bytes& out) {
+  if (state_ != State::kOpen) return;
+  AppendClose(code, out);
+  state_ = State::kClosed;
 }
 
 void WebSocketServer::WrapBinary(ByteView payload, Bytes& out) const {

@@ -27,9 +27,9 @@
 //     Text frames are an error (the stream is binary). Control frames (close,
 //     ping, pong) must be FIN and carry at most 125 bytes: a ping is answered
 //     with a pong carrying its payload, a pong is ignored, a close is answered
-//     with a close echoing its status code, after which the codec is closed
-//     (input is ignored, WrapBinary writes nothing) and the connection should
-//     end.
+//     with a close echoing its status code (a reason that is not UTF-8 is an
+//     error: close 1007), after which the codec is closed (input is ignored,
+//     WrapBinary writes nothing) and the connection should end.
 // Buffering is bounded: the request (max_request_bytes), one frame header (14
 // bytes) and one control payload (125 bytes); data payloads are not buffered.
 //
@@ -38,7 +38,9 @@
 // or frame, NotFound for a path that is not served, ResourceExhausted for a
 // request or message over its limit), and `reply` holds a last answer for the
 // client (an HTTP 400 or 404 during the handshake, a close frame with status
-// 1002 / 1003 / 1009 after it) that a driver sends before closing.
+// 1002 / 1003 / 1007 / 1009 after it) that a driver sends before closing.
+// When the stream inside fails instead, the owner ends the WebSocket with
+// Close(WebSocketCloseCodeFor(error)), so a browser sees that code, not 1006.
 //
 // Example (what ServerConnection does with the bytes of one connection that
 // opened with "GET "):
@@ -47,7 +49,8 @@
 //   absl::Status s = ws.Feed(wire_in, stream, reply);
 //   send(reply);                       // 101, pongs, close; or 400/404 on error
 //   if (!s.ok()) close(s);
-//   mtproto.OnBytes(stream);           // the obfuscated2 stream
+//   s = mtproto.OnBytes(stream);       // the obfuscated2 stream
+//   if (!s.ok()) { ws.Close(WebSocketCloseCodeFor(s), wire); send(wire); close(s); }
 //   ws.WrapBinary(mtproto_out, wire);  // one unmasked binary frame
 //   if (ws.closed()) close();
 #ifndef MTCORE_TESTS_DC_WEBSOCKET_SERVER_H_
@@ -73,6 +76,15 @@ struct WebSocketLimits {
 // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
 std::string WebSocketAcceptValue(std::string_view key);
 
+// The close code that ends a WebSocket whose inner stream (obfuscated2, the
+// MTProto transport, the session) failed with `stream_error` (RFC 6455
+// 7.4.1): 1011 (internal error) for the server's own failures (Internal,
+// Unknown), 1002 (protocol error) for everything else, which is the client
+// breaking the protocol it speaks inside the WebSocket (a bad init, bad
+// framing, a packet that does not decrypt). 1003 and 1007 do not fit: they
+// are about the type and encoding of whole messages, which are fine here.
+uint16_t WebSocketCloseCodeFor(const absl::Status& stream_error);
+
 class WebSocketServer {
  public:
   enum class State {
@@ -93,6 +105,11 @@ class WebSocketServer {
   // Appends `payload` as one unmasked binary frame (FIN set) to `out`. Writes
   // nothing unless the codec is open (an empty payload writes nothing too).
   void WrapBinary(ByteView payload, Bytes& out) const;
+
+  // Ends the WebSocket from the server's side: appends a close frame with
+  // `code` (no reason) to `out`, after which the codec is closed as after the
+  // client's close. Does nothing unless the codec is open.
+  void Close(uint16_t code, Bytes& out);
 
   State state() const { return state_; }
   bool open() const { return state_ == State::kOpen; }

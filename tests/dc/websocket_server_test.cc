@@ -1,8 +1,9 @@
 // WebSocketServer on its own: the RFC 6455 accept value, the 101 answer
 // (/apiws and /apiws_test only, a Host required, any Origin), frames of every
-// length form unmasked into the stream in any split, ping / pong / close,
-// the server's binary frames, and one error per rejection (with the 400, 404
-// or close frame it leaves for the client).
+// length form unmasked into the stream in any split, ping / pong / close
+// (1007 for a reason that is not UTF-8), the server's own close, the server's
+// binary frames, and one error per rejection (with the 400, 404 or close
+// frame it leaves for the client).
 #include "tests/dc/websocket_server.h"
 
 #include <string>
@@ -166,6 +167,68 @@ TEST(WebSocketServerTest, CloseIsAnsweredAndEndsTheCodec) {
   ASSERT_TRUE(empty_close.Feed(WsClientFrame(kWsClose, {}), stream, reply).ok());
   EXPECT_EQ(HexEncode(reply), "8800");
   EXPECT_TRUE(empty_close.closed());
+
+  // A reason in UTF-8 beyond ASCII ("fin ✓") is fine.
+  WebSocketServer utf8_close = OpenCodec();
+  reply.clear();
+  const Bytes close_utf8 = {0x03, 0xe9, 'f', 'i', 'n', ' ', 0xe2, 0x9c, 0x93};
+  ASSERT_TRUE(utf8_close.Feed(WsClientFrame(kWsClose, close_utf8), stream, reply).ok());
+  EXPECT_EQ(HexEncode(reply), "880203e9");
+}
+
+TEST(WebSocketServerTest, ACloseReasonThatIsNotUtf8GetsClose1007) {
+  const Bytes bad_reasons[] = {
+      {0xff},              // never in UTF-8
+      {'o', 'k', 0xe2, 0x9c},  // a sequence cut short
+      {0xc0, 0xaf},        // an overlong '/'
+      {0xed, 0xa0, 0x80},  // a surrogate (U+D800)
+      {0xf4, 0x90, 0x80, 0x80},  // past U+10FFFF
+  };
+  for (const Bytes& reason : bad_reasons) {
+    WebSocketServer ws = OpenCodec();
+    Bytes payload = {0x03, 0xe8};
+    payload.insert(payload.end(), reason.begin(), reason.end());
+    Bytes stream, reply;
+    ExpectError(ws.Feed(WsClientFrame(kWsClose, payload), stream, reply),
+                absl::StatusCode::kInvalidArgument, "reason is not valid UTF-8");
+    EXPECT_EQ(CloseCode(reply), 1007) << HexEncode(reason);
+    EXPECT_TRUE(ws.closed());
+    EXPECT_EQ(ws.Feed(WsClientFrame(kWsBinary, Pattern(3)), stream, reply).code(),
+              absl::StatusCode::kFailedPrecondition);
+  }
+}
+
+TEST(WebSocketServerTest, TheServerCanCloseWithACode) {
+  WebSocketServer ws = OpenCodec();
+  Bytes out;
+  ws.Close(1002, out);
+  EXPECT_EQ(HexEncode(out), "880203ea");
+  EXPECT_TRUE(ws.closed());
+  // Once closed: no second close, no data, client bytes ignored.
+  out.clear();
+  ws.Close(1011, out);
+  ws.WrapBinary(Pattern(5), out);
+  EXPECT_TRUE(out.empty());
+  Bytes stream, reply;
+  EXPECT_TRUE(ws.Feed(WsClientFrame(kWsBinary, Pattern(3)), stream, reply).ok());
+  EXPECT_TRUE(stream.empty());
+  // Before the handshake there is nothing to close.
+  WebSocketServer fresh;
+  fresh.Close(1002, out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(fresh.state(), WebSocketServer::State::kHandshake);
+}
+
+TEST(WebSocketServerTest, CloseCodeForAFailedInnerStream) {
+  // The client broke the protocol inside: 1002.
+  EXPECT_EQ(WebSocketCloseCodeFor(absl::InvalidArgumentError("bad init")), 1002);
+  EXPECT_EQ(WebSocketCloseCodeFor(absl::FailedPreconditionError("plain transport")), 1002);
+  EXPECT_EQ(WebSocketCloseCodeFor(absl::DataLossError("bad msg_key")), 1002);
+  EXPECT_EQ(WebSocketCloseCodeFor(absl::PermissionDeniedError("wrong secret")), 1002);
+  EXPECT_EQ(WebSocketCloseCodeFor(absl::ResourceExhaustedError("packet too big")), 1002);
+  // The DC's own failure: 1011.
+  EXPECT_EQ(WebSocketCloseCodeFor(absl::InternalError("bug")), 1011);
+  EXPECT_EQ(WebSocketCloseCodeFor(absl::UnknownError("?")), 1011);
 }
 
 // --- Rejections: the handshake (each leaves a 400, or a 404 for a path). ---
