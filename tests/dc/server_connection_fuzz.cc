@@ -14,8 +14,11 @@
 //              that start with "GET " take the WebSocket path (the upgrade
 //              request, masked frames, then obfuscated2 inside): the ws_*
 //              seeds hold a valid request and frames carrying an
-//              obfuscated2 init and req_pq_multi, pings, a close, and a
-//              plain transport inside (refused);
+//              obfuscated2 init and req_pq_multi (also on /apiws_test with
+//              a query), pings, a close, and the refusals: a plain
+//              transport inside, a bad obfuscated2 init, a bad length
+//              inside (close 1002), a close reason that is not UTF-8
+//              (1007), a path not served (404), no Host or two (400);
 //   odd mode:  the data is the body of one encrypted message from a client
 //              whose key the DC knows (so the fuzzer gets past the MAC into
 //              the session: containers, gzip_packed, service messages);
