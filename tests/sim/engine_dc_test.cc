@@ -8,7 +8,9 @@
 
 #include "core/engine/client_engine.h"
 #include "gtest/gtest.h"
+#include "absl/strings/match.h"
 #include "tests/dc/data_centre.h"
+#include "tests/dc/websocket_test_client.h"
 #include "tests/dc/world.h"
 #include "tests/sim/sim_dc_fixture.h"
 #include "tests/sim/simulator.h"
@@ -355,6 +357,64 @@ TEST_F(EngineDcTest, IdleHourKeepsTheConnectionAliveWithPings) {
   std::optional<EngineEvent> r = Call(*e, client, WithLayer({}));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, EngineEvent::Kind::kResult);
+}
+
+// A raw client: sends `greeting` when connected and keeps what comes back.
+class RawProbe : public StreamEngine {
+ public:
+  explicit RawProbe(Bytes greeting) : greeting_(std::move(greeting)) {}
+  void OnConnected(absl::Time) override { out_ = greeting_; }
+  absl::Status OnBytes(ByteView in, absl::Time) override {
+    received.insert(received.end(), in.begin(), in.end());
+    return absl::OkStatus();
+  }
+  void PullOutput(Bytes& out) override {
+    out.insert(out.end(), out_.begin(), out_.end());
+    out_.clear();
+  }
+  std::optional<absl::Time> NextDeadline() override { return std::nullopt; }
+  void OnTimeout(absl::Time) override {}
+  void OnDisconnected(const absl::Status&, absl::Time) override {
+    ++closes;
+    received_at_close = received;
+  }
+
+  Bytes received, received_at_close;
+  int closes = 0;
+
+ private:
+  Bytes greeting_, out_;
+};
+
+// The DC's last words on a refused WebSocket (a 404, a close frame) reach
+// the client, cut in 3-byte deliveries, before the simulated TCP closes.
+TEST_F(EngineDcTest, RefusedWebSocketsGetTheirAnswerBeforeTheClose) {
+  sim::LinkOptions link;
+  link.max_chunk = 3;
+  link.redial = false;
+  std::string not_served = dc::testing::WsUpgradeRequest();
+  not_served.replace(not_served.find("/apiws"), 6, "/nope");
+  RawProbe wrong_path(ToBytes(AsBytes(not_served)));
+  dc_.AddClient(wrong_path, link);
+
+  Bytes bad_init = ToBytes(AsBytes(dc::testing::WsUpgradeRequest()));
+  Bytes junk(64);
+  for (size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<uint8_t>(i * 31 + 7);
+  const Bytes frame = dc::testing::WsClientFrame(dc::testing::kWsBinary, junk);
+  bad_init.insert(bad_init.end(), frame.begin(), frame.end());
+  RawProbe inner_error(bad_init);
+  dc_.AddClient(inner_error, link);
+
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] { return wrong_path.closes == 1 && inner_error.closes == 1; }, absl::Seconds(10)));
+  const std::string_view answer = AsChars(wrong_path.received_at_close);
+  EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 404 Not Found\r\n")) << answer;
+  EXPECT_TRUE(absl::EndsWith(answer, "path '/nope' is not served (only /apiws and /apiws_test)\n"))
+      << answer;
+  const Bytes& down = inner_error.received_at_close;
+  EXPECT_TRUE(absl::StartsWith(AsChars(down), "HTTP/1.1 101 Switching Protocols\r\n"));
+  ASSERT_GE(down.size(), 4u);
+  EXPECT_EQ(HexEncode(ByteView(down).subspan(down.size() - 4)), "880203ea");  // close 1002
 }
 
 }  // namespace
