@@ -376,6 +376,12 @@ void ServerConnection::SendTransportError(int32_t code) {
   Bytes framed;
   if (encoder_ && encoder_->EncodeTransportError(code, framed).ok()) Emit(std::move(framed));
   stats_.transport_error_sent = code;
+  // After the error packet: the DC will not serve this connection further.
+  CloseDeliberately(kWebSocketClosePolicyViolation);
+}
+
+void ServerConnection::CloseDeliberately(uint16_t websocket_code) {
+  if (ws_) ws_->Close(websocket_code, out_);  // a browser sees the code, not 1006
   closing_ = true;
 }
 
@@ -406,9 +412,10 @@ void ServerConnection::PullOutput(Bytes& out) {
 
 void ServerConnection::OnTimeout(absl::Time now) {
   dc_.UnixNs(now);
-  if (disconnect_at_ && now >= *disconnect_at_) {
+  if (disconnect_at_ && now >= *disconnect_at_) {  // the client's ping_delay_disconnect
     disconnect_at_.reset();
-    closing_ = true;
+    FlushSessions(dc_.UnixNs(now));
+    CloseDeliberately(kWebSocketCloseNormal);
   }
 }
 

@@ -135,6 +135,9 @@ class ServerConnection final : public StreamEngine {
   void SendPacket(ByteView packet);
   void SendEncrypted(const Bytes& packet);
   void SendTransportError(int32_t code);
+  // Ends the connection on the DC's own decision; over WebSocket with a
+  // close frame of `websocket_code` first.
+  void CloseDeliberately(uint16_t websocket_code);
   void Emit(Bytes framed);
   bool padded() const { return framing_ == transport::Framing::kPaddedIntermediate; }
 

@@ -4,8 +4,9 @@
 // pieces; the DC answers pings and closes; inside WebSocket only obfuscated2
 // is accepted; a refused upgrade leaves an HTTP 400 (404 for a path other
 // than /apiws and /apiws_test) for the driver; when the stream inside fails,
-// what was answered and then a close frame (1002) are left for the driver; a
-// FakeTLS-only DC refuses WebSocket.
+// what was answered and then a close frame (1002) are left for the driver;
+// the DC's own closes (a transport error, the client's ping_delay_disconnect)
+// end with a close frame too; a FakeTLS-only DC refuses WebSocket.
 #include <memory>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "tests/dc/dc_test_util.h"
 #include "tests/dc/server_connection.h"
+#include "core/session/service_messages.h"
 #include "tests/dc/websocket_test_client.h"
 
 namespace mtcore::dc {
@@ -250,6 +252,58 @@ TEST(ServerConnectionWebSocketTest, APacketThatDoesNotDecryptEndsWithClose1002Af
   ASSERT_GE(down.size(), 4u);
   EXPECT_EQ(down[0], 0x82) << "the answer to the query, in a binary frame, comes first";
   EXPECT_EQ(HexEncode(ByteView(down).subspan(down.size() - 4)), "880203ea") << HexEncode(down);
+}
+
+TEST(ServerConnectionWebSocketTest, AnUnknownAuthKeyGetsMinus404ThenClose1008) {
+  DcHarness h;
+  TestClientOptions co = h.ClientOptions();
+  co.obfuscated = true;
+  TestClient client(co, h.rng());
+  auto conn = h.dc().Accept(kStart);
+  WebSocketClientLayer ws(*conn);
+  InMemoryLink link(client, ws, kStart);
+  ASSERT_TRUE(link.Handshake().ok());
+  Bytes down;
+  conn->PullOutput(down);
+  // A packet under an auth key the DC never made.
+  Bytes unknown(8 + 16 + 48, 0x77);
+  ASSERT_TRUE(client.SendPacket(unknown).ok());
+  ASSERT_TRUE(conn->OnBytes(WsClientFrame(kWsBinary, client.TakeOutput()), kStart).ok());
+  EXPECT_TRUE(conn->WantsClose());
+  EXPECT_EQ(conn->stats().transport_error_sent, -404);
+  conn->PullOutput(down);
+  ASSERT_GE(down.size(), 2u);
+  EXPECT_EQ(down[0], 0x82) << "-404 in one binary frame (its framing's length, then the code)";
+  ASSERT_EQ(down.size(), 2u + down[1] + 4u) << "then only the close";
+  EXPECT_EQ(HexEncode(ByteView(down).subspan(down.size() - 4)), "880203f0")  // 1008
+      << HexEncode(down);
+}
+
+TEST(ServerConnectionWebSocketTest, PingDelayDisconnectEndsWithClose1000) {
+  DcHarness h;
+  TestClientOptions co = h.ClientOptions();
+  co.obfuscated = true;
+  TestClient client(co, h.rng());
+  auto conn = h.dc().Accept(kStart);
+  WebSocketClientLayer ws(*conn);
+  InMemoryLink link(client, ws, kStart);
+  ASSERT_TRUE(link.Handshake().ok());
+  Bytes down;
+  conn->PullOutput(down);
+  ASSERT_TRUE(client.Send(session::BuildPingDelayDisconnect(7, 5), link.unix_ns()).ok());
+  ASSERT_TRUE(conn->OnBytes(WsClientFrame(kWsBinary, client.TakeOutput()), kStart).ok());
+  conn->PullOutput(down);
+  EXPECT_FALSE(down.empty()) << "the pong";
+  EXPECT_FALSE(conn->WantsClose());
+  conn->OnTimeout(kStart + absl::Seconds(4));
+  EXPECT_FALSE(conn->WantsClose());
+  conn->OnTimeout(kStart + absl::Seconds(5));
+  EXPECT_TRUE(conn->WantsClose()) << "the client stopped pinging";
+  down.clear();
+  conn->PullOutput(down);
+  ASSERT_GE(down.size(), 4u);
+  EXPECT_EQ(HexEncode(ByteView(down).subspan(down.size() - 4)), "880203e8")  // 1000
+      << HexEncode(down);
 }
 
 TEST(ServerConnectionWebSocketTest, BadFrameEndsTheConnectionWithAClose) {

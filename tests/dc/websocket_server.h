@@ -76,6 +76,13 @@ struct WebSocketLimits {
 // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
 std::string WebSocketAcceptValue(std::string_view key);
 
+// Close codes a DC sends when it ends a connection itself (RFC 6455 7.4.1):
+// 1000 after the client's ping_delay_disconnect ran out (the close it asked
+// for), 1008 (policy violation) after a transport error (-404 unknown auth
+// key, -429 too many packets): the DC will not serve the connection further.
+inline constexpr uint16_t kWebSocketCloseNormal = 1000;
+inline constexpr uint16_t kWebSocketClosePolicyViolation = 1008;
+
 // The close code that ends a WebSocket whose inner stream (obfuscated2, the
 // MTProto transport, the session) failed with `stream_error` (RFC 6455
 // 7.4.1): 1011 (internal error) for the server's own failures (Internal,
