@@ -1,0 +1,424 @@
+#include "core/client/file_transfer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace mtcore::client {
+namespace {
+
+bool IsAnswer(const ClientEvent& e) {
+  return e.kind == ClientEvent::Kind::kResult || e.kind == ClientEvent::Kind::kRpcError ||
+         e.kind == ClientEvent::Kind::kRequestFailed;
+}
+
+// Worth sending again: the DC's internal errors and timeouts, and requests
+// the client could not get answered.
+bool IsTransient(const ClientEvent& e) {
+  if (e.kind == ClientEvent::Kind::kRpcError) return e.error_code >= 500 || e.error_code == -503;
+  if (e.kind == ClientEvent::Kind::kRequestFailed) {
+    const absl::StatusCode code = e.status.code();
+    return code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded ||
+           code == absl::StatusCode::kAborted;
+  }
+  return false;
+}
+
+// `why` (an answer's status) with `context` in front.
+absl::Status WithContext(const absl::Status& why, const std::string& context) {
+  return absl::Status(why.code(), absl::StrCat(context, ": ", why.message()));
+}
+
+std::string RetryNote(int retries) {
+  return retries == 0 ? "" : absl::StrCat(" (after ", retries, " retries)");
+}
+
+}  // namespace
+
+RequestSink::~RequestSink() = default;
+
+absl::StatusOr<uint64_t> ClientSink::Send(Bytes function) {
+  return client_.InvokeRaw(std::move(function));
+}
+void ClientSink::Cancel(uint64_t request_id) { client_.Cancel(request_id); }
+
+// ---------------------------------------------------------------------------
+// Upload
+
+absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(Bytes data, UploadOptions options,
+                                                                crypto::RandomSource& rng) {
+  if (data.empty()) return absl::InvalidArgumentError("upload: the file is empty");
+  const int32_t part = options.part_size;
+  if (part <= 0 || part % 1024 != 0 || kMaxUploadPartSize % part != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "upload: part size ", part, " must be a multiple of 1024 that divides 524288"));
+  }
+  const int64_t parts = (static_cast<int64_t>(data.size()) + part - 1) / part;
+  if (parts > kMaxUploadParts) {
+    return absl::InvalidArgumentError(absl::StrCat("upload: ", data.size(), " bytes in parts of ", part,
+                                                   " make ", parts, " parts; at most ",
+                                                   kMaxUploadParts));
+  }
+  if (options.max_in_flight < 1) {
+    return absl::InvalidArgumentError("upload: max_in_flight must be at least 1");
+  }
+  if (options.max_retries_per_part < 0) {
+    return absl::InvalidArgumentError("upload: max_retries_per_part must not be negative");
+  }
+  int64_t file_id = 0;
+  while (file_id == 0) file_id = static_cast<int64_t>(crypto::RandomU64(rng));
+  return std::unique_ptr<FileUpload>(new FileUpload(std::move(data), std::move(options), file_id));
+}
+
+FileUpload::FileUpload(Bytes data, UploadOptions options, int64_t file_id)
+    : data_(std::move(data)),
+      options_(std::move(options)),
+      file_id_(file_id),
+      big_(static_cast<int64_t>(data_.size()) > kMaxSmallFileSize),
+      total_parts_(static_cast<int32_t>((data_.size() + options_.part_size - 1) / options_.part_size)) {
+  progress_.bytes_total = static_cast<int64_t>(data_.size());
+}
+
+void FileUpload::Start(RequestSink& sink) {
+  if (!done()) Pump(sink);
+}
+
+void FileUpload::Pump(RequestSink& sink) {
+  while (!done() && next_part_ < total_parts_ &&
+         in_flight_.size() < static_cast<size_t>(options_.max_in_flight)) {
+    absl::Status sent = SendPart(next_part_++, sink);
+    if (!sent.ok()) Finish(sent, sink);
+  }
+}
+
+absl::Status FileUpload::SendPart(int32_t part, RequestSink& sink) {
+  const size_t begin = static_cast<size_t>(part) * options_.part_size;
+  const size_t end = std::min(data_.size(), begin + options_.part_size);
+  std::string bytes(data_.begin() + begin, data_.begin() + end);
+  absl::StatusOr<Bytes> function;
+  if (big_) {
+    tl::upload_saveBigFilePart f;
+    f.file_id = file_id_;
+    f.file_part = part;
+    f.file_total_parts = total_parts_;
+    f.bytes = std::move(bytes);
+    function = tl::Serialize(f);
+  } else {
+    tl::upload_saveFilePart f;
+    f.file_id = file_id_;
+    f.file_part = part;
+    f.bytes = std::move(bytes);
+    function = tl::Serialize(f);
+  }
+  if (!function.ok()) return WithContext(function.status(), absl::StrCat("upload: part ", part));
+  absl::StatusOr<uint64_t> id = sink.Send(*std::move(function));
+  if (!id.ok()) return WithContext(id.status(), absl::StrCat("upload: part ", part, " not sent"));
+  in_flight_[*id] = part;
+  ++progress_.requests_sent;
+  return absl::OkStatus();
+}
+
+bool FileUpload::OnEvent(const ClientEvent& e, RequestSink& sink) {
+  if (!IsAnswer(e)) return false;
+  if (abandoned_.erase(e.request_id) > 0) return true;
+  auto it = in_flight_.find(e.request_id);
+  if (it == in_flight_.end()) return false;
+  const int32_t part = it->second;
+  in_flight_.erase(it);
+  ++progress_.answers;
+  const std::string context = absl::StrCat("upload of file ", file_id_, ": part ", part, " of ",
+                                           total_parts_);
+  if (e.kind == ClientEvent::Kind::kResult) {
+    absl::StatusOr<bool> saved = tl::ParseResult<tl::upload_saveFilePart>(e.body);
+    if (!saved.ok() || !*saved) {
+      Finish(absl::DataLossError(absl::StrCat(context, ": the DC answered ",
+                                              saved.ok() ? "boolFalse" : saved.status().message())),
+             sink);
+      return true;
+    }
+    ++parts_done_;
+    const int64_t begin = static_cast<int64_t>(part) * options_.part_size;
+    progress_.bytes_done += std::min<int64_t>(options_.part_size, data_.size() - begin);
+    Report();
+    if (parts_done_ == total_parts_) {
+      if (big_) {
+        tl::inputFileBig f;
+        f.id = file_id_;
+        f.parts = total_parts_;
+        f.name = options_.file_name;
+        Finish(tl::InputFile(std::move(f)), sink);
+      } else {
+        tl::inputFile f;
+        f.id = file_id_;
+        f.parts = total_parts_;
+        f.name = options_.file_name;
+        Finish(tl::InputFile(std::move(f)), sink);
+      }
+    } else {
+      Pump(sink);
+    }
+    return true;
+  }
+  int& retries = retries_[part];
+  if (IsTransient(e) && retries < options_.max_retries_per_part) {
+    ++retries;
+    ++progress_.retries;
+    absl::Status sent = SendPart(part, sink);
+    if (!sent.ok()) {
+      Finish(sent, sink);
+    } else {
+      Report();
+    }
+    return true;
+  }
+  Finish(WithContext(Client::AnswerStatus(e), context + RetryNote(retries)), sink);
+  return true;
+}
+
+void FileUpload::Cancel(RequestSink& sink) {
+  if (!done()) Finish(absl::CancelledError("upload cancelled by the caller"), sink);
+}
+
+void FileUpload::Finish(absl::StatusOr<tl::InputFile> result, RequestSink& sink) {
+  if (done()) return;
+  result_ = std::move(result);
+  for (const auto& [id, part] : in_flight_) {
+    abandoned_.insert(id);
+    sink.Cancel(id);
+  }
+  in_flight_.clear();
+  data_ = Bytes();  // the parts are no longer needed
+}
+
+void FileUpload::Report() {
+  if (options_.on_progress) options_.on_progress(progress_);
+}
+
+// ---------------------------------------------------------------------------
+// Download
+
+absl::StatusOr<std::unique_ptr<FileDownload>> FileDownload::Create(tl::InputFileLocation location,
+                                                                  DownloadOptions options) {
+  if (!location) return absl::InvalidArgumentError("download: no file location");
+  const int32_t w = options.window_size;
+  if (w <= 0 || w % 4096 != 0 || kMaxDownloadWindow % w != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "download: window size ", w, " must be a multiple of 4096 that divides 1048576"));
+  }
+  if (options.max_in_flight < 1) {
+    return absl::InvalidArgumentError("download: max_in_flight must be at least 1");
+  }
+  if (options.max_retries_per_window < 0) {
+    return absl::InvalidArgumentError("download: max_retries_per_window must not be negative");
+  }
+  if (options.size > options.max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("download: the file's ", options.size,
+                                                   " bytes exceed max_bytes ", options.max_bytes));
+  }
+  return std::unique_ptr<FileDownload>(new FileDownload(std::move(location), std::move(options)));
+}
+
+FileDownload::FileDownload(tl::InputFileLocation location, DownloadOptions options)
+    : location_(std::move(location)), options_(std::move(options)) {
+  progress_.bytes_total = options_.size;
+  if (options_.size > 0) {
+    last_window_ = (options_.size + options_.window_size - 1) / options_.window_size - 1;
+    out_.reserve(static_cast<size_t>(options_.size));
+  }
+}
+
+void FileDownload::Start(RequestSink& sink) {
+  if (done()) return;
+  if (options_.size == 0) {
+    Finish(Bytes(), sink);
+    return;
+  }
+  Pump(sink);
+}
+
+void FileDownload::Pump(RequestSink& sink) {
+  while (!done() && in_flight_.size() < static_cast<size_t>(options_.max_in_flight) &&
+         (last_window_ < 0 || next_window_ <= last_window_) &&
+         Offset(next_window_) < options_.max_bytes) {
+    absl::Status sent = SendWindow(next_window_++, sink);
+    if (!sent.ok()) Finish(sent, sink);
+  }
+  if (!done() && in_flight_.empty() && last_window_ < 0) {
+    // Every window up to max_bytes came back full: the file is larger.
+    Finish(absl::ResourceExhaustedError(absl::StrCat("download: the file is larger than max_bytes ",
+                                                     options_.max_bytes)),
+           sink);
+  }
+}
+
+absl::Status FileDownload::SendWindow(int64_t index, RequestSink& sink) {
+  tl::upload_getFile f;
+  f.location = location_;
+  f.offset = Offset(index);
+  f.limit = options_.window_size;
+  absl::StatusOr<Bytes> function = tl::Serialize(f);
+  const std::string context = absl::StrCat("download: window at offset ", f.offset);
+  if (!function.ok()) return WithContext(function.status(), context);
+  absl::StatusOr<uint64_t> id = sink.Send(*std::move(function));
+  if (!id.ok()) return WithContext(id.status(), context + " not sent");
+  in_flight_[*id] = index;
+  ++progress_.requests_sent;
+  return absl::OkStatus();
+}
+
+bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
+  if (!IsAnswer(e)) return false;
+  if (abandoned_.erase(e.request_id) > 0) return true;
+  auto it = in_flight_.find(e.request_id);
+  if (it == in_flight_.end()) return false;
+  const int64_t index = it->second;
+  in_flight_.erase(it);
+  ++progress_.answers;
+  const std::string context = absl::StrCat("download: window at offset ", Offset(index),
+                                           " (limit ", options_.window_size, ")");
+  if (e.kind == ClientEvent::Kind::kResult) {
+    absl::StatusOr<tl::upload_File> file = tl::ParseResult<tl::upload_getFile>(e.body);
+    if (!file.ok()) {
+      Finish(absl::DataLossError(absl::StrCat(context, ": ", file.status().message())), sink);
+      return true;
+    }
+    tl::upload_file* f = file->As<tl::upload_file>();
+    if (f == nullptr) {
+      Finish(absl::UnimplementedError(absl::StrCat(context, ": the DC answered ", file->name(),
+                                                   "; CDN downloads are not supported")),
+             sink);
+      return true;
+    }
+    absl::Status kept = OnWindow(index, std::move(f->bytes));
+    if (!kept.ok()) {
+      Finish(WithContext(kept, context), sink);
+      return true;
+    }
+    Report();
+    if (last_window_ >= 0 && appended_ > last_window_) {
+      Finish(std::move(out_), sink);
+    } else {
+      Pump(sink);
+    }
+    return true;
+  }
+  int& retries = retries_[index];
+  if (IsTransient(e) && retries < options_.max_retries_per_window) {
+    ++retries;
+    ++progress_.retries;
+    absl::Status sent = SendWindow(index, sink);
+    if (!sent.ok()) {
+      Finish(sent, sink);
+    } else {
+      Report();
+    }
+    return true;
+  }
+  const std::string where = context + RetryNote(retries);
+  if (e.kind == ClientEvent::Kind::kRpcError && absl::StartsWith(e.error_message, "FILE_MIGRATE_")) {
+    Finish(absl::FailedPreconditionError(absl::StrCat(
+               where, ": ", e.error_message, ": the file is on DC ",
+               e.error_message.substr(sizeof("FILE_MIGRATE_") - 1),
+               "; downloading from another DC is not supported")),
+           sink);
+  } else if (e.kind == ClientEvent::Kind::kRpcError && e.error_message == "FILE_REFERENCE_EXPIRED") {
+    Finish(absl::FailedPreconditionError(absl::StrCat(
+               where, ": FILE_REFERENCE_EXPIRED: fetch the message again for a fresh file_reference")),
+           sink);
+  } else {
+    Finish(WithContext(Client::AnswerStatus(e), where), sink);
+  }
+  return true;
+}
+
+absl::Status FileDownload::OnWindow(int64_t index, std::string bytes) {
+  const int64_t n = static_cast<int64_t>(bytes.size());
+  const int64_t offset = Offset(index);
+  if (n > options_.window_size) {
+    return absl::DataLossError(absl::StrCat("the DC sent ", n, " bytes, more than the ",
+                                            options_.window_size, " asked"));
+  }
+  if (options_.size >= 0) {
+    const int64_t expected = std::min<int64_t>(options_.window_size, options_.size - offset);
+    if (n != expected) {
+      return absl::DataLossError(absl::StrCat("the DC sent ", n, " bytes where the file's size ",
+                                              options_.size, " needs ", expected));
+    }
+  } else {
+    if (last_window_ >= 0 && index > last_window_) {
+      // Past the end a short window marked: nothing may be there.
+      if (n != 0) {
+        return absl::DataLossError(absl::StrCat("the DC sent ", n,
+                                                " bytes past the end of the file (the window at ",
+                                                Offset(last_window_), " was short)"));
+      }
+      return absl::OkStatus();
+    }
+    if (n < options_.window_size) {
+      if (last_window_ >= 0 && index < last_window_) {
+        return absl::DataLossError(absl::StrCat("a short window (", n,
+                                                " bytes) before the one that ended the file"));
+      }
+      last_window_ = index;
+      for (auto a = arrived_.upper_bound(index); a != arrived_.end(); a = arrived_.erase(a)) {
+        if (!a->second.empty()) {
+          return absl::DataLossError(absl::StrCat("the DC sent ", a->second.size(),
+                                                  " bytes at offset ", Offset(a->first),
+                                                  ", past the end of the file"));
+        }
+      }
+    }
+  }
+  if (offset + n > options_.max_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the file is larger than max_bytes ", options_.max_bytes));
+  }
+  arrived_[index] = std::move(bytes);
+  while (!arrived_.empty() && arrived_.begin()->first == appended_) {
+    const std::string& w = arrived_.begin()->second;
+    out_.insert(out_.end(), w.begin(), w.end());
+    progress_.bytes_done += static_cast<int64_t>(w.size());
+    arrived_.erase(arrived_.begin());
+    ++appended_;
+  }
+  return absl::OkStatus();
+}
+
+void FileDownload::Cancel(RequestSink& sink) {
+  if (!done()) Finish(absl::CancelledError("download cancelled by the caller"), sink);
+}
+
+void FileDownload::Finish(absl::StatusOr<Bytes> result, RequestSink& sink) {
+  if (done()) return;
+  result_ = std::move(result);
+  for (const auto& [id, index] : in_flight_) {
+    abandoned_.insert(id);
+    sink.Cancel(id);
+  }
+  in_flight_.clear();
+  arrived_.clear();
+  out_ = Bytes();
+}
+
+void FileDownload::Report() {
+  if (options_.on_progress) options_.on_progress(progress_);
+}
+
+absl::StatusOr<DocumentDownload> DownloadOfDocument(const tl::document& document, int client_dc,
+                                                    DownloadOptions options) {
+  if (client_dc != 0 && document.dc_id != client_dc) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "download: document ", document.id, " is on DC ", document.dc_id, ", the client on DC ",
+        client_dc, "; downloading from another DC is not supported"));
+  }
+  tl::inputDocumentFileLocation l;
+  l.id = document.id;
+  l.access_hash = document.access_hash;
+  l.file_reference = document.file_reference;
+  options.size = document.size;
+  return DocumentDownload{tl::InputFileLocation(std::move(l)), std::move(options)};
+}
+
+}  // namespace mtcore::client

@@ -1,0 +1,228 @@
+// File transfer over one DC, on top of the typed Client: uploads
+// (upload.saveFilePart / saveBigFilePart, giving the tl::InputFile that
+// messages.sendMedia takes) and downloads (upload.getFile, in order, into
+// memory). Sans-I/O like all of core/: no clock, no files; the bytes come in
+// and go out as buffers, entropy (the upload's file_id) as an argument.
+//
+// A transfer is a state machine that sends its requests through a
+// RequestSink (ClientSink: a Client's InvokeRaw / Cancel) and is offered the
+// Client's events: OnEvent() consumes the answers to its own requests
+// (kResult, kRpcError, kRequestFailed) and leaves every other event to the
+// caller. Each transfer ends exactly once, in its result or one error
+// (done(), result()); the Client's own guarantee (one answer per request,
+// across reconnects, resets and salt changes) is what it builds on. Answers
+// to requests it gave up (cancelled, or in flight when it failed) are still
+// consumed when they come, so they never reach the application.
+//
+// Uploads: parts of UploadOptions::part_size (a multiple of 1 KiB that
+// divides 512 KiB; the last may be shorter), at most 4000; files over
+// 10 MiB go as a big file (saveBigFilePart with file_total_parts,
+// inputFileBig). At most max_in_flight parts are unanswered at a time. A part
+// answered with a transient error (rpc error 5xx or -503, or a request that
+// failed as Unavailable / DeadlineExceeded / Aborted) is sent again, at most
+// max_retries_per_part times; any other error ends the upload with a status
+// naming the part. md5_checksum stays empty (Telegram accepts that).
+//
+// Downloads: upload.getFile, not precise: windows of DownloadOptions::
+// window_size bytes (a multiple of 4 KiB that divides 1 MiB, so a window
+// never crosses a 1 MiB boundary) at offsets that are multiples of it,
+// max_in_flight at a time, reassembled in order. The file ends at a known
+// size (DownloadOptions::size) or at the first short (or empty) window. A
+// window longer than asked, a short window before a known end, data past a
+// short window, or more than max_bytes in all is a protocol error
+// (DataLoss). FILE_MIGRATE_X ends the download (FailedPrecondition naming
+// the DC): downloading from another DC (a second authorised connection) is
+// out of scope, as are CDN redirects. FILE_REFERENCE_EXPIRED ends it too
+// (FailedPrecondition): the caller refetches the message for a fresh
+// file_reference and starts again.
+//
+// Transfers have no timeouts of their own (core/ reads no clock): the
+// application decides when to give up and calls Cancel().
+//
+// Example:
+//   ClientSink sink(client);
+//   MTCORE_ASSIGN_OR_RETURN(auto up, FileUpload::Create(bytes, {.file_name = "a.bin"}, rng));
+//   up->Start(sink);
+//   ... for each ClientEvent e: if (!up->OnEvent(e, sink)) HandleOther(e);
+//   if (up->done()) { MTCORE_ASSIGN_OR_RETURN(tl::InputFile f, up->result()); ... }
+#ifndef MTCORE_CORE_CLIENT_FILE_TRANSFER_H_
+#define MTCORE_CORE_CLIENT_FILE_TRANSFER_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/base/bytes.h"
+#include "core/client/client.h"
+#include "core/crypto/random.h"
+#include "tl/api.h"
+
+namespace mtcore::client {
+
+// Where a transfer's requests go.
+class RequestSink {
+ public:
+  virtual ~RequestSink();
+  // Queues a boxed API function; returns its request id.
+  virtual absl::StatusOr<uint64_t> Send(Bytes function) = 0;
+  // Gives up on a request (its answer, a Cancelled failure, still comes).
+  virtual void Cancel(uint64_t request_id) = 0;
+};
+
+// A Client as a RequestSink.
+class ClientSink final : public RequestSink {
+ public:
+  explicit ClientSink(Client& client) : client_(client) {}
+  absl::StatusOr<uint64_t> Send(Bytes function) override;
+  void Cancel(uint64_t request_id) override;
+
+ private:
+  Client& client_;
+};
+
+struct TransferProgress {
+  int64_t bytes_done = 0;    // uploaded and acknowledged / downloaded in order
+  int64_t bytes_total = -1;  // -1: not known (a download without a size)
+  int64_t requests_sent = 0;
+  int64_t answers = 0;       // answers to this transfer's requests consumed
+  int64_t retries = 0;       // requests sent again after a transient error
+};
+
+// The Telegram limits the transfers follow.
+inline constexpr int32_t kMaxUploadPartSize = 524288;
+inline constexpr int32_t kMaxUploadParts = 4000;
+inline constexpr int64_t kMaxSmallFileSize = int64_t{10} << 20;
+inline constexpr int32_t kMaxDownloadWindow = 1048576;
+
+struct UploadOptions {
+  int32_t part_size = kMaxUploadPartSize;
+  int max_in_flight = 4;
+  int max_retries_per_part = 5;
+  // The InputFile's name (Telegram shows it when no filename attribute is sent).
+  std::string file_name = "file";
+  // Called whenever progress changes (a part acknowledged, a retry).
+  std::function<void(const TransferProgress&)> on_progress;
+};
+
+class FileUpload {
+ public:
+  // InvalidArgument: empty data, a part size Telegram refuses, more than
+  // 4000 parts, max_in_flight < 1. The file_id comes from `rng`.
+  static absl::StatusOr<std::unique_ptr<FileUpload>> Create(Bytes data, UploadOptions options,
+                                                            crypto::RandomSource& rng);
+
+  // Sends the first parts (up to max_in_flight). Later parts go out from
+  // OnEvent as earlier ones are answered.
+  void Start(RequestSink& sink);
+  // Offers a Client event; true if it answered one of this upload's
+  // requests (the event is then used up).
+  bool OnEvent(const ClientEvent& e, RequestSink& sink);
+  // Ends the upload with Cancelled (no-op once done); requests in flight
+  // are cancelled.
+  void Cancel(RequestSink& sink);
+
+  bool done() const { return result_.has_value(); }
+  // The InputFile for messages.sendMedia (inputFile, or inputFileBig over
+  // 10 MiB), or why the upload failed. Only once done().
+  const absl::StatusOr<tl::InputFile>& result() const { return *result_; }
+  TransferProgress progress() const { return progress_; }
+
+  bool big() const { return big_; }
+  int64_t file_id() const { return file_id_; }
+  int32_t total_parts() const { return total_parts_; }
+
+ private:
+  FileUpload(Bytes data, UploadOptions options, int64_t file_id);
+  void Pump(RequestSink& sink);
+  absl::Status SendPart(int32_t part, RequestSink& sink);
+  void Finish(absl::StatusOr<tl::InputFile> result, RequestSink& sink);
+  void Report();
+
+  Bytes data_;
+  UploadOptions options_;
+  int64_t file_id_;
+  bool big_;
+  int32_t total_parts_;
+  int32_t next_part_ = 0;
+  int32_t parts_done_ = 0;
+  std::map<uint64_t, int32_t> in_flight_;  // request id -> part
+  std::map<int32_t, int> retries_;         // part -> times sent again
+  std::set<uint64_t> abandoned_;           // given up; their answers are swallowed
+  TransferProgress progress_;
+  std::optional<absl::StatusOr<tl::InputFile>> result_;
+};
+
+struct DownloadOptions {
+  // Bytes per upload.getFile: a multiple of 4096 that divides 1 MiB.
+  int32_t window_size = 524288;
+  int max_in_flight = 4;
+  int max_retries_per_window = 5;
+  // The file's size if known (document.size): the download ends there and
+  // every window must be full up to it. -1: unknown (ends at a short window).
+  int64_t size = -1;
+  // Most bytes accepted in all (memory bound for unknown sizes; Telegram's
+  // largest file is 4000 parts of 512 KiB).
+  int64_t max_bytes = int64_t{kMaxUploadParts} * kMaxUploadPartSize;
+  std::function<void(const TransferProgress&)> on_progress;
+};
+
+class FileDownload {
+ public:
+  // InvalidArgument: an empty location, a window size Telegram refuses,
+  // max_in_flight < 1, a size above max_bytes.
+  static absl::StatusOr<std::unique_ptr<FileDownload>> Create(tl::InputFileLocation location,
+                                                              DownloadOptions options);
+
+  void Start(RequestSink& sink);
+  bool OnEvent(const ClientEvent& e, RequestSink& sink);
+  void Cancel(RequestSink& sink);
+
+  bool done() const { return result_.has_value(); }
+  // The file's bytes, or why the download failed. Only once done().
+  const absl::StatusOr<Bytes>& result() const { return *result_; }
+  TransferProgress progress() const { return progress_; }
+
+ private:
+  FileDownload(tl::InputFileLocation location, DownloadOptions options);
+  void Pump(RequestSink& sink);
+  absl::Status SendWindow(int64_t index, RequestSink& sink);
+  // A window's bytes arrived: checked, kept, and the in-order prefix appended.
+  absl::Status OnWindow(int64_t index, std::string bytes);
+  void Finish(absl::StatusOr<Bytes> result, RequestSink& sink);
+  void Report();
+  int64_t Offset(int64_t index) const { return index * options_.window_size; }
+
+  tl::InputFileLocation location_;
+  DownloadOptions options_;
+  int64_t next_window_ = 0;
+  // The last window (known from the size, or from a short answer); -1 while unknown.
+  int64_t last_window_ = -1;
+  Bytes out_;                                // the in-order prefix
+  int64_t appended_ = 0;                     // windows in out_
+  std::map<int64_t, std::string> arrived_;   // windows after a gap
+  std::map<uint64_t, int64_t> in_flight_;    // request id -> window
+  std::map<int64_t, int> retries_;
+  std::set<uint64_t> abandoned_;
+  TransferProgress progress_;
+  std::optional<absl::StatusOr<Bytes>> result_;
+};
+
+// The location and size of a document (e.g. from messageMediaDocument) for
+// FileDownload, with `options`' size set. FailedPrecondition if the document
+// lives on another DC than `client_dc` (cross-DC download is out of scope).
+struct DocumentDownload {
+  tl::InputFileLocation location;
+  DownloadOptions options;
+};
+absl::StatusOr<DocumentDownload> DownloadOfDocument(const tl::document& document, int client_dc,
+                                                    DownloadOptions options = {});
+
+}  // namespace mtcore::client
+
+#endif  // MTCORE_CORE_CLIENT_FILE_TRANSFER_H_
