@@ -169,6 +169,26 @@ struct World::Impl {
     int32_t pts = 0;
     int64_t channel = 0;  // 0: the sender's box
   };
+  // An upload in progress (upload.saveFilePart / saveBigFilePart): its
+  // parts by number until a sendMedia uses it.
+  struct Upload {
+    bool big = false;
+    int32_t total_parts = 0;  // big files: as every part declared it
+    std::map<int32_t, std::string> parts;
+    size_t bytes = 0;
+    int64_t last_write = 0;  // Impl::upload_clock at the latest part
+  };
+  // A sent file, downloadable with upload.getFile.
+  struct Document {
+    int64_t id = 0;
+    int64_t access_hash = 0;
+    std::string file_reference;
+    std::string bytes;
+    std::string mime_type;
+    std::vector<Value> attributes;
+    int32_t date = 0;
+    int32_t dc_id = 0;
+  };
   struct Account {
     int64_t id = 0;
     int64_t access_hash = 0;
@@ -188,6 +208,8 @@ struct World::Impl {
     int64_t flood_second = -1;
     int flood_count = 0;
     std::set<AuthKey> keys;
+    std::map<int64_t, Upload> uploads;  // by file_id
+    size_t upload_bytes = 0;            // of all of them
   };
   struct Group {
     int64_t id = 0;
@@ -270,6 +292,10 @@ struct World::Impl {
   std::map<const SessionPort*, Session> sessions;
   std::map<std::string, int64_t> callback_by_key;
   std::map<int64_t, CallbackQuery> callbacks;
+  std::map<int64_t, Document> documents;  // by id
+  std::deque<int64_t> document_order;    // oldest first
+  size_t document_bytes = 0;
+  int64_t upload_clock = 0;
   Stats stats;
   // Faults.
   double drop_probability = 0;
@@ -991,7 +1017,7 @@ struct World::Impl {
 
   // A new message object (without id/out) from `from` in `peer`.
   Object NewMessage(int64_t from, const PeerRef& peer_as_seen, int32_t date, const Object& q,
-                    bool keep_markup, bool post) {
+                    bool keep_markup, bool post, const Value* media = nullptr) {
     Object m("message");
     if (Flag(q, "silent")) m.Set("silent", true);
     if (post) m.Set("post", true);
@@ -1000,6 +1026,7 @@ struct World::Impl {
     m.Set("peer_id", PeerValue(peer_as_seen.kind, peer_as_seen.id));
     m.Set("date", date);
     m.Set("message", Str(q, "message"));
+    if (media != nullptr) m.Set("media", *media);
     if (keep_markup) {
       if (const Value* markup = q.Get("reply_markup"); markup != nullptr && markup->is_object()) {
         m.Set("reply_markup", *markup);
@@ -1042,17 +1069,22 @@ struct World::Impl {
     return id;
   }
 
+  // WorldConfig::flood_sends_per_second: true if `me` sent too many this second.
+  bool SendsTooFast(const Call& c, Account& me) {
+    if (config.flood_sends_per_second <= 0) return false;
+    int64_t second = c.now_ns / kNsPerSecond;
+    if (second != me.flood_second) {
+      me.flood_second = second;
+      me.flood_count = 0;
+    }
+    if (me.flood_count >= config.flood_sends_per_second) return true;
+    ++me.flood_count;
+    return false;
+  }
+
   Answer SendMessage(const Call& c, const Object& q) {
     Account& me = *c.me;
-    if (config.flood_sends_per_second > 0) {
-      int64_t second = c.now_ns / kNsPerSecond;
-      if (second != me.flood_second) {
-        me.flood_second = second;
-        me.flood_count = 0;
-      }
-      if (me.flood_count >= config.flood_sends_per_second) return Fail(420, "FLOOD_WAIT_1");
-      ++me.flood_count;
-    }
+    if (SendsTooFast(c, me)) return Fail(420, "FLOOD_WAIT_1");
     PeerRef peer;
     if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
     std::string text = Str(q, "message");
@@ -1076,7 +1108,7 @@ struct World::Impl {
   // Private chats and basic groups: one copy per member's box.
   Answer SendToBoxes(const Call& c, const Object& q, const PeerRef& peer,
                      const std::vector<int64_t>& members, int64_t random_id, int32_t reply_to,
-                     bool markup) {
+                     bool markup, const Value* media = nullptr) {
     Account& me = *c.me;
     int64_t origin = next_origin++;
     int32_t reply_origin = 0;
@@ -1085,14 +1117,14 @@ struct World::Impl {
       if (it != me.messages.end()) reply_origin = static_cast<int32_t>(it->second.origin);
     }
     bool has_markup = markup && q.Get("reply_markup") != nullptr && q.Get("reply_markup")->is_object();
-    bool short_form = peer.kind == kUser && !has_markup;
+    bool short_form = peer.kind == kUser && !has_markup && media == nullptr;
     Answer reply;
     for (int64_t member : members) {
       Account& a = accounts[member];
       // How this member sees the chat: a private chat is keyed by the other side.
       PeerRef seen = peer;
       if (peer.kind == kUser) seen = {kUser, member == me.id ? peer.id : me.id};
-      Object m = NewMessage(me.id, seen, c.date, q, markup, false);
+      Object m = NewMessage(me.id, seen, c.date, q, markup, false, media);
       if (member == me.id) m.Set("out", true);
       if (reply_origin != 0) {
         int32_t copy = CopyIn(reply_origin, member);
@@ -1141,11 +1173,11 @@ struct World::Impl {
   }
 
   Answer SendToChannel(const Call& c, const Object& q, Channel& ch, int64_t random_id,
-                       int32_t reply_to) {
+                       int32_t reply_to, const Value* media = nullptr) {
     Account& me = *c.me;
     if (!IsMember(ch, me.id)) return Fail(403, "CHAT_WRITE_FORBIDDEN");
     if (!ch.megagroup && ch.creator != me.id) return Fail(403, "CHAT_WRITE_FORBIDDEN");
-    Object m = NewMessage(me.id, PeerRef{kChannel, ch.id}, c.date, q, me.bot, !ch.megagroup);
+    Object m = NewMessage(me.id, PeerRef{kChannel, ch.id}, c.date, q, me.bot, !ch.megagroup, media);
     int32_t id = ch.next_msg_id++;
     m.Set("id", id);
     if (reply_to != 0 && ch.messages.count(reply_to)) m.Set("reply_to", ReplyHeader(reply_to));
@@ -1190,6 +1222,226 @@ struct World::Impl {
     nm.Set("pts", r.pts);
     nm.Set("pts_count", int32_t{1});
     return Ok(UpdatesValue({Value(std::move(idu)), Value(std::move(nm))}, c.me->id, c.date, 0));
+  }
+
+  // ----- files ---------------------------------------------------------------
+
+  static constexpr size_t kMaxPartBytes = 524288;
+  static constexpr int32_t kMaxParts = 4000;
+  static constexpr int64_t kMaxSmallFileBytes = int64_t{10} << 20;
+  static constexpr int64_t kMiB = int64_t{1} << 20;
+
+  // A part size Telegram accepts for every part but the last: a multiple of
+  // 1 KiB that divides 512 KiB.
+  static bool ValidPartSize(size_t n) { return n > 0 && n % 1024 == 0 && kMaxPartBytes % n == 0; }
+
+  Answer SaveFilePart(const Call& c, const Object& q, bool big) {
+    Account& me = *c.me;
+    const int64_t file_id = I64(q, "file_id");
+    const int32_t part = I32(q, "file_part");
+    const int32_t total = big ? I32(q, "file_total_parts") : 0;
+    std::string bytes = Str(q, "bytes");
+    if (big && (total <= 0 || total > kMaxParts)) return Fail(400, "FILE_PARTS_INVALID");
+    if (part < 0 || part >= (big ? total : kMaxParts)) return Fail(400, "FILE_PART_INVALID");
+    if (bytes.size() > kMaxPartBytes) return Fail(400, "FILE_PART_TOO_BIG");
+    if (bytes.empty()) return Fail(400, "FILE_PART_EMPTY");
+    // A big file's parts but the last are checked now (the total is known);
+    // a small file's when it is used.
+    if (big && part + 1 < total && !ValidPartSize(bytes.size())) {
+      return Fail(400, "FILE_PART_SIZE_INVALID");
+    }
+    auto it = me.uploads.find(file_id);
+    if (it != me.uploads.end() && (it->second.big != big || it->second.total_parts != total)) {
+      return Fail(400, "FILE_PARTS_INVALID");
+    }
+    size_t replaced = 0;
+    size_t upload_bytes = 0;
+    if (it != me.uploads.end()) {
+      auto p = it->second.parts.find(part);
+      if (p != it->second.parts.end()) replaced = p->second.size();
+      upload_bytes = it->second.bytes;
+    }
+    // The storage bound: this upload alone may not exceed it; other uploads
+    // of the account make room, least recently written first.
+    const size_t cap = config.upload_bytes_per_account;
+    if (upload_bytes - replaced + bytes.size() > cap) return Fail(400, "FILE_PARTS_INVALID");
+    while (me.upload_bytes - replaced + bytes.size() > cap) {
+      auto oldest = me.uploads.end();
+      for (auto u = me.uploads.begin(); u != me.uploads.end(); ++u) {
+        if (u->first == file_id) continue;
+        if (oldest == me.uploads.end() || u->second.last_write < oldest->second.last_write) oldest = u;
+      }
+      if (oldest == me.uploads.end()) break;  // unreachable: this upload alone fits
+      me.upload_bytes -= oldest->second.bytes;
+      me.uploads.erase(oldest);
+    }
+    Upload& u = me.uploads[file_id];
+    u.big = big;
+    u.total_parts = total;
+    u.last_write = ++upload_clock;
+    u.bytes = u.bytes - replaced + bytes.size();
+    me.upload_bytes = me.upload_bytes - replaced + bytes.size();
+    u.parts[part] = std::move(bytes);
+    return Ok(Value(true));
+  }
+
+  // The file an inputFile / inputFileBig names, put together from its
+  // parts (which stay until UseUpload). Errors as Telegram's.
+  Answer AssembleUpload(const Account& me, const Object* input, std::string& out) {
+    if (input == nullptr || (input->constructor != "inputFile" && input->constructor != "inputFileBig")) {
+      return Fail(400, "FILE_PARTS_INVALID");
+    }
+    const bool big = input->constructor == "inputFileBig";
+    const int32_t parts = I32(*input, "parts");
+    auto it = me.uploads.find(I64(*input, "id"));
+    if (it == me.uploads.end()) return Fail(400, "FILE_PART_0_MISSING");
+    const Upload& u = it->second;
+    if (parts <= 0 || parts > kMaxParts || u.big != big || (big && parts != u.total_parts)) {
+      return Fail(400, "FILE_PARTS_INVALID");
+    }
+    for (int32_t i = 0; i < parts; ++i) {
+      if (!u.parts.count(i)) return Fail(400, absl::StrCat("FILE_PART_", i, "_MISSING"));
+    }
+    if (u.parts.rbegin()->first >= parts) return Fail(400, "FILE_PARTS_INVALID");
+    // Every part but the last has one valid size; the last is not longer.
+    const size_t part_size = u.parts.begin()->second.size();
+    if (parts > 1 && !ValidPartSize(part_size)) return Fail(400, "FILE_PART_SIZE_INVALID");
+    size_t total = 0;
+    for (const auto& [i, b] : u.parts) {
+      if (i + 1 < parts ? b.size() != part_size : b.size() > part_size) {
+        return Fail(400, "FILE_PART_SIZE_INVALID");
+      }
+      total += b.size();
+    }
+    if (!big && static_cast<int64_t>(total) > kMaxSmallFileBytes) return Fail(400, "FILE_PARTS_INVALID");
+    out.clear();
+    out.reserve(total);
+    for (const auto& [i, b] : u.parts) out += b;
+    return Ok(Value(true));
+  }
+
+  void UseUpload(Account& me, int64_t file_id) {
+    auto it = me.uploads.find(file_id);
+    if (it == me.uploads.end()) return;
+    me.upload_bytes -= it->second.bytes;
+    me.uploads.erase(it);
+  }
+
+  // Keeps `d`; the oldest documents go while all of them exceed
+  // WorldConfig::document_bytes.
+  const Document& StoreDocument(Document d) {
+    document_bytes += d.bytes.size();
+    const int64_t id = d.id;
+    document_order.push_back(id);
+    documents[id] = std::move(d);
+    while (document_bytes > config.document_bytes && document_order.front() != id) {
+      auto old = documents.find(document_order.front());
+      document_bytes -= old->second.bytes.size();
+      documents.erase(old);
+      document_order.pop_front();
+    }
+    return documents[id];
+  }
+
+  static Value DocumentValue(const Document& d) {
+    Object o("document");
+    o.Set("id", d.id);
+    o.Set("access_hash", d.access_hash);
+    o.Set("file_reference", d.file_reference);
+    o.Set("date", d.date);
+    o.Set("mime_type", d.mime_type);
+    o.Set("size", static_cast<int64_t>(d.bytes.size()));
+    o.Set("dc_id", d.dc_id);
+    o.Set("attributes", MakeVector(d.attributes));
+    return Value(std::move(o));
+  }
+
+  Answer SendMedia(const Call& c, const Object& q) {
+    Account& me = *c.me;
+    if (SendsTooFast(c, me)) return Fail(420, "FLOOD_WAIT_1");
+    PeerRef peer;
+    if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
+    if (Str(q, "message").size() > 1024) return Fail(400, "MEDIA_CAPTION_TOO_LONG");
+    int64_t random_id = I64(q, "random_id");
+    if (auto it = me.sent.find(random_id); it != me.sent.end()) return Resend(c, random_id, it->second);
+    const Object* media = Sub(q, "media");
+    if (media == nullptr) return Fail(400, "MEDIA_INVALID");
+    if (media->constructor != "inputMediaUploadedDocument") {
+      return Fail(501, absl::StrCat("MEDIA_NOT_IMPLEMENTED_", media->constructor));
+    }
+    const Object* file = Sub(*media, "file");
+    Document d;
+    if (Answer a = AssembleUpload(me, file, d.bytes); a.code) return a;
+    d.id = static_cast<int64_t>(crypto::RandomU64(rng) >> 1);
+    d.access_hash = static_cast<int64_t>(crypto::RandomU64(rng));
+    const Bytes reference = crypto::RandomBytes(rng, 16);
+    d.file_reference.assign(reference.begin(), reference.end());
+    d.mime_type = Str(*media, "mime_type");
+    if (d.mime_type.empty()) d.mime_type = "application/octet-stream";
+    d.date = c.date;
+    d.dc_id = c.session->key.first;
+    bool named = false;
+    for (const Value& a : *Vec(*media, "attributes")) {
+      d.attributes.push_back(a);
+      named = named || (a.if_object() && a.if_object()->constructor == "documentAttributeFilename");
+    }
+    if (!named) {
+      Object a("documentAttributeFilename");
+      a.Set("file_name", Str(*file, "name"));
+      d.attributes.push_back(Value(std::move(a)));
+    }
+    Object m("messageMediaDocument");
+    m.Set("document", DocumentValue(d));
+    const Value media_value(std::move(m));
+    const int32_t reply_to = ReplyToId(q);
+    Answer reply;
+    if (peer.kind == kChannel) {
+      reply = SendToChannel(c, q, channels[peer.id], random_id, reply_to, &media_value);
+    } else if (peer.kind == kChat) {
+      Group& g = groups[peer.id];
+      if (!IsMember(g, me.id)) return Fail(403, "CHAT_WRITE_FORBIDDEN");
+      reply = SendToBoxes(c, q, peer, g.members, random_id, reply_to, me.bot, &media_value);
+    } else {
+      std::vector<int64_t> members = {me.id};
+      if (peer.id != me.id) members.push_back(peer.id);
+      reply = SendToBoxes(c, q, peer, members, random_id, reply_to, me.bot, &media_value);
+    }
+    if (reply.code == 0) {
+      UseUpload(me, I64(*file, "id"));
+      StoreDocument(std::move(d));
+    }
+    return reply;
+  }
+
+  Answer GetFile(const Call& c, const Object& q) {
+    const Object* loc = Sub(q, "location");
+    if (loc == nullptr || loc->constructor != "inputDocumentFileLocation") {
+      return Fail(400, "LOCATION_INVALID");
+    }
+    auto it = documents.find(I64(*loc, "id"));
+    if (it == documents.end() || it->second.access_hash != I64(*loc, "access_hash")) {
+      return Fail(400, "FILE_ID_INVALID");
+    }
+    const Document& d = it->second;
+    if (Str(*loc, "file_reference") != d.file_reference) return Fail(400, "FILE_REFERENCE_EXPIRED");
+    const int64_t offset = I64(q, "offset");
+    const int64_t limit = I32(q, "limit");
+    const bool precise = Flag(q, "precise");
+    // Both modes: offset and limit in whole KiB (4 KiB unless precise), at
+    // most 1 MiB, within one 1 MiB block; not precise: 1 MiB % limit == 0.
+    const int64_t unit = precise ? 1024 : 4096;
+    if (offset < 0 || offset % unit != 0) return Fail(400, "OFFSET_INVALID");
+    if (limit <= 0 || limit > kMiB || limit % unit != 0 || (!precise && kMiB % limit != 0) ||
+        offset / kMiB != (offset + limit - 1) / kMiB) {
+      return Fail(400, "LIMIT_INVALID");
+    }
+    Object f("upload.file");
+    f.Set("type", Value(Object("storage.filePartial")));
+    f.Set("mtime", d.date);
+    const int64_t size = static_cast<int64_t>(d.bytes.size());
+    f.Set("bytes", offset >= size ? std::string() : d.bytes.substr(offset, limit));
+    (void)c;
+    return Ok(Value(std::move(f)));
   }
 
   // ----- messages: reading ---------------------------------------------------
@@ -2012,6 +2264,10 @@ struct World::Impl {
     if (m == "updates.getChannelDifference") return GetChannelDifference(c, q);
     if (m == "messages.getBotCallbackAnswer") return GetBotCallbackAnswer(c, q);
     if (m == "messages.setBotCallbackAnswer") return SetBotCallbackAnswer(c, q);
+    if (m == "upload.saveFilePart") return SaveFilePart(c, q, /*big=*/false);
+    if (m == "upload.saveBigFilePart") return SaveFilePart(c, q, /*big=*/true);
+    if (m == "messages.sendMedia") return SendMedia(c, q);
+    if (m == "upload.getFile") return GetFile(c, q);
     return Fail(501, absl::StrCat("METHOD_NOT_IMPLEMENTED_", m));
   }
 
@@ -2024,7 +2280,8 @@ struct World::Impl {
         "messages.deleteMessages", "messages.readHistory", "channels.getMessages",
         "channels.deleteMessages", "channels.readHistory", "updates.getState",
         "updates.getDifference", "updates.getChannelDifference", "messages.getBotCallbackAnswer",
-        "messages.setBotCallbackAnswer", "auth.logOut"};
+        "messages.setBotCallbackAnswer", "auth.logOut", "upload.saveFilePart",
+        "upload.saveBigFilePart", "messages.sendMedia", "upload.getFile"};
     return kMethods->count(m) > 0;
   }
 

@@ -26,7 +26,10 @@
 // chats, basic groups, channels), channels.getMessages, channels.deleteMessages,
 // channels.readHistory; updates.getState, getDifference,
 // getChannelDifference; messages.getBotCallbackAnswer,
-// messages.setBotCallbackAnswer. Anything else: 501
+// messages.setBotCallbackAnswer; files: upload.saveFilePart,
+// upload.saveBigFilePart, messages.sendMedia with inputMediaUploadedDocument
+// (a `document` delivered like a message: updateNewMessage in an `updates`),
+// upload.getFile for inputDocumentFileLocation. Anything else: 501
 // METHOD_NOT_IMPLEMENTED_<method name>; bytes that name no known method:
 // 400 INPUT_METHOD_INVALID_<id as 8 hex digits>; a known method that fails to
 // decode: 400 INPUT_FETCH_ERROR.
@@ -56,7 +59,20 @@
 //   - messages carry text, entities and (from bots) reply_markup only;
 //   - channel updates are not part of getDifference: members catch up with
 //     getChannelDifference; qts and secret chats do not exist;
-//   - access hashes are checked for users and channels.
+//   - access hashes are checked for users and channels;
+//   - files: parts as Telegram checks them (FILE_PART_INVALID,
+//     FILE_PARTS_INVALID, FILE_PART_TOO_BIG, FILE_PART_EMPTY,
+//     FILE_PART_SIZE_INVALID for a small file's sizes when it is used,
+//     FILE_PART_<n>_MISSING); an upload is used up by the sendMedia that
+//     names it; unfinished uploads of an account are bounded by
+//     WorldConfig::upload_bytes_per_account (the least recently written go
+//     first; one bigger alone: FILE_PARTS_INVALID), sent documents by
+//     WorldConfig::document_bytes (the oldest go; FILE_ID_INVALID after).
+//     getFile: offset/limit in 4 KiB (precise: 1 KiB), 1 MiB % limit == 0
+//     unless precise, never across a 1 MiB boundary (OFFSET_INVALID /
+//     LIMIT_INVALID); a wrong file_reference is FILE_REFERENCE_EXPIRED, a
+//     wrong access hash FILE_ID_INVALID. Every document lives on the DC it
+//     was sent from; other media types: 501 MEDIA_NOT_IMPLEMENTED_<name>.
 //
 // Faults (for the client's recovery paths): DropPushes (probability or every
 // Nth push; the client must notice the pts/seq gap and call getDifference),

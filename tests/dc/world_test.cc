@@ -1240,5 +1240,255 @@ TEST_F(WorldTest, TenThousandRpcsFromTenClients) {
               static_cast<long long>(world_->stats().pushes));
 }
 
+
+// ----- files ---------------------------------------------------------------
+
+std::string FileBytes(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i * 7 + (i >> 10));
+  return s;
+}
+
+class WorldFileTest : public WorldTest {
+ protected:
+  CallResult<bool> Part(WorldClient& c, int64_t file_id, int32_t part, std::string bytes) {
+    return c.Call(tl::upload_saveFilePart{.file_id = file_id, .file_part = part, .bytes = std::move(bytes)});
+  }
+  CallResult<bool> BigPart(WorldClient& c, int64_t file_id, int32_t part, int32_t total,
+                           std::string bytes) {
+    return c.Call(tl::upload_saveBigFilePart{
+        .file_id = file_id, .file_part = part, .file_total_parts = total, .bytes = std::move(bytes)});
+  }
+  // Uploads `data` in parts of `part_size` (big: saveBigFilePart).
+  tl::InputFile Upload(WorldClient& c, int64_t file_id, const std::string& data, size_t part_size,
+                       bool big = false) {
+    const int32_t total = static_cast<int32_t>((data.size() + part_size - 1) / part_size);
+    for (int32_t i = 0; i < total; ++i) {
+      std::string bytes = data.substr(i * part_size, part_size);
+      auto r = big ? BigPart(c, file_id, i, total, bytes) : Part(c, file_id, i, bytes);
+      EXPECT_TRUE(r.ok()) << "part " << i << ": " << r.error();
+    }
+    if (big) return tl::inputFileBig{.id = file_id, .parts = total, .name = "big.bin"};
+    return tl::inputFile{.id = file_id, .parts = total, .name = "a.bin"};
+  }
+  CallResult<tl::Updates> SendFile(WorldClient& c, tl::InputPeer peer, tl::InputFile file,
+                                   int64_t random_id = 0) {
+    tl::inputMediaUploadedDocument media;
+    media.file = std::move(file);
+    media.mime_type = "application/x-test";
+    tl::messages_sendMedia q;
+    q.peer = std::move(peer);
+    q.media = std::move(media);
+    q.message = "a file";
+    q.random_id = random_id != 0 ? random_id : ++random_id_;
+    return c.Call(q);
+  }
+  // The document of a sent-media result or push.
+  static std::optional<tl::document> DocumentOf(const tl::Updates& u) {
+    const auto* all = u.As<tl::updates>();
+    if (all == nullptr) return std::nullopt;
+    for (const tl::Update& x : all->updates) {
+      const auto* nm = x.As<tl::updateNewMessage>();
+      if (nm == nullptr) continue;
+      const auto* m = nm->message.As<tl::message>();
+      if (m == nullptr) continue;
+      const auto* media = m->media.As<tl::messageMediaDocument>();
+      if (media == nullptr) continue;
+      if (const auto* d = media->document.As<tl::document>()) return *d;
+    }
+    return std::nullopt;
+  }
+  CallResult<tl::upload_File> Get(WorldClient& c, const tl::document& d, int64_t offset,
+                                  int32_t limit, bool precise = false) {
+    tl::upload_getFile q;
+    q.precise = precise;
+    q.location = tl::inputDocumentFileLocation{
+        .id = d.id, .access_hash = d.access_hash, .file_reference = d.file_reference};
+    q.offset = offset;
+    q.limit = limit;
+    return c.Call(q);
+  }
+  std::string Download(WorldClient& c, const tl::document& d) {
+    std::string out;
+    for (int64_t offset = 0;; offset += 131072) {
+      auto r = Get(c, d, offset, 131072);
+      EXPECT_TRUE(r.ok()) << r.error();
+      if (!r.ok()) return out;
+      const std::string& b = r.value->As<tl::upload_file>()->bytes;
+      out += b;
+      if (b.size() < 131072) return out;
+    }
+  }
+};
+
+TEST_F(WorldFileTest, AnUploadedFileIsSentAsADocumentAndDownloadedByThePeer) {
+  auto alice = Alice();
+  auto bot = Bot();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  bot->TakeUpdates();
+  const std::string data = FileBytes(300'000);
+  auto sent = SendFile(*alice, to_bot, Upload(*alice, 77, data, 131072));
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  const int64_t first_random_id = random_id_;
+  std::optional<tl::document> mine = DocumentOf(*sent.value);
+  ASSERT_TRUE(mine.has_value()) << tl::to_string(*sent.value);
+  EXPECT_EQ(mine->size, 300'000);
+  EXPECT_EQ(mine->dc_id, 2);
+  EXPECT_EQ(mine->mime_type, "application/x-test");
+  EXPECT_FALSE(mine->file_reference.empty());
+  ASSERT_EQ(mine->attributes.size(), 1u);
+  const auto* name = mine->attributes[0].As<tl::documentAttributeFilename>();
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(name->file_name, "a.bin");
+
+  std::vector<tl::Updates> pushed = bot->TakeUpdates();
+  ASSERT_EQ(pushed.size(), 1u);
+  std::optional<tl::document> theirs = DocumentOf(pushed[0]);
+  ASSERT_TRUE(theirs.has_value()) << tl::to_string(pushed[0]);
+  EXPECT_EQ(theirs->id, mine->id);
+  EXPECT_EQ(Download(*bot, *theirs), data);
+
+  // The upload was used up: sending it again names the missing part.
+  auto again = SendFile(*alice, to_bot, tl::inputFile{.id = 77, .parts = 3, .name = "a.bin"});
+  EXPECT_EQ(again.error(), "rpc_error 400 FILE_PART_0_MISSING");
+  // The same random_id again gives the first message back, no new document.
+  auto resent = SendFile(*alice, to_bot, tl::inputFile{.id = 77, .parts = 3, .name = "a.bin"},
+                         first_random_id);
+  ASSERT_TRUE(resent.ok()) << resent.error();
+  EXPECT_EQ(DocumentOf(*resent.value)->id, mine->id);
+}
+
+TEST_F(WorldFileTest, BigFilesDeclareTheirTotalParts) {
+  auto alice = Alice();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  const std::string data = FileBytes(3 * 65536 + 10);
+  auto sent = SendFile(*alice, to_bot, Upload(*alice, 5, data, 65536, /*big=*/true));
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  std::optional<tl::document> d = DocumentOf(*sent.value);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(Download(*alice, *d), data);
+
+  EXPECT_EQ(BigPart(*alice, 6, 0, 0, "x").error(), "rpc_error 400 FILE_PARTS_INVALID");
+  EXPECT_EQ(BigPart(*alice, 6, 0, 4001, "x").error(), "rpc_error 400 FILE_PARTS_INVALID");
+  EXPECT_EQ(BigPart(*alice, 6, 3, 3, "x").error(), "rpc_error 400 FILE_PART_INVALID");
+  EXPECT_EQ(BigPart(*alice, 6, 0, 3, std::string(3000, 'x')).error(),
+            "rpc_error 400 FILE_PART_SIZE_INVALID");
+  ASSERT_TRUE(BigPart(*alice, 6, 0, 3, std::string(4096, 'x')).ok());
+  EXPECT_EQ(BigPart(*alice, 6, 1, 4, std::string(4096, 'x')).error(),
+            "rpc_error 400 FILE_PARTS_INVALID")
+      << "the total may not change";
+  ASSERT_TRUE(BigPart(*alice, 6, 2, 3, "last").ok());
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFileBig{.id = 6, .parts = 3, .name = "b"}).error(),
+            "rpc_error 400 FILE_PART_1_MISSING");
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFile{.id = 6, .parts = 3, .name = "b"}).error(),
+            "rpc_error 400 FILE_PARTS_INVALID")
+      << "a big upload is not an inputFile";
+}
+
+TEST_F(WorldFileTest, PartsAreCheckedAsTelegramChecksThem) {
+  auto alice = Alice();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  EXPECT_EQ(Part(*alice, 1, -1, "x").error(), "rpc_error 400 FILE_PART_INVALID");
+  EXPECT_EQ(Part(*alice, 1, 4000, "x").error(), "rpc_error 400 FILE_PART_INVALID");
+  EXPECT_EQ(Part(*alice, 1, 0, std::string(524289, 'x')).error(), "rpc_error 400 FILE_PART_TOO_BIG");
+  EXPECT_EQ(Part(*alice, 1, 0, "").error(), "rpc_error 400 FILE_PART_EMPTY");
+  // Sizes of a small file are checked when it is used.
+  ASSERT_TRUE(Part(*alice, 2, 0, std::string(3000, 'a')).ok());
+  ASSERT_TRUE(Part(*alice, 2, 1, "b").ok());
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFile{.id = 2, .parts = 2, .name = "x"}).error(),
+            "rpc_error 400 FILE_PART_SIZE_INVALID");
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFile{.id = 2, .parts = 1, .name = "x"}).error(),
+            "rpc_error 400 FILE_PARTS_INVALID")
+      << "more parts stored than named";
+  ASSERT_TRUE(Part(*alice, 3, 0, std::string(1024, 'a')).ok());
+  ASSERT_TRUE(Part(*alice, 3, 1, std::string(2048, 'b')).ok());
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFile{.id = 3, .parts = 2, .name = "x"}).error(),
+            "rpc_error 400 FILE_PART_SIZE_INVALID")
+      << "the last part is longer than the others";
+  ASSERT_TRUE(Part(*alice, 4, 1, std::string(1024, 'a')).ok());
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFile{.id = 4, .parts = 2, .name = "x"}).error(),
+            "rpc_error 400 FILE_PART_0_MISSING");
+  auto other = SendFile(*alice, to_bot, tl::inputFile{.id = 999, .parts = 1, .name = "x"});
+  EXPECT_EQ(other.error(), "rpc_error 400 FILE_PART_0_MISSING");
+}
+
+TEST_F(WorldFileTest, AnAccountsUnfinishedUploadsAreBounded) {
+  WorldConfig config = DefaultWorldConfig();
+  config.upload_bytes_per_account = 4 * 524288;
+  Make(config);
+  auto alice = Alice();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  const std::string part(524288, 'p');
+  for (int32_t i = 0; i < 4; ++i) ASSERT_TRUE(Part(*alice, 1, i, part).ok());
+  EXPECT_EQ(Part(*alice, 1, 4, part).error(), "rpc_error 400 FILE_PARTS_INVALID")
+      << "one upload may not exceed the bound";
+  ASSERT_TRUE(Part(*alice, 1, 3, part).ok()) << "rewriting a part takes no more room";
+  // A second upload pushes the first (least recently written) out.
+  ASSERT_TRUE(Part(*alice, 2, 0, part).ok());
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFile{.id = 1, .parts = 4, .name = "x"}).error(),
+            "rpc_error 400 FILE_PART_0_MISSING");
+  EXPECT_TRUE(SendFile(*alice, to_bot, tl::inputFile{.id = 2, .parts = 1, .name = "x"}).ok());
+}
+
+TEST_F(WorldFileTest, GetFileFollowsTheOffsetAndLimitRules) {
+  auto alice = Alice();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  const std::string data = FileBytes(2 * 524288 + 100);
+  auto sent = SendFile(*alice, to_bot, Upload(*alice, 9, data, 524288));
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  tl::document d = *DocumentOf(*sent.value);
+
+  auto whole_mib = Get(*alice, d, 1048576, 1048576);
+  ASSERT_TRUE(whole_mib.ok()) << whole_mib.error();
+  EXPECT_EQ(whole_mib.value->As<tl::upload_file>()->bytes, data.substr(1048576));
+  EXPECT_TRUE(whole_mib.value->As<tl::upload_file>()->type.As<tl::storage_filePartial>() != nullptr);
+  auto past_end = Get(*alice, d, 4 * 1048576, 4096);
+  ASSERT_TRUE(past_end.ok());
+  EXPECT_TRUE(past_end.value->As<tl::upload_file>()->bytes.empty());
+
+  EXPECT_EQ(Get(*alice, d, 1000, 4096).error(), "rpc_error 400 OFFSET_INVALID");
+  EXPECT_EQ(Get(*alice, d, -4096, 4096).error(), "rpc_error 400 OFFSET_INVALID");
+  EXPECT_EQ(Get(*alice, d, 0, 0).error(), "rpc_error 400 LIMIT_INVALID");
+  EXPECT_EQ(Get(*alice, d, 0, 5000).error(), "rpc_error 400 LIMIT_INVALID");
+  EXPECT_EQ(Get(*alice, d, 0, 12288).error(), "rpc_error 400 LIMIT_INVALID") << "1 MiB % limit";
+  EXPECT_EQ(Get(*alice, d, 0, 2 * 1048576).error(), "rpc_error 400 LIMIT_INVALID");
+  EXPECT_EQ(Get(*alice, d, 1048576 - 4096, 8192).error(), "rpc_error 400 LIMIT_INVALID")
+      << "crosses a 1 MiB boundary";
+  // precise: 1 KiB units, no 1 MiB % limit rule, still no crossing.
+  auto precise = Get(*alice, d, 1024, 3072, /*precise=*/true);
+  ASSERT_TRUE(precise.ok()) << precise.error();
+  EXPECT_EQ(precise.value->As<tl::upload_file>()->bytes, data.substr(1024, 3072));
+  EXPECT_EQ(Get(*alice, d, 1048576 - 1024, 2048, true).error(), "rpc_error 400 LIMIT_INVALID");
+
+  tl::document stale = d;
+  stale.file_reference = "old";
+  EXPECT_EQ(Get(*alice, stale, 0, 4096).error(), "rpc_error 400 FILE_REFERENCE_EXPIRED");
+  tl::document wrong = d;
+  wrong.access_hash ^= 1;
+  EXPECT_EQ(Get(*alice, wrong, 0, 4096).error(), "rpc_error 400 FILE_ID_INVALID");
+  tl::upload_getFile photo;
+  photo.location = tl::inputPeerPhotoFileLocation{.peer = to_bot, .photo_id = 1};
+  photo.limit = 4096;
+  EXPECT_EQ(alice->Call(photo).error(), "rpc_error 400 LOCATION_INVALID");
+}
+
+TEST_F(WorldFileTest, OldDocumentsGoBeyondTheStorageBound) {
+  WorldConfig config = DefaultWorldConfig();
+  config.document_bytes = 10000;
+  Make(config);
+  auto alice = Alice();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  auto first = SendFile(*alice, to_bot, Upload(*alice, 1, FileBytes(6000), 8192));
+  auto second = SendFile(*alice, to_bot, Upload(*alice, 2, FileBytes(6000), 8192));
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(Get(*alice, *DocumentOf(*first.value), 0, 8192).error(), "rpc_error 400 FILE_ID_INVALID");
+  EXPECT_TRUE(Get(*alice, *DocumentOf(*second.value), 0, 8192).ok());
+}
+
+TEST_F(WorldFileTest, FileMethodsNeedALogin) {
+  auto c = Client(2, 0x5eed);
+  EXPECT_EQ(Part(*c, 1, 0, "x").error(), "rpc_error 401 AUTH_KEY_UNREGISTERED");
+}
+
 }  // namespace
 }  // namespace mtcore::dc
