@@ -1,0 +1,132 @@
+// Answers from a DC are untrusted: a FileDownload and a FileUpload fed any
+// sequence of answers (well-formed upload.file parts of any length, rpc
+// errors, failures, raw bodies) must end cleanly, never hold more windows
+// than max_in_flight in the air, and a finished download must match its
+// known size and stay within max_bytes.
+#include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "core/client/file_transfer.h"
+#include "core/crypto/random.h"
+#include "tl/api.h"
+
+namespace {
+
+using namespace mtcore;
+
+class Input {
+ public:
+  Input(const uint8_t* data, size_t size) : p_(data), end_(data + size) {}
+  bool empty() const { return p_ == end_; }
+  uint8_t Byte() { return p_ == end_ ? 0 : *p_++; }
+  uint16_t U16() { return static_cast<uint16_t>(Byte() | (Byte() << 8)); }
+  std::string Take(size_t n) {
+    n = std::min<size_t>(n, end_ - p_);
+    std::string s(p_, p_ + n);
+    p_ += n;
+    return s;
+  }
+
+ private:
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+class Sink final : public client::RequestSink {
+ public:
+  absl::StatusOr<uint64_t> Send(Bytes) override {
+    open.push_back(++last);
+    return last;
+  }
+  void Cancel(uint64_t) override {}
+  std::deque<uint64_t> open;  // answered in order (cancelled ones too: their answers come)
+  uint64_t last = 0;
+};
+
+// One answer for the oldest open request, chosen by the input.
+client::ClientEvent NextAnswer(Input& in, uint64_t id) {
+  client::ClientEvent e;
+  e.request_id = id;
+  switch (in.Byte() % 5) {
+    case 0: {  // a part: its length scaled up to cover whole windows
+      const size_t n = static_cast<size_t>(in.U16()) * 16;
+      tl::upload_file f;
+      f.type = tl::storage_filePartial{};
+      f.bytes = std::string(n, static_cast<char>(in.Byte()));
+      e.kind = client::ClientEvent::Kind::kResult;
+      e.body = *tl::Serialize(tl::upload_File(std::move(f)));
+      break;
+    }
+    case 1:
+      e.kind = client::ClientEvent::Kind::kResult;
+      e.body = *tl::Serialize(in.Byte() % 2 == 0);
+      break;
+    case 2: {
+      e.kind = client::ClientEvent::Kind::kResult;
+      std::string raw = in.Take(in.Byte());
+      e.body.assign(raw.begin(), raw.end());
+      break;
+    }
+    case 3:
+      e.kind = client::ClientEvent::Kind::kRpcError;
+      e.error_code = static_cast<int8_t>(in.Byte()) * 4;
+      e.error_message = in.Byte() % 2 ? "FILE_MIGRATE_3" : "INTERNAL";
+      break;
+    default:
+      e.kind = client::ClientEvent::Kind::kRequestFailed;
+      e.status = in.Byte() % 2 ? absl::UnavailableError("reset") : absl::InternalError("no");
+      break;
+  }
+  return e;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Input in(data, size);
+  const uint8_t mode = in.Byte();
+  Sink sink;
+  if (mode % 2 == 0) {
+    client::DownloadOptions options;
+    options.window_size = 4096 << (in.Byte() % 3);
+    options.max_in_flight = 1 + in.Byte() % 4;
+    options.max_bytes = int64_t{1} << 20;
+    if (mode & 2) options.size = in.U16() * 7;
+    tl::inputDocumentFileLocation l;
+    l.id = 1;
+    auto d = client::FileDownload::Create(tl::InputFileLocation(l), options);
+    if (!d.ok()) abort();
+    (*d)->Start(sink);
+    while (!sink.open.empty() && !in.empty()) {
+      if ((*d)->progress().requests_sent - (*d)->progress().answers > options.max_in_flight) abort();
+      const uint64_t id = sink.open.front();
+      sink.open.pop_front();
+      if (!(*d)->OnEvent(NextAnswer(in, id), sink)) abort();  // each answer is its own
+    }
+    if ((*d)->done() && (*d)->result().ok()) {
+      const int64_t n = static_cast<int64_t>((*d)->result()->size());
+      if (n > options.max_bytes) abort();
+      if (options.size >= 0 && n != options.size) abort();
+    }
+  } else {
+    client::UploadOptions options;
+    options.part_size = 1024;
+    options.max_in_flight = 1 + in.Byte() % 4;
+    crypto::DeterministicRandom rng(1);
+    auto up = client::FileUpload::Create(Bytes(1 + in.U16() % 8192, 'u'), options, rng);
+    if (!up.ok()) abort();
+    (*up)->Start(sink);
+    while (!sink.open.empty() && !in.empty()) {
+      const uint64_t id = sink.open.front();
+      sink.open.pop_front();
+      if (!(*up)->OnEvent(NextAnswer(in, id), sink)) abort();
+    }
+    if ((*up)->done() && (*up)->result().ok() && (*up)->progress().bytes_done != (*up)->progress().bytes_total) {
+      abort();
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,480 @@
+#include "core/client/file_transfer.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/crypto/random.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tl/api.h"
+
+namespace mtcore::client {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A RequestSink that keeps what was sent and cancelled.
+class FakeSink final : public RequestSink {
+ public:
+  absl::StatusOr<uint64_t> Send(Bytes function) override {
+    if (refuse) return absl::FailedPreconditionError("sink refuses");
+    sent[++last_id] = std::move(function);
+    open.push_back(last_id);
+    return last_id;
+  }
+  void Cancel(uint64_t id) override {
+    cancelled.push_back(id);
+    open.erase(std::remove(open.begin(), open.end(), id), open.end());
+  }
+  // The oldest request still open, taken out.
+  uint64_t TakeOldest() {
+    uint64_t id = open.front();
+    open.erase(open.begin());
+    return id;
+  }
+  template <class F>
+  F Decode(uint64_t id) {
+    absl::StatusOr<F> f = tl::Parse<F>(sent.at(id));
+    EXPECT_TRUE(f.ok()) << f.status();
+    return f.ok() ? *f : F{};
+  }
+
+  std::map<uint64_t, Bytes> sent;
+  std::vector<uint64_t> open;  // sent, neither answered by the test nor cancelled
+  std::vector<uint64_t> cancelled;
+  uint64_t last_id = 100;
+  bool refuse = false;
+};
+
+ClientEvent ResultEvent(uint64_t id, Bytes body) {
+  ClientEvent e;
+  e.kind = ClientEvent::Kind::kResult;
+  e.request_id = id;
+  e.body = std::move(body);
+  return e;
+}
+ClientEvent True(uint64_t id) { return ResultEvent(id, *tl::Serialize(true)); }
+ClientEvent FileEvent(uint64_t id, std::string bytes) {
+  tl::upload_file f;
+  f.type = tl::storage_filePartial{};
+  f.bytes = std::move(bytes);
+  return ResultEvent(id, *tl::Serialize(tl::upload_File(std::move(f))));
+}
+ClientEvent RpcError(uint64_t id, int32_t code, std::string message) {
+  ClientEvent e;
+  e.kind = ClientEvent::Kind::kRpcError;
+  e.request_id = id;
+  e.error_code = code;
+  e.error_message = std::move(message);
+  return e;
+}
+ClientEvent Failed(uint64_t id, absl::Status status) {
+  ClientEvent e;
+  e.kind = ClientEvent::Kind::kRequestFailed;
+  e.request_id = id;
+  e.status = std::move(status);
+  return e;
+}
+
+Bytes Pattern(size_t n, uint8_t seed = 7) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>((i * 131 + seed) ^ (i >> 9));
+  return b;
+}
+
+std::unique_ptr<FileUpload> MakeUpload(Bytes data, UploadOptions options = {}) {
+  crypto::DeterministicRandom rng(5);
+  absl::StatusOr<std::unique_ptr<FileUpload>> up = FileUpload::Create(std::move(data), options, rng);
+  EXPECT_TRUE(up.ok()) << up.status();
+  return up.ok() ? *std::move(up) : nullptr;
+}
+
+TEST(FileUploadTest, ASmallFileGoesInPartsAndEndsInAnInputFile) {
+  const Bytes data = Pattern(1'500'000);
+  std::vector<int64_t> progress;
+  UploadOptions options;
+  options.file_name = "photo.bin";
+  options.on_progress = [&](const TransferProgress& p) { progress.push_back(p.bytes_done); };
+  std::unique_ptr<FileUpload> up = MakeUpload(data, options);
+  ASSERT_NE(up, nullptr);
+  EXPECT_FALSE(up->big());
+  EXPECT_EQ(up->total_parts(), 3);
+  FakeSink sink;
+  up->Start(sink);
+  ASSERT_EQ(sink.open.size(), 3u);
+  Bytes joined;
+  std::set<int32_t> parts;
+  while (!sink.open.empty()) {
+    const uint64_t id = sink.TakeOldest();
+    auto part = sink.Decode<tl::upload_saveFilePart>(id);
+    EXPECT_EQ(part.file_id, up->file_id());
+    parts.insert(part.file_part);
+    EXPECT_EQ(part.bytes.size(), part.file_part < 2 ? 524288u : 1'500'000u - 2 * 524288u);
+    joined.insert(joined.end(), part.bytes.begin(), part.bytes.end());
+    EXPECT_FALSE(up->done());
+    EXPECT_TRUE(up->OnEvent(True(id), sink));
+  }
+  EXPECT_EQ(parts, (std::set<int32_t>{0, 1, 2}));
+  EXPECT_EQ(joined, data);
+  ASSERT_TRUE(up->done());
+  ASSERT_TRUE(up->result().ok()) << up->result().status();
+  const auto* f = up->result()->As<tl::inputFile>();
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->id, up->file_id());
+  EXPECT_EQ(f->parts, 3);
+  EXPECT_EQ(f->name, "photo.bin");
+  EXPECT_EQ(progress, (std::vector<int64_t>{524288, 1048576, 1'500'000}));
+  EXPECT_EQ(up->progress().requests_sent, 3);
+  EXPECT_EQ(up->progress().answers, 3);
+}
+
+TEST(FileUploadTest, OverTenMebibytesGoesAsABigFileWithItsTotalParts) {
+  const Bytes data = Pattern((size_t{10} << 20) + 1);
+  UploadOptions options;
+  options.max_in_flight = 2;
+  std::unique_ptr<FileUpload> up = MakeUpload(data, options);
+  ASSERT_NE(up, nullptr);
+  EXPECT_TRUE(up->big());
+  EXPECT_EQ(up->total_parts(), 21);
+  FakeSink sink;
+  up->Start(sink);
+  size_t most_open = 0;
+  int answered = 0;
+  while (!sink.open.empty()) {
+    most_open = std::max(most_open, sink.open.size());
+    const uint64_t id = sink.TakeOldest();
+    auto part = sink.Decode<tl::upload_saveBigFilePart>(id);
+    EXPECT_EQ(part.file_total_parts, 21);
+    EXPECT_EQ(part.file_part, answered);
+    EXPECT_EQ(part.bytes.size(), part.file_part < 20 ? 524288u : 1u);
+    ASSERT_TRUE(up->OnEvent(True(id), sink));
+    ++answered;
+  }
+  EXPECT_EQ(most_open, 2u) << "never more parts unanswered than max_in_flight";
+  ASSERT_TRUE(up->done());
+  ASSERT_TRUE(up->result().ok()) << up->result().status();
+  const auto* f = up->result()->As<tl::inputFileBig>();
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->parts, 21);
+}
+
+TEST(FileUploadTest, RefusesWhatTelegramWouldRefuse) {
+  crypto::DeterministicRandom rng(1);
+  UploadOptions odd;
+  odd.part_size = 1000;
+  EXPECT_EQ(FileUpload::Create(Pattern(10), odd, rng).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  UploadOptions not_dividing;
+  not_dividing.part_size = 3072;
+  EXPECT_THAT(FileUpload::Create(Pattern(10), not_dividing, rng).status().message(),
+              HasSubstr("divides 524288"));
+  EXPECT_THAT(FileUpload::Create(Bytes(), {}, rng).status().message(), HasSubstr("empty"));
+  UploadOptions tiny;
+  tiny.part_size = 1024;
+  EXPECT_THAT(FileUpload::Create(Pattern(4000 * 1024 + 1), tiny, rng).status().message(),
+              HasSubstr("4001 parts"));
+  EXPECT_TRUE(FileUpload::Create(Pattern(4000 * 1024), tiny, rng).ok());
+}
+
+TEST(FileUploadTest, ATransientErrorSendsThePartAgainABoundedNumberOfTimes) {
+  UploadOptions options;
+  options.part_size = 1024;
+  options.max_retries_per_part = 2;
+  std::unique_ptr<FileUpload> up = MakeUpload(Pattern(2048), options);
+  FakeSink sink;
+  up->Start(sink);
+  ASSERT_EQ(sink.open.size(), 2u);
+  const uint64_t first = sink.TakeOldest();
+  EXPECT_TRUE(up->OnEvent(RpcError(first, 500, "INTERNAL"), sink));
+  uint64_t again = sink.open.back();
+  EXPECT_EQ(sink.Decode<tl::upload_saveFilePart>(again).file_part, 0);
+  sink.open.pop_back();
+  EXPECT_TRUE(up->OnEvent(Failed(again, absl::UnavailableError("connection reset")), sink));
+  again = sink.open.back();
+  sink.open.pop_back();
+  EXPECT_FALSE(up->done());
+  EXPECT_TRUE(up->OnEvent(RpcError(again, -503, "Timeout"), sink));
+  ASSERT_TRUE(up->done()) << "two retries were allowed";
+  EXPECT_EQ(up->result().status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(up->result().status().message(), HasSubstr("part 0 of 2"));
+  EXPECT_THAT(up->result().status().message(), HasSubstr("-503 Timeout"));
+  EXPECT_THAT(up->result().status().message(), HasSubstr("after 2 retries"));
+  EXPECT_EQ(up->progress().retries, 2);
+  // Part 1, still in flight, was cancelled; its answer is swallowed.
+  ASSERT_EQ(sink.cancelled.size(), 1u);
+  EXPECT_TRUE(up->OnEvent(Failed(sink.cancelled[0], absl::CancelledError("")), sink));
+  EXPECT_FALSE(up->OnEvent(True(sink.cancelled[0]), sink)) << "swallowed once only";
+}
+
+TEST(FileUploadTest, APermanentErrorEndsTheUploadOnceNamingThePart) {
+  UploadOptions options;
+  options.part_size = 1024;
+  std::unique_ptr<FileUpload> up = MakeUpload(Pattern(5000), options);
+  FakeSink sink;
+  up->Start(sink);
+  ASSERT_EQ(sink.open.size(), 4u);
+  EXPECT_TRUE(up->OnEvent(True(sink.TakeOldest()), sink));
+  const uint64_t second = sink.TakeOldest();
+  EXPECT_TRUE(up->OnEvent(RpcError(second, 400, "FILE_PART_SIZE_INVALID"), sink));
+  ASSERT_TRUE(up->done());
+  EXPECT_EQ(up->result().status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(up->result().status().message(),
+              HasSubstr("part 1 of 5: rpc error 400 FILE_PART_SIZE_INVALID"));
+  EXPECT_EQ(sink.cancelled.size(), 3u) << "the parts in flight are given up";
+  for (uint64_t id : sink.cancelled) EXPECT_TRUE(up->OnEvent(True(id), sink));
+  EXPECT_EQ(sink.sent.size(), 5u) << "nothing more is sent";
+  EXPECT_FALSE(up->OnEvent(True(999), sink)) << "someone else's answer";
+  ClientEvent update;
+  update.kind = ClientEvent::Kind::kUpdate;
+  EXPECT_FALSE(up->OnEvent(update, sink));
+}
+
+TEST(FileUploadTest, CancelEndsItWithCancelledAndSwallowsLateAnswers) {
+  std::unique_ptr<FileUpload> up = MakeUpload(Pattern(600'000));
+  FakeSink sink;
+  up->Start(sink);
+  ASSERT_EQ(sink.open.size(), 2u);
+  up->Cancel(sink);
+  ASSERT_TRUE(up->done());
+  EXPECT_EQ(up->result().status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(sink.cancelled.size(), 2u);
+  up->Cancel(sink);
+  EXPECT_EQ(sink.cancelled.size(), 2u);
+  EXPECT_TRUE(up->OnEvent(True(sink.cancelled[0]), sink));
+  EXPECT_EQ(up->result().status().code(), absl::StatusCode::kCancelled) << "still the one result";
+}
+
+TEST(FileUploadTest, ASinkThatRefusesEndsTheUpload) {
+  std::unique_ptr<FileUpload> up = MakeUpload(Pattern(100));
+  FakeSink sink;
+  sink.refuse = true;
+  up->Start(sink);
+  ASSERT_TRUE(up->done());
+  EXPECT_THAT(up->result().status().message(), HasSubstr("part 0 not sent: sink refuses"));
+}
+
+// ---------------------------------------------------------------------------
+
+tl::InputFileLocation Location() {
+  tl::inputDocumentFileLocation l;
+  l.id = 42;
+  l.access_hash = 43;
+  l.file_reference = "ref";
+  return l;
+}
+
+std::unique_ptr<FileDownload> MakeDownload(DownloadOptions options) {
+  absl::StatusOr<std::unique_ptr<FileDownload>> d = FileDownload::Create(Location(), options);
+  EXPECT_TRUE(d.ok()) << d.status();
+  return d.ok() ? *std::move(d) : nullptr;
+}
+
+std::string Slice(const Bytes& b, int64_t offset, int32_t limit) {
+  if (offset >= static_cast<int64_t>(b.size())) return "";
+  const size_t end = std::min(b.size(), static_cast<size_t>(offset + limit));
+  return std::string(b.begin() + offset, b.begin() + end);
+}
+
+TEST(FileDownloadTest, AKnownSizeIsFetchedInAlignedWindowsAndReassembledInOrder) {
+  const Bytes file = Pattern(1'572'964);  // 1.5 MiB + 100
+  DownloadOptions options;
+  options.size = static_cast<int64_t>(file.size());
+  std::vector<int64_t> progress;
+  options.on_progress = [&](const TransferProgress& p) { progress.push_back(p.bytes_done); };
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  ASSERT_EQ(sink.open.size(), 4u) << "windows at 0, 512K, 1M, 1.5M";
+  // Answered newest first: nothing is complete until the first arrives.
+  std::vector<uint64_t> ids = sink.open;
+  std::reverse(ids.begin(), ids.end());
+  for (uint64_t id : ids) {
+    auto get = sink.Decode<tl::upload_getFile>(id);
+    EXPECT_FALSE(get.precise);
+    EXPECT_EQ(get.offset % 4096, 0);
+    EXPECT_EQ(1048576 % get.limit, 0);
+    EXPECT_EQ(get.offset / 1048576, (get.offset + get.limit - 1) / 1048576);
+    EXPECT_EQ(get.location, Location());
+    EXPECT_TRUE(d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink));
+  }
+  ASSERT_TRUE(d->done());
+  ASSERT_TRUE(d->result().ok()) << d->result().status();
+  EXPECT_EQ(*d->result(), file);
+  EXPECT_EQ(progress, (std::vector<int64_t>{0, 0, 0, 1'572'964}));
+  EXPECT_EQ(sink.sent.size(), 4u);
+}
+
+TEST(FileDownloadTest, AnUnknownSizeEndsAtTheFirstShortWindow) {
+  const Bytes file = Pattern(3 * 65536 + 5);
+  DownloadOptions options;
+  options.window_size = 65536;
+  options.max_in_flight = 3;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  while (!d->done()) {
+    ASSERT_FALSE(sink.open.empty());
+    const uint64_t id = sink.TakeOldest();
+    auto get = sink.Decode<tl::upload_getFile>(id);
+    EXPECT_TRUE(d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink));
+  }
+  ASSERT_TRUE(d->result().ok()) << d->result().status();
+  EXPECT_EQ(*d->result(), file);
+  EXPECT_EQ(sink.cancelled.size(), 2u) << "the windows past the end are given up";
+}
+
+TEST(FileDownloadTest, AnExactMultipleEndsAtAnEmptyWindow) {
+  const Bytes file = Pattern(2 * 4096);
+  DownloadOptions options;
+  options.window_size = 4096;
+  options.max_in_flight = 1;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  while (!d->done()) {
+    const uint64_t id = sink.TakeOldest();
+    auto get = sink.Decode<tl::upload_getFile>(id);
+    d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink);
+  }
+  ASSERT_TRUE(d->result().ok());
+  EXPECT_EQ(*d->result(), file);
+  EXPECT_EQ(sink.sent.size(), 3u);
+}
+
+TEST(FileDownloadTest, APartLongerThanAskedIsAProtocolError) {
+  DownloadOptions options;
+  options.window_size = 4096;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  EXPECT_TRUE(d->OnEvent(FileEvent(sink.TakeOldest(), std::string(4097, 'x')), sink));
+  ASSERT_TRUE(d->done());
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(d->result().status().message(),
+              HasSubstr("window at offset 0 (limit 4096): the DC sent 4097 bytes, more than the 4096 asked"));
+}
+
+TEST(FileDownloadTest, AShortWindowBeforeAKnownEndIsAProtocolError) {
+  DownloadOptions options;
+  options.window_size = 4096;
+  options.size = 10000;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  EXPECT_TRUE(d->OnEvent(FileEvent(sink.TakeOldest(), std::string(100, 'x')), sink));
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(d->result().status().message(), HasSubstr("needs 4096"));
+}
+
+TEST(FileDownloadTest, DataPastAShortWindowIsAProtocolError) {
+  DownloadOptions options;
+  options.window_size = 4096;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  const uint64_t first = sink.TakeOldest();
+  const uint64_t second = sink.TakeOldest();
+  const uint64_t third = sink.TakeOldest();
+  EXPECT_TRUE(d->OnEvent(FileEvent(third, std::string(4096, 'c')), sink));
+  EXPECT_TRUE(d->OnEvent(FileEvent(second, std::string(10, 'b')), sink));
+  ASSERT_TRUE(d->done());
+  EXPECT_THAT(d->result().status().message(), HasSubstr("past the end of the file"));
+  EXPECT_TRUE(d->OnEvent(FileEvent(first, std::string(4096, 'a')), sink)) << "given up, swallowed";
+}
+
+TEST(FileDownloadTest, UnboundedDataIsRefusedAtMaxBytes) {
+  DownloadOptions options;
+  options.window_size = 4096;
+  options.max_bytes = 3 * 4096;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  while (!d->done()) d->OnEvent(FileEvent(sink.TakeOldest(), std::string(4096, 'z')), sink);
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(sink.sent.size(), 3u);
+}
+
+TEST(FileDownloadTest, FileMigrateAndAnExpiredReferenceEndItClearly) {
+  DownloadOptions options;
+  options.size = 100;
+  std::unique_ptr<FileDownload> moved = MakeDownload(options);
+  FakeSink sink;
+  moved->Start(sink);
+  EXPECT_TRUE(moved->OnEvent(RpcError(sink.TakeOldest(), 303, "FILE_MIGRATE_4"), sink));
+  EXPECT_EQ(moved->result().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(moved->result().status().message(),
+              HasSubstr("FILE_MIGRATE_4: the file is on DC 4; downloading from another DC is not supported"));
+
+  std::unique_ptr<FileDownload> expired = MakeDownload(options);
+  expired->Start(sink);
+  EXPECT_TRUE(expired->OnEvent(RpcError(sink.TakeOldest(), 400, "FILE_REFERENCE_EXPIRED"), sink));
+  EXPECT_EQ(expired->result().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(expired->result().status().message(), HasSubstr("fresh file_reference"));
+}
+
+TEST(FileDownloadTest, ATransientErrorAsksForTheWindowAgain) {
+  const Bytes file = Pattern(5000);
+  DownloadOptions options;
+  options.window_size = 4096;
+  options.size = 5000;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  const uint64_t first = sink.TakeOldest();
+  EXPECT_TRUE(d->OnEvent(RpcError(first, 500, "INTERNAL_SERVER_ERROR"), sink));
+  while (!d->done()) {
+    const uint64_t id = sink.TakeOldest();
+    auto get = sink.Decode<tl::upload_getFile>(id);
+    d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink);
+  }
+  ASSERT_TRUE(d->result().ok()) << d->result().status();
+  EXPECT_EQ(*d->result(), file);
+  EXPECT_EQ(d->progress().retries, 1);
+}
+
+TEST(FileDownloadTest, CancelEndsItOnce) {
+  DownloadOptions options;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  d->Cancel(sink);
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(sink.cancelled.size(), 4u);
+  EXPECT_TRUE(d->OnEvent(FileEvent(sink.cancelled[0], "abc"), sink));
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(FileDownloadTest, RefusesWindowsTelegramWouldRefuse) {
+  for (int32_t w : {0, 1000, 12288, 2097152}) {
+    DownloadOptions options;
+    options.window_size = w;
+    EXPECT_EQ(FileDownload::Create(Location(), options).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << w;
+  }
+  EXPECT_EQ(FileDownload::Create(tl::InputFileLocation(), {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(FileDownloadTest, ADocumentOnAnotherDcIsNotDownloaded) {
+  tl::document doc;
+  doc.id = 1;
+  doc.access_hash = 2;
+  doc.file_reference = "r";
+  doc.size = 12345;
+  doc.dc_id = 4;
+  EXPECT_EQ(DownloadOfDocument(doc, 2).status().code(), absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<DocumentDownload> here = DownloadOfDocument(doc, 4);
+  ASSERT_TRUE(here.ok());
+  EXPECT_EQ(here->options.size, 12345);
+  const auto* l = here->location.As<tl::inputDocumentFileLocation>();
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->file_reference, "r");
+}
+
+}  // namespace
+}  // namespace mtcore::client

@@ -1,0 +1,408 @@
+// File transfer (core/client/file_transfer.h) between two typed clients and
+// the simulated DC, in virtual time: Alice uploads a file (small, and big
+// over 10 MiB) and sends it to Bob as a document; Bob receives the message
+// as an update and downloads the document; the bytes are identical. Then the
+// same with connections cut at random and pushes dropped, checking that
+// every request of a transfer is answered exactly once as the transfer sees
+// it; and the errors a real DC gives (an expired file reference, a file on
+// another DC).
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/client/client.h"
+#include "core/client/file_transfer.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/dc/world.h"
+#include "tests/sim/sim_dc_fixture.h"
+#include "tl/api.h"
+
+namespace mtcore {
+namespace {
+
+namespace tl = ::mtcore::tl;
+using client::Client;
+using client::ClientEvent;
+using client::ClientSink;
+using client::FileDownload;
+using client::FileUpload;
+using ::testing::HasSubstr;
+
+// Bytes that do not compress (the session would try gzip on text).
+Bytes FileContent(size_t n, uint64_t seed) {
+  crypto::DeterministicRandom rng(seed);
+  return crypto::RandomBytes(rng, n);
+}
+
+// A ClientSink that remembers every request id it sent.
+class CountingSink final : public client::RequestSink {
+ public:
+  explicit CountingSink(Client& c) : inner_(c) {}
+  absl::StatusOr<uint64_t> Send(Bytes function) override {
+    absl::StatusOr<uint64_t> id = inner_.Send(std::move(function));
+    if (id.ok()) sent_.push_back(*id);
+    return id;
+  }
+  void Cancel(uint64_t id) override { inner_.Cancel(id); }
+  const std::vector<uint64_t>& sent() const { return sent_; }
+
+ private:
+  ClientSink inner_;
+  std::vector<uint64_t> sent_;
+};
+
+// A logged-in client in the simulator, and the documents it received.
+struct Party {
+  std::unique_ptr<Client> client;
+  int id = 0;
+  int64_t user_id = 0;
+  std::vector<tl::document> documents;  // received in messages, in order
+  std::vector<std::string> captions;
+  std::map<uint64_t, int> consumed;  // request id -> answers a transfer consumed
+
+  void Take(ClientEvent e) {
+    if (e.kind != ClientEvent::Kind::kUpdate) return;
+    const auto* u = e.update.As<tl::updateNewMessage>();
+    if (u == nullptr) return;
+    const auto* m = u->message.As<tl::message>();
+    if (m == nullptr || m->out) return;
+    const auto* media = m->media.As<tl::messageMediaDocument>();
+    if (media == nullptr) return;
+    if (const auto* d = media->document.As<tl::document>()) {
+      documents.push_back(*d);
+      captions.push_back(m->message);
+    }
+  }
+  void Drain() {
+    while (std::optional<ClientEvent> e = client->PollEvent()) Take(*std::move(e));
+  }
+  std::function<void(ClientEvent)> Sink() {
+    return [this](ClientEvent e) { Take(std::move(e)); };
+  }
+};
+
+sim::SimDcOptions BobWithoutPassword() {
+  sim::SimDcOptions options;
+  for (dc::WorldConfig::User& u : options.world.users) {
+    if (u.username == "bob") u.password.clear();  // a code login, as Alice's
+  }
+  return options;
+}
+
+class FileTransferDcTest : public ::testing::Test {
+ protected:
+  FileTransferDcTest() : dc_(/*seed=*/4242, BobWithoutPassword()) {}
+
+  absl::StatusOr<int64_t> LogIn(Party& p, const std::string& username) {
+    const dc::WorldConfig::User* user = nullptr;
+    for (const dc::WorldConfig::User& u : dc_.world().config().users) {
+      if (u.username == username) user = &u;
+    }
+    if (user == nullptr) return absl::NotFoundError(username);
+    p.client = dc_.MakeClient();
+    p.id = dc_.AddClient(*p.client);
+    tl::auth_sendCode send_code;
+    send_code.phone_number = user->phone;
+    send_code.api_id = 1;
+    send_code.api_hash = "sim";
+    send_code.settings = tl::codeSettings{};
+    absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(*p.client, p.id, send_code, p.Sink());
+    if (!sent.ok()) return sent.status();
+    tl::auth_signIn sign_in;
+    sign_in.phone_number = user->phone;
+    sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
+    sign_in.phone_code = user->login_code.empty() ? dc_.world().config().login_code : user->login_code;
+    absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(*p.client, p.id, sign_in, p.Sink());
+    if (!a.ok()) return a.status();
+    return a->As<tl::auth_authorization>()->user.As<tl::user>()->id;
+  }
+
+  void SetUp() override {
+    absl::StatusOr<int64_t> a = LogIn(alice_, "alice");
+    ASSERT_TRUE(a.ok()) << a.status();
+    alice_.user_id = *a;
+    absl::StatusOr<int64_t> b = LogIn(bob_, "bob");
+    ASSERT_TRUE(b.ok()) << b.status();
+    bob_.user_id = *b;
+    ASSERT_TRUE(dc_.sim().RunUntil(
+        [&] {
+          alice_.Drain();
+          bob_.Drain();
+          return alice_.client->updates()->has_state() && bob_.client->updates()->has_state();
+        },
+        absl::Seconds(30)));
+    tl::contacts_resolveUsername resolve;
+    resolve.username = "bob";
+    absl::StatusOr<tl::contacts_ResolvedPeer> r =
+        dc_.Invoke(*alice_.client, alice_.id, resolve, alice_.Sink(), [&] { bob_.Drain(); });
+    ASSERT_TRUE(r.ok()) << r.status();
+    absl::StatusOr<tl::InputPeer> peer =
+        alice_.client->peers().InputPeerOf(tl::Peer(tl::peerUser{.user_id = bob_.user_id}));
+    ASSERT_TRUE(peer.ok()) << peer.status();
+    to_bob_ = *peer;
+  }
+
+  // Runs `transfer` on `p`'s client until it is done (false: not within
+  // `limit` of virtual time). Other events of `p` go to p.Take; the other
+  // party keeps draining.
+  template <class Transfer>
+  bool Run(Party& p, Transfer& transfer, CountingSink& sink, absl::Duration limit) {
+    Party& other = &p == &alice_ ? bob_ : alice_;
+    transfer.Start(sink);
+    dc_.sim().Kick(p.id);
+    return dc_.sim().RunUntil(
+        [&] {
+          other.Drain();
+          const size_t before = sink.sent().size();
+          while (std::optional<ClientEvent> e = p.client->PollEvent()) {
+            const uint64_t id = e->request_id;
+            if (transfer.OnEvent(*e, sink)) {
+              ++p.consumed[id];
+            } else {
+              p.Take(*std::move(e));
+            }
+          }
+          if (sink.sent().size() != before) dc_.sim().Kick(p.id);
+          return transfer.done();
+        },
+        limit);
+  }
+
+  // Alice uploads `data` and sends it to Bob; the sent document is returned.
+  absl::StatusOr<tl::InputFile> Upload(const Bytes& data, client::UploadOptions options,
+                                       absl::Duration limit = absl::Minutes(10)) {
+    crypto::DeterministicRandom rng(data.size());
+    absl::StatusOr<std::unique_ptr<FileUpload>> up = FileUpload::Create(data, options, rng);
+    if (!up.ok()) return up.status();
+    CountingSink sink(*alice_.client);
+    const absl::Time wall_start = absl::Now();
+    const absl::Time start = dc_.sim().now();
+    if (!Run(alice_, **up, sink, limit)) return absl::DeadlineExceededError("upload did not end");
+    last_wall_ = absl::Now() - wall_start;
+    last_virtual_ = dc_.sim().now() - start;
+    last_retries_ = (*up)->progress().retries;
+    ExpectEachAnsweredOnce(alice_, sink);
+    return (*up)->result();
+  }
+
+  absl::Status SendToBob(tl::InputFile file, const std::string& caption) {
+    tl::inputMediaUploadedDocument media;
+    media.file = std::move(file);
+    media.mime_type = "application/octet-stream";
+    tl::messages_sendMedia send;
+    send.peer = to_bob_;
+    send.media = std::move(media);
+    send.message = caption;
+    send.random_id = ++random_id_;
+    return dc_.Invoke(*alice_.client, alice_.id, send, alice_.Sink(), [&] { bob_.Drain(); }).status();
+  }
+
+  // Runs until Bob has received `n` documents.
+  bool BobReceives(size_t n) {
+    return dc_.sim().RunUntil(
+        [&] {
+          alice_.Drain();
+          bob_.Drain();
+          return bob_.documents.size() >= n;
+        },
+        absl::Minutes(2));
+  }
+
+  absl::StatusOr<Bytes> BobDownloads(const tl::document& doc, client::DownloadOptions options = {},
+                                     absl::Duration limit = absl::Minutes(10)) {
+    absl::StatusOr<client::DocumentDownload> what =
+        client::DownloadOfDocument(doc, bob_.client->dc(), options);
+    if (!what.ok()) return what.status();
+    absl::StatusOr<std::unique_ptr<FileDownload>> down =
+        FileDownload::Create(what->location, what->options);
+    if (!down.ok()) return down.status();
+    CountingSink sink(*bob_.client);
+    const absl::Time wall_start = absl::Now();
+    if (!Run(bob_, **down, sink, limit)) return absl::DeadlineExceededError("download did not end");
+    last_wall_ = absl::Now() - wall_start;
+    ExpectEachAnsweredOnce(bob_, sink);
+    return (*down)->result();
+  }
+
+  // Every request the transfer sent reached it exactly once (also those it
+  // gave up on), including anything arriving late.
+  void ExpectEachAnsweredOnce(Party& p, const CountingSink& sink) {
+    for (uint64_t id : sink.sent()) {
+      EXPECT_EQ(p.consumed[id], 1) << "request " << id;
+    }
+  }
+
+  static double MBps(size_t bytes, absl::Duration d) {
+    return static_cast<double>(bytes) / 1e6 / std::max(absl::ToDoubleSeconds(d), 1e-9);
+  }
+
+  sim::SimDc dc_;
+  Party alice_, bob_;
+  tl::InputPeer to_bob_;
+  int64_t random_id_ = 5000;
+  absl::Duration last_wall_, last_virtual_;
+  int64_t last_retries_ = 0;
+};
+
+TEST_F(FileTransferDcTest, ASmallAndABigFileReachBobByteForByte) {
+  const Bytes small = FileContent(1'572'864 + 1234, 1);         // ~1.5 MiB: inputFile
+  const Bytes big = FileContent((size_t{11} << 20) + 4321, 2);  // ~11 MiB: inputFileBig
+
+  std::vector<int64_t> progress;
+  client::UploadOptions options;
+  options.file_name = "small.bin";
+  options.on_progress = [&](const client::TransferProgress& p) { progress.push_back(p.bytes_done); };
+  absl::StatusOr<tl::InputFile> small_file = Upload(small, options);
+  ASSERT_TRUE(small_file.ok()) << small_file.status();
+  ASSERT_NE(small_file->As<tl::inputFile>(), nullptr);
+  EXPECT_EQ(small_file->As<tl::inputFile>()->parts, 4);
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.back(), static_cast<int64_t>(small.size()));
+  ASSERT_TRUE(SendToBob(*small_file, "small").ok());
+
+  options.file_name = "big.bin";
+  options.on_progress = nullptr;
+  absl::StatusOr<tl::InputFile> big_file = Upload(big, options);
+  ASSERT_TRUE(big_file.ok()) << big_file.status();
+  ASSERT_NE(big_file->As<tl::inputFileBig>(), nullptr);
+  EXPECT_EQ(big_file->As<tl::inputFileBig>()->parts, 23);
+  std::cout << "upload of " << big.size() << " bytes: " << MBps(big.size(), last_wall_)
+            << " MB/s wall clock (" << absl::FormatDuration(last_wall_) << "), "
+            << absl::FormatDuration(last_virtual_) << " of virtual time\n";
+  ASSERT_TRUE(SendToBob(*big_file, "big").ok());
+
+  ASSERT_TRUE(BobReceives(2));
+  EXPECT_EQ(bob_.captions, (std::vector<std::string>{"small", "big"}));
+  const tl::document& first = bob_.documents[0];
+  EXPECT_EQ(first.size, static_cast<int64_t>(small.size()));
+  EXPECT_EQ(first.dc_id, 2);
+  absl::StatusOr<Bytes> got_small = BobDownloads(first);
+  ASSERT_TRUE(got_small.ok()) << got_small.status();
+  EXPECT_TRUE(*got_small == small);
+  absl::StatusOr<Bytes> got_big = BobDownloads(bob_.documents[1]);
+  ASSERT_TRUE(got_big.ok()) << got_big.status();
+  EXPECT_TRUE(*got_big == big) << got_big->size() << " bytes";
+  std::cout << "download of " << big.size() << " bytes: " << MBps(big.size(), last_wall_)
+            << " MB/s wall clock (" << absl::FormatDuration(last_wall_) << ")\n";
+}
+
+TEST_F(FileTransferDcTest, CutConnectionsAndDroppedPushesLoseAndRepeatNothing) {
+  const Bytes data = FileContent(1'572'864 + 999, 3);
+  // Deliveries of at most 16 KiB, connections broken at about every 25th
+  // (often inside a part), and every push dropped: Bob learns of the
+  // message only through getDifference.
+  sim::LinkOptions& alice_link = dc_.sim().link_options(alice_.id);
+  sim::LinkOptions& bob_link = dc_.sim().link_options(bob_.id);
+  alice_link.max_chunk = bob_link.max_chunk = 16384;
+  alice_link.close_probability = bob_link.close_probability = 1.0 / 25;
+  alice_link.jitter = bob_link.jitter = absl::Milliseconds(30);
+  dc_.world().DropPushes(1.0);
+
+  client::UploadOptions options;
+  options.part_size = 131072;  // more parts, more cuts between them
+  options.max_in_flight = 3;
+  absl::StatusOr<tl::InputFile> file = Upload(data, options);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE(SendToBob(*file, "through the storm").ok());
+  // The difference comes after a push Bob does see: send him a text too.
+  dc_.world().DropPushes(0);
+  tl::messages_sendMessage hello;
+  hello.peer = to_bob_;
+  hello.message = "did you get it?";
+  hello.random_id = ++random_id_;
+  ASSERT_TRUE(dc_.Invoke(*alice_.client, alice_.id, hello, alice_.Sink()).ok());
+  ASSERT_TRUE(BobReceives(1));
+  client::DownloadOptions down;
+  down.window_size = 131072;
+  absl::StatusOr<Bytes> got = BobDownloads(bob_.documents[0], down);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got == data);
+  EXPECT_GT(dc_.sim().stats().fault_closes, 10u) << "the connections did break";
+  std::cout << "through " << dc_.sim().stats().fault_closes << " cut connections\n";
+  // Late answers would still reach the transfers' bookkeeping: there are none.
+  dc_.sim().RunFor(absl::Minutes(1));
+  alice_.Drain();
+  bob_.Drain();
+  for (const auto& [id, n] : alice_.consumed) EXPECT_EQ(n, 1) << id;
+  for (const auto& [id, n] : bob_.consumed) EXPECT_EQ(n, 1) << id;
+}
+
+TEST_F(FileTransferDcTest, AnExpiredReferenceAndAFileOnAnotherDcEndTheDownloadClearly) {
+  absl::StatusOr<tl::InputFile> file = Upload(FileContent(10'000, 4), {});
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE(SendToBob(*file, "x").ok());
+  ASSERT_TRUE(BobReceives(1));
+
+  tl::document stale = bob_.documents[0];
+  stale.file_reference = "stale";
+  absl::StatusOr<Bytes> expired = BobDownloads(stale);
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(expired.status().message(), HasSubstr("FILE_REFERENCE_EXPIRED"));
+
+  dc_.world().ForceError("upload.getFile", 1, 303, "FILE_MIGRATE_4");
+  absl::StatusOr<Bytes> moved = BobDownloads(bob_.documents[0]);
+  EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(moved.status().message(), HasSubstr("the file is on DC 4"));
+  EXPECT_EQ(bob_.client->dc(), 2) << "a FILE_MIGRATE does not move the client";
+
+  // The document is still there for a correct request.
+  absl::StatusOr<Bytes> fine = BobDownloads(bob_.documents[0]);
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_EQ(fine->size(), 10'000u);
+}
+
+TEST_F(FileTransferDcTest, ThePartErrorsOfTheDcEndTheUploadNamingThePart) {
+  // A DC that refuses the third part for good.
+  client::UploadOptions options;
+  options.part_size = 4096;
+  options.max_in_flight = 1;
+  crypto::DeterministicRandom rng(9);
+  auto up = FileUpload::Create(FileContent(3 * 4096, 5), options, rng);
+  ASSERT_TRUE(up.ok());
+  CountingSink sink(*alice_.client);
+  // Two parts go through; then the DC answers FILE_PART_TOO_BIG.
+  (*up)->Start(sink);
+  dc_.sim().Kick(alice_.id);
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        while (std::optional<ClientEvent> e = alice_.client->PollEvent()) {
+          const uint64_t id = e->request_id;
+          if ((*up)->OnEvent(*e, sink)) {
+            ++alice_.consumed[id];
+            if ((*up)->progress().answers == 2) {
+              dc_.world().ForceError("upload.saveFilePart", 1, 400, "FILE_PART_TOO_BIG");
+            }
+            dc_.sim().Kick(alice_.id);
+          }
+        }
+        return (*up)->done();
+      },
+      absl::Minutes(1)));
+  EXPECT_EQ((*up)->result().status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT((*up)->result().status().message(),
+              HasSubstr("part 2 of 3: rpc error 400 FILE_PART_TOO_BIG"));
+  ExpectEachAnsweredOnce(alice_, sink);
+}
+
+TEST_F(FileTransferDcTest, ATransientDcErrorIsRetriedAndTheUploadFinishes) {
+  dc_.world().ForceError("upload.saveFilePart", 2, 500, "INTERNAL_SERVER_ERROR");
+  client::UploadOptions options;
+  options.part_size = 4096;
+  absl::StatusOr<tl::InputFile> file = Upload(FileContent(5 * 4096, 6), options);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(last_retries_, 2);
+  ASSERT_TRUE(SendToBob(*file, "after retries").ok());
+  ASSERT_TRUE(BobReceives(1));
+  absl::StatusOr<Bytes> got = BobDownloads(bob_.documents[0]);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got == FileContent(5 * 4096, 6));
+}
+
+}  // namespace
+}  // namespace mtcore
