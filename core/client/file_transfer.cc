@@ -300,6 +300,7 @@ bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
     if (last_window_ >= 0 && appended_ > last_window_) {
       Finish(std::move(out_), sink);
     } else {
+      AbandonPastEnd(sink);
       Pump(sink);
     }
     return true;
@@ -384,6 +385,19 @@ absl::Status FileDownload::OnWindow(int64_t index, std::string bytes) {
     ++appended_;
   }
   return absl::OkStatus();
+}
+
+void FileDownload::AbandonPastEnd(RequestSink& sink) {
+  if (last_window_ < 0) return;
+  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+    if (it->second <= last_window_) {
+      ++it;
+      continue;
+    }
+    abandoned_.insert(it->first);
+    sink.Cancel(it->first);
+    it = in_flight_.erase(it);
+  }
 }
 
 void FileDownload::Cancel(RequestSink& sink) {

@@ -194,6 +194,8 @@ class FileDownload {
   absl::Status SendWindow(int64_t index, RequestSink& sink);
   // A window's bytes arrived: checked, kept, and the in-order prefix appended.
   absl::Status OnWindow(int64_t index, std::string bytes);
+  // Once the end is known: gives up the windows asked for past it.
+  void AbandonPastEnd(RequestSink& sink);
   void Finish(absl::StatusOr<Bytes> result, RequestSink& sink);
   void Report();
   int64_t Offset(int64_t index) const { return index * options_.window_size; }

@@ -327,6 +327,24 @@ TEST(FileDownloadTest, AnUnknownSizeEndsAtTheFirstShortWindow) {
   EXPECT_EQ(sink.cancelled.size(), 2u) << "the windows past the end are given up";
 }
 
+TEST(FileDownloadTest, AShortWindowGivesUpTheWindowsPastItAtOnce) {
+  DownloadOptions options;
+  options.window_size = 4096;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  const std::vector<uint64_t> ids = sink.open;
+  ASSERT_EQ(ids.size(), 4u);
+  EXPECT_TRUE(d->OnEvent(FileEvent(ids[1], std::string(100, 'b')), sink));
+  EXPECT_FALSE(d->done()) << "the first window is still missing";
+  EXPECT_EQ(sink.cancelled, (std::vector<uint64_t>{ids[2], ids[3]}));
+  EXPECT_TRUE(d->OnEvent(FileEvent(ids[0], std::string(4096, 'a')), sink));
+  ASSERT_TRUE(d->done());
+  ASSERT_TRUE(d->result().ok()) << d->result().status();
+  EXPECT_EQ(d->result()->size(), 4196u);
+  EXPECT_TRUE(d->OnEvent(FileEvent(ids[3], ""), sink)) << "a given-up window's answer is swallowed";
+}
+
 TEST(FileDownloadTest, AnExactMultipleEndsAtAnEmptyWindow) {
   const Bytes file = Pattern(2 * 4096);
   DownloadOptions options;
