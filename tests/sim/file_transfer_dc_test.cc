@@ -333,6 +333,31 @@ TEST_F(FileTransferDcTest, CutConnectionsAndDroppedPushesLoseAndRepeatNothing) {
   for (const auto& [id, n] : bob_.consumed) EXPECT_EQ(n, 1) << id;
 }
 
+TEST_F(FileTransferDcTest, ABigFileGoesThroughCutConnectionsToo) {
+  const Bytes data = FileContent((size_t{10} << 20) + 5000, 7);
+  sim::LinkOptions& alice_link = dc_.sim().link_options(alice_.id);
+  sim::LinkOptions& bob_link = dc_.sim().link_options(bob_.id);
+  alice_link.max_chunk = bob_link.max_chunk = 65536;
+  alice_link.close_probability = bob_link.close_probability = 1.0 / 40;
+  client::UploadOptions options;
+  options.part_size = 131072;
+  absl::StatusOr<tl::InputFile> file = Upload(data, options);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_NE(file->As<tl::inputFileBig>(), nullptr);
+  const uint64_t cuts_up = dc_.sim().stats().fault_closes;
+  ASSERT_TRUE(SendToBob(*file, "big, through the storm").ok());
+  ASSERT_TRUE(BobReceives(1));
+  client::DownloadOptions down;
+  down.window_size = 262144;
+  absl::StatusOr<Bytes> got = BobDownloads(bob_.documents[0], down);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got == data);
+  EXPECT_GT(cuts_up, 10u);
+  EXPECT_GT(dc_.sim().stats().fault_closes, cuts_up + 10);
+  std::cout << "big file: " << cuts_up << " cuts up, "
+            << dc_.sim().stats().fault_closes - cuts_up << " after\n";
+}
+
 TEST_F(FileTransferDcTest, AnExpiredReferenceAndAFileOnAnotherDcEndTheDownloadClearly) {
   absl::StatusOr<tl::InputFile> file = Upload(FileContent(10'000, 4), {});
   ASSERT_TRUE(file.ok()) << file.status();
