@@ -1413,7 +1413,7 @@ struct World::Impl {
     return reply;
   }
 
-  Answer GetFile(const Call& c, const Object& q) {
+  Answer GetFile(const Object& q) {
     const Object* loc = Sub(q, "location");
     if (loc == nullptr || loc->constructor != "inputDocumentFileLocation") {
       return Fail(400, "LOCATION_INVALID");
@@ -1440,7 +1440,6 @@ struct World::Impl {
     f.Set("mtime", d.date);
     const int64_t size = static_cast<int64_t>(d.bytes.size());
     f.Set("bytes", offset >= size ? std::string() : d.bytes.substr(offset, limit));
-    (void)c;
     return Ok(Value(std::move(f)));
   }
 
@@ -2267,7 +2266,7 @@ struct World::Impl {
     if (m == "upload.saveFilePart") return SaveFilePart(c, q, /*big=*/false);
     if (m == "upload.saveBigFilePart") return SaveFilePart(c, q, /*big=*/true);
     if (m == "messages.sendMedia") return SendMedia(c, q);
-    if (m == "upload.getFile") return GetFile(c, q);
+    if (m == "upload.getFile") return GetFile(q);
     return Fail(501, absl::StrCat("METHOD_NOT_IMPLEMENTED_", m));
   }
 
