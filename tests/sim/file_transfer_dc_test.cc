@@ -2,10 +2,11 @@
 // the simulated DC, in virtual time: Alice uploads a file (small, and big
 // over 10 MiB) and sends it to Bob as a document; Bob receives the message
 // as an update and downloads the document; the bytes are identical. Then the
-// same with connections cut at random and pushes dropped, checking that
-// every request of a transfer is answered exactly once as the transfer sees
-// it; and the errors a real DC gives (an expired file reference, a file on
-// another DC).
+// same (a small file with every push dropped, a big one) with connections
+// cut at random, checking that every request of a transfer is answered
+// exactly once as the transfer sees it; and the errors a real DC gives (an
+// expired file reference, a file on another DC, a refused part, 500s that
+// are retried). The big case prints its wall-clock MB/s.
 #include <iostream>
 #include <map>
 #include <memory>
