@@ -28,9 +28,10 @@
 // never crosses a 1 MiB boundary) at offsets that are multiples of it,
 // max_in_flight at a time, reassembled in order. The file ends at a known
 // size (DownloadOptions::size) or at the first short (or empty) window. A
-// window longer than asked, a short window before a known end, data past a
-// short window, or more than max_bytes in all is a protocol error
-// (DataLoss). FILE_MIGRATE_X ends the download (FailedPrecondition naming
+// window longer than asked, a short window before a known end, or data past
+// a short window is a protocol error (DataLoss); more than max_bytes in all
+// is ResourceExhausted. (The Client has parsed each answer whole before the
+// check: what one answer may hold is bounded by the engine's packet limit.) FILE_MIGRATE_X ends the download (FailedPrecondition naming
 // the DC): downloading from another DC (a second authorised connection) is
 // out of scope, as are CDN redirects. FILE_REFERENCE_EXPIRED ends it too
 // (FailedPrecondition): the caller refetches the message for a fresh
