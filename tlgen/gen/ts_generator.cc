@@ -140,10 +140,10 @@ interface $AnyObject {
 }
 type $MethodName = keyof $Methods;
 // The result of a request: a wrapper (invokeWithLayer, invokeWithoutUpdates...)
-// gives the result of the call inside it.
+// gives the result of the call inside it (unknown when that can be any call).
 type $ResultOf<R> = R extends { _: infer N extends $MethodName }
   ? $Methods[N] extends { wraps: infer K extends string }
-    ? R extends { readonly [P in K]: infer Q } ? $ResultOf<Q> : unknown
+    ? R extends { readonly [P in K]: infer Q } ? ($AnyRequest extends Q ? unknown : $ResultOf<Q>) : unknown
     : $Methods[N]['result']
   : unknown;
 )";

@@ -151,6 +151,10 @@ TEST_F(TsGeneratorTest, MethodMapAndGenericMethods) {
 }
 )"));
   EXPECT_THAT(dts_, HasSubstr("type $WrapperRequest =\n  | $fn.invokeWithLayer;\n"));
+  // ResultOf follows `wraps`, but not into "any request" (the default of X),
+  // which would recurse through every wrapper forever.
+  EXPECT_THAT(dts_, HasSubstr("? R extends { readonly [P in K]: infer Q } "
+                              "? ($AnyRequest extends Q ? unknown : $ResultOf<Q>) : unknown\n"));
   EXPECT_THAT(dts_, HasSubstr("type $AnyRequest =\n  | $fn.messages.getNote\n"
                               "  | $fn.invokeWithLayer\n  | $fn.help.getNumbers\n"
                               "  | $fn.delete$;\n"));
