@@ -1,7 +1,8 @@
 // The TypeScript declarations of the browser client (mtcore_client.d.mts,
-// mtcore.d.mts): an app that uses them compiles under tsc --strict and the
-// misuses in typings_check.mts do not; every name they declare exists in the
-// JavaScript module.
+// mtcore.d.mts, the generated mtcore_api.d.mts): they compile on their own,
+// apps that use them (typings_check.mts, typings_api_check.mts: typed calls
+// and results) compile under tsc --strict and their misuses do not; every name
+// they declare exists in the JavaScript module.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,12 +12,31 @@ import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-test('typings_check.mts compiles under tsc --strict, its misuses do not', () => {
-  const tsc = path.resolve('external/npm/typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022',
+function tsc(...files) {
+  const compiler = path.resolve('external/npm/typescript/bin/tsc');
+  const started = performance.now();
+  const r = spawnSync(process.execPath, [compiler, '--noEmit', '--strict', '--target', 'es2022',
     '--module', 'nodenext', '--moduleResolution', 'nodenext', '--lib', 'es2022,dom',
-    path.join(here, 'typings_check.mts')], { encoding: 'utf8' });
+    ...files.map((f) => path.join(here, f))], { encoding: 'utf8' });
+  return { ...r, ms: performance.now() - started };
+}
+
+test('the generated layer-228 declarations compile on their own', (t) => {
+  const text = readFileSync(path.join(here, 'mtcore_api.d.mts'), 'utf8');
+  const interfaces = text.match(/^ +export interface /gm).length;
+  const methods = text.slice(text.indexOf('interface $Methods {')).match(/^  '[\w.]+': \{ request/gm).length;
+  assert.match(text, /^export type Layer = 228;$/m);
+  assert.ok(interfaces > 2000 && methods > 700, `${interfaces} interfaces, ${methods} methods`);
+  const r = tsc('mtcore_api.d.mts');
   assert.equal(r.status, 0, `tsc:\n${r.stdout}${r.stderr}`);
+  t.diagnostic(`mtcore_api.d.mts: ${text.length} bytes, ${interfaces} interfaces (${methods} methods); ` +
+    `tsc --strict ${Math.round(r.ms)} ms`);
+});
+
+test('apps compile under tsc --strict, their misuses do not', (t) => {
+  const r = tsc('typings_check.mts', 'typings_api_check.mts');
+  assert.equal(r.status, 0, `tsc:\n${r.stdout}${r.stderr}`);
+  t.diagnostic(`tsc --strict of two apps: ${Math.round(r.ms)} ms`);
 });
 
 test('every name the declarations export exists in mtcore_client.mjs', async () => {

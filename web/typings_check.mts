@@ -27,7 +27,9 @@ export async function example(schema: string, pem: string): Promise<string> {
     _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: BigInt(users[0].id), access_hash: 0n },
     message: 'hi', random_id: 5n,
   }, { timeoutMs: 1000, signal: new AbortController().signal });
-  await client.invoke({ _: 'messages.getBotCallbackAnswer', data: fromBase64('AAE='), msg_id: 1 });
+  await client.invoke({
+    _: 'messages.getBotCallbackAnswer', peer: { _: 'inputPeerSelf' }, data: fromBase64('AAE='), msg_id: 1,
+  });
   try {
     await client.invoke({ _: 'help.getConfig' });
   } catch (e) {

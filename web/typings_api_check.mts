@@ -1,0 +1,100 @@
+// Compiled by //web:typings_test with tsc --strict against the generated
+// layer-228 declarations (mtcore_api.d.mts): typed calls and results. Lines
+// under @ts-expect-error must not compile (tsc fails if they do).
+import {
+  MtcoreClient, fromBase64, type Methods, type RawString, type ResultOf, type TlRequest, type fn, type tl,
+} from './mtcore_client.mjs';
+
+export async function typedCalls(client: MtcoreClient): Promise<string[]> {
+  const seen: string[] = [];
+  // A vector result; longs are strings, true flags optional booleans.
+  const users: tl.User[] = await client.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
+  for (const u of users) {
+    if (u._ === 'user') {
+      const id: string = u.id;
+      const bot: boolean | undefined = u.bot;
+      const name: string | RawString | undefined = u.first_name;
+      if (typeof name === 'string') seen.push(id, name, String(bot));
+    }
+  }
+  // Longs as bigint, number or string; bytes as Uint8Array or base64.
+  const sent: tl.Updates = await client.invoke({
+    _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: 5n, access_hash: '-42' },
+    message: 'hi', random_id: 7, silent: true, entities: [{ _: 'messageEntityBold', offset: 0, length: 2 }],
+  }, { timeoutMs: 1000 });
+  if (sent._ === 'updateShortSentMessage') seen.push(String(sent.id + sent.pts));
+  const saved: boolean = await client.invoke({
+    _: 'upload.saveFilePart', file_id: 1n, file_part: 0, bytes: new Uint8Array([1, 2]),
+  });
+  const answer: tl.messages.BotCallbackAnswer = await client.invoke({
+    _: 'messages.getBotCallbackAnswer', peer: { _: 'inputPeerSelf' }, data: fromBase64('AAE='), msg_id: 1,
+  });
+  // Dotted names: the union of messages.Messages, narrowed by `_`.
+  const history = await client.invoke({
+    _: 'messages.getHistory', peer: { _: 'inputPeerSelf' }, offset_id: 0, offset_date: 0, add_offset: 0,
+    limit: 10, max_id: 0, min_id: 0, hash: 0n,
+  });
+  if (history._ === 'messages.channelMessages') seen.push(String(history.pts));
+  if (history._ !== 'messages.messagesNotModified') {
+    for (const m of history.messages) if (m._ === 'message' && typeof m.message === 'string') seen.push(m.message);
+  }
+  // Wrappers give the result of the call inside them.
+  const config: tl.Config = await client.invoke({ _: 'invokeWithoutUpdates', query: { _: 'help.getConfig' } });
+  const nested: tl.User[] = await client.invoke({
+    _: 'invokeWithLayer', layer: 228,
+    query: { _: 'invokeWithoutUpdates', query: { _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] } },
+  });
+  const dc: number = config.this_dc;
+  // The generated names by themselves.
+  const request: fn.contacts.resolveUsername = { _: 'contacts.resolveUsername', username: 'echo_bot' };
+  const resolved: ResultOf<typeof request> = await client.invoke(request);
+  const sameType: Methods['contacts.resolveUsername']['result'] = resolved;
+  const peer: tl.Peer = sameType.peer;
+  // Updates carry typed objects.
+  client.onUpdate(({ update, users: from }) => {
+    if (update._ === 'updateNewMessage' && update.message._ === 'message') seen.push(update.message.id.toFixed());
+    if (from[0]?._ === 'user') seen.push(from[0].id);
+  });
+  // A method of a custom schema, or a request built at run time: the caller
+  // names the result type.
+  const pong = await client.invoke<{ _: 'pong'; ping_id: string }>({ _: 'custom.ping', ping_id: 1n });
+  const dynamic: TlRequest = { _: 'help.getNearestDc' };
+  const anything = await client.invoke<any>(dynamic);
+  seen.push(String(saved), String(answer.alert), String(nested.length), String(dc), peer._, pong.ping_id,
+    String(anything));
+  return seen;
+}
+
+export async function misuse(client: MtcoreClient): Promise<void> {
+  // @ts-expect-error: random_id is required
+  await client.invoke({ _: 'messages.sendMessage', peer: { _: 'inputPeerSelf' }, message: 'hi' });
+  // @ts-expect-error: the message is a string
+  await client.invoke({ _: 'messages.sendMessage', peer: { _: 'inputPeerSelf' }, message: 5, random_id: 1n });
+  // @ts-expect-error: a user id is a long, not a boolean
+  await client.invoke({ _: 'users.getUsers', id: [{ _: 'inputUser', user_id: true, access_hash: 0n }] });
+  // @ts-expect-error: no InputPeer constructor has this name
+  await client.invoke({ _: 'messages.getHistory', peer: { _: 'inputPeerNobody' }, offset_id: 0, offset_date: 0,
+    add_offset: 0, limit: 10, max_id: 0, min_id: 0, hash: 0n });
+  // @ts-expect-error: no such method (and no result type named)
+  await client.invoke({ _: 'messages.sendMesage', peer: { _: 'inputPeerSelf' } });
+  // @ts-expect-error: help.getConfig has no fields
+  await client.invoke({ _: 'help.getConfig', bogus: 1 });
+  // @ts-expect-error: no such method inside a wrapper
+  await client.invoke({ _: 'invokeWithoutUpdates', query: { _: 'help.getConfg' } });
+  const config = await client.invoke({ _: 'help.getConfig' });
+  // @ts-expect-error: Config has no such field
+  console.log(config.nonexistent);
+  // @ts-expect-error: a result is what the method returns
+  const wrong: tl.User[] = await client.invoke({ _: 'help.getConfig' });
+  const users = await client.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
+  // @ts-expect-error: userEmpty has no first_name until narrowed
+  console.log(users[0].first_name);
+  // @ts-expect-error: results carry longs as strings
+  const id: bigint = users[0].id;
+  // @ts-expect-error: bytes in results are base64 strings
+  const bytes: Uint8Array = (await client.invoke({ _: 'upload.getFile', location: { _: 'inputPeerPhotoFileLocationLegacy', peer: { _: 'inputPeerSelf' }, volume_id: 1n, local_id: 1 }, offset: 0n, limit: 1024 }) as tl.upload.file).bytes;
+  const dynamic: TlRequest = { _: 'help.getConfig' };
+  // @ts-expect-error: a request built at run time names its result type
+  await client.invoke(dynamic);
+  console.log(wrong, id, bytes);
+}
