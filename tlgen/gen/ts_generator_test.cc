@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tlgen/load.h"
 #include "tlgen/parser.h"
 
 namespace mtcore::tlgen {
@@ -188,6 +189,26 @@ TEST(TsGeneratorErrorTest, EmptySchema) {
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_THAT(*out, HasSubstr("type $AnyRequest = never;\n"));
   EXPECT_THAT(*out, HasSubstr("type $WrapperRequest = never;\n"));
+}
+
+// mtcute's layer-228 schema, as //web:api_types uses it.
+TEST(TsGeneratorApiTest, Layer228) {
+  absl::StatusOr<Schema> schema =
+      LoadSchemaFile("external/mtcute_schema/package/tl/api-schema.json");
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  absl::StatusOr<std::string> out = GenerateTs(*schema, {.source_name = "api-schema.json"});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_THAT(*out, HasSubstr("from api-schema.json, layer 228. Do not edit.\n"));
+  EXPECT_THAT(*out, HasSubstr(
+      "  'users.getUsers': { request: $fn.users.getUsers; result: $tl.User[] };\n"));
+  EXPECT_THAT(*out, HasSubstr("  'invokeWithoutUpdates': { request: $fn.invokeWithoutUpdates; "
+                              "result: unknown; wraps: 'query' };\n"));
+  EXPECT_THAT(*out, HasSubstr("  export type User<M extends $Mode = $Out> =\n"
+                              "    | $tl.userEmpty<M>\n    | $tl.user<M>;\n"));
+  // int53 fields are longs.
+  EXPECT_THAT(*out, HasSubstr("  export interface inputPeerUser<M extends $Mode = $Out> {\n"
+                              "    _: 'inputPeerUser';\n    user_id: M['long'];\n"
+                              "    access_hash: M['long'];\n  }\n"));
 }
 
 }  // namespace
