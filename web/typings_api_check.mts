@@ -65,6 +65,40 @@ export async function typedCalls(client: MtcoreClient): Promise<string[]> {
   return seen;
 }
 
+// The quickstart's conversation (web/quickstart.mjs), typed.
+export async function quickstart(bot: MtcoreClient, alice: MtcoreClient, token: string): Promise<string> {
+  const login = await bot.invoke({
+    _: 'auth.importBotAuthorization', flags: 0, api_id: 1, api_hash: 'hash', bot_auth_token: token,
+  });
+  if (login._ !== 'auth.authorization' || login.user._ !== 'user' || !login.user.bot) throw new Error('bot login');
+  const botId: string = login.user.id;
+  const sent = await alice.invoke({
+    _: 'auth.sendCode', phone_number: '+15550001001', api_id: 1, api_hash: 'hash', settings: { _: 'codeSettings' },
+  });
+  if (sent._ !== 'auth.sentCode') throw new Error('sendCode');
+  const auth = await alice.invoke({
+    _: 'auth.signIn', phone_number: '+15550001001', phone_code_hash: sent.phone_code_hash, phone_code: '11111',
+    email_verification: null,
+  });
+  if (auth._ !== 'auth.authorization') throw new Error('signIn');
+  const resolved = await alice.invoke({ _: 'contacts.resolveUsername', username: 'echo_bot' });
+  const botUser = resolved.users.find((u): u is tl.user => u._ === 'user' && u.id === botId);
+  if (!botUser?.access_hash) throw new Error('resolveUsername');
+  const text = `hello ${auth.user.id}`;
+  const got = new Promise<tl.Message>((resolve) => bot.onUpdate(({ update }) => {
+    if (update._ === 'updateNewMessage' && update.message._ === 'message' && update.message.message === text) {
+      resolve(update.message);
+    }
+  }));
+  await alice.invoke({
+    _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: botUser.id, access_hash: botUser.access_hash },
+    message: text, random_id: String(Date.now()), reply_to: null,
+  });
+  const message = await got;
+  const from = message._ === 'message' ? message.from_id ?? message.peer_id : null;
+  return from?._ === 'peerUser' ? from.user_id : '';
+}
+
 export async function misuse(client: MtcoreClient): Promise<void> {
   // @ts-expect-error: random_id is required
   await client.invoke({ _: 'messages.sendMessage', peer: { _: 'inputPeerSelf' }, message: 'hi' });

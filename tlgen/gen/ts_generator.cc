@@ -116,6 +116,7 @@ interface $Out {
   bytes: string;
   string: string | $RawString;
   flags: never;
+  absent: never;
 }
 // How calls may give them (the driver's toTlJson turns bigint and typed
 // arrays into the JSON forms; FromJson ignores `flags` and computes the bits).
@@ -124,6 +125,8 @@ interface $In {
   bytes: string | $RawString | ArrayBuffer | ArrayBufferView;
   string: string | $RawString;
   flags: number;
+  // An optional field may also be null (left out).
+  absent: null;
 }
 type $Mode = $In | $Out;
 // A TL string that is not UTF-8 (or bytes), as base64.
@@ -265,7 +268,15 @@ export type {
         continue;
       }
       MTCORE_ASSIGN_OR_RETURN(std::string type, Type(d, p.type, mode));
-      absl::StrAppend(&out, indent, PropertyName(p.name), p.flag ? "?: " : ": ", type, ";\n");
+      if (!p.flag) {
+        absl::StrAppend(&out, indent, PropertyName(p.name), ": ", type, ";\n");
+        continue;
+      }
+      // FromJson reads a null optional field as absent.
+      std::string_view absent = mode == Mode::kGeneric ? " | M['absent']"
+                                : mode == Mode::kIn    ? " | null"
+                                                       : "";
+      absl::StrAppend(&out, indent, PropertyName(p.name), "?: ", type, absent, ";\n");
     }
     return absl::OkStatus();
   }

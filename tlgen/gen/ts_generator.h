@@ -2,8 +2,11 @@
 // `.d.mts` file) out, typing the mtcute-style JSON the browser client reads
 // and writes (tl/dynamic/json.cc; web/mtcore_client.mjs).
 //
-// What it declares, for `user#... flags:# bot:flags.14?true id:long = User;`
-// and `users.getUsers#... id:Vector<InputUser> = Vector<User>;`:
+// What it declares, for `user#... flags:# bot:flags.14?true id:long
+// username:flags.3?string = User;`
+// and `users.getUsers#... id:Vector<InputUser> = Vector<User>;`, in short
+// (the file declares $tl, $fn, $Methods... and exports them as tl, fn,
+// Methods...; see Naming below):
 //
 //   export declare namespace tl {
 //     interface user<M extends Mode = Out> {
@@ -11,12 +14,13 @@
 //       flags?: M['flags'];   // FromJson ignores it and computes the bits
 //       bot?: boolean;        // flags.N?true
 //       id: M['long'];
+//       username?: M['string'] | M['absent'];   // flags.N?string (null: absent)
 //     }
 //     type User<M extends Mode = Out> = tl.user<M> | tl.userEmpty<M>;
 //   }
 //   export declare namespace fn {
 //     namespace users {
-//       interface getUsers { _: 'users.getUsers'; flags?...; id: tl.InputUser<In>[]; }
+//       interface getUsers { _: 'users.getUsers'; id: tl.InputUser<In>[]; }
 //     }
 //   }
 //   export interface Methods {
@@ -30,7 +34,8 @@
 // a string or {$bytes: BASE64} when it is not UTF-8, no `flags`. `In` is what
 // calls may give: longs also as number or bigint, bytes also as typed arrays
 // or ArrayBuffers (the driver's toTlJson converts them), `flags` as a number
-// (ignored). Method requests are always `In`.
+// (ignored), null for an absent optional field. Method requests are always
+// `In`.
 //
 // Naming, chosen so that nothing can collide:
 //   - constructors and types live in namespace `tl`, methods in namespace

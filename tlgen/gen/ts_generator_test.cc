@@ -36,7 +36,7 @@ updates#44444444 state:updates.State = Updates;
 updates.state#55555555 pts:int = updates.State;
 holder#66666666 thing:Ghost = Holder;
 ---functions---
-messages.getNote#77777777 peer:Peer ids:Vector<long> = messages.Note;
+messages.getNote#77777777 flags:# peer:Peer ids:Vector<long> limit:flags.0?int = messages.Note;
 invokeWithLayer#da9b0d0d {X:Type} layer:int query:!X = X;
 help.getNumbers#88888888 = Vector<int>;
 delete#99999999 = Bool;
@@ -60,17 +60,18 @@ TEST_F(TsGeneratorTest, HeaderNamesSourceAndLayer) {
 
 TEST_F(TsGeneratorTest, FlagsTrueFlagsVectorsOfVectorsAndReservedFieldNames) {
   // `flags` may be given (FromJson ignores it), true flags are optional
-  // booleans, flags.N?T optional, `default`/`class` plain property names.
+  // booleans, flags.N?T optional (null in calls), `default`/`class` plain
+  // property names.
   EXPECT_THAT(dts_, HasSubstr(R"(  export namespace messages {
     export type Note<M extends $Mode = $Out> = $tl.messages.note<M>;
     export interface note<M extends $Mode = $Out> {
       _: 'messages.note';
       flags?: M['flags'];
       pinned?: boolean;
-      views?: number;
-      from?: $tl.Peer<M>;
+      views?: number | M['absent'];
+      from?: $tl.Peer<M> | M['absent'];
       flags2?: M['flags'];
-      tags?: M['string'][];
+      tags?: M['string'][] | M['absent'];
       default: M['string'];
       class: number;
       grid: $Double[][];
@@ -130,8 +131,10 @@ TEST_F(TsGeneratorTest, RequestsTakeTheInputForms) {
   EXPECT_THAT(dts_, HasSubstr(R"(  export namespace messages {
     export interface getNote {
       _: 'messages.getNote';
+      flags?: $In['flags'];
       peer: $tl.Peer<$In>;
       ids: $In['long'][];
+      limit?: number | null;
     }
   }
 )"));

@@ -17,6 +17,7 @@ const note: tl.messages.Note = {
   tags: ['a', { $bytes: '/w==' }],
 };
 const given: tl.messages.Note<In> = { ...note, flags: 5, data: new Uint8Array(1), from: { _: 'peerUser', user_id: 1n } };
+const leftOut: tl.messages.Note<In> = { ...note, views: null, from: null };
 // Bare objects may leave out `_`.
 const pair: tl.Pair = { _: 'pair', a: { x: 1, y: 2 }, b: { _: 'point', x: 1, y: 2 }, c: [{ x: 0, y: 0 }] };
 // A constructor named like a namespace.
@@ -38,6 +39,8 @@ const bad2: tl.Peer<In> = { _: 'peerNobody' };
 const bad3: fn.export$.getItem = { _: 'export.getItem', id: 'x', extra: 1 };
 // @ts-expect-error: the type of Ghost has no constructor
 const bad4: tl.Holder = { _: 'holder', thing: { _: 'ghost' } };
+// @ts-expect-error: results leave optional fields out, never null
+const bad8: tl.messages.Note = { ...note, views: null };
 // @ts-expect-error: required `pts`
 const bad5: tl.updates.State = { _: 'updates.state' };
 // @ts-expect-error: a bare object's `_` still names its constructor
@@ -45,5 +48,5 @@ const bad6: tl.Pair = { _: 'pair', a: { _: 'pair', x: 1, y: 2 }, b: { x: 1, y: 2
 // @ts-expect-error: help.getNumbers returns numbers
 const bad7: ResultOf<fn.help.getNumbers> = ['1'];
 
-export const all_ = [layer, c, n, item, note, given, pair, u, h, numbers, state, unknownInner, all,
-  bad1, bad2, bad3, bad4, bad5, bad6, bad7];
+export const all_ = [layer, c, n, item, note, given, leftOut, pair, u, h, numbers, state, unknownInner, all,
+  bad1, bad2, bad3, bad4, bad5, bad6, bad7, bad8];
