@@ -1,8 +1,10 @@
 // The TypeScript declarations of the browser client (mtcore_client.d.mts,
 // mtcore.d.mts, the generated mtcore_api.d.mts): they compile on their own,
-// apps that use them (typings_check.mts, typings_api_check.mts: typed calls
-// and results) compile under tsc --strict and their misuses do not; every name
-// they declare exists in the JavaScript module.
+// the JSON the codec writes for random objects of every constructor and method
+// fits them (api_json_samples.mts), apps that use them (typings_check.mts,
+// typings_api_check.mts: typed calls and results) compile under tsc --strict
+// and their misuses do not; every name they declare exists in the JavaScript
+// module.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -29,8 +31,17 @@ test('the generated layer-228 declarations compile on their own', (t) => {
   assert.ok(interfaces > 2000 && methods > 700, `${interfaces} interfaces, ${methods} methods`);
   const r = tsc('mtcore_api.d.mts');
   assert.equal(r.status, 0, `tsc:\n${r.stdout}${r.stderr}`);
-  t.diagnostic(`mtcore_api.d.mts: ${text.length} bytes, ${interfaces} interfaces (${methods} methods); ` +
+  t.diagnostic(`mtcore_api.d.mts: ${Buffer.byteLength(text)} bytes, ${interfaces} interfaces (${methods} methods); ` +
     `tsc --strict ${Math.round(r.ms)} ms`);
+});
+
+test('what the codec writes for every constructor and method fits the generated types', (t) => {
+  const samples = readFileSync(path.join(here, 'api_json_samples.mts'), 'utf8');
+  const count = samples.match(/^export const s\d+: /gm).length;
+  assert.ok(count > 4000, `${count} samples`);
+  const r = tsc('api_json_samples.mts');
+  assert.equal(r.status, 0, `tsc:\n${r.stdout.slice(0, 20000)}${r.stderr}`);
+  t.diagnostic(`${count} samples (${Buffer.byteLength(samples)} bytes): tsc --strict ${Math.round(r.ms)} ms`);
 });
 
 test('apps compile under tsc --strict, their misuses do not', (t) => {

@@ -429,4 +429,8 @@ absl::StatusOr<std::string> GenerateTs(const Schema& schema, const TsGeneratorOp
   return Generator(schema).Run(options);
 }
 
+std::string TsName(std::string_view root, std::string_view tl_name) {
+  return Qualified(root, tl_name);
+}
+
 }  // namespace mtcore::tlgen

@@ -64,6 +64,7 @@
 #define MTCORE_TLGEN_GEN_TS_GENERATOR_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "tlgen/definition.h"
@@ -79,6 +80,12 @@ struct TsGeneratorOptions {
 // location: an invalid TL name, a bare type that is not exactly one
 // constructor, a generic parameter that is not `{X:Type}`.
 absl::StatusOr<std::string> GenerateTs(const Schema& schema, const TsGeneratorOptions& options);
+
+// The TypeScript name of the constructor, type or method `tl_name` under the
+// exported namespace `root` ("tl" or "fn"), as GenerateTs declares it:
+// ("tl", "messages.Messages") -> "tl.messages.Messages", ("fn", "delete") ->
+// "fn.delete$". For tools that write code against the declarations.
+std::string TsName(std::string_view root, std::string_view tl_name);
 
 }  // namespace mtcore::tlgen
 

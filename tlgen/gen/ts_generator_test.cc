@@ -170,6 +170,13 @@ TEST_F(TsGeneratorTest, PublicNamesAreAliases) {
   EXPECT_THAT(dts_, Not(HasSubstr("export declare")));
 }
 
+TEST(TsNameTest, AsDeclared) {
+  EXPECT_EQ(TsName("tl", "messages.Messages"), "tl.messages.Messages");
+  EXPECT_EQ(TsName("tl", "user"), "tl.user");
+  EXPECT_EQ(TsName("fn", "delete"), "fn.delete$");
+  EXPECT_EQ(TsName("tl", "export.item"), "tl.export$.item");
+}
+
 TEST(TsGeneratorErrorTest, BareTypeOfSeveralConstructors) {
   absl::StatusOr<std::string> out = Generate(R"(
 peerUser#59511722 user_id:long = Peer;
