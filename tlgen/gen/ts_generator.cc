@@ -193,12 +193,17 @@ export type {
         continue;
       }
       if (!IsValidTlName(d.result.name)) return Error(d, "its type is not a valid TL name");
-      if (d.result.name == d.name) return Error(d, "a constructor and its type share the name");
       auto [it, inserted] = constructors_.try_emplace(d.name, &d);
       if (!inserted) return Error(d, "a second constructor of this name");
       auto [t, new_type] = ctors_of_type_.try_emplace(d.result.name);
       if (new_type) type_order_.push_back(d.result.name);
       t->second.push_back(&d);
+    }
+    // Both would be declared under one name (`Thing = Thing;`).
+    for (const Definition& d : schema_.definitions) {
+      if (d.category == Category::kConstructor && ctors_of_type_.contains(d.name)) {
+        return Error(d, "a constructor and a type share the name");
+      }
     }
     return absl::OkStatus();
   }

@@ -191,7 +191,10 @@ box#22222222 p:%Peer = Box;
 TEST(TsGeneratorErrorTest, ConstructorNamedLikeItsType) {
   absl::StatusOr<std::string> out = Generate("Thing#22222222 = Thing;\n");
   EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(out.status().message(), HasSubstr("Thing: a constructor and its type share"));
+  EXPECT_THAT(out.status().message(), HasSubstr("Thing: a constructor and a type share the name"));
+  out = Generate("Other#22222222 = Thing;\nThing#33333333 = Other;\n");
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(out.status().message(), HasSubstr("a constructor and a type share the name"));
 }
 
 TEST(TsGeneratorErrorTest, EmptySchema) {
