@@ -1,6 +1,6 @@
 #include "tlgen/gen/ts_generator.h"
 
-#include <map>
+#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
