@@ -28,10 +28,13 @@ struct Simulator::Connection {
   uint64_t bytes = 0;
   bool got_from_server = false;
   bool got_from_client = false;
-  // The endpoint whose OnBytes failed: its last answer is on the way and the
-  // connection closes once that has arrived; until then it is neither fed,
-  // pumped nor timed (a real driver has already closed its socket).
-  const Endpoint* failed = nullptr;
+  // The ends whose OnBytes failed: a failed end's last answer is on the way
+  // and the connection closes once that has arrived; until then it is
+  // neither fed, pumped nor timed (a real driver has already closed its
+  // socket). Both ends may fail (the last answer of one breaks the other).
+  bool server_failed = false;
+  bool client_failed = false;
+  bool HasFailed(const Endpoint& e) const { return e.is_server ? server_failed : client_failed; }
 };
 
 struct Simulator::Client {
@@ -145,7 +148,7 @@ void Simulator::Disconnect(int client) {
 
 void Simulator::Pump(Endpoint& e) {
   std::shared_ptr<Connection> conn = e.is_server ? e.owner.lock() : e.conn;
-  if (conn != nullptr && conn->failed == &e) return;
+  if (conn != nullptr && conn->HasFailed(e)) return;
   if (conn != nullptr && conn->open && conn->established) {
     Bytes out;
     e.engine->PullOutput(out);
@@ -175,12 +178,12 @@ void Simulator::ArmTimer(Endpoint& e) {
     if (hold == nullptr) return;
   }
   Schedule(*d, [this, ep, gen, hold, client_id] {
-    if (hold != nullptr && (!hold->open || hold->failed == ep)) return;
+    if (hold != nullptr && (!hold->open || hold->HasFailed(*ep))) return;
     if (hold == nullptr) {
       auto it = clients_.find(client_id);
       if (it == clients_.end() || it->second->removed) return;
       const std::shared_ptr<Connection>& conn = it->second->end.conn;
-      if (conn != nullptr && conn->failed == ep) return;
+      if (conn != nullptr && conn->HasFailed(*ep)) return;
     }
     if (ep->timer_generation != gen) return;
     ep->armed.reset();
@@ -213,7 +216,7 @@ void Simulator::Deliver(std::shared_ptr<Connection> c, bool to_server, Bytes byt
       if (it == clients_.end()) return;
       Client& client = *it->second;
       Endpoint& dst = to_server ? c->server_end : client.end;
-      if (c->failed == &dst) return;  // it failed: its socket is already closed
+      if (c->HasFailed(dst)) return;  // it failed: its socket is already closed
       const LinkOptions& opts = client.options;
       c->bytes += chunk.size();
       stats_.bytes += chunk.size();
@@ -240,7 +243,7 @@ void Simulator::Fail(std::shared_ptr<Connection> c, Endpoint& e, absl::Status wh
   // the failing engine's last answer (an HTTP 400, a WebSocket close frame, a
   // transport error) goes out first, and the connection closes only once it
   // has reached the peer, in order with the bytes already on their way.
-  c->failed = &e;
+  (e.is_server ? c->server_failed : c->client_failed) = true;
   e.timer_generation++;
   e.armed.reset();
   Bytes out;

@@ -227,6 +227,48 @@ TEST(SimulatorTest, AFailingEngineSendsItsLastAnswerBeforeTheClose) {
   EXPECT_EQ(sim.stats().closes, 1u);
 }
 
+// A client that fails on the first byte of the server's last answer, with a
+// last word of its own (which must not reach the server: it failed first).
+class ClientFailingOnTheAnswer : public Client {
+ public:
+  absl::Status OnBytes(ByteView in, absl::Time now) override {
+    (void)Client::OnBytes(in, now);
+    if (failed_) return absl::OkStatus();
+    failed_ = true;
+    Queue("client: a bad answer");
+    return absl::DataLossError("a bad answer");
+  }
+
+ private:
+  bool failed_ = false;
+};
+
+TEST(SimulatorTest, WhenBothEndsFailNeitherIsFedAfterItsError) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Simulator sim(seed);
+    int calls_after_error = 0;
+    int server = sim.AddServer(
+        [&](absl::Time) { return std::make_unique<LastWordServer>(&calls_after_error); });
+    ClientFailingOnTheAnswer c;
+    LinkOptions o;
+    o.latency = absl::Milliseconds(1);
+    // The server's last answer spreads out in time, so the client's last word
+    // (sent on its first byte) often arrives before the server's close.
+    o.jitter = absl::Milliseconds(200);
+    o.max_chunk = 1;
+    o.redial = false;
+    int id = sim.AddClient(c, server, o);
+    sim.RunFor(absl::Seconds(1));
+    c.Queue("!");
+    sim.Kick(id);
+    ASSERT_TRUE(sim.RunUntil([&] { return c.disconnects == 1; }, absl::Seconds(5)));
+    sim.RunFor(absl::Seconds(5));
+    EXPECT_EQ(calls_after_error, 0) << "seed " << seed << ": the failed server was fed";
+    EXPECT_EQ(sim.stats().closes, 1u);
+    EXPECT_FALSE(c.last_error.ok()) << "closed on an error (the server's or the client's)";
+  }
+}
+
 TEST(SimulatorTest, CloseAfterBytesAndAnHourInWellUnderASecond) {
   Simulator sim(11);
   int server = sim.AddServer([](absl::Time) { return std::make_unique<EchoServer>(); });
