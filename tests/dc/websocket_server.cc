@@ -183,6 +183,7 @@ absl::Status WebSocketServer::AcceptRequest(std::string_view head, Bytes& reply)
   }
   // Header fields, by lowercase name; repeated ones joined with commas.
   std::map<std::string, std::string> fields;
+  int hosts = 0;  // Host lines, empty ones included
   for (size_t i = 1; i < lines.size(); ++i) {
     const std::string_view line = lines[i];
     const size_t colon = line.find(':');
@@ -190,7 +191,9 @@ absl::Status WebSocketServer::AcceptRequest(std::string_view head, Bytes& reply)
         colon == 0 || line.substr(0, colon).find_first_of(" \t") != std::string_view::npos) {
       return BadRequest(absl::StrCat("malformed header line '", absl::CHexEscape(line), "'"));
     }
-    std::string& v = fields[absl::AsciiStrToLower(line.substr(0, colon))];
+    const std::string name = absl::AsciiStrToLower(line.substr(0, colon));
+    if (name == "host") ++hosts;
+    std::string& v = fields[name];
     if (!v.empty()) v += ",";
     absl::StrAppend(&v, absl::StripAsciiWhitespace(line.substr(colon + 1)));
   }
@@ -199,11 +202,11 @@ absl::Status WebSocketServer::AcceptRequest(std::string_view head, Bytes& reply)
     return it == fields.end() ? std::string_view() : std::string_view(it->second);
   };
   // RFC 6455 4.1 (item 4) and 4.2.1 (item 2): a Host field is required; RFC
-  // 7230 5.4: exactly one, with one value (repeats were joined with commas).
-  if (!fields.contains("host") || field("host").empty()) {
+  // 7230 5.4: exactly one line, with one value.
+  if (hosts == 0 || (hosts == 1 && field("host").empty())) {
     return BadRequest("no 'Host' header field (RFC 6455 section 4.1 requires one)");
   }
-  if (absl::StrContains(field("host"), ',')) {
+  if (hosts > 1 || absl::StrContains(field("host"), ',')) {
     return BadRequest(absl::StrCat("more than one Host (Host: '",
                                    absl::CHexEscape(field("host")), "')"));
   }

@@ -351,6 +351,13 @@ TEST(WebSocketServerTest, RequiresOneHost) {
               "no 'Host' header field");
   ExpectError(FeedRequest(RequestWithHostLines("Host: a.example\r\nHost: b.example\r\n")),
               absl::StatusCode::kInvalidArgument, "more than one Host");
+  // An empty Host line still counts, in either order.
+  ExpectError(FeedRequest(RequestWithHostLines("Host:\r\nHost: a.example\r\n")),
+              absl::StatusCode::kInvalidArgument, "more than one Host");
+  ExpectError(FeedRequest(RequestWithHostLines("Host: a.example\r\nHost:\r\n")),
+              absl::StatusCode::kInvalidArgument, "more than one Host");
+  ExpectError(FeedRequest(RequestWithHostLines("Host:\r\nHost:\r\n")),
+              absl::StatusCode::kInvalidArgument, "more than one Host");
   // Any single host is fine, the field name in any case.
   for (const char* host : {"host: 127.0.0.1:4430\r\n", "HOST: [::1]:443\r\n",
                            "Host: venus.web.telegram.org\r\n"}) {
