@@ -188,14 +188,17 @@ test('node: bytes and longs from JavaScript values: a callback button pressed an
     const botUser = resolved.users[0];
     const botPeer = { _: 'inputPeerUser', user_id: BigInt(botUser.id), access_hash: BigInt(botUser.access_hash) };
 
-    // Alice writes first, so the bot learns her access hash.
+    // Alice writes first, so the bot learns her access hash; her text given
+    // as UTF-8 bytes arrives as that text.
     const botGotHello = new Promise((r) => {
       const stop = bot.onUpdate((u) => {
         if (u.update._ === 'updateNewMessage') { stop(); r(u); }
       });
     });
-    await alice.invoke({ _: 'messages.sendMessage', peer: botPeer, message: '/start', random_id: 1n });
+    await alice.invoke({ _: 'messages.sendMessage', peer: botPeer,
+      message: new TextEncoder().encode('/start \u2713'), random_id: 1n });
     const hello = await botGotHello;
+    assert.equal(hello.update.message.message, '/start \u2713');
     const aliceUser = hello.users.find((u) => u.id === hello.update.message.from_id.user_id);
 
     // The bot answers with a button whose data is bytes no string could carry.

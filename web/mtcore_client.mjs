@@ -47,14 +47,18 @@ export function fromBase64(text) {
 // The JSON text of an API object, with JavaScript values TL JSON has no
 // literal for written as it expects them: a BigInt (a TL long) as a decimal
 // string; a Uint8Array, any other typed array or DataView, an ArrayBuffer or
-// node's Buffer (a TL bytes field) as base64. An int128/int256 field
+// node's Buffer as raw bytes, {"$bytes": BASE64}, which a TL bytes field
+// and a TL string field both read as those bytes (a plain base64 string
+// would be the text itself in a string field). An int128/int256 field
 // (nonces) still takes a hex string.
 export function toTlJson(object) {
   return JSON.stringify(object, function replace(key, value) {
     const raw = this[key];  // before toJSON: node's Buffer has one
     if (typeof raw === 'bigint') return raw.toString();
-    if (ArrayBuffer.isView(raw)) return toBase64(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
-    if (raw instanceof ArrayBuffer) return toBase64(new Uint8Array(raw));
+    if (ArrayBuffer.isView(raw)) {
+      return { $bytes: toBase64(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)) };
+    }
+    if (raw instanceof ArrayBuffer) return { $bytes: toBase64(new Uint8Array(raw)) };
     return value;
   });
 }

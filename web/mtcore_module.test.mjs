@@ -175,8 +175,8 @@ test('calls may give longs as BigInt and bytes as typed arrays; results give the
     random_id: -5n, id: [1n, 2n ** 63n - 1n], a: bytes, b: view, c: bytes.buffer.slice(0),
     d: Buffer.from(bytes), e: new DataView(bytes.buffer), s: 'text', n: 5,
   })), {
-    random_id: '-5', id: ['1', '9223372036854775807'], a: 'AP8BAoA=', b: 'AP8BAoA=', c: 'AP8BAoA=',
-    d: 'AP8BAoA=', e: 'AP8BAoA=', s: 'text', n: 5,
+    random_id: '-5', id: ['1', '9223372036854775807'], a: { $bytes: 'AP8BAoA=' }, b: { $bytes: 'AP8BAoA=' },
+    c: { $bytes: 'AP8BAoA=' }, d: { $bytes: 'AP8BAoA=' }, e: { $bytes: 'AP8BAoA=' }, s: 'text', n: 5,
   });
 
   const m = await load();
