@@ -70,6 +70,33 @@ async function clientFactory() {
   return { make, MtcoreError };
 }
 
+// The bot and Alice, both logged in; Alice has resolved the bot's user.
+async function botAndAlice(make) {
+  const bot = await make();
+  const alice = await make();
+  await bot.invoke({ _: 'auth.importBotAuthorization', flags: 0, api_id: API_ID, api_hash: API_HASH,
+    bot_auth_token: BOT.token });
+  const sent = await alice.invoke({ _: 'auth.sendCode', phone_number: ALICE.phone, api_id: API_ID,
+    api_hash: API_HASH, settings: { _: 'codeSettings' } });
+  await alice.invoke({ _: 'auth.signIn', phone_number: ALICE.phone, phone_code_hash: sent.phone_code_hash,
+    phone_code: ALICE.code });
+  const resolved = await alice.invoke({ _: 'contacts.resolveUsername', username: BOT.username });
+  return { bot, alice, botUser: resolved.users[0] };
+}
+
+// The first update of `client` that `accept` returns something for.
+function nextUpdate(client, accept) {
+  return new Promise((resolve) => {
+    const stop = client.onUpdate((u) => {
+      const v = accept(u);
+      if (v !== undefined && v !== null) {
+        stop();
+        resolve(v);
+      }
+    });
+  });
+}
+
 function checkReport(report) {
   assert.equal(report.ok, true, JSON.stringify(report));
   assert.equal(report.botId, String(BOT.id));
@@ -133,17 +160,8 @@ test('node: a bot saved with snapshot() resumes without a new key or login', asy
 
 test('node: updates reach every listener in order while a listener calls invoke()', async () => {
   const { make } = await clientFactory();
-  const bot = await make();
-  const alice = await make();
+  const { bot, alice, botUser } = await botAndAlice(make);
   try {
-    await bot.invoke({ _: 'auth.importBotAuthorization', flags: 0, api_id: API_ID, api_hash: API_HASH,
-      bot_auth_token: BOT.token });
-    const sent = await alice.invoke({ _: 'auth.sendCode', phone_number: ALICE.phone, api_id: API_ID,
-      api_hash: API_HASH, settings: { _: 'codeSettings' } });
-    await alice.invoke({ _: 'auth.signIn', phone_number: ALICE.phone, phone_code_hash: sent.phone_code_hash,
-      phone_code: ALICE.code });
-    const peer = await alice.invoke({ _: 'contacts.resolveUsername', username: BOT.username });
-    const botUser = peer.users[0];
     const texts = [];
     const answered = [];
     let done;
@@ -175,17 +193,8 @@ test('node: updates reach every listener in order while a listener calls invoke(
 test('node: bytes and longs from JavaScript values: a callback button pressed and answered', async () => {
   const { make } = await clientFactory();
   const { fromBase64 } = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
-  const bot = await make();
-  const alice = await make();
+  const { bot, alice, botUser } = await botAndAlice(make);
   try {
-    await bot.invoke({ _: 'auth.importBotAuthorization', flags: 0, api_id: API_ID, api_hash: API_HASH,
-      bot_auth_token: BOT.token });
-    const sent = await alice.invoke({ _: 'auth.sendCode', phone_number: ALICE.phone, api_id: API_ID,
-      api_hash: API_HASH, settings: { _: 'codeSettings' } });
-    await alice.invoke({ _: 'auth.signIn', phone_number: ALICE.phone, phone_code_hash: sent.phone_code_hash,
-      phone_code: ALICE.code });
-    const resolved = await alice.invoke({ _: 'contacts.resolveUsername', username: BOT.username });
-    const botUser = resolved.users[0];
     const botPeer = { _: 'inputPeerUser', user_id: BigInt(botUser.id), access_hash: BigInt(botUser.access_hash) };
 
     // Alice writes first, so the bot learns her access hash; her text given
@@ -236,6 +245,49 @@ test('node: bytes and longs from JavaScript values: a callback button pressed an
     const answer = await alice.invoke(press);
     assert.equal(answer._, 'messages.botCallbackAnswer');
     assert.equal(answer.message, 'pressed');
+  } finally {
+    bot.close();
+    alice.close();
+  }
+});
+
+test('node: a file from JavaScript: uploaded with progress, sent, downloaded by the bot; a cancel ends one', async () => {
+  const { make } = await clientFactory();
+  const { bot, alice, botUser } = await botAndAlice(make);
+  try {
+    const data = new Uint8Array(1_300_000).map((_, i) => (i * 131 + (i >> 10)) & 0xff);
+    const progress = [];
+    const file = await alice.uploadFile(data, { fileName: 'photo.raw', onProgress: (p) => progress.push(p) });
+    assert.equal(file._, 'inputFile');
+    assert.equal(file.parts, 3, '512 KiB parts');
+    assert.equal(file.name, 'photo.raw');
+    assert.ok(progress.length >= 3, JSON.stringify(progress));
+    assert.deepEqual(progress.at(-1), { done: data.length, total: data.length });
+    assert.ok(progress.every((p, i) => i === 0 || p.done >= progress[i - 1].done), 'progress only grows');
+
+    const botGot = nextUpdate(bot, (u) => (u.update._ === 'updateNewMessage' && u.update.message.media ? u : null));
+    await alice.invoke({
+      _: 'messages.sendMedia', peer: { _: 'inputPeerUser', user_id: botUser.id, access_hash: botUser.access_hash },
+      media: { _: 'inputMediaUploadedDocument', file, mime_type: 'application/octet-stream', attributes: [] },
+      message: 'here', random_id: 77n,
+    });
+    const update = await botGot;
+    const document = update.update.message.media.document;
+    assert.equal(document.size, String(data.length));
+    const got = await bot.downloadDocument(document);
+    assert.ok(got instanceof Uint8Array);
+    assert.equal(got.length, data.length);
+    assert.ok(got.every((b, i) => b === data[i]), 'the same bytes');
+
+    // A cancelled upload rejects once, with code 0, and the client goes on.
+    const abort = new AbortController();
+    const big = alice.uploadFile(new Uint8Array(4 << 20), { signal: abort.signal });
+    abort.abort();
+    await assert.rejects(big, (e) => e.code === 0 && /cancelled/.test(e.message));
+    await assert.rejects(alice.uploadFile(new Uint8Array(0)), /upload: .*empty/i);
+    await assert.rejects(bot.downloadDocument({ _: 'documentEmpty', id: '1' }), /not a document/);
+    const me = await alice.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
+    assert.equal(me[0].id, String(ALICE.id));
   } finally {
     bot.close();
     alice.close();

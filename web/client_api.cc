@@ -208,6 +208,48 @@ const char* mtcore_client_poll(int h) {
   return state().text.c_str();
 }
 
+// File transfer (JsonClient::Upload and friends). Each returns a transfer id
+// (> 0), or -1; the transfer ends in an event ("uploaded", "downloaded",
+// "transferFailed").
+double mtcore_client_upload(int h, const uint8_t* data, int len, const char* file_name) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::StatusOr<uint64_t> id =
+      c->Upload(mtcore::Bytes(data, data + (len > 0 ? len : 0)), file_name != nullptr ? file_name : "");
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
+// `json`: a Document if `is_document`, else an InputFileLocation of `size`
+// bytes (-1: not known).
+double mtcore_client_download(int h, const char* json, double size, int is_document) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  const std::string_view text = json != nullptr ? json : "";
+  absl::StatusOr<uint64_t> id = is_document ? c->DownloadDocument(text)
+                                            : c->Download(text, static_cast<int64_t>(size));
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
+// The bytes of a finished download (its length; the bytes at
+// mtcore_out_ptr()), once; -1 if there are none.
+double mtcore_client_take_download(int h, double transfer) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  std::optional<mtcore::Bytes> bytes = c->TakeDownload(static_cast<uint64_t>(transfer));
+  if (!bytes) {
+    return Fail(absl::NotFoundError(absl::StrCat("no finished download ", transfer)));
+  }
+  state().out = *std::move(bytes);
+  return static_cast<double>(state().out.size());
+}
+
+int mtcore_client_cancel_transfer(int h, double transfer) {
+  mtcore::web::JsonClient* c = Find(h);
+  return c != nullptr && c->CancelTransfer(static_cast<uint64_t>(transfer)) ? 1 : 0;
+}
+
 // The snapshot to store (its length; the bytes at mtcore_out_ptr()).
 int mtcore_client_snapshot(int h) {
   state().out.clear();

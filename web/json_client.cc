@@ -25,17 +25,18 @@ absl::StatusOr<std::unique_ptr<JsonClient>> JsonClient::Create(client::ClientCon
   absl::StatusOr<std::unique_ptr<client::Client>> c =
       client::Client::Create(std::move(config), rng, now, unix_now_ns);
   if (!c.ok()) return c.status();
-  return Wrap(*std::move(c), std::move(codec));
+  return Wrap(*std::move(c), std::move(codec), &rng);
 }
 
 absl::StatusOr<std::unique_ptr<JsonClient>> JsonClient::Wrap(std::unique_ptr<client::Client> client,
-                                                             tl::dynamic::DynamicCodec codec) {
+                                                             tl::dynamic::DynamicCodec codec,
+                                                             crypto::RandomSource* rng) {
   if (client == nullptr) return absl::InvalidArgumentError("JsonClient: no client");
   if (codec.FindFunction("help.getConfig") == nullptr ||
       codec.FindConstructor("updateNewMessage") == nullptr) {
     return absl::InvalidArgumentError("JsonClient: the schema is not Telegram's API schema");
   }
-  return std::unique_ptr<JsonClient>(new JsonClient(std::move(codec), std::move(client)));
+  return std::unique_ptr<JsonClient>(new JsonClient(std::move(codec), std::move(client), rng));
 }
 
 absl::StatusOr<uint64_t> JsonClient::Invoke(std::string_view json) {
@@ -83,9 +84,17 @@ absl::StatusOr<uint64_t> JsonClient::Invoke(std::string_view json) {
 bool JsonClient::Cancel(uint64_t request_id) { return client_->Cancel(request_id); }
 
 std::optional<std::string> JsonClient::PollEventJson() {
-  std::optional<client::ClientEvent> e = client_->PollEvent();
-  if (!e) return std::nullopt;
-  return EventJson(*e);
+  for (;;) {
+    if (!queued_.empty()) {
+      std::string e = std::move(queued_.front());
+      queued_.pop_front();
+      return e;
+    }
+    std::optional<client::ClientEvent> e = client_->PollEvent();
+    if (!e) return std::nullopt;
+    if (OfferToTransfers(*e)) continue;  // an answer to a transfer's part
+    return EventJson(*e);
+  }
 }
 
 Bytes JsonClient::Snapshot() const {
@@ -223,6 +232,178 @@ std::string JsonClient::EventJson(const client::ClientEvent& e) {
     default:  // the Client consumes the others (results, updates)
       return absl::StrCat(R"({"type":"engine","kind":)", static_cast<int>(ee.kind), "}");
   }
+}
+
+// ---- File transfer ------------------------------------------------------------
+
+namespace {
+
+std::string TransferJson(std::string_view type, uint64_t id, std::string_view rest) {
+  return absl::StrCat(R"({"type":")", type, R"(","transfer":)", IdJson(id), rest, "}");
+}
+
+std::string TransferFailedJson(uint64_t id, const absl::Status& why) {
+  return TransferJson("transferFailed", id, absl::StrCat(R"(,"message":)", JsonQuote(why.ToString())));
+}
+
+}  // namespace
+
+// A transfer's requests go to the client, and are remembered as its.
+class JsonClient::TransferSink final : public client::RequestSink {
+ public:
+  TransferSink(JsonClient& owner, uint64_t transfer) : owner_(owner), transfer_(transfer) {}
+  absl::StatusOr<uint64_t> Send(Bytes function) override {
+    absl::StatusOr<uint64_t> id = owner_.client_->InvokeRaw(std::move(function));
+    if (id.ok()) owner_.transfer_requests_[*id] = transfer_;
+    return id;
+  }
+  void Cancel(uint64_t request_id) override { owner_.client_->Cancel(request_id); }
+
+ private:
+  JsonClient& owner_;
+  uint64_t transfer_;
+};
+
+std::function<void(const client::TransferProgress&)> JsonClient::ProgressTo(uint64_t transfer) {
+  return [this, transfer](const client::TransferProgress& p) {
+    queued_.push_back(TransferJson("transferProgress", transfer,
+                                   absl::StrCat(R"(,"done":)", p.bytes_done, R"(,"total":)",
+                                                p.bytes_total)));
+  };
+}
+
+absl::StatusOr<uint64_t> JsonClient::Upload(Bytes data, std::string_view file_name) {
+  if (rng_ == nullptr) {
+    return absl::FailedPreconditionError("upload: this client has no random source for file ids");
+  }
+  const uint64_t id = next_transfer_++;
+  client::UploadOptions options;
+  options.file_name = file_name.empty() ? "file" : std::string(file_name);
+  options.on_progress = ProgressTo(id);
+  absl::StatusOr<std::unique_ptr<client::FileUpload>> up =
+      client::FileUpload::Create(std::move(data), std::move(options), *rng_);
+  if (!up.ok()) return up.status();  // InvalidArgument, saying "upload: ..."
+  client::FileUpload& upload = *(transfers_[id].upload = *std::move(up));
+  TransferSink sink(*this, id);
+  upload.Start(sink);
+  if (upload.done()) Finished(id);  // it could not even send its first part
+  return id;
+}
+
+absl::StatusOr<uint64_t> JsonClient::StartDownload(tl::InputFileLocation location,
+                                                   client::DownloadOptions options) {
+  const uint64_t id = next_transfer_++;
+  options.on_progress = ProgressTo(id);
+  absl::StatusOr<std::unique_ptr<client::FileDownload>> down =
+      client::FileDownload::Create(std::move(location), std::move(options));
+  if (!down.ok()) return down.status();  // InvalidArgument, saying "download: ..."
+  client::FileDownload& download = *(transfers_[id].download = *std::move(down));
+  TransferSink sink(*this, id);
+  download.Start(sink);
+  if (download.done()) Finished(id);
+  return id;
+}
+
+namespace {
+
+// `json` read as TL type `type` (JSON of the schema) into a generated handle T.
+template <class T>
+absl::StatusOr<T> FromJsonAs(const tl::dynamic::DynamicCodec& codec, std::string_view json,
+                             std::string_view type) {
+  absl::StatusOr<tl::dynamic::Value> v = codec.FromJson(json, type);
+  if (!v.ok()) return v.status();
+  absl::StatusOr<Bytes> bytes = codec.Encode(*v, type);
+  if (!bytes.ok()) return bytes.status();
+  return tl::Parse<T>(*bytes);
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> JsonClient::Download(std::string_view location_json, int64_t size) {
+  absl::StatusOr<tl::InputFileLocation> location =
+      FromJsonAs<tl::InputFileLocation>(codec_, location_json, "InputFileLocation");
+  if (!location.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("download: ", location.status().message()));
+  }
+  client::DownloadOptions options;
+  options.size = size;
+  return StartDownload(*std::move(location), std::move(options));
+}
+
+absl::StatusOr<uint64_t> JsonClient::DownloadDocument(std::string_view document_json) {
+  absl::StatusOr<tl::Document> document =
+      FromJsonAs<tl::Document>(codec_, document_json, "Document");
+  if (!document.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("download: ", document.status().message()));
+  }
+  const tl::document* d = document->As<tl::document>();
+  if (d == nullptr) return absl::InvalidArgumentError("download: not a document (documentEmpty)");
+  absl::StatusOr<client::DocumentDownload> plan = client::DownloadOfDocument(*d, client_->dc());
+  if (!plan.ok()) return plan.status();
+  return StartDownload(std::move(plan->location), std::move(plan->options));
+}
+
+std::optional<Bytes> JsonClient::TakeDownload(uint64_t transfer) {
+  auto it = downloads_.find(transfer);
+  if (it == downloads_.end()) return std::nullopt;
+  Bytes bytes = std::move(it->second);
+  downloads_.erase(it);
+  return bytes;
+}
+
+bool JsonClient::CancelTransfer(uint64_t transfer) {
+  auto it = transfers_.find(transfer);
+  if (it == transfers_.end()) return false;
+  TransferSink sink(*this, transfer);
+  if (it->second.upload != nullptr) it->second.upload->Cancel(sink);
+  if (it->second.download != nullptr) it->second.download->Cancel(sink);
+  Finished(transfer);
+  return true;
+}
+
+bool JsonClient::OfferToTransfers(const client::ClientEvent& e) {
+  using Kind = client::ClientEvent::Kind;
+  if (e.kind != Kind::kResult && e.kind != Kind::kRpcError && e.kind != Kind::kRequestFailed) {
+    return false;
+  }
+  auto owner = transfer_requests_.find(e.request_id);
+  if (owner == transfer_requests_.end()) return false;
+  const uint64_t id = owner->second;
+  transfer_requests_.erase(owner);
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return true;  // late, for a transfer that ended: dropped
+  Transfer& t = it->second;
+  TransferSink sink(*this, id);
+  if (t.upload != nullptr) {
+    t.upload->OnEvent(e, sink);
+    if (t.upload->done()) Finished(id);
+  } else {
+    t.download->OnEvent(e, sink);
+    if (t.download->done()) Finished(id);
+  }
+  return true;
+}
+
+void JsonClient::Finished(uint64_t id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  const Transfer& t = it->second;
+  if (t.upload != nullptr) {
+    const absl::StatusOr<tl::InputFile>& r = t.upload->result();
+    absl::StatusOr<std::string> file = r.ok() ? HandleJson(codec_, *r, "InputFile")
+                                              : absl::StatusOr<std::string>(r.status());
+    queued_.push_back(file.ok() ? TransferJson("uploaded", id, absl::StrCat(R"(,"file":)", *file))
+                                : TransferFailedJson(id, file.status()));
+  } else {
+    const absl::StatusOr<Bytes>& r = t.download->result();
+    if (r.ok()) {
+      queued_.push_back(TransferJson("downloaded", id, absl::StrCat(R"(,"size":)", r->size())));
+      downloads_[id] = *r;
+    } else {
+      queued_.push_back(TransferFailedJson(id, r.status()));
+    }
+  }
+  transfers_.erase(it);
 }
 
 }  // namespace mtcore::web

@@ -22,6 +22,9 @@
 #define MTCORE_WEB_JSON_CLIENT_H_
 
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/client/client.h"
+#include "core/client/file_transfer.h"
 #include "core/crypto/random.h"
 #include "core/stream/stream_engine.h"
 #include "tl/dynamic/codec.h"
@@ -47,8 +51,10 @@ class JsonClient final : public StreamEngine {
                                                             crypto::RandomSource& rng,
                                                             absl::Time now, int64_t unix_now_ns);
   // The same around a client made elsewhere (tests, a resumed client).
+  // Uploads need `rng` (the file ids); without it they fail.
   static absl::StatusOr<std::unique_ptr<JsonClient>> Wrap(std::unique_ptr<client::Client> client,
-                                                          tl::dynamic::DynamicCodec codec);
+                                                          tl::dynamic::DynamicCodec codec,
+                                                          crypto::RandomSource* rng = nullptr);
 
   // Queues the API function in `json` (an object whose "_" names a method of
   // the schema); returns its request id. InvalidArgument (naming the JSON
@@ -77,6 +83,28 @@ class JsonClient final : public StreamEngine {
   // Ids are decimal strings, like TL longs.
   std::optional<std::string> PollEventJson();
 
+  // File transfer over the client's DC (core/client/file_transfer.h). Each
+  // transfer has an id of its own (not a request id) and ends in one event:
+  //   {"type":"uploaded","transfer":"3","file":{"_":"inputFile",...}}
+  //       (the InputFile for messages.sendMedia)
+  //   {"type":"downloaded","transfer":"4","size":123}   (TakeDownload(4))
+  //   {"type":"transferFailed","transfer":"3","message":"..."}
+  // with {"type":"transferProgress","transfer":"3","done":N,"total":M}
+  // (total -1: not known) before it as parts are answered.
+  //
+  // Uploads `data` (InvalidArgument: empty, or too big for Telegram).
+  absl::StatusOr<uint64_t> Upload(Bytes data, std::string_view file_name);
+  // Downloads the file at `location_json` (an InputFileLocation) of `size`
+  // bytes (-1: not known).
+  absl::StatusOr<uint64_t> Download(std::string_view location_json, int64_t size);
+  // Downloads the document in `document_json` (a Document, e.g. a message's
+  // media.document), of its size; FailedPrecondition if it lives on another DC.
+  absl::StatusOr<uint64_t> DownloadDocument(std::string_view document_json);
+  // The bytes of a finished download, once (nullopt: unknown or taken).
+  std::optional<Bytes> TakeDownload(uint64_t transfer);
+  // Ends a transfer with "transferFailed" (cancelled); false if it is not running.
+  bool CancelTransfer(uint64_t transfer);
+
   // What to store to restart without a new key or login
   // (core/client/snapshot.h bytes; empty before an auth key exists).
   Bytes Snapshot() const;
@@ -102,10 +130,27 @@ class JsonClient final : public StreamEngine {
   }
 
  private:
-  JsonClient(tl::dynamic::DynamicCodec codec, std::unique_ptr<client::Client> client)
-      : codec_(std::move(codec)), client_(std::move(client)) {}
+  // A running upload or download.
+  struct Transfer {
+    std::unique_ptr<client::FileUpload> upload;
+    std::unique_ptr<client::FileDownload> download;
+  };
+
+  class TransferSink;
+
+  JsonClient(tl::dynamic::DynamicCodec codec, std::unique_ptr<client::Client> client,
+             crypto::RandomSource* rng)
+      : codec_(std::move(codec)), client_(std::move(client)), rng_(rng) {}
   std::string EventJson(const client::ClientEvent& e);
   std::string ResultJson(const client::ClientEvent& e);
+  absl::StatusOr<uint64_t> StartDownload(tl::InputFileLocation location,
+                                         client::DownloadOptions options);
+  std::function<void(const client::TransferProgress&)> ProgressTo(uint64_t transfer);
+  // Gives `e` to the transfer whose request it answers; true if it was one
+  // (also when that transfer has finished: the answer is swallowed).
+  bool OfferToTransfers(const client::ClientEvent& e);
+  // Queues the end event of a finished transfer and forgets it.
+  void Finished(uint64_t id);
 
   tl::dynamic::DynamicCodec codec_;
   std::unique_ptr<client::Client> client_;
@@ -116,6 +161,15 @@ class JsonClient final : public StreamEngine {
   std::string users_json_ = "[]", chats_json_ = "[]";
   // `,"entityErrors":[...]` when some of them could not be converted, or empty.
   std::string entity_errors_json_;
+
+  crypto::RandomSource* rng_;  // may be null: no uploads
+  uint64_t next_transfer_ = 1;
+  std::map<uint64_t, Transfer> transfers_;
+  // Unanswered requests of transfers (request id -> transfer id), so that
+  // each answer goes to its transfer, or is dropped if that one is done.
+  std::map<uint64_t, uint64_t> transfer_requests_;
+  std::map<uint64_t, Bytes> downloads_;  // finished, not yet taken
+  std::deque<std::string> queued_;       // transfer events, before the client's
 };
 
 }  // namespace mtcore::web

@@ -48,7 +48,8 @@ class JsonClientTest : public ::testing::Test {
   // The schema the bot reads and writes JSON with.
   virtual const tl::dynamic::DynamicCodec& Codec() const { return ApiCodec(); }
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<JsonClient>> jc = JsonClient::Wrap(dc_.MakeClient(), Codec());
+    absl::StatusOr<std::unique_ptr<JsonClient>> jc =
+        JsonClient::Wrap(dc_.MakeClient(), Codec(), &rng_);
     ASSERT_TRUE(jc.ok()) << jc.status();
     bot_ = *std::move(jc);
     bot_id_ = dc_.AddClient(bot_->client());
@@ -125,6 +126,7 @@ class JsonClientTest : public ::testing::Test {
   }
 
   sim::SimDc dc_{/*seed=*/4242};
+  crypto::DeterministicRandom rng_{77};  // the bot's file ids
   std::unique_ptr<JsonClient> bot_;
   int bot_id_ = 0;
   std::vector<std::string> events_;
@@ -223,6 +225,114 @@ TEST_F(JsonClientUnreadableUsersTest, AnUpdateNamesTheUsersItCouldNotConvert) {
   EXPECT_NE(update.find(R"("message":"who am I?")"), std::string::npos) << update;
   EXPECT_NE(update.find(R"("users":[],)"), std::string::npos) << update;
   EXPECT_NE(update.find(R"("entityErrors":["User 0: )"), std::string::npos) << update;
+}
+
+// The JSON object that starts at `open` (a '{') in `s`, strings skipped.
+std::string JsonObjectAt(const std::string& s, size_t open) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = open; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}' && --depth == 0) {
+      return s.substr(open, i - open + 1);
+    }
+  }
+  return "";
+}
+
+TEST_F(JsonClientTest, TheBotUploadsSendsAndDownloadsADocument) {
+  ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+  ASSERT_NO_FATAL_FAILURE(AliceWritesToTheBot("send me a file"));
+  const std::string hello = Await(R"("type":"update","update":\{"_":"updateNewMessage")");
+  const std::string alice_id = Find(hello, R"re("from_id":\{"_":"peerUser","user_id":"(\d+)")re");
+  const std::string access_hash =
+      Find(hello, R"("users":\[.*?"id":")" + alice_id + R"re(".*?"access_hash":"(-?\d+)")re");
+  ASSERT_FALSE(access_hash.empty()) << hello;
+
+  // 700 KB: two parts of 512 KiB.
+  Bytes data(700'000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 131 + i / 977);
+  absl::StatusOr<uint64_t> up = bot_->Upload(data, "notes.bin");
+  ASSERT_TRUE(up.ok()) << up.status();
+  const std::string uploaded = Await(R"re("type":"(uploaded|transferFailed)")re");
+  ASSERT_NE(uploaded.find(R"({"type":"uploaded","transfer":")" + std::to_string(*up) + R"(")"),
+            std::string::npos)
+      << uploaded;
+  const std::string file = JsonObjectAt(uploaded, uploaded.find(R"("file":{)") + 7);
+  EXPECT_NE(file.find(R"("_":"inputFile")"), std::string::npos) << file;
+  EXPECT_NE(file.find(R"("parts":2)"), std::string::npos) << file;
+  EXPECT_NE(file.find(R"("name":"notes.bin")"), std::string::npos) << file;
+  int progress_events = 0;
+  for (const std::string& e : events_) {
+    if (e.find(R"("type":"transferProgress")") != std::string::npos) ++progress_events;
+  }
+  EXPECT_GE(progress_events, 2) << "one per part at least";
+  EXPECT_EQ(bot_->pending_requests(), 0u) << "the parts are not the app's requests";
+
+  const std::string sent = Call(
+      R"({"_":"messages.sendMedia","peer":{"_":"inputPeerUser","user_id":")" + alice_id +
+      R"(","access_hash":")" + access_hash +
+      R"("},"media":{"_":"inputMediaUploadedDocument","file":)" + file +
+      R"(,"mime_type":"application/octet-stream","attributes":[]},"message":"","random_id":"31"})");
+  const size_t doc = sent.find(R"("document":{"_":"document")");
+  ASSERT_NE(doc, std::string::npos) << sent;
+  const std::string document = JsonObjectAt(sent, doc + 11);
+  EXPECT_NE(document.find(R"("size":"700000")"), std::string::npos) << document;
+
+  absl::StatusOr<uint64_t> down = bot_->DownloadDocument(document);
+  ASSERT_TRUE(down.ok()) << down.status();
+  const std::string downloaded = Await(R"re("type":"(downloaded|transferFailed)")re");
+  EXPECT_EQ(downloaded, R"({"type":"downloaded","transfer":")" + std::to_string(*down) +
+                            R"(","size":700000})");
+  std::optional<Bytes> bytes = bot_->TakeDownload(*down);
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_TRUE(*bytes == data) << "the same bytes back";
+  EXPECT_FALSE(bot_->TakeDownload(*down).has_value()) << "taken once";
+}
+
+TEST_F(JsonClientTest, TransfersRefuseBadInputAndEndOnceWhenCancelled) {
+  ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+  EXPECT_EQ(bot_->Upload(Bytes{}, "empty").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bot_->DownloadDocument("{not json").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bot_->DownloadDocument(R"({"_":"documentEmpty","id":"5"})").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bot_->Download(R"({"_":"inputPeerSelf"})", -1).status().code(),
+            absl::StatusCode::kInvalidArgument)
+      << "not an InputFileLocation";
+  EXPECT_FALSE(bot_->CancelTransfer(12345));
+  absl::StatusOr<std::unique_ptr<JsonClient>> no_rng = JsonClient::Wrap(dc_.MakeClient(), Codec());
+  ASSERT_TRUE(no_rng.ok()) << no_rng.status();
+  EXPECT_EQ((*no_rng)->Upload(Bytes(10, 1), "x").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // A big upload cancelled at once: one transferFailed, nothing after it,
+  // and the answers to its parts in flight never reach the app.
+  absl::StatusOr<uint64_t> up = bot_->Upload(Bytes(3 << 20, 7), "big.bin");
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_TRUE(bot_->CancelTransfer(*up));
+  EXPECT_FALSE(bot_->CancelTransfer(*up)) << "already ended";
+  const std::string id = R"("transfer":")" + std::to_string(*up) + R"(")";
+  const std::string failed = Await(R"("type":"transferFailed")");
+  EXPECT_NE(failed.find(id), std::string::npos) << failed;
+  EXPECT_NE(failed.find("cancel"), std::string::npos) << failed;
+  dc_.sim().RunFor(absl::Seconds(10));
+  while (std::optional<std::string> e = bot_->PollEventJson()) events_.push_back(*e);
+  int ends = 0;
+  for (const std::string& e : events_) {
+    EXPECT_EQ(e.find(R"("type":"error")"), std::string::npos) << "a part's answer leaked: " << e;
+    EXPECT_EQ(e.find(R"("type":"result")") != std::string::npos && e.find(id) != std::string::npos,
+              false);
+    if (e.find(id) != std::string::npos && e.find("transferProgress") == std::string::npos) ++ends;
+  }
+  EXPECT_EQ(ends, 1);
 }
 
 TEST_F(JsonClientTest, BadCallsAreErrorsAndRpcErrorsAnswerTheirRequest) {

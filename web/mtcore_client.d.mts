@@ -73,6 +73,12 @@ export interface InvokeOptions {
   timeoutMs?: number;
 }
 
+export interface TransferOptions {
+  signal?: AbortSignal;
+  // Bytes done and in all (-1: not known yet), as parts are answered.
+  onProgress?: (progress: { done: number; total: number }) => void;
+}
+
 // Every update, in order, once.
 export interface UpdateEvent {
   type: 'update';
@@ -122,6 +128,13 @@ export class MtcoreClient {
     request: Methods[N]['request'] & { _: N }, options?: InvokeOptions): Promise<Methods[N]['result']>;
   invoke<T = ResultTypeNotGiven>(
     request: TlRequest & ExplicitResultType<T>, options?: InvokeOptions): Promise<T>;
+  // File transfer over the client's DC. uploadFile resolves with the
+  // InputFile for messages.sendMedia (inputFileBig over 10 MiB); the
+  // downloads with the file's bytes. Cancelled by `signal`.
+  uploadFile(bytes: Uint8Array, options?: TransferOptions & { fileName?: string }): Promise<tl.InputFile>;
+  downloadDocument(document: tl.Document, options?: TransferOptions): Promise<Uint8Array>;
+  downloadFile(location: tl.InputFileLocation | TlRequest,
+               options?: TransferOptions & { size?: number }): Promise<Uint8Array>;
   // Each returns a function that removes the listener.
   onUpdate(listener: (update: UpdateEvent) => void): () => void;
   onEvent(listener: (event: ClientEvent) => void): () => void;

@@ -134,7 +134,9 @@ export class MtcoreClient {
   #options;
   #ws = null;
   #timer = null;
-  #pending = new Map();  // request id -> {resolve, reject, cleanup, why (if cancelled)}
+  // request id (or 't' + transfer id) -> {resolve, reject, cleanup, why (if
+  // cancelled), onProgress (transfers)}
+  #pending = new Map();
   #updateListeners = new Set();
   #eventListeners = new Set();
   #closed = false;
@@ -197,6 +199,72 @@ export class MtcoreClient {
     });
     this.#pump();
     return answer;
+  }
+
+  // Uploads `bytes` (a Uint8Array) over the client's DC in parts; resolves
+  // with the InputFile for messages.sendMedia ({_: 'inputFile'} or, over
+  // 10 MiB, {_: 'inputFileBig'}). Options: fileName, signal, onProgress
+  // ({done, total} in bytes).
+  uploadFile(bytes, { fileName = 'file', signal, onProgress } = {}) {
+    return this.#transfer((m) => {
+      const p = m._malloc(Math.max(1, bytes.length));
+      m.HEAPU8.set(bytes, p);
+      const name = MtcoreClient.#string(m, fileName);
+      try {
+        return m._mtcore_client_upload(this.#h, p, bytes.length, name);
+      } finally {
+        m._free(p);
+        m._free(name);
+      }
+    }, { signal, onProgress });
+  }
+
+  // Downloads a document (a message's media.document) from the client's
+  // DC; resolves with its bytes (a Uint8Array). Options: signal, onProgress.
+  downloadDocument(document, { signal, onProgress } = {}) {
+    return this.#download(toTlJson(document), -1, 1, { signal, onProgress });
+  }
+
+  // Downloads the file at `location` (an InputFileLocation) of `size` bytes
+  // if known. Options: size, signal, onProgress.
+  downloadFile(location, { size = -1, signal, onProgress } = {}) {
+    return this.#download(toTlJson(location), size, 0, { signal, onProgress });
+  }
+
+  #download(json, size, isDocument, options) {
+    return this.#transfer((m) => {
+      const text = MtcoreClient.#string(m, json);
+      try {
+        return m._mtcore_client_download(this.#h, text, size, isDocument);
+      } finally {
+        m._free(text);
+      }
+    }, options);
+  }
+
+  // Starts a transfer with `start(module)` (its id, or -1) and settles with
+  // its end event.
+  #transfer(start, { signal, onProgress }) {
+    const m = this.#m;
+    if (this.#closed) return Promise.reject(new MtcoreError(0, 'the client is closed'));
+    if (signal?.aborted) return Promise.reject(new MtcoreError(0, 'cancelled'));
+    const id = start(m);
+    if (id < 0) return Promise.reject(new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error())));
+    const key = `t${id}`;
+    const done = new Promise((resolve, reject) => {
+      const onAbort = () => {
+        const entry = this.#pending.get(key);
+        if (!entry) return;
+        entry.why = 'cancelled';
+        m._mtcore_client_cancel_transfer(this.#h, id);
+        this.#pump();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanup = () => signal?.removeEventListener('abort', onAbort);
+      this.#pending.set(key, { resolve, reject, cleanup, onProgress });
+    });
+    this.#pump();
+    return done;
   }
 
   // Every update ({type: 'update', update, users, chats}), in order, once.
@@ -398,6 +466,33 @@ export class MtcoreClient {
   }
 
   #dispatch(e) {
+    if (e.transfer !== undefined) {
+      const p = this.#pending.get(`t${e.transfer}`);
+      if (!p) return;
+      if (e.type === 'transferProgress') {
+        if (p.onProgress) {
+          try {
+            p.onProgress({ done: e.done, total: e.total });
+          } catch (error) {
+            (this.#options.onListenerError || rethrowLater)(error);
+          }
+        }
+        return;
+      }
+      this.#pending.delete(`t${e.transfer}`);
+      p.cleanup();
+      if (e.type === 'uploaded') {
+        p.resolve(e.file);
+      } else if (e.type === 'downloaded') {
+        const m = this.#m;
+        const n = m._mtcore_client_take_download(this.#h, Number(e.transfer));
+        if (n < 0) p.reject(new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error())));
+        else p.resolve(m.HEAPU8.slice(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n));
+      } else {
+        p.reject(new MtcoreError(0, p.why ?? e.message));
+      }
+      return;
+    }
     if (e.type === 'result' || e.type === 'error') {
       const p = this.#pending.get(e.id);
       if (!p) return;

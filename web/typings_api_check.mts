@@ -132,3 +132,33 @@ export async function misuse(client: MtcoreClient): Promise<void> {
   await client.invoke(dynamic);
   console.log(wrong, id, bytes);
 }
+
+export async function files(client: MtcoreClient, data: Uint8Array): Promise<number> {
+  // An upload gives the InputFile that sendMedia takes; a document from a
+  // message downloads to bytes.
+  const file: tl.InputFile = await client.uploadFile(data, {
+    fileName: 'a.bin', onProgress: ({ done, total }) => console.log(done / total),
+  });
+  const sent = await client.invoke({
+    _: 'messages.sendMedia', peer: { _: 'inputPeerSelf' }, message: '', random_id: 1n,
+    media: { _: 'inputMediaUploadedDocument', file, mime_type: 'application/octet-stream', attributes: [] },
+  });
+  let size = 0;
+  if (sent._ === 'updates') {
+    for (const u of sent.updates) {
+      if (u._ === 'updateNewMessage' && u.message._ === 'message' && u.message.media?._ === 'messageMediaDocument'
+          && u.message.media.document?._ === 'document') {
+        const bytes: Uint8Array = await client.downloadDocument(u.message.media.document,
+          { signal: new AbortController().signal });
+        size += bytes.length;
+      }
+    }
+  }
+  // @ts-expect-error: an upload takes bytes, not text
+  await client.uploadFile('text');
+  // @ts-expect-error: a download resolves with bytes, not a string
+  const wrong: string = await client.downloadFile({ _: 'inputDocumentFileLocation', id: '1', access_hash: '2',
+    file_reference: '', thumb_size: '' });
+  console.log(wrong);
+  return size;
+}
