@@ -3,7 +3,7 @@
 // on another DC like a new app, follows PHONE_MIGRATE to her home DC, logs in
 // with her code and writes to the bot; the bot gets the message as an
 // update, answers with the access hash that came with it, and Alice gets the
-// answer as an update.
+// answer as an update; then Alice sends a file, which the bot downloads.
 //
 // Shared by web/quickstart.html (a browser tab), web/quickstart_worker.mjs
 // (the same in a dedicated worker) and the tests.
@@ -45,7 +45,7 @@ function nextUpdate(client, accept) {
 }
 
 export async function runQuickstart({ createModule, moduleOptions = {}, MtcoreClient, config, schema,
-  log = () => {}, WebSocket, stepMs = 20000 }) {
+  log = () => {}, WebSocket, stepMs = 20000, withFile = true }) {
   const report = { steps: [], events: [], ranIn: host() };
   const t0 = performance.now();
   const step = async (what, fn) => {
@@ -110,6 +110,27 @@ export async function runQuickstart({ createModule, moduleOptions = {}, MtcoreCl
       message: reply, random_id: String(Date.now() + 1),
     }));
     await step('alice: the answer arrives as an update', () => aliceGot);
+
+    // A file: Alice uploads it in parts and sends it; the bot downloads it.
+    const sendAFile = async () => {
+      const data = new Uint8Array(700_000).map((_, i) => (i * 131 + (i >> 12)) & 0xff);
+      const file = await step('alice: uploadFile (700 KB in 512 KiB parts)', () => alice.uploadFile(data, {
+        fileName: 'quickstart.bin',
+      }));
+      const botGotFile = nextUpdate(bot, (u) => (u.update._ === 'updateNewMessage' && u.update.message.media ? u : null));
+      await alice.invoke({
+        _: 'messages.sendMedia', peer: { _: 'inputPeerUser', user_id: botUser.id, access_hash: botUser.access_hash },
+        media: { _: 'inputMediaUploadedDocument', file, mime_type: 'application/octet-stream', attributes: [] },
+        message: 'a file', random_id: String(Date.now() + 2),
+      });
+      const fileMessage = await botGotFile;
+      const got = await step('bot: downloadDocument', () => bot.downloadDocument(fileMessage.update.message.media.document));
+      if (got.length !== data.length || !got.every((b, i) => b === data[i])) {
+        throw new Error(`the downloaded file differs (${got.length} bytes)`);
+      }
+      report.fileBytes = got.length;
+    };
+    if (withFile) await sendAFile();
 
     let failed = null;
     try {
