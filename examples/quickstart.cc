@@ -8,7 +8,9 @@
 //      2FA password (real SRP);
 //   3. the user finds the bot by username and sends it a message;
 //   4. the bot receives it as a pushed update, and replies;
-//   5. the user receives the reply as a pushed update.
+//   5. the user receives the reply as a pushed update;
+//   6. the user uploads a file in parts and sends it to the bot, which
+//      downloads it.
 // Each step is printed with its duration. Exit status 0 means every step
 // worked.
 //
@@ -36,6 +38,7 @@
 #include "core/crypto/pubkey/srp.h"
 #include "core/crypto/pubkey/telegram_keys.h"
 #include "core/client/client.h"
+#include "core/client/file_transfer.h"
 #include "io/native/clock.h"
 #include "io/native/client_runner.h"
 #include "io/native/event_loop.h"
@@ -304,6 +307,43 @@ absl::Status RunSimulated() {
                                             SenderOf(*answer)));
   }
   steps.Done("user: reply received", absl::StrCat("from @", bot.username, ": \"", answer->message, "\""));
+
+  // --- A file: the user uploads it in parts and sends it; the bot downloads it.
+  Bytes file_data(1'500'000);
+  for (size_t i = 0; i < file_data.size(); ++i) file_data[i] = static_cast<uint8_t>(i * 131 + i / 4093);
+  client::UploadOptions upload_options;
+  upload_options.file_name = "hello.bin";
+  MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<client::FileUpload> upload,
+                          client::FileUpload::Create(file_data, upload_options, rng));
+  MTCORE_RETURN_IF_ERROR(user_client->RunTransfer(*upload, kTimeout));
+  MTCORE_ASSIGN_OR_RETURN(tl::InputFile input_file, upload->result());
+  steps.Done("user: file uploaded", absl::StrCat(file_data.size(), " bytes in ", upload->total_parts(),
+                                                 " parts (upload.saveFilePart)"));
+  tl::inputMediaUploadedDocument media;
+  media.file = std::move(input_file);
+  media.mime_type = "application/octet-stream";
+  tl::messages_sendMedia send_file;
+  send_file.peer = hello.peer;
+  send_file.media = std::move(media);
+  send_file.message = "a file for you";
+  send_file.random_id = static_cast<int64_t>(crypto::RandomU64(rng));
+  MTCORE_ASSIGN_OR_RETURN(tl::Updates sent_file, user_client->Call(send_file, kTimeout));
+  (void)sent_file;
+  client::ClientEvent file_event;
+  MTCORE_ASSIGN_OR_RETURN(const tl::message* with_file, AwaitIncomingMessage(*bot_client, file_event));
+  const auto* media_document = with_file->media.As<tl::messageMediaDocument>();
+  const tl::document* document =
+      media_document != nullptr ? media_document->document.As<tl::document>() : nullptr;
+  if (document == nullptr) return absl::InternalError("the bot's message has no document");
+  MTCORE_ASSIGN_OR_RETURN(client::DocumentDownload plan,
+                          client::DownloadOfDocument(*document, bot_client->client().dc()));
+  MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<client::FileDownload> download,
+                          client::FileDownload::Create(plan.location, plan.options));
+  MTCORE_RETURN_IF_ERROR(bot_client->RunTransfer(*download, kTimeout));
+  MTCORE_ASSIGN_OR_RETURN(Bytes downloaded, download->result());
+  if (downloaded != file_data) return absl::InternalError("the downloaded file differs");
+  steps.Done("bot: file downloaded", absl::StrCat(downloaded.size(),
+                                                  " bytes (upload.getFile), identical"));
   const client::ClientStats& bs = bot_client->client().stats();
   const updates::UpdateGapStats& bu = bot_client->client().updates()->stats();
   steps.Done("bot: update engine", absl::StrCat(bs.updates_delivered, " update(s) delivered, ",

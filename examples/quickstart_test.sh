@@ -5,7 +5,8 @@ set -euo pipefail
 out="$("$1" 2>&1)" || { echo "$out"; echo "quickstart exited non-zero"; exit 1; }
 echo "$out"
 for step in "bot: logged in with its token" "user: 2FA password proven (SRP)" \
-            "bot: update received" "user: reply received" "quickstart: all steps passed"; do
+            "bot: update received" "user: reply received" "user: file uploaded" \
+            "bot: file downloaded" "quickstart: all steps passed"; do
   grep -qF "$step" <<<"$out" || { echo "missing step: $step"; exit 1; }
 done
 grep -qF 'echo: Hello from mtcore!' <<<"$out" || { echo "the echo did not arrive"; exit 1; }

@@ -34,8 +34,9 @@ absl::StatusOr<std::unique_ptr<ClientRunner>> ClientRunner::Connect(
   return r;
 }
 
-void ClientRunner::Collect() {
+void ClientRunner::Collect(const std::function<bool(const ClientEvent&)>& take) {
   while (std::optional<ClientEvent> e = client_->PollEvent()) {
+    if (take && take(*e)) continue;
     switch (e->kind) {
       case ClientEvent::Kind::kResult:
       case ClientEvent::Kind::kRpcError:
@@ -114,6 +115,36 @@ absl::StatusOr<ClientEvent> ClientRunner::NextUpdate(
         absl::StrCat("no matching update within ", absl::FormatDuration(timeout)));
   }
   return s;
+}
+
+template <class Transfer>
+absl::Status ClientRunner::Run(Transfer& transfer, absl::Duration timeout) {
+  client::ClientSink sink(*client_);
+  transfer.Start(sink);
+  driver_->Pump();
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        Collect([&](const ClientEvent& e) { return transfer.OnEvent(e, sink); });
+        driver_->Pump();  // the parts it sent in answer
+        return transfer.done();
+      },
+      timeout);
+  if (transfer.done()) return absl::OkStatus();
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    transfer.Cancel(sink);
+    driver_->Pump();
+    return absl::DeadlineExceededError(
+        absl::StrCat("the transfer did not end within ", absl::FormatDuration(timeout)));
+  }
+  return s;
+}
+
+absl::Status ClientRunner::RunTransfer(client::FileUpload& transfer, absl::Duration timeout) {
+  return Run(transfer, timeout);
+}
+
+absl::Status ClientRunner::RunTransfer(client::FileDownload& transfer, absl::Duration timeout) {
+  return Run(transfer, timeout);
 }
 
 absl::Status ClientRunner::RunFor(absl::Duration d) {

@@ -1,6 +1,7 @@
 // Runs a typed client (core/client) over TCP on an EventLoop, with blocking
 // calls on top: Call() sends a function and runs the loop until its typed
-// answer; NextUpdate() runs it until an update matches. For straight-line
+// answer; NextUpdate() runs it until an update matches; RunTransfer() runs a
+// file upload or download to its end. For straight-line
 // programs (the quickstart, tools, loopback tests); an asynchronous
 // application polls Client events from its own loop instead.
 //
@@ -20,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/client/client.h"
+#include "core/client/file_transfer.h"
 #include "core/crypto/random.h"
 #include "io/native/driver.h"
 #include "io/native/event_loop.h"
@@ -63,6 +65,13 @@ class ClientRunner {
   absl::StatusOr<client::ClientEvent> NextUpdate(
       const std::function<bool(const tl::Update&)>& accept, absl::Duration timeout);
 
+  // Runs a file transfer (core/client/file_transfer.h) to its end: starts
+  // it, then runs the loop offering it the client's events (the others are
+  // kept as usual) until it is done; its result is then in
+  // transfer.result(). DeadlineExceeded after `timeout` (it is cancelled).
+  absl::Status RunTransfer(client::FileUpload& transfer, absl::Duration timeout);
+  absl::Status RunTransfer(client::FileDownload& transfer, absl::Duration timeout);
+
   // Runs the loop for `d`, collecting events.
   absl::Status RunFor(absl::Duration d);
 
@@ -78,7 +87,11 @@ class ClientRunner {
  private:
   ClientRunner(EventLoop& loop, std::unique_ptr<client::Client> client)
       : loop_(loop), client_(std::move(client)) {}
-  void Collect();
+  // Moves the client's events into the kept queues; those `take` returns
+  // true for are used up by it instead.
+  void Collect(const std::function<bool(const client::ClientEvent&)>& take = nullptr);
+  template <class Transfer>
+  absl::Status Run(Transfer& transfer, absl::Duration timeout);
 
   EventLoop& loop_;
   std::unique_ptr<client::Client> client_;
