@@ -175,7 +175,7 @@ struct World::Impl {
     bool big = false;
     int32_t total_parts = 0;  // big files: as every part declared it
     std::map<int32_t, std::string> parts;
-    size_t bytes = 0;
+    size_t bytes = 0;        // as charged: PartCharge of each part
     int64_t last_write = 0;  // Impl::upload_clock at the latest part
   };
   // A sent file, downloadable with upload.getFile.
@@ -209,7 +209,9 @@ struct World::Impl {
     int flood_count = 0;
     std::set<AuthKey> keys;
     std::map<int64_t, Upload> uploads;  // by file_id
-    size_t upload_bytes = 0;            // of all of them
+    // The same uploads by (last_write, file_id): the least recently written first.
+    std::set<std::pair<int64_t, int64_t>> upload_order;
+    size_t upload_bytes = 0;  // charged, of all of them
   };
   struct Group {
     int64_t id = 0;
@@ -1092,17 +1094,26 @@ struct World::Impl {
     if (text.size() > 4096) return Fail(400, "MESSAGE_TOO_LONG");
     int64_t random_id = I64(q, "random_id");
     if (auto it = me.sent.find(random_id); it != me.sent.end()) return Resend(c, random_id, it->second);
-    bool markup = me.bot;
-    int32_t reply_to = ReplyToId(q);
-    if (peer.kind == kChannel) return SendToChannel(c, q, channels[peer.id], random_id, reply_to);
+    return SendToPeer(c, q, peer, random_id, ReplyToId(q));
+  }
+
+  // A new message (the text of `q`, and `media` if given) to `peer`: one
+  // copy in a channel, or one per member's box (bots' messages keep their
+  // reply_markup).
+  Answer SendToPeer(const Call& c, const Object& q, const PeerRef& peer, int64_t random_id,
+                    int32_t reply_to, const Value* media = nullptr) {
+    Account& me = *c.me;
+    if (peer.kind == kChannel) {
+      return SendToChannel(c, q, channels[peer.id], random_id, reply_to, media);
+    }
     if (peer.kind == kChat) {
       Group& g = groups[peer.id];
       if (!IsMember(g, me.id)) return Fail(403, "CHAT_WRITE_FORBIDDEN");
-      return SendToBoxes(c, q, peer, g.members, random_id, reply_to, markup);
+      return SendToBoxes(c, q, peer, g.members, random_id, reply_to, me.bot, media);
     }
     std::vector<int64_t> members = {me.id};
     if (peer.id != me.id) members.push_back(peer.id);
-    return SendToBoxes(c, q, peer, members, random_id, reply_to, markup);
+    return SendToBoxes(c, q, peer, members, random_id, reply_to, me.bot, media);
   }
 
   // Private chats and basic groups: one copy per member's box.
@@ -1231,9 +1242,17 @@ struct World::Impl {
   static constexpr int64_t kMaxSmallFileBytes = int64_t{10} << 20;
   static constexpr int64_t kMiB = int64_t{1} << 20;
 
+  // The part and window rules below are Telegram's, checked here independently
+  // of core/client on purpose: a predicate shared with the client would hide a
+  // bug the two shared.
+  //
   // A part size Telegram accepts for every part but the last: a multiple of
   // 1 KiB that divides 512 KiB.
   static bool ValidPartSize(size_t n) { return n > 0 && n % 1024 == 0 && kMaxPartBytes % n == 0; }
+
+  // What a stored part counts against WorldConfig::upload_bytes_per_account:
+  // its bytes, at least 1 KiB (the bookkeeping of tiny parts is not free).
+  static size_t PartCharge(size_t n) { return std::max<size_t>(n, 1024); }
 
   Answer SaveFilePart(const Call& c, const Object& q, bool big) {
     Account& me = *c.me;
@@ -1254,39 +1273,41 @@ struct World::Impl {
     if (it != me.uploads.end() && (it->second.big != big || it->second.total_parts != total)) {
       return Fail(400, "FILE_PARTS_INVALID");
     }
+    const size_t charge = PartCharge(bytes.size());
     size_t replaced = 0;
     size_t upload_bytes = 0;
     if (it != me.uploads.end()) {
       auto p = it->second.parts.find(part);
-      if (p != it->second.parts.end()) replaced = p->second.size();
+      if (p != it->second.parts.end()) replaced = PartCharge(p->second.size());
       upload_bytes = it->second.bytes;
     }
-    // The storage bound: this upload alone may not exceed it; other uploads
-    // of the account make room, least recently written first.
+    // The storage bounds: this upload alone may not exceed the bytes; other
+    // uploads of the account make room (bytes, and a place for a new upload),
+    // least recently written first.
     const size_t cap = config.upload_bytes_per_account;
-    if (upload_bytes - replaced + bytes.size() > cap) return Fail(400, "FILE_PARTS_INVALID");
-    while (me.upload_bytes - replaced + bytes.size() > cap) {
-      auto oldest = me.uploads.end();
-      for (auto u = me.uploads.begin(); u != me.uploads.end(); ++u) {
-        if (u->first == file_id) continue;
-        if (oldest == me.uploads.end() || u->second.last_write < oldest->second.last_write) oldest = u;
-      }
-      if (oldest == me.uploads.end()) break;  // unreachable: this upload alone fits
-      me.upload_bytes -= oldest->second.bytes;
-      me.uploads.erase(oldest);
+    if (upload_bytes - replaced + charge > cap) return Fail(400, "FILE_PARTS_INVALID");
+    const bool is_new = it == me.uploads.end();
+    while (me.upload_bytes - replaced + charge > cap ||
+           (is_new && me.uploads.size() >= config.uploads_per_account)) {
+      auto oldest = me.upload_order.begin();
+      if (oldest != me.upload_order.end() && oldest->second == file_id) ++oldest;
+      if (oldest == me.upload_order.end()) break;  // only this upload is left
+      DropUpload(me, oldest->second);
     }
     Upload& u = me.uploads[file_id];
+    me.upload_order.erase({u.last_write, file_id});
     u.big = big;
     u.total_parts = total;
     u.last_write = ++upload_clock;
-    u.bytes = u.bytes - replaced + bytes.size();
-    me.upload_bytes = me.upload_bytes - replaced + bytes.size();
+    me.upload_order.insert({u.last_write, file_id});
+    u.bytes = u.bytes - replaced + charge;
+    me.upload_bytes = me.upload_bytes - replaced + charge;
     u.parts[part] = std::move(bytes);
     return Ok(Value(true));
   }
 
   // The file an inputFile / inputFileBig names, put together from its
-  // parts (which stay until UseUpload). Errors as Telegram's.
+  // parts (which stay until DropUpload). Errors as Telegram's.
   Answer AssembleUpload(const Account& me, const Object* input, std::string& out) {
     if (input == nullptr || (input->constructor != "inputFile" && input->constructor != "inputFileBig")) {
       return Fail(400, "FILE_PARTS_INVALID");
@@ -1320,10 +1341,12 @@ struct World::Impl {
     return Ok(Value(true));
   }
 
-  void UseUpload(Account& me, int64_t file_id) {
+  // Forgets an upload (used up by a sendMedia, or pushed out).
+  void DropUpload(Account& me, int64_t file_id) {
     auto it = me.uploads.find(file_id);
     if (it == me.uploads.end()) return;
     me.upload_bytes -= it->second.bytes;
+    me.upload_order.erase({it->second.last_write, file_id});
     me.uploads.erase(it);
   }
 
@@ -1393,27 +1416,15 @@ struct World::Impl {
     Object m("messageMediaDocument");
     m.Set("document", DocumentValue(d));
     const Value media_value(std::move(m));
-    const int32_t reply_to = ReplyToId(q);
-    Answer reply;
-    if (peer.kind == kChannel) {
-      reply = SendToChannel(c, q, channels[peer.id], random_id, reply_to, &media_value);
-    } else if (peer.kind == kChat) {
-      Group& g = groups[peer.id];
-      if (!IsMember(g, me.id)) return Fail(403, "CHAT_WRITE_FORBIDDEN");
-      reply = SendToBoxes(c, q, peer, g.members, random_id, reply_to, me.bot, &media_value);
-    } else {
-      std::vector<int64_t> members = {me.id};
-      if (peer.id != me.id) members.push_back(peer.id);
-      reply = SendToBoxes(c, q, peer, members, random_id, reply_to, me.bot, &media_value);
-    }
+    Answer reply = SendToPeer(c, q, peer, random_id, ReplyToId(q), &media_value);
     if (reply.code == 0) {
-      UseUpload(me, I64(*file, "id"));
+      DropUpload(me, I64(*file, "id"));
       StoreDocument(std::move(d));
     }
     return reply;
   }
 
-  Answer GetFile(const Object& q) {
+  Answer GetFile(const Call& c, const Object& q) {
     const Object* loc = Sub(q, "location");
     if (loc == nullptr || loc->constructor != "inputDocumentFileLocation") {
       return Fail(400, "LOCATION_INVALID");
@@ -1423,6 +1434,8 @@ struct World::Impl {
       return Fail(400, "FILE_ID_INVALID");
     }
     const Document& d = it->second;
+    // A document is served by the DC it was sent from only.
+    if (d.dc_id != c.session->key.first) return Fail(303, absl::StrCat("FILE_MIGRATE_", d.dc_id));
     if (Str(*loc, "file_reference") != d.file_reference) return Fail(400, "FILE_REFERENCE_EXPIRED");
     const int64_t offset = I64(q, "offset");
     const int64_t limit = I32(q, "limit");
@@ -1431,8 +1444,9 @@ struct World::Impl {
     // most 1 MiB, within one 1 MiB block; not precise: 1 MiB % limit == 0.
     const int64_t unit = precise ? 1024 : 4096;
     if (offset < 0 || offset % unit != 0) return Fail(400, "OFFSET_INVALID");
+    // (offset % kMiB + limit: offset + limit would overflow for a client's offset near 2^63.)
     if (limit <= 0 || limit > kMiB || limit % unit != 0 || (!precise && kMiB % limit != 0) ||
-        offset / kMiB != (offset + limit - 1) / kMiB) {
+        offset % kMiB + limit > kMiB) {
       return Fail(400, "LIMIT_INVALID");
     }
     Object f("upload.file");
@@ -2266,7 +2280,7 @@ struct World::Impl {
     if (m == "upload.saveFilePart") return SaveFilePart(c, q, /*big=*/false);
     if (m == "upload.saveBigFilePart") return SaveFilePart(c, q, /*big=*/true);
     if (m == "messages.sendMedia") return SendMedia(c, q);
-    if (m == "upload.getFile") return GetFile(q);
+    if (m == "upload.getFile") return GetFile(c, q);
     return Fail(501, absl::StrCat("METHOD_NOT_IMPLEMENTED_", m));
   }
 
@@ -2411,6 +2425,17 @@ std::optional<int64_t> World::LoggedInAccount(int dc_id, uint64_t auth_key_id) c
   auto it = impl_->keys.find(Impl::AuthKey(dc_id, auth_key_id));
   if (it == impl_->keys.end() || it->second.account == 0) return std::nullopt;
   return it->second.account;
+}
+
+World::UploadUsage World::PendingUploads(int64_t account_id) const {
+  UploadUsage usage;
+  auto it = impl_->accounts.find(account_id);
+  if (it == impl_->accounts.end()) return usage;
+  const Impl::Account& a = it->second;
+  usage.uploads = a.uploads.size();
+  for (const auto& [id, u] : a.uploads) usage.parts += u.parts.size();
+  usage.bytes = a.upload_bytes;
+  return usage;
 }
 
 int World::SessionLayer(const SessionPort* port) const {

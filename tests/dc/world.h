@@ -65,14 +65,17 @@
 //     FILE_PART_SIZE_INVALID for a small file's sizes when it is used,
 //     FILE_PART_<n>_MISSING); an upload is used up by the sendMedia that
 //     names it; unfinished uploads of an account are bounded by
-//     WorldConfig::upload_bytes_per_account (the least recently written go
-//     first; one bigger alone: FILE_PARTS_INVALID), sent documents by
+//     WorldConfig::upload_bytes_per_account (each part counted as at least
+//     1 KiB) and uploads_per_account (the least recently written go first;
+//     one bigger alone: FILE_PARTS_INVALID), sent documents by
 //     WorldConfig::document_bytes (the oldest go; FILE_ID_INVALID after).
 //     getFile: offset/limit in 4 KiB (precise: 1 KiB), 1 MiB % limit == 0
 //     unless precise, never across a 1 MiB boundary (OFFSET_INVALID /
 //     LIMIT_INVALID); a wrong file_reference is FILE_REFERENCE_EXPIRED, a
 //     wrong access hash FILE_ID_INVALID. Every document lives on the DC it
-//     was sent from; other media types: 501 MEDIA_NOT_IMPLEMENTED_<name>.
+//     was sent from: getFile from a session on another DC (e.g. after
+//     auth.importAuthorization) is 303 FILE_MIGRATE_<dc>; other media
+//     types: 501 MEDIA_NOT_IMPLEMENTED_<name>.
 //
 // Faults (for the client's recovery paths): DropPushes (probability or every
 // Nth push; the client must notice the pts/seq gap and call getDifference),
@@ -140,6 +143,14 @@ class World final : public RpcHandler {
   const Stats& stats() const;
   // The account logged in on that auth key, if any.
   std::optional<int64_t> LoggedInAccount(int dc_id, uint64_t auth_key_id) const;
+  // The unfinished uploads the account keeps: how many, their parts, and
+  // the bytes charged for them (see WorldConfig::upload_bytes_per_account).
+  struct UploadUsage {
+    size_t uploads = 0;
+    size_t parts = 0;
+    size_t bytes = 0;
+  };
+  UploadUsage PendingUploads(int64_t account_id) const;
   // The layer the session speaks (see the file comment).
   int SessionLayer(const SessionPort* port) const;
   // The layers with a schema loaded, ascending.

@@ -106,10 +106,13 @@ struct WorldConfig {
   int difference_limit = 100;
   int difference_too_long = 1000;
   // Files (set in code only, not in the text format): the bytes of
-  // unfinished uploads one account may keep (beyond it the least recently
-  // written of its other uploads goes; an upload bigger on its own is
-  // refused), and the bytes of all sent documents (the oldest go first).
+  // unfinished uploads one account may keep, each part counted as at least
+  // 1 KiB (beyond it the least recently written of its other uploads goes;
+  // an upload bigger on its own is refused), how many unfinished uploads it
+  // may keep (a new one beyond that pushes the least recently written out),
+  // and the bytes of all sent documents (the oldest go first).
   size_t upload_bytes_per_account = size_t{32} << 20;
+  size_t uploads_per_account = 64;
   size_t document_bytes = size_t{256} << 20;
   std::string login_code = "12345";
   std::vector<User> users;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -1430,6 +1431,82 @@ TEST_F(WorldFileTest, AnAccountsUnfinishedUploadsAreBounded) {
   EXPECT_TRUE(SendFile(*alice, to_bot, tl::inputFile{.id = 2, .parts = 1, .name = "x"}).ok());
 }
 
+TEST_F(WorldFileTest, ManyTinyUploadsStayBoundedInCountAndBytes) {
+  auto alice = Alice();
+  const int64_t alice_id = 1001;
+  ASSERT_TRUE(Part(*alice, 1, 0, "x").ok());
+  ASSERT_EQ(world_->PendingUploads(alice_id).uploads, 1u) << "alice is account " << alice_id;
+  EXPECT_EQ(world_->PendingUploads(alice_id).bytes, 1024u) << "a 1-byte part counts as 1 KiB";
+  // Ten thousand 1-byte uploads, each with its own file_id: at most
+  // uploads_per_account (64) stay, the newest.
+  for (int64_t id = 2; id <= 10'000; ++id) ASSERT_TRUE(Part(*alice, id, 0, "y").ok()) << id;
+  World::UploadUsage usage = world_->PendingUploads(alice_id);
+  EXPECT_EQ(usage.uploads, 64u);
+  EXPECT_EQ(usage.parts, 64u);
+  EXPECT_EQ(usage.bytes, 64u * 1024);
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFile{.id = 10'000 - 64, .parts = 1, .name = "x"}).error(),
+            "rpc_error 400 FILE_PART_0_MISSING")
+      << "the 65th newest went";
+  EXPECT_TRUE(SendFile(*alice, to_bot, tl::inputFile{.id = 10'000 - 63, .parts = 1, .name = "x"}).ok());
+  EXPECT_EQ(world_->PendingUploads(alice_id).uploads, 63u) << "a sent upload is used up";
+}
+
+TEST_F(WorldFileTest, TinyPartsAreChargedAKibEachAndTheLeastRecentlyWrittenGoFirst) {
+  WorldConfig config = DefaultWorldConfig();
+  config.upload_bytes_per_account = 8 * 1024;
+  config.uploads_per_account = 3;
+  Make(config);
+  auto alice = Alice();
+  const int64_t alice_id = 1001;
+  // One upload of 1-byte parts: eight fit, the ninth would exceed the bytes alone.
+  for (int32_t i = 0; i < 8; ++i) ASSERT_TRUE(Part(*alice, 1, i, "p").ok()) << i;
+  EXPECT_EQ(Part(*alice, 1, 8, "p").error(), "rpc_error 400 FILE_PARTS_INVALID");
+  EXPECT_EQ(world_->PendingUploads(alice_id).parts, 8u);
+  EXPECT_EQ(world_->PendingUploads(alice_id).bytes, 8u * 1024);
+  // Another upload makes room by pushing the first out.
+  ASSERT_TRUE(Part(*alice, 2, 0, "a").ok());
+  ASSERT_TRUE(Part(*alice, 3, 0, "b").ok());
+  ASSERT_TRUE(Part(*alice, 4, 0, "c").ok());
+  World::UploadUsage usage = world_->PendingUploads(alice_id);
+  EXPECT_EQ(usage.uploads, 3u);
+  EXPECT_EQ(usage.bytes, 3u * 1024);
+  // Writing to 2 again makes 3 the least recently written: a fourth upload
+  // (over the count of 3) pushes 3 out, not 2.
+  ASSERT_TRUE(Part(*alice, 2, 1, "a").ok());
+  ASSERT_TRUE(Part(*alice, 5, 0, "d").ok());
+  EXPECT_EQ(world_->PendingUploads(alice_id).uploads, 3u);
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFile{.id = 1, .parts = 8, .name = "x"}).error(),
+            "rpc_error 400 FILE_PART_0_MISSING");
+  EXPECT_EQ(SendFile(*alice, to_bot, tl::inputFile{.id = 3, .parts = 1, .name = "x"}).error(),
+            "rpc_error 400 FILE_PART_0_MISSING");
+  EXPECT_TRUE(SendFile(*alice, to_bot, tl::inputFile{.id = 4, .parts = 1, .name = "x"}).ok());
+  EXPECT_TRUE(SendFile(*alice, to_bot, tl::inputFile{.id = 5, .parts = 1, .name = "x"}).ok());
+  EXPECT_EQ(world_->PendingUploads(alice_id).uploads, 1u);
+  EXPECT_EQ(world_->PendingUploads(alice_id).bytes, 2u * 1024);
+}
+
+TEST_F(WorldFileTest, AFileIsServedOnlyByTheDcItWasSentFrom) {
+  auto alice = Alice();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  auto sent = SendFile(*alice, to_bot, Upload(*alice, 9, FileBytes(5000), 8192));
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  tl::document d = *DocumentOf(*sent.value);
+  ASSERT_EQ(d.dc_id, 2);
+  // Alice's login, imported on DC 4.
+  auto exported = alice->Call(tl::auth_exportAuthorization{.dc_id = 4});
+  ASSERT_TRUE(exported.ok()) << exported.error();
+  const auto* e = exported.value->As<tl::auth_exportedAuthorization>();
+  auto on_dc4 = Client(4, 0x4a11ce);
+  ASSERT_TRUE(on_dc4->Call(tl::auth_importAuthorization{.id = e->id, .bytes = e->bytes}).ok());
+  auto moved = Get(*on_dc4, d, 0, 8192);
+  EXPECT_EQ(moved.error(), "rpc_error 303 FILE_MIGRATE_2");
+  auto home = Get(*alice, d, 0, 8192);
+  ASSERT_TRUE(home.ok()) << home.error();
+  EXPECT_EQ(home.value->As<tl::upload_file>()->bytes, FileBytes(5000));
+}
+
 TEST_F(WorldFileTest, GetFileFollowsTheOffsetAndLimitRules) {
   auto alice = Alice();
   tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
@@ -1459,6 +1536,16 @@ TEST_F(WorldFileTest, GetFileFollowsTheOffsetAndLimitRules) {
   ASSERT_TRUE(precise.ok()) << precise.error();
   EXPECT_EQ(precise.value->As<tl::upload_file>()->bytes, data.substr(1024, 3072));
   EXPECT_EQ(Get(*alice, d, 1048576 - 1024, 2048, true).error(), "rpc_error 400 LIMIT_INVALID");
+  // Offsets near 2^63 (the client chooses them) are refused or answered
+  // empty, without overflowing (UBSan would abort on offset + limit).
+  const int64_t top = std::numeric_limits<int64_t>::max() - 1048575;  // a 1 MiB multiple
+  EXPECT_EQ(Get(*alice, d, top + (1048576 - 4096), 8192).error(), "rpc_error 400 LIMIT_INVALID");
+  auto last_mib = Get(*alice, d, top, 1048576);
+  ASSERT_TRUE(last_mib.ok()) << last_mib.error();
+  EXPECT_TRUE(last_mib.value->As<tl::upload_file>()->bytes.empty());
+  auto last_kib = Get(*alice, d, top + (1048576 - 4096), 4096);
+  ASSERT_TRUE(last_kib.ok()) << last_kib.error();
+  EXPECT_TRUE(last_kib.value->As<tl::upload_file>()->bytes.empty());
 
   tl::document stale = d;
   stale.file_reference = "old";
