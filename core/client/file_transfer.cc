@@ -9,6 +9,9 @@
 namespace mtcore::client {
 namespace {
 
+// The most memory a download takes for its bytes before they arrive.
+constexpr int64_t kInitialReserve = int64_t{4} << 20;
+
 bool IsAnswer(const ClientEvent& e) {
   return e.kind == ClientEvent::Kind::kResult || e.kind == ClientEvent::Kind::kRpcError ||
          e.kind == ClientEvent::Kind::kRequestFailed;
@@ -55,11 +58,15 @@ absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(Bytes data, Uploa
     return absl::InvalidArgumentError(absl::StrCat(
         "upload: part size ", part, " must be a multiple of 1024 that divides 524288"));
   }
+  if (options.max_parts < 1 || options.max_parts > kMaxUploadPartsPremium) {
+    return absl::InvalidArgumentError(absl::StrCat("upload: max_parts ", options.max_parts,
+                                                   " must be in 1..", kMaxUploadPartsPremium));
+  }
   const int64_t parts = (static_cast<int64_t>(data.size()) + part - 1) / part;
-  if (parts > kMaxUploadParts) {
+  if (parts > options.max_parts) {
     return absl::InvalidArgumentError(absl::StrCat("upload: ", data.size(), " bytes in parts of ", part,
                                                    " make ", parts, " parts; at most ",
-                                                   kMaxUploadParts));
+                                                   options.max_parts));
   }
   if (options.max_in_flight < 1) {
     return absl::InvalidArgumentError("upload: max_in_flight must be at least 1");
@@ -213,6 +220,14 @@ absl::StatusOr<std::unique_ptr<FileDownload>> FileDownload::Create(tl::InputFile
   if (options.max_retries_per_window < 0) {
     return absl::InvalidArgumentError("download: max_retries_per_window must not be negative");
   }
+  if (options.max_bytes < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("download: max_bytes ", options.max_bytes, " is negative"));
+  }
+  if (options.size < -1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("download: size ", options.size, " (only -1, unknown, may be negative)"));
+  }
   if (options.size > options.max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat("download: the file's ", options.size,
                                                    " bytes exceed max_bytes ", options.max_bytes));
@@ -224,8 +239,10 @@ FileDownload::FileDownload(tl::InputFileLocation location, DownloadOptions optio
     : location_(std::move(location)), options_(std::move(options)) {
   progress_.bytes_total = options_.size;
   if (options_.size > 0) {
-    last_window_ = (options_.size + options_.window_size - 1) / options_.window_size - 1;
-    out_.reserve(static_cast<size_t>(options_.size));
+    last_window_ = (options_.size - 1) / options_.window_size;  // no overflow near 2^63
+    // Only a modest start: a size the DC claims is not memory to take before
+    // any byte arrives (and in wasm32 a 2 GB reserve aborts).
+    out_.reserve(static_cast<size_t>(std::min<int64_t>(options_.size, kInitialReserve)));
   }
 }
 
@@ -241,7 +258,9 @@ void FileDownload::Start(RequestSink& sink) {
 void FileDownload::Pump(RequestSink& sink) {
   while (!done() && in_flight_.size() < static_cast<size_t>(options_.max_in_flight) &&
          (last_window_ < 0 || next_window_ <= last_window_) &&
-         Offset(next_window_) < options_.max_bytes) {
+         Offset(next_window_) <= options_.max_bytes) {
+    // (<=: the window at max_bytes, empty, proves a file of exactly max_bytes
+    // ends there; OnWindow refuses any byte past max_bytes.)
     absl::Status sent = SendWindow(next_window_++, sink);
     if (!sent.ok()) Finish(sent, sink);
   }
@@ -422,6 +441,10 @@ void FileDownload::Report() {
 
 absl::StatusOr<DocumentDownload> DownloadOfDocument(const tl::document& document, int client_dc,
                                                     DownloadOptions options) {
+  if (document.size < 0) {
+    return absl::DataLossError(
+        absl::StrCat("download: document ", document.id, " has a negative size ", document.size));
+  }
   if (client_dc != 0 && document.dc_id != client_dc) {
     return absl::FailedPreconditionError(absl::StrCat(
         "download: document ", document.id, " is on DC ", document.dc_id, ", the client on DC ",

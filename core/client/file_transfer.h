@@ -15,13 +15,18 @@
 // consumed when they come, so they never reach the application.
 //
 // Uploads: parts of UploadOptions::part_size (a multiple of 1 KiB that
-// divides 512 KiB; the last may be shorter), at most 4000; files over
-// 10 MiB go as a big file (saveBigFilePart with file_total_parts,
-// inputFileBig). At most max_in_flight parts are unanswered at a time. A part
-// answered with a transient error (rpc error 5xx or -503, or a request that
-// failed as Unavailable / DeadlineExceeded / Aborted) is sent again, at most
+// divides 512 KiB; the last may be shorter), at most UploadOptions::max_parts
+// (4000, or up to 8000 for premium accounts); files over 10 MiB go as a big
+// file (saveBigFilePart with file_total_parts, inputFileBig). At most
+// max_in_flight parts are unanswered at a time. A part answered with a
+// transient error (rpc error 5xx or -503, or a request that failed as
+// Unavailable / DeadlineExceeded / Aborted) is sent again, at most
 // max_retries_per_part times; any other error ends the upload with a status
 // naming the part. md5_checksum stays empty (Telegram accepts that).
+// The upload drops the file's bytes once it is done: if the sendMedia that
+// uses the InputFile is answered FILE_PART_<n>_MISSING (the DC has forgotten
+// parts, e.g. after a long pause), upload the whole file again with a new
+// FileUpload (a new file_id).
 //
 // Downloads: upload.getFile, not precise: windows of DownloadOptions::
 // window_size bytes (a multiple of 4 KiB that divides 1 MiB, so a window
@@ -30,9 +35,11 @@
 // size (DownloadOptions::size) or at the first short (or empty) window. A
 // window longer than asked, a short window before a known end, or data past
 // a short window is a protocol error (DataLoss); more than max_bytes in all
-// is ResourceExhausted. (The Client has parsed each answer whole before the
-// check: what one answer may hold is bounded by the engine's packet limit.) FILE_MIGRATE_X ends the download (FailedPrecondition naming
-// the DC): downloading from another DC (a second authorised connection) is
+// is ResourceExhausted (a file of exactly max_bytes is fine: the empty window
+// after it proves the end). (The Client has parsed each answer whole before
+// the check: what one answer may hold is bounded by the engine's packet
+// limit.) FILE_MIGRATE_X ends the download (FailedPrecondition naming the
+// DC): downloading from another DC (a second authorised connection) is
 // out of scope, as are CDN redirects. FILE_REFERENCE_EXPIRED ends it too
 // (FailedPrecondition): the caller refetches the message for a fresh
 // file_reference and starts again.
@@ -95,9 +102,13 @@ struct TransferProgress {
   int64_t retries = 0;       // requests sent again after a transient error
 };
 
-// The Telegram limits the transfers follow.
+// The Telegram limits the transfers follow. The number of parts is the app
+// config's upload_max_fileparts_default (4000 parts of 512 KiB, about 2 GB)
+// or, for premium accounts, upload_max_fileparts_premium (8000, about 4 GB):
+// read them from help.getAppConfig and set UploadOptions::max_parts.
 inline constexpr int32_t kMaxUploadPartSize = 524288;
-inline constexpr int32_t kMaxUploadParts = 4000;
+inline constexpr int32_t kMaxUploadParts = 4000;         // the default
+inline constexpr int32_t kMaxUploadPartsPremium = 8000;  // the most any account gets
 inline constexpr int64_t kMaxSmallFileSize = int64_t{10} << 20;
 inline constexpr int32_t kMaxDownloadWindow = 1048576;
 
@@ -105,6 +116,9 @@ struct UploadOptions {
   int32_t part_size = kMaxUploadPartSize;
   int max_in_flight = 4;
   int max_retries_per_part = 5;
+  // Most parts the account may upload (1..kMaxUploadPartsPremium): 4000, or
+  // the app config's upload_max_fileparts_premium for premium accounts.
+  int32_t max_parts = kMaxUploadParts;
   // The InputFile's name (Telegram shows it when no filename attribute is sent).
   std::string file_name = "file";
   // Called whenever progress changes (a part acknowledged, a retry).
@@ -114,7 +128,8 @@ struct UploadOptions {
 class FileUpload {
  public:
   // InvalidArgument: empty data, a part size Telegram refuses, more than
-  // 4000 parts, max_in_flight < 1. The file_id comes from `rng`.
+  // max_parts parts, max_parts outside 1..8000, max_in_flight < 1. The
+  // file_id comes from `rng`.
   static absl::StatusOr<std::unique_ptr<FileUpload>> Create(Bytes data, UploadOptions options,
                                                             crypto::RandomSource& rng);
 
@@ -167,8 +182,10 @@ struct DownloadOptions {
   // The file's size if known (document.size): the download ends there and
   // every window must be full up to it. -1: unknown (ends at a short window).
   int64_t size = -1;
-  // Most bytes accepted in all (memory bound for unknown sizes; Telegram's
-  // largest file is 4000 parts of 512 KiB).
+  // Most bytes accepted in all (the memory bound; a file of exactly
+  // max_bytes is accepted). The default is the largest file of a non-premium
+  // account, 4000 parts of 512 KiB; premium accounts' files go up to 8000
+  // parts (see kMaxUploadPartsPremium).
   int64_t max_bytes = int64_t{kMaxUploadParts} * kMaxUploadPartSize;
   std::function<void(const TransferProgress&)> on_progress;
 };
@@ -176,7 +193,8 @@ struct DownloadOptions {
 class FileDownload {
  public:
   // InvalidArgument: an empty location, a window size Telegram refuses,
-  // max_in_flight < 1, a size above max_bytes.
+  // max_in_flight < 1, a size below -1 or above max_bytes, a negative
+  // max_bytes. Memory for the bytes grows as they arrive.
   static absl::StatusOr<std::unique_ptr<FileDownload>> Create(tl::InputFileLocation location,
                                                               DownloadOptions options);
 
@@ -218,7 +236,8 @@ class FileDownload {
 
 // The location and size of a document (e.g. from messageMediaDocument) for
 // FileDownload, with `options`' size set. FailedPrecondition if the document
-// lives on another DC than `client_dc` (cross-DC download is out of scope).
+// lives on another DC than `client_dc` (cross-DC download is out of scope);
+// DataLoss if the document's size is negative.
 struct DocumentDownload {
   tl::InputFileLocation location;
   DownloadOptions options;

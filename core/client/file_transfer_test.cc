@@ -1,6 +1,7 @@
 #include "core/client/file_transfer.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -178,6 +179,31 @@ TEST(FileUploadTest, RefusesWhatTelegramWouldRefuse) {
   EXPECT_THAT(FileUpload::Create(Pattern(4000 * 1024 + 1), tiny, rng).status().message(),
               HasSubstr("4001 parts"));
   EXPECT_TRUE(FileUpload::Create(Pattern(4000 * 1024), tiny, rng).ok());
+}
+
+TEST(FileUploadTest, PremiumAccountsMayUploadUpTo8000Parts) {
+  crypto::DeterministicRandom rng(1);
+  UploadOptions premium;
+  premium.part_size = 1024;
+  premium.max_parts = 8000;
+  absl::StatusOr<std::unique_ptr<FileUpload>> up =
+      FileUpload::Create(Pattern(8000 * 1024), premium, rng);
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ((*up)->total_parts(), 8000);
+  EXPECT_THAT(FileUpload::Create(Pattern(8000 * 1024 + 1), premium, rng).status().message(),
+              HasSubstr("8001 parts; at most 8000"));
+  UploadOptions lower;
+  lower.part_size = 1024;
+  lower.max_parts = 10;
+  EXPECT_THAT(FileUpload::Create(Pattern(10 * 1024 + 1), lower, rng).status().message(),
+              HasSubstr("11 parts; at most 10"));
+  for (int32_t bad : {0, -1, 8001}) {
+    UploadOptions o;
+    o.max_parts = bad;
+    EXPECT_THAT(FileUpload::Create(Pattern(10), o, rng).status().message(),
+                HasSubstr("must be in 1..8000"))
+        << bad;
+  }
 }
 
 TEST(FileUploadTest, ATransientErrorSendsThePartAgainABoundedNumberOfTimes) {
@@ -413,7 +439,93 @@ TEST(FileDownloadTest, UnboundedDataIsRefusedAtMaxBytes) {
   d->Start(sink);
   while (!d->done()) d->OnEvent(FileEvent(sink.TakeOldest(), std::string(4096, 'z')), sink);
   EXPECT_EQ(d->result().status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(sink.sent.size(), 3u);
+  EXPECT_THAT(d->result().status().message(),
+              HasSubstr("window at offset 12288 (limit 4096): the file is larger than max_bytes 12288"));
+  EXPECT_EQ(sink.sent.size(), 4u) << "the window at max_bytes is asked for: it must be empty";
+}
+
+// Answers every request in order with `file`'s bytes until `d` is done.
+void Serve(FileDownload& d, FakeSink& sink, const Bytes& file) {
+  while (!d.done() && !sink.open.empty()) {
+    const uint64_t id = sink.TakeOldest();
+    auto get = sink.Decode<tl::upload_getFile>(id);
+    EXPECT_TRUE(d.OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink));
+  }
+}
+
+TEST(FileDownloadTest, AFileOfExactlyMaxBytesIsAccepted) {
+  for (int in_flight : {1, 4}) {
+    const Bytes file = Pattern(3 * 4096);
+    DownloadOptions options;
+    options.window_size = 4096;
+    options.max_in_flight = in_flight;
+    options.max_bytes = 3 * 4096;
+    std::unique_ptr<FileDownload> d = MakeDownload(options);
+    FakeSink sink;
+    d->Start(sink);
+    Serve(*d, sink, file);
+    ASSERT_TRUE(d->done());
+    ASSERT_TRUE(d->result().ok()) << in_flight << ": " << d->result().status();
+    EXPECT_EQ(*d->result(), file);
+    EXPECT_EQ(sink.sent.size(), 4u) << "three full windows and the empty one that ends the file";
+  }
+  // max_bytes inside a window: up to it is fine, one byte more is not.
+  for (int64_t n : {10000, 10001}) {
+    const Bytes file = Pattern(static_cast<size_t>(n));
+    DownloadOptions options;
+    options.window_size = 4096;
+    options.max_bytes = 10000;
+    std::unique_ptr<FileDownload> d = MakeDownload(options);
+    FakeSink sink;
+    d->Start(sink);
+    Serve(*d, sink, file);
+    ASSERT_TRUE(d->done());
+    if (n == 10000) {
+      ASSERT_TRUE(d->result().ok()) << d->result().status();
+      EXPECT_EQ(*d->result(), file);
+    } else {
+      EXPECT_EQ(d->result().status().code(), absl::StatusCode::kResourceExhausted);
+    }
+  }
+}
+
+TEST(FileDownloadTest, SizesAreCheckedAndAHugeSizeTakesNoMemoryUpFront) {
+  DownloadOptions negative;
+  negative.size = -2;
+  EXPECT_THAT(FileDownload::Create(Location(), negative).status().message(),
+              HasSubstr("size -2"));
+  DownloadOptions negative_max;
+  negative_max.max_bytes = -1;
+  EXPECT_EQ(FileDownload::Create(Location(), negative_max).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // A size near 2^63 (a DC's claim): no overflow computing the last window,
+  // no reserve of that much memory (it would throw or abort).
+  DownloadOptions huge;
+  huge.size = std::numeric_limits<int64_t>::max();
+  huge.max_bytes = std::numeric_limits<int64_t>::max();
+  std::unique_ptr<FileDownload> d = MakeDownload(huge);
+  ASSERT_NE(d, nullptr);
+  FakeSink sink;
+  d->Start(sink);
+  ASSERT_EQ(sink.open.size(), 4u);
+  EXPECT_EQ(sink.Decode<tl::upload_getFile>(sink.open[3]).offset, 3 * 524288);
+  EXPECT_TRUE(d->OnEvent(FileEvent(sink.TakeOldest(), std::string(524288, 'a')), sink));
+  EXPECT_EQ(d->progress().bytes_done, 524288);
+  EXPECT_EQ(d->progress().bytes_total, std::numeric_limits<int64_t>::max());
+  d->Cancel(sink);
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kCancelled);
+  // Windows of a size just past a multiple: the last is the partial one.
+  const Bytes file = Pattern(2 * 4096 + 1);
+  DownloadOptions odd;
+  odd.window_size = 4096;
+  odd.size = 2 * 4096 + 1;
+  std::unique_ptr<FileDownload> e = MakeDownload(odd);
+  FakeSink sink2;
+  e->Start(sink2);
+  EXPECT_EQ(sink2.open.size(), 3u);
+  Serve(*e, sink2, file);
+  ASSERT_TRUE(e->result().ok()) << e->result().status();
+  EXPECT_EQ(*e->result(), file);
 }
 
 TEST(FileDownloadTest, FileMigrateAndAnExpiredReferenceEndItClearly) {
@@ -492,6 +604,8 @@ TEST(FileDownloadTest, ADocumentOnAnotherDcIsNotDownloaded) {
   const auto* l = here->location.As<tl::inputDocumentFileLocation>();
   ASSERT_NE(l, nullptr);
   EXPECT_EQ(l->file_reference, "r");
+  doc.size = -5;
+  EXPECT_EQ(DownloadOfDocument(doc, 4).status().code(), absl::StatusCode::kDataLoss);
 }
 
 }  // namespace
