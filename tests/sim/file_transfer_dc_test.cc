@@ -4,9 +4,13 @@
 // as an update and downloads the document; the bytes are identical. Then the
 // same (a small file with every push dropped, a big one) with connections
 // cut at random, checking that every request of a transfer is answered
-// exactly once as the transfer sees it; and the errors a real DC gives (an
-// expired file reference, a file on another DC, a refused part, 500s that
-// are retried). The big case prints its wall-clock MB/s.
+// exactly once as the transfer sees it; requests a transfer gave up (windows
+// past the end, parts in flight when a part failed) answered once to it and
+// never to the application; and the errors a real DC gives (an expired file
+// reference, FILE_MIGRATE from a login imported on another DC, a refused
+// part, a used-up upload, 500s that are retried). The big case prints its
+// wall-clock MB/s.
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -33,6 +37,7 @@ using client::ClientEvent;
 using client::ClientSink;
 using client::FileDownload;
 using client::FileUpload;
+using client::DownloadOfDocument;
 using ::testing::HasSubstr;
 
 // Bytes that do not compress (the session would try gzip on text).
@@ -66,6 +71,9 @@ struct Party {
   std::vector<tl::document> documents;  // received in messages, in order
   std::vector<std::string> captions;
   std::map<uint64_t, int> consumed;  // request id -> answers a transfer consumed
+  // Answers to a transfer's requests that the transfer did not take (they
+  // would have reached the application).
+  std::vector<uint64_t> leaked;
 
   void Take(ClientEvent e) {
     if (e.kind != ClientEvent::Kind::kUpdate) return;
@@ -154,25 +162,61 @@ class FileTransferDcTest : public ::testing::Test {
   // party keeps draining.
   template <class Transfer>
   bool Run(Party& p, Transfer& transfer, CountingSink& sink, absl::Duration limit) {
-    Party& other = &p == &alice_ ? bob_ : alice_;
     transfer.Start(sink);
     dc_.sim().Kick(p.id);
     return dc_.sim().RunUntil(
         [&] {
-          other.Drain();
-          const size_t before = sink.sent().size();
-          while (std::optional<ClientEvent> e = p.client->PollEvent()) {
-            const uint64_t id = e->request_id;
-            if (transfer.OnEvent(*e, sink)) {
-              ++p.consumed[id];
-            } else {
-              p.Take(*std::move(e));
-            }
-          }
-          if (sink.sent().size() != before) dc_.sim().Kick(p.id);
+          Feed(p, transfer, sink);
           return transfer.done();
         },
         limit);
+  }
+
+  // Offers `p`'s events to `transfer` (the other party drains its own).
+  template <class Transfer>
+  void Feed(Party& p, Transfer& transfer, CountingSink& sink) {
+    Party& other = &p == &alice_ ? bob_ : alice_;
+    other.Drain();
+    const size_t before = sink.sent().size();
+    while (std::optional<ClientEvent> e = p.client->PollEvent()) {
+      const uint64_t id = e->request_id;
+      if (transfer.OnEvent(*e, sink)) {
+        ++p.consumed[id];
+        continue;
+      }
+      const bool answer = e->kind == ClientEvent::Kind::kResult ||
+                          e->kind == ClientEvent::Kind::kRpcError ||
+                          e->kind == ClientEvent::Kind::kRequestFailed;
+      if (answer && std::find(sink.sent().begin(), sink.sent().end(), id) != sink.sent().end()) {
+        p.leaked.push_back(id);
+      }
+      p.Take(*std::move(e));
+    }
+    if (sink.sent().size() != before) dc_.sim().Kick(p.id);
+  }
+
+  // After `transfer` is done: runs virtual time until every request it sent
+  // (those it gave up on included) has been answered to it, then a minute
+  // more; each must have been answered exactly once, none to the application.
+  template <class Transfer>
+  void ExpectEverySentRequestSettles(Party& p, Transfer& transfer, CountingSink& sink) {
+    ASSERT_TRUE(transfer.done());
+    const bool settled = dc_.sim().RunUntil(
+        [&] {
+          Feed(p, transfer, sink);
+          for (uint64_t id : sink.sent()) {
+            if (p.consumed[id] == 0 && std::find(p.leaked.begin(), p.leaked.end(), id) == p.leaked.end()) {
+              return false;
+            }
+          }
+          return true;
+        },
+        absl::Minutes(2));
+    EXPECT_TRUE(settled) << "some request was never answered";
+    dc_.sim().RunFor(absl::Minutes(1));
+    Feed(p, transfer, sink);
+    for (uint64_t id : sink.sent()) EXPECT_EQ(p.consumed[id], 1) << "request " << id;
+    EXPECT_THAT(p.leaked, ::testing::IsEmpty());
   }
 
   // Alice uploads `data` and sends it to Bob; the sent document is returned.
@@ -217,17 +261,24 @@ class FileTransferDcTest : public ::testing::Test {
 
   absl::StatusOr<Bytes> BobDownloads(const tl::document& doc, client::DownloadOptions options = {},
                                      absl::Duration limit = absl::Minutes(10)) {
+    return Downloads(bob_, doc, bob_.client->dc(), std::move(options), limit);
+  }
+
+  // `p` downloads `doc`; `client_dc` as for DownloadOfDocument (0: no check).
+  absl::StatusOr<Bytes> Downloads(Party& p, const tl::document& doc, int client_dc,
+                                  client::DownloadOptions options = {},
+                                  absl::Duration limit = absl::Minutes(10)) {
     absl::StatusOr<client::DocumentDownload> what =
-        client::DownloadOfDocument(doc, bob_.client->dc(), options);
+        client::DownloadOfDocument(doc, client_dc, options);
     if (!what.ok()) return what.status();
     absl::StatusOr<std::unique_ptr<FileDownload>> down =
         FileDownload::Create(what->location, what->options);
     if (!down.ok()) return down.status();
-    CountingSink sink(*bob_.client);
+    CountingSink sink(*p.client);
     const absl::Time wall_start = absl::Now();
-    if (!Run(bob_, **down, sink, limit)) return absl::DeadlineExceededError("download did not end");
+    if (!Run(p, **down, sink, limit)) return absl::DeadlineExceededError("download did not end");
     last_wall_ = absl::Now() - wall_start;
-    ExpectEachAnsweredOnce(bob_, sink);
+    ExpectEachAnsweredOnce(p, sink);
     return (*down)->result();
   }
 
@@ -371,16 +422,100 @@ TEST_F(FileTransferDcTest, AnExpiredReferenceAndAFileOnAnotherDcEndTheDownloadCl
   EXPECT_EQ(expired.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(expired.status().message(), HasSubstr("FILE_REFERENCE_EXPIRED"));
 
-  dc_.world().ForceError("upload.getFile", 1, 303, "FILE_MIGRATE_4");
-  absl::StatusOr<Bytes> moved = BobDownloads(bob_.documents[0]);
+  // Bob's login imported on DC 4 (a second client there): the DC-2
+  // document is not served on DC 4, the DC answers FILE_MIGRATE_2.
+  absl::StatusOr<tl::auth_ExportedAuthorization> exported = dc_.Invoke(
+      *bob_.client, bob_.id, tl::auth_exportAuthorization{.dc_id = 4}, bob_.Sink());
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  client::ClientConfig on_dc4;
+  on_dc4.engine.dc_id = 4;
+  Party bob4;
+  bob4.client = dc_.MakeClient(on_dc4);
+  ASSERT_NE(bob4.client, nullptr);
+  bob4.id = dc_.AddClient(*bob4.client);
+  const auto* e = exported->As<tl::auth_exportedAuthorization>();
+  ASSERT_NE(e, nullptr);
+  tl::auth_importAuthorization import;
+  import.id = e->id;
+  import.bytes = e->bytes;
+  absl::StatusOr<tl::auth_Authorization> imported =
+      dc_.Invoke(*bob4.client, bob4.id, import, bob4.Sink());
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  // (client_dc 0: past DownloadOfDocument's own check, to the DC's.)
+  absl::StatusOr<Bytes> moved = Downloads(bob4, bob_.documents[0], /*client_dc=*/0);
   EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(moved.status().message(), HasSubstr("the file is on DC 4"));
-  EXPECT_EQ(bob_.client->dc(), 2) << "a FILE_MIGRATE does not move the client";
+  EXPECT_THAT(moved.status().message(), HasSubstr("FILE_MIGRATE_2: the file is on DC 2"));
+  EXPECT_EQ(bob4.client->dc(), 4) << "a FILE_MIGRATE does not move the client";
+  EXPECT_EQ(DownloadOfDocument(bob_.documents[0], bob4.client->dc()).status().code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "DownloadOfDocument refuses it before asking";
 
   // The document is still there for a correct request.
   absl::StatusOr<Bytes> fine = BobDownloads(bob_.documents[0]);
   ASSERT_TRUE(fine.ok()) << fine.status();
   EXPECT_EQ(fine->size(), 10'000u);
+}
+
+TEST_F(FileTransferDcTest, RequestsGivenUpAreAnsweredOnceAndNeverReachTheApp) {
+  // A download of unknown size over ~1.3 windows, four windows at a time:
+  // the two past the end are given up when the short window arrives.
+  const Bytes data = FileContent(131072 + 40'000, 11);
+  client::UploadOptions up;
+  up.part_size = 65536;
+  absl::StatusOr<tl::InputFile> file = Upload(data, up);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE(SendToBob(*file, "short").ok());
+  ASSERT_TRUE(BobReceives(1));
+  client::DownloadOptions options;
+  options.window_size = 131072;
+  options.max_in_flight = 4;
+  options.size = -1;
+  auto down = FileDownload::Create(client::DownloadOfDocument(bob_.documents[0], 2)->location, options);
+  ASSERT_TRUE(down.ok()) << down.status();
+  CountingSink down_sink(*bob_.client);
+  ASSERT_TRUE(Run(bob_, **down, down_sink, absl::Minutes(2)));
+  ASSERT_TRUE((*down)->result().ok()) << (*down)->result().status();
+  EXPECT_TRUE(*(*down)->result() == data);
+  ASSERT_GE(down_sink.sent().size(), 4u);
+  EXPECT_LE((*down)->progress().answers + 2, static_cast<int64_t>(down_sink.sent().size()))
+      << "at least the windows at 2 and 3 were given up in flight";
+  ExpectEverySentRequestSettles(bob_, **down, down_sink);
+
+  // An upload, four parts at a time, whose first part the DC refuses for
+  // good: the three others in flight are given up.
+  dc_.world().ForceError("upload.saveFilePart", 1, 400, "FILE_PART_TOO_BIG");
+  client::UploadOptions options_up;
+  options_up.part_size = 4096;
+  options_up.max_in_flight = 4;
+  crypto::DeterministicRandom rng(12);
+  auto upload = FileUpload::Create(FileContent(10 * 4096, 12), options_up, rng);
+  ASSERT_TRUE(upload.ok()) << upload.status();
+  CountingSink up_sink(*alice_.client);
+  ASSERT_TRUE(Run(alice_, **upload, up_sink, absl::Minutes(2)));
+  EXPECT_THAT((*upload)->result().status().message(), HasSubstr("FILE_PART_TOO_BIG"));
+  EXPECT_EQ(up_sink.sent().size(), 4u) << "no part is sent after the failure";
+  ExpectEverySentRequestSettles(alice_, **upload, up_sink);
+}
+
+TEST_F(FileTransferDcTest, AfterFilePartMissingTheWholeFileIsUploadedAgain) {
+  const Bytes data = FileContent(20'000, 13);
+  client::UploadOptions options;
+  options.part_size = 8192;
+  absl::StatusOr<tl::InputFile> file = Upload(data, options);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE(SendToBob(*file, "first").ok());
+  // The DC used the upload up: sending the same InputFile again names the
+  // missing part; the FileUpload kept nothing, a new one sends it all.
+  absl::Status again = SendToBob(*file, "again");
+  EXPECT_THAT(again.message(), HasSubstr("FILE_PART_0_MISSING"));
+  absl::StatusOr<tl::InputFile> second = Upload(data, options);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE(SendToBob(*second, "again").ok());
+  ASSERT_TRUE(BobReceives(2));
+  EXPECT_EQ(bob_.captions, (std::vector<std::string>{"first", "again"}));
+  absl::StatusOr<Bytes> got = BobDownloads(bob_.documents[1]);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got == data);
 }
 
 TEST_F(FileTransferDcTest, ThePartErrorsOfTheDcEndTheUploadNamingThePart) {
