@@ -13,6 +13,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { TestDc } from '../tests/peers/testdc.mjs';
 import { API_ID, API_HASH, ALICE, BOT, HOME_DC, OTHER_DC, worldConfig } from '../tests/peers/world.mjs';
+import { nextUpdate } from './quickstart.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_schema/package/tl/api-schema.json');
@@ -82,19 +83,6 @@ async function botAndAlice(make) {
     phone_code: ALICE.code });
   const resolved = await alice.invoke({ _: 'contacts.resolveUsername', username: BOT.username });
   return { bot, alice, botUser: resolved.users[0] };
-}
-
-// The first update of `client` that `accept` returns something for.
-function nextUpdate(client, accept) {
-  return new Promise((resolve) => {
-    const stop = client.onUpdate((u) => {
-      const v = accept(u);
-      if (v !== undefined && v !== null) {
-        stop();
-        resolve(v);
-      }
-    });
-  });
 }
 
 function checkReport(report, { withFile = true } = {}) {
@@ -202,11 +190,7 @@ test('node: bytes and longs from JavaScript values: a callback button pressed an
 
     // Alice writes first, so the bot learns her access hash; her text given
     // as UTF-8 bytes arrives as that text.
-    const botGotHello = new Promise((r) => {
-      const stop = bot.onUpdate((u) => {
-        if (u.update._ === 'updateNewMessage') { stop(); r(u); }
-      });
-    });
+    const botGotHello = nextUpdate(bot, (u) => (u.update._ === 'updateNewMessage' ? u : null));
     await alice.invoke({ _: 'messages.sendMessage', peer: botPeer,
       message: new TextEncoder().encode('/start \u2713'), random_id: 1n });
     const hello = await botGotHello;
@@ -215,11 +199,8 @@ test('node: bytes and longs from JavaScript values: a callback button pressed an
 
     // The bot answers with a button whose data is bytes no string could carry.
     const data = new Uint8Array([0, 0xff, 0xfe, 0x80, 0x0a, 0x22]);
-    const aliceGotButton = new Promise((r) => {
-      const stop = alice.onUpdate((u) => {
-        if (u.update._ === 'updateNewMessage' && u.update.message.reply_markup) { stop(); r(u.update.message); }
-      });
-    });
+    const aliceGotButton = nextUpdate(alice,
+      (u) => (u.update._ === 'updateNewMessage' && u.update.message.reply_markup ? u.update.message : null));
     await bot.invoke({
       _: 'messages.sendMessage', message: 'press it', random_id: 2n ** 62n + 3n,
       peer: { _: 'inputPeerUser', user_id: BigInt(aliceUser.id), access_hash: BigInt(aliceUser.access_hash) },
@@ -233,11 +214,7 @@ test('node: bytes and longs from JavaScript values: a callback button pressed an
 
     // Alice presses it (bytes given back as a Uint8Array); the bot sees the
     // query with the same bytes and answers it (query_id given as a BigInt).
-    const botGotQuery = new Promise((r) => {
-      const stop = bot.onUpdate((u) => {
-        if (u.update._ === 'updateBotCallbackQuery') { stop(); r(u.update); }
-      });
-    });
+    const botGotQuery = nextUpdate(bot, (u) => (u.update._ === 'updateBotCallbackQuery' ? u.update : null));
     const press = { _: 'messages.getBotCallbackAnswer', peer: botPeer, msg_id: withButton.id,
       data: fromBase64(button.data) };
     await assert.rejects(alice.invoke(press), (e) => e.code === 400 && e.errorMessage === 'BOT_RESPONSE_TIMEOUT');

@@ -31,8 +31,9 @@ function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-// Resolves with the first update `accept` returns something for.
-function nextUpdate(client, accept) {
+// Resolves with what `accept` returns for the first update it returns
+// something for (tests use it too).
+export function nextUpdate(client, accept) {
   return new Promise((resolve) => {
     const stop = client.onUpdate((u) => {
       const v = accept(u);

@@ -114,15 +114,28 @@ TEST(ServerConnectionWebSocketTest, UnobfuscatedTransportInsideIsRefused) {
   }
 }
 
-TEST(ServerConnectionWebSocketTest, CloseIsAnsweredAndEndsTheConnection) {
+// A WebSocket connection past the upgrade and a key exchange (obfuscated2
+// inside), for the tests of what follows.
+class WebSocketAfterKeyExchangeTest : public ::testing::Test {
+ protected:
+  static TestClientOptions Obfuscated(DcHarness& h) {
+    TestClientOptions co = h.ClientOptions();
+    co.obfuscated = true;
+    return co;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(link.Handshake().ok());
+    ASSERT_TRUE(ws.error().ok()) << ws.error();
+  }
+
   DcHarness h;
-  TestClientOptions co = h.ClientOptions();
-  co.obfuscated = true;
-  TestClient client(co, h.rng());
-  auto conn = h.dc().Accept(kStart);
-  WebSocketClientLayer ws(*conn);
-  InMemoryLink link(client, ws, kStart);
-  ASSERT_TRUE(link.Handshake().ok());
+  TestClient client{Obfuscated(h), h.rng()};
+  std::unique_ptr<ServerConnection> conn = h.dc().Accept(kStart);
+  WebSocketClientLayer ws{*conn};
+  InMemoryLink link{client, ws, kStart};
+};
+
+TEST_F(WebSocketAfterKeyExchangeTest, CloseIsAnsweredAndEndsTheConnection) {
   ASSERT_FALSE(conn->WantsClose());
   // A query and the client's close in one read: the close is answered, and
   // nothing is sent after it.
@@ -226,16 +239,7 @@ TEST(ServerConnectionWebSocketTest, APlainTransportInsideEndsWithClose1002) {
   EXPECT_FALSE(conn->obfuscated());
 }
 
-TEST(ServerConnectionWebSocketTest, APacketThatDoesNotDecryptEndsWithClose1002AfterTheAnswers) {
-  DcHarness h;
-  TestClientOptions co = h.ClientOptions();
-  co.obfuscated = true;
-  TestClient client(co, h.rng());
-  auto conn = h.dc().Accept(kStart);
-  WebSocketClientLayer ws(*conn);
-  InMemoryLink link(client, ws, kStart);
-  ASSERT_TRUE(link.Handshake().ok());
-  ASSERT_TRUE(ws.error().ok()) << ws.error();
+TEST_F(WebSocketAfterKeyExchangeTest, APacketThatDoesNotDecryptEndsWithClose1002AfterTheAnswers) {
   ASSERT_NE(client.key(), nullptr);
   Bytes down;
   conn->PullOutput(down);
@@ -254,15 +258,7 @@ TEST(ServerConnectionWebSocketTest, APacketThatDoesNotDecryptEndsWithClose1002Af
   EXPECT_EQ(HexEncode(ByteView(down).subspan(down.size() - 4)), "880203ea") << HexEncode(down);
 }
 
-TEST(ServerConnectionWebSocketTest, AnUnknownAuthKeyGetsMinus404ThenClose1008) {
-  DcHarness h;
-  TestClientOptions co = h.ClientOptions();
-  co.obfuscated = true;
-  TestClient client(co, h.rng());
-  auto conn = h.dc().Accept(kStart);
-  WebSocketClientLayer ws(*conn);
-  InMemoryLink link(client, ws, kStart);
-  ASSERT_TRUE(link.Handshake().ok());
+TEST_F(WebSocketAfterKeyExchangeTest, AnUnknownAuthKeyGetsMinus404ThenClose1008) {
   Bytes down;
   conn->PullOutput(down);
   // A packet under an auth key the DC never made.
@@ -279,15 +275,7 @@ TEST(ServerConnectionWebSocketTest, AnUnknownAuthKeyGetsMinus404ThenClose1008) {
       << HexEncode(down);
 }
 
-TEST(ServerConnectionWebSocketTest, PingDelayDisconnectEndsWithClose1000) {
-  DcHarness h;
-  TestClientOptions co = h.ClientOptions();
-  co.obfuscated = true;
-  TestClient client(co, h.rng());
-  auto conn = h.dc().Accept(kStart);
-  WebSocketClientLayer ws(*conn);
-  InMemoryLink link(client, ws, kStart);
-  ASSERT_TRUE(link.Handshake().ok());
+TEST_F(WebSocketAfterKeyExchangeTest, PingDelayDisconnectEndsWithClose1000) {
   Bytes down;
   conn->PullOutput(down);
   ASSERT_TRUE(client.Send(session::BuildPingDelayDisconnect(7, 5), link.unix_ns()).ok());
