@@ -177,7 +177,7 @@ function runNative() {
     openssl: { impl: 'OpenSSL 3 (AES_ige_encrypt, EVP)', enc: mbps('BM_OpenSslAesIgeEncrypt/65536'),
       dec: mbps('BM_OpenSslAesIgeDecrypt/65536'), sha: mbps('BM_OpenSslSha256/65536'),
       modexp_ms: ms('BM_HandshakeModExp2048OpenSsl'), math: 'OpenSSL 3 (BN_mod_exp)' },
-    note: `${json.context.num_cpus} cpus @ ${json.context.mhz_per_cpu} MHz`,
+    note: `${json.context.num_cpus} cpus, ${json.context.mhz_per_cpu} MHz nominal`,
   };
 }
 

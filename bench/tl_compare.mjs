@@ -43,7 +43,7 @@ await runMain({ wasm: partWasm, mtcute: partMtcute, gramjs: partGramjs }, async 
     return { median: median(v), best: Math.max(...v) };
   };
   results.push({ impl: 'mtcore native (gcc, -c opt)', serialize: mbps('BM_TlSerializeMessages'), parse: mbps('BM_TlParseMessages'),
-    note: `${json.context.num_cpus} cpus @ ${json.context.mhz_per_cpu} MHz` });
+    note: `${json.context.num_cpus} cpus, ${json.context.mhz_per_cpu} MHz nominal` });
   for (const name of ['wasm', 'mtcute', 'gramjs']) results.push(runPart(name));
   report();
 });
