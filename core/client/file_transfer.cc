@@ -9,6 +9,8 @@
 namespace mtcore::client {
 namespace {
 
+using internal::TransferAnswer;
+
 // The most memory a download takes for its bytes before they arrive.
 constexpr int64_t kInitialReserve = int64_t{4} << 20;
 
@@ -36,6 +38,16 @@ absl::Status WithContext(const absl::Status& why, const std::string& context) {
 
 std::string RetryNote(int retries) {
   return retries == 0 ? "" : absl::StrCat(" (after ", retries, " retries)");
+}
+
+// inputFile or inputFileBig: the uploaded file for messages.sendMedia.
+template <class F>
+tl::InputFile NamedFile(int64_t id, int32_t parts, const std::string& name) {
+  F f;
+  f.id = id;
+  f.parts = parts;
+  f.name = name;
+  return tl::InputFile(std::move(f));
 }
 
 }  // namespace
@@ -94,7 +106,7 @@ void FileUpload::Start(RequestSink& sink) {
 
 void FileUpload::Pump(RequestSink& sink) {
   while (!done() && next_part_ < total_parts_ &&
-         in_flight_.size() < static_cast<size_t>(options_.max_in_flight)) {
+         requests_.in_flight() < static_cast<size_t>(options_.max_in_flight)) {
     absl::Status sent = SendPart(next_part_++, sink);
     if (!sent.ok()) Finish(sent, sink);
   }
@@ -122,18 +134,22 @@ absl::Status FileUpload::SendPart(int32_t part, RequestSink& sink) {
   if (!function.ok()) return WithContext(function.status(), absl::StrCat("upload: part ", part));
   absl::StatusOr<uint64_t> id = sink.Send(*std::move(function));
   if (!id.ok()) return WithContext(id.status(), absl::StrCat("upload: part ", part, " not sent"));
-  in_flight_[*id] = part;
+  requests_.Sent(*id, part);
   ++progress_.requests_sent;
   return absl::OkStatus();
 }
 
 bool FileUpload::OnEvent(const ClientEvent& e, RequestSink& sink) {
   if (!IsAnswer(e)) return false;
-  if (abandoned_.erase(e.request_id) > 0) return true;
-  auto it = in_flight_.find(e.request_id);
-  if (it == in_flight_.end()) return false;
-  const int32_t part = it->second;
-  in_flight_.erase(it);
+  int32_t part = 0;
+  switch (requests_.Take(e.request_id, &part)) {
+    case TransferAnswer::kNotOurs:
+      return false;
+    case TransferAnswer::kGivenUp:
+      return true;
+    case TransferAnswer::kInFlight:
+      break;
+  }
   ++progress_.answers;
   const std::string context = absl::StrCat("upload of file ", file_id_, ": part ", part, " of ",
                                            total_parts_);
@@ -150,25 +166,15 @@ bool FileUpload::OnEvent(const ClientEvent& e, RequestSink& sink) {
     progress_.bytes_done += std::min<int64_t>(options_.part_size, data_.size() - begin);
     Report();
     if (parts_done_ == total_parts_) {
-      if (big_) {
-        tl::inputFileBig f;
-        f.id = file_id_;
-        f.parts = total_parts_;
-        f.name = options_.file_name;
-        Finish(tl::InputFile(std::move(f)), sink);
-      } else {
-        tl::inputFile f;
-        f.id = file_id_;
-        f.parts = total_parts_;
-        f.name = options_.file_name;
-        Finish(tl::InputFile(std::move(f)), sink);
-      }
+      Finish(big_ ? NamedFile<tl::inputFileBig>(file_id_, total_parts_, options_.file_name)
+                  : NamedFile<tl::inputFile>(file_id_, total_parts_, options_.file_name),
+             sink);
     } else {
       Pump(sink);
     }
     return true;
   }
-  int& retries = retries_[part];
+  int& retries = requests_.retries(part);
   if (IsTransient(e) && retries < options_.max_retries_per_part) {
     ++retries;
     ++progress_.retries;
@@ -191,11 +197,7 @@ void FileUpload::Cancel(RequestSink& sink) {
 void FileUpload::Finish(absl::StatusOr<tl::InputFile> result, RequestSink& sink) {
   if (done()) return;
   result_ = std::move(result);
-  for (const auto& [id, part] : in_flight_) {
-    abandoned_.insert(id);
-    sink.Cancel(id);
-  }
-  in_flight_.clear();
+  requests_.GiveUpAll(sink);
   data_ = Bytes();  // the parts are no longer needed
 }
 
@@ -256,7 +258,7 @@ void FileDownload::Start(RequestSink& sink) {
 }
 
 void FileDownload::Pump(RequestSink& sink) {
-  while (!done() && in_flight_.size() < static_cast<size_t>(options_.max_in_flight) &&
+  while (!done() && requests_.in_flight() < static_cast<size_t>(options_.max_in_flight) &&
          (last_window_ < 0 || next_window_ <= last_window_) &&
          Offset(next_window_) <= options_.max_bytes) {
     // (<=: the window at max_bytes, empty, proves a file of exactly max_bytes
@@ -264,7 +266,7 @@ void FileDownload::Pump(RequestSink& sink) {
     absl::Status sent = SendWindow(next_window_++, sink);
     if (!sent.ok()) Finish(sent, sink);
   }
-  if (!done() && in_flight_.empty() && last_window_ < 0) {
+  if (!done() && requests_.in_flight() == 0 && last_window_ < 0) {
     // Every window up to max_bytes came back full: the file is larger.
     Finish(absl::ResourceExhaustedError(absl::StrCat("download: the file is larger than max_bytes ",
                                                      options_.max_bytes)),
@@ -282,18 +284,22 @@ absl::Status FileDownload::SendWindow(int64_t index, RequestSink& sink) {
   if (!function.ok()) return WithContext(function.status(), context);
   absl::StatusOr<uint64_t> id = sink.Send(*std::move(function));
   if (!id.ok()) return WithContext(id.status(), context + " not sent");
-  in_flight_[*id] = index;
+  requests_.Sent(*id, index);
   ++progress_.requests_sent;
   return absl::OkStatus();
 }
 
 bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
   if (!IsAnswer(e)) return false;
-  if (abandoned_.erase(e.request_id) > 0) return true;
-  auto it = in_flight_.find(e.request_id);
-  if (it == in_flight_.end()) return false;
-  const int64_t index = it->second;
-  in_flight_.erase(it);
+  int64_t index = 0;
+  switch (requests_.Take(e.request_id, &index)) {
+    case TransferAnswer::kNotOurs:
+      return false;
+    case TransferAnswer::kGivenUp:
+      return true;
+    case TransferAnswer::kInFlight:
+      break;
+  }
   ++progress_.answers;
   const std::string context = absl::StrCat("download: window at offset ", Offset(index),
                                            " (limit ", options_.window_size, ")");
@@ -324,7 +330,7 @@ bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
     }
     return true;
   }
-  int& retries = retries_[index];
+  int& retries = requests_.retries(index);
   if (IsTransient(e) && retries < options_.max_retries_per_window) {
     ++retries;
     ++progress_.retries;
@@ -408,15 +414,7 @@ absl::Status FileDownload::OnWindow(int64_t index, std::string bytes) {
 
 void FileDownload::AbandonPastEnd(RequestSink& sink) {
   if (last_window_ < 0) return;
-  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-    if (it->second <= last_window_) {
-      ++it;
-      continue;
-    }
-    abandoned_.insert(it->first);
-    sink.Cancel(it->first);
-    it = in_flight_.erase(it);
-  }
+  requests_.GiveUp(sink, [this](int64_t index) { return index > last_window_; });
 }
 
 void FileDownload::Cancel(RequestSink& sink) {
@@ -426,11 +424,7 @@ void FileDownload::Cancel(RequestSink& sink) {
 void FileDownload::Finish(absl::StatusOr<Bytes> result, RequestSink& sink) {
   if (done()) return;
   result_ = std::move(result);
-  for (const auto& [id, index] : in_flight_) {
-    abandoned_.insert(id);
-    sink.Cancel(id);
-  }
-  in_flight_.clear();
+  requests_.GiveUpAll(sink);
   arrived_.clear();
   out_ = Bytes();
 }

@@ -94,6 +94,62 @@ class ClientSink final : public RequestSink {
   Client& client_;
 };
 
+namespace internal {
+
+// Whose answer an answer is, for a transfer (TransferRequests::Take).
+enum class TransferAnswer {
+  kNotOurs,   // not a request of this transfer
+  kGivenUp,   // one it gave up: swallowed
+  kInFlight,  // one it waits for
+};
+
+// The requests of one transfer: those in flight (request id -> the part or
+// window they carry), those it gave up (cancelled, or in flight when it
+// ended: their answers are still swallowed when they come), and how often
+// each part or window was sent again.
+template <class Key>
+class TransferRequests {
+ public:
+  void Sent(uint64_t request_id, Key key) { in_flight_[request_id] = key; }
+  size_t in_flight() const { return in_flight_.size(); }
+  // Whose answer `request_id` is; for kInFlight its key goes to *key and the
+  // request is no longer in flight. A given-up request is forgotten here.
+  TransferAnswer Take(uint64_t request_id, Key* key) {
+    if (given_up_.erase(request_id) > 0) return TransferAnswer::kGivenUp;
+    auto it = in_flight_.find(request_id);
+    if (it == in_flight_.end()) return TransferAnswer::kNotOurs;
+    *key = it->second;
+    in_flight_.erase(it);
+    return TransferAnswer::kInFlight;
+  }
+  // Gives up (and cancels at `sink`) the requests in flight whose key
+  // `give_up` is true for.
+  template <class Pred>
+  void GiveUp(RequestSink& sink, Pred give_up) {
+    for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+      if (!give_up(it->second)) {
+        ++it;
+        continue;
+      }
+      given_up_.insert(it->first);
+      sink.Cancel(it->first);
+      it = in_flight_.erase(it);
+    }
+  }
+  void GiveUpAll(RequestSink& sink) {
+    GiveUp(sink, [](const Key&) { return true; });
+  }
+  // Times the part or window `key` was sent again.
+  int& retries(Key key) { return retries_[key]; }
+
+ private:
+  std::map<uint64_t, Key> in_flight_;
+  std::set<uint64_t> given_up_;
+  std::map<Key, int> retries_;
+};
+
+}  // namespace internal
+
 struct TransferProgress {
   int64_t bytes_done = 0;    // uploaded and acknowledged / downloaded in order
   int64_t bytes_total = -1;  // -1: not known (a download without a size)
@@ -167,9 +223,7 @@ class FileUpload {
   int32_t total_parts_;
   int32_t next_part_ = 0;
   int32_t parts_done_ = 0;
-  std::map<uint64_t, int32_t> in_flight_;  // request id -> part
-  std::map<int32_t, int> retries_;         // part -> times sent again
-  std::set<uint64_t> abandoned_;           // given up; their answers are swallowed
+  internal::TransferRequests<int32_t> requests_;  // by part
   TransferProgress progress_;
   std::optional<absl::StatusOr<tl::InputFile>> result_;
 };
@@ -227,9 +281,7 @@ class FileDownload {
   Bytes out_;                                // the in-order prefix
   int64_t appended_ = 0;                     // windows in out_
   std::map<int64_t, std::string> arrived_;   // windows after a gap
-  std::map<uint64_t, int64_t> in_flight_;    // request id -> window
-  std::map<int64_t, int> retries_;
-  std::set<uint64_t> abandoned_;
+  internal::TransferRequests<int64_t> requests_;  // by window
   TransferProgress progress_;
   std::optional<absl::StatusOr<Bytes>> result_;
 };
