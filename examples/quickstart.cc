@@ -340,7 +340,8 @@ absl::Status RunSimulated() {
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<client::FileDownload> download,
                           client::FileDownload::Create(plan.location, plan.options));
   MTCORE_RETURN_IF_ERROR(bot_client->RunTransfer(*download, kTimeout));
-  MTCORE_ASSIGN_OR_RETURN(Bytes downloaded, download->result());
+  MTCORE_RETURN_IF_ERROR(download->result().status());
+  const Bytes downloaded = download->TakeBytes();
   if (downloaded != file_data) return absl::InternalError("the downloaded file differs");
   steps.Done("bot: file downloaded", absl::StrCat(downloaded.size(),
                                                   " bytes (upload.getFile), identical"));

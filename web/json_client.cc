@@ -387,7 +387,7 @@ bool JsonClient::OfferToTransfers(const client::ClientEvent& e) {
 void JsonClient::Finished(uint64_t id) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return;
-  const Transfer& t = it->second;
+  Transfer& t = it->second;
   if (t.upload != nullptr) {
     const absl::StatusOr<tl::InputFile>& r = t.upload->result();
     absl::StatusOr<std::string> file = r.ok() ? HandleJson(codec_, *r, "InputFile")
@@ -398,7 +398,7 @@ void JsonClient::Finished(uint64_t id) {
     const absl::StatusOr<Bytes>& r = t.download->result();
     if (r.ok()) {
       queued_.push_back(TransferJson("downloaded", id, absl::StrCat(R"(,"size":)", r->size())));
-      downloads_[id] = *r;
+      downloads_[id] = t.download->TakeBytes();
     } else {
       queued_.push_back(TransferFailedJson(id, r.status()));
     }

@@ -259,6 +259,9 @@ class FileDownload {
   bool done() const { return result_.has_value(); }
   // The file's bytes, or why the download failed. Only once done().
   const absl::StatusOr<Bytes>& result() const { return *result_; }
+  // The file's bytes moved out, so a caller that keeps them needs no copy
+  // (result() then holds empty bytes). Only once done() with an ok result.
+  Bytes TakeBytes() { return std::move(**result_); }
   TransferProgress progress() const { return progress_; }
 
  private:

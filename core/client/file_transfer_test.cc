@@ -332,6 +332,10 @@ TEST(FileDownloadTest, AKnownSizeIsFetchedInAlignedWindowsAndReassembledInOrder)
   EXPECT_EQ(*d->result(), file);
   EXPECT_EQ(progress, (std::vector<int64_t>{0, 0, 0, 1'572'964}));
   EXPECT_EQ(sink.sent.size(), 4u);
+  // The bytes can be moved out instead of copied.
+  EXPECT_EQ(d->TakeBytes(), file);
+  ASSERT_TRUE(d->result().ok());
+  EXPECT_TRUE(d->result()->empty());
 }
 
 TEST(FileDownloadTest, AnUnknownSizeEndsAtTheFirstShortWindow) {
