@@ -161,44 +161,20 @@ export class MtcoreClient {
   // it after that long). A cancelled call rejects with code 0; the request
   // may still have reached Telegram.
   invoke(request, { signal, timeoutMs } = {}) {
-    const m = this.#m;
-    if (this.#closed) return Promise.reject(new MtcoreError(0, 'the client is closed'));
-    if (signal?.aborted) return Promise.reject(new MtcoreError(0, 'cancelled'));
-    let text;
-    try {
-      text = toTlJson(request);
-    } catch (e) {
-      return Promise.reject(new MtcoreError(0, `invoke: ${e.message}`));
-    }
-    const json = MtcoreClient.#string(m, text);
-    let id;
-    try {
-      id = m._mtcore_client_invoke(this.#h, json);
-    } finally {
-      m._free(json);
-    }
-    if (id < 0) return Promise.reject(new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error())));
-    const key = String(id);
-    const answer = new Promise((resolve, reject) => {
-      let timer = null;
-      const cancel = (why) => {
-        const entry = this.#pending.get(key);
-        if (!entry) return;
-        entry.why = why;
-        m._mtcore_client_cancel(this.#h, id);
-        this.#pump();
-      };
-      const onAbort = () => cancel('cancelled');
-      if (timeoutMs !== undefined) timer = setTimeout(() => cancel(`timed out after ${timeoutMs} ms`), timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      this.#pending.set(key, { resolve, reject, cleanup });
-    });
-    this.#pump();
-    return answer;
+    return this.#track('', (m) => {
+      let text;
+      try {
+        text = toTlJson(request);
+      } catch (e) {
+        throw new MtcoreError(0, `invoke: ${e.message}`);
+      }
+      const json = MtcoreClient.#string(m, text);
+      try {
+        return m._mtcore_client_invoke(this.#h, json);
+      } finally {
+        m._free(json);
+      }
+    }, (id) => this.#m._mtcore_client_cancel(this.#h, id), { signal, timeoutMs });
   }
 
   // Uploads `bytes` (a Uint8Array) over the client's DC in parts; resolves
@@ -244,27 +220,47 @@ export class MtcoreClient {
 
   // Starts a transfer with `start(module)` (its id, or -1) and settles with
   // its end event.
-  #transfer(start, { signal, onProgress }) {
+  #transfer(start, options) {
+    return this.#track('t', start, (id) => this.#m._mtcore_client_cancel_transfer(this.#h, id), options);
+  }
+
+  // Starts a call or a transfer with `start(module)` (its id, or -1; it may
+  // throw an MtcoreError) and returns the promise its answer or end event
+  // settles (#dispatch finds it under `prefix` + id). `signal` and
+  // `timeoutMs` give it up with `cancel(id)`: the engine then answers it
+  // once more, as cancelled, and the promise rejects with why.
+  #track(prefix, start, cancel, { signal, timeoutMs, onProgress } = {}) {
     const m = this.#m;
     if (this.#closed) return Promise.reject(new MtcoreError(0, 'the client is closed'));
     if (signal?.aborted) return Promise.reject(new MtcoreError(0, 'cancelled'));
-    const id = start(m);
+    let id;
+    try {
+      id = start(m);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (id < 0) return Promise.reject(new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error())));
-    const key = `t${id}`;
-    const done = new Promise((resolve, reject) => {
-      const onAbort = () => {
+    const key = `${prefix}${id}`;
+    const settled = new Promise((resolve, reject) => {
+      let timer = null;
+      const giveUp = (why) => {
         const entry = this.#pending.get(key);
         if (!entry) return;
-        entry.why = 'cancelled';
-        m._mtcore_client_cancel_transfer(this.#h, id);
+        entry.why = why;
+        cancel(id);
         this.#pump();
       };
+      const onAbort = () => giveUp('cancelled');
+      if (timeoutMs !== undefined) timer = setTimeout(() => giveUp(`timed out after ${timeoutMs} ms`), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
-      const cleanup = () => signal?.removeEventListener('abort', onAbort);
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
       this.#pending.set(key, { resolve, reject, cleanup, onProgress });
     });
     this.#pump();
-    return done;
+    return settled;
   }
 
   // Every update ({type: 'update', update, users, chats}), in order, once.
