@@ -55,6 +55,35 @@ absl::StatusOr<AesKeyIv> DeriveAesKeyIv(ByteView auth_key, ByteView msg_key,
   return out;
 }
 
+MsgKeyBytes MsgKeyV1(ByteView plaintext_without_padding) {
+  Sha1Digest d = Sha1(plaintext_without_padding);
+  MsgKeyBytes out;
+  std::memcpy(out.data(), d.data() + 4, 16);
+  SecureWipe(MutableByteView(d));
+  return out;
+}
+
+absl::StatusOr<AesKeyIv> DeriveAesKeyIvV1(ByteView auth_key, ByteView msg_key,
+                                          KdfDirection direction) {
+  if (absl::Status s = CheckSize("auth_key", auth_key, kAuthKeySize); !s.ok()) return s;
+  if (absl::Status s = CheckSize("msg_key", msg_key, 16); !s.ok()) return s;
+  const size_t x = static_cast<size_t>(direction);
+  Sha1Digest a = Sha1({msg_key, auth_key.subspan(x, 32)});
+  Sha1Digest b = Sha1({auth_key.subspan(32 + x, 16), msg_key, auth_key.subspan(48 + x, 16)});
+  Sha1Digest c = Sha1({auth_key.subspan(64 + x, 32), msg_key});
+  Sha1Digest d = Sha1({msg_key, auth_key.subspan(96 + x, 32)});
+  AesKeyIv out;
+  std::memcpy(out.key.data(), a.data(), 8);
+  std::memcpy(out.key.data() + 8, b.data() + 8, 12);
+  std::memcpy(out.key.data() + 20, c.data() + 4, 12);
+  std::memcpy(out.iv.data(), a.data() + 8, 12);
+  std::memcpy(out.iv.data() + 12, b.data(), 8);
+  std::memcpy(out.iv.data() + 20, c.data() + 16, 4);
+  std::memcpy(out.iv.data() + 24, d.data(), 8);
+  for (Sha1Digest* h : {&a, &b, &c, &d}) SecureWipe(MutableByteView(*h));
+  return out;
+}
+
 absl::StatusOr<AuthKeyIdBytes> AuthKeyId(ByteView auth_key) {
   if (absl::Status s = CheckSize("auth_key", auth_key, kAuthKeySize); !s.ok()) return s;
   Sha1Digest d = Sha1(auth_key);

@@ -87,6 +87,21 @@ size_t PaddingLength(size_t plain_len, size_t extra_random_blocks);
 // rule failed.
 absl::Status ValidatePadding(size_t plaintext_len, uint32_t message_data_length);
 
+// MTProto 1.0 (core.telegram.org/mtproto/description_v1), still used for the
+// encrypted_message of auth.bindTempAuthKey:
+//   msg_key = SHA1(plaintext)[4:20]   (the lower 128 bits; no padding hashed)
+//   sha1_a  = SHA1(msg_key + auth_key[x : x+32])
+//   sha1_b  = SHA1(auth_key[32+x : 48+x] + msg_key + auth_key[48+x : 64+x])
+//   sha1_c  = SHA1(auth_key[64+x : 96+x] + msg_key)
+//   sha1_d  = SHA1(msg_key + auth_key[96+x : 128+x])
+//   aes_key = sha1_a[0:8] + sha1_b[8:20] + sha1_c[4:16]
+//   aes_iv  = sha1_a[8:20] + sha1_b[0:8] + sha1_c[16:20] + sha1_d[0:8]
+// The plaintext is padded with random bytes to a multiple of 16 only after
+// msg_key is computed.
+MsgKeyBytes MsgKeyV1(ByteView plaintext_without_padding);
+absl::StatusOr<AesKeyIv> DeriveAesKeyIvV1(ByteView auth_key, ByteView msg_key,
+                                          KdfDirection direction);
+
 }  // namespace mtcore::crypto
 
 #endif  // MTCORE_CORE_CRYPTO_MTPROTO_KDF_H_
