@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/handshake/temp_key_binding.h"
+#include "tl/api.h"
+
 namespace mtcore::dc {
 namespace {
 constexpr int64_t kNsPerSecond = 1000000000;
@@ -85,6 +88,70 @@ void DcState::ForgetAuthKeys() {
   handler_.AuthKeysForgotten(options_.dc_id);
 }
 
+void DcState::ForgetTempKeys() {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    auto next = std::next(it);
+    auto k = keys_.find(it->first.first);
+    if (k != keys_.end() && k->second->temporary) CloseSession(it);
+    it = next;
+  }
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    if (it->second->temporary) {
+      it = keys_.erase(it);
+    } else {
+      it->second->bound_temp = 0;
+      ++it;
+    }
+  }
+}
+
+uint64_t DcState::AuthorizationKeyId(uint64_t auth_key_id) const {
+  auto it = keys_.find(auth_key_id);
+  if (it == keys_.end() || !it->second->temporary || it->second->bound_to == 0) return auth_key_id;
+  return it->second->bound_to;
+}
+
+bool DcState::IsUnboundTempKey(uint64_t auth_key_id) const {
+  auto it = keys_.find(auth_key_id);
+  return it != keys_.end() && it->second->temporary && it->second->bound_to == 0;
+}
+
+RpcReply DcState::BindTempKey(uint64_t auth_key_id, uint64_t session_id, ByteView query,
+                              int64_t msg_id, int64_t now_unix_ns) {
+  const RpcReply invalid = RpcReply::Error(400, "ENCRYPTED_MESSAGE_INVALID");
+  absl::StatusOr<tl::auth_bindTempAuthKey> q = tl::Parse<tl::auth_bindTempAuthKey>(query);
+  if (!q.ok()) return RpcReply::Error(400, "INPUT_FETCH_ERROR");
+  DcAuthKey* temp = FindKey(auth_key_id, now_unix_ns);
+  if (temp == nullptr || !temp->temporary) return RpcReply::Error(400, "TEMP_AUTH_KEY_EMPTY");
+  const uint64_t perm_id = static_cast<uint64_t>(q->perm_auth_key_id);
+  DcAuthKey* perm = FindKey(perm_id, now_unix_ns);
+  if (perm == nullptr || perm->temporary) return invalid;
+  const ByteView encrypted(reinterpret_cast<const uint8_t*>(q->encrypted_message.data()),
+                           q->encrypted_message.size());
+  absl::StatusOr<uint64_t> named = handshake::BindMessageAuthKeyId(encrypted);
+  if (!named.ok() || *named != perm_id) return invalid;
+  absl::StatusOr<handshake::BindMessage> m =
+      handshake::DecryptBindMessage(perm->key.bytes(), encrypted);
+  if (!m.ok()) return invalid;
+  const handshake::BindAuthKeyInner& in = m->inner;
+  if (in.nonce != q->nonce || in.perm_auth_key_id != perm_id ||
+      in.temp_auth_key_id != auth_key_id || in.temp_session_id != session_id ||
+      in.expires_at != q->expires_at || m->msg_id != msg_id) {
+    return invalid;
+  }
+  if (temp->bound_to != 0 && temp->bound_to != perm_id) {
+    return RpcReply::Error(400, "TEMP_AUTH_KEY_ALREADY_BOUND");
+  }
+  // One temporary key per permanent key: a new binding replaces the old.
+  if (perm->bound_temp != 0 && perm->bound_temp != auth_key_id) {
+    auto old = keys_.find(perm->bound_temp);
+    if (old != keys_.end() && old->second->bound_to == perm_id) old->second->bound_to = 0;
+  }
+  temp->bound_to = perm_id;
+  perm->bound_temp = auth_key_id;
+  return RpcReply::Ok(*tl::Serialize(true));
+}
+
 void DcState::ForgetSessions() {
   while (!sessions_.empty()) CloseSession(sessions_.begin());
 }
@@ -128,6 +195,11 @@ ServerSession& DcState::SessionFor(DcAuthKey& key, uint64_t session_id, int64_t 
     CloseSession(o);
     return true;
   };
+  env.bind_temp_key = [this, key_id, session_id](ByteView query, int64_t msg_id, int64_t now) {
+    return BindTempKey(key_id, session_id, query, msg_id, now);
+  };
+  env.authorization_key_id = [this, key_id] { return AuthorizationKeyId(key_id); };
+  env.unbound_temp_key = [this, key_id] { return IsUnboundTempKey(key_id); };
   auto session = std::make_unique<ServerSession>(std::move(env), key_id, session_id);
   ServerSession* raw = session.get();
   raw->SetPushListener([this, raw] {

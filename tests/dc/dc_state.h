@@ -113,6 +113,10 @@ struct DcAuthKey {
   ServerSalts salts;
   bool temporary = false;
   int32_t expires_at = 0;  // unix seconds, temporary keys
+  // PFS: a temporary key's permanent key once auth.bindTempAuthKey bound
+  // it (0: unbound), and a permanent key's current temporary key.
+  uint64_t bound_to = 0;
+  uint64_t bound_temp = 0;
 };
 
 class DcState {
@@ -146,6 +150,23 @@ class DcState {
   size_t key_count() const { return keys_.size(); }
   // The -404 fault: every key and its sessions are dropped.
   void ForgetAuthKeys();
+  // Temporary keys live in RAM only and may go at any time: every
+  // temporary key and its sessions are dropped (their next packet gets
+  // -404); permanent keys and their logins stay.
+  void ForgetTempKeys();
+  // auth.bindTempAuthKey (`query`, sent with `msg_id` on `session_id` of
+  // the key `auth_key_id`), with every check; the answer Telegram gives:
+  // boolTrue, or 400 TEMP_AUTH_KEY_EMPTY (the calling key is not a
+  // temporary one), ENCRYPTED_MESSAGE_INVALID (the permanent key is unknown
+  // or temporary, encrypted_message does not decrypt under it or its
+  // fields differ from the request's, the calling key's, session's or
+  // msg_id), TEMP_AUTH_KEY_ALREADY_BOUND (bound to another permanent key),
+  // INPUT_FETCH_ERROR (not a valid auth.bindTempAuthKey).
+  RpcReply BindTempKey(uint64_t auth_key_id, uint64_t session_id, ByteView query, int64_t msg_id,
+                       int64_t now_unix_ns);
+  // The key whose login the key `auth_key_id` acts with (see DcAuthKey::bound_to).
+  uint64_t AuthorizationKeyId(uint64_t auth_key_id) const;
+  bool IsUnboundTempKey(uint64_t auth_key_id) const;
   // Every session is dropped (the next message of each gets
   // new_session_created again).
   void ForgetSessions();

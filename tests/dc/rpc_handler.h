@@ -39,6 +39,12 @@ class SessionPort {
   virtual int dc_id() const = 0;
   virtual uint64_t auth_key_id() const = 0;
   virtual uint64_t session_id() const = 0;
+  // The key whose authorization (login) the session acts with: its own,
+  // or the permanent key a temporary key is bound to (PFS).
+  virtual uint64_t authorization_key_id() const { return auth_key_id(); }
+  // A temporary key not (or no longer) bound to a permanent one: only
+  // help.getConfig and help.getNearestDc are served (AUTH_KEY_PERM_EMPTY).
+  virtual bool unbound_temp_key() const { return false; }
 };
 
 struct RpcRequest {

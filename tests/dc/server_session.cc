@@ -360,7 +360,11 @@ void ServerSession::AnswerQuery(ByteView query, int64_t msg_id, int64_t now) {
   request.req_msg_id = msg_id;
   request.query = query;
   request.now_unix_ns = now;
-  RpcReply reply = env_.handler->Handle(request);
+  constexpr uint32_t kBindTempAuthKeyId = 0xcdd42a05;  // auth.bindTempAuthKey
+  RpcReply reply = query.size() >= 4 && LoadLe32(query.data()) == kBindTempAuthKeyId &&
+                           env_.bind_temp_key
+                       ? env_.bind_temp_key(query, msg_id, now)
+                       : env_.handler->Handle(request);
   if (!reply.is_error() && (reply.result.size() < 4 || reply.result.size() % 4 != 0)) {
     reply = RpcReply::Error(500, "RESULT_MALFORMED");
   }

@@ -87,6 +87,14 @@ struct SessionEnv {
   size_t gzip_threshold = 1024;
   // Largest inflated gzip_packed request accepted.
   size_t max_inflated = size_t{16} << 20;
+  // PFS (DcState sets these). auth.bindTempAuthKey sent on this session
+  // (query, its msg_id) is answered by `bind_temp_key` instead of the
+  // handler; `authorization_key_id` names the key whose login the session
+  // acts with, `unbound_temp_key` whether it is a temporary key bound to
+  // nothing. Empty: the session's own key, never a temporary one.
+  std::function<RpcReply(ByteView query, int64_t msg_id, int64_t now_unix_ns)> bind_temp_key;
+  std::function<uint64_t()> authorization_key_id;
+  std::function<bool()> unbound_temp_key;
 };
 
 // What the carrying connection must do after a message.
@@ -137,6 +145,12 @@ class ServerSession final : public SessionPort {
   int dc_id() const override { return env_.dc_id; }
   uint64_t auth_key_id() const override { return auth_key_id_; }
   uint64_t session_id() const override { return session_id_; }
+  uint64_t authorization_key_id() const override {
+    return env_.authorization_key_id ? env_.authorization_key_id() : auth_key_id_;
+  }
+  bool unbound_temp_key() const override {
+    return env_.unbound_temp_key ? env_.unbound_temp_key() : false;
+  }
 
  private:
   struct Outgoing {

@@ -406,11 +406,27 @@ struct World::Impl {
   // ----- sessions and keys ------------------------------------------------
 
   Session& SessionFor(SessionPort* port) {
+    // The authorization a session acts with: its key's, or for a temporary
+    // key bound to a permanent one (PFS) the permanent key's, which may
+    // change when the key is bound after the session first called.
+    const AuthKey want(port->dc_id(), port->authorization_key_id());
     auto it = sessions.find(port);
-    if (it != sessions.end()) return it->second;
+    if (it != sessions.end()) {
+      Session& s = it->second;
+      if (s.key != want) {
+        auto old = keys.find(s.key);
+        if (old != keys.end()) {
+          auto& v = old->second.sessions;
+          v.erase(std::remove(v.begin(), v.end(), port), v.end());
+        }
+        s.key = want;
+        keys[want].sessions.push_back(port);
+      }
+      return s;
+    }
     Session& s = sessions[port];
     s.port = port;
-    s.key = AuthKey(port->dc_id(), port->auth_key_id());
+    s.key = want;
     KeyState& k = keys[s.key];
     s.layer = k.layer != 0 ? k.layer : default_layer;
     k.sessions.push_back(port);
@@ -2348,6 +2364,13 @@ struct World::Impl {
       break;
     }
     if (q == nullptr) return RpcReply::Error(400, "INPUT_FETCH_ERROR");
+    // A temporary key not yet bound to a permanent one may only fetch the
+    // config (core.telegram.org/api/pfs); auth.bindTempAuthKey itself is
+    // answered by the server session.
+    if (request.session->unbound_temp_key() && q->constructor != "help.getConfig" &&
+        q->constructor != "help.getNearestDc") {
+      return RpcReply::Error(401, "AUTH_KEY_PERM_EMPTY");
+    }
     Call c;
     c.session = &s;
     c.layer = &layer;
