@@ -3,9 +3,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/handshake/temp_key_binding.h"
 #include "core/session/encrypted_message.h"
 #include "core/session/message_id.h"
 #include "core/session/unencrypted_message.h"
+#include "tl/api.h"
 
 namespace mtcore::engine {
 namespace {
@@ -14,6 +16,7 @@ using session::SessionEvent;
 
 // A transport error that means "the server does not know this auth key".
 constexpr int32_t kAuthKeyNotFound = -404;
+constexpr int64_t kNsPerSecond = 1'000'000'000;
 
 }  // namespace
 
@@ -49,6 +52,16 @@ absl::StatusOr<std::unique_ptr<ClientEngine>> ClientEngine::Create(EngineConfig 
     return absl::InvalidArgumentError(
         "engine: no auth key and no server RSA keys to create one with");
   }
+  if (config.pfs.enabled) {
+    if (config.server_keys.empty()) {
+      return absl::InvalidArgumentError(
+          "engine: PFS makes temporary keys, which needs the server RSA keys");
+    }
+    if (config.pfs.temp_key_lifetime_s < 2 || config.pfs.renew_before_s < 1) {
+      return absl::InvalidArgumentError(
+          "engine: a PFS temporary key lives at least 2 s and is renewed at least 1 s early");
+    }
+  }
   if (config.framing == transport::Framing::kPaddedIntermediate) {
     config.session.transport_padding = true;
   }
@@ -61,13 +74,36 @@ ClientEngine::ClientEngine(EngineConfig config, crypto::RandomSource& rng, absl:
       rng_(rng),
       clock_offset_ns_(unix_now_ns - absl::ToUnixNanos(now)),
       last_now_(now) {
-  if (config_.auth_key.has_value()) {
+  if (config_.auth_key.has_value() && config_.pfs.enabled) {
+    // The permanent key; sessions wait for a bound temporary key.
+    perm_key_ = config_.auth_key->key;
+    perm_salt_ = config_.auth_key->salt;
+    absl::StatusOr<session::AuthKey> k = session::AuthKey::Create(*perm_key_);
+    perm_key_id_ = k.ok() ? k->id() : 0;
+  } else if (config_.auth_key.has_value()) {
     StoredAuthKey k = *config_.auth_key;
     StartSession(std::move(k.key), k.salt, now);
   }
 }
 
-ClientEngine::~ClientEngine() = default;
+ClientEngine::~ClientEngine() {
+  if (perm_key_.has_value()) SecureWipe(absl::MakeSpan(*perm_key_));
+}
+
+uint64_t ClientEngine::temp_key_id() const {
+  if (!config_.pfs.enabled || session_ == nullptr) return 0;
+  return session_->auth_key().id();
+}
+
+int32_t ClientEngine::RenewMargin() const {
+  return std::max<int32_t>(
+      1, std::min(config_.pfs.renew_before_s, config_.pfs.temp_key_lifetime_s / 2));
+}
+
+absl::Time ClientEngine::FromServerUnix(int64_t unix_s) const {
+  const int64_t offset = UnixNs(last_now_) - absl::ToUnixNanos(last_now_);
+  return absl::FromUnixNanos(unix_s * kNsPerSecond - offset);
+}
 
 int64_t ClientEngine::UnixNs(absl::Time now) const {
   if (session_ != nullptr) return session_->ServerUnixNs(now);
@@ -81,6 +117,10 @@ session::SessionStats ClientEngine::session_stats() const {
 }
 
 std::optional<StoredAuthKey> ClientEngine::auth_key() const {
+  if (config_.pfs.enabled) {
+    if (!perm_key_.has_value()) return std::nullopt;
+    return StoredAuthKey{*perm_key_, perm_salt_};
+  }
   if (session_ == nullptr) return std::nullopt;
   ByteView k = session_->auth_key().bytes();
   return StoredAuthKey{Bytes(k.begin(), k.end()), session_->salt()};
@@ -134,6 +174,9 @@ bool ClientEngine::Cancel(uint64_t request_id) {
 
 void ClientEngine::SubmitPending(absl::Time now) {
   if (session_ == nullptr) return;
+  // PFS: nothing but the binding goes over an unbound temporary key, and
+  // nothing new over one being renewed.
+  if (config_.pfs.enabled && (!bound_ || renewing_)) return;
   std::vector<uint64_t> ids;
   ids.swap(unsubmitted_);
   for (uint64_t id : ids) {
@@ -184,7 +227,150 @@ void ClientEngine::StartSession(Bytes key, uint64_t salt, absl::Time now) {
     unsubmitted_.push_back(id);
   }
   if (connected_ && handshake_ == nullptr) session_->OnConnected(now);
+  if (config_.pfs.enabled) {
+    bound_ = false;
+    renewing_ = false;
+    SendBind(now);
+    return;
+  }
   SubmitPending(now);
+}
+
+void ClientEngine::SendBind(absl::Time now) {
+  handshake::BindAuthKeyInner in;
+  while (in.nonce == 0) in.nonce = static_cast<int64_t>(crypto::RandomU64(rng_));
+  in.temp_auth_key_id = session_->auth_key().id();
+  in.perm_auth_key_id = perm_key_id_;
+  in.temp_session_id = session_->session_id();
+  in.expires_at = temp_expires_at_;
+  // The binding message names the msg_id of the message carrying it, known
+  // only when the session sends it (and again if it re-sends it with a new
+  // id): the session builds the body then. The first build only sizes it.
+  absl::StatusOr<Bytes> sized = handshake::BuildBindTempAuthKey(*perm_key_, in, 0, rng_);
+  if (!sized.ok()) {
+    FailEverything(sized.status());
+    return;
+  }
+  session::SendOptions opts;
+  opts.no_gzip = true;
+  opts.body_for_msg_id = [this, in](int64_t msg_id) {
+    absl::StatusOr<Bytes> q = perm_key_.has_value()
+                                  ? handshake::BuildBindTempAuthKey(*perm_key_, in, msg_id, rng_)
+                                  : absl::StatusOr<Bytes>(absl::FailedPreconditionError("no key"));
+    // Cannot fail for a 256-byte key; an empty body would be refused by
+    // the server and end in kBindFailed.
+    return q.ok() ? *std::move(q) : Bytes(4, 0);
+  };
+  bind_request_ = session_->Send(*std::move(sized), opts, now);
+}
+
+void ClientEngine::OnBindAnswer(SessionEvent se) {
+  bind_request_ = 0;
+  absl::Status why;
+  if (se.kind == SessionEvent::Kind::kResult) {
+    absl::StatusOr<bool> ok = tl::Parse<bool>(se.body);
+    if (ok.ok() && *ok) {
+      bound_ = true;
+      bind_failures_ = 0;
+      ++stats_.temp_keys_bound;
+      // Client info is written again after every binding (initConnection).
+      wrap_next_ = true;
+      EngineEvent e;
+      e.kind = EngineEvent::Kind::kTempKeyBound;
+      e.error_code = temp_expires_at_;
+      Emit(std::move(e));
+      SubmitPending(last_now_);
+      return;
+    }
+    why = absl::PermissionDeniedError(ok.ok() ? "auth.bindTempAuthKey: the server answered false"
+                                              : "auth.bindTempAuthKey: a malformed answer");
+  } else if (se.kind == SessionEvent::Kind::kRpcError) {
+    why = absl::PermissionDeniedError(absl::StrCat("auth.bindTempAuthKey failed: ", se.error_code,
+                                                   " ", se.error_message));
+  } else {
+    why = absl::Status(se.status.code(),
+                       absl::StrCat("auth.bindTempAuthKey failed: ", se.status.message()));
+  }
+  ++stats_.bind_failures;
+  ++bind_failures_;
+  EngineEvent e;
+  e.kind = EngineEvent::Kind::kBindFailed;
+  e.error_code = se.error_code;
+  e.error_message = se.error_message;
+  e.status = why;
+  Emit(std::move(e));
+  if (se.kind == SessionEvent::Kind::kRpcError && se.error_message == "ENCRYPTED_MESSAGE_INVALID" &&
+      perm_key_.has_value()) {
+    // The server does not know the permanent key (or it is not what we
+    // think): a new one is made, as after -404 without PFS.
+    SecureWipe(absl::MakeSpan(*perm_key_));
+    perm_key_.reset();
+    perm_key_id_ = 0;
+  }
+  RetireSession(last_now_);
+  if (bind_failures_ >= config_.max_handshake_failures) {
+    FailEverything(absl::Status(why.code(), absl::StrCat("temporary key binding failed ",
+                                                         bind_failures_, " times; last: ",
+                                                         why.message())));
+  }
+  CloseConnection(why);
+}
+
+void ClientEngine::RetireSession(absl::Time now) {
+  if (session_ != nullptr) {
+    // Keep the session's view of the server clock.
+    clock_offset_ns_ = session_->ServerUnixNs(now) - absl::ToUnixNanos(now);
+    retired_key_id_ = session_->auth_key().id();
+  }
+  session_.reset();
+  by_session_id_.clear();
+  unsubmitted_.clear();
+  for (auto& [id, r] : requests_) {
+    r.session_request_id = 0;
+    unsubmitted_.push_back(id);
+  }
+  bound_ = false;
+  renewing_ = false;
+  bind_request_ = 0;
+  bind_outcome_.reset();
+}
+
+void ClientEngine::MaybeRenew(absl::Time now) {
+  if (!config_.pfs.enabled || session_ == nullptr || !bound_ || !connected_ ||
+      close_requested_ || handshake_ != nullptr) {
+    return;
+  }
+  const int64_t server_s = UnixNs(now) / kNsPerSecond;
+  const int32_t margin = RenewMargin();
+  if (!renewing_ && server_s >= temp_expires_at_ - margin) renewing_ = true;
+  if (!renewing_) return;
+  // Requests in flight are answered on the old key first; past the last
+  // moment they are sent again on the next one.
+  if (session_->requests_in_flight() > 0 && server_s < temp_expires_at_ - margin / 4) return;
+  ++stats_.temp_key_renewals;
+  stats_.renewal_resends += session_->requests_in_flight();
+  RetireSession(now);
+  StartHandshake(now);
+}
+
+void ClientEngine::FailEverything(absl::Status why) {
+  fatal_ = true;
+  std::vector<uint64_t> ids;
+  for (const auto& [id, r] : requests_) ids.push_back(id);
+  for (uint64_t id : ids) {
+    EngineEvent f;
+    f.kind = EngineEvent::Kind::kRequestFailed;
+    f.request_id = id;
+    f.status = why;
+    Emit(std::move(f));
+  }
+  requests_.clear();
+  unsubmitted_.clear();
+  by_session_id_.clear();
+  EngineEvent e;
+  e.kind = EngineEvent::Kind::kFatal;
+  e.status = std::move(why);
+  Emit(std::move(e));
 }
 
 void ClientEngine::StartHandshake(absl::Time now) {
@@ -192,6 +378,8 @@ void ClientEngine::StartHandshake(absl::Time now) {
   hc.server_keys = config_.server_keys;
   hc.dc_id = config_.dc_id;
   hc.step_timeout_ns = absl::ToInt64Nanoseconds(config_.handshake_step_timeout);
+  handshake_temp_ = config_.pfs.enabled && perm_key_.has_value();
+  if (handshake_temp_) hc.temp_key_expires_in = config_.pfs.temp_key_lifetime_s;
   handshake_ = std::make_unique<handshake::ClientHandshake>(std::move(hc), rng_, primes_);
   absl::StatusOr<Bytes> first = handshake_->Start(UnixNs(now));
   if (!first.ok()) {
@@ -254,6 +442,11 @@ void ClientEngine::OnConnected(absl::Time now) {
     CloseConnection(absl::FailedPreconditionError("engine: stopped after a fatal error"));
     return;
   }
+  if (session_ != nullptr && config_.pfs.enabled &&
+      UnixNs(now) / kNsPerSecond >= temp_expires_at_ - RenewMargin() / 4) {
+    // The temporary key expired (or is about to) while we were away.
+    RetireSession(now);
+  }
   if (session_ == nullptr) {
     StartHandshake(now);
   } else {
@@ -295,38 +488,18 @@ void ClientEngine::HandshakeFailed(absl::Status why) {
   handshake_.reset();
   ++stats_.handshake_failures;
   if (++handshake_failures_ >= config_.max_handshake_failures) {
-    fatal_ = true;
-    absl::Status fatal = absl::Status(
-        why.code(), absl::StrCat("auth key exchange failed ", handshake_failures_,
-                                 " times; last: ", why.message()));
-    std::vector<uint64_t> ids;
-    for (const auto& [id, r] : requests_) ids.push_back(id);
-    for (uint64_t id : ids) {
-      EngineEvent f;
-      f.kind = EngineEvent::Kind::kRequestFailed;
-      f.request_id = id;
-      f.status = fatal;
-      Emit(std::move(f));
-    }
-    requests_.clear();
-    EngineEvent e;
-    e.kind = EngineEvent::Kind::kFatal;
-    e.status = fatal;
-    Emit(std::move(e));
+    FailEverything(absl::Status(why.code(), absl::StrCat("auth key exchange failed ",
+                                                         handshake_failures_,
+                                                         " times; last: ", why.message())));
   }
   CloseConnection(absl::Status(why.code(), absl::StrCat("handshake: ", why.message())));
 }
 
 void ClientEngine::DropAuthKey(absl::Status why) {
   // The server forgot the key: every unanswered request goes to the next
-  // session, made on a new key.
-  session_.reset();
-  by_session_id_.clear();
-  unsubmitted_.clear();
-  for (auto& [id, r] : requests_) {
-    r.session_request_id = 0;
-    unsubmitted_.push_back(id);
-  }
+  // session, made on a new key (with PFS a new temporary key, bound to the
+  // permanent key the engine keeps).
+  RetireSession(last_now_);
   CloseConnection(std::move(why));
 }
 
@@ -363,6 +536,7 @@ absl::Status ClientEngine::OnBytes(ByteView in, absl::Time now) {
     if (close_requested_) break;
   }
   DrainSessionEvents();
+  MaybeRenew(now);
   return absl::OkStatus();
 }
 
@@ -417,6 +591,12 @@ absl::Status ClientEngine::HandleFrame(transport::Frame frame, absl::Time now) {
   absl::StatusOr<uint64_t> key_id = session::PacketAuthKeyId(frame.payload);
   if (!key_id.ok()) return key_id.status();
   if (*key_id == 0) return HandleHandshakePacket(frame.payload, now);
+  if (retired_key_id_ != 0 && *key_id == retired_key_id_ &&
+      (session_ == nullptr || session_->auth_key().id() != *key_id)) {
+    // PFS: a late packet on the temporary key just replaced (its session
+    // was idle; a new one is announced on the next key).
+    return absl::OkStatus();
+  }
   if (session_ == nullptr || handshake_ != nullptr) {
     return absl::InvalidArgumentError("an encrypted packet before the auth key exists");
   }
@@ -459,8 +639,26 @@ absl::Status ClientEngine::HandleHandshakePacket(ByteView packet, absl::Time now
   clock_offset_ns_ += r.server_time_offset_ns;
   Bytes key(r.auth_key.begin(), r.auth_key.end());
   uint64_t salt = r.server_salt;
+  const int32_t expires_at = r.expires_at;
   handshake_.reset();
   handshake_failures_ = 0;
+  if (config_.pfs.enabled && !handshake_temp_) {
+    // The permanent key: kept, never used for messages; a temporary key
+    // follows on this connection.
+    perm_key_id_ = session::AuthKey::Create(key)->id();
+    perm_key_ = std::move(key);
+    perm_salt_ = salt;
+    EngineEvent e;
+    e.kind = EngineEvent::Kind::kAuthKeyReady;
+    Emit(std::move(e));
+    StartHandshake(now);
+    return absl::OkStatus();
+  }
+  if (config_.pfs.enabled) {
+    temp_expires_at_ = expires_at;
+    StartSession(std::move(key), salt, now);
+    return absl::OkStatus();
+  }
   StartSession(std::move(key), salt, now);
   EngineEvent e;
   e.kind = EngineEvent::Kind::kAuthKeyReady;
@@ -471,6 +669,13 @@ absl::Status ClientEngine::HandleHandshakePacket(ByteView packet, absl::Time now
 void ClientEngine::DrainSessionEvents() {
   if (session_ == nullptr) return;
   while (std::optional<SessionEvent> se = session_->PollEvent()) {
+    if (bind_request_ != 0 && se->request_id == bind_request_ &&
+        (se->kind == SessionEvent::Kind::kResult || se->kind == SessionEvent::Kind::kRpcError ||
+         se->kind == SessionEvent::Kind::kFailed)) {
+      // Handled once the session's events are drained (a failure ends it).
+      bind_outcome_ = std::move(*se);
+      continue;
+    }
     EngineEvent e;
     e.status = se->status;
     switch (se->kind) {
@@ -509,6 +714,11 @@ void ClientEngine::DrainSessionEvents() {
         continue;
     }
     Emit(std::move(e));
+  }
+  if (bind_outcome_.has_value()) {
+    SessionEvent outcome = *std::move(bind_outcome_);
+    bind_outcome_.reset();
+    OnBindAnswer(std::move(outcome));
   }
 }
 
@@ -549,7 +759,17 @@ std::optional<absl::Time> ClientEngine::NextDeadline() {
     // Handshake deadlines are in unix ns; map back to monotonic time.
     return absl::FromUnixNanos(*d - clock_offset_ns_);
   }
-  if (session_ != nullptr) return session_->NextDeadline();
+  if (session_ != nullptr) {
+    std::optional<absl::Time> d = session_->NextDeadline();
+    if (config_.pfs.enabled && bound_) {
+      // When renewal starts, and when it stops waiting for answers.
+      const int32_t margin = RenewMargin();
+      const absl::Time renew =
+          FromServerUnix(renewing_ ? temp_expires_at_ - margin / 4 : temp_expires_at_ - margin);
+      d = d.has_value() ? std::min(*d, renew) : renew;
+    }
+    return d;
+  }
   return std::nullopt;
 }
 
@@ -565,6 +785,7 @@ void ClientEngine::OnTimeout(absl::Time now) {
     absl::Status s = session_->OnTimeout(now);
     if (!s.ok()) CloseConnection(s);
     DrainSessionEvents();
+    MaybeRenew(now);
   }
 }
 

@@ -27,6 +27,18 @@
 // decryption, a handshake failure, a connection that stopped answering pings.
 // The driver closes it, reconnects (with backoff) and calls OnConnected.
 //
+// Perfect Forward Secrecy (EngineConfig::pfs, core.telegram.org/api/pfs):
+// the auth key kept (auth_key(), EngineConfig::auth_key) is the permanent
+// one, made once as without PFS, and never carries a message: each session
+// runs over a temporary key (p_q_inner_data_temp_dc) that the engine binds
+// to the permanent key with auth.bindTempAuthKey before anything else
+// (requests wait until kTempKeyBound). Before the temporary key expires the
+// engine holds new requests, lets the ones in flight be answered, and makes
+// and binds the next key on the same connection; a temporary key the
+// server lost (-404) is replaced the same way, keeping the permanent key
+// and its login. A refused binding is kBindFailed (ENCRYPTED_MESSAGE_INVALID
+// means the server does not know the permanent key: a new one is made).
+//
 // Requests: Send() may be called at any time, even before the auth key
 // exists (the request waits). Each ends in exactly one kResult, kRpcError or
 // kRequestFailed event, across reconnects, salt changes, session resets and
@@ -99,6 +111,20 @@ struct StoredAuthKey {
   ~StoredAuthKey() { SecureWipe(absl::MakeSpan(key)); }
 };
 
+// Perfect Forward Secrecy: sessions over temporary keys bound to the
+// permanent key.
+struct PfsConfig {
+  // Off: sessions use the permanent key directly (the default).
+  bool enabled = false;
+  // expires_in of each temporary key, in seconds.
+  int32_t temp_key_lifetime_s = 24 * 3600;
+  // Renewal starts when this little of the key's life remains (at most half
+  // its lifetime): new requests wait while those in flight are answered,
+  // then the next key is made and bound. If some are still unanswered when
+  // a quarter of this margin remains, they are sent again on the next key.
+  int32_t renew_before_s = 600;
+};
+
 struct EngineConfig {
   transport::Framing framing = transport::Framing::kIntermediate;
   // obfuscated2 around the framing (not with kFull).
@@ -118,8 +144,10 @@ struct EngineConfig {
   int16_t dc_id = 2;
   // The server keys to trust for the handshake.
   std::vector<crypto::RsaPublicKey> server_keys;
-  // Skip the handshake with a known key.
+  // Skip the handshake with a known key (with pfs: the permanent key; a
+  // temporary key is still made and bound).
   std::optional<StoredAuthKey> auth_key;
+  PfsConfig pfs;
   // How long one handshake step may wait.
   absl::Duration handshake_step_timeout = absl::Seconds(10);
   // Consecutive failed handshakes before the engine gives up (kFatal, every
@@ -148,6 +176,10 @@ struct EngineEvent {
     kMessageRejected,   // status: an incoming message failed a security check
     kReconnectAdvised,  // status: why this connection is being closed
     kFatal,             // status: the engine cannot continue (every request failed)
+    kTempKeyBound,      // PFS: a temporary key is bound; requests flow (error_code:
+                        // the key's expires_at, server unix seconds)
+    kBindFailed,        // PFS: auth.bindTempAuthKey refused (error_code,
+                        // error_message, status); a new temporary key follows
   };
   Kind kind = Kind::kResult;
   uint64_t request_id = 0;
@@ -162,6 +194,11 @@ struct EngineStats {
   uint64_t handshakes = 0;
   uint64_t handshake_failures = 0;
   uint64_t transport_errors = 0;
+  uint64_t temp_keys_bound = 0;   // PFS bindings that succeeded
+  uint64_t bind_failures = 0;
+  uint64_t temp_key_renewals = 0;  // PFS keys replaced before they expired
+  uint64_t renewal_resends = 0;    // requests still unanswered at the last moment of
+                                   // a renewal, sent again on the next key
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
 };
@@ -188,10 +225,18 @@ class ClientEngine : public StreamEngine {
   std::optional<EngineEvent> PollEvent();
   bool has_events() const { return !events_.empty(); }
 
-  // The auth key in use (to persist), or nullopt before the first one.
+  // The auth key to persist (with pfs the permanent key, never a temporary
+  // one), or nullopt before the first one.
   std::optional<StoredAuthKey> auth_key() const;
-  // True once the auth key exists and a connection carries the session.
-  bool ready() const { return session_ != nullptr && connected_; }
+  // True once the auth key exists and a connection carries the session
+  // (with pfs: and its temporary key is bound).
+  bool ready() const {
+    return session_ != nullptr && connected_ && (!config_.pfs.enabled || bound_);
+  }
+  // PFS: the temporary key's id and expiry (server unix seconds), 0 when
+  // none is in use.
+  uint64_t temp_key_id() const;
+  int32_t temp_key_expires_at() const { return session_ != nullptr ? temp_expires_at_ : 0; }
   size_t requests_in_flight() const { return requests_.size(); }
   const EngineStats& stats() const { return stats_; }
   // The session's counters (zeros before the first auth key).
@@ -232,6 +277,18 @@ class ClientEngine : public StreamEngine {
   void CloseConnection(absl::Status why);
   void HandshakeFailed(absl::Status why);
   void DropAuthKey(absl::Status why);
+  // PFS.
+  void SendBind(absl::Time now);
+  void OnBindAnswer(session::SessionEvent se);
+  // Forgets the session (its key with it); its unanswered requests wait
+  // for the next one.
+  void RetireSession(absl::Time now);
+  // Starts, continues or finishes renewing the temporary key.
+  void MaybeRenew(absl::Time now);
+  void FailEverything(absl::Status why);
+  // Server unix seconds -> monotonic time.
+  absl::Time FromServerUnix(int64_t unix_s) const;
+  int32_t RenewMargin() const;
   void Emit(EngineEvent e) { events_.push_back(std::move(e)); }
   int64_t UnixNs(absl::Time now) const;
 
@@ -266,6 +323,20 @@ class ClientEngine : public StreamEngine {
   bool wrap_next_ = true;  // the next request submitted opens a session
   uint64_t wrapped_request_ = 0;  // the request that opened the current one
   bool fatal_ = false;
+
+  // PFS: the permanent key (never used for messages), whether the running
+  // handshake makes a temporary key, the bound state of the session's key.
+  std::optional<Bytes> perm_key_;
+  uint64_t perm_key_id_ = 0;
+  uint64_t perm_salt_ = 0;
+  bool handshake_temp_ = false;
+  int32_t temp_expires_at_ = 0;
+  uint64_t bind_request_ = 0;  // the session's id of auth.bindTempAuthKey in flight
+  bool bound_ = false;
+  bool renewing_ = false;      // holding requests until the session is idle
+  uint64_t retired_key_id_ = 0;  // late packets on the previous temporary key are dropped
+  int bind_failures_ = 0;
+  std::optional<session::SessionEvent> bind_outcome_;  // handled after draining events
 
   uint64_t next_request_id_ = 1;
   std::map<uint64_t, PendingRequest> requests_;

@@ -63,6 +63,11 @@ uint64_t ClientSession::Send(SharedBytes query, const SendOptions& options, absl
   r.id = next_request_id_++;
   r.after_request = options.after_request;
   r.no_gzip = options.no_gzip;
+  r.body_for_msg_id = options.body_for_msg_id;
+  if (r.body_for_msg_id) {
+    r.prepared = true;  // built per msg_id instead
+    r.after_request.reset();
+  }
   r.body = std::move(query);
   (void)now;
   uint64_t id = r.id;
@@ -409,6 +414,7 @@ absl::StatusOr<std::vector<Bytes>> ClientSession::BuildPackets(absl::Time now,
       r.seq_no = NextSeqNo(true);
       r.first_sent = now;
       by_msg_id_[r.msg_id] = rid;
+      if (r.body_for_msg_id) r.body = std::make_shared<const Bytes>(r.body_for_msg_id(r.msg_id));
     }
     r.queued = false;
     r.sent_round = send_round_ + 1;

@@ -54,6 +54,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -129,6 +130,12 @@ struct SendOptions {
   std::optional<uint64_t> after_request;
   // Never compress (e.g. already-compressed file parts).
   bool no_gzip = false;
+  // The body depends on the msg_id it is sent with (auth.bindTempAuthKey's
+  // binding message names that msg_id): called each time the request gets
+  // a msg_id (its first transmission, and a re-send with a new id); its
+  // result replaces the body (no invokeAfterMsg, no gzip). Must keep the
+  // body's size.
+  std::function<Bytes(int64_t msg_id)> body_for_msg_id;
 };
 
 struct SessionEvent {
@@ -246,6 +253,7 @@ class ClientSession {
     bool prepared = false;
     std::optional<uint64_t> after_request;
     bool no_gzip = false;
+    std::function<Bytes(int64_t msg_id)> body_for_msg_id;
     int64_t msg_id = 0;    // 0 until sent
     int32_t seq_no = 0;
     absl::Time first_sent = absl::InfinitePast();

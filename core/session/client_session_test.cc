@@ -288,6 +288,53 @@ TEST_F(SessionTest, BadServerSaltAdoptsTheSaltAndResends) {
   EXPECT_EQ(session_.stats().bad_server_salts, 1u);
 }
 
+// A body built for the msg_id it goes with (auth.bindTempAuthKey's binding
+// message names it): built again when a re-send takes a new msg_id.
+TEST_F(SessionTest, BodyForMsgIdIsBuiltForEveryMsgIdItGoesWith) {
+  SendOptions opts;
+  int builds = 0;
+  opts.body_for_msg_id = [&builds](int64_t msg_id) {
+    ++builds;
+    Bytes q = Query(7);
+    StoreLe32(q.data() + 4, static_cast<uint32_t>(msg_id));
+    return q;
+  };
+  opts.after_request = 12345;  // ignored: the body is the builder's
+  uint64_t id = session_.Send(Query(7), opts, now_);
+  std::vector<Received> sent = Flush();
+  const Received* q = Find(sent, 7);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(LoadLe32(q->body.data() + 4), static_cast<uint32_t>(q->msg_id));
+  EXPECT_EQ(builds, 1);
+  // bad_server_salt: sent again with a new msg_id, so built again.
+  Bytes bad(28);
+  StoreLe32(bad.data(), ids::kBadServerSalt);
+  StoreLe64(bad.data() + 4, static_cast<uint64_t>(q->msg_id));
+  StoreLe32(bad.data() + 12, static_cast<uint32_t>(q->seq_no));
+  StoreLe32(bad.data() + 16, 48);
+  StoreLe64(bad.data() + 20, 0x99);
+  ASSERT_TRUE(Deliver(bad, false).ok());
+  std::vector<Received> again = Flush();
+  const Received* q2 = Find(again, 7);
+  ASSERT_NE(q2, nullptr);
+  EXPECT_NE(q2->msg_id, q->msg_id);
+  EXPECT_EQ(LoadLe32(q2->body.data() + 4), static_cast<uint32_t>(q2->msg_id));
+  EXPECT_EQ(builds, 2);
+  // A reconnect re-sends it with the same msg_id: not built again.
+  session_.OnConnectionLost(now_);
+  session_.OnConnected(now_);
+  std::vector<Received> third = Flush();
+  const Received* q3 = Find(third, 7);
+  ASSERT_NE(q3, nullptr);
+  EXPECT_EQ(q3->msg_id, q2->msg_id);
+  EXPECT_EQ(q3->body, q2->body);
+  EXPECT_EQ(builds, 2);
+  ASSERT_TRUE(Deliver(BuildRpcResult(q3->msg_id, Query(6))).ok());
+  std::vector<SessionEvent> ev = Events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].request_id, id);
+}
+
 TEST_F(SessionTest, BadMsgTimeResyncsTheClockAndResends) {
   session_.Send(Query(5), {}, now_);
   const Received* q = nullptr;
