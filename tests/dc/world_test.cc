@@ -280,6 +280,38 @@ TEST_F(WorldTest, AnExportedAuthorizationLogsInOnTheOtherDcOnce) {
       << "once only";
 }
 
+// PFS: an unbound temporary key may only read the config; once bound, a
+// session acts with the permanent key's login, which a later temporary key
+// bound to the same permanent key finds again.
+TEST_F(WorldTest, TemporaryKeysActWithThePermanentKeysLogin) {
+  constexpr uint64_t kPerm = 0x9e53, kTemp1 = 0x7e1, kTemp2 = 0x7e2;
+  auto t1 = Client(2, kTemp1);
+  t1->session().set_unbound_temp_key(true);
+  EXPECT_TRUE(t1->Call(Init(tl::help_getConfig{})).ok());
+  EXPECT_TRUE(t1->Call(tl::help_getNearestDc{}).ok());
+  EXPECT_EQ(t1->Call(tl::updates_getState{}).error(), "rpc_error 401 AUTH_KEY_PERM_EMPTY");
+  // Bound: the bot logs in over it, for the permanent key.
+  t1->session().set_unbound_temp_key(false);
+  t1->session().set_authorization_key_id(kPerm);
+  tl::auth_importBotAuthorization q;
+  q.api_id = 4;
+  q.api_hash = "h";
+  q.bot_auth_token = kBotToken;
+  auto login = t1->Call(q);
+  ASSERT_TRUE(login.ok()) << login.error();
+  EXPECT_TRUE(world_->LoggedInAccount(2, kPerm).has_value());
+  EXPECT_FALSE(world_->LoggedInAccount(2, kTemp1).has_value());
+  // The next temporary key, bound to the same permanent key: still logged in.
+  auto t2 = Client(2, kTemp2, 2);
+  t2->session().set_authorization_key_id(kPerm);
+  EXPECT_TRUE(t2->Call(Init(tl::updates_getState{})).ok());
+  // A session that talked before its key was bound follows the binding.
+  auto t3 = Client(2, 0x7e3, 3);
+  EXPECT_EQ(t3->Call(Init(tl::updates_getState{})).error(), "rpc_error 401 AUTH_KEY_UNREGISTERED");
+  t3->session().set_authorization_key_id(kPerm);
+  EXPECT_TRUE(t3->Call(tl::updates_getState{}).ok());
+}
+
 TEST_F(WorldTest, BotLoginChecksTokenAndHomeDc) {
   auto wrong = Client(2, 0x1);
   tl::auth_importBotAuthorization q{.api_id = 4, .api_hash = "h", .bot_auth_token = "7001:nope"};

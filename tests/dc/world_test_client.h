@@ -35,6 +35,14 @@ class FakeSession final : public SessionPort {
   int dc_id() const override { return dc_id_; }
   uint64_t auth_key_id() const override { return auth_key_id_; }
   uint64_t session_id() const override { return session_id_; }
+  uint64_t authorization_key_id() const override {
+    return authorization_key_id_ != 0 ? authorization_key_id_ : auth_key_id_;
+  }
+  bool unbound_temp_key() const override { return unbound_temp_key_; }
+  // PFS as the DC's sessions report it: a temporary key bound to
+  // `perm_key_id` (0: its own authorization), or unbound.
+  void set_authorization_key_id(uint64_t perm_key_id) { authorization_key_id_ = perm_key_id; }
+  void set_unbound_temp_key(bool unbound) { unbound_temp_key_ = unbound; }
 
   // Everything pushed since the last call.
   std::vector<Bytes> TakePushes() { return std::exchange(pushes_, {}); }
@@ -42,6 +50,8 @@ class FakeSession final : public SessionPort {
 
  private:
   int dc_id_;
+  uint64_t authorization_key_id_ = 0;
+  bool unbound_temp_key_ = false;
   uint64_t auth_key_id_;
   uint64_t session_id_;
   std::vector<Bytes> pushes_;
