@@ -67,6 +67,20 @@ std::optional<int64_t> FloodWaitSeconds(int32_t code, std::string_view message) 
   return NumberAfter(message, {"FLOOD_WAIT_", "FLOOD_PREMIUM_WAIT_"});
 }
 
+// Overwrites a secret (exported login bytes) before the string lets go of it.
+void WipeString(std::string& s) {
+  SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(s.data()), s.size()));
+  s.clear();
+}
+
+// invokeWithoutUpdates(function): its query is its only field.
+Bytes WithoutUpdates(ByteView function) {
+  Bytes out(4);
+  absl::little_endian::Store32(out.data(), tl::invokeWithoutUpdates<>::kId);
+  out.insert(out.end(), function.begin(), function.end());
+  return out;
+}
+
 // EngineConfig::dc_id for DC `dc`, keeping the +10000 of test DCs that
 // `current` has.
 int16_t EngineDcId(int16_t current, int dc) {
@@ -150,7 +164,9 @@ Client::Client(ClientConfig config, std::unique_ptr<engine::ClientEngine> engine
       rng_(rng),
       now_(now),
       dc_(DcNumber(config_.engine.dc_id)),
-      peers_(config_.max_peers) {}
+      peers_(config_.max_peers),
+      awaiting_login_(config_.await_login),
+      next_request_id_(std::max<uint64_t>(config_.first_request_id, 1)) {}
 
 Client::~Client() = default;
 
@@ -176,6 +192,7 @@ absl::StatusOr<uint64_t> Client::InvokeRaw(Bytes function, const session::SendOp
     return absl::InvalidArgumentError(
         absl::StrCat("InvokeRaw: ", function.size(), " bytes is not a boxed TL function"));
   }
+  if (config_.without_updates) function = WithoutUpdates(function);
   uint64_t id = next_request_id_++;
   AppRequest& r = requests_[id];
   r.query = std::make_shared<const Bytes>(std::move(function));
@@ -193,7 +210,12 @@ void Client::SendToEngine(uint64_t id, AppRequest& r) {
     auto it = requests_.find(next);
     if (it == requests_.end()) continue;
     AppRequest& q = it->second;
-    if (exporting_login_ || importing_login_ || migrate_to_.has_value()) {
+    if (!login_error_.ok()) {
+      // An auxiliary client whose login could not be carried here.
+      FailRequest(next, login_error_);
+      continue;
+    }
+    if (awaiting_login_ || exporting_login_ || importing_login_ || migrate_to_.has_value()) {
       // Moving to another DC: it goes there, once the login has.
       q.awaiting_migration = true;
       q.held_for_after = false;
@@ -221,6 +243,19 @@ void Client::SendToEngine(uint64_t id, AppRequest& r) {
     by_engine_id_[q.engine_id] = next;
     TakeHeld(next, work);
   }
+}
+
+void Client::FailRequest(uint64_t id, const absl::Status& why) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  flood_waits_.erase({it->second.retry_at, id});
+  requests_.erase(it);
+  ClientEvent out;
+  out.kind = ClientEvent::Kind::kRequestFailed;
+  out.request_id = id;
+  out.status = why;
+  events_.push_back(std::move(out));
+  ReleaseHeld(id);  // those that followed it fail the same way
 }
 
 void Client::TakeHeld(uint64_t id, std::vector<uint64_t>& out) {
@@ -537,6 +572,8 @@ absl::Status Client::MigrateTo(int dc) {
   absl::StatusOr<std::unique_ptr<engine::ClientEngine>> e =
       engine::ClientEngine::Create(std::move(ec), rng_, now_, engine_->ServerUnixNs(now_));
   if (!e.ok()) {
+    if (exported_login_.has_value()) WipeString(exported_login_->bytes);
+    exported_login_.reset();
     return absl::Status(e.status().code(), absl::StrCat("migrating to DC ", dc, ": ",
                                                         e.status().message()));
   }
@@ -563,11 +600,7 @@ absl::Status Client::MigrateTo(int dc) {
     // account's, not the DC's.
     carried_updates_ = std::move(updates_state);
     StopUpdates();
-    importing_login_ = true;
-    tl::auth_importAuthorization import;
-    import.id = login->id;
-    import.bytes = login->bytes;
-    internal_[engine_->Send(*tl::Serialize(import))] = {Internal::kImportLogin, 0, 0};
+    SendImportLogin(*login);
     return absl::OkStatus();
   }
   StopUpdates();
@@ -582,6 +615,42 @@ absl::Status Client::MigrateTo(int dc) {
   return absl::OkStatus();
 }
 
+void Client::SendImportLogin(tl::auth_exportedAuthorization& login) {
+  importing_login_ = true;
+  tl::auth_importAuthorization import;
+  import.id = login.id;
+  import.bytes = std::move(login.bytes);
+  WipeString(login.bytes);
+  absl::StatusOr<Bytes> query = tl::Serialize(import);
+  WipeString(import.bytes);
+  if (config_.without_updates) {
+    Bytes plain = *std::move(query);
+    query = WithoutUpdates(plain);
+    SecureWipe(absl::MakeSpan(plain));
+  }
+  // (A string field always serializes; the engine keeps the query until it
+  // is answered, for re-sending, and drops it then.)
+  internal_[engine_->Send(*std::move(query))] = {Internal::kImportLogin, 0, 0};
+}
+
+void Client::ImportLogin(tl::auth_exportedAuthorization login) {
+  if (!awaiting_login_ || !login_error_.ok()) {
+    WipeString(login.bytes);
+    return;
+  }
+  awaiting_login_ = false;
+  SendImportLogin(login);
+  Pump();
+}
+
+void Client::FailLogin(absl::Status why) {
+  if (!config_.await_login || login_imported_ || !login_error_.ok()) return;
+  if (why.ok()) why = absl::UnknownError("the login could not be carried to this DC");
+  awaiting_login_ = false;
+  OnLoginCarried(false, why);
+  Pump();
+}
+
 void Client::SendAwaitingMigration() {
   for (auto& [id, r] : requests_) {
     if (r.awaiting_migration) {
@@ -592,6 +661,23 @@ void Client::SendAwaitingMigration() {
 }
 
 void Client::OnLoginCarried(bool ok, const absl::Status& why) {
+  if (config_.await_login) {
+    // An auxiliary client: no updates, no peers of its own. A failed login
+    // fails what waits, and everything later, with one clear error.
+    login_imported_ = ok;
+    if (!ok) {
+      login_error_ = absl::UnauthenticatedError(
+          absl::StrCat("the login could not be carried to DC ", dc_, ": ", why.message()));
+      std::vector<uint64_t> waiting;
+      for (const auto& [id, r] : requests_) {
+        if (r.awaiting_migration) waiting.push_back(id);
+      }
+      for (uint64_t id : waiting) FailRequest(id, login_error_);
+      return;
+    }
+    SendAwaitingMigration();
+    return;
+  }
   if (ok) {
     StartUpdatesFrom(carried_updates_.value_or(ClientSnapshot{}));
     carried_updates_.reset();
@@ -613,7 +699,8 @@ void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
     if (e.kind == EngineEvent::Kind::kResult) {
       absl::StatusOr<tl::auth_ExportedAuthorization> x =
           tl::Parse<tl::auth_ExportedAuthorization>(e.body);
-      if (x.ok()) exported_login_ = *x->As<tl::auth_exportedAuthorization>();
+      if (x.ok()) exported_login_ = std::move(*x->As<tl::auth_exportedAuthorization>());
+      SecureWipe(absl::MakeSpan(e.body));  // the login's bytes
     }
     migrate_to_ = pending_dc_;  // with the login if it was exported, else without
     return;

@@ -107,6 +107,19 @@ struct ClientConfig {
   // the application.
   bool follow_migrations = true;
   size_t max_peers = 100000;
+  // The id of the client's first request (then counting up). A
+  // DcConnection's client starts at dc << 48, so the ids of an app's clients
+  // never collide and one transfer can be offered the events of both.
+  uint64_t first_request_id = 1;
+  // An auxiliary client (a DcConnection's, on another DC than the account's):
+  // requests wait until ImportLogin() has carried the account's login here
+  // (its import is this client's first request), or fail with the status
+  // given to FailLogin() (as do those queued later). Set receive_updates
+  // false and follow_migrations false with it.
+  bool await_login = false;
+  // Every request goes out inside invokeWithoutUpdates: the DC subscribes
+  // the connection to no updates (a DcConnection's, which only downloads).
+  bool without_updates = false;
   // Resume a client that ran before (Client::Snapshot()): its DC, auth key
   // and login, and, if it followed updates, their state, so what happened
   // meanwhile is fetched (getDifference) rather than lost. Overrides
@@ -207,6 +220,21 @@ class Client : public StreamEngine {
   // fetched. Nothing happens before updates start.
   void SetChannelState(int64_t channel_id, int32_t pts);
 
+  // ClientConfig::await_login: imports `login` (auth.exportAuthorization's
+  // answer on the home client, for this client's DC) as the first request,
+  // inside invokeWithLayer + initConnection, then sends the requests that
+  // waited. If the import fails, they and every later request fail with
+  // Unauthenticated naming the DC and the error. The bytes are wiped here.
+  // Does nothing unless the client awaits a login.
+  void ImportLogin(tl::auth_exportedAuthorization login);
+  // ClientConfig::await_login: the login cannot come (its export failed):
+  // the requests that wait, and every later one, fail with `why`.
+  void FailLogin(absl::Status why);
+  // ClientConfig::await_login: the import succeeded / the login failed
+  // (then why it did).
+  bool login_imported() const { return login_imported_; }
+  const absl::Status& login_error() const { return login_error_; }
+
   // Where DC `dc` is, from the last help.getConfig answer (its first IPv4
   // option that is not media-only, CDN or TCPObfuscated-only); nullopt if
   // unknown. A driver can dial dc() there after a migration.
@@ -231,6 +259,9 @@ class Client : public StreamEngine {
   // test DCs). A driver dials this DC's address on every (re)connect.
   int dc() const { return dc_; }
   const ClientStats& stats() const { return stats_; }
+  // What the client was made with (a DcConnection copies the app
+  // description, transport and server keys from it).
+  const ClientConfig& config() const { return config_; }
 
   // StreamEngine.
   void OnConnected(absl::Time now) override;
@@ -281,6 +312,11 @@ class Client : public StreamEngine {
   void SaveUpdateState(ClientSnapshot& s) const;
   void StartUpdatesFrom(const ClientSnapshot& s);
   void OnLoginCarried(bool ok, const absl::Status& why);
+  // auth.importAuthorization(login) as the engine's next (first) request;
+  // the login's bytes are wiped.
+  void SendImportLogin(tl::auth_exportedAuthorization& login);
+  // Ends request `id` with one kRequestFailed(why).
+  void FailRequest(uint64_t id, const absl::Status& why);
   void Pump();
   void OnEngineEvent(engine::EngineEvent e);
   void OnInternalAnswer(InternalRequest req, engine::EngineEvent e);
@@ -330,6 +366,11 @@ class Client : public StreamEngine {
   std::optional<tl::auth_exportedAuthorization> exported_login_;
   bool importing_login_ = false;
   std::optional<ClientSnapshot> carried_updates_;  // the update state across the move
+  // ClientConfig::await_login: no login yet (requests wait), the import
+  // answered, or why the login failed (requests fail with it).
+  bool awaiting_login_ = false;
+  bool login_imported_ = false;
+  absl::Status login_error_;
   std::map<int, DcAddress> dc_addresses_;  // from help.getConfig
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
   uint64_t next_request_id_ = 1;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace mtcore::client {
@@ -234,11 +235,14 @@ absl::StatusOr<std::unique_ptr<FileDownload>> FileDownload::Create(tl::InputFile
     return absl::InvalidArgumentError(absl::StrCat("download: the file's ", options.size,
                                                    " bytes exceed max_bytes ", options.max_bytes));
   }
+  if (options.dc < 0 || options.dc > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat("download: no DC ", options.dc));
+  }
   return std::unique_ptr<FileDownload>(new FileDownload(std::move(location), std::move(options)));
 }
 
 FileDownload::FileDownload(tl::InputFileLocation location, DownloadOptions options)
-    : location_(std::move(location)), options_(std::move(options)) {
+    : location_(std::move(location)), options_(std::move(options)), dc_(options_.dc) {
   progress_.bytes_total = options_.size;
   if (options_.size > 0) {
     last_window_ = (options_.size - 1) / options_.window_size;  // no overflow near 2^63
@@ -258,15 +262,27 @@ void FileDownload::Start(RequestSink& sink) {
 }
 
 void FileDownload::Pump(RequestSink& sink) {
-  while (!done() && requests_.in_flight() < static_cast<size_t>(options_.max_in_flight) &&
-         (last_window_ < 0 || next_window_ <= last_window_) &&
-         Offset(next_window_) <= options_.max_bytes) {
-    // (<=: the window at max_bytes, empty, proves a file of exactly max_bytes
-    // ends there; OnWindow refuses any byte past max_bytes.)
-    absl::Status sent = SendWindow(next_window_++, sink);
+  while (!done() && !needs_dc_.has_value() &&
+         requests_.in_flight() < static_cast<size_t>(options_.max_in_flight)) {
+    int64_t index = 0;
+    if (!resend_.empty()) {
+      // Given up by a move to another DC: asked again there first.
+      index = *resend_.begin();
+      resend_.erase(resend_.begin());
+      if (last_window_ >= 0 && index > last_window_) continue;
+    } else if ((last_window_ < 0 || next_window_ <= last_window_) &&
+               Offset(next_window_) <= options_.max_bytes) {
+      // (<=: the window at max_bytes, empty, proves a file of exactly
+      // max_bytes ends there; OnWindow refuses any byte past max_bytes.)
+      index = next_window_++;
+    } else {
+      break;
+    }
+    absl::Status sent = SendWindow(index, sink);
     if (!sent.ok()) Finish(sent, sink);
   }
-  if (!done() && requests_.in_flight() == 0 && last_window_ < 0) {
+  if (!done() && !needs_dc_.has_value() && requests_.in_flight() == 0 && resend_.empty() &&
+      last_window_ < 0) {
     // Every window up to max_bytes came back full: the file is larger.
     Finish(absl::ResourceExhaustedError(absl::StrCat("download: the file is larger than max_bytes ",
                                                      options_.max_bytes)),
@@ -344,10 +360,35 @@ bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
   }
   const std::string where = context + RetryNote(retries);
   if (e.kind == ClientEvent::Kind::kRpcError && absl::StartsWith(e.error_message, "FILE_MIGRATE_")) {
-    Finish(absl::FailedPreconditionError(absl::StrCat(
-               where, ": ", e.error_message, ": the file is on DC ",
-               e.error_message.substr(sizeof("FILE_MIGRATE_") - 1),
-               "; downloading from another DC is not supported")),
+    const std::string_view named = std::string_view(e.error_message).substr(sizeof("FILE_MIGRATE_") - 1);
+    int dc = 0;
+    const bool valid = absl::SimpleAtoi(named, &dc) && dc >= 1 && dc <= 1000;
+    if (options_.follow_file_migrate && valid && dc != moved_to_ &&
+        dc_switches_ < options_.max_dc_switches) {
+      // Pause: what arrived stays; what was asked here is asked on DC `dc`.
+      ++dc_switches_;
+      dc_ = dc;
+      moved_to_ = dc;
+      needs_dc_ = dc;
+      resend_.insert(index);
+      requests_.GiveUp(sink, [this](int64_t i) {
+        resend_.insert(i);
+        return true;
+      });
+      Report();
+      return true;
+    }
+    std::string why = "; downloading from another DC needs DownloadOptions::follow_file_migrate "
+                      "and a connection to it (DcConnection)";
+    if (!valid) {
+      why = "; not a DC";
+    } else if (options_.follow_file_migrate && dc == moved_to_) {
+      why = "; asked there already";
+    } else if (options_.follow_file_migrate) {
+      why = absl::StrCat("; moved to another DC ", dc_switches_, " times already");
+    }
+    Finish(absl::FailedPreconditionError(
+               absl::StrCat(where, ": ", e.error_message, ": the file is on DC ", named, why)),
            sink);
   } else if (e.kind == ClientEvent::Kind::kRpcError && e.error_message == "FILE_REFERENCE_EXPIRED") {
     Finish(absl::FailedPreconditionError(absl::StrCat(
@@ -417,6 +458,12 @@ void FileDownload::AbandonPastEnd(RequestSink& sink) {
   requests_.GiveUp(sink, [this](int64_t index) { return index > last_window_; });
 }
 
+void FileDownload::Continue(RequestSink& sink) {
+  if (done() || !needs_dc_.has_value()) return;
+  needs_dc_.reset();
+  Pump(sink);
+}
+
 void FileDownload::Cancel(RequestSink& sink) {
   if (!done()) Finish(absl::CancelledError("download cancelled by the caller"), sink);
 }
@@ -426,6 +473,8 @@ void FileDownload::Finish(absl::StatusOr<Bytes> result, RequestSink& sink) {
   result_ = std::move(result);
   requests_.GiveUpAll(sink);
   arrived_.clear();
+  resend_.clear();
+  needs_dc_.reset();
   out_ = Bytes();
 }
 
@@ -439,11 +488,13 @@ absl::StatusOr<DocumentDownload> DownloadOfDocument(const tl::document& document
     return absl::DataLossError(
         absl::StrCat("download: document ", document.id, " has a negative size ", document.size));
   }
-  if (client_dc != 0 && document.dc_id != client_dc) {
+  if (client_dc != 0 && document.dc_id != client_dc && !options.follow_file_migrate) {
     return absl::FailedPreconditionError(absl::StrCat(
         "download: document ", document.id, " is on DC ", document.dc_id, ", the client on DC ",
-        client_dc, "; downloading from another DC is not supported"));
+        client_dc, "; downloading from another DC needs DownloadOptions::follow_file_migrate "
+        "and a connection to it (DcConnection)"));
   }
+  if (document.dc_id >= 1 && document.dc_id <= 1000) options.dc = document.dc_id;
   tl::inputDocumentFileLocation l;
   l.id = document.id;
   l.access_hash = document.access_hash;

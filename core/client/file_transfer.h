@@ -38,9 +38,17 @@
 // is ResourceExhausted (a file of exactly max_bytes is fine: the empty window
 // after it proves the end). (The Client has parsed each answer whole before
 // the check: what one answer may hold is bounded by the engine's packet
-// limit.) FILE_MIGRATE_X ends the download (FailedPrecondition naming the
-// DC): downloading from another DC (a second authorised connection) is
-// out of scope, as are CDN redirects. FILE_REFERENCE_EXPIRED ends it too
+// limit.) FILE_MIGRATE_X (the file is stored on DC X): by default it ends the
+// download (FailedPrecondition naming the DC). With DownloadOptions::
+// follow_file_migrate the download pauses instead, keeping every window that
+// arrived: the windows in flight are given up (their answers still
+// swallowed), needs_dc() is X, and Continue(sink) with a sink on DC X (a
+// DcConnection's client, dc_connection.h) asks for the missing windows there;
+// the download never starts again from byte 0. A known DC up front
+// (DownloadOptions::dc, from the document) lets the caller start on the
+// right sink at once. The events of both clients must be offered (request
+// ids of a DcConnection never collide with the home client's). CDN
+// redirects are out of scope. FILE_REFERENCE_EXPIRED ends it too
 // (FailedPrecondition): the caller refetches the message for a fresh
 // file_reference and starts again.
 //
@@ -242,6 +250,15 @@ struct DownloadOptions {
   // parts (see kMaxUploadPartsPremium).
   int64_t max_bytes = int64_t{kMaxUploadParts} * kMaxUploadPartSize;
   std::function<void(const TransferProgress&)> on_progress;
+  // The DC the file is stored on, if known (document.dc_id:
+  // DownloadOfDocument sets it); 0: unknown, the first sink's.
+  int dc = 0;
+  // FILE_MIGRATE_X pauses the download until Continue() gets a sink on DC X
+  // (instead of ending it). For callers that can reach another DC: the
+  // native ClientRunner sets it and does the rest.
+  bool follow_file_migrate = false;
+  // Most moves to another DC a download makes before it fails.
+  int max_dc_switches = 2;
 };
 
 class FileDownload {
@@ -252,9 +269,28 @@ class FileDownload {
   static absl::StatusOr<std::unique_ptr<FileDownload>> Create(tl::InputFileLocation location,
                                                               DownloadOptions options);
 
+  // Sends the first windows through `sink` (on dc() if that is known).
   void Start(RequestSink& sink);
+  // Offers an event of the client behind `sink`; true if it answered one of
+  // this download's requests. After a move, keep offering the old client's
+  // events too (with its sink): answers to the requests given up there are
+  // swallowed.
   bool OnEvent(const ClientEvent& e, RequestSink& sink);
   void Cancel(RequestSink& sink);
+
+  // The DC the file is on (DownloadOptions::dc, then X of the last
+  // FILE_MIGRATE_X followed); 0 while unknown.
+  int dc() const { return dc_; }
+  // Paused by FILE_MIGRATE_X (follow_file_migrate): X, until Continue().
+  std::optional<int> needs_dc() const { return needs_dc_; }
+  // Resumes a paused download through `sink`, on DC needs_dc(): the windows
+  // not yet received go out there. Nothing happens unless paused.
+  void Continue(RequestSink& sink);
+  // Moves to another DC so far.
+  int dc_switches() const { return dc_switches_; }
+  // follow_file_migrate for a download made elsewhere (a driver that can
+  // reach other DCs sets it before Start).
+  void set_follow_file_migrate(bool follow) { options_.follow_file_migrate = follow; }
 
   bool done() const { return result_.has_value(); }
   // The file's bytes, or why the download failed. Only once done().
@@ -285,14 +321,21 @@ class FileDownload {
   int64_t appended_ = 0;                     // windows in out_
   std::map<int64_t, std::string> arrived_;   // windows after a gap
   internal::TransferRequests<int64_t> requests_;  // by window
+  // Windows given up by a move to another DC, sent again (first) there.
+  std::set<int64_t> resend_;
+  int dc_ = 0;
+  int moved_to_ = 0;  // the DC the last FILE_MIGRATE followed named
+  std::optional<int> needs_dc_;
+  int dc_switches_ = 0;
   TransferProgress progress_;
   std::optional<absl::StatusOr<Bytes>> result_;
 };
 
-// The location and size of a document (e.g. from messageMediaDocument) for
-// FileDownload, with `options`' size set. FailedPrecondition if the document
-// lives on another DC than `client_dc` (cross-DC download is out of scope);
-// DataLoss if the document's size is negative.
+// The location, size and DC of a document (e.g. from messageMediaDocument)
+// for FileDownload, with `options`' size and dc set. FailedPrecondition if
+// the document lives on another DC than `client_dc` (0: no check) and
+// options.follow_file_migrate is false; DataLoss if the document's size is
+// negative.
 struct DocumentDownload {
   tl::InputFileLocation location;
   DownloadOptions options;

@@ -541,7 +541,8 @@ TEST(FileDownloadTest, FileMigrateAndAnExpiredReferenceEndItClearly) {
   EXPECT_TRUE(moved->OnEvent(RpcError(sink.TakeOldest(), 303, "FILE_MIGRATE_4"), sink));
   EXPECT_EQ(moved->result().status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(moved->result().status().message(),
-              HasSubstr("FILE_MIGRATE_4: the file is on DC 4; downloading from another DC is not supported"));
+              HasSubstr("FILE_MIGRATE_4: the file is on DC 4; downloading from another DC needs "
+                        "DownloadOptions::follow_file_migrate"));
 
   std::unique_ptr<FileDownload> expired = MakeDownload(options);
   expired->Start(sink);
@@ -610,6 +611,116 @@ TEST(FileDownloadTest, ADocumentOnAnotherDcIsNotDownloaded) {
   EXPECT_EQ(l->file_reference, "r");
   doc.size = -5;
   EXPECT_EQ(DownloadOfDocument(doc, 4).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(FileDownloadTest, ADocumentOnAnotherDcIsPlannedThereWhenMovesAreFollowed) {
+  tl::document doc;
+  doc.id = 1;
+  doc.access_hash = 2;
+  doc.file_reference = "r";
+  doc.size = 12345;
+  doc.dc_id = 4;
+  DownloadOptions options;
+  options.follow_file_migrate = true;
+  absl::StatusOr<DocumentDownload> there = DownloadOfDocument(doc, 2, options);
+  ASSERT_TRUE(there.ok()) << there.status();
+  EXPECT_EQ(there->options.dc, 4);
+  absl::StatusOr<std::unique_ptr<FileDownload>> d =
+      FileDownload::Create(there->location, there->options);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ((*d)->dc(), 4) << "the caller can start on DC 4's sink at once";
+  options.dc = 1001;
+  EXPECT_EQ(FileDownload::Create(there->location, options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// Two clients' sinks: request ids apart, as a DcConnection's are.
+TEST(FileDownloadTest, FileMigrateFollowedKeepsWhatArrivedAndAsksTheRestOnTheOtherDc) {
+  const Bytes file = Pattern(5 * 4096 + 100);
+  DownloadOptions options;
+  options.window_size = 4096;
+  options.size = static_cast<int64_t>(file.size());
+  options.max_in_flight = 3;
+  options.follow_file_migrate = true;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink home, dc4;
+  dc4.last_id = uint64_t{4} << 48;
+  d->Start(home);
+  ASSERT_EQ(home.open.size(), 3u);
+  // Window 0 arrives on the home DC; window 1 says FILE_MIGRATE_4; window 2
+  // is still in flight there.
+  const uint64_t w0 = home.TakeOldest(), w1 = home.TakeOldest(), w2 = home.TakeOldest();
+  EXPECT_TRUE(d->OnEvent(FileEvent(w0, Slice(file, 0, 4096)), home));
+  EXPECT_TRUE(d->OnEvent(RpcError(w1, 303, "FILE_MIGRATE_4"), home));
+  EXPECT_FALSE(d->done());
+  EXPECT_EQ(d->needs_dc(), 4);
+  EXPECT_EQ(d->dc(), 4);
+  // Window 2, and window 3 (sent when window 0 arrived), given up there.
+  EXPECT_EQ(home.cancelled.size(), 2u);
+  EXPECT_EQ(home.cancelled[0], w2);
+  EXPECT_TRUE(home.open.empty());
+  EXPECT_EQ(d->progress().bytes_done, 4096) << "window 0 kept";
+  // Its late answer (any) is swallowed, not taken as data.
+  EXPECT_TRUE(d->OnEvent(RpcError(w2, 303, "FILE_MIGRATE_4"), home));
+  EXPECT_EQ(d->needs_dc(), 4);
+  d->Continue(dc4);
+  EXPECT_FALSE(d->needs_dc().has_value());
+  std::set<int64_t> offsets;
+  while (!d->done()) {
+    ASSERT_FALSE(dc4.open.empty());
+    const uint64_t id = dc4.TakeOldest();
+    auto get = dc4.Decode<tl::upload_getFile>(id);
+    offsets.insert(get.offset);
+    EXPECT_TRUE(d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), dc4));
+  }
+  ASSERT_TRUE(d->result().ok()) << d->result().status();
+  EXPECT_EQ(*d->result(), file);
+  EXPECT_EQ(offsets.count(0), 0u) << "byte 0 is not asked again";
+  EXPECT_EQ(offsets, (std::set<int64_t>{4096, 8192, 12288, 16384, 20480}));
+  EXPECT_TRUE(home.open.empty());
+  EXPECT_EQ(d->dc_switches(), 1);
+}
+
+TEST(FileDownloadTest, FileMigrateFollowedIsBoundedAndCancelWhilePausedEndsItOnce) {
+  DownloadOptions options;
+  options.window_size = 4096;
+  options.size = 10000;
+  options.max_in_flight = 1;
+  options.follow_file_migrate = true;
+  options.max_dc_switches = 1;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink home, dc4;
+  dc4.last_id = uint64_t{4} << 48;
+  d->Start(home);
+  EXPECT_TRUE(d->OnEvent(RpcError(home.TakeOldest(), 303, "FILE_MIGRATE_4"), home));
+  d->Continue(dc4);
+  // DC 4 sends it on again: past max_dc_switches, the download ends.
+  EXPECT_TRUE(d->OnEvent(RpcError(dc4.TakeOldest(), 303, "FILE_MIGRATE_5"), dc4));
+  ASSERT_TRUE(d->done());
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(d->result().status().message(), HasSubstr("FILE_MIGRATE_5"));
+
+  std::unique_ptr<FileDownload> paused = MakeDownload(options);
+  paused->Start(home);
+  EXPECT_TRUE(paused->OnEvent(RpcError(home.TakeOldest(), 303, "FILE_MIGRATE_3"), home));
+  ASSERT_EQ(paused->needs_dc(), 3);
+  paused->Cancel(home);
+  ASSERT_TRUE(paused->done());
+  EXPECT_EQ(paused->result().status().code(), absl::StatusCode::kCancelled);
+  paused->Continue(dc4);
+  EXPECT_TRUE(dc4.open.empty()) << "nothing is sent once it ended";
+
+  // Without follow_file_migrate a pause never happens (the old behaviour).
+  options.follow_file_migrate = false;
+  std::unique_ptr<FileDownload> plain = MakeDownload(options);
+  plain->Start(home);
+  EXPECT_TRUE(plain->OnEvent(RpcError(home.TakeOldest(), 303, "FILE_MIGRATE_4"), home));
+  EXPECT_TRUE(plain->done());
+  plain = MakeDownload(options);
+  plain->set_follow_file_migrate(true);
+  plain->Start(home);
+  EXPECT_TRUE(plain->OnEvent(RpcError(home.TakeOldest(), 303, "FILE_MIGRATE_4"), home));
+  EXPECT_EQ(plain->needs_dc(), 4);
 }
 
 }  // namespace

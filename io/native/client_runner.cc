@@ -13,20 +13,12 @@ absl::StatusOr<std::unique_ptr<ClientRunner>> ClientRunner::Connect(
     EventLoop& loop, std::unique_ptr<client::Client> client, const SocketAddress& address,
     crypto::RandomSource& rng, ReconnectOptions options, DcAddressFn dc_address) {
   if (client == nullptr) return absl::InvalidArgumentError("ClientRunner needs a client");
-  std::unique_ptr<ClientRunner> r(new ClientRunner(loop, std::move(client)));
-  client::Client* c = r->client_.get();
-  options.next_address = [c, dc_address = std::move(dc_address)]() -> std::optional<SocketAddress> {
-    if (dc_address) {
-      if (std::optional<SocketAddress> a = dc_address(c->dc())) return a;
-    }
-    std::optional<client::Client::DcAddress> known = c->DcAddressOf(c->dc());
-    if (!known.has_value()) return std::nullopt;
-    std::string host = known->ip.find(':') != std::string::npos ? absl::StrCat("[", known->ip, "]")
-                                                                 : known->ip;
-    absl::StatusOr<SocketAddress> a = SocketAddress::Parse(absl::StrCat(host, ":", known->port));
-    if (!a.ok()) return std::nullopt;
-    return *a;
-  };
+  ReconnectOptions for_others = options;
+  for_others.next_address = nullptr;
+  std::unique_ptr<ClientRunner> r(new ClientRunner(loop, std::move(client), rng,
+                                                   std::move(for_others), std::move(dc_address)));
+  ClientRunner* self = r.get();
+  options.next_address = [self]() { return self->AddressOf(self->client_->dc()); };
   absl::StatusOr<std::unique_ptr<EngineDriver>> d =
       EngineDriver::Dial(loop, *r->client_, address, std::move(options), rng);
   if (!d.ok()) return d.status();
@@ -34,21 +26,91 @@ absl::StatusOr<std::unique_ptr<ClientRunner>> ClientRunner::Connect(
   return r;
 }
 
-void ClientRunner::Collect(const std::function<bool(const ClientEvent&)>& take) {
+std::optional<SocketAddress> ClientRunner::AddressOf(int dc) const {
+  if (dc_address_) {
+    if (std::optional<SocketAddress> a = dc_address_(dc)) return a;
+  }
+  std::optional<client::Client::DcAddress> known = client_->DcAddressOf(dc);
+  if (!known.has_value()) return std::nullopt;
+  std::string host =
+      known->ip.find(':') != std::string::npos ? absl::StrCat("[", known->ip, "]") : known->ip;
+  absl::StatusOr<SocketAddress> a = SocketAddress::Parse(absl::StrCat(host, ":", known->port));
+  if (!a.ok()) return std::nullopt;
+  return *a;
+}
+
+absl::StatusOr<client::DcConnection*> ClientRunner::ConnectionTo(int dc) {
+  auto it = media_.find(dc);
+  if (it != media_.end()) {
+    if (it->second.conn->state() != client::DcConnection::State::kFailed) {
+      return it->second.conn.get();
+    }
+    media_.erase(it);  // failed (its requests were answered): try afresh
+  }
+  std::optional<SocketAddress> address = AddressOf(dc);
+  if (!address.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no address known for DC ", dc, " (give Connect a DcAddressFn, or call help.getConfig)"));
+  }
+  absl::StatusOr<std::unique_ptr<client::DcConnection>> conn =
+      client::DcConnection::Create(*client_, dc, rng_, loop_.Now());
+  if (!conn.ok()) return conn.status();
+  Media m;
+  m.conn = *std::move(conn);
+  m.sink = std::make_unique<client::ClientSink>(m.conn->client());
+  ReconnectOptions options = options_;
+  options.next_address = [this, dc]() { return AddressOf(dc); };
+  absl::StatusOr<std::unique_ptr<EngineDriver>> d =
+      EngineDriver::Dial(loop_, *m.conn, *address, std::move(options), rng_);
+  if (!d.ok()) {
+    // The export already went out on the home client: its answer is
+    // dropped with nobody waiting for it (Collect keeps it as an answer).
+    return d.status();
+  }
+  m.driver = *std::move(d);
+  ++connections_made_;
+  client::DcConnection* out = m.conn.get();
+  media_[dc] = std::move(m);
+  driver_->Pump();  // the export
+  return out;
+}
+
+void ClientRunner::Keep(ClientEvent e) {
+  switch (e.kind) {
+    case ClientEvent::Kind::kResult:
+    case ClientEvent::Kind::kRpcError:
+    case ClientEvent::Kind::kRequestFailed:
+      answers_[e.request_id] = std::move(e);
+      break;
+    case ClientEvent::Kind::kUpdate:
+      updates_.push_back(std::move(e));
+      break;
+    default:
+      other_.push_back(std::move(e));
+      break;
+  }
+}
+
+void ClientRunner::Collect(
+    const std::function<bool(const ClientEvent&, client::RequestSink&)>& take) {
+  client::ClientSink home(*client_);
   while (std::optional<ClientEvent> e = client_->PollEvent()) {
-    if (take && take(*e)) continue;
-    switch (e->kind) {
-      case ClientEvent::Kind::kResult:
-      case ClientEvent::Kind::kRpcError:
-      case ClientEvent::Kind::kRequestFailed:
-        answers_[e->request_id] = *std::move(e);
+    bool exported = false;
+    for (auto& [dc, m] : media_) {
+      if (m.conn->OnHomeEvent(*e)) {
+        exported = true;
+        m.driver->Pump();  // the import
         break;
-      case ClientEvent::Kind::kUpdate:
-        updates_.push_back(*std::move(e));
-        break;
-      default:
-        other_.push_back(*std::move(e));
-        break;
+      }
+    }
+    if (exported) continue;
+    if (take && take(*e, home)) continue;
+    Keep(*std::move(e));
+  }
+  for (auto& [dc, m] : media_) {
+    while (std::optional<ClientEvent> e = m.conn->client().PollEvent()) {
+      if (take && take(*e, *m.sink)) continue;
+      Keep(*std::move(e));
     }
   }
   while (updates_.size() > kMaxKept) {
@@ -65,6 +127,11 @@ void ClientRunner::Collect(const std::function<bool(const ClientEvent&)>& take) 
     answers_.erase(oldest);
     ++dropped_;
   }
+}
+
+void ClientRunner::PumpAll() {
+  driver_->Pump();
+  for (auto& [dc, m] : media_) m.driver->Pump();
 }
 
 absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration timeout) {
@@ -121,18 +188,22 @@ template <class Transfer>
 absl::Status ClientRunner::Run(Transfer& transfer, absl::Duration timeout) {
   client::ClientSink sink(*client_);
   transfer.Start(sink);
-  driver_->Pump();
+  PumpAll();
   absl::Status s = loop_.RunUntil(
       [&] {
-        Collect([&](const ClientEvent& e) { return transfer.OnEvent(e, sink); });
-        driver_->Pump();  // the parts it sent in answer
+        // (Only the home client's answers can be its own: the ids of the
+        // other clients never collide with them.)
+        Collect([&](const ClientEvent& e, client::RequestSink& from) {
+          return transfer.OnEvent(e, from);
+        });
+        PumpAll();  // the parts it sent in answer
         return transfer.done();
       },
       timeout);
   if (transfer.done()) return absl::OkStatus();
   if (s.code() == absl::StatusCode::kDeadlineExceeded) {
     transfer.Cancel(sink);
-    driver_->Pump();
+    PumpAll();
     return absl::DeadlineExceededError(
         absl::StrCat("the transfer did not end within ", absl::FormatDuration(timeout)));
   }
@@ -144,7 +215,74 @@ absl::Status ClientRunner::RunTransfer(client::FileUpload& transfer, absl::Durat
 }
 
 absl::Status ClientRunner::RunTransfer(client::FileDownload& transfer, absl::Duration timeout) {
-  return Run(transfer, timeout);
+  transfer.set_follow_file_migrate(true);
+  client::ClientSink home(*client_);
+  // Where its requests go now.
+  client::RequestSink* current = &home;
+  // The sink for DC `dc`: the home client's, or a connection's.
+  auto sink_for = [&](int dc) -> absl::StatusOr<client::RequestSink*> {
+    if (dc == 0 || dc == client_->dc()) return &home;
+    absl::StatusOr<client::DcConnection*> conn = ConnectionTo(dc);
+    if (!conn.ok()) return conn.status();
+    return media_.at(dc).sink.get();
+  };
+  absl::Status unreachable;  // a DC it moved to that cannot be reached
+  if (absl::StatusOr<client::RequestSink*> first = sink_for(transfer.dc()); first.ok()) {
+    current = *first;
+  } else {
+    transfer.Cancel(home);
+    return first.status();
+  }
+  transfer.Start(*current);
+  PumpAll();
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        // The sink an answer came through is its client's: the download
+        // tells its own requests (and those it gave up) apart by id.
+        Collect([&](const ClientEvent& e, client::RequestSink& from) {
+          return transfer.OnEvent(e, from);
+        });
+        if (std::optional<int> dc = transfer.needs_dc(); dc.has_value()) {
+          absl::StatusOr<client::RequestSink*> next = sink_for(*dc);
+          if (!next.ok()) {
+            unreachable = next.status();
+            transfer.Cancel(*current);
+          } else {
+            current = *next;
+            transfer.Continue(*current);
+          }
+        }
+        PumpAll();
+        return transfer.done();
+      },
+      timeout);
+  if (!unreachable.ok()) {
+    PumpAll();
+    return unreachable;
+  }
+  if (transfer.done()) return absl::OkStatus();
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    transfer.Cancel(*current);
+    PumpAll();
+    return absl::DeadlineExceededError(
+        absl::StrCat("the transfer did not end within ", absl::FormatDuration(timeout)));
+  }
+  return s;
+}
+
+absl::StatusOr<Bytes> ClientRunner::Download(const tl::document& document, absl::Duration timeout,
+                                             client::DownloadOptions options) {
+  options.follow_file_migrate = true;
+  absl::StatusOr<client::DocumentDownload> plan =
+      client::DownloadOfDocument(document, client_->dc(), std::move(options));
+  if (!plan.ok()) return plan.status();
+  absl::StatusOr<std::unique_ptr<client::FileDownload>> download =
+      client::FileDownload::Create(std::move(plan->location), std::move(plan->options));
+  if (!download.ok()) return download.status();
+  absl::Status ran = RunTransfer(**download, timeout);
+  if (!ran.ok()) return ran;
+  if (!(*download)->result().ok()) return (*download)->result().status();
+  return (*download)->TakeBytes();
 }
 
 absl::Status ClientRunner::RunFor(absl::Duration d) {

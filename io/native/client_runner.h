@@ -1,7 +1,11 @@
 // Runs a typed client (core/client) over TCP on an EventLoop, with blocking
 // calls on top: Call() sends a function and runs the loop until its typed
 // answer; NextUpdate() runs it until an update matches; RunTransfer() runs a
-// file upload or download to its end. For straight-line
+// file upload or download to its end; Download() fetches a document wherever
+// it is stored. A file on another DC than the account's goes through an
+// authorised connection to that DC (core/client/dc_connection.h: a second
+// EngineDriver to its address, the login exported and imported), made on
+// first use and kept for later downloads. For straight-line
 // programs (the quickstart, tools, loopback tests); an asynchronous
 // application polls Client events from its own loop instead.
 //
@@ -21,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/client/client.h"
+#include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
 #include "core/crypto/random.h"
 #include "io/native/driver.h"
@@ -69,8 +74,30 @@ class ClientRunner {
   // it, then runs the loop offering it the client's events (the others are
   // kept as usual) until it is done; its result is then in
   // transfer.result(). DeadlineExceeded after `timeout` (it is cancelled).
+  //
+  // A download follows the file to its DC: it starts on the connection to
+  // DownloadOptions::dc if that is another DC, and a FILE_MIGRATE_X moves it
+  // to the connection to DC X (follow_file_migrate is set here), keeping what
+  // arrived. If DC X cannot be reached (no address known: give
+  // `dc_address` to Connect, or call help.getConfig first) the download is
+  // cancelled and that error returned. A failed export or import ends the
+  // download with it (in transfer.result()).
   absl::Status RunTransfer(client::FileUpload& transfer, absl::Duration timeout);
   absl::Status RunTransfer(client::FileDownload& transfer, absl::Duration timeout);
+
+  // Downloads `document` (from messageMediaDocument) from its DC: its bytes,
+  // or why not (the transfer's error, or RunTransfer's).
+  absl::StatusOr<Bytes> Download(const tl::document& document, absl::Duration timeout,
+                                 client::DownloadOptions options = {});
+
+  // The authorised connection to DC `dc` (not the home DC): made on first
+  // use (a driver dials the DC's address; the login is exported here and
+  // imported there) and kept; one that failed is replaced. Requests go
+  // through connection->client(); the runner collects its answers as the
+  // home client's (their ids never collide).
+  absl::StatusOr<client::DcConnection*> ConnectionTo(int dc);
+  // Connections made so far (the failed ones replaced included).
+  int connections_made() const { return connections_made_; }
 
   // Runs the loop for `d`, collecting events.
   absl::Status RunFor(absl::Duration d);
@@ -85,17 +112,42 @@ class ClientRunner {
   uint64_t dropped_events() const { return dropped_; }
 
  private:
-  ClientRunner(EventLoop& loop, std::unique_ptr<client::Client> client)
-      : loop_(loop), client_(std::move(client)) {}
-  // Moves the client's events into the kept queues; those `take` returns
-  // true for are used up by it instead.
-  void Collect(const std::function<bool(const client::ClientEvent&)>& take = nullptr);
+  // A connection to another DC and its driver (destroyed first).
+  struct Media {
+    std::unique_ptr<client::DcConnection> conn;
+    std::unique_ptr<client::ClientSink> sink;
+    std::unique_ptr<EngineDriver> driver;
+  };
+
+  ClientRunner(EventLoop& loop, std::unique_ptr<client::Client> client, crypto::RandomSource& rng,
+               ReconnectOptions options, DcAddressFn dc_address)
+      : loop_(loop),
+        client_(std::move(client)),
+        rng_(rng),
+        options_(std::move(options)),
+        dc_address_(std::move(dc_address)) {}
+  // Where DC `dc` is: dc_address_, else what help.getConfig told the client.
+  std::optional<SocketAddress> AddressOf(int dc) const;
+  // Moves the events of the client and of every connection into the kept
+  // queues (export answers go to their connection); those `take` returns
+  // true for are used up by it instead (`sink`: the sink of the client the
+  // event came from).
+  void Collect(const std::function<bool(const client::ClientEvent&, client::RequestSink& sink)>&
+                   take = nullptr);
+  void Keep(client::ClientEvent e);
+  // Flushes every driver.
+  void PumpAll();
   template <class Transfer>
   absl::Status Run(Transfer& transfer, absl::Duration timeout);
 
   EventLoop& loop_;
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<EngineDriver> driver_;
+  crypto::RandomSource& rng_;
+  ReconnectOptions options_;  // for the connections to other DCs
+  DcAddressFn dc_address_;
+  std::map<int, Media> media_;  // by DC
+  int connections_made_ = 0;
   std::map<uint64_t, client::ClientEvent> answers_;
   std::deque<client::ClientEvent> updates_;
   std::deque<client::ClientEvent> other_;

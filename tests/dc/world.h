@@ -74,7 +74,10 @@
 //     LIMIT_INVALID); a wrong file_reference is FILE_REFERENCE_EXPIRED, a
 //     wrong access hash FILE_ID_INVALID. Every document lives on the DC it
 //     was sent from: getFile from a session on another DC (e.g. after
-//     auth.importAuthorization) is 303 FILE_MIGRATE_<dc>; other media
+//     auth.importAuthorization) is 303 FILE_MIGRATE_<dc>; any session
+//     on the document's DC whose key is logged in (by its own login, or one
+//     imported with auth.importAuthorization from the account's home DC:
+//     what a client's download connection does) is served. Other media
 //     types: 501 MEDIA_NOT_IMPLEMENTED_<name>.
 //
 // Faults (for the client's recovery paths): DropPushes (probability or every

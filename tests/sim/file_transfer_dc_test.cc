@@ -9,7 +9,11 @@
 // never to the application; and the errors a real DC gives (an expired file
 // reference, FILE_MIGRATE from a login imported on another DC, a refused
 // part, a used-up upload, 500s that are retried). The big case prints its
-// wall-clock MB/s.
+// wall-clock MB/s. Downloads from another DC: Carol, whose account lives on
+// DC 4, downloads documents Alice sent on DC 2 through one DcConnection to
+// DC 2 (the login exported and imported once for two downloads), also
+// through cut connections, while her home client keeps working; a failed
+// import or export ends the download with one clear error.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -18,10 +22,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/client/client.h"
+#include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
+#include "core/crypto/mtproto_kdf.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/dc/world.h"
@@ -70,6 +77,7 @@ struct Party {
   int64_t user_id = 0;
   std::vector<tl::document> documents;  // received in messages, in order
   std::vector<std::string> captions;
+  std::vector<std::string> texts;  // received messages without a document
   std::map<uint64_t, int> consumed;  // request id -> answers a transfer consumed
   // Answers to a transfer's requests that the transfer did not take (they
   // would have reached the application).
@@ -82,7 +90,10 @@ struct Party {
     const auto* m = u->message.As<tl::message>();
     if (m == nullptr || m->out) return;
     const auto* media = m->media.As<tl::messageMediaDocument>();
-    if (media == nullptr) return;
+    if (media == nullptr) {
+      texts.push_back(m->message);
+      return;
+    }
     if (const auto* d = media->document.As<tl::document>()) {
       documents.push_back(*d);
       captions.push_back(m->message);
@@ -237,11 +248,15 @@ class FileTransferDcTest : public ::testing::Test {
   }
 
   absl::Status SendToBob(tl::InputFile file, const std::string& caption) {
+    return SendTo(to_bob_, std::move(file), caption);
+  }
+
+  absl::Status SendTo(const tl::InputPeer& to, tl::InputFile file, const std::string& caption) {
     tl::inputMediaUploadedDocument media;
     media.file = std::move(file);
     media.mime_type = "application/octet-stream";
     tl::messages_sendMedia send;
-    send.peer = to_bob_;
+    send.peer = to;
     send.media = std::move(media);
     send.message = caption;
     send.random_id = ++random_id_;
@@ -563,6 +578,347 @@ TEST_F(FileTransferDcTest, ATransientDcErrorIsRetriedAndTheUploadFinishes) {
   absl::StatusOr<Bytes> got = BobDownloads(bob_.documents[0]);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_TRUE(*got == FileContent(5 * 4096, 6));
+}
+
+// Carol lives on DC 4; Alice's documents are stored on DC 2.
+class CrossDcDownloadTest : public FileTransferDcTest {
+ protected:
+  // An authorised connection of Carol's to another DC, and what came back
+  // on it.
+  struct Media {
+    std::unique_ptr<client::DcConnection> conn;
+    int id = 0;
+    std::unique_ptr<CountingSink> sink;
+    std::map<uint64_t, int> consumed;
+    std::vector<uint64_t> leaked;
+  };
+
+  void SetUp() override {
+    FileTransferDcTest::SetUp();
+    if (HasFatalFailure()) return;
+    absl::StatusOr<int64_t> c = LogIn(carol_, "carol");
+    ASSERT_TRUE(c.ok()) << c.status();
+    carol_.user_id = *c;
+    ASSERT_EQ(carol_.client->dc(), 4) << "followed PHONE_MIGRATE_4 home";
+    ASSERT_TRUE(dc_.sim().RunUntil(
+        [&] {
+          Drain();
+          carol_.Drain();
+          return carol_.client->updates()->has_state();
+        },
+        absl::Seconds(30)));
+    tl::contacts_resolveUsername resolve;
+    resolve.username = "carol";
+    absl::StatusOr<tl::contacts_ResolvedPeer> r =
+        dc_.Invoke(*alice_.client, alice_.id, resolve, alice_.Sink(), [&] {
+          bob_.Drain();
+          carol_.Drain();
+        });
+    ASSERT_TRUE(r.ok()) << r.status();
+    absl::StatusOr<tl::InputPeer> peer =
+        alice_.client->peers().InputPeerOf(tl::Peer(tl::peerUser{.user_id = carol_.user_id}));
+    ASSERT_TRUE(peer.ok()) << peer.status();
+    to_carol_ = *peer;
+  }
+
+  void Drain() {
+    alice_.Drain();
+    bob_.Drain();
+  }
+
+  // Alice uploads `data` and sends it to Carol, who receives it.
+  absl::StatusOr<tl::document> SendToCarol(const Bytes& data, const std::string& caption) {
+    client::UploadOptions options;
+    options.part_size = 131072;
+    absl::StatusOr<tl::InputFile> file = Upload(data, options);
+    if (!file.ok()) return file.status();
+    absl::Status sent = SendTo(to_carol_, *file, caption);
+    if (!sent.ok()) return sent;
+    const size_t n = carol_.documents.size() + 1;
+    if (!dc_.sim().RunUntil(
+            [&] {
+              Drain();
+              carol_.Drain();
+              return carol_.documents.size() >= n;
+            },
+            absl::Minutes(2))) {
+      return absl::DeadlineExceededError("Carol did not receive the document");
+    }
+    return carol_.documents.back();
+  }
+
+  // Carol's connection to `dc`, made (exported and imported) the first time.
+  Media& MediaTo(int dc) {
+    auto it = media_.find(dc);
+    if (it != media_.end()) return it->second;
+    Media& m = media_[dc];
+    absl::StatusOr<std::unique_ptr<client::DcConnection>> conn =
+        client::DcConnection::Create(*carol_.client, dc, dc_.sim().rng(), dc_.sim().now());
+    EXPECT_TRUE(conn.ok()) << conn.status();
+    m.conn = *std::move(conn);
+    ++connections_made_;
+    m.id = dc_.AddClient(*m.conn, media_link_);
+    m.sink = std::make_unique<CountingSink>(m.conn->client());
+    dc_.sim().Kick(carol_.id);  // the export
+    return m;
+  }
+
+  // Offers Carol's events (home and every connection) to `d`; follows a
+  // move it asks for; the rest go to carol_.Take / other_answers_.
+  void Feed(client::FileDownload& d, CountingSink& home) {
+    Drain();
+    const size_t home_before = home.sent().size();
+    while (std::optional<ClientEvent> e = carol_.client->PollEvent()) {
+      bool export_answer = false;
+      for (auto& [dc, m] : media_) {
+        if (m.conn->OnHomeEvent(*e)) {
+          export_answer = true;
+          EXPECT_TRUE(e->body.empty() || std::all_of(e->body.begin(), e->body.end(),
+                                                      [](uint8_t b) { return b == 0; }))
+              << "the exported login is wiped from the event";
+          dc_.sim().Kick(m.id);  // the import
+          break;
+        }
+      }
+      if (export_answer) continue;
+      const uint64_t id = e->request_id;
+      if (d.OnEvent(*e, home)) {
+        ++carol_.consumed[id];
+        continue;
+      }
+      const bool answer = e->kind == ClientEvent::Kind::kResult ||
+                          e->kind == ClientEvent::Kind::kRpcError ||
+                          e->kind == ClientEvent::Kind::kRequestFailed;
+      if (answer && std::find(home.sent().begin(), home.sent().end(), id) != home.sent().end()) {
+        carol_.leaked.push_back(id);
+      } else if (answer) {
+        other_answers_[id] = *e;
+      }
+      carol_.Take(*std::move(e));
+    }
+    if (home.sent().size() != home_before) dc_.sim().Kick(carol_.id);
+    for (auto& [dc, m] : media_) {
+      const size_t before = m.sink->sent().size();
+      while (std::optional<ClientEvent> e = m.conn->client().PollEvent()) {
+        const uint64_t id = e->request_id;
+        if (d.OnEvent(*e, *m.sink)) {
+          ++m.consumed[id];
+          continue;
+        }
+        if (std::find(m.sink->sent().begin(), m.sink->sent().end(), id) != m.sink->sent().end()) {
+          m.leaked.push_back(id);
+        } else if (e->kind == ClientEvent::Kind::kUpdate) {
+          ++media_updates_;
+        }
+      }
+      if (m.sink->sent().size() != before) dc_.sim().Kick(m.id);
+    }
+    if (std::optional<int> dc = d.needs_dc(); dc.has_value()) {
+      Media& m = MediaTo(*dc);
+      d.Continue(*m.sink);
+      dc_.sim().Kick(m.id);
+    }
+  }
+
+  // Carol downloads `doc`, starting on its DC at once (`up_front`) or on
+  // her home DC (which answers FILE_MIGRATE_2). `on_step` runs meanwhile.
+  absl::StatusOr<Bytes> CarolDownloads(const tl::document& doc, bool up_front,
+                                       client::DownloadOptions options = {},
+                                       const std::function<void()>& on_step = nullptr) {
+    options.follow_file_migrate = true;
+    absl::StatusOr<client::DocumentDownload> what =
+        client::DownloadOfDocument(doc, carol_.client->dc(), options);
+    if (!what.ok()) return what.status();
+    absl::StatusOr<std::unique_ptr<FileDownload>> down =
+        FileDownload::Create(what->location, what->options);
+    if (!down.ok()) return down.status();
+    FileDownload& d = **down;
+    CountingSink home(*carol_.client);
+    if (up_front && d.dc() != carol_.client->dc()) {
+      Media& m = MediaTo(d.dc());
+      d.Start(*m.sink);
+      dc_.sim().Kick(m.id);
+    } else {
+      d.Start(home);
+      dc_.sim().Kick(carol_.id);
+    }
+    if (!dc_.sim().RunUntil(
+            [&] {
+              if (on_step) on_step();
+              Feed(d, home);
+              return d.done();
+            },
+            absl::Minutes(10))) {
+      return absl::DeadlineExceededError("download did not end");
+    }
+    // Every request it sent, on either DC, answered to it once, never to
+    // the app (late answers included).
+    dc_.sim().RunUntil(
+        [&] {
+          Feed(d, home);
+          for (uint64_t id : home.sent()) {
+            if (carol_.consumed[id] == 0) return false;
+          }
+          for (auto& [dc, m] : media_) {
+            for (uint64_t id : m.sink->sent()) {
+              if (m.consumed[id] == 0) return false;
+            }
+          }
+          return true;
+        },
+        absl::Minutes(2));
+    for (uint64_t id : home.sent()) EXPECT_EQ(carol_.consumed[id], 1) << "home request " << id;
+    EXPECT_THAT(carol_.leaked, ::testing::IsEmpty());
+    for (auto& [dc, m] : media_) {
+      for (uint64_t id : m.sink->sent()) EXPECT_EQ(m.consumed[id], 1) << "DC " << dc << " request " << id;
+      EXPECT_THAT(m.leaked, ::testing::IsEmpty());
+    }
+    last_switches_ = d.dc_switches();
+    return d.result();
+  }
+
+  Party carol_;
+  tl::InputPeer to_carol_;
+  std::map<int, Media> media_;
+  sim::LinkOptions media_link_;
+  int connections_made_ = 0;
+  int media_updates_ = 0;
+  int last_switches_ = 0;
+  std::map<uint64_t, ClientEvent> other_answers_;  // Carol's home answers, not the download's
+};
+
+TEST_F(CrossDcDownloadTest, CarolOnDc4DownloadsTwoDocumentsFromDc2ThroughOneImportedLogin) {
+  const Bytes first = FileContent(600'000, 21);
+  const Bytes second = FileContent(1'572'864 + 77, 22);
+  absl::StatusOr<tl::document> doc1 = SendToCarol(first, "one");
+  ASSERT_TRUE(doc1.ok()) << doc1.status();
+  absl::StatusOr<tl::document> doc2 = SendToCarol(second, "two");
+  ASSERT_TRUE(doc2.ok()) << doc2.status();
+  EXPECT_EQ(doc1->dc_id, 2);
+  EXPECT_EQ(carol_.client->dc(), 4);
+
+  // The first starts at home: FILE_MIGRATE_2 moves it to a new connection.
+  // Meanwhile Alice writes to Carol, and Carol asks her home DC something.
+  const int64_t inits_before = dc_.world().stats().init_connections;
+  uint64_t home_call = 0;
+  bool sent_hello = false;
+  client::DownloadOptions options;
+  options.window_size = 131072;
+  absl::StatusOr<Bytes> got1 = CarolDownloads(*doc1, /*up_front=*/false, options, [&] {
+    if (media_.empty() || media_.begin()->second.conn->state() != client::DcConnection::State::kReady ||
+        sent_hello) {
+      return;
+    }
+    sent_hello = true;
+    tl::messages_sendMessage hello;
+    hello.peer = to_carol_;
+    hello.message = "while you download";
+    hello.random_id = ++random_id_;
+    EXPECT_TRUE(alice_.client->Invoke(hello).ok());
+    dc_.sim().Kick(alice_.id);
+    home_call = *carol_.client->Invoke(tl::help_getNearestDc{});
+    dc_.sim().Kick(carol_.id);
+  });
+  ASSERT_TRUE(got1.ok()) << got1.status();
+  EXPECT_TRUE(*got1 == first);
+  EXPECT_EQ(last_switches_, 1);
+  ASSERT_EQ(media_.count(2), 1u);
+  EXPECT_EQ(media_.at(2).conn->state(), client::DcConnection::State::kReady);
+  // The connection's key (new, on DC 2) is logged in as Carol.
+  std::optional<engine::StoredAuthKey> key = media_.at(2).conn->client().engine().auth_key();
+  ASSERT_TRUE(key.has_value());
+  absl::StatusOr<crypto::AuthKeyIdBytes> key_id = crypto::AuthKeyId(key->key);
+  ASSERT_TRUE(key_id.ok());
+  EXPECT_EQ(dc_.world().LoggedInAccount(2, absl::little_endian::Load64(key_id->data())),
+            carol_.user_id);
+  EXPECT_GE(dc_.world().stats().init_connections - inits_before, 1)
+      << "the import went inside initConnection";
+
+  // The home client kept working.
+  ASSERT_TRUE(sent_hello);
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        Drain();
+        carol_.Drain();
+        return !carol_.texts.empty();
+      },
+      absl::Minutes(1)));
+  EXPECT_EQ(carol_.texts.back(), "while you download");
+  ASSERT_EQ(other_answers_.count(home_call), 1u);
+  EXPECT_EQ(other_answers_.at(home_call).kind, ClientEvent::Kind::kResult);
+
+  // The second starts on DC 2 at once, through the same connection.
+  absl::StatusOr<Bytes> got2 = CarolDownloads(*doc2, /*up_front=*/true, options);
+  ASSERT_TRUE(got2.ok()) << got2.status();
+  EXPECT_TRUE(*got2 == second);
+  EXPECT_EQ(last_switches_, 0);
+  EXPECT_EQ(connections_made_, 1) << "one export and one import for both downloads";
+  EXPECT_EQ(media_updates_, 0) << "no updates on the connection to DC 2";
+  EXPECT_EQ(media_.at(2).conn->client().stats().updates_dropped_before_login, 0u)
+      << "invokeWithoutUpdates: the DC pushes nothing to that session";
+}
+
+TEST_F(CrossDcDownloadTest, CutConnectionsOnBothDcsLoseAndRepeatNothing) {
+  const Bytes data = FileContent(1'572'864 + 999, 23);
+  absl::StatusOr<tl::document> doc = SendToCarol(data, "storm");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  sim::LinkOptions& home = dc_.sim().link_options(carol_.id);
+  home.max_chunk = 16384;
+  home.close_probability = 1.0 / 25;
+  media_link_.max_chunk = 16384;
+  media_link_.close_probability = 1.0 / 25;
+  media_link_.jitter = absl::Milliseconds(30);
+  const uint64_t cuts_before = dc_.sim().stats().fault_closes;
+  client::DownloadOptions options;
+  options.window_size = 131072;
+  absl::StatusOr<Bytes> got = CarolDownloads(*doc, /*up_front=*/false, options);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got == data);
+  EXPECT_EQ(connections_made_, 1);
+  EXPECT_GT(dc_.sim().stats().fault_closes, cuts_before + 5) << "the connections did break";
+  std::cout << "cross-DC download through " << dc_.sim().stats().fault_closes - cuts_before
+            << " cut connections\n";
+}
+
+TEST_F(CrossDcDownloadTest, AFailedImportOrExportEndsTheDownloadWithOneClearError) {
+  absl::StatusOr<tl::document> doc = SendToCarol(FileContent(300'000, 24), "x");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  client::DownloadOptions options;
+  options.window_size = 65536;
+
+  dc_.world().ForceError("auth.importAuthorization", 1, 400, "AUTH_BYTES_INVALID");
+  absl::StatusOr<Bytes> refused = CarolDownloads(*doc, /*up_front=*/true, options);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(refused.status().message(), HasSubstr("DC 2"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("AUTH_BYTES_INVALID"));
+  EXPECT_EQ(media_.at(2).conn->state(), client::DcConnection::State::kFailed);
+  // A second download through that connection fails the same way, at once.
+  absl::StatusOr<Bytes> again = CarolDownloads(*doc, /*up_front=*/true, options);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(again.status().message(), HasSubstr("AUTH_BYTES_INVALID"));
+  EXPECT_EQ(connections_made_, 1);
+
+  // The home client is unaffected.
+  absl::StatusOr<tl::NearestDc> nearest =
+      dc_.Invoke(*carol_.client, carol_.id, tl::help_getNearestDc{}, carol_.Sink());
+  EXPECT_TRUE(nearest.ok()) << nearest.status();
+
+  // A fresh connection whose export fails.
+  dc_.sim().RemoveClient(media_.at(2).id);
+  media_.clear();
+  dc_.world().ForceError("auth.exportAuthorization", 1, 400, "DC_ID_INVALID");
+  absl::StatusOr<Bytes> no_export = CarolDownloads(*doc, /*up_front=*/false, options);
+  EXPECT_EQ(no_export.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(no_export.status().message(), HasSubstr("auth.exportAuthorization(dc_id=2)"));
+  EXPECT_THAT(no_export.status().message(), HasSubstr("DC_ID_INVALID"));
+  EXPECT_EQ(connections_made_, 2);
+
+  // And with a working one the document comes.
+  dc_.sim().RemoveClient(media_.at(2).id);
+  media_.clear();
+  absl::StatusOr<Bytes> fine = CarolDownloads(*doc, /*up_front=*/false, options);
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_TRUE(*fine == FileContent(300'000, 24));
 }
 
 }  // namespace

@@ -98,6 +98,13 @@ int SimDc::AddClient(client::Client& c, LinkOptions link) {
   return sim_->AddClient(c, server_, link);
 }
 
+int SimDc::AddClient(client::DcConnection& c, LinkOptions link) {
+  auto it = dc_servers_.find(c.dc());
+  const int server = it != dc_servers_.end() ? it->second : server_;
+  link.server_for_dial = [server] { return server; };
+  return sim_->AddClient(c, server, link);
+}
+
 absl::StatusOr<client::ClientEvent> SimDc::Await(
     client::Client& c, int client, uint64_t id,
     const std::function<void(client::ClientEvent)>& on_event, const std::function<void()>& on_step,

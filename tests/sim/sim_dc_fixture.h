@@ -35,6 +35,7 @@
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
 #include "core/client/client.h"
+#include "core/client/dc_connection.h"
 #include "core/crypto/pubkey/rsa_private_key.h"
 #include "core/engine/client_engine.h"
 #include "tests/dc/data_centre.h"
@@ -105,6 +106,9 @@ class SimDc {
   // A typed client: it dials DC 2 first, and whichever DC it has migrated
   // to (Client::dc()) on every re-dial.
   int AddClient(client::Client& c, LinkOptions link = {});
+  // A connection to another DC (client::DcConnection): it dials that DC,
+  // on every (re)dial.
+  int AddClient(client::DcConnection& c, LinkOptions link = {});
 
   // Sends `query` on `engine` (simulator client `client`) and runs virtual
   // time until its answer (kResult, kRpcError or kRequestFailed). nullopt:

@@ -1,0 +1,256 @@
+// ClientRunner against the simulated DCs (testdc) over loopback TCP: a user
+// whose account lives on DC 4 downloads documents stored on DC 2, the runner
+// opening (once) an authorised connection to DC 2 by itself.
+#include "io/native/client_runner.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/client/file_transfer.h"
+#include "core/crypto/pubkey/rsa_private_key.h"
+#include "core/crypto/pubkey/test_keys.h"
+#include "core/crypto/random.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "io/native/event_loop.h"
+#include "tests/dc/data_centre.h"
+#include "tests/dc/testdc_server.h"
+#include "tests/dc/world.h"
+#include "tl/api.h"
+
+namespace mtcore::io {
+namespace {
+
+namespace tl = ::mtcore::tl;
+using ::testing::HasSubstr;
+
+constexpr absl::Duration kTimeout = absl::Seconds(30);
+
+Bytes FileContent(size_t n, uint64_t seed) {
+  crypto::DeterministicRandom rng(seed);
+  return crypto::RandomBytes(rng, n);
+}
+
+class ClientRunnerDcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<crypto::RsaPrivateKey> key =
+        crypto::RsaPrivateKey::FromPem(crypto::testing::kTestPrivateKeyPem);
+    ASSERT_TRUE(key.ok()) << key.status();
+    key_ = std::make_unique<crypto::RsaPrivateKey>(*std::move(key));
+    absl::StatusOr<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
+    ASSERT_TRUE(loop.ok()) << loop.status();
+    loop_ = *std::move(loop);
+    absl::StatusOr<std::unique_ptr<dc::TestDcServer>> server =
+        dc::TestDcServer::Bind(*loop_, "127.0.0.1", 0);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    config_ = dc::DefaultWorldConfig();
+    config_.dcs.clear();
+    for (size_t i = 0; i < server_->addresses().size(); ++i) {
+      const SocketAddress& a = server_->addresses()[i];
+      config_.dcs.push_back({static_cast<int>(i + 1), a.host(), a.port()});
+    }
+    absl::StatusOr<std::unique_ptr<dc::World>> world = dc::World::Create(config_);
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = *std::move(world);
+    absl::StatusOr<std::unique_ptr<dc::Cluster>> cluster =
+        dc::Cluster::Create({}, *key_, *world_, rng_);
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = *std::move(cluster);
+    server_->Serve(*cluster_);
+  }
+
+  void TearDown() override {
+    alice_.reset();
+    carol_.reset();
+    server_.reset();  // connections before the cluster and the world
+    cluster_.reset();
+    world_.reset();
+  }
+
+  // A runner logged in as `username`, on the account's DC. With
+  // `dc_address`, the runner knows where every DC is; without, only what
+  // help.getConfig says.
+  absl::StatusOr<std::unique_ptr<ClientRunner>> LogIn(const std::string& username,
+                                                      bool dc_address = true) {
+    const dc::WorldConfig::User* user = nullptr;
+    for (const dc::WorldConfig::User& u : config_.users) {
+      if (u.username == username) user = &u;
+    }
+    if (user == nullptr) return absl::NotFoundError(username);
+    client::ClientConfig c;
+    c.engine.dc_id = static_cast<int16_t>(user->dc);
+    c.engine.server_keys = {key_->public_key()};
+    c.api_id = 1;
+    absl::StatusOr<std::unique_ptr<client::Client>> cl =
+        client::Client::Create(std::move(c), rng_, loop_->Now(), absl::ToUnixNanos(absl::Now()));
+    if (!cl.ok()) return cl.status();
+    ClientRunner::DcAddressFn where;
+    if (dc_address) {
+      where = [this](int dc) -> std::optional<SocketAddress> {
+        if (dc < 1 || static_cast<size_t>(dc) > server_->addresses().size()) return std::nullopt;
+        return server_->addresses()[static_cast<size_t>(dc - 1)];
+      };
+    }
+    absl::StatusOr<std::unique_ptr<ClientRunner>> r = ClientRunner::Connect(
+        *loop_, *std::move(cl), server_->addresses().at(static_cast<size_t>(user->dc - 1)), rng_,
+        {}, std::move(where));
+    if (!r.ok()) return r.status();
+    tl::auth_sendCode send_code;
+    send_code.phone_number = user->phone;
+    send_code.api_id = 1;
+    send_code.api_hash = "test";
+    send_code.settings = tl::codeSettings{};
+    absl::StatusOr<tl::auth_SentCode> sent = (*r)->Call(send_code, kTimeout);
+    if (!sent.ok()) return sent.status();
+    tl::auth_signIn sign_in;
+    sign_in.phone_number = user->phone;
+    sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
+    sign_in.phone_code = user->login_code.empty() ? config_.login_code : user->login_code;
+    absl::StatusOr<tl::auth_Authorization> a = (*r)->Call(sign_in, kTimeout);
+    if (!a.ok()) return a.status();
+    return r;
+  }
+
+  // Alice uploads `data` and sends it to Carol; Carol's document.
+  absl::StatusOr<tl::document> AliceSendsCarol(const Bytes& data) {
+    absl::StatusOr<std::unique_ptr<client::FileUpload>> up =
+        client::FileUpload::Create(data, {}, rng_);
+    if (!up.ok()) return up.status();
+    absl::Status ran = alice_->RunTransfer(**up, kTimeout);
+    if (!ran.ok()) return ran;
+    if (!(*up)->result().ok()) return (*up)->result().status();
+    tl::contacts_resolveUsername resolve;
+    resolve.username = "carol";
+    absl::StatusOr<tl::contacts_ResolvedPeer> r = alice_->Call(resolve, kTimeout);
+    if (!r.ok()) return r.status();
+    const tl::user* u = r->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+    tl::inputMediaUploadedDocument media;
+    media.file = *(*up)->result();
+    media.mime_type = "application/octet-stream";
+    tl::messages_sendMedia send;
+    send.peer = tl::inputPeerUser{u->id, u->access_hash.value_or(0)};
+    send.media = std::move(media);
+    send.message = "for carol";
+    send.random_id = static_cast<int64_t>(crypto::RandomU64(rng_));
+    absl::StatusOr<tl::Updates> sent = alice_->Call(send, kTimeout);
+    if (!sent.ok()) return sent.status();
+    absl::StatusOr<client::ClientEvent> e = carol_->NextUpdate(
+        [](const tl::Update& u) {
+          const auto* m = u.As<tl::updateNewMessage>();
+          const tl::message* x = m != nullptr ? m->message.As<tl::message>() : nullptr;
+          return x != nullptr && x->media.As<tl::messageMediaDocument>() != nullptr;
+        },
+        kTimeout);
+    if (!e.ok()) return e.status();
+    const tl::message* m = e->update.As<tl::updateNewMessage>()->message.As<tl::message>();
+    return *m->media.As<tl::messageMediaDocument>()->document.As<tl::document>();
+  }
+
+  crypto::DeterministicRandom rng_{77};
+  std::unique_ptr<crypto::RsaPrivateKey> key_;
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<dc::TestDcServer> server_;
+  dc::WorldConfig config_;
+  std::unique_ptr<dc::World> world_;
+  std::unique_ptr<dc::Cluster> cluster_;
+  std::unique_ptr<ClientRunner> alice_, carol_;
+};
+
+TEST_F(ClientRunnerDcTest, AUserOnDc4DownloadsDocumentsStoredOnDc2ThroughOneConnection) {
+  absl::StatusOr<std::unique_ptr<ClientRunner>> alice = LogIn("alice");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  alice_ = *std::move(alice);
+  absl::StatusOr<std::unique_ptr<ClientRunner>> carol = LogIn("carol");
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  carol_ = *std::move(carol);
+  ASSERT_EQ(carol_->client().dc(), 4);
+
+  const Bytes first = FileContent(1'300'000, 1);
+  absl::StatusOr<tl::document> doc1 = AliceSendsCarol(first);
+  ASSERT_TRUE(doc1.ok()) << doc1.status();
+  EXPECT_EQ(doc1->dc_id, 2);
+  // Download(): up front on DC 2 (the document says where it is).
+  absl::StatusOr<Bytes> got1 = carol_->Download(*doc1, kTimeout);
+  ASSERT_TRUE(got1.ok()) << got1.status();
+  EXPECT_TRUE(*got1 == first);
+  EXPECT_EQ(carol_->connections_made(), 1);
+
+  // RunTransfer() of a download that does not know the DC: FILE_MIGRATE_2
+  // from DC 4 moves it, through the same connection.
+  const Bytes second = FileContent(700'000, 2);
+  absl::StatusOr<tl::document> doc2 = AliceSendsCarol(second);
+  ASSERT_TRUE(doc2.ok()) << doc2.status();
+  absl::StatusOr<client::DocumentDownload> plan = client::DownloadOfDocument(*doc2, 0);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  plan->options.dc = 0;
+  absl::StatusOr<std::unique_ptr<client::FileDownload>> down =
+      client::FileDownload::Create(plan->location, plan->options);
+  ASSERT_TRUE(down.ok()) << down.status();
+  ASSERT_TRUE(carol_->RunTransfer(**down, kTimeout).ok());
+  ASSERT_TRUE((*down)->result().ok()) << (*down)->result().status();
+  EXPECT_TRUE(*(*down)->result() == second);
+  EXPECT_EQ((*down)->dc_switches(), 1);
+  EXPECT_EQ(carol_->connections_made(), 1) << "one export and import for both";
+  absl::StatusOr<client::DcConnection*> conn = carol_->ConnectionTo(2);
+  ASSERT_TRUE(conn.ok());
+  EXPECT_EQ((*conn)->state(), client::DcConnection::State::kReady);
+
+  // The home client still works, and requests can go through the
+  // connection too.
+  absl::StatusOr<tl::NearestDc> nearest = carol_->Call(tl::help_getNearestDc{}, kTimeout);
+  ASSERT_TRUE(nearest.ok()) << nearest.status();
+  absl::StatusOr<uint64_t> id = (*conn)->client().Invoke(tl::help_getNearestDc{});
+  ASSERT_TRUE(id.ok());
+  absl::StatusOr<client::ClientEvent> answer = carol_->Await(*id, kTimeout);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  absl::StatusOr<tl::NearestDc> there = client::Client::Result<tl::help_getNearestDc>(*answer);
+  ASSERT_TRUE(there.ok()) << there.status();
+  EXPECT_EQ(there->As<tl::nearestDc>()->this_dc, 2);
+}
+
+TEST_F(ClientRunnerDcTest, AFailedImportEndsTheDownloadAndTheNextOneGetsANewConnection) {
+  absl::StatusOr<std::unique_ptr<ClientRunner>> alice = LogIn("alice");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  alice_ = *std::move(alice);
+  absl::StatusOr<std::unique_ptr<ClientRunner>> carol = LogIn("carol");
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  carol_ = *std::move(carol);
+  const Bytes data = FileContent(200'000, 3);
+  absl::StatusOr<tl::document> doc = AliceSendsCarol(data);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  world_->ForceError("auth.importAuthorization", 1, 400, "AUTH_BYTES_INVALID");
+  absl::StatusOr<Bytes> refused = carol_->Download(*doc, kTimeout);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(refused.status().message(), HasSubstr("AUTH_BYTES_INVALID"));
+  absl::StatusOr<Bytes> fine = carol_->Download(*doc, kTimeout);
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_TRUE(*fine == data);
+  EXPECT_EQ(carol_->connections_made(), 2);
+}
+
+TEST_F(ClientRunnerDcTest, ADcWithoutAKnownAddressIsReportedAndTheDownloadEnds) {
+  absl::StatusOr<std::unique_ptr<ClientRunner>> alice = LogIn("alice");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  alice_ = *std::move(alice);
+  absl::StatusOr<std::unique_ptr<ClientRunner>> carol = LogIn("carol", /*dc_address=*/false);
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  carol_ = *std::move(carol);
+  absl::StatusOr<tl::document> doc = AliceSendsCarol(FileContent(10'000, 4));
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  absl::StatusOr<Bytes> nowhere = carol_->Download(*doc, kTimeout);
+  EXPECT_EQ(nowhere.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(nowhere.status().message(), HasSubstr("no address known for DC 2"));
+  // help.getConfig tells the client where the DCs are.
+  ASSERT_TRUE(carol_->Call(tl::help_getConfig{}, kTimeout).ok());
+  absl::StatusOr<Bytes> found = carol_->Download(*doc, kTimeout);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->size(), 10'000u);
+}
+
+}  // namespace
+}  // namespace mtcore::io
