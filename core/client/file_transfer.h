@@ -265,7 +265,8 @@ class FileDownload {
  public:
   // InvalidArgument: an empty location, a window size Telegram refuses,
   // max_in_flight < 1, a size below -1 or above max_bytes, a negative
-  // max_bytes. Memory for the bytes grows as they arrive.
+  // max_bytes, a dc outside 0..1000. Memory for the bytes grows as they
+  // arrive.
   static absl::StatusOr<std::unique_ptr<FileDownload>> Create(tl::InputFileLocation location,
                                                               DownloadOptions options);
 
