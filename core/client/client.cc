@@ -757,6 +757,9 @@ void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {
         applied = true;
         break;
       }
+      case Internal::kExportLogin:
+      case Internal::kImportLogin:
+        break;  // answered above, before the update engine's requests
     }
     if (applied) {
       failures_in_a_row_.erase(req.channel_id);
