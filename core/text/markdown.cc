@@ -213,8 +213,10 @@ class MarkdownParser {
     if (end > pos_ && end < in_.size() && in_[end] == '\n') {
       language = std::string(in_.substr(pos_, end - pos_));
       pos_ = end + 1;
+      line_start_ = true;  // inside a quotation, the next line starts with '>' too
     } else if (pos_ < in_.size() && in_[pos_] == '\n') {
       ++pos_;
+      line_start_ = true;
     }
     open_.push_back(Open{EntityKind::kPre, at, units_, std::move(language)});
     return absl::OkStatus();
@@ -453,7 +455,7 @@ absl::StatusOr<std::string> ToMarkdownV2(const FormattedText& text, std::vector<
           case EntityKind::kStrike: out += "~"; break;
           case EntityKind::kSpoiler: out += "||"; break;
           case EntityKind::kCode: out += "`"; break;
-          case EntityKind::kPre: absl::StrAppend(&out, "```", e.str, "\n"); break;
+          case EntityKind::kPre: absl::StrAppend(&out, "```", e.str, quote != nullptr ? "\n>" : "\n"); break;
           case EntityKind::kTextUrl:
           case EntityKind::kMentionName: out += "["; break;
           case EntityKind::kCustomEmoji: out += "!["; break;
