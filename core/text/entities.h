@@ -26,8 +26,9 @@
 // that may not contain it is dropped, as are entities with nothing to write
 // (an empty URL, a mention of a user id <= 0, a URL or language that is not
 // UTF-8). A text link to tg://user?id=N is a mention of user N, as Telegram
-// reads it. Kinds the formats cannot write (mentions by @username, hashtags,
-// URLs, e-mails... that Telegram detects by itself) are dropped too.
+// reads it. The writers also leave out the kinds the formats cannot write
+// (mentions by @username, hashtags, URLs, e-mails... that Telegram detects
+// by itself: FromTl gives nullopt for them).
 #ifndef MTCORE_CORE_TEXT_ENTITIES_H_
 #define MTCORE_CORE_TEXT_ENTITIES_H_
 

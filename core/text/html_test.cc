@@ -132,6 +132,17 @@ TEST(HtmlTest, Errors) {
   ExpectError("ok \xc3", "invalid UTF-8 at byte 3");
 }
 
+TEST(HtmlTest, DeepNestingIsLinear) {
+  std::string html;
+  for (int i = 0; i < 50000; ++i) html += "<b><i>";
+  html += "x";
+  for (int i = 0; i < 50000; ++i) html += "</i></b>";
+  FormattedText t = Parse(html);
+  EXPECT_EQ(t.text, "x");
+  EXPECT_EQ(t.entities, (Entities{tl::messageEntityBold{.offset = 0, .length = 1},
+                                  tl::messageEntityItalic{.offset = 0, .length = 1}}));
+}
+
 TEST(HtmlTest, WritesEscapedHtmlThatParsesBack) {
   FormattedText t{"<b> & \"q\" \xf0\x9f\x98\x80 x",
                   {tl::messageEntityBold{.offset = 0, .length = 3},

@@ -145,12 +145,14 @@ class MarkdownParser {
 
   void Push(EntityKind kind, size_t marker_size) {
     open_.push_back(Open{kind, pos_, units_, {}});
+    ++open_count_[static_cast<size_t>(kind)];
     pos_ += marker_size;
   }
 
   void Close(size_t marker_size, std::string str = {}, int64_t id = 0) {
     Open o = std::move(open_.back());
     open_.pop_back();
+    --open_count_[static_cast<size_t>(o.kind)];
     Entity e;
     e.kind = o.kind;
     e.offset = o.offset;
@@ -162,20 +164,26 @@ class MarkdownParser {
   }
 
   absl::Status Toggle(EntityKind kind, size_t marker_size) {
-    for (const Open& o : open_) {
-      if (o.kind != kind) continue;
-      const Open& inner = open_.back();
-      if (inner.kind != kind) {
-        return ErrorAt(pos_, absl::StrCat("this marker closes the ", KindName(kind), " opened at byte ", o.at,
-                                          ", but the ", KindName(inner.kind), " opened at byte ", inner.at,
-                                          " inside it is still open"));
-      }
-      Close(marker_size);
+    if (OpenCount(kind) == 0) {
+      Push(kind, marker_size);
       return absl::OkStatus();
     }
-    Push(kind, marker_size);
+    const Open& inner = open_.back();
+    if (inner.kind != kind) {
+      // Styles are toggled, so at most one of each kind is open.
+      size_t outer_at = 0;
+      for (const Open& o : open_) {
+        if (o.kind == kind) outer_at = o.at;
+      }
+      return ErrorAt(pos_, absl::StrCat("this marker closes the ", KindName(kind), " opened at byte ", outer_at,
+                                        ", but the ", KindName(inner.kind), " opened at byte ", inner.at,
+                                        " inside it is still open"));
+    }
+    Close(marker_size);
     return absl::OkStatus();
   }
+
+  size_t OpenCount(EntityKind kind) const { return open_count_[static_cast<size_t>(kind)]; }
 
   // Inside code or pre: only '`' and '\' mean something.
   absl::Status Literal() {
@@ -219,6 +227,7 @@ class MarkdownParser {
       line_start_ = true;
     }
     open_.push_back(Open{EntityKind::kPre, at, units_, std::move(language)});
+    ++open_count_[static_cast<size_t>(EntityKind::kPre)];
     return absl::OkStatus();
   }
 
@@ -278,8 +287,7 @@ class MarkdownParser {
         return Toggle(EntityKind::kStrike, 1);
       case '|': {
         if (Peek(1) != '|') return ErrorAt(pos_, "reserved character '|' must be escaped");
-        bool spoiler_open = false;
-        for (const Open& o : open_) spoiler_open |= o.kind == EntityKind::kSpoiler;
+        const bool spoiler_open = OpenCount(EntityKind::kSpoiler) > 0;
         const char after = Peek(2);
         if (!spoiler_open && quote_ && (after == '\n' || after == '\0')) {
           if (!open_.empty()) {
@@ -324,6 +332,7 @@ class MarkdownParser {
   int64_t units_ = 0;
   bool line_start_ = true;
   std::vector<Open> open_;
+  size_t open_count_[static_cast<size_t>(EntityKind::kCode) + 1] = {};  // per kind, in open_
   std::optional<Quote> quote_;
   size_t quote_at_ = 0;
   std::vector<Entity> entities_;

@@ -165,6 +165,14 @@ TEST(MarkdownTest, Errors) {
   ExpectError("ok \xe2\x82", "invalid UTF-8 at byte 3");
 }
 
+TEST(MarkdownTest, DeepAndLongInputStaysLinear) {
+  // 100k open links, then 100k bold markers: each marker is O(1).
+  const std::string md = std::string(100000, '[') + std::string(100001, '*');
+  ExpectError(md, "bold is never closed");
+  const std::string deep = std::string(100000, '[') + "x" + std::string(100000, ']');
+  ExpectError(deep, "']' of a link must be followed by '('");
+}
+
 TEST(MarkdownTest, WritesEveryKindAndReadsItBack) {
   FormattedText t = Parse(
       "*b _i __u ~s ||p||~__ x_* `c\\`` ```go\nfmt\\`\n``` [l](https://t.me/\\)) [m](tg://user?id=1) "
