@@ -1051,9 +1051,36 @@ struct World::Impl {
       }
     }
     if (const Value* e = q.Get("entities"); e != nullptr && e->is_vector() && !e->vector().empty()) {
-      m.Set("entities", *e);
+      m.Set("entities", StoredEntities(e->vector(), from));
     }
     return m;
+  }
+
+  // Entities as recipients get them: an inputMessageEntityMentionName (the
+  // user named by an InputUser, `from` for inputUserSelf) becomes a
+  // messageEntityMentionName with the user's id; one naming no user is
+  // dropped. Access hashes are not checked.
+  static Value StoredEntities(const std::vector<Value>& entities, int64_t from) {
+    std::vector<Value> out;
+    out.reserve(entities.size());
+    for (const Value& v : entities) {
+      const Object* e = v.if_object();
+      if (e == nullptr || e->constructor != "inputMessageEntityMentionName") {
+        out.push_back(v);
+        continue;
+      }
+      const Object* user = Sub(*e, "user_id");
+      int64_t id = 0;
+      if (user != nullptr && user->constructor == "inputUser") id = I64(*user, "user_id");
+      if (user != nullptr && user->constructor == "inputUserSelf") id = from;
+      if (id == 0) continue;
+      Object m("messageEntityMentionName");
+      m.Set("offset", I32(*e, "offset"));
+      m.Set("length", I32(*e, "length"));
+      m.Set("user_id", id);
+      out.push_back(Value(std::move(m)));
+    }
+    return MakeVector(std::move(out));
   }
 
   static int32_t ReplyToId(const Object& q) {
@@ -1774,7 +1801,8 @@ struct World::Impl {
       if (Str(m, "message") != *text->if_bytes()) changed = true;
       m.Set("message", *text);
       if (const Value* e = q.Get("entities"); e != nullptr && e->is_vector() && !e->vector().empty()) {
-        m.Set("entities", *e);
+        const Object* from = Sub(m, "from_id");
+        m.Set("entities", StoredEntities(e->vector(), from != nullptr ? I64(*from, "user_id") : 0));
       } else {
         m.Remove("entities");
       }

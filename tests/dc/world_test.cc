@@ -1609,5 +1609,39 @@ TEST_F(WorldFileTest, FileMethodsNeedALogin) {
   EXPECT_EQ(Part(*c, 1, 0, "x").error(), "rpc_error 401 AUTH_KEY_UNREGISTERED");
 }
 
+TEST_F(WorldTest, SentEntitiesReachTheRecipientWithMentionsByUserId) {
+  auto alice = Alice();
+  auto bot = Bot();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  bot->TakeUpdates();
+  tl::messages_sendMessage q;
+  q.peer = to_bot;
+  q.message = "hi me and you";
+  q.random_id = 77;
+  q.entities = std::vector<tl::MessageEntity>{
+      tl::messageEntityBold{.offset = 0, .length = 2},
+      tl::inputMessageEntityMentionName{.offset = 3, .length = 2, .user_id = tl::inputUserSelf{}},
+      tl::inputMessageEntityMentionName{
+          .offset = 10, .length = 3, .user_id = tl::inputUser{.user_id = kBot, .access_hash = 1}},
+      tl::inputMessageEntityMentionName{.offset = 6, .length = 3, .user_id = tl::inputUserEmpty{}},
+  };
+  auto sent = alice->Call(q);
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  const std::vector<tl::MessageEntity> expected = {
+      tl::messageEntityBold{.offset = 0, .length = 2},
+      tl::messageEntityMentionName{.offset = 3, .length = 2, .user_id = kAlice},
+      tl::messageEntityMentionName{.offset = 10, .length = 3, .user_id = kBot},
+  };
+  const auto* short_sent = sent.value->As<tl::updateShortSentMessage>();
+  ASSERT_NE(short_sent, nullptr) << tl::to_string(*sent.value);
+  EXPECT_EQ(short_sent->entities, expected);
+
+  std::vector<tl::Updates> theirs = bot->TakeUpdates();
+  ASSERT_EQ(theirs.size(), 1u);
+  const auto* in = theirs[0].As<tl::updateShortMessage>();
+  ASSERT_NE(in, nullptr) << tl::to_string(theirs[0]);
+  EXPECT_EQ(in->entities, expected);
+}
+
 }  // namespace
 }  // namespace mtcore::dc
