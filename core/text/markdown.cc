@@ -288,8 +288,8 @@ class MarkdownParser {
       case '|': {
         if (Peek(1) != '|') return ErrorAt(pos_, "reserved character '|' must be escaped");
         const bool spoiler_open = OpenCount(EntityKind::kSpoiler) > 0;
-        const char after = Peek(2);
-        if (!spoiler_open && quote_ && (after == '\n' || after == '\0')) {
+        const bool line_end = pos_ + 2 >= in_.size() || in_[pos_ + 2] == '\n';
+        if (!spoiler_open && quote_ && line_end) {
           if (!open_.empty()) {
             return ErrorAt(open_.back().at, absl::StrCat(KindName(open_.back().kind),
                                                          " is not closed at the end of the block quotation"));
