@@ -341,7 +341,10 @@ class MarkdownParser {
 // The entities MarkdownV2 can place (see ToMarkdownV2), from Normalize()'s
 // output; `text` is UTF-8, `index` its UTF-16 index.
 std::vector<Entity> Placeable(std::vector<Entity> entities, std::string_view text, const Utf16Index& index) {
+  // Entity boundaries are never inside a surrogate pair (EntitiesToWrite).
   const auto char_at = [&](int64_t unit) { return text[*index.ByteAt(unit)]; };
+  // The last byte before a boundary ('\n' only if the character is one).
+  const auto byte_before = [&](int64_t unit) { return text[*index.ByteAt(unit) - 1]; };
   const int64_t length = index.size();
   // Block quotations first: top-level and whole lines.
   std::vector<bool> keep(entities.size(), true);
@@ -352,7 +355,7 @@ std::vector<Entity> Placeable(std::vector<Entity> entities, std::string_view tex
     const bool top_level = e.offset >= covered_until;
     if (top_level) covered_until = e.end();
     if (e.kind != EntityKind::kBlockquote) continue;
-    const bool lines = (e.offset == 0 || char_at(e.offset - 1) == '\n') &&
+    const bool lines = (e.offset == 0 || byte_before(e.offset) == '\n') &&
                        (e.end() == length || char_at(e.end()) == '\n');
     if (!top_level || !lines) {
       keep[i] = false;
