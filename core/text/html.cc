@@ -24,11 +24,8 @@ class HtmlParser {
   explicit HtmlParser(std::string_view in) : in_(in) {}
 
   absl::StatusOr<FormattedText> Run() {
-    if (in_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-      return ErrorAt(0, "the input is longer than 2^31 - 1 bytes");
-    }
-    absl::Status utf8 = CheckUtf8(in_);
-    if (!utf8.ok()) return absl::InvalidArgumentError(absl::StrCat("HTML: ", utf8.message()));
+    absl::Status input = CheckMarkupInput(in_, "HTML");
+    if (!input.ok()) return input;
     while (pos_ < in_.size()) {
       const char c = in_[pos_];
       if (c == '<') {

@@ -43,11 +43,8 @@ class MarkdownParser {
   explicit MarkdownParser(std::string_view in) : in_(in) {}
 
   absl::StatusOr<FormattedText> Run() {
-    if (in_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-      return ErrorAt(0, "the input is longer than 2^31 - 1 bytes");
-    }
-    absl::Status utf8 = CheckUtf8(in_);
-    if (!utf8.ok()) return absl::InvalidArgumentError(absl::StrCat("MarkdownV2: ", utf8.message()));
+    absl::Status input = CheckMarkupInput(in_, "MarkdownV2");
+    if (!input.ok()) return input;
     while (pos_ < in_.size()) {
       if (line_start_) {
         line_start_ = false;

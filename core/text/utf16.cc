@@ -1,5 +1,7 @@
 #include "core/text/utf16.h"
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 
 namespace mtcore::text {
@@ -36,6 +38,16 @@ absl::Status CheckUtf8(std::string_view s) {
     if (!c) return absl::InvalidArgumentError(absl::StrCat("invalid UTF-8 at byte ", pos));
     pos += c->size;
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMarkupInput(std::string_view in, std::string_view format) {
+  if (in.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(format, " at byte 0: the input is longer than 2^31 - 1 bytes"));
+  }
+  absl::Status utf8 = CheckUtf8(in);
+  if (!utf8.ok()) return absl::InvalidArgumentError(absl::StrCat(format, ": ", utf8.message()));
   return absl::OkStatus();
 }
 

@@ -30,6 +30,11 @@ namespace mtcore::text {
 // first bad sequence.
 absl::Status CheckUtf8(std::string_view s);
 
+// What both markup parsers check first: at most 2^31 - 1 bytes (entity
+// offsets are int32) and well-formed UTF-8. InvalidArgument whose message
+// starts with `format` ("HTML", "MarkdownV2") otherwise.
+absl::Status CheckMarkupInput(std::string_view in, std::string_view format);
+
 // The length in bytes of the UTF-8 sequence starting at s[pos] and its code
 // point, or nullopt if it is not well-formed. Requires pos < s.size().
 struct DecodedChar {
