@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,7 @@
 #include "io/websocket/browser_random.h"
 #include "tl/dynamic/codec.h"
 #include "tlgen/load.h"
+#include "web/formatted_json.h"
 #include "web/json_client.h"
 
 namespace mtcore::web {
@@ -44,6 +46,27 @@ struct State {
 State& state() {
   static State* s = new State();
   return *s;
+}
+
+std::string_view View(const uint8_t* data, int len) {
+  return len > 0 ? std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(len))
+                 : std::string_view();
+}
+
+// The text format numbered `format`, with the loaded schema; null (the
+// error set) if there is none.
+const tl::dynamic::DynamicCodec* TextCodec(int format, TextFormat& out) {
+  absl::StatusOr<TextFormat> f = TextFormatOf(format);
+  if (!f.ok()) {
+    state().error = f.status().ToString();
+    return nullptr;
+  }
+  if (!state().codec) {
+    state().error = absl::FailedPreconditionError("load a schema first").ToString();
+    return nullptr;
+  }
+  out = *f;
+  return &*state().codec;
 }
 
 absl::Time FromMs(double ms) { return absl::FromUnixNanos(static_cast<int64_t>(ms * 1e6)); }
@@ -69,6 +92,9 @@ using mtcore::web::Fail;
 using mtcore::web::Find;
 using mtcore::web::FromMs;
 using mtcore::web::state;
+using mtcore::web::TextCodec;
+using mtcore::web::TextFormat;
+using mtcore::web::View;
 
 extern "C" {
 
@@ -193,6 +219,29 @@ double mtcore_client_invoke(int h, const char* json) {
   return static_cast<double>(*id);
 }
 
+// Sends formatted text (JsonClient::SendText): `request_json` is the rest of
+// the messages.sendMessage call (its peer, flags...), `source` (`len`
+// bytes of UTF-8) the text in `format` (0: plain text with the entities
+// in `entities_json`, a JSON array; 1: HTML; 2: MarkdownV2). Its request
+// id, or -1.
+double mtcore_client_send_text(int h, const char* request_json, int format, const uint8_t* source,
+                               int len, const char* entities_json) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  TextFormat f;
+  const mtcore::tl::dynamic::DynamicCodec* codec = TextCodec(format, f);
+  if (codec == nullptr) return -1;
+  absl::StatusOr<mtcore::text::FormattedText> text = mtcore::web::ReadFormattedText(
+      *codec, f, View(source, len), entities_json != nullptr ? entities_json : "");
+  if (!text.ok()) {
+    return Fail(absl::Status(text.status().code(),
+                             absl::StrCat("sendText: ", text.status().message())));
+  }
+  absl::StatusOr<uint64_t> id = c->SendText(request_json != nullptr ? request_json : "", *text);
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
 int mtcore_client_cancel(int h, double id) {
   mtcore::web::JsonClient* c = Find(h);
   return c != nullptr && c->Cancel(static_cast<uint64_t>(id)) ? 1 : 0;
@@ -248,6 +297,36 @@ double mtcore_client_take_download(int h, double transfer) {
 int mtcore_client_cancel_transfer(int h, double transfer) {
   mtcore::web::JsonClient* c = Find(h);
   return c != nullptr && c->CancelTransfer(static_cast<uint64_t>(transfer)) ? 1 : 0;
+}
+
+// Formatted text without a client (web/formatted_json.h), with the loaded
+// schema. mtcore_text_parse reads `source` (`len` bytes) in `format` (as
+// mtcore_client_send_text) and gives {"text":...,"entities":[...]};
+// mtcore_text_write writes `text` + `entities_json` as HTML (1) or
+// MarkdownV2 (2). Each returns the length of the UTF-8 result, the bytes at
+// mtcore_out_ptr(), or -1.
+int mtcore_text_parse(int format, const uint8_t* source, int len, const char* entities_json) {
+  TextFormat f;
+  const mtcore::tl::dynamic::DynamicCodec* codec = TextCodec(format, f);
+  if (codec == nullptr) return -1;
+  absl::StatusOr<mtcore::text::FormattedText> text = mtcore::web::ReadFormattedText(
+      *codec, f, View(source, len), entities_json != nullptr ? entities_json : "");
+  if (!text.ok()) return Fail(text.status());
+  absl::StatusOr<std::string> json = mtcore::web::FormattedTextJson(*codec, *text);
+  if (!json.ok()) return Fail(json.status());
+  state().out.assign(json->begin(), json->end());
+  return static_cast<int>(state().out.size());
+}
+
+int mtcore_text_write(int format, const uint8_t* text, int len, const char* entities_json) {
+  TextFormat f;
+  const mtcore::tl::dynamic::DynamicCodec* codec = TextCodec(format, f);
+  if (codec == nullptr) return -1;
+  absl::StatusOr<std::string> out = mtcore::web::WriteFormattedText(
+      *codec, f, View(text, len), entities_json != nullptr ? entities_json : "");
+  if (!out.ok()) return Fail(out.status());
+  state().out.assign(out->begin(), out->end());
+  return static_cast<int>(state().out.size());
 }
 
 // The snapshot to store (its length; the bytes at mtcore_out_ptr()).

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/client/formatted_message.h"
 #include "core/client/snapshot.h"
 #include "tl/api.h"
 #include "tl/dynamic/json_text.h"
@@ -44,19 +45,24 @@ absl::StatusOr<uint64_t> JsonClient::Invoke(std::string_view json) {
   if (!call.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("invoke: ", call.status().message()));
   }
-  const tlgen::Definition* method = codec_.FindFunction(call->object().constructor);
+  return InvokeCall(*call, "invoke");
+}
+
+absl::StatusOr<uint64_t> JsonClient::InvokeCall(const tl::dynamic::Value& call,
+                                                std::string_view what) {
+  const tlgen::Definition* method = codec_.FindFunction(call.object().constructor);
   if (method == nullptr) {
     return absl::InvalidArgumentError(
-        absl::StrCat("invoke: ", call->object().constructor, " is not a method"));
+        absl::StrCat(what, ": ", call.object().constructor, " is not a method"));
   }
-  absl::StatusOr<Bytes> bytes = codec_.Encode(*call, "Function");
+  absl::StatusOr<Bytes> bytes = codec_.Encode(call, "Function");
   if (!bytes.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("invoke: ", method->name, ": ",
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", method->name, ": ",
                                                    bytes.status().message()));
   }
   // A wrapper (invokeWithoutUpdates, invokeWithTakeout, ...) returns what
   // the call inside it returns.
-  const tl::dynamic::Object* inner = &call->object();
+  const tl::dynamic::Object* inner = &call.object();
   const tlgen::Definition* answering = method;
   while (answering->IsGenericParam(answering->result.name)) {
     const tlgen::Param* query = nullptr;
@@ -66,13 +72,13 @@ absl::StatusOr<uint64_t> JsonClient::Invoke(std::string_view json) {
     const tl::dynamic::Value* v = query != nullptr ? inner->Get(query->name) : nullptr;
     if (v == nullptr || v->if_object() == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat("invoke: ", answering->name, ": no call inside to take the result of"));
+          absl::StrCat(what, ": ", answering->name, ": no call inside to take the result of"));
     }
     inner = v->if_object();
     answering = codec_.FindFunction(inner->constructor);
     if (answering == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat("invoke: ", inner->constructor, " is not a method"));
+          absl::StrCat(what, ": ", inner->constructor, " is not a method"));
     }
   }
   absl::StatusOr<uint64_t> id = client_->InvokeRaw(*std::move(bytes));
@@ -82,6 +88,61 @@ absl::StatusOr<uint64_t> JsonClient::Invoke(std::string_view json) {
 }
 
 bool JsonClient::Cancel(uint64_t request_id) { return client_->Cancel(request_id); }
+
+absl::StatusOr<uint64_t> JsonClient::SendText(std::string_view request_json,
+                                              const text::FormattedText& text) {
+  const auto fail = [](std::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("sendText: ", why));
+  };
+  absl::StatusOr<tl::dynamic::Value> call = codec_.FromJson(request_json, "Function");
+  if (!call.ok()) return fail(call.status().message());
+  tl::dynamic::Object& request = call->object();
+  if (request.constructor != "messages.sendMessage") {
+    return fail(absl::StrCat(request.constructor, " is not messages.sendMessage"));
+  }
+  if (request.Has("message") || request.Has("entities")) {
+    return fail("the text and its entities come from the formatted text, not the request");
+  }
+  const tl::dynamic::Value* peer_value = request.Get("peer");
+  if (peer_value == nullptr) return fail("no peer");
+  absl::StatusOr<Bytes> peer_bytes = codec_.Encode(*peer_value, "InputPeer");
+  if (!peer_bytes.ok()) return fail(absl::StrCat("peer: ", peer_bytes.status().message()));
+  absl::StatusOr<tl::InputPeer> peer = tl::Parse<tl::InputPeer>(*peer_bytes);
+  if (!peer.ok()) return fail(absl::StrCat("peer: ", peer.status().message()));
+  int64_t random_id = 0;
+  if (request.Has("random_id")) {
+    absl::StatusOr<int64_t> given = request.GetInt64("random_id");
+    if (!given.ok()) return fail(given.status().message());
+    random_id = *given;
+  } else if (rng_ != nullptr) {
+    uint8_t bytes[8];
+    rng_->Fill(absl::MakeSpan(bytes));
+    for (uint8_t b : bytes) random_id = static_cast<int64_t>((static_cast<uint64_t>(random_id) << 8) | b);
+    request.Set("random_id", random_id);
+  } else {
+    return absl::FailedPreconditionError(
+        "sendText: no random_id given and this client has no random source");
+  }
+  absl::StatusOr<tl::messages_sendMessage> typed =
+      client::SendText(*std::move(peer), text, client_->peers(), random_id);
+  if (!typed.ok()) {
+    if (typed.status().code() != absl::StatusCode::kInvalidArgument) {
+      return absl::Status(typed.status().code(),
+                          absl::StrCat("sendText: ", typed.status().message()));
+    }
+    return fail(typed.status().message());
+  }
+  // The message and entities as the schema writes them, into the request
+  // with the caller's other fields.
+  absl::StatusOr<Bytes> typed_bytes = tl::Serialize(*typed);
+  if (!typed_bytes.ok()) return fail(typed_bytes.status().message());
+  absl::StatusOr<tl::dynamic::Value> built = codec_.Decode(*typed_bytes, "Function");
+  if (!built.ok()) return fail(built.status().message());
+  for (std::string_view field : {"message", "entities"}) {
+    if (const tl::dynamic::Value* v = built->object().Get(field)) request.Set(field, *v);
+  }
+  return InvokeCall(*call, "sendText");
+}
 
 std::optional<std::string> JsonClient::PollEventJson() {
   for (;;) {

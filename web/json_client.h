@@ -37,6 +37,7 @@
 #include "core/client/file_transfer.h"
 #include "core/crypto/random.h"
 #include "core/stream/stream_engine.h"
+#include "core/text/entities.h"
 #include "tl/dynamic/codec.h"
 
 namespace mtcore::web {
@@ -62,6 +63,20 @@ class JsonClient final : public StreamEngine {
   absl::StatusOr<uint64_t> Invoke(std::string_view json);
   // Gives up on a request: its answer is an error "cancelled".
   bool Cancel(uint64_t request_id);
+
+  // Sends the formatted `text` (core/text: ParseHtml, ParseMarkdownV2, or
+  // text + entities) with messages.sendMessage, through
+  // client::SendText: mentions by id (messageEntityMentionName) go out as
+  // inputMessageEntityMentionName with the access hash the client knows.
+  // `request_json` is the rest of the call: a messages.sendMessage object
+  // with its peer and any other fields (silent, reply_to...) but no
+  // message or entities; without a random_id one is drawn from the random
+  // source (FailedPrecondition if the client has none). Returns the
+  // request id (its result: Updates). InvalidArgument, starting
+  // "sendText: ", for a request that is not such a call, an empty text or
+  // entities outside it; NotFound for a mention of a user the client has
+  // not seen.
+  absl::StatusOr<uint64_t> SendText(std::string_view request_json, const text::FormattedText& text);
 
   // The next event as a JSON object, or nullopt. Every request id gets
   // exactly one "result" or "error". Kinds:
@@ -141,6 +156,8 @@ class JsonClient final : public StreamEngine {
   JsonClient(tl::dynamic::DynamicCodec codec, std::unique_ptr<client::Client> client,
              crypto::RandomSource* rng)
       : codec_(std::move(codec)), client_(std::move(client)), rng_(rng) {}
+  // Sends the call in `call` (an Object naming a method); errors start with `what`.
+  absl::StatusOr<uint64_t> InvokeCall(const tl::dynamic::Value& call, std::string_view what);
   std::string EventJson(const client::ClientEvent& e);
   std::string ResultJson(const client::ClientEvent& e);
   absl::StatusOr<uint64_t> StartDownload(tl::InputFileLocation location,

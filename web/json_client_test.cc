@@ -9,11 +9,15 @@
 
 #include "gtest/gtest.h"
 #include "schema/api_schema_path.h"
+#include "core/client/formatted_message.h"
+#include "core/text/html.h"
+#include "core/text/markdown.h"
 #include "tests/dc/world.h"
 #include "tests/sim/sim_dc_fixture.h"
 #include "tl/api.h"
 #include "tlgen/load.h"
 #include "core/crypto/random.h"
+#include "web/formatted_json.h"
 
 namespace mtcore::web {
 namespace {
@@ -121,7 +125,10 @@ class JsonClientTest : public ::testing::Test {
   void AliceGot(client::ClientEvent e) {
     if (e.kind != client::ClientEvent::Kind::kUpdate) return;
     if (const auto* u = e.update.As<tl::updateNewMessage>()) {
-      if (const auto* m = u->message.As<tl::message>()) alice_got_.push_back(m->message);
+      if (const auto* m = u->message.As<tl::message>()) {
+        alice_got_.push_back(m->message);
+        alice_messages_.push_back(*m);
+      }
     }
   }
 
@@ -133,6 +140,7 @@ class JsonClientTest : public ::testing::Test {
   std::unique_ptr<client::Client> alice_;
   int alice_id_ = 0;
   std::vector<std::string> alice_got_;
+  std::vector<tl::message> alice_messages_;
 };
 
 TEST_F(JsonClientTest, BotLogsInAndReadsItselfAsJson) {
@@ -190,6 +198,112 @@ TEST_F(JsonClientTest, UpdatesArriveAsJsonAndTheBotAnswers) {
       absl::Seconds(30));
   ASSERT_EQ(alice_got_.size(), 1u);
   EXPECT_EQ(alice_got_[0], "hi from json");
+}
+
+TEST_F(JsonClientTest, FormattedTextGoesOutWithItsEntitiesAndComesBackTheSame) {
+  ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+  ASSERT_NO_FATAL_FAILURE(AliceWritesToTheBot("format something"));
+  const std::string hello = Await(R"("type":"update","update":\{"_":"updateNewMessage")");
+  const std::string alice_id = Find(hello, R"re("from_id":\{"_":"peerUser","user_id":"(\d+)")re");
+  const std::string access_hash =
+      Find(hello, R"("users":\[.*?"id":")" + alice_id + R"re(".*?"access_hash":"(-?\d+)")re");
+  ASSERT_FALSE(access_hash.empty()) << hello;
+  const std::string peer =
+      R"("peer":{"_":"inputPeerUser","user_id":")" + alice_id + R"(","access_hash":")" + access_hash + R"("})";
+
+  // HTML as a page gives it, with a mention of Alice by id (the bot has seen
+  // her: it goes out with her access hash) after an astral character.
+  const std::string html = "<b>Hi</b> \xf0\x9f\x91\x8b <a href=\"tg://user?id=" + alice_id +
+                           "\">you</a>, <i>see <u>this</u></i> &lt;3";
+  absl::StatusOr<text::FormattedText> formatted =
+      ReadFormattedText(Codec(), TextFormat::kHtml, html, "");
+  ASSERT_TRUE(formatted.ok()) << formatted.status();
+  absl::StatusOr<uint64_t> id =
+      bot_->SendText(R"({"_":"messages.sendMessage",)" + peer + R"(,"silent":true})", *formatted);
+  ASSERT_TRUE(id.ok()) << id.status();
+  const std::string sent = Await(R"("id":")" + std::to_string(*id) + R"(")");
+  EXPECT_NE(sent.find(R"("type":"result")"), std::string::npos) << sent;
+
+  dc_.sim().RunUntil(
+      [&] {
+        while (std::optional<client::ClientEvent> e = alice_->PollEvent()) AliceGot(*std::move(e));
+        return !alice_messages_.empty();
+      },
+      absl::Seconds(30));
+  ASSERT_EQ(alice_messages_.size(), 1u);
+  const text::FormattedText got = client::ReceivedText(alice_messages_[0]);
+  EXPECT_EQ(got, *formatted) << "the same text and entities, the mention as messageEntityMentionName";
+  ASSERT_EQ(got.entities.size(), 4u);
+  const auto* mention = got.entities[1].As<tl::messageEntityMentionName>();
+  ASSERT_NE(mention, nullptr);
+  EXPECT_EQ(mention->offset, 6) << "UTF-16 units: the wave is two";
+  EXPECT_EQ(std::to_string(mention->user_id), alice_id);
+  // Back as the page would render it: the same HTML, and MarkdownV2 (an
+  // empty bold between "__" and "_": "___" would read as underline first).
+  absl::StatusOr<std::string> entities_json = EntitiesJson(Codec(), got.entities);
+  ASSERT_TRUE(entities_json.ok()) << entities_json.status();
+  absl::StatusOr<std::string> again =
+      WriteFormattedText(Codec(), TextFormat::kHtml, got.text, *entities_json);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, html);
+  absl::StatusOr<std::string> md =
+      WriteFormattedText(Codec(), TextFormat::kMarkdownV2, got.text, *entities_json);
+  ASSERT_TRUE(md.ok()) << md.status();
+  EXPECT_EQ(*md, "*Hi* \xf0\x9f\x91\x8b [you](tg://user?id=" + alice_id + "), _see __this__**_ <3");
+
+  // Markdown and plain text + entities go the same way.
+  absl::StatusOr<text::FormattedText> from_md =
+      ReadFormattedText(Codec(), TextFormat::kMarkdownV2, "*bold* and `code`", "");
+  ASSERT_TRUE(from_md.ok()) << from_md.status();
+  absl::StatusOr<uint64_t> md_id =
+      bot_->SendText(R"({"_":"messages.sendMessage",)" + peer + R"(,"random_id":"42"})", *from_md);
+  ASSERT_TRUE(md_id.ok()) << md_id.status();
+  EXPECT_NE(Await(R"("id":")" + std::to_string(*md_id) + R"(")").find(R"("type":"result")"),
+            std::string::npos);
+  dc_.sim().RunUntil(
+      [&] {
+        while (std::optional<client::ClientEvent> e = alice_->PollEvent()) AliceGot(*std::move(e));
+        return alice_messages_.size() >= 2;
+      },
+      absl::Seconds(30));
+  ASSERT_EQ(alice_messages_.size(), 2u);
+  EXPECT_EQ(client::ReceivedText(alice_messages_[1]), *from_md);
+  EXPECT_EQ(bot_->pending_requests(), 0u);
+}
+
+TEST_F(JsonClientTest, SendTextRefusesWhatCannotBeSent) {
+  ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+  const std::string to_self = R"({"_":"messages.sendMessage","peer":{"_":"inputPeerSelf"}})";
+  const text::FormattedText hi{.text = "hi"};
+  const auto code = [&](std::string_view request, const text::FormattedText& t) {
+    absl::StatusOr<uint64_t> id = bot_->SendText(request, t);
+    EXPECT_FALSE(id.ok()) << request;
+    EXPECT_EQ(id.status().message().rfind("sendText: ", 0), 0u) << id.status();
+    return id.status().code();
+  };
+  EXPECT_EQ(code(to_self, text::FormattedText{}), absl::StatusCode::kInvalidArgument) << "empty text";
+  EXPECT_EQ(code(R"({"_":"messages.sendMessage","peer":{"_":"inputPeerSelf"},"message":"x"})", hi),
+            absl::StatusCode::kInvalidArgument)
+      << "the text comes from the formatted text";
+  EXPECT_EQ(code(R"({"_":"messages.sendMedia","peer":{"_":"inputPeerSelf"}})", hi),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(R"({"_":"messages.sendMessage"})", hi), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(R"({"_":"messages.sendMessage","peer":{"_":"inputUserSelf"}})", hi),
+            absl::StatusCode::kInvalidArgument)
+      << "not an InputPeer";
+  EXPECT_EQ(code("{not json", hi), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(to_self, {.text = "hi", .entities = {tl::messageEntityBold{.offset = 1, .length = 5}}}),
+            absl::StatusCode::kInvalidArgument)
+      << "an entity outside the text";
+  EXPECT_EQ(code(to_self, {.text = "hi", .entities = {tl::messageEntityMentionName{
+                                             .offset = 0, .length = 2, .user_id = 987654}}}),
+            absl::StatusCode::kNotFound)
+      << "a mention of a user the client has not seen";
+  absl::StatusOr<std::unique_ptr<JsonClient>> no_rng = JsonClient::Wrap(dc_.MakeClient(), Codec());
+  ASSERT_TRUE(no_rng.ok()) << no_rng.status();
+  EXPECT_EQ((*no_rng)->SendText(to_self, hi).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE((*no_rng)->SendText(R"({"_":"messages.sendMessage","peer":{"_":"inputPeerSelf"},"random_id":"1"})", hi).ok());
+  EXPECT_EQ(bot_->pending_requests(), 0u) << "nothing was sent";
 }
 
 // The API schema with `user` under another constructor id: the users the

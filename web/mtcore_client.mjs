@@ -22,6 +22,7 @@
 //   client.onUpdate((u) => console.log(u.update._));
 //   const me = await client.invoke({ _: 'auth.importBotAuthorization', flags: 0,
 //                                    api_id: 12345, api_hash: '...', bot_auth_token: '...' });
+//   await client.sendText(peer, { html: '<b>hi</b>' });   // or {markdown}, {text, entities}
 //   client.close();
 
 const enc = new TextEncoder();
@@ -63,6 +64,113 @@ export function toTlJson(object) {
   });
 }
 
+// A NUL-terminated copy of `s` in the module's memory (free it).
+function cString(m, s) {
+  const n = m.lengthBytesUTF8(s) + 1;
+  const p = m._malloc(n);
+  m.stringToUTF8(s, p, n);
+  return p;
+}
+
+// Runs `fn(pointer, length)` over the UTF-8 bytes of `s` copied into the
+// module's memory (NUL characters included).
+function withUtf8(m, s, fn) {
+  const bytes = enc.encode(s);
+  const p = m._malloc(Math.max(1, bytes.length));
+  m.HEAPU8.set(bytes, p);
+  try {
+    return fn(p, bytes.length);
+  } finally {
+    m._free(p);
+  }
+}
+
+// The module's last error as an MtcoreError (code 0), `what` first.
+function lastError(m, what) {
+  const message = m.UTF8ToString(m._mtcore_last_error());
+  return new MtcoreError(0, what ? `${what}: ${message}` : message);
+}
+
+// Loads the API schema into the module (again only if it changed): every
+// client and formatter of one module shares it.
+function loadSchema(m, schema, schemaName) {
+  if (m.__mtcoreSchema === schema) return;
+  const r = withUtf8(m, schema, (p, n) => {
+    const name = cString(m, schemaName || 'api-schema.json');
+    try {
+      return m._mtcore_load_schema(p, n, name);
+    } finally {
+      m._free(name);
+    }
+  });
+  if (r < 0) throw lastError(m, 'load the schema');
+  m.__mtcoreSchema = schema;
+}
+
+// Text formats of the module's text entry points.
+const TEXT = 0;
+const HTML = 1;
+const MARKDOWN_V2 = 2;
+
+// `content` ({html} | {markdown} | {text, entities}) as the entry points
+// take it: [format, source, entities JSON].
+function textSource(content, what) {
+  if (content === null || typeof content !== 'object') {
+    throw new MtcoreError(0, `${what}: give {html}, {markdown} or {text, entities}`);
+  }
+  const fields = ['html', 'markdown', 'text'].filter((k) => content[k] !== undefined);
+  if (fields.length !== 1 || typeof content[fields[0]] !== 'string') {
+    throw new MtcoreError(0, `${what}: give one string as html, markdown or text`);
+  }
+  if (fields[0] === 'html') return [HTML, content.html, ''];
+  if (fields[0] === 'markdown') return [MARKDOWN_V2, content.markdown, ''];
+  try {
+    return [TEXT, content.text, toTlJson(content.entities ?? [])];
+  } catch (e) {
+    throw new MtcoreError(0, `${what}: entities: ${e.message}`);
+  }
+}
+
+// Formatted text without a client: the Bot API's HTML and MarkdownV2
+// (https://core.telegram.org/bots/api#formatting-options) to and from
+// {text, entities}, entities as the API's MessageEntity objects (offsets and
+// lengths in UTF-16 code units, as JavaScript strings count them). Options:
+// module (from createModule()), schema and schemaName as for
+// MtcoreClient.create (the entities are read and written with it). Bad
+// input throws an MtcoreError (code 0) naming the byte where it is wrong.
+//
+//   const fmt = createTextFormatter({ module, schema });
+//   fmt.parseHtml('<b>hi</b>')   // {text: 'hi', entities: [{_: 'messageEntityBold', offset: 0, length: 2}]}
+//   fmt.toMarkdownV2(message.message, message.entities)   // '*hi*'
+export function createTextFormatter({ module: m, schema, schemaName }) {
+  loadSchema(m, schema, schemaName);
+  const out = (n, what) => {
+    if (n < 0) throw lastError(m, what);
+    return new TextDecoder().decode(m.HEAPU8.subarray(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n));
+  };
+  const parse = (format, source, what) => {
+    if (typeof source !== 'string') throw new MtcoreError(0, `${what}: not a string`);
+    loadSchema(m, schema, schemaName);
+    return JSON.parse(out(withUtf8(m, source, (p, n) => m._mtcore_text_parse(format, p, n, 0)), what));
+  };
+  const write = (format, text, entities, what) => {
+    if (typeof text !== 'string') throw new MtcoreError(0, `${what}: the text is not a string`);
+    loadSchema(m, schema, schemaName);
+    const json = cString(m, toTlJson(entities ?? []));
+    try {
+      return out(withUtf8(m, text, (p, n) => m._mtcore_text_write(format, p, n, json)), what);
+    } finally {
+      m._free(json);
+    }
+  };
+  return {
+    parseHtml: (html) => parse(HTML, html, 'parseHtml'),
+    parseMarkdownV2: (markdown) => parse(MARKDOWN_V2, markdown, 'parseMarkdownV2'),
+    toHtml: (text, entities) => write(HTML, text, entities, 'toHtml'),
+    toMarkdownV2: (text, entities) => write(MARKDOWN_V2, text, entities, 'toMarkdownV2'),
+  };
+}
+
 // Monotonic time for the engine's deadlines (ms).
 function now() {
   return performance.timeOrigin + performance.now();
@@ -97,22 +205,8 @@ export class MtcoreClient {
   // uncaught error once the client is done).
   static async create(options) {
     const m = options.module;
-    if (m.__mtcoreSchema !== options.schema) {
-      MtcoreClient.#call(m, () => {
-        const text = enc.encode(options.schema);
-        const buf = m._malloc(text.length + 1);
-        m.HEAPU8.set(text, buf);
-        const name = MtcoreClient.#string(m, options.schemaName || 'api-schema.json');
-        try {
-          return m._mtcore_load_schema(buf, text.length, name);
-        } finally {
-          m._free(buf);
-          m._free(name);
-        }
-      }, 'load the schema');
-      m.__mtcoreSchema = options.schema;
-    }
-    const pem = MtcoreClient.#string(m, options.rsaKey || '');
+    loadSchema(m, options.schema, options.schemaName);
+    const pem = cString(m, options.rsaKey || '');
     const snap = options.snapshot || new Uint8Array(0);
     const snapPtr = m._malloc(Math.max(1, snap.length));
     m.HEAPU8.set(snap, snapPtr);
@@ -168,11 +262,41 @@ export class MtcoreClient {
       } catch (e) {
         throw new MtcoreError(0, `invoke: ${e.message}`);
       }
-      const json = MtcoreClient.#string(m, text);
+      const json = cString(m, text);
       try {
         return m._mtcore_client_invoke(this.#h, json);
       } finally {
         m._free(json);
+      }
+    }, (id) => this.#m._mtcore_client_cancel(this.#h, id), { signal, timeoutMs });
+  }
+
+  // Sends formatted text to `peer` (an InputPeer) with messages.sendMessage:
+  // `content` is {html}, {markdown} (MarkdownV2) or {text, entities}
+  // (MessageEntity objects, offsets in UTF-16 units; a
+  // messageEntityMentionName goes out with the access hash the client
+  // knows). Resolves with the call's Updates like invoke(); rejects with an
+  // MtcoreError, code 0 for text that does not parse (naming the byte). The
+  // options are invoke()'s (signal, timeoutMs) and any other field of
+  // messages.sendMessage (silent, reply_to, random_id: drawn by the module
+  // when left out...).
+  sendText(peer, content, { signal, timeoutMs, ...fields } = {}) {
+    return this.#track('', (m) => {
+      const [format, source, entities] = textSource(content, 'sendText');
+      let request;
+      try {
+        request = toTlJson({ ...fields, _: 'messages.sendMessage', peer });
+      } catch (e) {
+        throw new MtcoreError(0, `sendText: ${e.message}`);
+      }
+      const json = cString(m, request);
+      const entitiesJson = cString(m, entities);
+      try {
+        return withUtf8(m, source, (p, n) =>
+          m._mtcore_client_send_text(this.#h, json, format, p, n, entitiesJson));
+      } finally {
+        m._free(json);
+        m._free(entitiesJson);
       }
     }, (id) => this.#m._mtcore_client_cancel(this.#h, id), { signal, timeoutMs });
   }
@@ -185,7 +309,7 @@ export class MtcoreClient {
     return this.#transfer((m) => {
       const p = m._malloc(Math.max(1, bytes.length));
       m.HEAPU8.set(bytes, p);
-      const name = MtcoreClient.#string(m, fileName);
+      const name = cString(m, fileName);
       try {
         return m._mtcore_client_upload(this.#h, p, bytes.length, name);
       } finally {
@@ -209,7 +333,7 @@ export class MtcoreClient {
 
   #download(json, size, isDocument, options) {
     return this.#transfer((m) => {
-      const text = MtcoreClient.#string(m, json);
+      const text = cString(m, json);
       try {
         return m._mtcore_client_download(this.#h, text, size, isDocument);
       } finally {
@@ -392,7 +516,7 @@ export class MtcoreClient {
     ws.close();
     if (this.#closed) return;
     const m = this.#m;
-    const text = MtcoreClient.#string(m, why);
+    const text = cString(m, why);
     m._mtcore_client_on_close(this.#h, text, now());
     m._free(text);
     this.#emit({ type, why });
@@ -520,13 +644,6 @@ export class MtcoreClient {
         (this.#options.onListenerError || rethrowLater)(error);
       }
     }
-  }
-
-  static #string(m, s) {
-    const n = m.lengthBytesUTF8(s) + 1;
-    const p = m._malloc(n);
-    m.stringToUTF8(s, p, n);
-    return p;
   }
 
   static #call(m, fn, what) {

@@ -53,7 +53,8 @@ test('apps compile under tsc --strict, their misuses do not', (t) => {
 test('every name the declarations export exists in mtcore_client.mjs', async () => {
   const declared = readFileSync(path.join(here, 'mtcore_client.d.mts'), 'utf8');
   const values = [...declared.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
-  assert.deepEqual(values.sort(), ['MtcoreClient', 'MtcoreError', 'fromBase64', 'toBase64', 'toTlJson']);
+  assert.deepEqual(values.sort(),
+    ['MtcoreClient', 'MtcoreError', 'createTextFormatter', 'fromBase64', 'toBase64', 'toTlJson']);
   const js = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
   assert.deepEqual(Object.keys(js).sort(), values.sort());
   const body = declared.slice(declared.indexOf('export class MtcoreClient'));

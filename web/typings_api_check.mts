@@ -1,8 +1,10 @@
 // Compiled by //web:typings_test with tsc --strict against the generated
 // layer-228 declarations (mtcore_api.d.mts): typed calls and results. Lines
 // under @ts-expect-error must not compile (tsc fails if they do).
+import type { MtcoreModule } from './mtcore.mjs';
 import {
-  MtcoreClient, fromBase64, type Methods, type RawString, type ResultOf, type TlRequest, type fn, type tl,
+  MtcoreClient, createTextFormatter, fromBase64, type FormattedText, type Methods, type RawString, type ResultOf,
+  type In, type TextFormatter, type TlRequest, type fn, type tl,
 } from './mtcore_client.mjs';
 
 export async function typedCalls(client: MtcoreClient): Promise<string[]> {
@@ -161,4 +163,48 @@ export async function files(client: MtcoreClient, data: Uint8Array): Promise<num
     file_reference: '', thumb_size: '' });
   console.log(wrong);
   return size;
+}
+
+// Formatted text: HTML or MarkdownV2 out through sendText, received entities
+// back to HTML; parse results are typed entities.
+export async function formattedText(client: MtcoreClient, module: MtcoreModule, schema: string): Promise<string[]> {
+  const fmt: TextFormatter = createTextFormatter({ module, schema });
+  const parsed: FormattedText = fmt.parseHtml('<b>hi</b> <a href="tg://user?id=5">you</a>');
+  const out: string[] = [parsed.text];
+  for (const e of parsed.entities) {
+    if (e._ === 'messageEntityMentionName') out.push(e.user_id);
+    else out.push(String(e.offset + e.length));
+  }
+  const md: FormattedText = fmt.parseMarkdownV2('*hi*');
+  const peer: tl.InputPeer<In> = { _: 'inputPeerUser', user_id: 5n, access_hash: '-1' };
+  const sent: tl.Updates = await client.sendText(peer, { html: '<b>hi</b>' }, { silent: true, timeoutMs: 1000 });
+  await client.sendText({ _: 'inputPeerSelf' }, { markdown: '*hi*' }, { random_id: 7n, reply_to: null });
+  await client.sendText({ _: 'inputPeerSelf' }, md);
+  await client.sendText({ _: 'inputPeerSelf' }, {
+    text: 'hi you', entities: [{ _: 'messageEntityMentionName', offset: 3, length: 3, user_id: 5n }],
+  });
+  client.onUpdate(({ update }) => {
+    if (update._ === 'updateNewMessage' && update.message._ === 'message' && typeof update.message.message === 'string') {
+      out.push(fmt.toHtml(update.message.message, update.message.entities));
+      out.push(fmt.toMarkdownV2(update.message.message, update.message.entities ?? []));
+    }
+  });
+  out.push(fmt.toHtml('plain'), sent._);
+  return out;
+}
+
+export async function formattedTextMisuse(client: MtcoreClient, fmt: TextFormatter): Promise<void> {
+  // @ts-expect-error: one of html, markdown or text
+  await client.sendText({ _: 'inputPeerSelf' }, { html: '<b>a</b>', markdown: '*a*' });
+  // @ts-expect-error: the message comes from the formatted text
+  await client.sendText({ _: 'inputPeerSelf' }, { html: 'a' }, { message: 'x' });
+  // @ts-expect-error: a peer is an InputPeer
+  await client.sendText({ _: 'inputUserSelf' }, { html: 'a' });
+  // @ts-expect-error: entities are MessageEntity objects
+  await client.sendText({ _: 'inputPeerSelf' }, { text: 'a', entities: [{ offset: 0, length: 1 }] });
+  // @ts-expect-error: the writers take the text and its entities, not a message
+  fmt.toHtml({ text: 'a', entities: [] });
+  // @ts-expect-error: parse results carry longs as strings
+  const id: bigint = (fmt.parseHtml('<a href="tg://user?id=5">x</a>').entities[0] as tl.messageEntityMentionName).user_id;
+  console.log(id);
 }
