@@ -121,8 +121,12 @@ int mtcore_load_schema(const char* text, int len, const char* name) {
 // handle (> 0) or -1.
 // `now_ms` is the host's monotonic clock (performance.timeOrigin +
 // performance.now()), `unix_ms` its wall clock (Date.now()).
+// `pfs` != 0: Perfect Forward Secrecy (EngineConfig::pfs): sessions over
+// temporary keys of `temp_key_lifetime_s` (0: the engine's default, a day)
+// renewed `renew_before_s` before they expire (0: the default).
 int mtcore_client_new(int dc_id, const char* rsa_pem, int api_id, const uint8_t* snapshot,
-                      int snapshot_len, double now_ms, double unix_ms) {
+                      int snapshot_len, double now_ms, double unix_ms, int pfs,
+                      int temp_key_lifetime_s, int renew_before_s) {
   if (!state().codec) return Fail(absl::FailedPreconditionError("load a schema first"));
   const std::string_view pem = rsa_pem != nullptr && rsa_pem[0] != '\0'
                                    ? std::string_view(rsa_pem)
@@ -138,6 +142,9 @@ int mtcore_client_new(int dc_id, const char* rsa_pem, int api_id, const uint8_t*
   config.api_id = api_id;
   config.device_model = "mtcore web";
   config.system_version = "browser";
+  config.engine.pfs.enabled = pfs != 0;
+  if (temp_key_lifetime_s != 0) config.engine.pfs.temp_key_lifetime_s = temp_key_lifetime_s;
+  if (renew_before_s != 0) config.engine.pfs.renew_before_s = renew_before_s;
   if (snapshot_len > 0) {
     absl::StatusOr<mtcore::client::ClientSnapshot> s = mtcore::client::ParseSnapshot(
         mtcore::ByteView(snapshot, static_cast<size_t>(snapshot_len)));

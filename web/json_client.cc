@@ -290,6 +290,12 @@ std::string JsonClient::EventJson(const client::ClientEvent& e) {
                           JsonQuote(ee.status.ToString()), "}");
     case EKind::kTimeAdjusted:
       return R"({"type":"timeAdjusted"})";
+    case EKind::kTempKeyBound:
+      return absl::StrCat(R"({"type":"tempKeyBound","expiresAt":)", ee.error_code, "}");
+    case EKind::kBindFailed:
+      return absl::StrCat(R"({"type":"bindFailed","code":)", ee.error_code, R"(,"message":)",
+                          JsonQuote(ee.error_message), R"(,"reason":)",
+                          JsonQuote(ee.status.ToString()), "}");
     default:  // the Client consumes the others (results, updates)
       return absl::StrCat(R"({"type":"engine","kind":)", static_cast<int>(ee.kind), "}");
   }

@@ -95,6 +95,13 @@ class JsonClient final : public StreamEngine {
   //   {"type":"authKeyReady"}, {"type":"sessionReset"}, {"type":"fatal","message":"..."},
   //   {"type":"transportError","code":-404}, {"type":"messageRejected","message":"..."},
   //   {"type":"reconnectAdvised","message":"..."}, {"type":"timeAdjusted"}
+  //   With EngineConfig::pfs (Perfect Forward Secrecy):
+  //   {"type":"tempKeyBound","expiresAt":1767225600}  (a temporary key is
+  //       bound: requests flow; it expires then, server unix seconds)
+  //   {"type":"bindFailed","code":400,"message":"ENCRYPTED_MESSAGE_INVALID","reason":"..."}
+  //       (auth.bindTempAuthKey refused: the rpc error, if any, and why;
+  //        a new temporary key follows, and a new permanent key after
+  //        ENCRYPTED_MESSAGE_INVALID)
   // Ids are decimal strings, like TL longs.
   std::optional<std::string> PollEventJson();
 

@@ -2,11 +2,13 @@
 // reads updates and answers, all in JSON, beside a typed client (Alice).
 #include "web/json_client.h"
 
+#include <algorithm>
 #include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "schema/api_schema_path.h"
 #include "core/client/formatted_message.h"
@@ -304,6 +306,59 @@ TEST_F(JsonClientTest, SendTextRefusesWhatCannotBeSent) {
   EXPECT_EQ((*no_rng)->SendText(to_self, hi).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE((*no_rng)->SendText(R"({"_":"messages.sendMessage","peer":{"_":"inputPeerSelf"},"random_id":"1"})", hi).ok());
   EXPECT_EQ(bot_->pending_requests(), 0u) << "nothing was sent";
+}
+
+TEST_F(JsonClientTest, WithPfsTheTemporaryKeyBindingsAreNamedEvents) {
+  // The bot again, on an engine with Perfect Forward Secrecy.
+  client::ClientConfig config;
+  config.engine.pfs.enabled = true;
+  config.engine.pfs.temp_key_lifetime_s = 3600;
+  dc_.sim().RemoveClient(bot_id_);
+  absl::StatusOr<std::unique_ptr<JsonClient>> jc = JsonClient::Wrap(dc_.MakeClient(config), Codec(), &rng_);
+  ASSERT_TRUE(jc.ok()) << jc.status();
+  bot_ = *std::move(jc);
+  bot_id_ = dc_.AddClient(bot_->client());
+
+  const std::string login = LogInBot();
+  ASSERT_NE(login.find("auth.authorization"), std::string::npos) << login;
+  // The permanent key, then the temporary key bound (once), before the
+  // login went.
+  std::vector<std::string> kinds;
+  for (const std::string& e : events_) kinds.push_back(Find(e, R"re(^\{"type":"(\w+)")re"));
+  const auto first = [&](const std::string& kind) {
+    return std::find(kinds.begin(), kinds.end(), kind) - kinds.begin();
+  };
+  ASSERT_LT(first("tempKeyBound"), static_cast<ptrdiff_t>(kinds.size())) << absl::StrJoin(events_, "\n");
+  EXPECT_LT(first("authKeyReady"), first("tempKeyBound"));
+  EXPECT_LT(first("tempKeyBound"), first("result"));
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "tempKeyBound"), 1);
+  const std::string bound_at = Find(events_[first("tempKeyBound")], R"re(^\{"type":"tempKeyBound","expiresAt":(\d+)\}$)re");
+  ASSERT_FALSE(bound_at.empty()) << events_[first("tempKeyBound")];
+  const int64_t expires_at = std::stoll(bound_at);
+  const int64_t dc_now = dc_.data_centre().state().LatestUnixNs() / 1'000'000'000;
+  EXPECT_NEAR(expires_at, dc_now + 3600, 10) << events_[1];
+  EXPECT_EQ(bot_->client().engine().stats().temp_keys_bound, 1u);
+
+  // A DC that lost every key refuses the next binding (it does not know the
+  // permanent key): one bindFailed, a new permanent key, a new binding, and
+  // the call is answered.
+  dc_.data_centre().ForgetAuthKeys();
+  events_.clear();
+  const std::string config_json = Call(R"({"_":"help.getConfig"})");
+  EXPECT_NE(config_json.find(R"("type":"result")"), std::string::npos) << config_json;
+  std::string failed;
+  int bound = 0, keys = 0;
+  for (const std::string& e : events_) {
+    if (e.find(R"("type":"bindFailed")") != std::string::npos) failed = e;
+    bound += e.find(R"({"type":"tempKeyBound",)") == 0;
+    keys += e == R"({"type":"authKeyReady"})";
+    EXPECT_EQ(e.find(R"("type":"engine")"), std::string::npos) << "every engine event has a name: " << e;
+  }
+  EXPECT_EQ(failed.rfind(R"({"type":"bindFailed","code":400,"message":"ENCRYPTED_MESSAGE_INVALID","reason":")", 0), 0u)
+      << failed;
+  EXPECT_NE(failed.find("auth.bindTempAuthKey"), std::string::npos) << failed;
+  EXPECT_EQ(bound, 1);
+  EXPECT_EQ(keys, 1) << "a new permanent key";
 }
 
 // The API schema with `user` under another constructor id: the users the

@@ -60,6 +60,11 @@ export interface CreateOptions {
   snapshot?: Uint8Array;
   // A WebSocket constructor (default globalThis.WebSocket).
   WebSocket?: new (url: string, protocol: string) => WebSocket;
+  // Perfect Forward Secrecy (off by default): each session runs over a
+  // temporary key (lifetime default a day, renewed renewBeforeS early,
+  // default 600) bound to the permanent key, which alone goes into
+  // snapshot(). Reported by 'tempKeyBound' and 'bindFailed' events.
+  pfs?: boolean | { tempKeyLifetimeS?: number; renewBeforeS?: number };
   // First retry delay; doubles up to 5 s (default 100).
   reconnectDelayMs?: number;
   // Gets what a listener threw (default: rethrown as an uncaught error).
@@ -143,6 +148,13 @@ export type ClientEvent =
   | { type: 'messageRejected'; message: string }
   | { type: 'reconnectAdvised'; message: string }
   | { type: 'badUpdate'; message: string }
+  // With pfs: a temporary key is bound and requests flow; it expires at
+  // expiresAt (the DC's unix seconds).
+  | { type: 'tempKeyBound'; expiresAt: number }
+  // With pfs: auth.bindTempAuthKey was refused (code and message: the rpc
+  // error, if any; reason: why); a new temporary key follows (and a new
+  // permanent key after ENCRYPTED_MESSAGE_INVALID).
+  | { type: 'bindFailed'; code: number; message: string; reason: string }
   | { type: 'engine'; kind: number };
 
 // An rpc error (code != 0) or a call that failed without one (code 0:

@@ -107,6 +107,22 @@ function loadSchema(m, schema, schemaName) {
   m.__mtcoreSchema = schema;
 }
 
+// CreateOptions.pfs (true, or {tempKeyLifetimeS, renewBeforeS}) as
+// mtcore_client_new takes it: [on, lifetime, renew before] (0: defaults).
+function pfsOptions(pfs) {
+  if (pfs === undefined || pfs === false || pfs === null) return [0, 0, 0];
+  if (pfs === true) return [1, 0, 0];
+  const seconds = (v, name) => {
+    if (v === undefined) return 0;
+    if (!Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
+      throw new MtcoreError(0, `create the client: pfs.${name} must be a whole number of seconds`);
+    }
+    return v;
+  };
+  if (typeof pfs !== 'object') throw new MtcoreError(0, 'create the client: pfs is true or {tempKeyLifetimeS, renewBeforeS}');
+  return [1, seconds(pfs.tempKeyLifetimeS, 'tempKeyLifetimeS'), seconds(pfs.renewBeforeS, 'renewBeforeS')];
+}
+
 // Text formats of the module's text entry points.
 const TEXT = 0;
 const HTML = 1;
@@ -200,7 +216,10 @@ export class MtcoreClient {
   // (PEM; default: Telegram's production key), apiId, url (dc -> WebSocket
   // URL, e.g. Telegram's wss://.../apiws), snapshot (Uint8Array from
   // snapshot(), to resume), WebSocket (constructor; default
-  // globalThis.WebSocket), reconnectDelayMs (first retry; doubles to 5 s),
+  // globalThis.WebSocket), pfs (Perfect Forward Secrecy: true, or
+  // {tempKeyLifetimeS, renewBeforeS}; each session runs over a temporary key
+  // bound to the permanent one, which alone goes into snapshot(); events
+  // 'tempKeyBound' and 'bindFailed'), reconnectDelayMs (first retry; doubles to 5 s),
   // onListenerError (gets what a listener threw; default: rethrown as an
   // uncaught error once the client is done).
   static async create(options) {
@@ -212,8 +231,9 @@ export class MtcoreClient {
     m.HEAPU8.set(snap, snapPtr);
     let handle;
     try {
+      const [pfs, lifetime, renewBefore] = pfsOptions(options.pfs);
       handle = MtcoreClient.#call(m, () => m._mtcore_client_new(options.dc ?? 2, pem, options.apiId ?? 0,
-        snapPtr, snap.length, now(), Date.now()), 'create the client');
+        snapPtr, snap.length, now(), Date.now(), pfs, lifetime, renewBefore), 'create the client');
     } finally {
       m._free(pem);
       m._free(snapPtr);
@@ -396,7 +416,8 @@ export class MtcoreClient {
 
   // Every other event: {type: 'authKeyReady' | 'loggedOut' | 'updatesTooLong'
   // | 'sessionReset' | 'fatal' | 'connected' | 'disconnected' | 'dialFailed'
-  // | 'transportFailed' | ...}. Returns a function that removes the listener.
+  // | 'transportFailed' | 'tempKeyBound' | 'bindFailed' | ...}. Returns a
+  // function that removes the listener.
   onEvent(listener) {
     this.#eventListeners.add(listener);
     return () => this.#eventListeners.delete(listener);

@@ -46,7 +46,7 @@ export function nextUpdate(client, accept) {
 }
 
 export async function runQuickstart({ createModule, moduleOptions = {}, MtcoreClient, config, schema,
-  log = () => {}, WebSocket, stepMs = 20000, withFile = true }) {
+  log = () => {}, WebSocket, stepMs = 20000, withFile = true, clientOptions = {} }) {
   const report = { steps: [], events: [], ranIn: host() };
   const t0 = performance.now();
   const step = async (what, fn) => {
@@ -60,7 +60,7 @@ export async function runQuickstart({ createModule, moduleOptions = {}, MtcoreCl
   const module = await createModule(moduleOptions);
   const make = (dc) => MtcoreClient.create({
     module, schema, dc, rsaKey: config.rsaKey, apiId: config.apiId, WebSocket,
-    url: (n) => config.wsUrls[n],
+    url: (n) => config.wsUrls[n], ...clientOptions,
   });
 
   const bot = await make(config.homeDc);

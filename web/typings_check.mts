@@ -15,12 +15,17 @@ export async function example(schema: string, pem: string): Promise<string> {
   const client = await MtcoreClient.create({
     module, schema, dc: 2, rsaKey: pem, apiId: 1, url: (dc) => `wss://dc${dc}.example/apiws`,
   });
+  const withPfs = await MtcoreClient.create({ module, schema, url: () => 'wss://x', pfs: true });
+  withPfs.close();
+  (await MtcoreClient.create({ module, schema, url: () => 'wss://x', pfs: { tempKeyLifetimeS: 3600 } })).close();
   const stop = client.onUpdate((u: UpdateEvent) => {
     if (u.update._ === 'updateNewMessage') console.log(u.users.length, u.entityErrors?.join(','));
   });
   client.onEvent((e: ClientEvent) => {
     if (e.type === 'connected') console.log(e.dc.toFixed());
     if (e.type === 'updatesTooLong') console.log(e.channelId.length);
+    if (e.type === 'tempKeyBound') console.log(new Date(e.expiresAt * 1000));
+    if (e.type === 'bindFailed') console.log(e.code, e.message.length, e.reason);
   });
   const users = await client.invoke<User[]>({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
   await client.invoke({
@@ -56,4 +61,10 @@ export async function misuse(client: MtcoreClient): Promise<void> {
   client.dc = 3;
   // @ts-expect-error: url is required
   await MtcoreClient.create({ module: await createModule(), schema: '' });
+  // @ts-expect-error: the temporary key lifetime is a number of seconds
+  await MtcoreClient.create({ module: await createModule(), schema: '', url: () => '', pfs: { tempKeyLifetimeS: '1h' } });
+  client.onEvent((e) => {
+    // @ts-expect-error: 'tempKeyBound' events carry expiresAt, not a message
+    if (e.type === 'tempKeyBound') console.log(e.message);
+  });
 }
