@@ -81,13 +81,13 @@ absl::StatusOr<uint64_t> JsonClient::InvokeCall(const tl::dynamic::Value& call,
           absl::StrCat(what, ": ", inner->constructor, " is not a method"));
     }
   }
-  absl::StatusOr<uint64_t> id = client_->InvokeRaw(*std::move(bytes));
+  absl::StatusOr<uint64_t> id = client().InvokeRaw(*std::move(bytes));
   if (!id.ok()) return id.status();
   result_types_[*id] = answering->result.ToString();
   return *id;
 }
 
-bool JsonClient::Cancel(uint64_t request_id) { return client_->Cancel(request_id); }
+bool JsonClient::Cancel(uint64_t request_id) { return client().Cancel(request_id); }
 
 absl::StatusOr<uint64_t> JsonClient::SendText(std::string_view request_json,
                                               const text::FormattedText& text) {
@@ -124,7 +124,7 @@ absl::StatusOr<uint64_t> JsonClient::SendText(std::string_view request_json,
         "sendText: no random_id given and this client has no random source");
   }
   absl::StatusOr<tl::messages_sendMessage> typed =
-      client::SendText(*std::move(peer), text, client_->peers(), random_id);
+      client::SendText(*std::move(peer), text, client().peers(), random_id);
   if (!typed.ok()) {
     if (typed.status().code() != absl::StatusCode::kInvalidArgument) {
       return absl::Status(typed.status().code(),
@@ -151,7 +151,7 @@ std::optional<std::string> JsonClient::PollEventJson() {
       queued_.pop_front();
       return e;
     }
-    std::optional<client::ClientEvent> e = client_->PollEvent();
+    std::optional<client::ClientEvent> e = client().PollEvent();
     if (!e) return std::nullopt;
     if (OfferToTransfers(*e)) continue;  // an answer to a transfer's part
     return EventJson(*e);
@@ -159,7 +159,7 @@ std::optional<std::string> JsonClient::PollEventJson() {
 }
 
 Bytes JsonClient::Snapshot() const {
-  std::optional<client::ClientSnapshot> s = client_->Snapshot();
+  std::optional<client::ClientSnapshot> s = client().Snapshot();
   return s ? client::SerializeSnapshot(*s) : Bytes{};
 }
 
@@ -320,11 +320,11 @@ class JsonClient::TransferSink final : public client::RequestSink {
  public:
   TransferSink(JsonClient& owner, uint64_t transfer) : owner_(owner), transfer_(transfer) {}
   absl::StatusOr<uint64_t> Send(Bytes function) override {
-    absl::StatusOr<uint64_t> id = owner_.client_->InvokeRaw(std::move(function));
+    absl::StatusOr<uint64_t> id = owner_.client().InvokeRaw(std::move(function));
     if (id.ok()) owner_.transfer_requests_[*id] = transfer_;
     return id;
   }
-  void Cancel(uint64_t request_id) override { owner_.client_->Cancel(request_id); }
+  void Cancel(uint64_t request_id) override { owner_.client().Cancel(request_id); }
 
  private:
   JsonClient& owner_;
@@ -405,7 +405,7 @@ absl::StatusOr<uint64_t> JsonClient::DownloadDocument(std::string_view document_
   }
   const tl::document* d = document->As<tl::document>();
   if (d == nullptr) return absl::InvalidArgumentError("download: not a document (documentEmpty)");
-  absl::StatusOr<client::DocumentDownload> plan = client::DownloadOfDocument(*d, client_->dc());
+  absl::StatusOr<client::DocumentDownload> plan = client::DownloadOfDocument(*d, client().dc());
   if (!plan.ok()) return plan.status();
   return StartDownload(std::move(plan->location), std::move(plan->options));
 }

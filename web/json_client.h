@@ -8,7 +8,8 @@
 // (the one the page ships, normally the layer the module was generated from:
 // the client declares that layer in initConnection).
 //
-// Platform-neutral: it is a StreamEngine like the Client it wraps, so the
+// Platform-neutral: it is a StreamEngine like the Client it wraps (a
+// client::ClientWrapper), so the
 // browser's WebSocket driver (web/mtcore_client.mjs through
 // web/client_api.cc), the native drivers and the simulator all run it.
 //
@@ -34,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/client/client.h"
+#include "core/client/client_wrapper.h"
 #include "core/client/file_transfer.h"
 #include "core/crypto/random.h"
 #include "core/stream/stream_engine.h"
@@ -42,7 +44,7 @@
 
 namespace mtcore::web {
 
-class JsonClient final : public StreamEngine {
+class JsonClient final : public client::ClientWrapper {
  public:
   // `codec` must hold the API schema (and may hold MTProto's) of the layer
   // the client declares (config.layer; InvalidArgument otherwise); `rng`
@@ -134,22 +136,12 @@ class JsonClient final : public StreamEngine {
   // Requests invoked and not yet answered.
   size_t pending_requests() const { return result_types_.size(); }
 
-  // The typed client, for its state (peers, dc, stats). Calls go through
-  // Invoke: an answer to a request sent on client() directly comes back as
-  // an error event ("an answer to an unknown request").
-  client::Client& client() { return *client_; }
-  int dc() const { return client_->dc(); }
+  // client(): the typed client, for its state (peers, dc, stats). Calls go
+  // through Invoke: an answer to a request sent on client() directly comes
+  // back as an error event ("an answer to an unknown request").
+  int dc() const { return client().dc(); }
 
-  // StreamEngine: the wrapped Client's.
-  void OnConnected(absl::Time now) override { client_->OnConnected(now); }
-  absl::Status OnBytes(ByteView in, absl::Time now) override { return client_->OnBytes(in, now); }
-  void PullOutput(Bytes& out) override { client_->PullOutput(out); }
-  bool WantsClose() const override { return client_->WantsClose(); }
-  std::optional<absl::Time> NextDeadline() override { return client_->NextDeadline(); }
-  void OnTimeout(absl::Time now) override { client_->OnTimeout(now); }
-  void OnDisconnected(const absl::Status& why, absl::Time now) override {
-    client_->OnDisconnected(why, now);
-  }
+  // StreamEngine (ClientWrapper): the wrapped Client's.
 
  private:
   // A running upload or download.
@@ -162,7 +154,7 @@ class JsonClient final : public StreamEngine {
 
   JsonClient(tl::dynamic::DynamicCodec codec, std::unique_ptr<client::Client> client,
              crypto::RandomSource* rng)
-      : codec_(std::move(codec)), client_(std::move(client)), rng_(rng) {}
+      : ClientWrapper(std::move(client)), codec_(std::move(codec)), rng_(rng) {}
   // Sends the call in `call` (an Object naming a method); errors start with `what`.
   absl::StatusOr<uint64_t> InvokeCall(const tl::dynamic::Value& call, std::string_view what);
   std::string EventJson(const client::ClientEvent& e);
@@ -177,7 +169,6 @@ class JsonClient final : public StreamEngine {
   void Finished(uint64_t id);
 
   tl::dynamic::DynamicCodec codec_;
-  std::unique_ptr<client::Client> client_;
   // The result type of each unanswered request ("Vector<User>", "Updates").
   absl::flat_hash_map<uint64_t, std::string> result_types_;
   // The JSON of the last entities seen (shared by the updates of one batch).

@@ -43,8 +43,8 @@ absl::StatusOr<std::unique_ptr<DcConnection>> DcConnection::Create(Client& home,
 DcConnection::~DcConnection() = default;
 
 DcConnection::State DcConnection::state() const {
-  if (!client_->login_error().ok()) return State::kFailed;
-  if (client_->login_imported()) return State::kReady;
+  if (!client().login_error().ok()) return State::kFailed;
+  if (client().login_imported()) return State::kReady;
   return export_id_ != 0 ? State::kExporting : State::kImporting;
 }
 
@@ -57,7 +57,7 @@ bool DcConnection::OnHomeEvent(ClientEvent& e) {
   export_id_ = 0;
   if (e.kind != ClientEvent::Kind::kResult) {
     const absl::Status why = Client::AnswerStatus(e);
-    client_->FailLogin(absl::Status(why.code(), absl::StrCat("auth.exportAuthorization(dc_id=",
+    client().FailLogin(absl::Status(why.code(), absl::StrCat("auth.exportAuthorization(dc_id=",
                                                              dc_, "): ", why.message())));
     return true;
   }
@@ -65,12 +65,12 @@ bool DcConnection::OnHomeEvent(ClientEvent& e) {
       tl::Parse<tl::auth_ExportedAuthorization>(e.body);
   SecureWipe(absl::MakeSpan(e.body));  // the login's bytes
   if (!x.ok()) {
-    client_->FailLogin(absl::DataLossError(absl::StrCat(
+    client().FailLogin(absl::DataLossError(absl::StrCat(
         "auth.exportAuthorization(dc_id=", dc_, "): an answer that does not parse: ",
         x.status().message())));
     return true;
   }
-  client_->ImportLogin(std::move(*x->As<tl::auth_exportedAuthorization>()));
+  client().ImportLogin(std::move(*x->As<tl::auth_exportedAuthorization>()));
   return true;
 }
 

@@ -23,8 +23,9 @@
 // client's, and one FileDownload can be offered the events of both. One
 // connection per DC is meant to be reused across downloads.
 //
-// A StreamEngine like the Client: the driver dials DC X's address
-// (Client::DcAddressOf(dc()), or the app's own table) and runs it. Sans-I/O.
+// A StreamEngine like the Client (a ClientWrapper): the driver dials DC X's
+// address (Client::DcAddressOf(dc()), or the app's own table) and runs it.
+// Sans-I/O.
 //
 // Example:
 //   MTCORE_ASSIGN_OR_RETURN(auto media, DcConnection::Create(home, 4, rng, now));
@@ -44,12 +45,12 @@
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
 #include "core/client/client.h"
+#include "core/client/client_wrapper.h"
 #include "core/crypto/random.h"
-#include "core/stream/stream_engine.h"
 
 namespace mtcore::client {
 
-class DcConnection : public StreamEngine {
+class DcConnection : public ClientWrapper {
  public:
   enum class State {
     kExporting,  // auth.exportAuthorization in flight on the home client
@@ -70,33 +71,22 @@ class DcConnection : public StreamEngine {
   // connection's export (used up; the login's bytes in it are wiped).
   bool OnHomeEvent(ClientEvent& e);
 
-  // The DC-X client: InvokeRaw / Invoke, Cancel, PollEvent (answers only:
-  // no updates), a ClientSink for transfers. Do not drive it directly: the
-  // driver runs the DcConnection.
-  Client& client() { return *client_; }
+  // client(): the DC-X client: InvokeRaw / Invoke, Cancel, PollEvent
+  // (answers only: no updates), a ClientSink for transfers. Do not drive it
+  // directly: the driver runs the DcConnection.
   int dc() const { return dc_; }
   State state() const;
   // Why the login could not be carried here (OK unless kFailed).
-  absl::Status error() const { return client_->login_error(); }
+  absl::Status error() const { return client().login_error(); }
   // The home client's request id of the export (0 once answered).
   uint64_t export_request_id() const { return export_id_; }
 
-  // StreamEngine: the connection's client.
-  void OnConnected(absl::Time now) override { client_->OnConnected(now); }
-  absl::Status OnBytes(ByteView in, absl::Time now) override { return client_->OnBytes(in, now); }
-  void PullOutput(Bytes& out) override { client_->PullOutput(out); }
-  bool WantsClose() const override { return client_->WantsClose(); }
-  std::optional<absl::Time> NextDeadline() override { return client_->NextDeadline(); }
-  void OnTimeout(absl::Time now) override { client_->OnTimeout(now); }
-  void OnDisconnected(const absl::Status& why, absl::Time now) override {
-    client_->OnDisconnected(why, now);
-  }
+  // StreamEngine (ClientWrapper): the connection's client.
 
  private:
-  DcConnection(int dc, std::unique_ptr<Client> client) : dc_(dc), client_(std::move(client)) {}
+  DcConnection(int dc, std::unique_ptr<Client> client) : ClientWrapper(std::move(client)), dc_(dc) {}
 
   int dc_;
-  std::unique_ptr<Client> client_;
   uint64_t export_id_ = 0;
 };
 

@@ -1,0 +1,56 @@
+// A StreamEngine that owns a Client and runs it: the base of the engines
+// that add to a Client what an application needs, and are driven in its
+// place (DcConnection: a login carried to another DC; web::JsonClient: JSON
+// in and out). The seven StreamEngine calls go to the Client unchanged, so a
+// driver runs the wrapper exactly as it would run the Client. Sans-I/O.
+//
+// Example:
+//   class MyClient final : public ClientWrapper {
+//    public:
+//     explicit MyClient(std::unique_ptr<Client> c) : ClientWrapper(std::move(c)) {}
+//     ... calls on client() ...
+//   };
+//   io::EngineDriver driver(loop, my_client, ...);   // dials, feeds, times it
+#ifndef MTCORE_CORE_CLIENT_CLIENT_WRAPPER_H_
+#define MTCORE_CORE_CLIENT_CLIENT_WRAPPER_H_
+
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "core/base/bytes.h"
+#include "core/client/client.h"
+#include "core/stream/stream_engine.h"
+
+namespace mtcore::client {
+
+class ClientWrapper : public StreamEngine {
+ public:
+  // The wrapped client (never null).
+  Client& client() { return *client_; }
+  const Client& client() const { return *client_; }
+
+  // StreamEngine: the wrapped Client's.
+  void OnConnected(absl::Time now) final { client_->OnConnected(now); }
+  absl::Status OnBytes(ByteView in, absl::Time now) final { return client_->OnBytes(in, now); }
+  void PullOutput(Bytes& out) final { client_->PullOutput(out); }
+  bool WantsClose() const final { return client_->WantsClose(); }
+  std::optional<absl::Time> NextDeadline() final { return client_->NextDeadline(); }
+  void OnTimeout(absl::Time now) final { client_->OnTimeout(now); }
+  void OnDisconnected(const absl::Status& why, absl::Time now) final {
+    client_->OnDisconnected(why, now);
+  }
+
+ protected:
+  // `client` must not be null.
+  explicit ClientWrapper(std::unique_ptr<Client> client) : client_(std::move(client)) {}
+
+ private:
+  std::unique_ptr<Client> client_;
+};
+
+}  // namespace mtcore::client
+
+#endif  // MTCORE_CORE_CLIENT_CLIENT_WRAPPER_H_
