@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/base/status_macros.h"
 
 namespace mtcore::client {
 namespace {
@@ -63,9 +64,29 @@ void ClientSink::Cancel(uint64_t request_id) { client_.Cancel(request_id); }
 // ---------------------------------------------------------------------------
 // Upload
 
+UploadSource::~UploadSource() = default;
+
+absl::StatusOr<Bytes> MemoryUploadSource::ReadPart(int32_t part, int64_t offset, int32_t length) {
+  if (offset < 0 || length < 0 || offset > size() || length > size() - offset) {
+    return absl::OutOfRangeError(absl::StrCat("part ", part, ": ", length, " bytes at ", offset,
+                                              " are past the end of ", size(), " bytes"));
+  }
+  return Bytes(data_.begin() + offset, data_.begin() + offset + length);
+}
+
 absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(Bytes data, UploadOptions options,
                                                                 crypto::RandomSource& rng) {
-  if (data.empty()) return absl::InvalidArgumentError("upload: the file is empty");
+  return Create(std::make_unique<MemoryUploadSource>(std::move(data)), std::move(options), rng);
+}
+
+absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(
+    std::unique_ptr<UploadSource> source, UploadOptions options, crypto::RandomSource& rng) {
+  if (source == nullptr) return absl::InvalidArgumentError("upload: no source");
+  const int64_t size = source->size();
+  if (size <= 0) {
+    return absl::InvalidArgumentError(size == 0 ? std::string("upload: the file is empty")
+                                                : absl::StrCat("upload: negative size ", size));
+  }
   const int32_t part = options.part_size;
   if (part <= 0 || part % 1024 != 0 || kMaxUploadPartSize % part != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -75,9 +96,10 @@ absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(Bytes data, Uploa
     return absl::InvalidArgumentError(absl::StrCat("upload: max_parts ", options.max_parts,
                                                    " must be in 1..", kMaxUploadPartsPremium));
   }
-  const int64_t parts = (static_cast<int64_t>(data.size()) + part - 1) / part;
+  // (size / part first: no overflow for any size)
+  const int64_t parts = size / part + (size % part != 0 ? 1 : 0);
   if (parts > options.max_parts) {
-    return absl::InvalidArgumentError(absl::StrCat("upload: ", data.size(), " bytes in parts of ", part,
+    return absl::InvalidArgumentError(absl::StrCat("upload: ", size, " bytes in parts of ", part,
                                                    " make ", parts, " parts; at most ",
                                                    options.max_parts));
   }
@@ -89,16 +111,24 @@ absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(Bytes data, Uploa
   }
   int64_t file_id = 0;
   while (file_id == 0) file_id = static_cast<int64_t>(crypto::RandomU64(rng));
-  return std::unique_ptr<FileUpload>(new FileUpload(std::move(data), std::move(options), file_id));
+  return std::unique_ptr<FileUpload>(
+      new FileUpload(std::move(source), std::move(options), file_id));
 }
 
-FileUpload::FileUpload(Bytes data, UploadOptions options, int64_t file_id)
-    : data_(std::move(data)),
+FileUpload::FileUpload(std::unique_ptr<UploadSource> source, UploadOptions options,
+                       int64_t file_id)
+    : source_(std::move(source)),
+      size_(source_->size()),
       options_(std::move(options)),
       file_id_(file_id),
-      big_(static_cast<int64_t>(data_.size()) > kMaxSmallFileSize),
-      total_parts_(static_cast<int32_t>((data_.size() + options_.part_size - 1) / options_.part_size)) {
-  progress_.bytes_total = static_cast<int64_t>(data_.size());
+      big_(size_ > kMaxSmallFileSize),
+      total_parts_(static_cast<int32_t>((size_ + options_.part_size - 1) / options_.part_size)) {
+  progress_.bytes_total = size_;
+}
+
+int32_t FileUpload::PartLength(int32_t part) const {
+  const int64_t begin = static_cast<int64_t>(part) * options_.part_size;
+  return static_cast<int32_t>(std::min<int64_t>(options_.part_size, size_ - begin));
 }
 
 void FileUpload::Start(RequestSink& sink) {
@@ -114,9 +144,24 @@ void FileUpload::Pump(RequestSink& sink) {
 }
 
 absl::Status FileUpload::SendPart(int32_t part, RequestSink& sink) {
-  const size_t begin = static_cast<size_t>(part) * options_.part_size;
-  const size_t end = std::min(data_.size(), begin + options_.part_size);
-  std::string bytes(data_.begin() + begin, data_.begin() + end);
+  auto held = held_.find(part);
+  if (held == held_.end()) {
+    // First sent: read now, kept until acknowledged (a retry sends these).
+    const int64_t offset = static_cast<int64_t>(part) * options_.part_size;
+    const int32_t length = PartLength(part);
+    absl::StatusOr<Bytes> read = source_->ReadPart(part, offset, length);
+    const std::string context =
+        absl::StrCat("upload: part ", part, " of ", total_parts_, " (", length, " bytes at ",
+                     offset, ")");
+    if (!read.ok()) return WithContext(read.status(), context + ": reading the source");
+    if (read->size() != static_cast<size_t>(length)) {
+      return absl::DataLossError(
+          absl::StrCat(context, ": the source gave ", read->size(), " bytes"));
+    }
+    held = held_.emplace(part, std::string(read->begin(), read->end())).first;
+    buffered_ += length;
+  }
+  std::string bytes = held->second;
   absl::StatusOr<Bytes> function;
   if (big_) {
     tl::upload_saveBigFilePart f;
@@ -163,8 +208,11 @@ bool FileUpload::OnEvent(const ClientEvent& e, RequestSink& sink) {
       return true;
     }
     ++parts_done_;
-    const int64_t begin = static_cast<int64_t>(part) * options_.part_size;
-    progress_.bytes_done += std::min<int64_t>(options_.part_size, data_.size() - begin);
+    progress_.bytes_done += PartLength(part);
+    if (auto held = held_.find(part); held != held_.end()) {
+      buffered_ -= static_cast<int64_t>(held->second.size());
+      held_.erase(held);
+    }
     Report();
     if (parts_done_ == total_parts_) {
       Finish(big_ ? NamedFile<tl::inputFileBig>(file_id_, total_parts_, options_.file_name)
@@ -199,7 +247,9 @@ void FileUpload::Finish(absl::StatusOr<tl::InputFile> result, RequestSink& sink)
   if (done()) return;
   result_ = std::move(result);
   requests_.GiveUpAll(sink);
-  data_ = Bytes();  // the parts are no longer needed
+  held_.clear();  // the parts are no longer needed
+  buffered_ = 0;
+  source_.reset();  // (a file source closes its file)
 }
 
 void FileUpload::Report() {
@@ -246,6 +296,8 @@ FileDownload::FileDownload(tl::InputFileLocation location, DownloadOptions optio
   progress_.bytes_total = options_.size;
   if (options_.size > 0) {
     last_window_ = (options_.size - 1) / options_.window_size;  // no overflow near 2^63
+  }
+  if (options_.size > 0 && !options_.on_data) {
     // Only a modest start: a size the DC claims is not memory to take before
     // any byte arrives (and in wasm32 a 2 GB reserve aborts).
     out_.reserve(static_cast<size_t>(std::min<int64_t>(options_.size, kInitialReserve)));
@@ -271,7 +323,10 @@ void FileDownload::Pump(RequestSink& sink) {
       resend_.erase(resend_.begin());
       if (last_window_ >= 0 && index > last_window_) continue;
     } else if ((last_window_ < 0 || next_window_ <= last_window_) &&
-               Offset(next_window_) <= options_.max_bytes) {
+               Offset(next_window_) <= options_.max_bytes &&
+               next_window_ - appended_ < options_.max_in_flight) {
+      // (The last condition bounds what waits behind a gap: a window that
+      // keeps failing holds the others back, not the memory.)
       // (<=: the window at max_bytes, empty, proves a file of exactly
       // max_bytes ends there; OnWindow refuses any byte past max_bytes.)
       index = next_window_++;
@@ -424,10 +479,10 @@ absl::Status FileDownload::OnWindow(int64_t index, std::string bytes) {
       return absl::OkStatus();
     }
     if (n < options_.window_size) {
-      if (last_window_ >= 0 && index < last_window_) {
-        return absl::DataLossError(absl::StrCat("a short window (", n,
-                                                " bytes) before the one that ended the file"));
-      }
+      // The first short window ends the file. Answers may come out of order:
+      // an empty window past the end can come before the short one that
+      // ends it, so the end moves down to this one, and everything that
+      // arrived past it must be empty.
       last_window_ = index;
       for (auto a = arrived_.upper_bound(index); a != arrived_.end(); a = arrived_.erase(a)) {
         if (!a->second.empty()) {
@@ -442,15 +497,31 @@ absl::Status FileDownload::OnWindow(int64_t index, std::string bytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("the file is larger than max_bytes ", options_.max_bytes));
   }
+  buffered_ += n;
   arrived_[index] = std::move(bytes);
   while (!arrived_.empty() && arrived_.begin()->first == appended_) {
-    const std::string& w = arrived_.begin()->second;
-    out_.insert(out_.end(), w.begin(), w.end());
-    progress_.bytes_done += static_cast<int64_t>(w.size());
+    std::string w = std::move(arrived_.begin()->second);
     arrived_.erase(arrived_.begin());
+    buffered_ -= static_cast<int64_t>(w.size());
     ++appended_;
+    if (w.empty()) continue;
+    const int64_t offset = progress_.bytes_done;
+    progress_.bytes_done += static_cast<int64_t>(w.size());
+    MTCORE_RETURN_IF_ERROR(Deliver(offset, AsBytes(w)));
   }
   return absl::OkStatus();
+}
+
+absl::Status FileDownload::Deliver(int64_t offset, ByteView chunk) {
+  if (!options_.on_data) {
+    out_.insert(out_.end(), chunk.begin(), chunk.end());
+    return absl::OkStatus();
+  }
+  absl::Status taken = options_.on_data(offset, chunk);
+  if (taken.ok()) return taken;
+  return absl::Status(taken.code(),
+                      absl::StrCat("the consumer of ", chunk.size(), " bytes at offset ",
+                                   offset, ": ", taken.message()));
 }
 
 void FileDownload::AbandonPastEnd(RequestSink& sink) {
@@ -473,6 +544,7 @@ void FileDownload::Finish(absl::StatusOr<Bytes> result, RequestSink& sink) {
   result_ = std::move(result);
   requests_.GiveUpAll(sink);
   arrived_.clear();
+  buffered_ = 0;
   resend_.clear();
   needs_dc_.reset();
   out_ = Bytes();

@@ -1,8 +1,14 @@
 // File transfer over one DC, on top of the typed Client: uploads
 // (upload.saveFilePart / saveBigFilePart, giving the tl::InputFile that
-// messages.sendMedia takes) and downloads (upload.getFile, in order, into
-// memory). Sans-I/O like all of core/: no clock, no files; the bytes come in
-// and go out as buffers, entropy (the upload's file_id) as an argument.
+// messages.sendMedia takes) and downloads (upload.getFile, in order). Both
+// stream: an upload reads each part from an UploadSource only when it sends
+// it, and a download hands each in-order chunk to DownloadOptions::on_data,
+// so memory stays bounded by the parts or windows in flight whatever the
+// file's size; the in-memory forms (FileUpload::Create(Bytes), a download
+// without on_data collecting into result()) are thin layers over the same
+// code. Sans-I/O like all of core/: no clock, no files; the bytes come in and
+// go out as buffers (a driver's UploadSource and on_data do the file I/O,
+// e.g. io/native/file_io.h), entropy (the upload's file_id) as an argument.
 //
 // A transfer is a state machine that sends its requests through a
 // RequestSink (ClientSink: a Client's InvokeRaw / Cancel) and is offered the
@@ -23,7 +29,12 @@
 // Unavailable / DeadlineExceeded / Aborted) is sent again, at most
 // max_retries_per_part times; any other error ends the upload with a status
 // naming the part. md5_checksum stays empty (Telegram accepts that).
-// The upload drops the file's bytes once it is done: if the sendMedia that
+// Each part is read from the UploadSource when it is first sent, kept while
+// it is in flight (a retry sends the kept bytes, never reads again) and
+// dropped once acknowledged: the upload holds at most max_in_flight parts
+// (buffered_bytes()). A source error (or a part of the wrong length) ends the
+// upload with that error, naming the part.
+// The upload keeps no bytes once it is done: if the sendMedia that
 // uses the InputFile is answered FILE_PART_<n>_MISSING (the DC has forgotten
 // parts, e.g. after a long pause), upload the whole file again with a new
 // FileUpload (a new file_id).
@@ -31,7 +42,14 @@
 // Downloads: upload.getFile, not precise: windows of DownloadOptions::
 // window_size bytes (a multiple of 4 KiB that divides 1 MiB, so a window
 // never crosses a 1 MiB boundary) at offsets that are multiples of it,
-// max_in_flight at a time, reassembled in order. The file ends at a known
+// max_in_flight at a time, reassembled in order: no window is asked for
+// more than max_in_flight windows past the in-order prefix, so at most
+// max_in_flight - 1 windows wait behind a gap (buffered_bytes()). Each chunk
+// that extends the prefix goes to DownloadOptions::on_data (offset, bytes)
+// at once; without on_data the download collects them into result(). A
+// status other than ok from on_data ends the download with that error (the
+// windows in flight given up, their answers still swallowed). The file ends
+// at a known
 // size (DownloadOptions::size) or at the first short (or empty) window. A
 // window longer than asked, a short window before a known end, or data past
 // a short window is a protocol error (DataLoss); more than max_bytes in all
@@ -41,7 +59,8 @@
 // limit.) FILE_MIGRATE_X (the file is stored on DC X): by default it ends the
 // download (FailedPrecondition naming the DC). With DownloadOptions::
 // follow_file_migrate the download pauses instead, keeping every window that
-// arrived: the windows in flight are given up (their answers still
+// arrived (and everything already delivered to on_data: a move never
+// delivers a byte twice): the windows in flight are given up (their answers still
 // swallowed), needs_dc() is X, and Continue(sink) with a sink on DC X (a
 // DcConnection's client, dc_connection.h) asks for the missing windows there;
 // the download never starts again from byte 0. A known DC up front
@@ -61,6 +80,12 @@
 //   up->Start(sink);
 //   ... for each ClientEvent e: if (!up->OnEvent(e, sink)) HandleOther(e);
 //   if (up->done()) { MTCORE_ASSIGN_OR_RETURN(tl::InputFile f, up->result()); ... }
+//
+// Streaming (a driver's source and consumer; see io/native/file_io.h):
+//   auto up = FileUpload::Create(std::make_unique<MySource>(fd), {.file_name = "a.bin"}, rng);
+//   DownloadOptions o;
+//   o.on_data = [&](int64_t offset, ByteView chunk) { return WriteAt(fd, offset, chunk); };
+//   auto down = FileDownload::Create(location, std::move(o));
 #ifndef MTCORE_CORE_CLIENT_FILE_TRANSFER_H_
 #define MTCORE_CORE_CLIENT_FILE_TRANSFER_H_
 
@@ -176,6 +201,31 @@ inline constexpr int32_t kMaxUploadPartsPremium = 8000;  // the most any account
 inline constexpr int64_t kMaxSmallFileSize = int64_t{10} << 20;
 inline constexpr int32_t kMaxDownloadWindow = 1048576;
 
+// Where an upload's bytes come from: read one part at a time, when the part
+// is first sent. Implementations do the I/O (core/ never reads a file):
+// MemoryUploadSource here, io::FileUploadSource (pread) in io/native.
+class UploadSource {
+ public:
+  virtual ~UploadSource();
+  // The file's size in bytes (asked once, by FileUpload::Create).
+  virtual int64_t size() const = 0;
+  // The `length` bytes at `offset` (part number `part`: offset is
+  // part * part_size; length is part_size, or less for the last part). Must
+  // return exactly `length` bytes; any error ends the upload with it.
+  virtual absl::StatusOr<Bytes> ReadPart(int32_t part, int64_t offset, int32_t length) = 0;
+};
+
+// A file held in memory as an UploadSource.
+class MemoryUploadSource final : public UploadSource {
+ public:
+  explicit MemoryUploadSource(Bytes data) : data_(std::move(data)) {}
+  int64_t size() const override { return static_cast<int64_t>(data_.size()); }
+  absl::StatusOr<Bytes> ReadPart(int32_t part, int64_t offset, int32_t length) override;
+
+ private:
+  Bytes data_;
+};
+
 struct UploadOptions {
   int32_t part_size = kMaxUploadPartSize;
   int max_in_flight = 4;
@@ -191,9 +241,13 @@ struct UploadOptions {
 
 class FileUpload {
  public:
-  // InvalidArgument: empty data, a part size Telegram refuses, more than
-  // max_parts parts, max_parts outside 1..8000, max_in_flight < 1. The
-  // file_id comes from `rng`.
+  // InvalidArgument: an empty (or null) source, a part size Telegram
+  // refuses, more than max_parts parts, max_parts outside 1..8000,
+  // max_in_flight < 1. The file_id comes from `rng`. Nothing is read yet.
+  static absl::StatusOr<std::unique_ptr<FileUpload>> Create(std::unique_ptr<UploadSource> source,
+                                                            UploadOptions options,
+                                                            crypto::RandomSource& rng);
+  // The same for a file in memory (a MemoryUploadSource).
   static absl::StatusOr<std::unique_ptr<FileUpload>> Create(Bytes data, UploadOptions options,
                                                             crypto::RandomSource& rng);
 
@@ -216,21 +270,28 @@ class FileUpload {
   bool big() const { return big_; }
   int64_t file_id() const { return file_id_; }
   int32_t total_parts() const { return total_parts_; }
+  // The bytes of the parts read and not yet acknowledged (at most
+  // max_in_flight parts; 0 once done).
+  int64_t buffered_bytes() const { return buffered_; }
 
  private:
-  FileUpload(Bytes data, UploadOptions options, int64_t file_id);
+  FileUpload(std::unique_ptr<UploadSource> source, UploadOptions options, int64_t file_id);
   void Pump(RequestSink& sink);
   absl::Status SendPart(int32_t part, RequestSink& sink);
+  int32_t PartLength(int32_t part) const;
   void Finish(absl::StatusOr<tl::InputFile> result, RequestSink& sink);
   void Report();
 
-  Bytes data_;
+  std::unique_ptr<UploadSource> source_;
+  int64_t size_;
   UploadOptions options_;
   int64_t file_id_;
   bool big_;
   int32_t total_parts_;
   int32_t next_part_ = 0;
   int32_t parts_done_ = 0;
+  std::map<int32_t, std::string> held_;  // parts read and not yet acknowledged
+  int64_t buffered_ = 0;                 // their bytes
   internal::TransferRequests<int32_t> requests_;  // by part
   TransferProgress progress_;
   std::optional<absl::StatusOr<tl::InputFile>> result_;
@@ -244,12 +305,19 @@ struct DownloadOptions {
   // The file's size if known (document.size): the download ends there and
   // every window must be full up to it. -1: unknown (ends at a short window).
   int64_t size = -1;
-  // Most bytes accepted in all (the memory bound; a file of exactly
-  // max_bytes is accepted). The default is the largest file of a non-premium
+  // Most bytes accepted in all (a file of exactly max_bytes is accepted;
+  // without on_data, the memory bound). The default is the largest file of a non-premium
   // account, 4000 parts of 512 KiB; premium accounts' files go up to 8000
   // parts (see kMaxUploadPartsPremium).
   int64_t max_bytes = int64_t{kMaxUploadParts} * kMaxUploadPartSize;
   std::function<void(const TransferProgress&)> on_progress;
+  // Streaming delivery: called with each chunk that extends the in-order
+  // prefix (offset = the bytes delivered before it; never empty; the view
+  // is valid during the call only), as soon as it arrives. The download then
+  // keeps no delivered bytes (result() holds none). A status other than ok
+  // ends the download with that status (context: the offset). Not set: the
+  // bytes are collected into result().
+  std::function<absl::Status(int64_t offset, ByteView chunk)> on_data;
   // The DC the file is stored on, if known (document.dc_id:
   // DownloadOfDocument sets it); 0: unknown, the first sink's.
   int dc = 0;
@@ -265,8 +333,8 @@ class FileDownload {
  public:
   // InvalidArgument: an empty location, a window size Telegram refuses,
   // max_in_flight < 1, a size below -1 or above max_bytes, a negative
-  // max_bytes, a dc outside 0..1000. Memory for the bytes grows as they
-  // arrive.
+  // max_bytes, a dc outside 0..1000. Without on_data, memory for the bytes
+  // grows as they arrive.
   static absl::StatusOr<std::unique_ptr<FileDownload>> Create(tl::InputFileLocation location,
                                                               DownloadOptions options);
 
@@ -294,19 +362,26 @@ class FileDownload {
   void set_follow_file_migrate(bool follow) { options_.follow_file_migrate = follow; }
 
   bool done() const { return result_.has_value(); }
-  // The file's bytes, or why the download failed. Only once done().
+  // The file's bytes (none with on_data: they went there), or why the
+  // download failed. Only once done().
   const absl::StatusOr<Bytes>& result() const { return *result_; }
   // The file's bytes moved out, so a caller that keeps them needs no copy
   // (result() then holds empty bytes). Only once done() with an ok result.
   Bytes TakeBytes() { return std::move(**result_); }
   TransferProgress progress() const { return progress_; }
+  // The bytes the download holds: windows that arrived after a gap (at most
+  // max_in_flight - 1 windows), plus, without on_data, the in-order prefix
+  // collected for result(). 0 once done.
+  int64_t buffered_bytes() const { return buffered_ + static_cast<int64_t>(out_.size()); }
 
  private:
   FileDownload(tl::InputFileLocation location, DownloadOptions options);
   void Pump(RequestSink& sink);
   absl::Status SendWindow(int64_t index, RequestSink& sink);
-  // A window's bytes arrived: checked, kept, and the in-order prefix appended.
+  // A window's bytes arrived: checked, kept, and the in-order prefix
+  // delivered (to on_data, or into out_).
   absl::Status OnWindow(int64_t index, std::string bytes);
+  absl::Status Deliver(int64_t offset, ByteView chunk);
   // Once the end is known: gives up the windows asked for past it.
   void AbandonPastEnd(RequestSink& sink);
   void Finish(absl::StatusOr<Bytes> result, RequestSink& sink);
@@ -318,9 +393,10 @@ class FileDownload {
   int64_t next_window_ = 0;
   // The last window (known from the size, or from a short answer); -1 while unknown.
   int64_t last_window_ = -1;
-  Bytes out_;                                // the in-order prefix
-  int64_t appended_ = 0;                     // windows in out_
+  Bytes out_;                                // the in-order prefix, without on_data
+  int64_t appended_ = 0;                     // windows delivered
   std::map<int64_t, std::string> arrived_;   // windows after a gap
+  int64_t buffered_ = 0;                     // their bytes
   internal::TransferRequests<int64_t> requests_;  // by window
   // Windows given up by a move to another DC, sent again (first) there.
   std::set<int64_t> resend_;

@@ -434,6 +434,23 @@ TEST(FileDownloadTest, DataPastAShortWindowIsAProtocolError) {
   EXPECT_TRUE(d->OnEvent(FileEvent(first, std::string(4096, 'a')), sink)) << "given up, swallowed";
 }
 
+TEST(FileDownloadTest, AnEmptyWindowPastTheEndMayComeBeforeTheShortOneThatEndsIt) {
+  DownloadOptions options;
+  options.window_size = 4096;
+  options.max_in_flight = 3;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  const uint64_t first = sink.TakeOldest(), second = sink.TakeOldest(), third = sink.TakeOldest();
+  EXPECT_TRUE(d->OnEvent(FileEvent(third, ""), sink));
+  EXPECT_TRUE(d->OnEvent(FileEvent(second, std::string(10, 'b')), sink));
+  EXPECT_FALSE(d->done());
+  EXPECT_TRUE(d->OnEvent(FileEvent(first, std::string(4096, 'a')), sink));
+  ASSERT_TRUE(d->done());
+  ASSERT_TRUE(d->result().ok()) << d->result().status();
+  EXPECT_EQ(d->result()->size(), 4096u + 10u);
+}
+
 TEST(FileDownloadTest, UnboundedDataIsRefusedAtMaxBytes) {
   DownloadOptions options;
   options.window_size = 4096;
@@ -721,6 +738,401 @@ TEST(FileDownloadTest, FileMigrateFollowedIsBoundedAndCancelWhilePausedEndsItOnc
   plain->Start(home);
   EXPECT_TRUE(plain->OnEvent(RpcError(home.TakeOldest(), 303, "FILE_MIGRATE_4"), home));
   EXPECT_EQ(plain->needs_dc(), 4);
+}
+
+
+// ---------------------------------------------------------------------------
+// Streaming
+
+// The byte at `i` of a file that is never held whole (PatternSource's).
+uint8_t PatternByte(int64_t i) { return static_cast<uint8_t>((i * 131 + 7) ^ (i >> 9)); }
+
+// What a PatternSource was asked (it lives on after the upload drops it).
+struct SourceLog {
+  std::vector<int32_t> reads;
+  bool destroyed = false;
+  int32_t fail_at = -1;
+  int32_t short_at = -1;
+};
+
+// An UploadSource that makes its bytes on demand, logs each read, and fails
+// (or gives a short part) where the log says.
+class PatternSource final : public UploadSource {
+ public:
+  PatternSource(int64_t size, SourceLog& log) : size_(size), log_(log) {}
+  ~PatternSource() override { log_.destroyed = true; }
+  int64_t size() const override { return size_; }
+  absl::StatusOr<Bytes> ReadPart(int32_t part, int64_t offset, int32_t length) override {
+    log_.reads.push_back(part);
+    if (part == log_.fail_at) return absl::InternalError("disk read error");
+    if (part == log_.short_at) --length;
+    Bytes b(static_cast<size_t>(length));
+    for (int32_t i = 0; i < length; ++i) b[i] = PatternByte(offset + i);
+    return b;
+  }
+
+ private:
+  int64_t size_;
+  SourceLog& log_;
+};
+
+std::unique_ptr<FileUpload> MakeStreamingUpload(std::unique_ptr<UploadSource> source,
+                                                UploadOptions options) {
+  crypto::DeterministicRandom rng(5);
+  absl::StatusOr<std::unique_ptr<FileUpload>> up =
+      FileUpload::Create(std::move(source), std::move(options), rng);
+  EXPECT_TRUE(up.ok()) << up.status();
+  return up.ok() ? *std::move(up) : nullptr;
+}
+
+TEST(FileUploadStreamTest, A30MebibyteFileIsReadPartByPartAndNeverHeldWhole) {
+  const int64_t size = (int64_t{30} << 20) + 777;
+  SourceLog log;
+  auto owned = std::make_unique<PatternSource>(size, log);
+  UploadOptions options;
+  options.max_in_flight = 3;
+  std::unique_ptr<FileUpload> up = MakeStreamingUpload(std::move(owned), options);
+  ASSERT_NE(up, nullptr);
+  EXPECT_TRUE(up->big());
+  EXPECT_EQ(up->total_parts(), 61);
+  EXPECT_TRUE(log.reads.empty()) << "nothing is read before it is sent";
+  FakeSink sink;
+  up->Start(sink);
+  EXPECT_EQ(log.reads, (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_EQ(up->buffered_bytes(), 3 * kMaxUploadPartSize);
+  int64_t most = 0;
+  int64_t checked = 0;
+  while (!sink.open.empty()) {
+    // Newest first: acknowledgements out of order.
+    const uint64_t id = sink.open.back();
+    sink.open.pop_back();
+    auto part = sink.Decode<tl::upload_saveBigFilePart>(id);
+    const int64_t offset = int64_t{part.file_part} * kMaxUploadPartSize;
+    for (size_t i = 0; i < part.bytes.size(); ++i) {
+      if (static_cast<uint8_t>(part.bytes[i]) != PatternByte(offset + i)) {
+        FAIL() << "part " << part.file_part << " byte " << i;
+      }
+    }
+    checked += static_cast<int64_t>(part.bytes.size());
+    sink.sent.erase(id);  // (the test's own copy)
+    ASSERT_TRUE(up->OnEvent(True(id), sink));
+    most = std::max(most, up->buffered_bytes());
+    EXPECT_LE(up->buffered_bytes(), 3 * kMaxUploadPartSize);
+  }
+  ASSERT_TRUE(up->done());
+  ASSERT_TRUE(up->result().ok()) << up->result().status();
+  EXPECT_EQ(checked, size);
+  EXPECT_EQ(most, 3 * kMaxUploadPartSize) << "the bound is reached, never passed";
+  EXPECT_EQ(up->buffered_bytes(), 0);
+  EXPECT_TRUE(log.destroyed) << "the source is released once the upload ends";
+  std::vector<int32_t> reads = log.reads;
+  std::sort(reads.begin(), reads.end());
+  ASSERT_EQ(reads.size(), 61u) << "each part read once";
+  for (int32_t i = 0; i < 61; ++i) EXPECT_EQ(reads[i], i);
+}
+
+TEST(FileUploadStreamTest, ARetrySendsTheKeptPartWithoutReadingItAgain) {
+  SourceLog log;
+  auto owned = std::make_unique<PatternSource>(5000, log);
+  UploadOptions options;
+  options.part_size = 1024;
+  options.max_in_flight = 2;
+  std::unique_ptr<FileUpload> up = MakeStreamingUpload(std::move(owned), options);
+  FakeSink sink;
+  up->Start(sink);
+  const uint64_t first = sink.TakeOldest();
+  const Bytes sent_first = sink.sent.at(first);
+  EXPECT_TRUE(up->OnEvent(RpcError(first, 500, "INTERNAL"), sink));
+  EXPECT_TRUE(up->OnEvent(Failed(sink.TakeOldest(), absl::UnavailableError("reset")), sink));
+  ASSERT_EQ(sink.open.size(), 2u);
+  EXPECT_EQ(sink.sent.at(sink.open[0]), sent_first) << "the same part 0, from the kept bytes";
+  EXPECT_EQ(log.reads, (std::vector<int32_t>{0, 1})) << "no part read twice";
+  while (!sink.open.empty()) ASSERT_TRUE(up->OnEvent(True(sink.TakeOldest()), sink));
+  ASSERT_TRUE(up->done());
+  ASSERT_TRUE(up->result().ok()) << up->result().status();
+  EXPECT_EQ(log.reads, (std::vector<int32_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(up->progress().retries, 2);
+  EXPECT_EQ(up->progress().bytes_done, 5000);
+}
+
+TEST(FileUploadStreamTest, ASourceErrorEndsTheUploadNamingThePartAndReleasesTheSource) {
+  SourceLog log;
+  log.fail_at = 3;
+  auto owned = std::make_unique<PatternSource>(10 * 1024, log);
+  UploadOptions options;
+  options.part_size = 1024;
+  options.max_in_flight = 3;
+  std::unique_ptr<FileUpload> up = MakeStreamingUpload(std::move(owned), options);
+  FakeSink sink;
+  up->Start(sink);
+  ASSERT_EQ(sink.open.size(), 3u);
+  const uint64_t p1 = sink.open[1], p2 = sink.open[2];
+  // Part 0 acknowledged: part 3 is read, and the read fails.
+  ASSERT_TRUE(up->OnEvent(True(sink.TakeOldest()), sink));
+  ASSERT_TRUE(up->done());
+  EXPECT_EQ(up->result().status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(up->result().status().message(), HasSubstr("part 3 of 10"));
+  EXPECT_THAT(up->result().status().message(), HasSubstr("disk read error"));
+  EXPECT_EQ(sink.cancelled, (std::vector<uint64_t>{p1, p2})) << "the parts in flight given up";
+  EXPECT_TRUE(log.destroyed) << "the source (a file) is closed once the upload ends";
+  EXPECT_EQ(up->buffered_bytes(), 0);
+  // Their answers are still swallowed, and change nothing.
+  EXPECT_TRUE(up->OnEvent(True(p1), sink));
+  EXPECT_TRUE(up->OnEvent(RpcError(p2, 400, "FILE_PART_INVALID"), sink));
+  EXPECT_EQ(up->result().status().code(), absl::StatusCode::kInternal);
+
+  // A source that gives fewer bytes than asked (a file that shrank).
+  SourceLog shrunk_log;
+  shrunk_log.short_at = 0;
+  auto shrunk = std::make_unique<PatternSource>(4 * 1024, shrunk_log);
+  up = MakeStreamingUpload(std::move(shrunk), options);
+  up->Start(sink);
+  ASSERT_TRUE(up->done());
+  EXPECT_EQ(up->result().status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(up->result().status().message(), HasSubstr("part 0 of 4 (1024 bytes at 0): the source gave 1023 bytes"));
+
+  crypto::DeterministicRandom rng(1);
+  EXPECT_THAT(FileUpload::Create(std::make_unique<PatternSource>(0, shrunk_log), {}, rng).status().message(),
+              HasSubstr("empty"));
+  EXPECT_EQ(FileUpload::Create(std::unique_ptr<UploadSource>(), {}, rng).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(FileUploadStreamTest, CancelDropsThePartsAndTheSource) {
+  SourceLog log;
+  UploadOptions options;
+  options.part_size = 1024;
+  std::unique_ptr<FileUpload> up =
+      MakeStreamingUpload(std::make_unique<PatternSource>(9000, log), options);
+  FakeSink sink;
+  up->Start(sink);
+  EXPECT_EQ(up->buffered_bytes(), 4 * 1024);
+  up->Cancel(sink);
+  EXPECT_EQ(up->result().status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(up->buffered_bytes(), 0);
+  EXPECT_TRUE(log.destroyed);
+  EXPECT_EQ(sink.cancelled.size(), 4u);
+  for (uint64_t id : sink.cancelled) EXPECT_TRUE(up->OnEvent(True(id), sink));
+}
+
+// What a consumer received: contiguous chunks, checked as they come.
+struct Received {
+  Bytes bytes;
+  int calls = 0;
+  absl::Status Take(int64_t offset, ByteView chunk) {
+    ++calls;
+    EXPECT_EQ(offset, static_cast<int64_t>(bytes.size())) << "in order, no gap, no repeat";
+    EXPECT_FALSE(chunk.empty());
+    bytes.insert(bytes.end(), chunk.begin(), chunk.end());
+    return absl::OkStatus();
+  }
+};
+
+TEST(FileDownloadStreamTest, ChunksGoOutInOrderAndAtMostTheWindowsInFlightAreHeld) {
+  constexpr int32_t kWindow = 4096;
+  constexpr int kInFlight = 4;
+  const Bytes file = Pattern(200 * kWindow + 123);  // 50 times the windows in flight
+  for (bool known_size : {true, false}) {
+    SCOPED_TRACE(known_size ? "known size" : "unknown size");
+    Received got;
+    DownloadOptions options;
+    options.window_size = kWindow;
+    options.max_in_flight = kInFlight;
+    if (known_size) options.size = static_cast<int64_t>(file.size());
+    options.on_data = [&](int64_t offset, ByteView chunk) { return got.Take(offset, chunk); };
+    std::unique_ptr<FileDownload> d = MakeDownload(options);
+    FakeSink sink;
+    d->Start(sink);
+    int64_t most = 0;
+    size_t most_open = 0;
+    while (!d->done()) {
+      ASSERT_FALSE(sink.open.empty());
+      most_open = std::max(most_open, sink.open.size());
+      // Newest first: the oldest window is always the gap the others wait behind.
+      const uint64_t id = sink.open.back();
+      sink.open.pop_back();
+      auto get = sink.Decode<tl::upload_getFile>(id);
+      EXPECT_LE(get.offset, static_cast<int64_t>(got.bytes.size()) + (kInFlight - 1) * kWindow)
+          << "never asked far ahead of what was delivered";
+      ASSERT_TRUE(d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink));
+      EXPECT_LE(d->buffered_bytes(), int64_t{kInFlight + 1} * kWindow);
+      most = std::max(most, d->buffered_bytes());
+    }
+    ASSERT_TRUE(d->result().ok()) << d->result().status();
+    EXPECT_TRUE(d->result()->empty()) << "the bytes went to on_data, not into the result";
+    EXPECT_EQ(got.bytes, file);
+    EXPECT_EQ(most, int64_t{kInFlight - 1} * kWindow) << "three windows behind the gap at most";
+    EXPECT_LE(most_open, static_cast<size_t>(kInFlight));
+    EXPECT_EQ(d->progress().bytes_done, static_cast<int64_t>(file.size()));
+    EXPECT_EQ(d->buffered_bytes(), 0);
+  }
+}
+
+TEST(FileDownloadStreamTest, AWindowThatKeepsFailingHoldsTheOthersBackNotTheMemory) {
+  constexpr int32_t kWindow = 4096;
+  const Bytes file = Pattern(40 * kWindow);
+  Received got;
+  DownloadOptions options;
+  options.window_size = kWindow;
+  options.max_in_flight = 3;
+  options.max_retries_per_window = 10;
+  options.on_data = [&](int64_t offset, ByteView chunk) { return got.Take(offset, chunk); };
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  // Window 0 fails again and again while the others are answered at once.
+  for (int round = 0; round < 5; ++round) {
+    std::vector<uint64_t> open = sink.open;
+    sink.open.clear();
+    for (uint64_t id : open) {
+      auto get = sink.Decode<tl::upload_getFile>(id);
+      if (get.offset == 0) {
+        EXPECT_TRUE(d->OnEvent(RpcError(id, 500, "INTERNAL"), sink));
+      } else {
+        EXPECT_TRUE(d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink));
+      }
+    }
+    ASSERT_EQ(sink.open.size(), 1u) << "only window 0 again: the others wait for it";
+    EXPECT_EQ(d->buffered_bytes(), 2 * kWindow);
+    EXPECT_EQ(got.calls, 0);
+  }
+  while (!d->done()) {
+    const uint64_t id = sink.TakeOldest();
+    auto get = sink.Decode<tl::upload_getFile>(id);
+    ASSERT_TRUE(d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink));
+    EXPECT_LE(d->buffered_bytes(), 2 * kWindow);
+  }
+  ASSERT_TRUE(d->result().ok()) << d->result().status();
+  EXPECT_EQ(got.bytes, file);
+  EXPECT_EQ(d->progress().retries, 5);
+}
+
+TEST(FileDownloadStreamTest, AConsumerErrorEndsTheDownloadAndLateAnswersAreSwallowed) {
+  constexpr int32_t kWindow = 4096;
+  const Bytes file = Pattern(20 * kWindow);
+  int calls = 0;
+  DownloadOptions options;
+  options.window_size = kWindow;
+  options.size = static_cast<int64_t>(file.size());
+  options.on_data = [&](int64_t offset, ByteView) {
+    ++calls;
+    if (offset == kWindow) return absl::ResourceExhaustedError("No space left on device");
+    return absl::OkStatus();
+  };
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  ASSERT_EQ(sink.open.size(), 4u);
+  const uint64_t w0 = sink.open[0], w1 = sink.open[1], w2 = sink.open[2], w3 = sink.open[3];
+  sink.open.clear();
+  // Window 2 waits behind 0 and 1; 0 is delivered; 1's delivery fails.
+  EXPECT_TRUE(d->OnEvent(FileEvent(w2, Slice(file, 2 * kWindow, kWindow)), sink));
+  EXPECT_TRUE(d->OnEvent(FileEvent(w0, Slice(file, 0, kWindow)), sink));
+  EXPECT_FALSE(d->done());
+  const std::vector<uint64_t> later = sink.open;  // sent as window 0 went out
+  EXPECT_TRUE(d->OnEvent(FileEvent(w1, Slice(file, kWindow, kWindow)), sink));
+  ASSERT_TRUE(d->done());
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(d->result().status().message(),
+              HasSubstr("the consumer of 4096 bytes at offset 4096: No space left on device"));
+  EXPECT_EQ(calls, 2) << "window 2 is never delivered";
+  EXPECT_EQ(d->buffered_bytes(), 0);
+  std::vector<uint64_t> expected = {w3};
+  expected.insert(expected.end(), later.begin(), later.end());
+  std::sort(expected.begin(), expected.end());
+  std::vector<uint64_t> cancelled = sink.cancelled;
+  std::sort(cancelled.begin(), cancelled.end());
+  EXPECT_EQ(cancelled, expected) << "everything in flight given up";
+  for (uint64_t id : cancelled) {
+    EXPECT_TRUE(d->OnEvent(FileEvent(id, Slice(file, 3 * kWindow, kWindow)), sink));
+  }
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST(FileDownloadStreamTest, CancelStopsTheDeliveries) {
+  constexpr int32_t kWindow = 4096;
+  const Bytes file = Pattern(10 * kWindow);
+  Received got;
+  DownloadOptions options;
+  options.window_size = kWindow;
+  options.on_data = [&](int64_t offset, ByteView chunk) { return got.Take(offset, chunk); };
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  const uint64_t w0 = sink.TakeOldest(), w1 = sink.TakeOldest();
+  EXPECT_TRUE(d->OnEvent(FileEvent(w1, Slice(file, kWindow, kWindow)), sink));
+  EXPECT_EQ(d->buffered_bytes(), kWindow);
+  d->Cancel(sink);
+  EXPECT_EQ(d->result().status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(d->buffered_bytes(), 0);
+  EXPECT_TRUE(d->OnEvent(FileEvent(w0, Slice(file, 0, kWindow)), sink));
+  EXPECT_EQ(got.calls, 0) << "nothing delivered after the end";
+}
+
+TEST(FileDownloadStreamTest, FileMigrateFollowedDeliversEveryByteOnceAcrossTheMove) {
+  constexpr int32_t kWindow = 4096;
+  const Bytes file = Pattern(12 * kWindow + 5);
+  Received got;
+  DownloadOptions options;
+  options.window_size = kWindow;
+  options.size = static_cast<int64_t>(file.size());
+  options.max_in_flight = 3;
+  options.follow_file_migrate = true;
+  options.on_data = [&](int64_t offset, ByteView chunk) { return got.Take(offset, chunk); };
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink home, dc4;
+  dc4.last_id = uint64_t{4} << 48;
+  d->Start(home);
+  ASSERT_EQ(home.open.size(), 3u);
+  // Window 0 delivered and window 2 waiting behind window 1, which says
+  // FILE_MIGRATE_4.
+  const uint64_t w0 = home.TakeOldest(), w1 = home.TakeOldest(), w2 = home.TakeOldest();
+  EXPECT_TRUE(d->OnEvent(FileEvent(w0, Slice(file, 0, kWindow)), home));
+  EXPECT_TRUE(d->OnEvent(FileEvent(w2, Slice(file, 2 * kWindow, kWindow)), home));
+  EXPECT_EQ(got.bytes.size(), static_cast<size_t>(kWindow));
+  EXPECT_TRUE(d->OnEvent(RpcError(w1, 303, "FILE_MIGRATE_4"), home));
+  ASSERT_EQ(d->needs_dc(), 4);
+  EXPECT_EQ(d->buffered_bytes(), kWindow) << "window 2 kept through the pause";
+  for (uint64_t id : home.cancelled) {
+    EXPECT_TRUE(d->OnEvent(FileEvent(id, Slice(file, 3 * kWindow, kWindow)), home));
+  }
+  d->Continue(dc4);
+  std::set<int64_t> offsets;
+  while (!d->done()) {
+    ASSERT_FALSE(dc4.open.empty());
+    const uint64_t id = dc4.open.back();  // newest first here too
+    dc4.open.pop_back();
+    auto get = dc4.Decode<tl::upload_getFile>(id);
+    offsets.insert(get.offset);
+    ASSERT_TRUE(d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), dc4));
+    EXPECT_LE(d->buffered_bytes(), 4 * kWindow);
+  }
+  ASSERT_TRUE(d->result().ok()) << d->result().status();
+  EXPECT_EQ(got.bytes, file);
+  EXPECT_EQ(offsets.count(0), 0u);
+  EXPECT_EQ(offsets.count(2 * kWindow), 0u) << "a window kept is not asked again";
+  EXPECT_TRUE(home.open.empty());
+}
+
+TEST(FileDownloadStreamTest, WithoutAConsumerTheBytesHeldAreThePrefixCollected) {
+  const Bytes file = Pattern(3 * 4096 + 1);
+  DownloadOptions options;
+  options.window_size = 4096;
+  options.size = static_cast<int64_t>(file.size());
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  const uint64_t w0 = sink.TakeOldest();
+  EXPECT_TRUE(d->OnEvent(FileEvent(w0, Slice(file, 0, 4096)), sink));
+  EXPECT_EQ(d->buffered_bytes(), 4096);
+  while (!d->done()) {
+    const uint64_t id = sink.TakeOldest();
+    auto get = sink.Decode<tl::upload_getFile>(id);
+    ASSERT_TRUE(d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink));
+  }
+  ASSERT_TRUE(d->result().ok());
+  EXPECT_EQ(*d->result(), file);
 }
 
 }  // namespace
