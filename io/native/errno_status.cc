@@ -27,7 +27,13 @@ absl::StatusCode ErrnoToStatusCode(int err) {
     case ENFILE:
     case ENOBUFS:
     case ENOMEM:
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
       return absl::StatusCode::kResourceExhausted;
+    case ENOENT:
+    case ENOTDIR:
+      return absl::StatusCode::kNotFound;
     case EINVAL:
     case EAFNOSUPPORT:
     case EPROTONOSUPPORT:
@@ -38,6 +44,8 @@ absl::StatusCode ErrnoToStatusCode(int err) {
     case EADDRNOTAVAIL:
     case EISCONN:
     case EALREADY:
+    case EISDIR:
+    case EROFS:
       return absl::StatusCode::kFailedPrecondition;
     case EACCES:
     case EPERM:

@@ -19,9 +19,12 @@ namespace mtcore::io {
 // The status code for `err`:
 //   connection-level failures (refused, reset, unreachable, timed out, broken
 //   pipe, ...)                               -> kUnavailable
-//   out of descriptors/memory/buffers        -> kResourceExhausted
+//   out of descriptors/memory/buffers, disk full, quota, file too large
+//                                            -> kResourceExhausted
+//   no such file or directory                -> kNotFound
 //   bad arguments, unsupported families      -> kInvalidArgument
-//   address in use / not available           -> kFailedPrecondition
+//   address in use / not available, a directory where a file is needed, a
+//   read-only file system                    -> kFailedPrecondition
 //   permission denied                        -> kPermissionDenied
 //   anything else                            -> kInternal
 absl::StatusCode ErrnoToStatusCode(int err);

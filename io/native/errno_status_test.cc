@@ -21,6 +21,11 @@ TEST(ErrnoStatusTest, CodesByKind) {
   EXPECT_EQ(ErrnoToStatusCode(EADDRINUSE), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ErrnoToStatusCode(EACCES), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ErrnoToStatusCode(EIO), absl::StatusCode::kInternal);
+  // Files (io/native/file_io.h).
+  EXPECT_EQ(ErrnoToStatusCode(ENOENT), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrnoToStatusCode(ENOSPC), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrnoToStatusCode(EFBIG), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ErrnoToStatusCode(EISDIR), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(ErrnoStatusTest, TextOfUnknownErrnoStillHasNumber) {

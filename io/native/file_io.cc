@@ -1,0 +1,117 @@
+#include "io/native/file_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "io/native/errno_status.h"
+
+namespace mtcore::io {
+
+// ---------------------------------------------------------------------------
+// FileUploadSource
+
+absl::StatusOr<std::unique_ptr<FileUploadSource>> FileUploadSource::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path, " for reading"));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus(err, absl::StrCat("fstat ", path));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
+  }
+  return std::unique_ptr<FileUploadSource>(
+      new FileUploadSource(fd, static_cast<int64_t>(st.st_size), path));
+}
+
+FileUploadSource::~FileUploadSource() { ::close(fd_); }
+
+absl::StatusOr<Bytes> FileUploadSource::ReadPart(int32_t part, int64_t offset, int32_t length) {
+  if (offset < 0 || length < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("read ", path_, ": part ", part, " at ", offset, " of ", length, " bytes"));
+  }
+  Bytes out(static_cast<size_t>(length));
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
+                              static_cast<off_t>(offset + static_cast<int64_t>(done)));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, absl::StrCat("read ", path_, " at ", offset + done));
+    }
+    if (n == 0) {
+      return absl::DataLossError(absl::StrCat(path_, " ends at ", offset + done, ", before the ",
+                                              length, " bytes of part ", part, " at ", offset,
+                                              " (it was ", size_, " bytes when opened)"));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// FileDownloadWriter
+
+absl::StatusOr<std::unique_ptr<FileDownloadWriter>> FileDownloadWriter::Create(
+    const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("download to file: an empty path");
+  std::string partial = path + ".part";
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("create ", partial));
+  return std::unique_ptr<FileDownloadWriter>(
+      new FileDownloadWriter(fd, path, std::move(partial)));
+}
+
+FileDownloadWriter::~FileDownloadWriter() { Discard(); }
+
+absl::Status FileDownloadWriter::Write(int64_t offset, ByteView chunk) {
+  if (!open_) return absl::FailedPreconditionError(absl::StrCat(partial_, " is closed"));
+  size_t done = 0;
+  while (done < chunk.size()) {
+    const ssize_t n = ::pwrite(fd_, chunk.data() + done, chunk.size() - done,
+                               static_cast<off_t>(offset + static_cast<int64_t>(done)));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, absl::StrCat("write ", partial_, " at ", offset + done));
+    }
+    done += static_cast<size_t>(n);
+  }
+  written_ += static_cast<int64_t>(chunk.size());
+  return absl::OkStatus();
+}
+
+absl::Status FileDownloadWriter::Commit() {
+  if (!open_) return absl::FailedPreconditionError(absl::StrCat(partial_, " is closed"));
+  absl::Status s;
+  if (::fsync(fd_) != 0) s = ErrnoStatus(errno, absl::StrCat("fsync ", partial_));
+  if (::close(fd_) != 0 && s.ok()) s = ErrnoStatus(errno, absl::StrCat("close ", partial_));
+  fd_ = -1;
+  if (s.ok() && ::rename(partial_.c_str(), path_.c_str()) != 0) {
+    s = ErrnoStatus(errno, absl::StrCat("rename ", partial_, " to ", path_));
+  }
+  if (!s.ok()) {
+    Discard();
+    return s;
+  }
+  open_ = false;
+  return s;
+}
+
+void FileDownloadWriter::Discard() {
+  if (!open_) return;
+  open_ = false;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ::unlink(partial_.c_str());
+}
+
+}  // namespace mtcore::io

@@ -1,0 +1,156 @@
+#include "io/native/file_io.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mtcore::io {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+}
+
+Bytes Pattern(size_t n) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(i * 7 + (i >> 11));
+  return b;
+}
+
+void WriteFile(const std::string& path, const Bytes& data) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+Bytes ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Files written by this process are limited to `bytes` while it lives: a
+// write past that fails with EFBIG (SIGXFSZ ignored), as a full disk would.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    old_handler_ = ::signal(SIGXFSZ, SIG_IGN);
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    struct rlimit l = old_;
+    l.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &l);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    ::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  struct rlimit old_;
+  sighandler_t old_handler_;
+};
+
+TEST(FileUploadSourceTest, ReadsEachPartWhereAsked) {
+  const std::string path = TempPath("source.bin");
+  const Bytes data = Pattern(10'000);
+  WriteFile(path, data);
+  absl::StatusOr<std::unique_ptr<FileUploadSource>> source = FileUploadSource::Open(path);
+  ASSERT_TRUE(source.ok()) << source.status();
+  EXPECT_EQ((*source)->size(), 10'000);
+  absl::StatusOr<Bytes> last = (*source)->ReadPart(9, 9216, 784);
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(*last, Bytes(data.begin() + 9216, data.end()));
+  absl::StatusOr<Bytes> first = (*source)->ReadPart(0, 0, 1024);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, Bytes(data.begin(), data.begin() + 1024));
+}
+
+TEST(FileUploadSourceTest, AFileThatShrankIsDataLossNamingThePart) {
+  const std::string path = TempPath("shrinks.bin");
+  WriteFile(path, Pattern(8192));
+  absl::StatusOr<std::unique_ptr<FileUploadSource>> source = FileUploadSource::Open(path);
+  ASSERT_TRUE(source.ok()) << source.status();
+  ASSERT_EQ(::truncate(path.c_str(), 5000), 0);
+  EXPECT_TRUE((*source)->ReadPart(3, 3072, 1024).ok()) << "still there";
+  absl::StatusOr<Bytes> gone = (*source)->ReadPart(4, 4096, 1024);
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(gone.status().message(), HasSubstr("ends at 5000, before the 1024 bytes of part 4"));
+}
+
+TEST(FileUploadSourceTest, MissingFilesAndDirectoriesAreRefusedAtOpen) {
+  absl::StatusOr<std::unique_ptr<FileUploadSource>> missing =
+      FileUploadSource::Open(TempPath("no-such-file"));
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("no-such-file for reading: No such file"));
+  absl::StatusOr<std::unique_ptr<FileUploadSource>> dir = FileUploadSource::Open(TempPath(""));
+  EXPECT_EQ(dir.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(dir.status().message(), HasSubstr("not a regular file"));
+}
+
+TEST(FileDownloadWriterTest, ChunksGoToAPartialFileRenamedIntoPlaceOnCommit) {
+  const std::string path = TempPath("download.bin");
+  WriteFile(path, Bytes{'o', 'l', 'd'});
+  absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w = FileDownloadWriter::Create(path);
+  ASSERT_TRUE(w.ok()) << w.status();
+  const Bytes data = Pattern(70'000);
+  ASSERT_TRUE((*w)->Write(0, ByteView(data).subspan(0, 65536)).ok());
+  EXPECT_EQ(ReadFile(path), (Bytes{'o', 'l', 'd'})) << "untouched until the commit";
+  EXPECT_TRUE(Exists((*w)->partial_path()));
+  ASSERT_TRUE((*w)->Write(65536, ByteView(data).subspan(65536)).ok());
+  EXPECT_EQ((*w)->bytes_written(), 70'000);
+  ASSERT_TRUE((*w)->Commit().ok());
+  EXPECT_EQ(ReadFile(path), data);
+  EXPECT_FALSE(Exists(path + ".part"));
+  EXPECT_EQ((*w)->Commit().code(), absl::StatusCode::kFailedPrecondition) << "once only";
+  w->reset();
+  EXPECT_EQ(ReadFile(path), data) << "destroying a committed writer removes nothing";
+}
+
+TEST(FileDownloadWriterTest, AWriterDroppedBeforeCommitLeavesNothingBehind) {
+  const std::string path = TempPath("dropped.bin");
+  {
+    absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w = FileDownloadWriter::Create(path);
+    ASSERT_TRUE(w.ok()) << w.status();
+    ASSERT_TRUE((*w)->Write(0, Pattern(1000)).ok());
+  }
+  EXPECT_FALSE(Exists(path));
+  EXPECT_FALSE(Exists(path + ".part"));
+}
+
+TEST(FileDownloadWriterTest, AWriteErrorIsAnErrnoStatus) {
+  const std::string path = TempPath("too-big.bin");
+  absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w = FileDownloadWriter::Create(path);
+  ASSERT_TRUE(w.ok()) << w.status();
+  absl::Status written;
+  {
+    FileSizeLimit limit(4096);
+    written = (*w)->Write(0, Pattern(10'000));
+  }
+  EXPECT_EQ(written.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(written.message(), HasSubstr("write " + path + ".part at 4096: File too large"));
+  (*w)->Discard();
+  EXPECT_FALSE(Exists(path + ".part"));
+  EXPECT_FALSE(Exists(path));
+
+  absl::StatusOr<std::unique_ptr<FileDownloadWriter>> nowhere =
+      FileDownloadWriter::Create(TempPath("no-such-dir/file.bin"));
+  EXPECT_EQ(nowhere.status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace mtcore::io
