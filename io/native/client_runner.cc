@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "io/native/file_io.h"
 
 namespace mtcore::io {
 
@@ -283,6 +284,52 @@ absl::StatusOr<Bytes> ClientRunner::Download(const tl::document& document, absl:
   if (!ran.ok()) return ran;
   if (!(*download)->result().ok()) return (*download)->result().status();
   return (*download)->TakeBytes();
+}
+
+absl::StatusOr<tl::InputFile> ClientRunner::UploadFile(const std::string& path,
+                                                       absl::Duration timeout,
+                                                       client::UploadOptions options) {
+  absl::StatusOr<std::unique_ptr<FileUploadSource>> source = FileUploadSource::Open(path);
+  if (!source.ok()) return source.status();
+  if (options.file_name == client::UploadOptions().file_name) {
+    const size_t slash = path.find_last_of('/');
+    std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (!base.empty()) options.file_name = std::move(base);
+  }
+  absl::StatusOr<std::unique_ptr<client::FileUpload>> upload =
+      client::FileUpload::Create(*std::move(source), std::move(options), rng_);
+  if (!upload.ok()) return upload.status();
+  absl::Status ran = RunTransfer(**upload, timeout);
+  if (!ran.ok()) return ran;
+  return (*upload)->result();
+}
+
+absl::Status ClientRunner::DownloadToFile(const tl::document& document, const std::string& path,
+                                          absl::Duration timeout,
+                                          client::DownloadOptions options) {
+  options.follow_file_migrate = true;
+  absl::StatusOr<client::DocumentDownload> plan =
+      client::DownloadOfDocument(document, client_->dc(), std::move(options));
+  if (!plan.ok()) return plan.status();
+  return DownloadToFile(std::move(plan->location), path, timeout, std::move(plan->options));
+}
+
+absl::Status ClientRunner::DownloadToFile(tl::InputFileLocation location, const std::string& path,
+                                          absl::Duration timeout,
+                                          client::DownloadOptions options) {
+  absl::StatusOr<std::unique_ptr<FileDownloadWriter>> out = FileDownloadWriter::Create(path);
+  if (!out.ok()) return out.status();
+  FileDownloadWriter* writer = out->get();
+  options.on_data = [writer](int64_t offset, ByteView chunk) {
+    return writer->Write(offset, chunk);
+  };
+  absl::StatusOr<std::unique_ptr<client::FileDownload>> download =
+      client::FileDownload::Create(std::move(location), std::move(options));
+  if (!download.ok()) return download.status();  // (the writer removes its file)
+  absl::Status ran = RunTransfer(**download, timeout);
+  if (!ran.ok()) return ran;
+  if (!(*download)->result().ok()) return (*download)->result().status();
+  return writer->Commit();
 }
 
 absl::Status ClientRunner::RunFor(absl::Duration d) {

@@ -2,7 +2,8 @@
 // calls on top: Call() sends a function and runs the loop until its typed
 // answer; NextUpdate() runs it until an update matches; RunTransfer() runs a
 // file upload or download to its end; Download() fetches a document wherever
-// it is stored. A file on another DC than the account's goes through an
+// it is stored; UploadFile() and DownloadToFile() stream a file from and to
+// disk (file_io.h), holding only the parts or windows in flight. A file on another DC than the account's goes through an
 // authorised connection to that DC (core/client/dc_connection.h: a second
 // EngineDriver to its address, the login exported and imported), made on
 // first use and kept for later downloads. For straight-line
@@ -21,6 +22,7 @@
 #include <map>
 #include <optional>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -89,6 +91,26 @@ class ClientRunner {
   // or why not (the transfer's error, or RunTransfer's).
   absl::StatusOr<Bytes> Download(const tl::document& document, absl::Duration timeout,
                                  client::DownloadOptions options = {});
+
+  // Uploads the file at `path`, read part by part with pread as the parts
+  // go out (FileUploadSource): the InputFile for messages.sendMedia. Errors:
+  // opening the file (NotFound, PermissionDenied, FailedPrecondition for a
+  // directory...), reading it (the upload's error, naming the part), the
+  // upload's, or RunTransfer's. A file_name left at the default ("file")
+  // becomes the path's last component.
+  absl::StatusOr<tl::InputFile> UploadFile(const std::string& path, absl::Duration timeout,
+                                           client::UploadOptions options = {});
+
+  // Downloads `document` (from its DC, as Download()) or `location` to the
+  // file at `path`: each in-order chunk is written as it arrives into
+  // `path` + ".part", which becomes `path` (replacing a file there) once the
+  // download is complete and flushed. On any failure (the download's, a
+  // write's, RunTransfer's) the partial file is removed and `path` is left
+  // as it was. options.on_data is the writer's (any set there is replaced).
+  absl::Status DownloadToFile(const tl::document& document, const std::string& path,
+                              absl::Duration timeout, client::DownloadOptions options = {});
+  absl::Status DownloadToFile(tl::InputFileLocation location, const std::string& path,
+                              absl::Duration timeout, client::DownloadOptions options = {});
 
   // The authorised connection to DC `dc` (not the home DC): made on first
   // use (a driver dials the DC's address; the login is exported here and

@@ -1,8 +1,18 @@
 // ClientRunner against the simulated DCs (testdc) over loopback TCP: a user
 // whose account lives on DC 4 downloads documents stored on DC 2, the runner
-// opening (once) an authorised connection to DC 2 by itself.
+// opening (once) an authorised connection to DC 2 by itself; files streamed
+// from disk and to disk (UploadFile, DownloadToFile), with a source that
+// fails to read and a destination that fails to write.
 #include "io/native/client_runner.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +26,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "io/native/event_loop.h"
+#include "io/native/file_io.h"
 #include "tests/dc/data_centre.h"
 #include "tests/dc/testdc_server.h"
 #include "tests/dc/world.h"
@@ -124,13 +135,18 @@ class ClientRunnerDcTest : public ::testing::Test {
     absl::Status ran = alice_->RunTransfer(**up, kTimeout);
     if (!ran.ok()) return ran;
     if (!(*up)->result().ok()) return (*up)->result().status();
+    return AliceSendsCarol(*(*up)->result());
+  }
+
+  // Alice sends Carol the file she uploaded; Carol's document.
+  absl::StatusOr<tl::document> AliceSendsCarol(const tl::InputFile& file) {
     tl::contacts_resolveUsername resolve;
     resolve.username = "carol";
     absl::StatusOr<tl::contacts_ResolvedPeer> r = alice_->Call(resolve, kTimeout);
     if (!r.ok()) return r.status();
     const tl::user* u = r->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
     tl::inputMediaUploadedDocument media;
-    media.file = *(*up)->result();
+    media.file = file;
     media.mime_type = "application/octet-stream";
     tl::messages_sendMedia send;
     send.peer = tl::inputPeerUser{u->id, u->access_hash.value_or(0)};
@@ -149,6 +165,16 @@ class ClientRunnerDcTest : public ::testing::Test {
     if (!e.ok()) return e.status();
     const tl::message* m = e->update.As<tl::updateNewMessage>()->message.As<tl::message>();
     return *m->media.As<tl::messageMediaDocument>()->document.As<tl::document>();
+  }
+
+  // Alice and Carol logged in.
+  void LogInBoth() {
+    absl::StatusOr<std::unique_ptr<ClientRunner>> alice = LogIn("alice");
+    ASSERT_TRUE(alice.ok()) << alice.status();
+    alice_ = *std::move(alice);
+    absl::StatusOr<std::unique_ptr<ClientRunner>> carol = LogIn("carol");
+    ASSERT_TRUE(carol.ok()) << carol.status();
+    carol_ = *std::move(carol);
   }
 
   crypto::DeterministicRandom rng_{77};
@@ -250,6 +276,128 @@ TEST_F(ClientRunnerDcTest, ADcWithoutAKnownAddressIsReportedAndTheDownloadEnds) 
   absl::StatusOr<Bytes> found = carol_->Download(*doc, kTimeout);
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(found->size(), 10'000u);
+}
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+}
+
+void WriteFile(const std::string& path, const Bytes& data) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+Bytes ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+TEST_F(ClientRunnerDcTest, AFileOfSomeMebibytesGoesFromDiskToDiskAcrossDcs) {
+  LogInBoth();
+  const std::string from = TempPath("upload-me.bin");
+  const Bytes data = FileContent((size_t{3} << 20) + 12'345, 5);
+  WriteFile(from, data);
+  absl::StatusOr<tl::InputFile> file = alice_->UploadFile(from, kTimeout);
+  ASSERT_TRUE(file.ok()) << file.status();
+  const auto* small = file->As<tl::inputFile>();
+  ASSERT_NE(small, nullptr);
+  EXPECT_EQ(small->parts, 7);
+  EXPECT_EQ(small->name, "upload-me.bin") << "the path's name by default";
+  absl::StatusOr<tl::document> doc = AliceSendsCarol(*file);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(doc->size, static_cast<int64_t>(data.size()));
+
+  // Carol (DC 4) to disk: the document is on DC 2; small windows so that
+  // many chunks are written.
+  const std::string to = TempPath("downloaded.bin");
+  client::DownloadOptions options;
+  options.window_size = 65536;
+  int64_t last_done = 0;
+  options.on_progress = [&](const client::TransferProgress& p) {
+    last_done = p.bytes_done;
+  };
+  ASSERT_TRUE(carol_->DownloadToFile(*doc, to, kTimeout, options).ok());
+  EXPECT_TRUE(ReadFile(to) == data);
+  EXPECT_FALSE(Exists(to + ".part"));
+  EXPECT_EQ(last_done, static_cast<int64_t>(data.size())) << "progress reported to the end";
+
+  // A location without a DC: FILE_MIGRATE_2 moves the streaming download
+  // mid-way; the file replaces the one written before.
+  tl::inputDocumentFileLocation l;
+  l.id = doc->id;
+  l.access_hash = doc->access_hash;
+  l.file_reference = doc->file_reference;
+  client::DownloadOptions unknown_dc;
+  unknown_dc.size = doc->size;
+  const std::string again = TempPath("downloaded-again.bin");
+  WriteFile(again, Bytes{'o', 'l', 'd'});
+  ASSERT_TRUE(carol_->DownloadToFile(tl::InputFileLocation(l), again, kTimeout, unknown_dc).ok());
+  EXPECT_TRUE(ReadFile(again) == data);
+  EXPECT_EQ(carol_->connections_made(), 1);
+}
+
+TEST_F(ClientRunnerDcTest, ASourceThatFailsToReadEndsTheUploadNamingThePart) {
+  LogInBoth();
+  absl::StatusOr<tl::InputFile> missing = alice_->UploadFile(TempPath("no-such-file"), kTimeout);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("no-such-file for reading"));
+
+  // The file shrinks after it was opened: part 3 (of 512 KiB parts) is gone.
+  const std::string path = TempPath("shrinks.bin");
+  WriteFile(path, FileContent(size_t{4} << 20, 6));
+  absl::StatusOr<std::unique_ptr<FileUploadSource>> source = FileUploadSource::Open(path);
+  ASSERT_TRUE(source.ok()) << source.status();
+  ASSERT_EQ(::truncate(path.c_str(), 1'200'000), 0);
+  client::UploadOptions options;
+  options.max_in_flight = 2;
+  absl::StatusOr<std::unique_ptr<client::FileUpload>> up =
+      client::FileUpload::Create(*std::move(source), options, rng_);
+  ASSERT_TRUE(up.ok()) << up.status();
+  ASSERT_TRUE(alice_->RunTransfer(**up, kTimeout).ok());
+  ASSERT_TRUE((*up)->done());
+  EXPECT_EQ((*up)->result().status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT((*up)->result().status().message(), HasSubstr("part 2 of 8"));
+  EXPECT_THAT((*up)->result().status().message(), HasSubstr("ends at 1200000"));
+  // The client goes on.
+  EXPECT_TRUE(alice_->Call(tl::help_getNearestDc{}, kTimeout).ok());
+}
+
+TEST_F(ClientRunnerDcTest, ADestinationThatFailsToWriteEndsTheDownloadAndLeavesNothing) {
+  LogInBoth();
+  const Bytes data = FileContent(size_t{3} << 20, 7);
+  absl::StatusOr<tl::document> doc = AliceSendsCarol(data);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  const std::string to = TempPath("too-big.bin");
+  absl::Status written;
+  {
+    // Files written by this process stop at 1 MiB (EFBIG, SIGXFSZ ignored).
+    struct rlimit old;
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    sighandler_t old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = old;
+    limit.rlim_cur = 1 << 20;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+    written = carol_->DownloadToFile(*doc, to, kTimeout);
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    ::signal(SIGXFSZ, old_handler);
+  }
+  EXPECT_EQ(written.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(written.message(), HasSubstr("the consumer of"));
+  EXPECT_THAT(written.message(), HasSubstr("File too large"));
+  EXPECT_FALSE(Exists(to));
+  EXPECT_FALSE(Exists(to + ".part")) << "the partial file is removed";
+  // Nowhere to write at all.
+  EXPECT_EQ(carol_->DownloadToFile(*doc, TempPath("no-such-dir/x.bin"), kTimeout).code(),
+            absl::StatusCode::kNotFound);
+  // And the same download then works.
+  ASSERT_TRUE(carol_->DownloadToFile(*doc, to, kTimeout).ok());
+  EXPECT_TRUE(ReadFile(to) == data);
 }
 
 }  // namespace
