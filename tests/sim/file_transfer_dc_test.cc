@@ -13,7 +13,11 @@
 // DC 4, downloads documents Alice sent on DC 2 through one DcConnection to
 // DC 2 (the login exported and imported once for two downloads), also
 // through cut connections, while her home client keeps working; a failed
-// import or export ends the download with one clear error.
+// import or export ends the download with one clear error. Streaming:
+// a file of 20 MiB that is never held whole (made part by part by an
+// UploadSource, checked chunk by chunk by on_data) goes up and down through
+// cut connections, each transfer holding at most its parts or windows in
+// flight.
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -52,6 +56,34 @@ Bytes FileContent(size_t n, uint64_t seed) {
   crypto::DeterministicRandom rng(seed);
   return crypto::RandomBytes(rng, n);
 }
+
+// The byte at `i` of a file made on the fly from `seed` (never held whole;
+// does not compress).
+uint8_t GeneratedByte(uint64_t seed, int64_t i) {
+  uint64_t z = seed + static_cast<uint64_t>(i / 8) * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return static_cast<uint8_t>(z >> (8 * (i % 8)));
+}
+
+// An UploadSource that makes each part when asked, counting the reads.
+class GeneratedSource final : public client::UploadSource {
+ public:
+  GeneratedSource(int64_t size, uint64_t seed, int* reads) : size_(size), seed_(seed), reads_(reads) {}
+  int64_t size() const override { return size_; }
+  absl::StatusOr<Bytes> ReadPart(int32_t, int64_t offset, int32_t length) override {
+    ++*reads_;
+    Bytes b(static_cast<size_t>(length));
+    for (int32_t i = 0; i < length; ++i) b[i] = GeneratedByte(seed_, offset + i);
+    return b;
+  }
+
+ private:
+  int64_t size_;
+  uint64_t seed_;
+  int* reads_;
+};
 
 // A ClientSink that remembers every request id it sent.
 class CountingSink final : public client::RequestSink {
@@ -423,6 +455,98 @@ TEST_F(FileTransferDcTest, ABigFileGoesThroughCutConnectionsToo) {
   EXPECT_GT(dc_.sim().stats().fault_closes, cuts_up + 10);
   std::cout << "big file: " << cuts_up << " cuts up, "
             << dc_.sim().stats().fault_closes - cuts_up << " after\n";
+}
+
+TEST_F(FileTransferDcTest, TwentyMebibytesStreamThroughCutConnectionsHoldingOnlyWhatIsInFlight) {
+  constexpr int64_t kSize = (int64_t{20} << 20) + 4097;
+  constexpr uint64_t kSeed = 20;
+  constexpr int32_t kPart = 262144;
+  constexpr int32_t kWindow = 262144;
+  constexpr int kInFlight = 4;
+  sim::LinkOptions& alice_link = dc_.sim().link_options(alice_.id);
+  sim::LinkOptions& bob_link = dc_.sim().link_options(bob_.id);
+  alice_link.max_chunk = bob_link.max_chunk = 65536;
+  alice_link.close_probability = bob_link.close_probability = 1.0 / 40;
+  const absl::Time wall_start = absl::Now();
+
+  // Up: each part made when it is sent, never the whole file.
+  int reads = 0;
+  client::UploadOptions options;
+  options.part_size = kPart;
+  options.max_in_flight = kInFlight;
+  options.file_name = "stream.bin";
+  crypto::DeterministicRandom rng(kSeed);
+  absl::StatusOr<std::unique_ptr<FileUpload>> up =
+      FileUpload::Create(std::make_unique<GeneratedSource>(kSize, kSeed, &reads), options, rng);
+  ASSERT_TRUE(up.ok()) << up.status();
+  CountingSink up_sink(*alice_.client);
+  int64_t most_up = 0;
+  (*up)->Start(up_sink);
+  dc_.sim().Kick(alice_.id);
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        Feed(alice_, **up, up_sink);
+        most_up = std::max(most_up, (*up)->buffered_bytes());
+        return (*up)->done();
+      },
+      absl::Minutes(30)));
+  ASSERT_TRUE((*up)->result().ok()) << (*up)->result().status();
+  ExpectEachAnsweredOnce(alice_, up_sink);
+  ASSERT_NE((*up)->result()->As<tl::inputFileBig>(), nullptr);
+  EXPECT_EQ(reads, (*up)->total_parts()) << "each part read once: retries send the kept bytes";
+  EXPECT_LE(most_up, int64_t{kInFlight} * kPart);
+  EXPECT_GT(most_up, 0);
+  const uint64_t cuts_up = dc_.sim().stats().fault_closes;
+  EXPECT_GT(cuts_up, 10u) << "the connections did break";
+
+  ASSERT_TRUE(SendToBob(*(*up)->result(), "streamed").ok());
+  ASSERT_TRUE(BobReceives(1));
+  const tl::document& doc = bob_.documents[0];
+  EXPECT_EQ(doc.size, kSize);
+
+  // Down: each chunk checked as it arrives, never the whole file.
+  int64_t delivered = 0;
+  int64_t wrong = 0;
+  client::DownloadOptions down;
+  down.window_size = kWindow;
+  down.max_in_flight = kInFlight;
+  down.on_data = [&](int64_t offset, ByteView chunk) {
+    if (offset != delivered) return absl::InternalError(absl::StrCat("chunk at ", offset));
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      if (chunk[i] != GeneratedByte(kSeed, offset + static_cast<int64_t>(i))) ++wrong;
+    }
+    delivered += static_cast<int64_t>(chunk.size());
+    return absl::OkStatus();
+  };
+  absl::StatusOr<client::DocumentDownload> plan =
+      DownloadOfDocument(doc, bob_.client->dc(), std::move(down));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  absl::StatusOr<std::unique_ptr<FileDownload>> d =
+      FileDownload::Create(plan->location, std::move(plan->options));
+  ASSERT_TRUE(d.ok()) << d.status();
+  CountingSink down_sink(*bob_.client);
+  int64_t most_down = 0;
+  (*d)->Start(down_sink);
+  dc_.sim().Kick(bob_.id);
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        Feed(bob_, **d, down_sink);
+        most_down = std::max(most_down, (*d)->buffered_bytes());
+        return (*d)->done();
+      },
+      absl::Minutes(30)));
+  ASSERT_TRUE((*d)->result().ok()) << (*d)->result().status();
+  ExpectEachAnsweredOnce(bob_, down_sink);
+  EXPECT_TRUE((*d)->result()->empty()) << "the bytes went to on_data";
+  EXPECT_EQ(delivered, kSize);
+  EXPECT_EQ(wrong, 0) << "every byte identical";
+  EXPECT_LE(most_down, int64_t{kInFlight + 1} * kWindow);
+  EXPECT_GT(dc_.sim().stats().fault_closes, cuts_up + 10);
+  std::cout << "streamed " << kSize << " bytes up and down in "
+            << absl::FormatDuration(absl::Now() - wall_start) << " wall clock, through "
+            << cuts_up << " cuts up and " << dc_.sim().stats().fault_closes - cuts_up
+            << " down; most held: " << most_up << " bytes up (" << kInFlight << " parts of "
+            << kPart << "), " << most_down << " bytes down\n";
 }
 
 TEST_F(FileTransferDcTest, AnExpiredReferenceAndAFileOnAnotherDcEndTheDownloadClearly) {
