@@ -112,13 +112,13 @@ absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(
   int64_t file_id = 0;
   while (file_id == 0) file_id = static_cast<int64_t>(crypto::RandomU64(rng));
   return std::unique_ptr<FileUpload>(
-      new FileUpload(std::move(source), std::move(options), file_id));
+      new FileUpload(std::move(source), size, std::move(options), file_id));
 }
 
-FileUpload::FileUpload(std::unique_ptr<UploadSource> source, UploadOptions options,
+FileUpload::FileUpload(std::unique_ptr<UploadSource> source, int64_t size, UploadOptions options,
                        int64_t file_id)
     : source_(std::move(source)),
-      size_(source_->size()),
+      size_(size),
       options_(std::move(options)),
       file_id_(file_id),
       big_(size_ > kMaxSmallFileSize),
@@ -158,10 +158,10 @@ absl::Status FileUpload::SendPart(int32_t part, RequestSink& sink) {
       return absl::DataLossError(
           absl::StrCat(context, ": the source gave ", read->size(), " bytes"));
     }
-    held = held_.emplace(part, std::string(read->begin(), read->end())).first;
+    held = held_.emplace(part, *std::move(read)).first;
     buffered_ += length;
   }
-  std::string bytes = held->second;
+  std::string bytes(held->second.begin(), held->second.end());
   absl::StatusOr<Bytes> function;
   if (big_) {
     tl::upload_saveBigFilePart f;

@@ -275,22 +275,23 @@ class FileUpload {
   int64_t buffered_bytes() const { return buffered_; }
 
  private:
-  FileUpload(std::unique_ptr<UploadSource> source, UploadOptions options, int64_t file_id);
+  FileUpload(std::unique_ptr<UploadSource> source, int64_t size, UploadOptions options,
+             int64_t file_id);
   void Pump(RequestSink& sink);
   absl::Status SendPart(int32_t part, RequestSink& sink);
   int32_t PartLength(int32_t part) const;
   void Finish(absl::StatusOr<tl::InputFile> result, RequestSink& sink);
   void Report();
 
-  std::unique_ptr<UploadSource> source_;
-  int64_t size_;
+  std::unique_ptr<UploadSource> source_;  // released once done
+  int64_t size_;                          // source_->size(), asked once
   UploadOptions options_;
   int64_t file_id_;
   bool big_;
   int32_t total_parts_;
   int32_t next_part_ = 0;
   int32_t parts_done_ = 0;
-  std::map<int32_t, std::string> held_;  // parts read and not yet acknowledged
+  std::map<int32_t, Bytes> held_;  // parts read and not yet acknowledged
   int64_t buffered_ = 0;                 // their bytes
   internal::TransferRequests<int32_t> requests_;  // by part
   TransferProgress progress_;
