@@ -121,6 +121,52 @@ TEST_F(BindTest, ValidBindingGivesThePermanentKeysAuthorization) {
   EXPECT_EQ(Bind(Inner(), k_.perm), "true");
 }
 
+// Telegram reads a binding inside the wrappers a session's first request
+// carries; the binding message names the outer message's msg_id.
+TEST_F(BindTest, AWrappedBindingIsReadInsideInvokeWithLayerInitConnectionAndWithoutUpdates) {
+  DcState& dc = h_.dc().state();
+  auto wrapped = [&](const handshake::BindAuthKeyInner& in, int64_t inner_msg_id) {
+    crypto::DeterministicRandom rng(6);
+    absl::StatusOr<Bytes> bare = handshake::BuildBindTempAuthKey(k_.perm, in, inner_msg_id, rng);
+    EXPECT_TRUE(bare.ok());
+    absl::StatusOr<tl::auth_bindTempAuthKey> b = tl::Parse<tl::auth_bindTempAuthKey>(*bare);
+    EXPECT_TRUE(b.ok());
+    tl::invokeWithoutUpdates<tl::invokeWithLayer<tl::initConnection<tl::auth_bindTempAuthKey>>> w;
+    w.query.layer = 228;
+    w.query.query.api_id = 1;
+    w.query.query.device_model = "bind";
+    w.query.query.system_version = "1";
+    w.query.query.app_version = "1";
+    w.query.query.system_lang_code = "en";
+    w.query.query.lang_code = "en";
+    w.query.query.query = *b;
+    return *tl::Serialize(w);
+  };
+  // Encrypted for another msg_id than the message's: refused, even wrapped.
+  int64_t msg_id = NextMsgId();
+  EXPECT_EQ(Call(wrapped(Inner(), msg_id + 4), msg_id), "400 ENCRYPTED_MESSAGE_INVALID");
+  EXPECT_TRUE(dc.IsUnboundTempKey(k_.temp_id));
+  // For the outer message's msg_id: bound.
+  msg_id = NextMsgId();
+  EXPECT_EQ(Call(wrapped(Inner(), msg_id), msg_id), "true");
+  EXPECT_FALSE(dc.IsUnboundTempKey(k_.temp_id));
+  EXPECT_EQ(dc.AuthorizationKeyId(k_.temp_id), k_.perm_id);
+  // invokeWithLayer alone, with another permanent key the DC does not know.
+  {
+    Bytes unknown(256, 0x44);
+    handshake::BindAuthKeyInner in = Inner();
+    in.perm_auth_key_id = session::AuthKey::Create(unknown)->id();
+    crypto::DeterministicRandom rng(7);
+    msg_id = NextMsgId();
+    tl::invokeWithLayer<tl::auth_bindTempAuthKey> w;
+    w.layer = 228;
+    w.query = *tl::Parse<tl::auth_bindTempAuthKey>(
+        *handshake::BuildBindTempAuthKey(unknown, in, msg_id, rng));
+    EXPECT_EQ(Call(*tl::Serialize(w), msg_id), "400 ENCRYPTED_MESSAGE_INVALID");
+  }
+  EXPECT_EQ(dc.AuthorizationKeyId(k_.temp_id), k_.perm_id) << "the good binding holds";
+}
+
 TEST_F(BindTest, EachViolationGetsItsError) {
   const std::string invalid = "400 ENCRYPTED_MESSAGE_INVALID";
   // The permanent key is unknown (encrypted with a key the DC never saw).

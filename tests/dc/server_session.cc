@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "core/compress/gzip.h"
 #include "core/session/service_messages.h"
+#include "tests/dc/invoke_wrappers.h"
 #include "tests/dc/server_messages.h"
 #include "tl/reader.h"
 
@@ -360,10 +361,12 @@ void ServerSession::AnswerQuery(ByteView query, int64_t msg_id, int64_t now) {
   request.req_msg_id = msg_id;
   request.query = query;
   request.now_unix_ns = now;
+  // auth.bindTempAuthKey is the DC's, bare or inside invokeWithLayer /
+  // initConnection / invokeWithoutUpdates (its msg_id is the message's).
   constexpr uint32_t kBindTempAuthKeyId = 0xcdd42a05;  // auth.bindTempAuthKey
-  RpcReply reply = query.size() >= 4 && LoadLe32(query.data()) == kBindTempAuthKeyId &&
-                           env_.bind_temp_key
-                       ? env_.bind_temp_key(query, msg_id, now)
+  absl::StatusOr<WrappedQuery> inner = UnwrapInvoke(query);
+  RpcReply reply = inner.ok() && inner->function_id == kBindTempAuthKeyId && env_.bind_temp_key
+                       ? env_.bind_temp_key(inner->query, msg_id, now)
                        : env_.handler->Handle(request);
   if (!reply.is_error() && (reply.result.size() < 4 || reply.result.size() % 4 != 0)) {
     reply = RpcReply::Error(500, "RESULT_MALFORMED");

@@ -89,7 +89,9 @@ struct SessionEnv {
   size_t max_inflated = size_t{16} << 20;
   // PFS (DcState sets these). auth.bindTempAuthKey sent on this session
   // (query, its msg_id) is answered by `bind_temp_key` instead of the
-  // handler; `authorization_key_id` names the key whose login the session
+  // handler, bare or wrapped (invoke_wrappers.h: `query` is then the
+  // function inside, `msg_id` still the message's; the wrappers' layer and
+  // client info are not recorded, the next wrapped request records them); `authorization_key_id` names the key whose login the session
   // acts with, `unbound_temp_key` whether it is a temporary key bound to
   // nothing. Empty: the session's own key, never a temporary one.
   std::function<RpcReply(ByteView query, int64_t msg_id, int64_t now_unix_ns)> bind_temp_key;
