@@ -119,6 +119,21 @@ bool ClientSession::Cancel(uint64_t request_id, absl::Time now) {
   return true;
 }
 
+std::vector<uint64_t> ClientSession::TakeUnsent() {
+  std::vector<uint64_t> ids;
+  for (auto it = requests_.begin(); it != requests_.end();) {
+    if (it->second.msg_id != 0) {
+      ++it;
+      continue;
+    }
+    // Never on the wire: no msg_id, nothing in the window, no event owed.
+    ids.push_back(it->first);
+    send_queue_.erase(it->first);
+    it = requests_.erase(it);
+  }
+  return ids;
+}
+
 void ClientSession::DestroySession(uint64_t session_id, absl::Time now) {
   (void)now;
   service_queue_.push_back({BuildDestroySession(static_cast<int64_t>(session_id)),

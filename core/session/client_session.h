@@ -194,6 +194,12 @@ class ClientSession {
   // rpc_drop_answer is sent if it was already out. False if unknown.
   bool Cancel(uint64_t request_id, absl::Time now);
 
+  // Takes back every request that never went out (no msg_id yet: it waited
+  // behind the window): they leave the session without an event, and the
+  // caller may send them elsewhere, since the server cannot have seen them.
+  // Returns their ids in the order of Send().
+  std::vector<uint64_t> TakeUnsent();
+
   // Asks the server to forget another session of this key (destroy_session).
   void DestroySession(uint64_t session_id, absl::Time now);
 

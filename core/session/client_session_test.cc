@@ -653,6 +653,28 @@ TEST_F(SessionTest, InvokeAfterMsgNamesARequestThatWaitedBehindTheWindow) {
   EXPECT_EQ(Find(next, 9), nullptr);
 }
 
+TEST_F(SessionTest, TakeUnsentTakesBackOnlyWhatNeverWentOut) {
+  ClientSessionConfig c;
+  c.max_requests_in_flight = 1;
+  Reconfigure(c);
+  const uint64_t a = session_.Send(Query(7), {}, now_);
+  const uint64_t b = session_.Send(Query(8), {}, now_);
+  const uint64_t d = session_.Send(Query(9), {}, now_);
+  std::vector<Received> sent = Flush();
+  const Received* qa = Find(sent, 7);
+  ASSERT_NE(qa, nullptr);
+  EXPECT_EQ(session_.TakeUnsent(), (std::vector<uint64_t>{b, d})) << "behind the window";
+  EXPECT_EQ(session_.requests_in_flight(), 1u);
+  EXPECT_FALSE(session_.PollEvent().has_value()) << "taken back without an event";
+  // Once the window opens, nothing else goes: the two left the session.
+  ASSERT_TRUE(Deliver(BuildRpcResult(qa->msg_id, Query(1))).ok());
+  EXPECT_EQ(Find(Flush(), 8), nullptr);
+  std::optional<SessionEvent> e = session_.PollEvent();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->request_id, a);
+  EXPECT_TRUE(session_.TakeUnsent().empty());
+}
+
 TEST_F(SessionTest, AcksInAPacketRejectedForItsSaltGoAgain) {
   Flush();
   ASSERT_TRUE(Deliver(Query(0x74ae4240), true).ok());
