@@ -30,6 +30,11 @@ int64_t DcState::LatestUnixNs() const {
          options_.faults.clock_skew_s * kNsPerSecond;
 }
 
+absl::Time DcState::MonotonicAt(int64_t unix_ns) const {
+  return absl::UnixEpoch() + absl::Nanoseconds(unix_ns - options_.unix_offset_ns -
+                                               options_.faults.clock_skew_s * kNsPerSecond);
+}
+
 handshake::ServerHandshakeConfig DcState::HandshakeConfig() const {
   handshake::ServerHandshakeConfig c;
   c.keys.push_back(&rsa_key_);
@@ -65,6 +70,7 @@ void DcState::AddKey(const handshake::ServerHandshakeResult& result, int64_t now
   entry->salts.SetInitial(result.server_salt, now_unix_ns);
   entry->temporary = result.temporary;
   entry->expires_at = result.expires_at;
+  entry->created_at = now_unix_ns / kNsPerSecond;
   keys_[entry->key.id()] = std::move(entry);
 }
 
@@ -126,6 +132,9 @@ RpcReply DcState::BindTempKey(uint64_t auth_key_id, uint64_t session_id, ByteVie
   const uint64_t perm_id = static_cast<uint64_t>(q->perm_auth_key_id);
   DcAuthKey* perm = FindKey(perm_id, now_unix_ns);
   if (perm == nullptr || perm->temporary) return invalid;
+  if (now_unix_ns / kNsPerSecond - perm->created_at < options_.faults.bind_perm_key_unknown_for_s) {
+    return invalid;  // not yet known to the server answering
+  }
   const ByteView encrypted(reinterpret_cast<const uint8_t*>(q->encrypted_message.data()),
                            q->encrypted_message.size());
   absl::StatusOr<uint64_t> named = handshake::BindMessageAuthKeyId(encrypted);
@@ -200,6 +209,7 @@ ServerSession& DcState::SessionFor(DcAuthKey& key, uint64_t session_id, int64_t 
   };
   env.authorization_key_id = [this, key_id] { return AuthorizationKeyId(key_id); };
   env.unbound_temp_key = [this, key_id] { return IsUnboundTempKey(key_id); };
+  env.answer_delay_ns = [this] { return options_.faults.answer_delay_ms * 1'000'000; };
   auto session = std::make_unique<ServerSession>(std::move(env), key_id, session_id);
   ServerSession* raw = session.get();
   raw->SetPushListener([this, raw] {

@@ -57,6 +57,15 @@ struct DcFaults {
   uint32_t duplicate_every_n_packets = 0;
   // dh_gen_retry answers before dh_gen_ok in every key exchange.
   int dh_gen_retries = 0;
+  // auth.bindTempAuthKey answers ENCRYPTED_MESSAGE_INVALID while the
+  // permanent key is younger than this (seconds), as a Telegram DC whose
+  // servers have not all learnt a new key yet (why api/pfs gives a key
+  // under 60 s old another try). 0: never.
+  int64_t bind_perm_key_unknown_for_s = 0;
+  // Every rpc_result goes out this long after the query was answered (a
+  // slow method; other messages are not held). Read at each answer, so a
+  // test may change it between calls. 0: at once.
+  int64_t answer_delay_ms = 0;
 };
 
 // How far (seconds, either way) a FakeTLS client's clock may be from the DC's.
@@ -113,6 +122,7 @@ struct DcAuthKey {
   ServerSalts salts;
   bool temporary = false;
   int32_t expires_at = 0;  // unix seconds, temporary keys
+  int64_t created_at = 0;  // unix seconds
   // PFS: a temporary key's permanent key once auth.bindTempAuthKey bound
   // it (0: unbound), and a permanent key's current temporary key.
   uint64_t bound_to = 0;
@@ -139,6 +149,8 @@ class DcState {
   int64_t UnixNs(absl::Time now);
   // The DC clock at the latest `now` any connection saw.
   int64_t LatestUnixNs() const;
+  // The monotonic time at which the DC clock reads `unix_ns`.
+  absl::Time MonotonicAt(int64_t unix_ns) const;
 
   // The handshake configuration (RSA key, forced retries).
   handshake::ServerHandshakeConfig HandshakeConfig() const;

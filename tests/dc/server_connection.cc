@@ -410,13 +410,27 @@ void ServerConnection::PullOutput(Bytes& out) {
   out_.clear();
 }
 
+std::optional<absl::Time> ServerConnection::NextDeadline() {
+  std::optional<absl::Time> d = disconnect_at_;
+  if (closing_ || closed_ || !encoder_) return d;
+  dc_.ForEachCarried(id_, [&](ServerSession& s) {
+    std::optional<int64_t> due = s.NextAnswerDueNs();
+    if (!due.has_value()) return;
+    const absl::Time t = dc_.MonotonicAt(*due);
+    if (!d.has_value() || t < *d) d = t;
+  });
+  return d;
+}
+
 void ServerConnection::OnTimeout(absl::Time now) {
-  dc_.UnixNs(now);
+  const int64_t unix_ns = dc_.UnixNs(now);
   if (disconnect_at_ && now >= *disconnect_at_) {  // the client's ping_delay_disconnect
     disconnect_at_.reset();
-    FlushSessions(dc_.UnixNs(now));
+    FlushSessions(unix_ns);
     CloseDeliberately(kWebSocketCloseNormal);
+    return;
   }
+  FlushSessions(unix_ns);  // answers the slow-answer fault held, now due
 }
 
 void ServerConnection::OnDisconnected(const absl::Status& /*why*/, absl::Time now) {

@@ -98,7 +98,9 @@ class ServerConnection final : public StreamEngine {
   absl::Status OnBytes(ByteView in, absl::Time now) override;
   void PullOutput(Bytes& out) override;
   bool WantsClose() const override { return closing_; }
-  std::optional<absl::Time> NextDeadline() override { return disconnect_at_; }
+  // The client's ping_delay_disconnect, or an answer held by the
+  // slow-answer fault coming due.
+  std::optional<absl::Time> NextDeadline() override;
   void OnTimeout(absl::Time now) override;
   void OnDisconnected(const absl::Status& why, absl::Time now) override;
 

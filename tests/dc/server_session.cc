@@ -386,7 +386,22 @@ void ServerSession::AnswerQuery(ByteView query, int64_t msg_id, int64_t now) {
   }
   it = received_.find(msg_id);
   if (it != received_.end()) it->second.answered = true;
-  Enqueue({.body = std::move(result), .content = true, .response = true, .answers_msg_id = msg_id});
+  Outgoing answer{.body = std::move(result), .content = true, .response = true,
+                  .answers_msg_id = msg_id};
+  const int64_t delay = env_.answer_delay_ns ? env_.answer_delay_ns() : 0;
+  if (delay > 0 || !delayed_.empty()) {
+    // Held (slow-answer fault); answers keep their order.
+    const int64_t due = std::max(now + delay, delayed_.empty() ? 0 : delayed_.back().first);
+    if (delayed_.size() >= env_.max_queued) delayed_.pop_front();
+    delayed_.emplace_back(due, std::move(answer));
+    return;
+  }
+  Enqueue(std::move(answer));
+}
+
+std::optional<int64_t> ServerSession::NextAnswerDueNs() const {
+  if (delayed_.empty()) return std::nullopt;
+  return delayed_.front().first;
 }
 
 uint8_t ServerSession::StateOf(int64_t msg_id) const {
@@ -471,6 +486,10 @@ void ServerSession::Push(Bytes boxed_updates) {
 }
 
 std::vector<Bytes> ServerSession::TakePackets(int64_t now_unix_ns) {
+  while (!delayed_.empty() && delayed_.front().first <= now_unix_ns) {
+    Enqueue(std::move(delayed_.front().second));
+    delayed_.pop_front();
+  }
   std::vector<Bytes> packets;
   if (!HasOutput()) return packets;
   struct Stamped {

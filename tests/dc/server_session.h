@@ -97,6 +97,10 @@ struct SessionEnv {
   std::function<RpcReply(ByteView query, int64_t msg_id, int64_t now_unix_ns)> bind_temp_key;
   std::function<uint64_t()> authorization_key_id;
   std::function<bool()> unbound_temp_key;
+  // The slow-answer fault (DcFaults::answer_delay_ms): how long each
+  // rpc_result waits before it may go out, asked when the query is
+  // answered. Empty or 0: at once.
+  std::function<int64_t()> answer_delay_ns;
 };
 
 // What the carrying connection must do after a message.
@@ -129,6 +133,9 @@ class ServerSession final : public SessionPort {
   // bodies; a body that fails is dropped.
   std::vector<Bytes> TakePackets(int64_t now_unix_ns);
   bool HasOutput() const { return !queue_.empty() || !pending_acks_.empty(); }
+  // When the first answer held by the slow-answer fault may go out (DC unix
+  // ns), or nullopt: the carrying connection wakes then.
+  std::optional<int64_t> NextAnswerDueNs() const;
 
   // Which connection carries the session (0: none).
   uint64_t carrier() const { return carrier_; }
@@ -220,6 +227,7 @@ class ServerSession final : public SessionPort {
   std::map<int64_t, Received> received_;  // bounded
   std::map<int64_t, SentAnswer> answers_;  // query msg_id -> answer, bounded
   std::deque<Outgoing> queue_;
+  std::deque<std::pair<int64_t, Outgoing>> delayed_;  // (due DC unix ns, answer), in due order
   std::map<int64_t, Unacked> unacked_;  // by server msg_id, bounded
   std::vector<int64_t> pending_acks_;
   SessionStats stats_;

@@ -1136,7 +1136,10 @@ struct World::Impl {
     if (text.empty()) return Fail(400, "MESSAGE_EMPTY");
     if (text.size() > 4096) return Fail(400, "MESSAGE_TOO_LONG");
     int64_t random_id = I64(q, "random_id");
-    if (auto it = me.sent.find(random_id); it != me.sent.end()) return Resend(c, random_id, it->second);
+    if (auto it = me.sent.find(random_id); it != me.sent.end()) {
+      ++stats.random_id_repeats;
+      return Resend(c, random_id, it->second);
+    }
     return SendToPeer(c, q, peer, random_id, ReplyToId(q));
   }
 
@@ -1429,7 +1432,10 @@ struct World::Impl {
     if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
     if (Str(q, "message").size() > 1024) return Fail(400, "MEDIA_CAPTION_TOO_LONG");
     int64_t random_id = I64(q, "random_id");
-    if (auto it = me.sent.find(random_id); it != me.sent.end()) return Resend(c, random_id, it->second);
+    if (auto it = me.sent.find(random_id); it != me.sent.end()) {
+      ++stats.random_id_repeats;
+      return Resend(c, random_id, it->second);
+    }
     const Object* media = Sub(q, "media");
     if (media == nullptr) return Fail(400, "MEDIA_INVALID");
     if (media->constructor != "inputMediaUploadedDocument") {

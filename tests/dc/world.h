@@ -142,6 +142,10 @@ class World final : public RpcHandler {
     int64_t pushes = 0;          // delivered to SessionPort::Push
     int64_t dropped_pushes = 0;  // eaten by DropPushes
     int64_t init_connections = 0;  // requests wrapped in initConnection
+    // messages.sendMessage / sendMedia executed with a random_id the
+    // account already sent (a request the DC ran twice; answered with the
+    // original message, as Telegram does).
+    int64_t random_id_repeats = 0;
   };
   const Stats& stats() const;
   // The account logged in on that auth key, if any.
