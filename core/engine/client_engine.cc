@@ -1,5 +1,6 @@
 #include "core/engine/client_engine.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,14 @@ using session::SessionEvent;
 // A transport error that means "the server does not know this auth key".
 constexpr int32_t kAuthKeyNotFound = -404;
 constexpr int64_t kNsPerSecond = 1'000'000'000;
+// api/pfs: ENCRYPTED_MESSAGE_INVALID drops the permanent key if and only if
+// it was created more than this many seconds ago.
+constexpr int64_t kPermKeyImmunityS = 60;
+// The longest wait before a refused binding is tried again with a new key.
+constexpr int kMaxBindRetryDelayS = 32;
+// A replaced temporary key's session ends this long before the key expires.
+constexpr int32_t kOldKeyGraceS = 2;
+constexpr size_t kRetiredKeysKept = 4;
 
 }  // namespace
 
@@ -78,6 +87,7 @@ ClientEngine::ClientEngine(EngineConfig config, crypto::RandomSource& rng, absl:
     // The permanent key; sessions wait for a bound temporary key.
     perm_key_ = config_.auth_key->key;
     perm_salt_ = config_.auth_key->salt;
+    perm_created_at_ = config_.auth_key->created_at;
     absl::StatusOr<session::AuthKey> k = session::AuthKey::Create(*perm_key_);
     perm_key_id_ = k.ok() ? k->id() : 0;
   } else if (config_.auth_key.has_value()) {
@@ -119,7 +129,7 @@ session::SessionStats ClientEngine::session_stats() const {
 std::optional<StoredAuthKey> ClientEngine::auth_key() const {
   if (config_.pfs.enabled) {
     if (!perm_key_.has_value()) return std::nullopt;
-    return StoredAuthKey{*perm_key_, perm_salt_};
+    return StoredAuthKey{*perm_key_, perm_salt_, perm_created_at_};
   }
   if (session_ == nullptr) return std::nullopt;
   ByteView k = session_->auth_key().bytes();
@@ -151,6 +161,11 @@ uint64_t ClientEngine::Send(session::SharedBytes query, const session::SendOptio
 bool ClientEngine::Cancel(uint64_t request_id) {
   auto it = requests_.find(request_id);
   if (it == requests_.end()) return false;
+  if (it->second.on_old && old_session_ != nullptr) {
+    old_session_->Cancel(it->second.session_request_id, last_now_);
+    DrainSessionEvents();  // emits the kRequestFailed
+    return true;
+  }
   const bool in_session = session_ != nullptr && it->second.session_request_id != 0;
   if (in_session && request_id != wrapped_request_) {
     session_->Cancel(it->second.session_request_id, last_now_);
@@ -175,8 +190,9 @@ bool ClientEngine::Cancel(uint64_t request_id) {
 void ClientEngine::SubmitPending(absl::Time now) {
   if (session_ == nullptr) return;
   // PFS: nothing but the binding goes over an unbound temporary key, and
-  // nothing new over one being renewed.
-  if (config_.pfs.enabled && (!bound_ || renewing_)) return;
+  // nothing new while the next key's binding is in flight (it would reach
+  // the DC after the binding, when the current key has lost the login).
+  if (config_.pfs.enabled && (!bound_ || next_session_ != nullptr)) return;
   std::vector<uint64_t> ids;
   ids.swap(unsubmitted_);
   for (uint64_t id : ids) {
@@ -230,19 +246,52 @@ void ClientEngine::StartSession(Bytes key, uint64_t salt, absl::Time now) {
   if (config_.pfs.enabled) {
     bound_ = false;
     renewing_ = false;
-    SendBind(now);
+    SendBind(*session_, temp_expires_at_, now);
     return;
   }
   SubmitPending(now);
 }
 
-void ClientEngine::SendBind(absl::Time now) {
+void ClientEngine::StartNextSession(Bytes key, uint64_t salt, int32_t expires_at,
+                                    absl::Time now) {
+  absl::StatusOr<session::AuthKey> k = session::AuthKey::Create(key);
+  SecureWipe(absl::MakeSpan(key));
+  if (!k.ok() || session_ == nullptr) {
+    renewing_ = false;
+    return;
+  }
+  uint64_t session_id = 0;
+  while (session_id == 0) session_id = crypto::RandomU64(rng_);
+  next_session_ = std::make_unique<session::ClientSession>(*std::move(k), salt, session_id,
+                                                           config_.session, now, UnixNs(now));
+  next_expires_at_ = expires_at;
+  if (connected_) next_session_->OnConnected(now);
+  // What waits behind the current session's window has not left: it waits
+  // for the next key instead of reaching the DC after the binding.
+  std::vector<uint64_t> back;
+  for (uint64_t sid : session_->TakeUnsent()) {
+    auto it = by_session_id_.find(sid);
+    if (it == by_session_id_.end()) continue;
+    const uint64_t id = it->second;
+    by_session_id_.erase(it);
+    auto r = requests_.find(id);
+    if (r == requests_.end()) continue;
+    r->second.session_request_id = 0;
+    if (id == wrapped_request_) wrap_next_ = true;
+    back.push_back(id);
+  }
+  back.insert(back.end(), unsubmitted_.begin(), unsubmitted_.end());
+  unsubmitted_ = std::move(back);
+  SendBind(*next_session_, expires_at, now);
+}
+
+void ClientEngine::SendBind(session::ClientSession& s, int32_t expires_at, absl::Time now) {
   handshake::BindAuthKeyInner in;
   while (in.nonce == 0) in.nonce = static_cast<int64_t>(crypto::RandomU64(rng_));
-  in.temp_auth_key_id = session_->auth_key().id();
+  in.temp_auth_key_id = s.auth_key().id();
   in.perm_auth_key_id = perm_key_id_;
-  in.temp_session_id = session_->session_id();
-  in.expires_at = temp_expires_at_;
+  in.temp_session_id = s.session_id();
+  in.expires_at = expires_at;
   // The binding message names the msg_id of the message carrying it, known
   // only when the session sends it (and again if it re-sends it with a new
   // id): the session builds the body then. The first build only sizes it.
@@ -261,7 +310,7 @@ void ClientEngine::SendBind(absl::Time now) {
     // the server and end in kBindFailed.
     return q.ok() ? *std::move(q) : Bytes(4, 0);
   };
-  bind_request_ = session_->Send(*std::move(sized), opts, now);
+  bind_request_ = s.Send(*std::move(sized), opts, now);
 }
 
 void ClientEngine::OnBindAnswer(SessionEvent se) {
@@ -270,8 +319,30 @@ void ClientEngine::OnBindAnswer(SessionEvent se) {
   if (se.kind == SessionEvent::Kind::kResult) {
     absl::StatusOr<bool> ok = tl::Parse<bool>(se.body);
     if (ok.ok() && *ok) {
+      if (next_session_ != nullptr) {
+        // Renewal: the next key carries the login from now on; the replaced
+        // one keeps its session while what it carries is answered.
+        if (old_session_ != nullptr) EndOldSession();
+        if (session_ != nullptr && !by_session_id_.empty()) {
+          old_session_ = std::move(session_);
+          old_by_session_id_ = std::move(by_session_id_);
+          old_expires_at_ = temp_expires_at_;
+          for (const auto& [sid, id] : old_by_session_id_) {
+            auto r = requests_.find(id);
+            if (r != requests_.end()) r->second.on_old = true;
+          }
+        } else if (session_ != nullptr) {
+          RememberRetired(session_->auth_key().id());
+        }
+        session_ = std::move(next_session_);
+        by_session_id_.clear();
+        temp_expires_at_ = next_expires_at_;
+        ++stats_.temp_key_renewals;
+      }
       bound_ = true;
+      renewing_ = false;
       bind_failures_ = 0;
+      young_key_retries_ = 0;
       ++stats_.temp_keys_bound;
       // Client info is written again after every binding (initConnection).
       wrap_next_ = true;
@@ -291,42 +362,113 @@ void ClientEngine::OnBindAnswer(SessionEvent se) {
     why = absl::Status(se.status.code(),
                        absl::StrCat("auth.bindTempAuthKey failed: ", se.status.message()));
   }
+  BindRefused(se, std::move(why));
+}
+
+void ClientEngine::BindRefused(const SessionEvent& se, absl::Status why) {
   ++stats_.bind_failures;
-  ++bind_failures_;
   EngineEvent e;
   e.kind = EngineEvent::Kind::kBindFailed;
   e.error_code = se.error_code;
   e.error_message = se.error_message;
   e.status = why;
   Emit(std::move(e));
-  if (se.kind == SessionEvent::Kind::kRpcError && se.error_message == "ENCRYPTED_MESSAGE_INVALID" &&
-      perm_key_.has_value()) {
-    // The server does not know the permanent key (or it is not what we
-    // think): a new one is made, as after -404 without PFS.
+  const bool invalid = se.kind == SessionEvent::Kind::kRpcError &&
+                       se.error_message == "ENCRYPTED_MESSAGE_INVALID" && perm_key_.has_value();
+  const int64_t server_s = UnixNs(last_now_) / kNsPerSecond;
+  const bool old_key = perm_created_at_ == 0 || server_s - perm_created_at_ > kPermKeyImmunityS;
+  if (invalid && old_key) {
+    // api/pfs: the DC does not know the permanent key: drop it (the login
+    // goes with it) and make a new one, as after -404 without PFS.
+    ++stats_.perm_key_drops;
     SecureWipe(absl::MakeSpan(*perm_key_));
     perm_key_.reset();
     perm_key_id_ = 0;
+    perm_created_at_ = 0;
+    bind_failures_ = 0;
+    young_key_retries_ = 0;
+    RetireSession(last_now_);
+    CloseConnection(why);
+    return;
   }
-  RetireSession(last_now_);
+  // A new temporary key after a pause; the current one (renewal) keeps
+  // serving meanwhile.
+  int attempt = 0;
+  if (invalid) {
+    ++stats_.bind_retries_young_key;
+    attempt = ++young_key_retries_;
+  } else {
+    attempt = ++bind_failures_;
+  }
+  if (next_session_ != nullptr) {
+    RememberRetired(next_session_->auth_key().id());
+    next_session_.reset();
+    renewing_ = false;
+    SubmitPending(last_now_);
+  } else {
+    RetireSession(last_now_);
+  }
   if (bind_failures_ >= config_.max_handshake_failures) {
     FailEverything(absl::Status(why.code(), absl::StrCat("temporary key binding failed ",
                                                          bind_failures_, " times; last: ",
                                                          why.message())));
+    CloseConnection(why);
+    return;
   }
-  CloseConnection(why);
+  const int delay_s = std::min(kMaxBindRetryDelayS, 1 << std::min(attempt - 1, 5));
+  bind_retry_at_ = last_now_ + absl::Seconds(delay_s);
+}
+
+void ClientEngine::RememberRetired(uint64_t key_id) {
+  if (key_id == 0) return;
+  retired_key_ids_.push_back(key_id);
+  while (retired_key_ids_.size() > kRetiredKeysKept) retired_key_ids_.pop_front();
+}
+
+bool ClientEngine::IsRetired(uint64_t key_id) const {
+  return std::find(retired_key_ids_.begin(), retired_key_ids_.end(), key_id) !=
+         retired_key_ids_.end();
+}
+
+void ClientEngine::EndOldSession() {
+  if (old_session_ == nullptr) return;
+  RememberRetired(old_session_->auth_key().id());
+  std::vector<uint64_t> lost;
+  for (const auto& [sid, id] : old_by_session_id_) lost.push_back(id);
+  std::sort(lost.begin(), lost.end());
+  for (uint64_t id : lost) {
+    if (requests_.erase(id) == 0) continue;
+    ++stats_.renewal_unknown_outcome;
+    EngineEvent f;
+    f.kind = EngineEvent::Kind::kRequestFailed;
+    f.request_id = id;
+    f.status = absl::UnknownError(absl::StrCat(
+        "PFS: no answer before the replaced temporary key ", old_session_->auth_key().id(),
+        " expired; the DC may have executed the request, so it is not sent again"));
+    Emit(std::move(f));
+  }
+  old_by_session_id_.clear();
+  old_session_.reset();
 }
 
 void ClientEngine::RetireSession(absl::Time now) {
   if (session_ != nullptr) {
     // Keep the session's view of the server clock.
     clock_offset_ns_ = session_->ServerUnixNs(now) - absl::ToUnixNanos(now);
-    retired_key_id_ = session_->auth_key().id();
+    RememberRetired(session_->auth_key().id());
   }
+  if (next_session_ != nullptr) RememberRetired(next_session_->auth_key().id());
+  if (old_session_ != nullptr) RememberRetired(old_session_->auth_key().id());
+  if (handshake_ != nullptr && handshake_kind_ == HandshakeKind::kNextTemp) handshake_.reset();
   session_.reset();
+  next_session_.reset();
+  old_session_.reset();
   by_session_id_.clear();
+  old_by_session_id_.clear();
   unsubmitted_.clear();
   for (auto& [id, r] : requests_) {
     r.session_request_id = 0;
+    r.on_old = false;
     unsubmitted_.push_back(id);
   }
   bound_ = false;
@@ -336,21 +478,30 @@ void ClientEngine::RetireSession(absl::Time now) {
 }
 
 void ClientEngine::MaybeRenew(absl::Time now) {
-  if (!config_.pfs.enabled || session_ == nullptr || !bound_ || !connected_ ||
-      close_requested_ || handshake_ != nullptr) {
+  if (!config_.pfs.enabled || !connected_ || close_requested_ || fatal_) return;
+  const int64_t server_s = UnixNs(now) / kNsPerSecond;
+  if (old_session_ != nullptr &&
+      (old_session_->requests_in_flight() == 0 ||
+       server_s >= old_expires_at_ - std::min(kOldKeyGraceS, RenewMargin()))) {
+    EndOldSession();
+  }
+  if (handshake_ != nullptr || next_session_ != nullptr) return;
+  if (bind_retry_at_.has_value()) {
+    if (now < *bind_retry_at_) return;
+    bind_retry_at_.reset();
+    if (session_ == nullptr || !bound_) {
+      StartHandshake(now);
+      return;
+    }
+    renewing_ = true;
+    StartHandshake(now);
     return;
   }
-  const int64_t server_s = UnixNs(now) / kNsPerSecond;
-  const int32_t margin = RenewMargin();
-  if (!renewing_ && server_s >= temp_expires_at_ - margin) renewing_ = true;
-  if (!renewing_) return;
-  // Requests in flight are answered on the old key first; past the last
-  // moment they are sent again on the next one.
-  if (session_->requests_in_flight() > 0 && server_s < temp_expires_at_ - margin / 4) return;
-  ++stats_.temp_key_renewals;
-  stats_.renewal_resends += session_->requests_in_flight();
-  RetireSession(now);
-  StartHandshake(now);
+  if (session_ == nullptr || !bound_) return;
+  if (!renewing_ && server_s >= temp_expires_at_ - RenewMargin()) {
+    renewing_ = true;
+    StartHandshake(now);
+  }
 }
 
 void ClientEngine::FailEverything(absl::Status why) {
@@ -367,6 +518,7 @@ void ClientEngine::FailEverything(absl::Status why) {
   requests_.clear();
   unsubmitted_.clear();
   by_session_id_.clear();
+  old_by_session_id_.clear();
   EngineEvent e;
   e.kind = EngineEvent::Kind::kFatal;
   e.status = std::move(why);
@@ -378,8 +530,12 @@ void ClientEngine::StartHandshake(absl::Time now) {
   hc.server_keys = config_.server_keys;
   hc.dc_id = config_.dc_id;
   hc.step_timeout_ns = absl::ToInt64Nanoseconds(config_.handshake_step_timeout);
-  handshake_temp_ = config_.pfs.enabled && perm_key_.has_value();
-  if (handshake_temp_) hc.temp_key_expires_in = config_.pfs.temp_key_lifetime_s;
+  handshake_kind_ = !(config_.pfs.enabled && perm_key_.has_value()) ? HandshakeKind::kPermanent
+                    : session_ != nullptr && bound_                ? HandshakeKind::kNextTemp
+                                                                   : HandshakeKind::kTemp;
+  if (handshake_kind_ != HandshakeKind::kPermanent) {
+    hc.temp_key_expires_in = config_.pfs.temp_key_lifetime_s;
+  }
   handshake_ = std::make_unique<handshake::ClientHandshake>(std::move(hc), rng_, primes_);
   absl::StatusOr<Bytes> first = handshake_->Start(UnixNs(now));
   if (!first.ok()) {
@@ -442,15 +598,28 @@ void ClientEngine::OnConnected(absl::Time now) {
     CloseConnection(absl::FailedPreconditionError("engine: stopped after a fatal error"));
     return;
   }
+  if (config_.pfs.enabled && old_session_ != nullptr &&
+      UnixNs(now) / kNsPerSecond >= old_expires_at_ - std::min(kOldKeyGraceS, RenewMargin())) {
+    EndOldSession();  // the replaced key expired while we were away
+  }
   if (session_ != nullptr && config_.pfs.enabled &&
-      UnixNs(now) / kNsPerSecond >= temp_expires_at_ - RenewMargin() / 4) {
-    // The temporary key expired (or is about to) while we were away.
+      UnixNs(now) / kNsPerSecond >= temp_expires_at_ - std::min(kOldKeyGraceS, RenewMargin())) {
+    // The temporary key expired (or is about to) while we were away: its
+    // session is gone with it, and what it left unanswered goes again on
+    // the next key. A key still alive keeps its session (the DC re-sends
+    // the answers it kept) while the next one is made (MaybeRenew).
     RetireSession(now);
   }
   if (session_ == nullptr) {
+    if (config_.pfs.enabled && bind_retry_at_.has_value() && now < *bind_retry_at_) {
+      return;  // a refused binding: the next key after the pause (MaybeRenew)
+    }
+    bind_retry_at_.reset();
     StartHandshake(now);
   } else {
     session_->OnConnected(now);
+    if (next_session_ != nullptr) next_session_->OnConnected(now);
+    if (old_session_ != nullptr) old_session_->OnConnected(now);
   }
 }
 
@@ -485,6 +654,7 @@ void ClientEngine::CloseConnection(absl::Status why) {
 }
 
 void ClientEngine::HandshakeFailed(absl::Status why) {
+  if (handshake_kind_ == HandshakeKind::kNextTemp) renewing_ = false;
   handshake_.reset();
   ++stats_.handshake_failures;
   if (++handshake_failures_ >= config_.max_handshake_failures) {
@@ -591,16 +761,20 @@ absl::Status ClientEngine::HandleFrame(transport::Frame frame, absl::Time now) {
   absl::StatusOr<uint64_t> key_id = session::PacketAuthKeyId(frame.payload);
   if (!key_id.ok()) return key_id.status();
   if (*key_id == 0) return HandleHandshakePacket(frame.payload, now);
-  if (retired_key_id_ != 0 && *key_id == retired_key_id_ &&
-      (session_ == nullptr || session_->auth_key().id() != *key_id)) {
-    // PFS: a late packet on the temporary key just replaced (its session
-    // was idle; a new one is announced on the next key).
+  // PFS: the replaced key's and the next key's sessions share the connection.
+  session::ClientSession* to = session_.get();
+  if (old_session_ != nullptr && old_session_->auth_key().id() == *key_id) {
+    to = old_session_.get();
+  } else if (next_session_ != nullptr && next_session_->auth_key().id() == *key_id) {
+    to = next_session_.get();
+  } else if (IsRetired(*key_id) && (session_ == nullptr || session_->auth_key().id() != *key_id)) {
+    // A late packet on a temporary key already replaced.
     return absl::OkStatus();
   }
-  if (session_ == nullptr || handshake_ != nullptr) {
+  if (to == nullptr || blocking_handshake()) {
     return absl::InvalidArgumentError("an encrypted packet before the auth key exists");
   }
-  absl::Status s = session_->OnPacket(frame.payload, now);
+  absl::Status s = to->OnPacket(frame.payload, now);
   if (s.ok()) return s;
   // Decryption failures mean a broken or hostile stream: drop the
   // connection. msg_id and session_id rejections drop only the message.
@@ -636,18 +810,25 @@ absl::Status ClientEngine::HandleHandshakePacket(ByteView packet, absl::Time now
   }
   // The key is ready.
   const handshake::HandshakeResult& r = handshake_->result();
-  clock_offset_ns_ += r.server_time_offset_ns;
+  const HandshakeKind kind = handshake_kind_;
+  // A next key's exchange ran on the session's clock: no offset to apply.
+  if (kind != HandshakeKind::kNextTemp) clock_offset_ns_ += r.server_time_offset_ns;
   Bytes key(r.auth_key.begin(), r.auth_key.end());
   uint64_t salt = r.server_salt;
   const int32_t expires_at = r.expires_at;
-  handshake_.reset();
+  handshake_.reset();  // `r` dies with it
   handshake_failures_ = 0;
-  if (config_.pfs.enabled && !handshake_temp_) {
+  if (kind == HandshakeKind::kNextTemp) {
+    StartNextSession(std::move(key), salt, expires_at, now);
+    return absl::OkStatus();
+  }
+  if (config_.pfs.enabled && kind == HandshakeKind::kPermanent) {
     // The permanent key: kept, never used for messages; a temporary key
     // follows on this connection.
     perm_key_id_ = session::AuthKey::Create(key)->id();
     perm_key_ = std::move(key);
     perm_salt_ = salt;
+    perm_created_at_ = UnixNs(now) / kNsPerSecond;
     EngineEvent e;
     e.kind = EngineEvent::Kind::kAuthKeyReady;
     Emit(std::move(e));
@@ -667,12 +848,29 @@ absl::Status ClientEngine::HandleHandshakePacket(ByteView packet, absl::Time now
 }
 
 void ClientEngine::DrainSessionEvents() {
-  if (session_ == nullptr) return;
-  while (std::optional<SessionEvent> se = session_->PollEvent()) {
-    if (bind_request_ != 0 && se->request_id == bind_request_ &&
+  if (next_session_ != nullptr) {
+    absl::flat_hash_map<uint64_t, uint64_t> none;
+    DrainOne(*next_session_, none, false, false);
+  }
+  if (old_session_ != nullptr) DrainOne(*old_session_, old_by_session_id_, true, false);
+  if (session_ != nullptr) DrainOne(*session_, by_session_id_, next_session_ != nullptr, true);
+  if (bind_outcome_.has_value()) {
+    SessionEvent outcome = *std::move(bind_outcome_);
+    bind_outcome_.reset();
+    OnBindAnswer(std::move(outcome));
+  }
+}
+
+void ClientEngine::DrainOne(session::ClientSession& s,
+                            absl::flat_hash_map<uint64_t, uint64_t>& ids, bool superseded,
+                            bool current) {
+  const bool binding = &s == (next_session_ != nullptr ? next_session_.get() : session_.get());
+  bool requeued = false;
+  while (std::optional<SessionEvent> se = s.PollEvent()) {
+    if (binding && bind_request_ != 0 && se->request_id == bind_request_ &&
         (se->kind == SessionEvent::Kind::kResult || se->kind == SessionEvent::Kind::kRpcError ||
          se->kind == SessionEvent::Kind::kFailed)) {
-      // Handled once the session's events are drained (a failure ends it).
+      // Handled once the sessions' events are drained (a failure ends it).
       bind_outcome_ = std::move(*se);
       continue;
     }
@@ -682,10 +880,24 @@ void ClientEngine::DrainSessionEvents() {
       case SessionEvent::Kind::kResult:
       case SessionEvent::Kind::kRpcError:
       case SessionEvent::Kind::kFailed: {
-        auto it = by_session_id_.find(se->request_id);
-        if (it == by_session_id_.end()) continue;
+        auto it = ids.find(se->request_id);
+        if (it == ids.end()) continue;
         e.request_id = it->second;
-        by_session_id_.erase(it);
+        ids.erase(it);
+        if (superseded && se->kind == SessionEvent::Kind::kRpcError && se->error_code == 401 &&
+            se->error_message == "AUTH_KEY_PERM_EMPTY") {
+          // The replaced key no longer carries the login, and the DC says
+          // it did not execute the request: it goes again on the next key.
+          auto r = requests_.find(e.request_id);
+          if (r != requests_.end()) {
+            r->second.session_request_id = 0;
+            r->second.on_old = false;
+            unsubmitted_.push_back(e.request_id);
+            ++stats_.renewal_resends;
+            requeued = true;
+          }
+          continue;
+        }
         requests_.erase(e.request_id);
         e.kind = se->kind == SessionEvent::Kind::kResult     ? EngineEvent::Kind::kResult
                  : se->kind == SessionEvent::Kind::kRpcError ? EngineEvent::Kind::kRpcError
@@ -700,10 +912,14 @@ void ClientEngine::DrainSessionEvents() {
         e.body = std::move(se->body);
         break;
       case SessionEvent::Kind::kNewSession:
+        // Only the session new requests go to opens with initConnection
+        // (the next key's gets it once bound).
+        if (!current) continue;
         e.kind = EngineEvent::Kind::kSessionReset;
         wrap_next_ = true;
         break;
       case SessionEvent::Kind::kTimeAdjusted:
+        if (!current) continue;
         e.kind = EngineEvent::Kind::kTimeAdjusted;
         e.error_message = std::move(se->error_message);
         break;
@@ -715,22 +931,28 @@ void ClientEngine::DrainSessionEvents() {
     }
     Emit(std::move(e));
   }
-  if (bind_outcome_.has_value()) {
-    SessionEvent outcome = *std::move(bind_outcome_);
-    bind_outcome_.reset();
-    OnBindAnswer(std::move(outcome));
+  if (requeued) {
+    std::sort(unsubmitted_.begin(), unsubmitted_.end());
+    unsubmitted_.erase(std::unique(unsubmitted_.begin(), unsubmitted_.end()), unsubmitted_.end());
+    if (session_ != nullptr && &s != session_.get()) SubmitPending(last_now_);
   }
 }
 
 void ClientEngine::PullOutput(Bytes& out) {
-  if (connected_ && !close_requested_ && session_ != nullptr && handshake_ == nullptr) {
-    absl::StatusOr<std::vector<Bytes>> packets = session_->BuildPackets(last_now_, rng_);
-    if (!packets.ok()) {
-      CloseConnection(packets.status());
-    } else {
-      for (const Bytes& p : *packets) QueuePacket(p);
+  if (connected_ && !close_requested_ && !blocking_handshake()) {
+    // The current session first; the next key's binding after what the
+    // current key already sent.
+    for (session::ClientSession* s : {session_.get(), old_session_.get(), next_session_.get()}) {
+      if (s == nullptr || close_requested_) continue;
+      absl::StatusOr<std::vector<Bytes>> packets = s->BuildPackets(last_now_, rng_);
+      if (!packets.ok()) {
+        CloseConnection(packets.status());
+      } else {
+        for (const Bytes& p : *packets) QueuePacket(p);
+      }
     }
     DrainSessionEvents();
+    if (old_session_ != nullptr && old_session_->requests_in_flight() == 0) EndOldSession();
   }
   const size_t before = out.size();
   if (tls_ != Tls::kOff) {
@@ -753,40 +975,49 @@ void ClientEngine::PullOutput(Bytes& out) {
 
 std::optional<absl::Time> ClientEngine::NextDeadline() {
   if (!connected_ || close_requested_) return std::nullopt;
+  std::optional<absl::Time> d;
+  auto take = [&d](std::optional<absl::Time> t) {
+    if (t.has_value() && (!d.has_value() || *t < *d)) d = t;
+  };
   if (handshake_ != nullptr) {
-    std::optional<int64_t> d = handshake_->NextDeadline();
-    if (!d.has_value()) return std::nullopt;
-    // Handshake deadlines are in unix ns; map back to monotonic time.
-    return absl::FromUnixNanos(*d - clock_offset_ns_);
+    std::optional<int64_t> h = handshake_->NextDeadline();
+    // Handshake deadlines are in the unix ns it was given; map back to
+    // monotonic time.
+    const int64_t offset = UnixNs(last_now_) - absl::ToUnixNanos(last_now_);
+    if (h.has_value()) take(absl::FromUnixNanos(*h - offset));
+    if (blocking_handshake()) return d;
   }
-  if (session_ != nullptr) {
-    std::optional<absl::Time> d = session_->NextDeadline();
-    if (config_.pfs.enabled && bound_) {
-      // When renewal starts, and when it stops waiting for answers.
-      const int32_t margin = RenewMargin();
-      const absl::Time renew =
-          FromServerUnix(renewing_ ? temp_expires_at_ - margin / 4 : temp_expires_at_ - margin);
-      d = d.has_value() ? std::min(*d, renew) : renew;
+  for (session::ClientSession* s : {session_.get(), old_session_.get(), next_session_.get()}) {
+    if (s != nullptr) take(s->NextDeadline());
+  }
+  if (config_.pfs.enabled) {
+    take(bind_retry_at_);
+    if (session_ != nullptr && bound_ && !renewing_) {
+      take(FromServerUnix(temp_expires_at_ - RenewMargin()));
     }
-    return d;
+    if (old_session_ != nullptr) {
+      take(FromServerUnix(old_expires_at_ - std::min(kOldKeyGraceS, RenewMargin())));
+    }
   }
-  return std::nullopt;
+  return d;
 }
 
 void ClientEngine::OnTimeout(absl::Time now) {
   last_now_ = now;
   if (!connected_ || close_requested_) return;
   if (handshake_ != nullptr) {
+    const bool blocking = blocking_handshake();
     absl::Status s = handshake_->OnTimeout(UnixNs(now));
     if (!s.ok()) HandshakeFailed(s);
-    return;
+    if (blocking || close_requested_) return;
   }
-  if (session_ != nullptr) {
-    absl::Status s = session_->OnTimeout(now);
-    if (!s.ok()) CloseConnection(s);
-    DrainSessionEvents();
-    MaybeRenew(now);
+  for (session::ClientSession* s : {session_.get(), old_session_.get(), next_session_.get()}) {
+    if (s == nullptr) continue;
+    absl::Status st = s->OnTimeout(now);
+    if (!st.ok()) CloseConnection(st);
   }
+  DrainSessionEvents();
+  MaybeRenew(now);
 }
 
 void ClientEngine::OnDisconnected(const absl::Status& why, absl::Time now) {
@@ -799,10 +1030,11 @@ void ClientEngine::OnDisconnected(const absl::Status& why, absl::Time now) {
   decoder_.reset();
   obfuscation_.reset();
   out_.clear();
-  if (session_ != nullptr) {
-    session_->OnConnectionLost(now);
-    DrainSessionEvents();
+  renewing_ = renewing_ && next_session_ != nullptr;  // a next key's exchange starts again
+  for (session::ClientSession* s : {session_.get(), old_session_.get(), next_session_.get()}) {
+    if (s != nullptr) s->OnConnectionLost(now);
   }
+  DrainSessionEvents();
 }
 
 std::optional<EngineEvent> ClientEngine::PollEvent() {

@@ -32,12 +32,44 @@
 // one, made once as without PFS, and never carries a message: each session
 // runs over a temporary key (p_q_inner_data_temp_dc) that the engine binds
 // to the permanent key with auth.bindTempAuthKey before anything else
-// (requests wait until kTempKeyBound). Before the temporary key expires the
-// engine holds new requests, lets the ones in flight be answered, and makes
-// and binds the next key on the same connection; a temporary key the
-// server lost (-404) is replaced the same way, keeping the permanent key
-// and its login. A refused binding is kBindFailed (ENCRYPTED_MESSAGE_INVALID
-// means the server does not know the permanent key: a new one is made).
+// (requests wait until kTempKeyBound).
+//
+// Renewal ("a new key can also be generated in advance", api/pfs): when
+// PfsConfig::renew_before_s of the key's life remain, the next temporary
+// key is made on the same connection (its unencrypted exchange interleaved
+// with the current session's packets) while the current key keeps serving
+// requests. Once it exists, a new session on it sends the binding; from
+// then until the answer new requests wait (a request sent on the old key
+// after the binding would reach the DC after it, when the old key no
+// longer carries the login), and requests still waiting behind the old
+// session's window are taken back, unsent. Once bound, new requests go over
+// the new key; those in flight on the old key are answered on the old key
+// (its session lives on beside the new one until they are, acknowledging
+// and re-sending on its own key as any session does). Nothing that may
+// have reached the DC is sent again on another key, with two precise
+// exceptions: a request the DC refuses on the old key with 401
+// AUTH_KEY_PERM_EMPTY was not executed (the refusal says so) and goes
+// again on the new key (EngineStats::renewal_resends); and a request still
+// unanswered when the old key is about to expire ends in kRequestFailed
+// with StatusCode::kUnknown, "the DC may have executed it", never re-sent
+// (EngineStats::renewal_unknown_outcome). A temporary key the server lost
+// (-404), or one that expired while the engine was disconnected, is
+// replaced at once and every unanswered request is sent again on the next
+// one, as after a lost key without PFS.
+//
+// A refused binding is kBindFailed. ENCRYPTED_MESSAGE_INVALID is handled as
+// core.telegram.org/api/pfs prescribes (and TDLib does, Session's bind
+// result: a main key younger than 60 s of server time is "immune"): if and
+// only if the permanent key was created more than 60 seconds ago (server
+// time; a key given in EngineConfig::auth_key with created_at 0 counts as
+// old) the DC really does not know it: it is dropped, with the login it
+// carried, and a new permanent key is made. A younger key may simply not
+// have reached every server of the DC yet: it is kept, and a new temporary
+// key is made and bound after 1, 2, 4 ... 32 s, until the binding works or
+// the key is older than 60 s (then dropped as above); these retries end by
+// themselves and do not count towards max_handshake_failures. Any other
+// refusal is retried the same way and counts: max_handshake_failures in a
+// row are kFatal.
 //
 // Requests: Send() may be called at any time, even before the auth key
 // exists (the request waits). Each ends in exactly one kResult, kRpcError or
@@ -87,15 +119,20 @@ namespace mtcore::engine {
 struct StoredAuthKey {
   Bytes key;             // 256 bytes; wiped when this is destroyed
   uint64_t salt = 0;     // the last known server salt
+  // When the key was made, server unix seconds; 0: unknown (PFS treats an
+  // unknown age as older than a minute; see ENCRYPTED_MESSAGE_INVALID above).
+  int64_t created_at = 0;
 
   StoredAuthKey() = default;
-  StoredAuthKey(Bytes k, uint64_t s) : key(std::move(k)), salt(s) {}
+  StoredAuthKey(Bytes k, uint64_t s, int64_t created = 0)
+      : key(std::move(k)), salt(s), created_at(created) {}
   StoredAuthKey(const StoredAuthKey&) = default;
   StoredAuthKey& operator=(const StoredAuthKey& o) {
     if (this != &o) {
       SecureWipe(absl::MakeSpan(key));
       key = o.key;
       salt = o.salt;
+      created_at = o.created_at;
     }
     return *this;
   }
@@ -105,6 +142,7 @@ struct StoredAuthKey {
       SecureWipe(absl::MakeSpan(key));
       key = std::move(o.key);
       salt = o.salt;
+      created_at = o.created_at;
     }
     return *this;
   }
@@ -119,9 +157,8 @@ struct PfsConfig {
   // expires_in of each temporary key, in seconds.
   int32_t temp_key_lifetime_s = 24 * 3600;
   // Renewal starts when this little of the key's life remains (at most half
-  // its lifetime): new requests wait while those in flight are answered,
-  // then the next key is made and bound. If some are still unanswered when
-  // a quarter of this margin remains, they are sent again on the next key.
+  // its lifetime): the next key is made and bound while this one serves
+  // requests, then new requests go over the next one (see the file comment).
   int32_t renew_before_s = 600;
 };
 
@@ -197,8 +234,13 @@ struct EngineStats {
   uint64_t temp_keys_bound = 0;   // PFS bindings that succeeded
   uint64_t bind_failures = 0;
   uint64_t temp_key_renewals = 0;  // PFS keys replaced before they expired
-  uint64_t renewal_resends = 0;    // requests still unanswered at the last moment of
-                                   // a renewal, sent again on the next key
+  uint64_t renewal_resends = 0;    // requests the DC refused unexecuted on a replaced key
+                                   // (401 AUTH_KEY_PERM_EMPTY), sent again on the next one
+  uint64_t renewal_unknown_outcome = 0;  // requests unanswered when a replaced key expired
+                                         // (kRequestFailed, kUnknown; never re-sent)
+  uint64_t perm_key_drops = 0;     // permanent keys dropped after ENCRYPTED_MESSAGE_INVALID
+  uint64_t bind_retries_young_key = 0;  // bindings refused for a permanent key under 60 s
+                                        // old, retried with a new temporary key
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
 };
@@ -260,6 +302,7 @@ class ClientEngine : public StreamEngine {
     session::SharedBytes query;
     session::SendOptions options;
     uint64_t session_request_id = 0;  // 0 while no session carries it
+    bool on_old = false;  // carried by old_session_ (a replaced temporary key)
   };
 
   ClientEngine(EngineConfig config, crypto::RandomSource& rng, absl::Time now,
@@ -278,13 +321,35 @@ class ClientEngine : public StreamEngine {
   void HandshakeFailed(absl::Status why);
   void DropAuthKey(absl::Status why);
   // PFS.
-  void SendBind(absl::Time now);
+  // Sends auth.bindTempAuthKey for `s`'s key (expiring at `expires_at`).
+  void SendBind(session::ClientSession& s, int32_t expires_at, absl::Time now);
   void OnBindAnswer(session::SessionEvent se);
-  // Forgets the session (its key with it); its unanswered requests wait
-  // for the next one.
+  // The next temporary key exists: a session on it sends the binding while
+  // the current one keeps serving what it carries.
+  void StartNextSession(Bytes key, uint64_t salt, int32_t expires_at, absl::Time now);
+  // Forgets every temporary key's session (current, next, replaced); their
+  // unanswered requests wait for the next one.
   void RetireSession(absl::Time now);
-  // Starts, continues or finishes renewing the temporary key.
+  // The replaced key's session ends: what it still carries fails with
+  // kUnknown (the DC may have executed it).
+  void EndOldSession();
+  void RememberRetired(uint64_t key_id);
+  bool IsRetired(uint64_t key_id) const;
+  // Starts renewing the temporary key when due, retries a refused binding,
+  // ends the replaced key's session before it expires.
   void MaybeRenew(absl::Time now);
+  // A refused binding: what the rules in the file comment say to do.
+  void BindRefused(const session::SessionEvent& se, absl::Status why);
+  // Drains one session's events; `superseded`: its key has been (or is
+  // being) replaced, so 401 AUTH_KEY_PERM_EMPTY means "not executed, send
+  // it again on the next key".
+  void DrainOne(session::ClientSession& s, absl::flat_hash_map<uint64_t, uint64_t>& ids,
+                bool superseded, bool current);
+  // A handshake that stops the session (the permanent key, or a temporary
+  // key with no bound session to keep serving).
+  bool blocking_handshake() const {
+    return handshake_ != nullptr && handshake_kind_ != HandshakeKind::kNextTemp;
+  }
   void FailEverything(absl::Status why);
   // Server unix seconds -> monotonic time.
   absl::Time FromServerUnix(int64_t unix_s) const;
@@ -329,12 +394,23 @@ class ClientEngine : public StreamEngine {
   std::optional<Bytes> perm_key_;
   uint64_t perm_key_id_ = 0;
   uint64_t perm_salt_ = 0;
-  bool handshake_temp_ = false;
+  int64_t perm_created_at_ = 0;  // server unix seconds; 0: unknown (old)
+  enum class HandshakeKind { kPermanent, kTemp, kNextTemp };
+  HandshakeKind handshake_kind_ = HandshakeKind::kPermanent;
   int32_t temp_expires_at_ = 0;
-  uint64_t bind_request_ = 0;  // the session's id of auth.bindTempAuthKey in flight
+  uint64_t bind_request_ = 0;  // auth.bindTempAuthKey in flight (on next_session_ if any)
   bool bound_ = false;
-  bool renewing_ = false;      // holding requests until the session is idle
-  uint64_t retired_key_id_ = 0;  // late packets on the previous temporary key are dropped
+  bool renewing_ = false;      // the next temporary key is being made or bound
+  // The next temporary key's session while it carries only its binding.
+  std::unique_ptr<session::ClientSession> next_session_;
+  int32_t next_expires_at_ = 0;
+  // The replaced key's session, until what it carries is answered.
+  std::unique_ptr<session::ClientSession> old_session_;
+  int32_t old_expires_at_ = 0;
+  absl::flat_hash_map<uint64_t, uint64_t> old_by_session_id_;
+  std::deque<uint64_t> retired_key_ids_;  // late packets on these keys are dropped
+  std::optional<absl::Time> bind_retry_at_;  // after a refused binding: the next key then
+  int young_key_retries_ = 0;
   int bind_failures_ = 0;
   std::optional<session::SessionEvent> bind_outcome_;  // handled after draining events
 

@@ -2,15 +2,19 @@
 // engine (and the typed client) with EngineConfig::pfs keep a permanent key
 // and run every session over a temporary key bound to it with
 // auth.bindTempAuthKey. A login made over one temporary key holds over the
-// next ones (renewed before expiry with requests in flight, each answered
-// once; replaced after the DC forgets it, -404), survives a restart from a
-// snapshot, and a DC that forgot the permanent key makes the binding fail
-// with a clear event and a new permanent key.
+// next ones (each made and bound ahead of expiry while the current one
+// serves requests; under continuous load with slow answers no request is
+// executed twice by the DC and each is answered once; an answer still
+// missing when a replaced key expires is reported, never re-sent; replaced
+// after the DC forgets it, -404), survives a restart from a snapshot; a
+// binding refused with ENCRYPTED_MESSAGE_INVALID drops a permanent key
+// older than a minute (a new key, the login gone) and retries a younger one.
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/client/client.h"
 #include "core/client/snapshot.h"
 #include "core/engine/client_engine.h"
@@ -72,6 +76,15 @@ class PfsDcTest : public ::testing::Test {
     user_id = me.ok() ? me->id : 0;
     return e;
   }
+  // messages.sendMessage to the bot's own chat with a unique random_id (the
+  // DC counts a random_id executed twice in World::Stats::random_id_repeats).
+  uint64_t SendNote(ClientEngine& e) {
+    tl::messages_sendMessage m;
+    m.peer = tl::inputPeerSelf{};
+    m.message = absl::StrCat("note ", ++notes_);
+    m.random_id = 0x5eed0000 + notes_;
+    return e.Send(*tl::Serialize(m));
+  }
   bool LoggedInVia(const ClientEngine& e, int64_t user_id) {
     std::optional<engine::StoredAuthKey> perm = e.auth_key();
     if (!perm.has_value()) return false;
@@ -82,6 +95,8 @@ class PfsDcTest : public ::testing::Test {
   std::map<uint64_t, int> answers_;
   std::map<uint64_t, EngineEvent> last_;
   std::vector<EngineEvent> others_;
+  int notes_ = 0;
+  int answered_across_a_switch_ = 0;
 };
 
 TEST_F(PfsDcTest, TheSessionRunsOverABoundTemporaryKeyAndTheLoginIsThePermanentKeys) {
@@ -166,6 +181,130 @@ TEST_F(PfsDcTest, RenewalBeforeExpiryKeepsTheLoginAndAnswersEveryRequestOnce) {
   EXPECT_EQ(e->stats().handshakes, 1u + e->stats().temp_keys_bound);
 }
 
+// The next key is made and bound while the current one serves requests;
+// what the current key carries is answered on it. Under continuous load,
+// with a spell of slow answers (36 s) just before each renewal, the
+// answers of the requests sent then are still on their way when the key
+// is replaced (and after the moment an engine waiting for an idle session
+// would give up on them): they come on the old key, the DC executes every
+// request once, and every request gets exactly one answer.
+TEST_F(PfsDcTest, UnderLoadEveryRenewalAnswersEachRequestOnceAndTheDcExecutesEachOnce) {
+  int client = 0;
+  int64_t bot = 0;
+  std::unique_ptr<ClientEngine> e =
+      LoggedInBot(Pfs(/*lifetime_s=*/120, /*renew_before_s=*/40), client, bot);
+  ASSERT_NE(bot, 0);
+  const std::optional<engine::StoredAuthKey> perm = e->auth_key();
+  dc::DcState& state = dc_.data_centre().state();
+  int bound_seen = 0;
+  std::map<uint64_t, int> bound_at_send;
+  auto collect = [&] {
+    while (std::optional<EngineEvent> ev = e->PollEvent()) {
+      bound_seen += ev->kind == EngineEvent::Kind::kTempKeyBound;
+      if (ev->request_id != 0 && bound_at_send.count(ev->request_id) != 0 &&
+          bound_seen > bound_at_send[ev->request_id]) {
+        ++answered_across_a_switch_;
+      }
+      Record(*ev);
+    }
+  };
+  std::vector<uint64_t> ids;
+  const absl::Time end = dc_.sim().now() + absl::Minutes(12);
+  while (dc_.sim().now() < end) {
+    // Slow answers from 50 s to 42 s before the current key expires.
+    const int64_t now_s = state.LatestUnixNs() / 1'000'000'000;
+    const int32_t exp = e->temp_key_expires_at();
+    dc_.data_centre().faults().answer_delay_ms =
+        now_s >= exp - 50 && now_s < exp - 42 ? 36'000 : 0;
+    collect();
+    const uint64_t id = SendNote(*e);
+    bound_at_send[id] = bound_seen;
+    ids.push_back(id);
+    dc_.sim().Kick(client);
+    dc_.sim().RunFor(absl::Milliseconds(400));
+  }
+  dc_.data_centre().faults().answer_delay_ms = 0;
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        collect();
+        for (uint64_t id : ids) {
+          if (answers_.count(id) == 0) return false;
+        }
+        return true;
+      },
+      absl::Minutes(2)))
+      << "requests still in flight: " << e->requests_in_flight();
+  for (uint64_t id : ids) {
+    EXPECT_EQ(answers_[id], 1) << "request " << id;
+    EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult)
+        << last_[id].error_code << " " << last_[id].error_message << " " << last_[id].status;
+  }
+  EXPECT_EQ(dc_.world().stats().random_id_repeats, 0) << "a request the DC executed twice";
+  EXPECT_GE(e->stats().temp_key_renewals, 5u);
+  EXPECT_EQ(e->stats().temp_key_renewals, e->stats().temp_keys_bound - 1);
+  EXPECT_GT(answered_across_a_switch_, 0) << "answers came on a replaced key";
+  EXPECT_EQ(e->stats().renewal_unknown_outcome, 0u);
+  EXPECT_EQ(Count(EngineEvent::Kind::kTransportError), 0) << "every key replaced before expiry";
+  EXPECT_EQ(Count(EngineEvent::Kind::kBindFailed), 0);
+  EXPECT_EQ(e->auth_key()->key, perm->key);
+  EXPECT_TRUE(LoggedInVia(*e, bot));
+}
+
+// An answer that has not come when the replaced key is about to expire is
+// reported (kUnknown: the DC may have executed it) and never sent again.
+TEST_F(PfsDcTest, AnAnswerStillMissingWhenTheReplacedKeyExpiresIsReportedNotResent) {
+  int client = 0;
+  int64_t bot = 0;
+  std::unique_ptr<ClientEngine> e =
+      LoggedInBot(Pfs(/*lifetime_s=*/120, /*renew_before_s=*/40), client, bot);
+  ASSERT_NE(bot, 0);
+  const int32_t first_exp = e->temp_key_expires_at();
+  // Run to 45 s before expiry, then send requests whose answers take 60 s.
+  const absl::Time at =
+      dc_.sim().now() +
+      absl::Seconds(first_exp - 45 - e->ServerUnixNs(dc_.sim().now()) / 1'000'000'000);
+  dc_.sim().RunFor(at - dc_.sim().now());
+  Collect(*e);
+  ASSERT_EQ(e->stats().temp_key_renewals, 0u);
+  dc_.data_centre().faults().answer_delay_ms = 60'000;
+  std::vector<uint64_t> slow;
+  for (int i = 0; i < 3; ++i) slow.push_back(SendNote(*e));
+  dc_.sim().Kick(client);
+  dc_.sim().RunFor(absl::Seconds(2));
+  dc_.data_centre().faults().answer_delay_ms = 0;
+  // After the switch new requests go over the new key and are answered.
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        Collect(*e);
+        return e->stats().temp_key_renewals == 1;
+      },
+      absl::Minutes(1)))
+      << e->stats().temp_key_renewals << " renewals, " << e->stats().handshakes << " handshakes, "
+      << e->stats().bind_failures << " bind failures, expires_at " << e->temp_key_expires_at()
+      << " first " << first_exp << " now " << e->ServerUnixNs(dc_.sim().now()) / 1'000'000'000;
+  const uint64_t later = SendNote(*e);
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        Collect(*e);
+        return answers_.count(later) != 0 && answers_.count(slow.back()) != 0;
+      },
+      absl::Minutes(2)));
+  EXPECT_EQ(last_[later].kind, EngineEvent::Kind::kResult) << last_[later].status;
+  for (uint64_t id : slow) {
+    EXPECT_EQ(answers_[id], 1);
+    EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kRequestFailed);
+    EXPECT_EQ(last_[id].status.code(), absl::StatusCode::kUnknown) << last_[id].status;
+    EXPECT_NE(last_[id].status.message().find("may have executed"), std::string::npos)
+        << last_[id].status;
+  }
+  EXPECT_EQ(e->stats().renewal_unknown_outcome, 3u);
+  EXPECT_EQ(e->stats().renewal_resends, 0u);
+  dc_.sim().RunFor(absl::Minutes(1));
+  EXPECT_EQ(dc_.world().stats().random_id_repeats, 0) << "never sent again";
+  EXPECT_EQ(Count(EngineEvent::Kind::kTransportError), 0);
+  EXPECT_TRUE(LoggedInVia(*e, bot));
+}
+
 TEST_F(PfsDcTest, ATemporaryKeyTheDcForgotIsReplacedAndTheLoginHolds) {
   int client = 0;
   int64_t bot = 0;
@@ -225,12 +364,17 @@ TEST_F(PfsDcTest, AnExpiredTemporaryKeyWhileAwayIsReplacedOnReconnect) {
   EXPECT_TRUE(LoggedInVia(*e, bot));
 }
 
-TEST_F(PfsDcTest, ADcThatForgotThePermanentKeyRefusesTheBindingAndANewKeyIsMade) {
+// api/pfs: ENCRYPTED_MESSAGE_INVALID for a permanent key made more than 60 s
+// ago means the DC does not know it: it is dropped with its login.
+TEST_F(PfsDcTest, ADcThatForgotAPermanentKeyOlderThanAMinuteMakesTheEngineDropIt) {
   int client = 0;
   int64_t bot = 0;
   std::unique_ptr<ClientEngine> e = LoggedInBot(Pfs(3600), client, bot);
   ASSERT_NE(bot, 0);
   const std::optional<engine::StoredAuthKey> perm = e->auth_key();
+  ASSERT_TRUE(perm.has_value());
+  EXPECT_GT(perm->created_at, 0) << "the engine knows when it made the key";
+  dc_.sim().RunFor(absl::Minutes(2));
   // The DC loses every key: -404 for the temporary one, and the next
   // binding names a permanent key it does not know.
   dc_.data_centre().ForgetAuthKeys();
@@ -245,11 +389,62 @@ TEST_F(PfsDcTest, ADcThatForgotThePermanentKeyRefusesTheBindingAndANewKeyIsMade)
     EXPECT_EQ(ev.error_message, "ENCRYPTED_MESSAGE_INVALID");
     EXPECT_NE(ev.status.message().find("auth.bindTempAuthKey"), std::string::npos) << ev.status;
   }
+  EXPECT_EQ(e->stats().perm_key_drops, 1u);
+  EXPECT_EQ(e->stats().bind_retries_young_key, 0u);
   EXPECT_EQ(Count(EngineEvent::Kind::kAuthKeyReady), 2) << "a new permanent key";
   ASSERT_TRUE(e->auth_key().has_value());
   EXPECT_NE(e->auth_key()->key, perm->key);
   EXPECT_FALSE(LoggedInVia(*e, bot)) << "the login went with the old key";
   EXPECT_FALSE(e->WantsClose());
+}
+
+// A permanent key under a minute old may not have reached every server of
+// the DC: the refusal is retried with new temporary keys, the key and its
+// login are kept.
+TEST_F(PfsDcTest, AYoungPermanentKeyTheDcDoesNotKnowYetIsKeptAndTheBindingRetried) {
+  dc_.data_centre().faults().bind_perm_key_unknown_for_s = 8;
+  std::unique_ptr<ClientEngine> e = dc_.MakeEngine(Pfs(3600));
+  const int client = dc_.AddClient(*e);
+  absl::StatusOr<tl::user> me = dc_.LogInBot(*e, client, dc_.bot(), Recording());
+  ASSERT_TRUE(me.ok()) << me.status();
+  EXPECT_GE(Count(EngineEvent::Kind::kBindFailed), 2) << "refused while the key was young";
+  for (const EngineEvent& ev : others_) {
+    if (ev.kind == EngineEvent::Kind::kBindFailed) {
+      EXPECT_EQ(ev.error_message, "ENCRYPTED_MESSAGE_INVALID");
+    }
+  }
+  EXPECT_EQ(e->stats().bind_retries_young_key,
+            static_cast<uint64_t>(Count(EngineEvent::Kind::kBindFailed)));
+  EXPECT_EQ(e->stats().perm_key_drops, 0u);
+  EXPECT_EQ(Count(EngineEvent::Kind::kAuthKeyReady), 1) << "the permanent key was kept";
+  EXPECT_EQ(Count(EngineEvent::Kind::kTempKeyBound), 1);
+  EXPECT_EQ(Count(EngineEvent::Kind::kFatal), 0);
+  EXPECT_TRUE(LoggedInVia(*e, me->id));
+  // Retries wait 1, 2, 4 ... s: a few exchanges, not one per re-dial.
+  EXPECT_LE(e->stats().handshakes, 6u);
+}
+
+// A young key the DC has really lost: retried until it is a minute old,
+// then dropped like an old one; the engine never stops.
+TEST_F(PfsDcTest, AYoungPermanentKeyTheDcLostIsRetriedForAMinuteThenDropped) {
+  int client = 0;
+  int64_t bot = 0;
+  std::unique_ptr<ClientEngine> e = LoggedInBot(Pfs(3600), client, bot);
+  ASSERT_NE(bot, 0);
+  const std::optional<engine::StoredAuthKey> perm = e->auth_key();
+  dc_.data_centre().ForgetAuthKeys();
+  std::optional<EngineEvent> r = dc_.Call(
+      *e, client, sim::WithLayer(tl::help_getConfig{}, "sim", 228),
+      {.limit = absl::Minutes(3), .on_event = [this](const EngineEvent& ev) { Record(ev); }});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->kind, EngineEvent::Kind::kResult) << r->status;
+  EXPECT_GE(e->stats().bind_retries_young_key, 3u);
+  EXPECT_LE(e->stats().bind_retries_young_key, 8u) << "bounded by the minute";
+  EXPECT_EQ(e->stats().perm_key_drops, 1u);
+  EXPECT_EQ(Count(EngineEvent::Kind::kAuthKeyReady), 2);
+  EXPECT_EQ(Count(EngineEvent::Kind::kFatal), 0);
+  ASSERT_TRUE(e->auth_key().has_value());
+  EXPECT_NE(e->auth_key()->key, perm->key);
 }
 
 TEST_F(PfsDcTest, ARestartWithTheStoredPermanentKeyBindsANewTemporaryKeyAndIsLoggedIn) {
