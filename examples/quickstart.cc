@@ -14,6 +14,11 @@
 // Each step is printed with its duration. Exit status 0 means every step
 // worked.
 //
+// With --pfs every client runs with Perfect Forward Secrecy
+// (EngineConfig::pfs: sessions over temporary keys bound to the permanent
+// key with auth.bindTempAuthKey, renewed ahead of expiry); each client's
+// line says how many temporary keys it bound.
+//
 // With --dc=N (and --api-id, --api-hash, --bot-token) it talks to Telegram's
 // real DC N instead (production key, port 443): creates an auth key, reads
 // the config and logs the bot in. That path needs the internet and a real
@@ -61,6 +66,7 @@ struct Flags {
   int api_id = 0;
   std::string api_hash;
   std::string bot_token;
+  bool pfs = false;  // Perfect Forward Secrecy for every client
 };
 
 absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
@@ -82,9 +88,11 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.api_hash = *v;
     } else if (auto v = value("bot-token")) {
       f.bot_token = *v;
+    } else if (a == "--pfs") {
+      f.pfs = true;
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown flag ", a, "\nusage: quickstart [--dc=N --api-id=ID --api-hash=HASH --bot-token=TOKEN]"));
+          "unknown flag ", a, "\nusage: quickstart [--pfs] [--dc=N --api-id=ID --api-hash=HASH --bot-token=TOKEN]"));
     }
   }
   if (f.dc != 0 && (f.api_id == 0 || f.api_hash.empty() || f.bot_token.empty())) {
@@ -142,9 +150,11 @@ absl::StatusOr<std::unique_ptr<io::ClientRunner>> Connect(io::EventLoop& loop,
                                                          const io::SocketAddress& address,
                                                          const crypto::RsaPublicKey& key, int dc,
                                                          int api_id, crypto::RandomSource& rng,
-                                                         io::ClientRunner::DcAddressFn dc_address) {
+                                                         io::ClientRunner::DcAddressFn dc_address,
+                                                         bool pfs) {
   client::ClientConfig c;
   c.engine.dc_id = static_cast<int16_t>(dc);
+  c.engine.pfs.enabled = pfs;
   c.engine.server_keys = {key};
   c.api_id = api_id;
   c.device_model = "mtcore quickstart";
@@ -155,7 +165,7 @@ absl::StatusOr<std::unique_ptr<io::ClientRunner>> Connect(io::EventLoop& loop,
   return io::ClientRunner::Connect(loop, *std::move(cl), address, rng, {}, std::move(dc_address));
 }
 
-absl::Status RunSimulated() {
+absl::Status RunSimulated(const Flags& f) {
   Steps steps;
   std::printf("mtcore quickstart: simulated DCs, a bot and a user over loopback TCP\n");
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::SystemRandom> system_rng, io::SystemRandom::Create());
@@ -197,7 +207,8 @@ absl::Status RunSimulated() {
   // --- The bot. ------------------------------------------------------------
   const io::SocketAddress& bot_dc = server->addresses().at(static_cast<size_t>(bot.dc - 1));
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> bot_client,
-                          Connect(*loop, bot_dc, dc_key.public_key(), bot.dc, 1, rng, dc_address));
+                          Connect(*loop, bot_dc, dc_key.public_key(), bot.dc, 1, rng, dc_address,
+                                  f.pfs));
   MTCORE_ASSIGN_OR_RETURN(tl::Config config,
                           bot_client->Call(tl::help_getConfig{}, kTimeout));
   steps.Done("bot: auth key created, config read",
@@ -215,7 +226,7 @@ absl::Status RunSimulated() {
   // client follows PHONE_MIGRATE to the account's home DC by itself.
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> user_client,
                           Connect(*loop, server->addresses().at(0), dc_key.public_key(), 1, 1, rng,
-                                  dc_address));
+                                  dc_address, f.pfs));
   tl::auth_sendCode send_code;
   send_code.phone_number = user.phone;
   send_code.api_id = 1;
@@ -347,6 +358,13 @@ absl::Status RunSimulated() {
                                                 bu.differences_fetched, " difference(s) fetched, ",
                                                 bot_client->client().peers().size(), " peers known"));
 
+  if (f.pfs) {
+    auto bound = [](io::ClientRunner& r) { return r.client().engine().stats().temp_keys_bound; };
+    steps.Done("PFS: temporary keys bound",
+               absl::StrCat("bot ", bound(*bot_client), ", user ", bound(*user_client),
+                            " (sessions never used a permanent key)"));
+  }
+
   user_client.reset();
   bot_client.reset();
   server.reset();  // connections before the cluster and the world
@@ -374,7 +392,7 @@ absl::Status RunReal(const Flags& f) {
     return *a;
   };
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> client,
-                          Connect(*loop, addr, key, f.dc, f.api_id, rng, dc_address));
+                          Connect(*loop, addr, key, f.dc, f.api_id, rng, dc_address, f.pfs));
   MTCORE_ASSIGN_OR_RETURN(tl::Config config,
                           client->Call(tl::help_getConfig{}, kTimeout));
   steps.Done("auth key created, config read",
@@ -397,7 +415,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "quickstart: %s\n", std::string(flags.status().message()).c_str());
     return 2;
   }
-  absl::Status s = flags->dc == 0 ? mtcore::quickstart::RunSimulated()
+  absl::Status s = flags->dc == 0 ? mtcore::quickstart::RunSimulated(*flags)
                                   : mtcore::quickstart::RunReal(*flags);
   if (!s.ok()) {
     std::fprintf(stderr, "quickstart failed: %s\n", s.ToString().c_str());

@@ -54,6 +54,9 @@
 //   --fault_rotate_salts_every_s=S    rotate every key's salt early, every S s
 //   --fault_forget_sessions_every_s=S forget all sessions (new_session_created)
 //   --fault_forget_keys_every_s=S     forget all auth keys (-404)
+//   --fault_answer_delay_ms=N    every rpc_result goes out N ms late (slow methods)
+//   --fault_bind_perm_key_unknown_for_s=S  auth.bindTempAuthKey answers
+//                                ENCRYPTED_MESSAGE_INVALID for permanent keys under S s old
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -116,7 +119,8 @@ const char* const kKnownFlags[] = {
     "host", "port", "seed", "rsa-key", "secret", "config", "max_packets_per_second",
     "fault_close_after_bytes", "fault_close_probability", "fault_salt_rotation_s",
     "fault_clock_skew_s", "fault_dh_gen_retries", "fault_replay_every", "fault_duplicate_every",
-    "fault_rotate_salts_every_s", "fault_forget_sessions_every_s", "fault_forget_keys_every_s"};
+    "fault_rotate_salts_every_s", "fault_forget_sessions_every_s", "fault_forget_keys_every_s",
+    "fault_answer_delay_ms", "fault_bind_perm_key_unknown_for_s"};
 
 absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
   Flags f;
@@ -173,6 +177,8 @@ int Main(int argc, char** argv) {
   MTCORE_FLAG(rotate_every, flags->Int("fault_rotate_salts_every_s", 0));
   MTCORE_FLAG(forget_sessions_every, flags->Int("fault_forget_sessions_every_s", 0));
   MTCORE_FLAG(forget_keys_every, flags->Int("fault_forget_keys_every_s", 0));
+  MTCORE_FLAG(answer_delay, flags->Int("fault_answer_delay_ms", 0));
+  MTCORE_FLAG(bind_unknown_for, flags->Int("fault_bind_perm_key_unknown_for_s", 0));
 #undef MTCORE_FLAG
   const std::string host = flags->Str("host", "127.0.0.1");
 
@@ -183,6 +189,8 @@ int Main(int argc, char** argv) {
   options.faults.salt_period_s = salt_period;
   options.faults.clock_skew_s = skew;
   options.faults.dh_gen_retries = static_cast<int>(retries);
+  options.faults.answer_delay_ms = std::max<int64_t>(0, answer_delay);
+  options.faults.bind_perm_key_unknown_for_s = std::max<int64_t>(0, bind_unknown_for);
   options.faults.replay_every_n_packets = static_cast<uint32_t>(std::max<int64_t>(0, replay));
   options.faults.duplicate_every_n_packets =
       static_cast<uint32_t>(std::max<int64_t>(0, duplicate));
