@@ -305,6 +305,57 @@ TEST_F(PfsDcTest, AnAnswerStillMissingWhenTheReplacedKeyExpiresIsReportedNotRese
   EXPECT_TRUE(LoggedInVia(*e, bot));
 }
 
+// A request sent on the old key just before the binding that the DC turns
+// back (bad_server_salt) is re-sent by the old session after the binding,
+// when the old key no longer carries the login: the DC refuses it with 401
+// AUTH_KEY_PERM_EMPTY without executing it, and the engine sends it again
+// on the new key: executed once, answered once.
+TEST_F(PfsDcTest, ARequestTheOldKeyCannotRunAfterTheBindingGoesAgainOnTheNewKey) {
+  int client = 0;
+  int64_t bot = 0;
+  std::unique_ptr<ClientEngine> e =
+      LoggedInBot(Pfs(/*lifetime_s=*/120, /*renew_before_s=*/40), client, bot);
+  ASSERT_NE(bot, 0);
+  dc_.sim().link_options(client).latency = absl::Milliseconds(200);
+  dc::DcState& state = dc_.data_centre().state();
+  const size_t keys = state.key_count();
+  const uint64_t old_temp = e->temp_key_id();
+  // The moment the DC has made the next temporary key: its dh_gen_ok is on
+  // the way, and the binding follows it.
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        Collect(*e);
+        return state.key_count() > keys;
+      },
+      absl::Minutes(2)));
+  ASSERT_EQ(e->temp_key_id(), old_temp);
+  const int64_t now_ns = state.LatestUnixNs();
+  ASSERT_NE(state.FindKey(old_temp, now_ns), nullptr);
+  state.FindKey(old_temp, now_ns)->salts.RotateNow(now_ns);
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(SendNote(*e));
+  dc_.sim().Kick(client);
+  ASSERT_TRUE(dc_.sim().RunUntil(
+      [&] {
+        Collect(*e);
+        for (uint64_t id : ids) {
+          if (answers_.count(id) == 0) return false;
+        }
+        return true;
+      },
+      absl::Minutes(1)));
+  for (uint64_t id : ids) {
+    EXPECT_EQ(answers_[id], 1);
+    EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult)
+        << last_[id].error_code << " " << last_[id].error_message << " " << last_[id].status;
+  }
+  EXPECT_EQ(e->stats().temp_key_renewals, 1u);
+  EXPECT_NE(e->temp_key_id(), old_temp);
+  EXPECT_EQ(e->stats().renewal_resends, 3u) << "refused on the old key, sent on the new";
+  EXPECT_EQ(dc_.world().stats().random_id_repeats, 0);
+  EXPECT_EQ(e->stats().renewal_unknown_outcome, 0u);
+}
+
 TEST_F(PfsDcTest, ATemporaryKeyTheDcForgotIsReplacedAndTheLoginHolds) {
   int client = 0;
   int64_t bot = 0;
