@@ -23,7 +23,8 @@ constexpr int64_t kNsPerSecond = 1'000'000'000;
 constexpr int64_t kPermKeyImmunityS = 60;
 // The longest wait before a refused binding is tried again with a new key.
 constexpr int kMaxBindRetryDelayS = 32;
-// A replaced temporary key's session ends this long before the key expires.
+// A replaced temporary key's session ends this long before the key expires
+// (at most a quarter of the renewal margin, for very short-lived keys).
 constexpr int32_t kOldKeyGraceS = 2;
 constexpr size_t kRetiredKeysKept = 4;
 
@@ -103,6 +104,10 @@ ClientEngine::~ClientEngine() {
 uint64_t ClientEngine::temp_key_id() const {
   if (!config_.pfs.enabled || session_ == nullptr) return 0;
   return session_->auth_key().id();
+}
+
+int32_t ClientEngine::OldKeyGrace() const {
+  return std::min(kOldKeyGraceS, RenewMargin() / 4);
 }
 
 int32_t ClientEngine::RenewMargin() const {
@@ -482,7 +487,7 @@ void ClientEngine::MaybeRenew(absl::Time now) {
   const int64_t server_s = UnixNs(now) / kNsPerSecond;
   if (old_session_ != nullptr &&
       (old_session_->requests_in_flight() == 0 ||
-       server_s >= old_expires_at_ - std::min(kOldKeyGraceS, RenewMargin()))) {
+       server_s >= old_expires_at_ - OldKeyGrace())) {
     EndOldSession();
   }
   if (handshake_ != nullptr || next_session_ != nullptr) return;
@@ -599,11 +604,11 @@ void ClientEngine::OnConnected(absl::Time now) {
     return;
   }
   if (config_.pfs.enabled && old_session_ != nullptr &&
-      UnixNs(now) / kNsPerSecond >= old_expires_at_ - std::min(kOldKeyGraceS, RenewMargin())) {
+      UnixNs(now) / kNsPerSecond >= old_expires_at_ - OldKeyGrace()) {
     EndOldSession();  // the replaced key expired while we were away
   }
   if (session_ != nullptr && config_.pfs.enabled &&
-      UnixNs(now) / kNsPerSecond >= temp_expires_at_ - std::min(kOldKeyGraceS, RenewMargin())) {
+      UnixNs(now) / kNsPerSecond >= temp_expires_at_ - OldKeyGrace()) {
     // The temporary key expired (or is about to) while we were away: its
     // session is gone with it, and what it left unanswered goes again on
     // the next key. A key still alive keeps its session (the DC re-sends
@@ -996,7 +1001,7 @@ std::optional<absl::Time> ClientEngine::NextDeadline() {
       take(FromServerUnix(temp_expires_at_ - RenewMargin()));
     }
     if (old_session_ != nullptr) {
-      take(FromServerUnix(old_expires_at_ - std::min(kOldKeyGraceS, RenewMargin())));
+      take(FromServerUnix(old_expires_at_ - OldKeyGrace()));
     }
   }
   return d;

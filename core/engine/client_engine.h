@@ -354,6 +354,9 @@ class ClientEngine : public StreamEngine {
   // Server unix seconds -> monotonic time.
   absl::Time FromServerUnix(int64_t unix_s) const;
   int32_t RenewMargin() const;
+  // How long before its expiry a replaced key's session ends, and a key
+  // found on reconnect counts as expired.
+  int32_t OldKeyGrace() const;
   void Emit(EngineEvent e) { events_.push_back(std::move(e)); }
   int64_t UnixNs(absl::Time now) const;
 
