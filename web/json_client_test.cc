@@ -340,8 +340,9 @@ TEST_F(JsonClientTest, WithPfsTheTemporaryKeyBindingsAreNamedEvents) {
   EXPECT_EQ(bot_->client().engine().stats().temp_keys_bound, 1u);
 
   // A DC that lost every key refuses the next binding (it does not know the
-  // permanent key): one bindFailed, a new permanent key, a new binding, and
-  // the call is answered.
+  // permanent key): one bindFailed, a new permanent key (it was made more
+  // than a minute ago: api/pfs), a new binding, and the call is answered.
+  dc_.sim().RunFor(absl::Minutes(2));
   dc_.data_centre().ForgetAuthKeys();
   events_.clear();
   const std::string config_json = Call(R"({"_":"help.getConfig"})");
