@@ -49,6 +49,12 @@ inline uint64_t RandomInteger(Rng& rng) {
   }
 }
 
+// A generated struct or handle: the generated api_testing.h declares one
+// explicit specialization per type. (As one template rather than thousands
+// of overloads, each call's overload resolution stays cheap.)
+template <class T>
+void FillRandom(Rng& rng, int depth, T& v);
+
 inline void FillRandom(Rng& rng, int, int32_t& v) { v = static_cast<int32_t>(RandomInteger(rng)); }
 inline void FillRandom(Rng& rng, int, uint32_t& v) { v = static_cast<uint32_t>(RandomInteger(rng)); }
 inline void FillRandom(Rng& rng, int, int64_t& v) { v = static_cast<int64_t>(RandomInteger(rng)); }

@@ -978,14 +978,18 @@ const char* ConstructorName(uint32_t id) {
 
 namespace mtcore::tl::testing {
 
-void FillRandom(Rng& rng, int depth, AnyObject& v);
-void FillRandom(Rng& rng, int depth, AnyFunction& v);
+// Specializations of random_fill.h's FillRandom<T>, one per handle and
+// struct: a call then weighs a handful of candidates, not thousands of
+// overloads (which made each of these files take minutes to compile).
+template <> void FillRandom(Rng& rng, int depth, AnyObject& v);
+template <> void FillRandom(Rng& rng, int depth, AnyFunction& v);
 )");
     for (const TypeInfo* t : type_order_) {
-      absl::StrAppend(&out, "void FillRandom(Rng& rng, int depth, ", t->full, "& v);\n");
+      absl::StrAppend(&out, "template <> void FillRandom(Rng& rng, int depth, ", t->full, "& v);\n");
     }
     for (const auto& d : defs_) {
-      absl::StrAppend(&out, "void FillRandom(Rng& rng, int depth, ", d->full_inst, "& v);\n");
+      absl::StrAppend(&out, "template <> void FillRandom(Rng& rng, int depth, ", d->full_inst,
+                      "& v);\n");
     }
     out += R"(
 // A random value of the constructor or function `id` (empty if `id` has no
@@ -1036,12 +1040,13 @@ AnyObject RandomObject(uint32_t id, Rng& rng);
     for (const auto& dp : defs_) {
       const Def& def = *dp;
       if (def.bucket % options_.testing_files != bucket) continue;
-      absl::StrAppend(&out, "void FillRandom(Rng& rng, int depth, ", def.full_inst, "& v) {\n",
-                      FillBody(def), "}\n");
+      absl::StrAppend(&out, "template <> void FillRandom(Rng& rng, int depth, ", def.full_inst,
+                      "& v) {\n", FillBody(def), "}\n");
     }
     for (const TypeInfo* t : type_order_) {
       if (t->bucket % options_.testing_files != bucket) continue;
-      absl::StrAppend(&out, "void FillRandom(Rng& rng, int depth, ", t->full, "& v) {\n");
+      absl::StrAppend(&out, "template <> void FillRandom(Rng& rng, int depth, ", t->full,
+                      "& v) {\n");
       absl::StrAppend(&out, "  if (depth >= kMaxRandomDepth) {\n    ", t->best->full_inst,
                       " c;\n    FillRandom(rng, depth + 1, c);\n    v = std::move(c);\n"
                       "    return;\n  }\n");
@@ -1062,12 +1067,12 @@ AnyObject RandomObject(uint32_t id, Rng& rng);
         "api_testing.h\"\n\nnamespace mtcore::tl::testing {\n\n");
     const Def* obj = Simplest(false);
     const Def* fn = Simplest(true);
-    out += "void FillRandom(Rng& rng, int depth, AnyObject& v) {\n";
+    out += "template <> void FillRandom(Rng& rng, int depth, AnyObject& v) {\n";
     if (obj) {
       absl::StrAppend(&out, "  ", obj->full_inst, " c;\n  FillRandom(rng, depth + 1, c);\n",
                       "  v = std::move(c);\n");
     }
-    out += "}\n\nvoid FillRandom(Rng& rng, int depth, AnyFunction& v) {\n";
+    out += "}\n\ntemplate <> void FillRandom(Rng& rng, int depth, AnyFunction& v) {\n";
     if (fn) {
       absl::StrAppend(&out, "  ", fn->full_inst, " c;\n  FillRandom(rng, depth + 1, c);\n",
                       "  v = std::move(c);\n");
