@@ -1,5 +1,6 @@
 #include "web/json_client.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -339,6 +340,167 @@ std::function<void(const client::TransferProgress&)> JsonClient::ProgressTo(uint
   };
 }
 
+// A streaming upload's source: the parts the page pushed (in order, at most
+// `ahead` past the next one the upload reads), each read once.
+class JsonClient::PushedSource final : public client::UploadSource {
+ public:
+  PushedSource(int64_t size, int32_t part_size, int ahead)
+      : size_(size),
+        part_size_(part_size),
+        total_parts_(static_cast<int32_t>((size + part_size - 1) / part_size)),
+        ahead_(ahead) {}
+
+  int64_t size() const override { return size_; }
+
+  absl::StatusOr<Bytes> ReadPart(int32_t part, int64_t, int32_t) override {
+    auto it = ready_.find(part);
+    if (it == ready_.end()) {
+      return absl::InternalError(absl::StrCat("part ", part, " was not pushed yet"));
+    }
+    absl::StatusOr<Bytes> bytes = std::move(it->second);
+    ready_.erase(it);
+    next_read_ = part + 1;
+    return bytes;
+  }
+
+  std::optional<UploadPart> Wanted() const {
+    if (next_push_ >= total_parts_ || next_push_ >= next_read_ + ahead_ || failed_) {
+      return std::nullopt;
+    }
+    return UploadPart{next_push_, static_cast<int64_t>(next_push_) * part_size_,
+                      Length(next_push_)};
+  }
+
+  absl::Status Push(int32_t part, absl::StatusOr<Bytes> bytes) {
+    std::optional<UploadPart> want = Wanted();
+    if (!want.has_value() || part != want->part) {
+      return absl::InvalidArgumentError(
+          want.has_value()
+              ? absl::StrCat("upload: part ", part, " pushed, part ", want->part, " wanted")
+              : absl::StrCat("upload: part ", part, " pushed, no part wanted now"));
+    }
+    if (bytes.ok() && bytes->size() != static_cast<size_t>(want->length)) {
+      return absl::InvalidArgumentError(absl::StrCat("upload: part ", part, " has ", bytes->size(),
+                                                     " bytes, not ", want->length));
+    }
+    failed_ = !bytes.ok();
+    ready_.emplace(part, std::move(bytes));
+    ++next_push_;
+    return absl::OkStatus();
+  }
+
+  // Whether every part before `end` not yet read is here (or a failure
+  // before it is: reading stops there).
+  bool Covers(int32_t end) const {
+    end = std::min(end, total_parts_);
+    for (int32_t p = next_read_; p < end; ++p) {
+      auto it = ready_.find(p);
+      if (it == ready_.end()) return false;
+      if (!it->second.ok()) return true;
+    }
+    return true;
+  }
+  // Whether the next part the upload reads (if any) is here.
+  bool NextReady() const { return Covers(next_read_ + 1); }
+
+ private:
+  int32_t Length(int32_t part) const {
+    return static_cast<int32_t>(
+        std::min<int64_t>(part_size_, size_ - static_cast<int64_t>(part) * part_size_));
+  }
+
+  int64_t size_;
+  int32_t part_size_;
+  int32_t total_parts_;
+  int ahead_;
+  int32_t next_read_ = 0;
+  int32_t next_push_ = 0;
+  bool failed_ = false;  // a failure was pushed: nothing more is wanted
+  std::map<int32_t, absl::StatusOr<Bytes>> ready_;  // pushed, not yet read
+};
+
+absl::StatusOr<uint64_t> JsonClient::StartUpload(int64_t size, std::string_view file_name,
+                                                 int32_t part_size) {
+  if (rng_ == nullptr) {
+    return absl::FailedPreconditionError("upload: this client has no random source for file ids");
+  }
+  if (size <= 0) return absl::InvalidArgumentError("upload: an empty file");
+  if (part_size <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("upload: part size ", part_size));
+  }
+  const uint64_t id = next_transfer_++;
+  client::UploadOptions options;
+  options.part_size = part_size;
+  options.file_name = file_name.empty() ? "file" : std::string(file_name);
+  options.on_progress = ProgressTo(id);
+  auto source = std::make_unique<PushedSource>(size, part_size, options.max_in_flight);
+  PushedSource* raw = source.get();
+  absl::StatusOr<std::unique_ptr<client::FileUpload>> up =
+      client::FileUpload::Create(std::move(source), std::move(options), *rng_);
+  if (!up.ok()) return up.status();  // InvalidArgument, saying "upload: ..."
+  Transfer& t = transfers_[id];
+  t.upload = *std::move(up);
+  t.source = raw;
+  return id;  // Resume starts it once its first parts are pushed
+}
+
+absl::StatusOr<JsonClient::Transfer*> JsonClient::StreamingUpload(uint64_t transfer) {
+  auto it = transfers_.find(transfer);
+  if (it == transfers_.end() || it->second.source == nullptr) {
+    return absl::NotFoundError(absl::StrCat("upload: no streaming upload ", transfer, " running"));
+  }
+  return &it->second;
+}
+
+std::optional<JsonClient::UploadPart> JsonClient::UploadWanted(uint64_t transfer) const {
+  auto it = transfers_.find(transfer);
+  if (it == transfers_.end() || it->second.source == nullptr) return std::nullopt;
+  return it->second.source->Wanted();
+}
+
+absl::Status JsonClient::PushUploadPart(uint64_t transfer, int32_t part, Bytes bytes) {
+  absl::StatusOr<Transfer*> t = StreamingUpload(transfer);
+  if (!t.ok()) return t.status();
+  absl::Status pushed = (*t)->source->Push(part, std::move(bytes));
+  if (!pushed.ok()) return pushed;
+  Resume(transfer);
+  return absl::OkStatus();
+}
+
+absl::Status JsonClient::FailUploadPart(uint64_t transfer, int32_t part, std::string_view message) {
+  absl::StatusOr<Transfer*> t = StreamingUpload(transfer);
+  if (!t.ok()) return t.status();
+  absl::Status pushed = (*t)->source->Push(
+      part, absl::AbortedError(absl::StrCat("the page's source failed: ", message)));
+  if (!pushed.ok()) return pushed;
+  Resume(transfer);
+  return absl::OkStatus();
+}
+
+void JsonClient::Resume(uint64_t id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  Transfer& t = it->second;
+  if (!t.started) {
+    if (!t.source->Covers(client::UploadOptions{}.max_in_flight)) return;
+    t.started = true;
+    TransferSink sink(*this, id);
+    t.upload->Start(sink);
+    if (t.upload->done()) Finished(id);
+    return;
+  }
+  // Offer() may end the transfer (and erase it): look it up each time.
+  for (;;) {
+    it = transfers_.find(id);
+    if (it == transfers_.end() || it->second.parked.empty() || !it->second.source->NextReady()) {
+      return;
+    }
+    client::ClientEvent e = std::move(it->second.parked.front());
+    it->second.parked.pop_front();
+    Offer(id, e);
+  }
+}
+
 absl::StatusOr<uint64_t> JsonClient::Upload(Bytes data, std::string_view file_name) {
   if (rng_ == nullptr) {
     return absl::FailedPreconditionError("upload: this client has no random source for file ids");
@@ -358,12 +520,21 @@ absl::StatusOr<uint64_t> JsonClient::Upload(Bytes data, std::string_view file_na
 }
 
 absl::StatusOr<uint64_t> JsonClient::StartDownload(tl::InputFileLocation location,
-                                                   client::DownloadOptions options) {
+                                                   client::DownloadOptions options, bool stream) {
   const uint64_t id = next_transfer_++;
   options.on_progress = ProgressTo(id);
+  if (stream) {
+    options.on_data = [this, id](int64_t offset, ByteView chunk) {
+      chunks_[id].emplace_back(chunk.begin(), chunk.end());
+      queued_.push_back(TransferJson(
+          "downloadData", id, absl::StrCat(R"(,"offset":)", offset, R"(,"size":)", chunk.size())));
+      return absl::OkStatus();
+    };
+  }
   absl::StatusOr<std::unique_ptr<client::FileDownload>> down =
       client::FileDownload::Create(std::move(location), std::move(options));
   if (!down.ok()) return down.status();  // InvalidArgument, saying "download: ..."
+  transfers_[id].stream = stream;
   client::FileDownload& download = *(transfers_[id].download = *std::move(down));
   TransferSink sink(*this, id);
   download.Start(sink);
@@ -386,7 +557,8 @@ absl::StatusOr<T> FromJsonAs(const tl::dynamic::DynamicCodec& codec, std::string
 
 }  // namespace
 
-absl::StatusOr<uint64_t> JsonClient::Download(std::string_view location_json, int64_t size) {
+absl::StatusOr<uint64_t> JsonClient::Download(std::string_view location_json, int64_t size,
+                                              bool stream) {
   absl::StatusOr<tl::InputFileLocation> location =
       FromJsonAs<tl::InputFileLocation>(codec_, location_json, "InputFileLocation");
   if (!location.ok()) {
@@ -394,10 +566,11 @@ absl::StatusOr<uint64_t> JsonClient::Download(std::string_view location_json, in
   }
   client::DownloadOptions options;
   options.size = size;
-  return StartDownload(*std::move(location), std::move(options));
+  return StartDownload(*std::move(location), std::move(options), stream);
 }
 
-absl::StatusOr<uint64_t> JsonClient::DownloadDocument(std::string_view document_json) {
+absl::StatusOr<uint64_t> JsonClient::DownloadDocument(std::string_view document_json,
+                                                      bool stream) {
   absl::StatusOr<tl::Document> document =
       FromJsonAs<tl::Document>(codec_, document_json, "Document");
   if (!document.ok()) {
@@ -407,7 +580,7 @@ absl::StatusOr<uint64_t> JsonClient::DownloadDocument(std::string_view document_
   if (d == nullptr) return absl::InvalidArgumentError("download: not a document (documentEmpty)");
   absl::StatusOr<client::DocumentDownload> plan = client::DownloadOfDocument(*d, client().dc());
   if (!plan.ok()) return plan.status();
-  return StartDownload(std::move(plan->location), std::move(plan->options));
+  return StartDownload(std::move(plan->location), std::move(plan->options), stream);
 }
 
 std::optional<Bytes> JsonClient::TakeDownload(uint64_t transfer) {
@@ -418,13 +591,32 @@ std::optional<Bytes> JsonClient::TakeDownload(uint64_t transfer) {
   return bytes;
 }
 
+std::optional<Bytes> JsonClient::TakeChunk(uint64_t transfer) {
+  auto it = chunks_.find(transfer);
+  if (it == chunks_.end()) return std::nullopt;
+  Bytes bytes = std::move(it->second.front());
+  it->second.pop_front();
+  if (it->second.empty()) chunks_.erase(it);
+  return bytes;
+}
+
 bool JsonClient::CancelTransfer(uint64_t transfer) {
+  return FailTransfer(transfer, absl::OkStatus());
+}
+
+bool JsonClient::FailTransfer(uint64_t transfer, const absl::Status& why) {
   auto it = transfers_.find(transfer);
   if (it == transfers_.end()) return false;
   TransferSink sink(*this, transfer);
   if (it->second.upload != nullptr) it->second.upload->Cancel(sink);
   if (it->second.download != nullptr) it->second.download->Cancel(sink);
-  Finished(transfer);
+  chunks_.erase(transfer);
+  if (why.ok()) {
+    Finished(transfer);  // "cancelled"
+  } else {
+    queued_.push_back(TransferFailedJson(transfer, why));
+    transfers_.erase(it);
+  }
   return true;
 }
 
@@ -440,6 +632,16 @@ bool JsonClient::OfferToTransfers(const client::ClientEvent& e) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return true;  // late, for a transfer that ended: dropped
   Transfer& t = it->second;
+  if (t.source != nullptr && (!t.parked.empty() || !t.source->NextReady())) {
+    t.parked.push_back(e);  // it could make the upload read a part not pushed yet
+    return true;
+  }
+  Offer(id, e);
+  return true;
+}
+
+void JsonClient::Offer(uint64_t id, const client::ClientEvent& e) {
+  Transfer& t = transfers_.at(id);
   TransferSink sink(*this, id);
   if (t.upload != nullptr) {
     t.upload->OnEvent(e, sink);
@@ -448,7 +650,6 @@ bool JsonClient::OfferToTransfers(const client::ClientEvent& e) {
     t.download->OnEvent(e, sink);
     if (t.download->done()) Finished(id);
   }
-  return true;
 }
 
 void JsonClient::Finished(uint64_t id) {
@@ -463,7 +664,10 @@ void JsonClient::Finished(uint64_t id) {
                                 : TransferFailedJson(id, file.status()));
   } else {
     const absl::StatusOr<Bytes>& r = t.download->result();
-    if (r.ok()) {
+    if (r.ok() && t.stream) {
+      queued_.push_back(TransferJson(
+          "downloaded", id, absl::StrCat(R"(,"size":)", t.download->progress().bytes_done)));
+    } else if (r.ok()) {
       queued_.push_back(TransferJson("downloaded", id, absl::StrCat(R"(,"size":)", r->size())));
       downloads_[id] = t.download->TakeBytes();
     } else {

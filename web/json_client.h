@@ -32,6 +32,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/client/client.h"
@@ -120,14 +121,57 @@ class JsonClient final : public client::ClientWrapper {
   absl::StatusOr<uint64_t> Upload(Bytes data, std::string_view file_name);
   // Downloads the file at `location_json` (an InputFileLocation) of `size`
   // bytes (-1: not known).
-  absl::StatusOr<uint64_t> Download(std::string_view location_json, int64_t size);
+  absl::StatusOr<uint64_t> Download(std::string_view location_json, int64_t size,
+                                    bool stream = false);
   // Downloads the document in `document_json` (a Document, e.g. a message's
   // media.document), of its size; FailedPrecondition if it lives on another DC.
-  absl::StatusOr<uint64_t> DownloadDocument(std::string_view document_json);
+  absl::StatusOr<uint64_t> DownloadDocument(std::string_view document_json, bool stream = false);
   // The bytes of a finished download, once (nullopt: unknown or taken).
   std::optional<Bytes> TakeDownload(uint64_t transfer);
   // Ends a transfer with "transferFailed" (cancelled); false if it is not running.
   bool CancelTransfer(uint64_t transfer);
+  // Ends a transfer with "transferFailed" saying `why` (e.g. the page's
+  // onData threw); false if it is not running.
+  bool FailTransfer(uint64_t transfer, const absl::Status& why);
+
+  // Streaming upload, for a source the caller reads asynchronously (the
+  // page's Blob): the file's `size` bytes go in part by part with
+  // PushUploadPart, never whole. The upload starts once its first parts
+  // (max_in_flight of them) are pushed; an answer that would make it read
+  // a part not pushed yet waits (in order, with the answers after it)
+  // until that part comes. UploadWanted() names the part to push next,
+  // while the parts pushed and not yet read stay under max_in_flight: with
+  // the parts the upload holds in flight, at most 2 * max_in_flight parts
+  // are in memory. InvalidArgument as Upload, or for a part size Telegram
+  // refuses (a multiple of 1 KiB that divides 512 KiB).
+  absl::StatusOr<uint64_t> StartUpload(int64_t size, std::string_view file_name,
+                                       int32_t part_size = client::kMaxUploadPartSize);
+  struct UploadPart {
+    int32_t part;
+    int64_t offset;
+    int32_t length;
+  };
+  // The part of streaming upload `transfer` to push next, or nullopt (none
+  // now: wait for the next events; or not a streaming upload running).
+  std::optional<UploadPart> UploadWanted(uint64_t transfer) const;
+  // The bytes of `part` (exactly the UploadWanted() one: its number and
+  // length). InvalidArgument otherwise; NotFound if the transfer is not a
+  // streaming upload running.
+  absl::Status PushUploadPart(uint64_t transfer, int32_t part, Bytes bytes);
+  // Reading `part` failed with `message`: the upload ends when it comes to
+  // that part, with "transferFailed" naming the part (Aborted). Errors as
+  // PushUploadPart.
+  absl::Status FailUploadPart(uint64_t transfer, int32_t part, std::string_view message);
+
+  // Streaming download (Download / DownloadDocument with `stream`): each
+  // in-order chunk comes as an event before the end,
+  //   {"type":"downloadData","transfer":"4","offset":0,"size":524288}
+  // its bytes taken with TakeChunk(4) (once each, in order; the caller takes
+  // each as it polls its event: chunks not taken stay in memory), and the
+  // end is {"type":"downloaded","transfer":"4","size":N} with no bytes to
+  // take (N: the bytes delivered).
+  // The next chunk of streaming download `transfer` (nullopt: none queued).
+  std::optional<Bytes> TakeChunk(uint64_t transfer);
 
   // What to store to restart without a new key or login
   // (core/client/snapshot.h bytes; empty before an auth key exists).
@@ -145,9 +189,16 @@ class JsonClient final : public client::ClientWrapper {
 
  private:
   // A running upload or download.
+  class PushedSource;
   struct Transfer {
     std::unique_ptr<client::FileUpload> upload;
     std::unique_ptr<client::FileDownload> download;
+    // A streaming upload: its source (owned by `upload`), whether it has
+    // started, and the answers waiting for the part they would read.
+    PushedSource* source = nullptr;
+    bool started = false;
+    std::deque<client::ClientEvent> parked;
+    bool stream = false;  // a streaming download
   };
 
   class TransferSink;
@@ -160,13 +211,20 @@ class JsonClient final : public client::ClientWrapper {
   std::string EventJson(const client::ClientEvent& e);
   std::string ResultJson(const client::ClientEvent& e);
   absl::StatusOr<uint64_t> StartDownload(tl::InputFileLocation location,
-                                         client::DownloadOptions options);
+                                         client::DownloadOptions options, bool stream);
   std::function<void(const client::TransferProgress&)> ProgressTo(uint64_t transfer);
   // Gives `e` to the transfer whose request it answers; true if it was one
   // (also when that transfer has finished: the answer is swallowed).
   bool OfferToTransfers(const client::ClientEvent& e);
   // Queues the end event of a finished transfer and forgets it.
   void Finished(uint64_t id);
+  // Gives `e` to the transfer `id` (running); ends it if that finished it.
+  void Offer(uint64_t id, const client::ClientEvent& e);
+  // A streaming upload got a part: starts it, or hands it the answers
+  // that waited for that part.
+  void Resume(uint64_t id);
+  // The running streaming upload `transfer`, or NotFound.
+  absl::StatusOr<Transfer*> StreamingUpload(uint64_t transfer);
 
   tl::dynamic::DynamicCodec codec_;
   // The result type of each unanswered request ("Vector<User>", "Updates").
@@ -184,6 +242,7 @@ class JsonClient final : public client::ClientWrapper {
   // each answer goes to its transfer, or is dropped if that one is done.
   std::map<uint64_t, uint64_t> transfer_requests_;
   std::map<uint64_t, Bytes> downloads_;  // finished, not yet taken
+  std::map<uint64_t, std::deque<Bytes>> chunks_;  // of streaming downloads, not yet taken
   std::deque<std::string> queued_;       // transfer events, before the client's
 };
 

@@ -3,6 +3,7 @@
 #include "web/json_client.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <regex>
 #include <string>
@@ -69,7 +70,9 @@ class JsonClientTest : public ::testing::Test {
     dc_.sim().Kick(bot_id_);
     dc_.sim().RunUntil(
         [&] {
+          if (feed_ && feed_()) dc_.sim().Kick(bot_id_);
           while (std::optional<std::string> e = bot_->PollEventJson()) {
+            if (on_event_) on_event_(*e);
             events_.push_back(*e);
             if (found.empty() && std::regex_search(*e, pattern)) found = *e;
           }
@@ -138,6 +141,10 @@ class JsonClientTest : public ::testing::Test {
   crypto::DeterministicRandom rng_{77};  // the bot's file ids
   std::unique_ptr<JsonClient> bot_;
   int bot_id_ = 0;
+  // Called by Await at each step (true: it gave the bot something to send),
+  // and with each event as it is polled.
+  std::function<bool()> feed_;
+  std::function<void(const std::string&)> on_event_;
   std::vector<std::string> events_;
   std::unique_ptr<client::Client> alice_;
   int alice_id_ = 0;
@@ -503,6 +510,168 @@ TEST_F(JsonClientTest, TransfersRefuseBadInputAndEndOnceWhenCancelled) {
     if (e.find(id) != std::string::npos && e.find("transferProgress") == std::string::npos) ++ends;
   }
   EXPECT_EQ(ends, 1);
+}
+
+// The file `data` streamed up from a source the test pushes part by part
+// (as the page does from a Blob), sent to Alice as a document: that
+// Document's JSON. Asserts the upload keeps its source's parts bounded.
+class JsonClientStreamTest : public JsonClientTest {
+ protected:
+  static Bytes FileOf(size_t size) {
+    Bytes data(size);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 151 + i / 4099);
+    return data;
+  }
+
+  // Pushes the parts of streaming upload `up` of `data` as they are wanted;
+  // `fail_at` (>= 0): that part fails to read instead.
+  void FeedUpload(uint64_t up, const Bytes& data, int fail_at = -1) {
+    feed_ = [this, up, &data, fail_at] {
+      bool pushed = false;
+      while (std::optional<JsonClient::UploadPart> want = bot_->UploadWanted(up)) {
+        absl::Status s =
+            want->part == fail_at
+                ? bot_->FailUploadPart(up, want->part, "NotReadableError: the file changed")
+                : bot_->PushUploadPart(up, want->part,
+                                       Bytes(data.begin() + want->offset,
+                                             data.begin() + want->offset + want->length));
+        EXPECT_TRUE(s.ok()) << s;
+        if (!s.ok()) break;
+        pushed = true;
+      }
+      return pushed;
+    };
+  }
+
+  std::string SendToAlice(const std::string& file) {
+    AliceWritesToTheBot("send me a file");
+    const std::string hello = Await(R"("type":"update","update":\{"_":"updateNewMessage")");
+    const std::string alice_id =
+        Find(hello, R"re("from_id":\{"_":"peerUser","user_id":"(\d+)")re");
+    const std::string access_hash =
+        Find(hello, R"("users":\[.*?"id":")" + alice_id + R"re(".*?"access_hash":"(-?\d+)")re");
+    const std::string sent = Call(
+        R"({"_":"messages.sendMedia","peer":{"_":"inputPeerUser","user_id":")" + alice_id +
+        R"(","access_hash":")" + access_hash +
+        R"("},"media":{"_":"inputMediaUploadedDocument","file":)" + file +
+        R"(,"mime_type":"application/octet-stream","attributes":[]},"message":"","random_id":"32"})");
+    const size_t doc = sent.find(R"("document":{"_":"document")");
+    if (doc == std::string::npos) {
+      ADD_FAILURE() << sent;
+      return "";
+    }
+    return JsonObjectAt(sent, doc + 11);
+  }
+};
+
+TEST_F(JsonClientStreamTest, AFileStreamedUpAndDownComesBackTheSame) {
+  ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+  // 3 MiB + 1000 bytes in parts of 64 KiB: 49 parts, 4 in flight.
+  const Bytes data = FileOf((3 << 20) + 1000);
+  absl::StatusOr<uint64_t> up = bot_->StartUpload(static_cast<int64_t>(data.size()), "s.bin", 65536);
+  ASSERT_TRUE(up.ok()) << up.status();
+
+  // Before any answer: 8 parts are wanted, in order, then none: the first
+  // 4 start the upload (sent, held until acknowledged), 4 more wait.
+  EXPECT_EQ(bot_->PushUploadPart(*up, 1, Bytes(65536)).code(), absl::StatusCode::kInvalidArgument)
+      << "out of order";
+  EXPECT_EQ(bot_->PushUploadPart(*up, 0, Bytes(10)).code(), absl::StatusCode::kInvalidArgument)
+      << "wrong length";
+  EXPECT_EQ(bot_->PushUploadPart(*up + 100, 0, Bytes(65536)).code(), absl::StatusCode::kNotFound);
+  int ahead = 0;
+  while (std::optional<JsonClient::UploadPart> want = bot_->UploadWanted(*up)) {
+    EXPECT_EQ(want->part, ahead);
+    EXPECT_EQ(want->offset, int64_t{ahead} * 65536);
+    ASSERT_TRUE(bot_->PushUploadPart(*up, want->part,
+                                     Bytes(data.begin() + want->offset,
+                                           data.begin() + want->offset + want->length))
+                    .ok());
+    ++ahead;
+  }
+  EXPECT_EQ(ahead, 8) << "at most 2 * max_in_flight parts in memory";
+
+  // The rest as the upload asks.
+  FeedUpload(*up, data);
+  const std::string uploaded = Await(R"re("type":"(uploaded|transferFailed)")re");
+  feed_ = nullptr;
+  ASSERT_NE(uploaded.find(R"({"type":"uploaded","transfer":")" + std::to_string(*up) + R"(")"),
+            std::string::npos)
+      << uploaded;
+  const std::string file = JsonObjectAt(uploaded, uploaded.find(R"("file":{)") + 7);
+  EXPECT_NE(file.find(R"("parts":49)"), std::string::npos) << file;
+  EXPECT_FALSE(bot_->UploadWanted(*up).has_value()) << "done";
+
+  const std::string document = SendToAlice(file);
+  ASSERT_NE(document.find(R"("size":"3146728")"), std::string::npos) << document;
+
+  // Down chunk by chunk: in order, each taken once, the same bytes.
+  absl::StatusOr<uint64_t> down = bot_->DownloadDocument(document, /*stream=*/true);
+  ASSERT_TRUE(down.ok()) << down.status();
+  Bytes got;
+  int chunks = 0;
+  on_event_ = [&](const std::string& e) {
+    if (e.find(R"("type":"downloadData")") == std::string::npos) return;
+    EXPECT_EQ(Find(e, R"re("offset":(\d+))re"), std::to_string(got.size())) << e;
+    std::optional<Bytes> chunk = bot_->TakeChunk(*down);
+    ASSERT_TRUE(chunk.has_value()) << e;
+    EXPECT_EQ(Find(e, R"re("size":(\d+))re"), std::to_string(chunk->size())) << e;
+    got.insert(got.end(), chunk->begin(), chunk->end());
+    ++chunks;
+  };
+  const std::string downloaded = Await(R"re("type":"(downloaded|transferFailed)")re");
+  on_event_ = nullptr;
+  EXPECT_EQ(downloaded, R"({"type":"downloaded","transfer":")" + std::to_string(*down) +
+                            R"(","size":3146728})");
+  EXPECT_GE(chunks, 6) << "512 KiB windows";
+  EXPECT_TRUE(got == data) << "the same bytes back (" << got.size() << " bytes)";
+  EXPECT_FALSE(bot_->TakeChunk(*down).has_value());
+  EXPECT_FALSE(bot_->TakeDownload(*down).has_value()) << "a streamed download keeps no bytes";
+}
+
+TEST_F(JsonClientStreamTest, ASourceErrorNamesThePartAndAFailedConsumerEndsTheDownload) {
+  ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+  const Bytes data = FileOf(700'000);
+  absl::StatusOr<uint64_t> up = bot_->StartUpload(static_cast<int64_t>(data.size()), "bad.bin", 65536);
+  ASSERT_TRUE(up.ok()) << up.status();
+  FeedUpload(*up, data, /*fail_at=*/6);
+  const std::string failed = Await(R"re("type":"(uploaded|transferFailed)")re");
+  feed_ = nullptr;
+  EXPECT_NE(failed.find(R"({"type":"transferFailed","transfer":")" + std::to_string(*up)),
+            std::string::npos)
+      << failed;
+  EXPECT_NE(failed.find("part 6 of 11"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("NotReadableError: the file changed"), std::string::npos) << failed;
+  EXPECT_EQ(bot_->PushUploadPart(*up, 7, Bytes(65536)).code(), absl::StatusCode::kNotFound);
+
+  absl::StatusOr<uint64_t> whole = bot_->Upload(data, "good.bin");
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  const std::string uploaded = Await(R"re("type":"uploaded")re");
+  const std::string document =
+      SendToAlice(JsonObjectAt(uploaded, uploaded.find(R"("file":{)") + 7));
+  ASSERT_FALSE(document.empty());
+
+  // The consumer fails at the first chunk: the download ends with its
+  // error, once, and nothing of it comes after.
+  absl::StatusOr<uint64_t> down = bot_->DownloadDocument(document, /*stream=*/true);
+  ASSERT_TRUE(down.ok()) << down.status();
+  const std::string id = R"("transfer":")" + std::to_string(*down) + R"(")";
+  on_event_ = [&](const std::string& e) {
+    if (e.find(R"("type":"downloadData")") == std::string::npos) return;
+    EXPECT_TRUE(bot_->FailTransfer(*down, absl::AbortedError("onData threw: disk full")));
+    EXPECT_FALSE(bot_->FailTransfer(*down, absl::AbortedError("twice")));
+  };
+  const std::string ended = Await(R"re("type":"(downloaded|transferFailed)")re");
+  on_event_ = nullptr;
+  EXPECT_NE(ended.find(id), std::string::npos) << ended;
+  EXPECT_NE(ended.find("transferFailed"), std::string::npos) << ended;
+  EXPECT_NE(ended.find("onData threw: disk full"), std::string::npos) << ended;
+  EXPECT_FALSE(bot_->TakeChunk(*down).has_value()) << "its chunks are dropped";
+  events_.clear();
+  dc_.sim().RunFor(absl::Seconds(10));
+  while (std::optional<std::string> e = bot_->PollEventJson()) {
+    EXPECT_EQ(e->find(id), std::string::npos) << "after its end: " << *e;
+    EXPECT_EQ(e->find(R"("type":"error")"), std::string::npos) << "a window's answer leaked: " << *e;
+  }
 }
 
 TEST_F(JsonClientTest, BadCallsAreErrorsAndRpcErrorsAnswerTheirRequest) {
