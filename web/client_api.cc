@@ -276,14 +276,54 @@ double mtcore_client_upload(int h, const uint8_t* data, int len, const char* fil
   return static_cast<double>(*id);
 }
 
+// A streaming upload of `size` bytes in parts of `part_size`
+// (JsonClient::StartUpload): JavaScript pushes the part
+// mtcore_client_upload_wanted() names (-1: none now) with
+// mtcore_client_upload_push(), or mtcore_client_upload_fail() if reading it
+// failed (0, or -1).
+double mtcore_client_upload_start(int h, double size, const char* file_name, int part_size) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::StatusOr<uint64_t> id = c->StartUpload(static_cast<int64_t>(size),
+                                               file_name != nullptr ? file_name : "", part_size);
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
+int mtcore_client_upload_wanted(int h, double transfer) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  std::optional<mtcore::web::JsonClient::UploadPart> want =
+      c->UploadWanted(static_cast<uint64_t>(transfer));
+  return want.has_value() ? want->part : -1;
+}
+
+int mtcore_client_upload_push(int h, double transfer, int part, const uint8_t* data, int len) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::Status s = c->PushUploadPart(static_cast<uint64_t>(transfer), part,
+                                     mtcore::Bytes(data, data + (len > 0 ? len : 0)));
+  return s.ok() ? 0 : Fail(s);
+}
+
+int mtcore_client_upload_fail(int h, double transfer, int part, const char* message) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::Status s = c->FailUploadPart(static_cast<uint64_t>(transfer), part,
+                                     message != nullptr ? message : "");
+  return s.ok() ? 0 : Fail(s);
+}
+
 // `json`: a Document if `is_document`, else an InputFileLocation of `size`
-// bytes (-1: not known).
-double mtcore_client_download(int h, const char* json, double size, int is_document) {
+// bytes (-1: not known). With `stream`, the chunks come as "downloadData"
+// events (mtcore_client_take_chunk).
+double mtcore_client_download(int h, const char* json, double size, int is_document, int stream) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
   const std::string_view text = json != nullptr ? json : "";
-  absl::StatusOr<uint64_t> id = is_document ? c->DownloadDocument(text)
-                                            : c->Download(text, static_cast<int64_t>(size));
+  absl::StatusOr<uint64_t> id = is_document
+                                    ? c->DownloadDocument(text, stream != 0)
+                                    : c->Download(text, static_cast<int64_t>(size), stream != 0);
   if (!id.ok()) return Fail(id.status());
   return static_cast<double>(*id);
 }
@@ -304,6 +344,27 @@ double mtcore_client_take_download(int h, double transfer) {
 int mtcore_client_cancel_transfer(int h, double transfer) {
   mtcore::web::JsonClient* c = Find(h);
   return c != nullptr && c->CancelTransfer(static_cast<uint64_t>(transfer)) ? 1 : 0;
+}
+
+// The next chunk of a streaming download (its length; the bytes at
+// mtcore_out_ptr()); -1 if none is queued.
+double mtcore_client_take_chunk(int h, double transfer) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  std::optional<mtcore::Bytes> bytes = c->TakeChunk(static_cast<uint64_t>(transfer));
+  if (!bytes) return Fail(absl::NotFoundError(absl::StrCat("no chunk of download ", transfer)));
+  state().out = *std::move(bytes);
+  return static_cast<double>(state().out.size());
+}
+
+// Ends a transfer with "transferFailed" saying `message` (Aborted): 1, or 0
+// if it is not running.
+int mtcore_client_fail_transfer(int h, double transfer, const char* message) {
+  mtcore::web::JsonClient* c = Find(h);
+  return c != nullptr && c->FailTransfer(static_cast<uint64_t>(transfer),
+                                         absl::AbortedError(message != nullptr ? message : ""))
+             ? 1
+             : 0;
 }
 
 // Formatted text without a client (web/formatted_json.h), with the loaded

@@ -85,6 +85,31 @@ function withUtf8(m, s, fn) {
   }
 }
 
+// An error thrown by the page's code as text ("NotReadableError: ...").
+function errorText(error) {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+// The {size, read(offset, length)} of an upload's source: a Uint8Array (or
+// another view, or an ArrayBuffer), a Blob (read slice by slice), or such
+// an object.
+function uploadReader(source) {
+  if (source instanceof ArrayBuffer) source = new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) {
+    const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+  }
+  if (source && typeof source.slice === 'function' && typeof source.size === 'number' &&
+      typeof source.arrayBuffer === 'function') {
+    return { size: source.size, read: (offset, length) => source.slice(offset, offset + length).arrayBuffer() };
+  }
+  if (source && typeof source.read === 'function' && Number.isSafeInteger(source.size)) {
+    return { size: source.size, read: (offset, length) => source.read(offset, length) };
+  }
+  throw new MtcoreError(0, 'uploadFile: the source must be a Uint8Array, a Blob or {size, read(offset, length)}');
+}
+
 // The module's last error as an MtcoreError (code 0), `what` first.
 function lastError(m, what) {
   const message = m.UTF8ToString(m._mtcore_last_error());
@@ -258,6 +283,8 @@ export class MtcoreClient {
   #reconnectTimer = null;
   #pumping = false;
   #pumpAgain = false;
+  // streaming upload id -> {size, read, partSize, reading}
+  #uploads = new Map();
 
   constructor(m, handle, options) {
     this.#m = m;
@@ -321,45 +348,132 @@ export class MtcoreClient {
     }, (id) => this.#m._mtcore_client_cancel(this.#h, id), { signal, timeoutMs });
   }
 
-  // Uploads `bytes` (a Uint8Array) over the client's DC in parts; resolves
-  // with the InputFile for messages.sendMedia ({_: 'inputFile'} or, over
-  // 10 MiB, {_: 'inputFileBig'}). Options: fileName, signal, onProgress
+  // Uploads a file over the client's DC in parts; resolves with the
+  // InputFile for messages.sendMedia ({_: 'inputFile'} or, over 10 MiB,
+  // {_: 'inputFileBig'}). `source` is a Uint8Array, a Blob (or File), or
+  // {size, read(offset, length)} giving (a promise of) a Uint8Array or
+  // ArrayBuffer of exactly `length` bytes. The file is never copied whole
+  // into the module: parts are read one at a time as the upload asks for
+  // them, at most 2 * 4 parts in the module's memory. A source that throws
+  // (or gives the wrong length) ends the upload with an MtcoreError naming
+  // the part. Options: fileName, partSize (bytes per part: a multiple of
+  // 1024 that divides 524288; 524288 by default), signal, onProgress
   // ({done, total} in bytes).
-  uploadFile(bytes, { fileName = 'file', signal, onProgress } = {}) {
+  uploadFile(source, { fileName = 'file', partSize = 524288, signal, onProgress } = {}) {
+    let reader;
+    try {
+      reader = uploadReader(source);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.#transfer((m) => {
-      const p = m._malloc(Math.max(1, bytes.length));
-      m.HEAPU8.set(bytes, p);
       const name = cString(m, fileName);
+      let id;
       try {
-        return m._mtcore_client_upload(this.#h, p, bytes.length, name);
+        id = m._mtcore_client_upload_start(this.#h, reader.size, name, partSize);
       } finally {
-        m._free(p);
         m._free(name);
       }
+      if (id >= 0) this.#uploads.set(String(id), { ...reader, partSize, reading: false });
+      return id;
     }, { signal, onProgress });
   }
 
   // Downloads a document (a message's media.document) from the client's
-  // DC; resolves with its bytes (a Uint8Array). Options: signal, onProgress.
-  downloadDocument(document, { signal, onProgress } = {}) {
-    return this.#download(toTlJson(document), -1, 1, { signal, onProgress });
+  // DC; resolves with its bytes (a Uint8Array), or, with onData, hands it
+  // over chunk by chunk and resolves with its size. Options: signal,
+  // onProgress, onData (as downloadFile's).
+  downloadDocument(document, { signal, onProgress, onData } = {}) {
+    return this.#download(toTlJson(document), -1, 1, { signal, onProgress, onData });
   }
 
   // Downloads the file at `location` (an InputFileLocation) of `size` bytes
-  // if known. Options: size, signal, onProgress.
-  downloadFile(location, { size = -1, signal, onProgress } = {}) {
-    return this.#download(toTlJson(location), size, 0, { signal, onProgress });
+  // if known; resolves with its bytes (a Uint8Array). With onData(offset,
+  // bytes) the file is not collected: each chunk (a Uint8Array, in order,
+  // offset = the bytes before it) is handed over as it arrives and the
+  // promise resolves with the size. onData may return a promise: the next
+  // chunk waits for it (and so does the end). An exception or rejection in
+  // onData cancels the download, which rejects with that error. Options:
+  // size, signal, onProgress, onData.
+  downloadFile(location, { size = -1, signal, onProgress, onData } = {}) {
+    return this.#download(toTlJson(location), size, 0, { signal, onProgress, onData });
+  }
+
+  // downloadFile() / downloadDocument() (`document`: {document}) as a
+  // ReadableStream of Uint8Array chunks; cancelling the stream cancels the
+  // download, a failed download errors the stream.
+  downloadStream(target, { size = -1, signal } = {}) {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    return new ReadableStream({
+      start: (stream) => {
+        const onData = (offset, bytes) => stream.enqueue(bytes);
+        const options = { size, signal: controller.signal, onData };
+        const done = target && target.document
+          ? this.downloadDocument(target.document, options)
+          : this.downloadFile(target, options);
+        done.then(() => stream.close(), (e) => {
+          if (!controller.signal.aborted || signal?.aborted) stream.error(e);
+        }).finally(() => signal?.removeEventListener('abort', abort));
+      },
+      cancel: () => controller.abort(),
+    });
   }
 
   #download(json, size, isDocument, options) {
     return this.#transfer((m) => {
       const text = cString(m, json);
       try {
-        return m._mtcore_client_download(this.#h, text, size, isDocument);
+        return m._mtcore_client_download(this.#h, text, size, isDocument, options.onData ? 1 : 0);
       } finally {
         m._free(text);
       }
     }, options);
+  }
+
+  // Reads the next part streaming upload `id` wants (one read at a time)
+  // and pushes it into the module.
+  #feed(id) {
+    const f = this.#uploads.get(id);
+    if (!f || f.reading || this.#closed) return;
+    const m = this.#m;
+    const part = m._mtcore_client_upload_wanted(this.#h, Number(id));
+    if (part < 0) return;
+    const offset = part * f.partSize;
+    const length = Math.min(f.partSize, f.size - offset);
+    f.reading = true;
+    const fail = (message) => {
+      const text = cString(m, message);
+      if (m._mtcore_client_upload_fail(this.#h, Number(id), part, text) < 0) {
+        m._mtcore_client_fail_transfer(this.#h, Number(id), text);
+      }
+      m._free(text);
+    };
+    Promise.resolve().then(() => f.read(offset, length)).then((data) => {
+      f.reading = false;
+      if (this.#closed || this.#uploads.get(id) !== f) return;
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+        : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : null;
+      if (!bytes) {
+        fail('the source gave no bytes (a Uint8Array or an ArrayBuffer)');
+      } else if (bytes.length !== length) {
+        fail(`the source gave ${bytes.length} bytes, not ${length}`);
+      } else {
+        const p = m._malloc(Math.max(1, length));
+        m.HEAPU8.set(bytes, p);
+        const r = m._mtcore_client_upload_push(this.#h, Number(id), part, p, length);
+        m._free(p);
+        if (r < 0) fail(m.UTF8ToString(m._mtcore_last_error()));
+      }
+      this.#pump();
+    }, (error) => {
+      f.reading = false;
+      if (this.#closed || this.#uploads.get(id) !== f) return;
+      fail(errorText(error));
+      this.#pump();
+    });
   }
 
   // Starts a transfer with `start(module)` (its id, or -1) and settles with
@@ -373,7 +487,7 @@ export class MtcoreClient {
   // settles (#dispatch finds it under `prefix` + id). `signal` and
   // `timeoutMs` give it up with `cancel(id)`: the engine then answers it
   // once more, as cancelled, and the promise rejects with why.
-  #track(prefix, start, cancel, { signal, timeoutMs, onProgress } = {}) {
+  #track(prefix, start, cancel, { signal, timeoutMs, onProgress, onData } = {}) {
     const m = this.#m;
     if (this.#closed) return Promise.reject(new MtcoreError(0, 'the client is closed'));
     if (signal?.aborted) return Promise.reject(new MtcoreError(0, 'cancelled'));
@@ -401,7 +515,7 @@ export class MtcoreClient {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
-      this.#pending.set(key, { resolve, reject, cleanup, onProgress });
+      this.#pending.set(key, { resolve, reject, cleanup, onProgress, onData, chain: Promise.resolve() });
     });
     this.#pump();
     return settled;
@@ -595,6 +709,7 @@ export class MtcoreClient {
       this.#dispatch(JSON.parse(m.UTF8ToString(p)));
       if (this.#closed) return;
     }
+    for (const id of this.#uploads.keys()) this.#feed(id);
     clearTimeout(this.#timer);
     const deadline = m._mtcore_client_deadline(this.#h);
     if (deadline >= 0) {
@@ -608,6 +723,25 @@ export class MtcoreClient {
 
   #dispatch(e) {
     if (e.transfer !== undefined) {
+      const m = this.#m;
+      const id = Number(e.transfer);
+      if (e.type === 'downloadData') {
+        const n = m._mtcore_client_take_chunk(this.#h, id);  // taken even if unwanted
+        const p = this.#pending.get(`t${e.transfer}`);
+        if (!p || n < 0 || p.failed) return;
+        const bytes = m.HEAPU8.slice(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n);
+        const offset = e.offset;
+        p.chain = p.chain.then(() => (p.failed ? undefined : p.onData(offset, bytes))).catch((error) => {
+          if (p.failed) return;
+          p.failed = new MtcoreError(0, `download: onData failed at offset ${offset}: ${errorText(error)}`);
+          const text = cString(m, p.failed.message);
+          if (!this.#closed) m._mtcore_client_fail_transfer(this.#h, id, text);
+          m._free(text);
+          this.#pump();
+        });
+        return;
+      }
+      if (e.type !== 'transferProgress') this.#uploads.delete(e.transfer);
       const p = this.#pending.get(`t${e.transfer}`);
       if (!p) return;
       if (e.type === 'transferProgress') {
@@ -622,11 +756,18 @@ export class MtcoreClient {
       }
       this.#pending.delete(`t${e.transfer}`);
       p.cleanup();
+      if (p.onData) {  // a streaming download: settles once its chunks were handed over
+        p.chain.then(() => {
+          if (p.failed) p.reject(p.failed);
+          else if (e.type === 'downloaded') p.resolve(e.size);
+          else p.reject(new MtcoreError(0, p.why ?? e.message));
+        });
+        return;
+      }
       if (e.type === 'uploaded') {
         p.resolve(e.file);
       } else if (e.type === 'downloaded') {
-        const m = this.#m;
-        const n = m._mtcore_client_take_download(this.#h, Number(e.transfer));
+        const n = m._mtcore_client_take_download(this.#h, id);
         if (n < 0) p.reject(new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error())));
         else p.resolve(m.HEAPU8.slice(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n));
       } else {

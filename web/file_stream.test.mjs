@@ -1,0 +1,166 @@
+// Streaming file transfers in the browser client (web/mtcore.mjs +
+// mtcore_client.mjs) under node, over WebSocket against the native testdc:
+// a file of a few MiB uploaded from a Blob part by part (never copied whole
+// into the module) and downloaded chunk by chunk (onData, and as a
+// ReadableStream), the same bytes back; a source that fails names the part,
+// an onData that throws cancels the download with its error.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { TestDc } from '../tests/peers/testdc.mjs';
+import { API_ID, API_HASH, ALICE, BOT, HOME_DC, worldConfig } from '../tests/peers/world.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_schema/package/tl/api-schema.json');
+
+let dc;
+let lib;
+let alice;
+let bot;  // the bot Alice sends her documents to
+
+test.before(async () => {
+  dc = new TestDc();
+  await dc.start([`--config=${dc.writeFile('world.conf', worldConfig())}`]);
+  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
+  lib = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+  const wsUrls = {};
+  for (const [id, a] of dc.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
+  const module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  alice = await lib.MtcoreClient.create({
+    module, schema: readFileSync(SCHEMA, 'utf8'), dc: HOME_DC, rsaKey: dc.pem, apiId: API_ID,
+    url: (n) => wsUrls[n],
+  });
+  const sent = await alice.invoke({ _: 'auth.sendCode', phone_number: ALICE.phone, api_id: API_ID,
+    api_hash: API_HASH, settings: { _: 'codeSettings' } });
+  await alice.invoke({ _: 'auth.signIn', phone_number: ALICE.phone, phone_code_hash: sent.phone_code_hash,
+    phone_code: ALICE.code });
+  const resolved = await alice.invoke({ _: 'contacts.resolveUsername', username: BOT.username });
+  const user = resolved.users.find((u) => u.id === String(BOT.id));
+  bot = { _: 'inputPeerUser', user_id: user.id, access_hash: user.access_hash };
+});
+
+test.after(async () => {
+  alice?.close();
+  if (dc) await dc.stop();
+});
+
+// `size` bytes of a pattern that differs at every offset of a part.
+function fileOf(size) {
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; ++i) data[i] = (i * 151 + Math.floor(i / 4099)) & 0xff;
+  return data;
+}
+
+// Sends the uploaded `file` to the bot as a document; that Document.
+async function sendAsDocument(file) {
+  const updates = await alice.invoke({
+    _: 'messages.sendMedia', peer: bot,
+    media: { _: 'inputMediaUploadedDocument', file, mime_type: 'application/octet-stream', attributes: [] },
+    message: '', random_id: String(Date.now()),
+  });
+  const message = updates.updates.find((u) => u._ === 'updateNewMessage').message;
+  return message.media.document;
+}
+
+test('node: a Blob of 3 MiB goes up part by part and comes down chunk by chunk, the same bytes', async () => {
+  const data = fileOf((3 << 20) + 12345);
+  const blob = new Blob([data]);
+  // Count the Blob's reads: parts of 512 KiB, each read once.
+  const reads = [];
+  const slice = blob.slice.bind(blob);
+  blob.slice = (start, end) => {
+    reads.push([start, end]);
+    return slice(start, end);
+  };
+  const progress = [];
+  const file = await alice.uploadFile(blob, { fileName: 'stream.bin', onProgress: (p) => progress.push(p) });
+  assert.equal(file._, 'inputFile');
+  assert.equal(file.parts, 7);
+  assert.deepEqual(reads.map(([s]) => s), [0, 1, 2, 3, 4, 5, 6].map((p) => p * 524288), 'each part read once, in order');
+  assert.equal(reads[6][1], data.length);
+  assert.deepEqual(progress.at(-1), { done: data.length, total: data.length });
+
+  const document = await sendAsDocument(file);
+  assert.equal(document.size, String(data.length));
+
+  const got = new Uint8Array(data.length);
+  const offsets = [];
+  const size = await alice.downloadDocument(document, {
+    onData: (offset, bytes) => {
+      offsets.push(offset);
+      got.set(bytes, offset);
+    },
+  });
+  assert.equal(size, data.length);
+  assert.ok(offsets.length >= 7, `${offsets.length} chunks`);
+  assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b), 'in order');
+  assert.equal(offsets[0], 0);
+  assert.deepEqual(got, data, 'the same bytes back');
+
+  // An async onData: each chunk waits for the one before.
+  let busy = false;
+  let total = 0;
+  await alice.downloadDocument(document, {
+    onData: async (offset, bytes) => {
+      assert.equal(busy, false, 'one onData at a time');
+      assert.equal(offset, total);
+      busy = true;
+      await new Promise((r) => setTimeout(r, 5));
+      total += bytes.length;
+      busy = false;
+    },
+  });
+  assert.equal(total, data.length, 'the promise settles after the last chunk was handled');
+
+  // As a ReadableStream.
+  const chunks = [];
+  for await (const chunk of alice.downloadStream({ document })) chunks.push(chunk);
+  assert.deepEqual(new Uint8Array(await new Blob(chunks).arrayBuffer()), data);
+
+  // The same from a {size, read} source, in parts of 64 KiB.
+  const small = fileOf(200_000);
+  const file2 = await alice.uploadFile({ size: small.length, read: async (o, n) => small.slice(o, o + n) },
+    { partSize: 65536 });
+  assert.equal(file2.parts, 4);
+  const back = await alice.downloadDocument(await sendAsDocument(file2));
+  assert.deepEqual(back, small, 'and the whole-file download still works');
+});
+
+test('node: a source that fails ends the upload naming the part; a throwing onData cancels the download', async () => {
+  const data = fileOf(1_500_000);
+  const failing = {
+    size: data.length,
+    read: async (offset, length) => {
+      if (offset >= 2 * 524288) throw new Error('the disk went away');
+      return data.subarray(offset, offset + length);
+    },
+  };
+  await assert.rejects(alice.uploadFile(failing, { fileName: 'bad.bin' }),
+    /upload: part 2 of 3 .*the disk went away/);
+  await assert.rejects(alice.uploadFile({ size: 10, read: async () => new Uint8Array(3) }),
+    /part 0 of 1 .*the source gave 3 bytes, not 10/);
+  await assert.rejects(alice.uploadFile({ nope: true }), /the source must be a Uint8Array, a Blob or/);
+  await assert.rejects(alice.uploadFile(new Uint8Array(0)), /empty/);
+
+  const document = await sendAsDocument(await alice.uploadFile(new Blob([data])));
+  const offsets = [];
+  await assert.rejects(alice.downloadDocument(document, {
+    onData: (offset) => {
+      offsets.push(offset);
+      if (offset > 0) throw new Error('no room left');
+    },
+  }), /download: onData failed at offset 524288: Error: no room left/);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(offsets, [0, 524288], 'no chunk after the one that failed');
+
+  const aborted = new AbortController();
+  const stream = alice.downloadStream({ document }, { signal: aborted.signal });
+  aborted.abort();
+  await assert.rejects(stream.getReader().read(), /cancelled/);
+
+  // The client goes on.
+  const me = await alice.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
+  assert.equal(me[0].id, String(ALICE.id));
+});
