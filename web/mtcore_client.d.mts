@@ -84,6 +84,34 @@ export interface TransferOptions {
   onProgress?: (progress: { done: number; total: number }) => void;
 }
 
+// An upload's bytes, read a part at a time as the upload asks for them
+// (exactly `length` bytes at `offset`; a throw or rejection ends the upload
+// naming the part). A Uint8Array or a Blob (File) works as one too.
+export interface UploadSource {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array | ArrayBuffer> | Uint8Array | ArrayBuffer;
+}
+
+export interface UploadOptions extends TransferOptions {
+  // The InputFile's name.
+  fileName?: string;
+  // Bytes per part: a multiple of 1024 that divides 524288 (the default).
+  partSize?: number;
+}
+
+export interface DownloadOptions extends TransferOptions {
+  // The file's size if known (downloadFile).
+  size?: number;
+}
+
+// A download handed over chunk by chunk: each chunk in order (offset: the
+// bytes before it) as it arrives, the next one after a returned promise
+// settled; a throw or rejection cancels the download with that error. The
+// download resolves with the file's size.
+export interface StreamingDownloadOptions extends DownloadOptions {
+  onData: (offset: number, bytes: Uint8Array) => void | Promise<void>;
+}
+
 // Text with its entities, as the API carries them: offsets and lengths in
 // UTF-16 code units (JavaScript string indices).
 export interface FormattedText {
@@ -181,13 +209,19 @@ export class MtcoreClient {
   // go out with the access hash the client knows); settles as invoke().
   sendText(peer: tl.InputPeer<In>, content: TextContent,
            options?: InvokeOptions & SendTextFields): Promise<tl.Updates>;
-  // File transfer over the client's DC. uploadFile resolves with the
-  // InputFile for messages.sendMedia (inputFileBig over 10 MiB); the
-  // downloads with the file's bytes. Cancelled by `signal`.
-  uploadFile(bytes: Uint8Array, options?: TransferOptions & { fileName?: string }): Promise<tl.InputFile>;
+  // File transfer over the client's DC. uploadFile reads its source part by
+  // part (never whole into the module) and resolves with the InputFile for
+  // messages.sendMedia (inputFileBig over 10 MiB); the downloads resolve
+  // with the file's bytes, or with onData, its size. Cancelled by `signal`.
+  uploadFile(source: Uint8Array | ArrayBuffer | Blob | UploadSource,
+             options?: UploadOptions): Promise<tl.InputFile>;
+  downloadDocument(document: tl.Document, options: StreamingDownloadOptions): Promise<number>;
   downloadDocument(document: tl.Document, options?: TransferOptions): Promise<Uint8Array>;
-  downloadFile(location: tl.InputFileLocation | TlRequest,
-               options?: TransferOptions & { size?: number }): Promise<Uint8Array>;
+  downloadFile(location: tl.InputFileLocation | TlRequest, options: StreamingDownloadOptions): Promise<number>;
+  downloadFile(location: tl.InputFileLocation | TlRequest, options?: DownloadOptions): Promise<Uint8Array>;
+  // A download as a stream of chunks (cancelling the stream cancels it).
+  downloadStream(target: tl.InputFileLocation | TlRequest | { document: tl.Document },
+                 options?: { size?: number; signal?: AbortSignal }): ReadableStream<Uint8Array>;
   // Each returns a function that removes the listener.
   onUpdate(listener: (update: UpdateEvent) => void): () => void;
   onEvent(listener: (event: ClientEvent) => void): () => void;

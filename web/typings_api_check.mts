@@ -156,12 +156,27 @@ export async function files(client: MtcoreClient, data: Uint8Array): Promise<num
       }
     }
   }
+  // Streaming: from a Blob or a source read part by part; down chunk by chunk.
+  await client.uploadFile(new Blob([data]), { partSize: 65536 });
+  await client.uploadFile({ size: 10, read: async (offset, length) => data.subarray(offset, offset + length) });
+  const location: tl.InputFileLocation = { _: 'inputDocumentFileLocation', id: '1', access_hash: '2',
+    file_reference: '', thumb_size: '' };
+  const streamed: number = await client.downloadFile(location, {
+    size: 10, onData: async (offset, chunk) => console.log(offset + chunk.length),
+  });
+  const reader = client.downloadStream(location).getReader();
+  const first = await reader.read();
+  if (!first.done) size += first.value.length + streamed;
   // @ts-expect-error: an upload takes bytes, not text
   await client.uploadFile('text');
+  // @ts-expect-error: a source's read gets an offset and a length, both numbers
+  await client.uploadFile({ size: 1, read: (offset: string) => new Uint8Array(offset.length) });
+  // @ts-expect-error: a streamed download resolves with its size, not bytes
+  const notBytes: Uint8Array = await client.downloadFile(location, { onData: () => {} });
   // @ts-expect-error: a download resolves with bytes, not a string
   const wrong: string = await client.downloadFile({ _: 'inputDocumentFileLocation', id: '1', access_hash: '2',
     file_reference: '', thumb_size: '' });
-  console.log(wrong);
+  console.log(wrong, notBytes);
   return size;
 }
 
