@@ -157,7 +157,7 @@ export async function files(client: MtcoreClient, data: Uint8Array): Promise<num
     }
   }
   // Streaming: from a Blob or a source read part by part; down chunk by chunk.
-  await client.uploadFile(new Blob([data]), { partSize: 65536 });
+  await client.uploadFile(new File(['hello'], 'a.txt'), { partSize: 65536 });
   await client.uploadFile({ size: 10, read: async (offset, length) => data.subarray(offset, offset + length) });
   const location: tl.InputFileLocation = { _: 'inputDocumentFileLocation', id: '1', access_hash: '2',
     file_reference: '', thumb_size: '' };
