@@ -357,6 +357,13 @@ double mtcore_client_take_chunk(int h, double transfer) {
   return static_cast<double>(state().out.size());
 }
 
+// Holds (`paused` 1) or resumes (0) a transfer (JsonClient::PauseTransfer):
+// 1, or 0 if it is not running.
+int mtcore_client_pause_transfer(int h, double transfer, int paused) {
+  mtcore::web::JsonClient* c = Find(h);
+  return c != nullptr && c->PauseTransfer(static_cast<uint64_t>(transfer), paused != 0) ? 1 : 0;
+}
+
 // Ends a transfer with "transferFailed" saying `message` (Aborted): 1, or 0
 // if it is not running.
 int mtcore_client_fail_transfer(int h, double transfer, const char* message) {

@@ -481,7 +481,8 @@ void JsonClient::Resume(uint64_t id) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return;
   Transfer& t = it->second;
-  if (!t.started) {
+  if (t.paused) return;
+  if (t.source != nullptr && !t.started) {
     if (!t.source->Covers(client::UploadOptions{}.max_in_flight)) return;
     t.started = true;
     TransferSink sink(*this, id);
@@ -492,7 +493,9 @@ void JsonClient::Resume(uint64_t id) {
   // Offer() may end the transfer (and erase it): look it up each time.
   for (;;) {
     it = transfers_.find(id);
-    if (it == transfers_.end() || it->second.parked.empty() || !it->second.source->NextReady()) {
+    if (it == transfers_.end()) return;
+    const Transfer& now = it->second;
+    if (now.parked.empty() || now.paused || (now.source != nullptr && !now.source->NextReady())) {
       return;
     }
     client::ClientEvent e = std::move(it->second.parked.front());
@@ -600,6 +603,14 @@ std::optional<Bytes> JsonClient::TakeChunk(uint64_t transfer) {
   return bytes;
 }
 
+bool JsonClient::PauseTransfer(uint64_t transfer, bool paused) {
+  auto it = transfers_.find(transfer);
+  if (it == transfers_.end()) return false;
+  it->second.paused = paused;
+  if (!paused) Resume(transfer);
+  return true;
+}
+
 bool JsonClient::CancelTransfer(uint64_t transfer) {
   return FailTransfer(transfer, absl::OkStatus());
 }
@@ -632,8 +643,9 @@ bool JsonClient::OfferToTransfers(const client::ClientEvent& e) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return true;  // late, for a transfer that ended: dropped
   Transfer& t = it->second;
-  if (t.source != nullptr && (!t.parked.empty() || !t.source->NextReady())) {
-    t.parked.push_back(e);  // it could make the upload read a part not pushed yet
+  if (t.paused || !t.parked.empty() || (t.source != nullptr && !t.source->NextReady())) {
+    // Held, or it could make the upload read a part not pushed yet.
+    t.parked.push_back(e);
     return true;
   }
   Offer(id, e);

@@ -172,6 +172,12 @@ class JsonClient final : public client::ClientWrapper {
   // take (N: the bytes delivered).
   // The next chunk of streaming download `transfer` (nullopt: none queued).
   std::optional<Bytes> TakeChunk(uint64_t transfer);
+  // Holds a running transfer (`paused`): the answers to its requests wait,
+  // in order, and no new request goes out, until it is resumed. For a
+  // consumer that is behind (the page's onData): a streaming download then
+  // holds at most the max_in_flight windows asked for. False if it is not
+  // running.
+  bool PauseTransfer(uint64_t transfer, bool paused);
 
   // What to store to restart without a new key or login
   // (core/client/snapshot.h bytes; empty before an auth key exists).
@@ -199,6 +205,7 @@ class JsonClient final : public client::ClientWrapper {
     bool started = false;
     std::deque<client::ClientEvent> parked;
     bool stream = false;  // a streaming download
+    bool paused = false;  // PauseTransfer: answers are parked
   };
 
   class TransferSink;
@@ -220,8 +227,8 @@ class JsonClient final : public client::ClientWrapper {
   void Finished(uint64_t id);
   // Gives `e` to the transfer `id` (running); ends it if that finished it.
   void Offer(uint64_t id, const client::ClientEvent& e);
-  // A streaming upload got a part: starts it, or hands it the answers
-  // that waited for that part.
+  // A streaming upload got a part, or a transfer was resumed: starts it,
+  // or hands it the answers that waited.
   void Resume(uint64_t id);
   // The running streaming upload `transfer`, or NotFound.
   absl::StatusOr<Transfer*> StreamingUpload(uint64_t transfer);

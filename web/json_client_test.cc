@@ -616,8 +616,13 @@ TEST_F(JsonClientStreamTest, AFileStreamedUpAndDownComesBackTheSame) {
     ASSERT_TRUE(chunk.has_value()) << e;
     EXPECT_EQ(Find(e, R"re("size":(\d+))re"), std::to_string(chunk->size())) << e;
     got.insert(got.end(), chunk->begin(), chunk->end());
-    ++chunks;
+    if (++chunks == 1) EXPECT_TRUE(bot_->PauseTransfer(*down, true));
   };
+  // Paused after its first chunk: at most the windows asked for (4) come.
+  EXPECT_EQ(Await(R"re("type":"(downloaded|transferFailed)")re", absl::Seconds(30)), "");
+  EXPECT_GE(chunks, 1);
+  EXPECT_LE(chunks, 4) << "paused: no window asked for past the ones in flight";
+  EXPECT_TRUE(bot_->PauseTransfer(*down, false));
   const std::string downloaded = Await(R"re("type":"(downloaded|transferFailed)")re");
   on_event_ = nullptr;
   EXPECT_EQ(downloaded, R"({"type":"downloaded","transfer":")" + std::to_string(*down) +

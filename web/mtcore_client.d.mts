@@ -106,8 +106,9 @@ export interface DownloadOptions extends TransferOptions {
 
 // A download handed over chunk by chunk: each chunk in order (offset: the
 // bytes before it) as it arrives, the next one after a returned promise
-// settled; a throw or rejection cancels the download with that error. The
-// download resolves with the file's size.
+// settled (while more than 2 wait, the download holds: no more windows are
+// asked for); a throw or rejection cancels the download with that error.
+// The download resolves with the file's size.
 export interface StreamingDownloadOptions extends DownloadOptions {
   onData: (offset: number, bytes: Uint8Array) => void | Promise<void>;
 }

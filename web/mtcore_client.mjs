@@ -392,23 +392,34 @@ export class MtcoreClient {
   // bytes) the file is not collected: each chunk (a Uint8Array, in order,
   // offset = the bytes before it) is handed over as it arrives and the
   // promise resolves with the size. onData may return a promise: the next
-  // chunk waits for it (and so does the end). An exception or rejection in
-  // onData cancels the download, which rejects with that error. Options:
+  // chunk waits for it (and so does the end), and while more than 2 chunks
+  // wait the download holds its answers and asks for no more, so a slow
+  // consumer keeps memory bounded. An exception or rejection in onData
+  // cancels the download, which rejects with that error. Options:
   // size, signal, onProgress, onData.
   downloadFile(location, { size = -1, signal, onProgress, onData } = {}) {
     return this.#download(toTlJson(location), size, 0, { signal, onProgress, onData });
   }
 
   // downloadFile() / downloadDocument() (`document`: {document}) as a
-  // ReadableStream of Uint8Array chunks; cancelling the stream cancels the
-  // download, a failed download errors the stream.
+  // ReadableStream of Uint8Array chunks, read as fast as the reader takes
+  // them; cancelling the stream cancels the download, a failed download
+  // errors the stream.
   downloadStream(target, { size = -1, signal } = {}) {
     const controller = new AbortController();
-    const abort = () => controller.abort();
+    let wake = null;  // resolves the onData waiting for the reader
+    const abort = () => {
+      controller.abort();
+      wake?.();
+    };
     signal?.addEventListener('abort', abort, { once: true });
     return new ReadableStream({
       start: (stream) => {
-        const onData = (offset, bytes) => stream.enqueue(bytes);
+        const onData = (offset, bytes) => {
+          stream.enqueue(bytes);
+          if (stream.desiredSize <= 0) return new Promise((resolve) => { wake = resolve; });
+          return undefined;
+        };
         const options = { size, signal: controller.signal, onData };
         const done = target && target.document
           ? this.downloadDocument(target.document, options)
@@ -417,7 +428,11 @@ export class MtcoreClient {
           if (!controller.signal.aborted || signal?.aborted) stream.error(e);
         }).finally(() => signal?.removeEventListener('abort', abort));
       },
-      cancel: () => controller.abort(),
+      pull: () => {
+        wake?.();
+        wake = null;
+      },
+      cancel: abort,
     });
   }
 
@@ -731,7 +746,23 @@ export class MtcoreClient {
         if (!p || n < 0 || p.failed) return;
         const bytes = m.HEAPU8.slice(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n);
         const offset = e.offset;
-        p.chain = p.chain.then(() => (p.failed ? undefined : p.onData(offset, bytes))).catch((error) => {
+        // Backpressure: while more than 2 chunks wait for onData the module
+        // holds the download's answers (and asks for no more windows).
+        p.waiting = (p.waiting ?? 0) + 1;
+        if (p.waiting > 2 && !p.paused) {
+          p.paused = true;
+          m._mtcore_client_pause_transfer(this.#h, id, 1);
+        }
+        const handled = () => {
+          p.waiting -= 1;
+          if (p.paused && p.waiting <= 1 && !this.#closed) {
+            p.paused = false;
+            m._mtcore_client_pause_transfer(this.#h, id, 0);
+            this.#pump();
+          }
+        };
+        p.chain = p.chain.then(() => (p.failed ? undefined : p.onData(offset, bytes))).then(handled, (error) => {
+          handled();
           if (p.failed) return;
           p.failed = new MtcoreError(0, `download: onData failed at offset ${offset}: ${errorText(error)}`);
           const text = cString(m, p.failed.message);
@@ -756,6 +787,11 @@ export class MtcoreClient {
       }
       this.#pending.delete(`t${e.transfer}`);
       p.cleanup();
+      if (p.onData && e.type !== 'downloaded') {  // failed: the chunks still waiting are dropped
+        p.failed ??= new MtcoreError(0, p.why ?? e.message);
+        p.reject(p.failed);
+        return;
+      }
       if (p.onData) {  // a streaming download: settles once its chunks were handed over
         p.chain.then(() => {
           if (p.failed) p.reject(p.failed);
