@@ -284,6 +284,9 @@ double mtcore_client_upload(int h, const uint8_t* data, int len, const char* fil
 double mtcore_client_upload_start(int h, double size, const char* file_name, int part_size) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
+  if (!(size >= 0 && size <= 9007199254740991.0)) {  // NaN too: no cast of it
+    return Fail(absl::InvalidArgumentError(absl::StrCat("upload: a size of ", size, " bytes")));
+  }
   absl::StatusOr<uint64_t> id = c->StartUpload(static_cast<int64_t>(size),
                                                file_name != nullptr ? file_name : "", part_size);
   if (!id.ok()) return Fail(id.status());
