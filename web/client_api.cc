@@ -324,6 +324,12 @@ double mtcore_client_download(int h, const char* json, double size, int is_docum
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
   const std::string_view text = json != nullptr ? json : "";
+  // -1 (not known) or a whole number of bytes JavaScript can hold; NaN and
+  // infinities fail here rather than in an undefined cast.
+  if (!is_document && !(size == -1 || (size >= 0 && size <= 9007199254740991.0 &&
+                                       size == static_cast<double>(static_cast<int64_t>(size))))) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat("download: a size of ", size, " bytes")));
+  }
   absl::StatusOr<uint64_t> id = is_document
                                     ? c->DownloadDocument(text, stream != 0)
                                     : c->Download(text, static_cast<int64_t>(size), stream != 0);

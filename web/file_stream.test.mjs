@@ -155,6 +155,15 @@ test('node: a source that fails ends the upload naming the part; a throwing onDa
   await new Promise((r) => setTimeout(r, 500));
   assert.deepEqual(offsets, [0, 524288], 'no chunk after the one that failed');
 
+  // A size JavaScript cannot mean as a byte count is refused before the C++
+  // side casts it.
+  const location = { _: 'inputDocumentFileLocation', id: document.id,
+    access_hash: document.access_hash, file_reference: document.file_reference,
+    thumb_size: '' };
+  for (const size of [NaN, Infinity, -2, 1.5, 2 ** 60]) {
+    await assert.rejects(alice.downloadFile(location, { size }), /download: a size of .* bytes/);
+  }
+
   const aborted = new AbortController();
   const stream = alice.downloadStream({ document }, { signal: aborted.signal });
   aborted.abort();
