@@ -9,7 +9,10 @@ namespace mtcore::client {
 namespace {
 
 constexpr uint8_t kMagic[4] = {'M', 'T', 'C', 'S'};
-constexpr uint32_t kVersion = 1;
+// Version 2 added the permanent key's creation time after the salt; a
+// version 1 snapshot reads with created_at 0 (unknown: counted as old).
+constexpr uint32_t kVersion = 2;
+constexpr uint32_t kOldestVersion = 1;
 constexpr size_t kKeySize = 256;
 
 class Out {
@@ -78,7 +81,7 @@ absl::Status Truncated(std::string_view what) {
 Bytes SerializeSnapshot(const ClientSnapshot& s) {
   Out o;
   // One allocation: growing would leave copies of the key in freed memory.
-  o.bytes.reserve(4 + 4 + 4 + 4 + s.auth_key.key.size() + 8 + 8 + 4 + 16 + 4 +
+  o.bytes.reserve(4 + 4 + 4 + 4 + s.auth_key.key.size() + 8 + 8 + 8 + 4 + 16 + 4 +
                   std::min(s.channels.size(), kMaxSnapshotChannels) * 20);
   o.bytes.insert(o.bytes.end(), kMagic, kMagic + 4);
   o.U32(kVersion);
@@ -86,6 +89,7 @@ Bytes SerializeSnapshot(const ClientSnapshot& s) {
   o.U32(static_cast<uint32_t>(s.auth_key.key.size()));
   o.bytes.insert(o.bytes.end(), s.auth_key.key.begin(), s.auth_key.key.end());
   o.U64(s.auth_key.salt);
+  o.I64(s.auth_key.created_at);
   o.I64(s.self_user_id);
   o.U32(s.updates.has_value() ? 1 : 0);
   if (s.updates.has_value()) {
@@ -112,9 +116,10 @@ absl::StatusOr<ClientSnapshot> ParseSnapshot(ByteView bytes) {
   }
   uint32_t version = 0;
   if (!in.U32(version)) return Truncated("version");
-  if (version != kVersion) {
-    return absl::UnimplementedError(
-        absl::StrCat("client snapshot: version ", version, " (this build reads ", kVersion, ")"));
+  if (version < kOldestVersion || version > kVersion) {
+    return absl::UnimplementedError(absl::StrCat("client snapshot: version ", version,
+                                                 " (this build reads ", kOldestVersion, " to ",
+                                                 kVersion, ")"));
   }
   ClientSnapshot s;
   uint32_t key_size = 0;
@@ -131,6 +136,13 @@ absl::StatusOr<ClientSnapshot> ParseSnapshot(ByteView bytes) {
   if (!in.Take(kKeySize, key)) return Truncated("auth key");
   s.auth_key.key.assign(key.begin(), key.end());
   if (!in.U64(s.auth_key.salt)) return Truncated("salt");
+  if (version >= 2) {
+    if (!in.I64(s.auth_key.created_at)) return Truncated("key creation time");
+    if (s.auth_key.created_at < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "client snapshot: key creation time ", s.auth_key.created_at, " is negative"));
+    }
+  }
   if (!in.I64(s.self_user_id)) return Truncated("user id");
   uint32_t has_updates = 0;
   if (!in.U32(has_updates)) return Truncated("update state");

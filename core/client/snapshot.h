@@ -1,5 +1,7 @@
 // What a client needs to resume after the app restarts, without a new auth
-// key, a new login, or missed updates: the DC, the auth key and salt, the
+// key, a new login, or missed updates: the DC, the auth key, its salt and
+// creation time (server seconds, for the PFS rule on ENCRYPTED_MESSAGE_INVALID
+// in client_engine.h: a resumed key under a minute old is kept), the
 // logged-in user, and the update state (common pts/qts/date/seq and each
 // channel's pts and access hash).
 //
@@ -9,8 +11,9 @@
 //
 // The bytes hold the auth key: whoever has them is logged in as the user.
 // Store them as a secret (an OS keychain, an encrypted file). The format is
-// ours and versioned ("MTCS", version 1, little-endian); ParseSnapshot
-// rejects anything else with a clear error.
+// ours and versioned ("MTCS", version 2, little-endian); ParseSnapshot also
+// reads version 1 (written before the key's creation time was kept: it reads
+// as created_at 0, an old key) and rejects anything else with a clear error.
 //
 // Example:
 //   std::optional<ClientSnapshot> s = client->Snapshot();
@@ -34,7 +37,7 @@ namespace mtcore::client {
 
 struct ClientSnapshot {
   int dc = 0;                      // 1..1000
-  engine::StoredAuthKey auth_key;  // 256-byte key + salt (wiped on destruction)
+  engine::StoredAuthKey auth_key;  // 256-byte key, salt, created_at (key wiped on destruction)
   int64_t self_user_id = 0;        // 0: not logged in
   // The update state, if updates were followed.
   struct UpdateState {
@@ -49,10 +52,11 @@ struct ClientSnapshot {
 inline constexpr size_t kMaxSnapshotChannels = 100000;
 
 Bytes SerializeSnapshot(const ClientSnapshot& s);
-// DataLoss for bytes that are not a snapshot (wrong magic, truncated,
-// trailing bytes), InvalidArgument for one with impossible values (DC out
-// of range, a key that is not 256 bytes, too many channels), Unimplemented
-// for a newer version.
+// Writes the current version. ParseSnapshot: DataLoss for bytes that are not
+// a snapshot (wrong magic, truncated, trailing bytes), InvalidArgument for one
+// with impossible values (DC out of range, a key that is not 256 bytes, a
+// negative creation time, too many channels), Unimplemented for an unknown
+// (newer) version.
 absl::StatusOr<ClientSnapshot> ParseSnapshot(ByteView bytes);
 
 }  // namespace mtcore::client
