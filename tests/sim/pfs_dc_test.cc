@@ -6,7 +6,8 @@
 // serves requests; under continuous load with slow answers no request is
 // executed twice by the DC and each is answered once; an answer still
 // missing when a replaced key expires is reported, never re-sent; replaced
-// after the DC forgets it, -404), survives a restart from a snapshot; a
+// after the DC forgets it, -404), survives a restart from a snapshot (which
+// keeps the permanent key's age: a resumed young key is retried, not dropped); a
 // binding refused with ENCRYPTED_MESSAGE_INVALID drops a permanent key
 // older than a minute (a new key, the login gone) and retries a younger one.
 #include <map>
@@ -559,6 +560,58 @@ TEST_F(PfsDcTest, TheTypedClientResumesFromASnapshotWithPfs) {
   EXPECT_TRUE(full.ok()) << full.status();
   EXPECT_EQ(again->engine().stats().handshakes, 1u) << "a temporary key only";
   EXPECT_EQ(again->engine().stats().temp_keys_bound, 1u);
+}
+
+// A snapshot keeps when the permanent key was made: a client resumed from the
+// snapshot of a key under a minute old, whose binding the DC refuses with
+// ENCRYPTED_MESSAGE_INVALID (the key has not reached every server yet), keeps
+// the key and its login and retries the binding; counted as old (its age
+// unknown) the key would have been dropped with the login.
+TEST_F(PfsDcTest, AClientResumedWithAYoungKeyRetriesTheBindingInsteadOfDroppingIt) {
+  client::ClientConfig config;
+  config.engine.pfs.enabled = true;
+  config.engine.pfs.temp_key_lifetime_s = 3600;
+  std::unique_ptr<client::Client> c = dc_.MakeClient(config);
+  ASSERT_NE(c, nullptr);
+  const int id = dc_.AddClient(*c);
+  tl::auth_importBotAuthorization login;
+  login.api_id = 1;
+  login.api_hash = "sim";
+  login.bot_auth_token = dc::WorldConfig::BotToken(dc_.bot());
+  absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(*c, id, login);
+  ASSERT_TRUE(a.ok()) << a.status();
+  const int64_t bot = a->As<tl::auth_authorization>()->user.As<tl::user>()->id;
+  std::optional<client::ClientSnapshot> snap = c->Snapshot();
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_GT(snap->auth_key.created_at, 0);
+  const Bytes stored = client::SerializeSnapshot(*snap);
+  dc_.sim().RemoveClient(id);
+  c.reset();
+
+  // The next server the client reaches does not know the key until it is
+  // 20 s old: the resumed client's first binding is refused.
+  dc_.data_centre().faults().bind_perm_key_unknown_for_s = 20;
+  absl::StatusOr<client::ClientSnapshot> loaded = client::ParseSnapshot(stored);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->auth_key.created_at, snap->auth_key.created_at);
+  client::ClientConfig again_config = config;
+  again_config.resume = *std::move(loaded);
+  std::unique_ptr<client::Client> again = dc_.MakeClient(again_config);
+  ASSERT_NE(again, nullptr);
+  const int again_id = dc_.AddClient(*again);
+  absl::StatusOr<tl::users_UserFull> full = dc_.Invoke(
+      *again, again_id, tl::users_getFullUser{.id = tl::inputUserSelf{}});
+  ASSERT_TRUE(full.ok()) << full.status() << " (still logged in)";
+  const engine::EngineStats& st = again->engine().stats();
+  EXPECT_GE(st.bind_failures, 1u) << "the DC refused the young key at first";
+  EXPECT_EQ(st.bind_retries_young_key, st.bind_failures);
+  EXPECT_EQ(st.perm_key_drops, 0u) << "the young key was kept";
+  EXPECT_EQ(st.temp_keys_bound, 1u);
+  ASSERT_TRUE(again->Snapshot().has_value());
+  EXPECT_EQ(again->Snapshot()->auth_key.key, snap->auth_key.key);
+  EXPECT_EQ(dc_.world().LoggedInAccount(
+                2, session::AuthKey::Create(snap->auth_key.key)->id()),
+            bot);
 }
 
 }  // namespace
