@@ -264,18 +264,10 @@ const char* mtcore_client_poll(int h) {
   return state().text.c_str();
 }
 
-// File transfer (JsonClient::Upload and friends). Each returns a transfer id
-// (> 0), or -1; the transfer ends in an event ("uploaded", "downloaded",
-// "transferFailed").
-double mtcore_client_upload(int h, const uint8_t* data, int len, const char* file_name) {
-  mtcore::web::JsonClient* c = Find(h);
-  if (c == nullptr) return -1;
-  absl::StatusOr<uint64_t> id =
-      c->Upload(mtcore::Bytes(data, data + (len > 0 ? len : 0)), file_name != nullptr ? file_name : "");
-  if (!id.ok()) return Fail(id.status());
-  return static_cast<double>(*id);
-}
-
+// File transfer (JsonClient::StartUpload and friends). Each start returns a
+// transfer id (> 0), or -1; the transfer ends in an event ("uploaded",
+// "downloaded", "transferFailed").
+//
 // A streaming upload of `size` bytes in parts of `part_size`
 // (JsonClient::StartUpload): JavaScript pushes the part
 // mtcore_client_upload_wanted() names (-1: none now) with

@@ -504,24 +504,6 @@ void JsonClient::Resume(uint64_t id) {
   }
 }
 
-absl::StatusOr<uint64_t> JsonClient::Upload(Bytes data, std::string_view file_name) {
-  if (rng_ == nullptr) {
-    return absl::FailedPreconditionError("upload: this client has no random source for file ids");
-  }
-  const uint64_t id = next_transfer_++;
-  client::UploadOptions options;
-  options.file_name = file_name.empty() ? "file" : std::string(file_name);
-  options.on_progress = ProgressTo(id);
-  absl::StatusOr<std::unique_ptr<client::FileUpload>> up =
-      client::FileUpload::Create(std::move(data), std::move(options), *rng_);
-  if (!up.ok()) return up.status();  // InvalidArgument, saying "upload: ..."
-  client::FileUpload& upload = *(transfers_[id].upload = *std::move(up));
-  TransferSink sink(*this, id);
-  upload.Start(sink);
-  if (upload.done()) Finished(id);  // it could not even send its first part
-  return id;
-}
-
 absl::StatusOr<uint64_t> JsonClient::StartDownload(tl::InputFileLocation location,
                                                    client::DownloadOptions options, bool stream) {
   const uint64_t id = next_transfer_++;

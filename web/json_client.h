@@ -116,9 +116,6 @@ class JsonClient final : public client::ClientWrapper {
   //   {"type":"transferFailed","transfer":"3","message":"..."}
   // with {"type":"transferProgress","transfer":"3","done":N,"total":M}
   // (total -1: not known) before it as parts are answered.
-  //
-  // Uploads `data` (InvalidArgument: empty, or too big for Telegram).
-  absl::StatusOr<uint64_t> Upload(Bytes data, std::string_view file_name);
   // Downloads the file at `location_json` (an InputFileLocation) of `size`
   // bytes (-1: not known).
   absl::StatusOr<uint64_t> Download(std::string_view location_json, int64_t size,
@@ -142,8 +139,9 @@ class JsonClient final : public client::ClientWrapper {
   // until that part comes. UploadWanted() names the part to push next,
   // while the parts pushed and not yet read stay under max_in_flight: with
   // the parts the upload holds in flight, at most 2 * max_in_flight parts
-  // are in memory. InvalidArgument as Upload, or for a part size Telegram
-  // refuses (a multiple of 1 KiB that divides 512 KiB).
+  // are in memory. InvalidArgument for an empty file, one too big for
+  // Telegram, or a part size Telegram refuses (a multiple of 1 KiB that
+  // divides 512 KiB); FailedPrecondition without a random source (file ids).
   absl::StatusOr<uint64_t> StartUpload(int64_t size, std::string_view file_name,
                                        int32_t part_size = client::kMaxUploadPartSize);
   struct UploadPart {

@@ -62,6 +62,27 @@ class JsonClientTest : public ::testing::Test {
     bot_id_ = dc_.AddClient(bot_->client());
   }
 
+  // Pushes the parts of streaming upload `up` of `data` as they are wanted
+  // (as the page does from a Blob), from the next Await on;
+  // `fail_at` (>= 0): that part fails to read instead.
+  void FeedUpload(uint64_t up, const Bytes& data, int fail_at = -1) {
+    feed_ = [this, up, &data, fail_at] {
+      bool pushed = false;
+      while (std::optional<JsonClient::UploadPart> want = bot_->UploadWanted(up)) {
+        absl::Status s =
+            want->part == fail_at
+                ? bot_->FailUploadPart(up, want->part, "NotReadableError: the file changed")
+                : bot_->PushUploadPart(up, want->part,
+                                       Bytes(data.begin() + want->offset,
+                                             data.begin() + want->offset + want->length));
+        EXPECT_TRUE(s.ok()) << s;
+        if (!s.ok()) break;
+        pushed = true;
+      }
+      return pushed;
+    };
+  }
+
   // Runs virtual time until an event whose JSON matches `re` arrives (events
   // before it are kept in events_); that event, or "" after `limit`.
   std::string Await(const std::string& re, absl::Duration limit = absl::Seconds(60)) {
@@ -436,9 +457,11 @@ TEST_F(JsonClientTest, TheBotUploadsSendsAndDownloadsADocument) {
   // 700 KB: two parts of 512 KiB.
   Bytes data(700'000);
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 131 + i / 977);
-  absl::StatusOr<uint64_t> up = bot_->Upload(data, "notes.bin");
+  absl::StatusOr<uint64_t> up = bot_->StartUpload(static_cast<int64_t>(data.size()), "notes.bin");
   ASSERT_TRUE(up.ok()) << up.status();
+  FeedUpload(*up, data);
   const std::string uploaded = Await(R"re("type":"(uploaded|transferFailed)")re");
+  feed_ = nullptr;
   ASSERT_NE(uploaded.find(R"({"type":"uploaded","transfer":")" + std::to_string(*up) + R"(")"),
             std::string::npos)
       << uploaded;
@@ -476,7 +499,11 @@ TEST_F(JsonClientTest, TheBotUploadsSendsAndDownloadsADocument) {
 
 TEST_F(JsonClientTest, TransfersRefuseBadInputAndEndOnceWhenCancelled) {
   ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
-  EXPECT_EQ(bot_->Upload(Bytes{}, "empty").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bot_->StartUpload(0, "empty").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bot_->StartUpload(-5, "negative").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bot_->StartUpload(10, "x", 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bot_->StartUpload(10, "x", 1000).status().code(), absl::StatusCode::kInvalidArgument)
+      << "not a multiple of 1 KiB";
   EXPECT_EQ(bot_->DownloadDocument("{not json").status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(bot_->DownloadDocument(R"({"_":"documentEmpty","id":"5"})").status().code(),
@@ -487,14 +514,22 @@ TEST_F(JsonClientTest, TransfersRefuseBadInputAndEndOnceWhenCancelled) {
   EXPECT_FALSE(bot_->CancelTransfer(12345));
   absl::StatusOr<std::unique_ptr<JsonClient>> no_rng = JsonClient::Wrap(dc_.MakeClient(), Codec());
   ASSERT_TRUE(no_rng.ok()) << no_rng.status();
-  EXPECT_EQ((*no_rng)->Upload(Bytes(10, 1), "x").status().code(),
+  EXPECT_EQ((*no_rng)->StartUpload(10, "x").status().code(),
             absl::StatusCode::kFailedPrecondition);
 
-  // A big upload cancelled at once: one transferFailed, nothing after it,
-  // and the answers to its parts in flight never reach the app.
-  absl::StatusOr<uint64_t> up = bot_->Upload(Bytes(3 << 20, 7), "big.bin");
+  // A big upload cancelled as soon as its first parts are sent: one
+  // transferFailed, nothing after it, and the answers to its parts in
+  // flight never reach the app.
+  absl::StatusOr<uint64_t> up = bot_->StartUpload(3 << 20, "big.bin");
   ASSERT_TRUE(up.ok()) << up.status();
+  int pushed = 0;
+  while (std::optional<JsonClient::UploadPart> want = bot_->UploadWanted(*up)) {
+    ASSERT_TRUE(bot_->PushUploadPart(*up, want->part, Bytes(want->length, 7)).ok());
+    ++pushed;
+  }
+  EXPECT_GE(pushed, 4) << "enough to start it: parts in flight";
   EXPECT_TRUE(bot_->CancelTransfer(*up));
+  EXPECT_FALSE(bot_->UploadWanted(*up).has_value()) << "nothing more wanted";
   EXPECT_FALSE(bot_->CancelTransfer(*up)) << "already ended";
   const std::string id = R"("transfer":")" + std::to_string(*up) + R"(")";
   const std::string failed = Await(R"("type":"transferFailed")");
@@ -521,26 +556,6 @@ class JsonClientStreamTest : public JsonClientTest {
     Bytes data(size);
     for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 151 + i / 4099);
     return data;
-  }
-
-  // Pushes the parts of streaming upload `up` of `data` as they are wanted;
-  // `fail_at` (>= 0): that part fails to read instead.
-  void FeedUpload(uint64_t up, const Bytes& data, int fail_at = -1) {
-    feed_ = [this, up, &data, fail_at] {
-      bool pushed = false;
-      while (std::optional<JsonClient::UploadPart> want = bot_->UploadWanted(up)) {
-        absl::Status s =
-            want->part == fail_at
-                ? bot_->FailUploadPart(up, want->part, "NotReadableError: the file changed")
-                : bot_->PushUploadPart(up, want->part,
-                                       Bytes(data.begin() + want->offset,
-                                             data.begin() + want->offset + want->length));
-        EXPECT_TRUE(s.ok()) << s;
-        if (!s.ok()) break;
-        pushed = true;
-      }
-      return pushed;
-    };
   }
 
   std::string SendToAlice(const std::string& file) {
@@ -648,9 +663,12 @@ TEST_F(JsonClientStreamTest, ASourceErrorNamesThePartAndAFailedConsumerEndsTheDo
   EXPECT_NE(failed.find("NotReadableError: the file changed"), std::string::npos) << failed;
   EXPECT_EQ(bot_->PushUploadPart(*up, 7, Bytes(65536)).code(), absl::StatusCode::kNotFound);
 
-  absl::StatusOr<uint64_t> whole = bot_->Upload(data, "good.bin");
-  ASSERT_TRUE(whole.ok()) << whole.status();
+  absl::StatusOr<uint64_t> good =
+      bot_->StartUpload(static_cast<int64_t>(data.size()), "good.bin", 65536);
+  ASSERT_TRUE(good.ok()) << good.status();
+  FeedUpload(*good, data);
   const std::string uploaded = Await(R"re("type":"uploaded")re");
+  feed_ = nullptr;
   const std::string document =
       SendToAlice(JsonObjectAt(uploaded, uploaded.find(R"("file":{)") + 7));
   ASSERT_FALSE(document.empty());
