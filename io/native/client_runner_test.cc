@@ -7,12 +7,8 @@
 
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "io/native/event_loop.h"
 #include "io/native/file_io.h"
+#include "io/native/test_files.h"
 #include "tests/dc/data_centre.h"
 #include "tests/dc/testdc_server.h"
 #include "tests/dc/world.h"
@@ -37,6 +34,10 @@ namespace {
 
 namespace tl = ::mtcore::tl;
 using ::testing::HasSubstr;
+using ::mtcore::io::testing::Exists;
+using ::mtcore::io::testing::ReadFile;
+using ::mtcore::io::testing::TempPath;
+using ::mtcore::io::testing::WriteFile;
 
 constexpr absl::Duration kTimeout = absl::Seconds(30);
 
@@ -276,26 +277,6 @@ TEST_F(ClientRunnerDcTest, ADcWithoutAKnownAddressIsReportedAndTheDownloadEnds) 
   absl::StatusOr<Bytes> found = carol_->Download(*doc, kTimeout);
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(found->size(), 10'000u);
-}
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
-
-void WriteFile(const std::string& path, const Bytes& data) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-}
-
-Bytes ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
 }
 
 TEST_F(ClientRunnerDcTest, AFileOfSomeMebibytesGoesFromDiskToDiskAcrossDcs) {

@@ -67,6 +67,33 @@ class PfsDcTest : public ::testing::Test {
     for (const EngineEvent& ev : others_) n += ev.kind == kind;
     return n;
   }
+  // The typed client's config with pfs (one-hour temporary keys).
+  static client::ClientConfig TypedPfsConfig() {
+    client::ClientConfig config;
+    config.engine.pfs.enabled = true;
+    config.engine.pfs.temp_key_lifetime_s = 3600;
+    return config;
+  }
+  // A typed client made with `config` logs the bot in, is snapshotted and
+  // leaves: the bot's user id, the temporary key it used and its snapshot.
+  void LogInTypedBotAndSnapshot(const client::ClientConfig& config, int64_t& bot,
+                                uint64_t& temp_key_id,
+                                std::optional<client::ClientSnapshot>& snap) {
+    std::unique_ptr<client::Client> c = dc_.MakeClient(config);
+    ASSERT_NE(c, nullptr);
+    const int id = dc_.AddClient(*c);
+    tl::auth_importBotAuthorization login;
+    login.api_id = 1;
+    login.api_hash = "sim";
+    login.bot_auth_token = dc::WorldConfig::BotToken(dc_.bot());
+    absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(*c, id, login);
+    ASSERT_TRUE(a.ok()) << a.status();
+    bot = a->As<tl::auth_authorization>()->user.As<tl::user>()->id;
+    temp_key_id = c->engine().temp_key_id();
+    snap = c->Snapshot();
+    ASSERT_TRUE(snap.has_value());
+    dc_.sim().RemoveClient(id);
+  }
   // A logged-in bot on a new pfs engine.
   std::unique_ptr<ClientEngine> LoggedInBot(const EngineConfig& config, int& client,
                                             int64_t& user_id) {
@@ -526,27 +553,15 @@ TEST_F(PfsDcTest, ARestartWithTheStoredPermanentKeyBindsANewTemporaryKeyAndIsLog
 // The typed client: pfs is an engine option; its snapshot keeps the
 // permanent key only, and a client resumed from it is still logged in.
 TEST_F(PfsDcTest, TheTypedClientResumesFromASnapshotWithPfs) {
-  client::ClientConfig config;
-  config.engine.pfs.enabled = true;
-  config.engine.pfs.temp_key_lifetime_s = 3600;
-  std::unique_ptr<client::Client> c = dc_.MakeClient(config);
-  ASSERT_NE(c, nullptr);
-  const int id = dc_.AddClient(*c);
-  tl::auth_importBotAuthorization login;
-  login.api_id = 1;
-  login.api_hash = "sim";
-  login.bot_auth_token = dc::WorldConfig::BotToken(dc_.bot());
-  absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(*c, id, login);
-  ASSERT_TRUE(a.ok()) << a.status();
-  const int64_t bot = a->As<tl::auth_authorization>()->user.As<tl::user>()->id;
-  std::optional<client::ClientSnapshot> snap = c->Snapshot();
-  ASSERT_TRUE(snap.has_value());
+  const client::ClientConfig config = TypedPfsConfig();
+  int64_t bot = 0;
+  uint64_t temp_key_id = 0;
+  std::optional<client::ClientSnapshot> snap;
+  ASSERT_NO_FATAL_FAILURE(LogInTypedBotAndSnapshot(config, bot, temp_key_id, snap));
   const uint64_t perm_id = session::AuthKey::Create(snap->auth_key.key)->id();
-  EXPECT_NE(perm_id, c->engine().temp_key_id()) << "the snapshot has the permanent key";
+  EXPECT_NE(perm_id, temp_key_id) << "the snapshot has the permanent key";
   EXPECT_EQ(dc_.world().LoggedInAccount(2, perm_id), bot);
   const Bytes stored = client::SerializeSnapshot(*snap);
-  dc_.sim().RemoveClient(id);
-  c.reset();
 
   absl::StatusOr<client::ClientSnapshot> loaded = client::ParseSnapshot(stored);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
@@ -568,25 +583,13 @@ TEST_F(PfsDcTest, TheTypedClientResumesFromASnapshotWithPfs) {
 // the key and its login and retries the binding; counted as old (its age
 // unknown) the key would have been dropped with the login.
 TEST_F(PfsDcTest, AClientResumedWithAYoungKeyRetriesTheBindingInsteadOfDroppingIt) {
-  client::ClientConfig config;
-  config.engine.pfs.enabled = true;
-  config.engine.pfs.temp_key_lifetime_s = 3600;
-  std::unique_ptr<client::Client> c = dc_.MakeClient(config);
-  ASSERT_NE(c, nullptr);
-  const int id = dc_.AddClient(*c);
-  tl::auth_importBotAuthorization login;
-  login.api_id = 1;
-  login.api_hash = "sim";
-  login.bot_auth_token = dc::WorldConfig::BotToken(dc_.bot());
-  absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(*c, id, login);
-  ASSERT_TRUE(a.ok()) << a.status();
-  const int64_t bot = a->As<tl::auth_authorization>()->user.As<tl::user>()->id;
-  std::optional<client::ClientSnapshot> snap = c->Snapshot();
-  ASSERT_TRUE(snap.has_value());
+  const client::ClientConfig config = TypedPfsConfig();
+  int64_t bot = 0;
+  uint64_t temp_key_id = 0;
+  std::optional<client::ClientSnapshot> snap;
+  ASSERT_NO_FATAL_FAILURE(LogInTypedBotAndSnapshot(config, bot, temp_key_id, snap));
   EXPECT_GT(snap->auth_key.created_at, 0);
   const Bytes stored = client::SerializeSnapshot(*snap);
-  dc_.sim().RemoveClient(id);
-  c.reset();
 
   // The next server the client reaches does not know the key until it is
   // 20 s old: the resumed client's first binding is refused.

@@ -1,0 +1,39 @@
+// Test helpers for io/native: files under the test's temporary directory.
+#ifndef MTCORE_IO_NATIVE_TEST_FILES_H_
+#define MTCORE_IO_NATIVE_TEST_FILES_H_
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "core/base/bytes.h"
+
+namespace mtcore::io::testing {
+
+// `name` under $TEST_TMPDIR (Bazel's per-test directory), else /tmp.
+inline std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+}
+
+inline void WriteFile(const std::string& path, const Bytes& data) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+inline Bytes ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+inline bool Exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace mtcore::io::testing
+
+#endif  // MTCORE_IO_NATIVE_TEST_FILES_H_
