@@ -10,6 +10,7 @@
 // keeps the permanent key's age: a resumed young key is retried, not dropped); a
 // binding refused with ENCRYPTED_MESSAGE_INVALID drops a permanent key
 // older than a minute (a new key, the login gone) and retries a younger one.
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -66,6 +67,26 @@ class PfsDcTest : public ::testing::Test {
     int n = 0;
     for (const EngineEvent& ev : others_) n += ev.kind == kind;
     return n;
+  }
+  // Runs until every request in `ids` is answered (`collect` records the
+  // events), then expects each answered exactly once, with a result.
+  void RunUntilEachAnsweredOnce(ClientEngine& e, const std::vector<uint64_t>& ids,
+                                const std::function<void()>& collect, absl::Duration timeout) {
+    ASSERT_TRUE(dc_.sim().RunUntil(
+        [&] {
+          collect();
+          for (uint64_t id : ids) {
+            if (answers_.count(id) == 0) return false;
+          }
+          return true;
+        },
+        timeout))
+        << "requests still in flight: " << e.requests_in_flight();
+    for (uint64_t id : ids) {
+      EXPECT_EQ(answers_[id], 1) << "request " << id;
+      EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult)
+          << last_[id].error_code << " " << last_[id].error_message << " " << last_[id].status;
+    }
   }
   // The typed client's config with pfs (one-hour temporary keys).
   static client::ClientConfig TypedPfsConfig() {
@@ -179,21 +200,8 @@ TEST_F(PfsDcTest, RenewalBeforeExpiryKeepsTheLoginAndAnswersEveryRequestOnce) {
     dc_.sim().RunFor(absl::Seconds(3));
     Collect(*e);
   }
-  ASSERT_TRUE(dc_.sim().RunUntil(
-      [&] {
-        Collect(*e);
-        for (uint64_t id : ids) {
-          if (answers_.count(id) == 0) return false;
-        }
-        return true;
-      },
-      absl::Minutes(2)))
-      << "requests still in flight: " << e->requests_in_flight();
-  for (uint64_t id : ids) {
-    EXPECT_EQ(answers_[id], 1) << "request " << id;
-    EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult)
-        << last_[id].error_code << " " << last_[id].error_message << " " << last_[id].status;
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      RunUntilEachAnsweredOnce(*e, ids, [&] { Collect(*e); }, absl::Minutes(2)));
   // 120 s keys renewed 30 s early over ten minutes: at least 6 more bindings,
   // each before expiry (no -404), the permanent key unchanged.
   EXPECT_GE(e->stats().temp_keys_bound, 7u);
@@ -252,21 +260,7 @@ TEST_F(PfsDcTest, UnderLoadEveryRenewalAnswersEachRequestOnceAndTheDcExecutesEac
     dc_.sim().RunFor(absl::Milliseconds(400));
   }
   dc_.data_centre().faults().answer_delay_ms = 0;
-  ASSERT_TRUE(dc_.sim().RunUntil(
-      [&] {
-        collect();
-        for (uint64_t id : ids) {
-          if (answers_.count(id) == 0) return false;
-        }
-        return true;
-      },
-      absl::Minutes(2)))
-      << "requests still in flight: " << e->requests_in_flight();
-  for (uint64_t id : ids) {
-    EXPECT_EQ(answers_[id], 1) << "request " << id;
-    EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult)
-        << last_[id].error_code << " " << last_[id].error_message << " " << last_[id].status;
-  }
+  ASSERT_NO_FATAL_FAILURE(RunUntilEachAnsweredOnce(*e, ids, collect, absl::Minutes(2)));
   EXPECT_EQ(dc_.world().stats().random_id_repeats, 0) << "a request the DC executed twice";
   EXPECT_GE(e->stats().temp_key_renewals, 5u);
   EXPECT_EQ(e->stats().temp_key_renewals, e->stats().temp_keys_bound - 1);
@@ -363,20 +357,8 @@ TEST_F(PfsDcTest, ARequestTheOldKeyCannotRunAfterTheBindingGoesAgainOnTheNewKey)
   std::vector<uint64_t> ids;
   for (int i = 0; i < 3; ++i) ids.push_back(SendNote(*e));
   dc_.sim().Kick(client);
-  ASSERT_TRUE(dc_.sim().RunUntil(
-      [&] {
-        Collect(*e);
-        for (uint64_t id : ids) {
-          if (answers_.count(id) == 0) return false;
-        }
-        return true;
-      },
-      absl::Minutes(1)));
-  for (uint64_t id : ids) {
-    EXPECT_EQ(answers_[id], 1);
-    EXPECT_EQ(last_[id].kind, EngineEvent::Kind::kResult)
-        << last_[id].error_code << " " << last_[id].error_message << " " << last_[id].status;
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      RunUntilEachAnsweredOnce(*e, ids, [&] { Collect(*e); }, absl::Minutes(1)));
   EXPECT_EQ(e->stats().temp_key_renewals, 1u);
   EXPECT_NE(e->temp_key_id(), old_temp);
   EXPECT_EQ(e->stats().renewal_resends, 3u) << "refused on the old key, sent on the new";
