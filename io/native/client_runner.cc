@@ -136,7 +136,7 @@ void ClientRunner::PumpAll() {
 }
 
 absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration timeout) {
-  driver_->Pump();
+  PumpAll();
   awaiting_ = id;
   std::optional<ClientEvent> answer;
   absl::Status s = loop_.RunUntil(
@@ -152,7 +152,14 @@ absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration time
   awaiting_ = 0;
   if (answer.has_value()) return *std::move(answer);
   if (s.code() == absl::StatusCode::kDeadlineExceeded) {
-    client_->Cancel(id);
+    // The request is the home client's or a connection's (their ids never
+    // collide): cancel it on the one that has it, so its answer, if it
+    // comes later, is not kept.
+    if (!client_->Cancel(id)) {
+      for (auto& [dc, m] : media_) {
+        if (m.conn->client().Cancel(id)) break;
+      }
+    }
     Collect();
     answers_.erase(id);
     return absl::DeadlineExceededError(

@@ -64,7 +64,9 @@ class ClientRunner {
   }
 
   // Runs the loop until the answer to request `id` (kResult, kRpcError or
-  // kRequestFailed) and returns it.
+  // kRequestFailed) and returns it: a request of the home client or of a
+  // connection's client (ConnectionTo). DeadlineExceeded after `timeout`
+  // (the request is cancelled on the client that has it).
   absl::StatusOr<client::ClientEvent> Await(uint64_t id, absl::Duration timeout);
 
   // The next kUpdate event whose update matches `accept`, running the loop

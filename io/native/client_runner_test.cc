@@ -240,6 +240,34 @@ TEST_F(ClientRunnerDcTest, AUserOnDc4DownloadsDocumentsStoredOnDc2ThroughOneConn
   EXPECT_EQ(there->As<tl::nearestDc>()->this_dc, 2);
 }
 
+TEST_F(ClientRunnerDcTest, AnAwaitThatTimesOutCancelsTheRequestOnTheConnectionThatHasIt) {
+  LogInBoth();
+  absl::StatusOr<client::DcConnection*> conn = carol_->ConnectionTo(2);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  // The connection is usable (its import done) before the timed-out call.
+  absl::StatusOr<uint64_t> first = (*conn)->client().Invoke(tl::help_getNearestDc{});
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(carol_->Await(*first, kTimeout).ok());
+
+  // No answer can cross loopback in no time: the wait ends at once.
+  absl::StatusOr<uint64_t> id = (*conn)->client().Invoke(tl::help_getNearestDc{});
+  ASSERT_TRUE(id.ok());
+  absl::StatusOr<client::ClientEvent> late = carol_->Await(*id, absl::ZeroDuration());
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded) << late.status();
+  // Cancelled there (not on the home client, which never had it): a
+  // second cancel finds nothing, and no answer is kept for it.
+  EXPECT_FALSE((*conn)->client().Cancel(*id));
+  ASSERT_TRUE(carol_->RunFor(absl::Milliseconds(300)).ok());
+  EXPECT_EQ(carol_->Await(*id, absl::Milliseconds(200)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  // The connection still answers.
+  absl::StatusOr<uint64_t> after = (*conn)->client().Invoke(tl::help_getNearestDc{});
+  ASSERT_TRUE(after.ok());
+  absl::StatusOr<client::ClientEvent> answer = carol_->Await(*after, kTimeout);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_TRUE(client::Client::Result<tl::help_getNearestDc>(*answer).ok());
+}
+
 TEST_F(ClientRunnerDcTest, AFailedImportEndsTheDownloadAndTheNextOneGetsANewConnection) {
   absl::StatusOr<std::unique_ptr<ClientRunner>> alice = LogIn("alice");
   ASSERT_TRUE(alice.ok()) << alice.status();
