@@ -288,25 +288,42 @@ absl::StatusOr<std::unique_ptr<FileDownload>> FileDownload::Create(tl::InputFile
   if (options.dc < 0 || options.dc > 1000) {
     return absl::InvalidArgumentError(absl::StrCat("download: no DC ", options.dc));
   }
+  if (options.offset < 0 || options.offset % w != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "download: offset ", options.offset, " must be a non-negative multiple of the window size ",
+        w));
+  }
+  const int64_t limit = options.size >= 0 ? options.size : options.max_bytes;
+  if (options.offset > limit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "download: offset ", options.offset, " is past the file's ",
+        options.size >= 0 ? "size " : "max_bytes ", limit));
+  }
   return std::unique_ptr<FileDownload>(new FileDownload(std::move(location), std::move(options)));
 }
 
 FileDownload::FileDownload(tl::InputFileLocation location, DownloadOptions options)
-    : location_(std::move(location)), options_(std::move(options)), dc_(options_.dc) {
+    : location_(std::move(location)),
+      options_(std::move(options)),
+      next_window_(options_.offset / options_.window_size),
+      appended_(next_window_),
+      dc_(options_.dc) {
   progress_.bytes_total = options_.size;
+  progress_.bytes_done = options_.offset;
   if (options_.size > 0) {
     last_window_ = (options_.size - 1) / options_.window_size;  // no overflow near 2^63
   }
   if (options_.size > 0 && !options_.on_data) {
     // Only a modest start: a size the DC claims is not memory to take before
     // any byte arrives (and in wasm32 a 2 GB reserve aborts).
-    out_.reserve(static_cast<size_t>(std::min<int64_t>(options_.size, kInitialReserve)));
+    out_.reserve(
+        static_cast<size_t>(std::min<int64_t>(options_.size - options_.offset, kInitialReserve)));
   }
 }
 
 void FileDownload::Start(RequestSink& sink) {
   if (done()) return;
-  if (options_.size == 0) {
+  if (options_.size == options_.offset) {  // (an empty file, or resumed at its end)
     Finish(Bytes(), sink);
     return;
   }

@@ -328,13 +328,21 @@ struct DownloadOptions {
   bool follow_file_migrate = false;
   // Most moves to another DC a download makes before it fails.
   int max_dc_switches = 2;
+  // Where the download starts, to resume one cut short (the bytes before it
+  // are already kept elsewhere): a multiple of window_size, at most the
+  // file's size if known (a file of unknown size that ends before it is
+  // empty from there). Offsets stay the file's: on_data's first chunk is at
+  // `offset`, and progress counts the bytes before it as done; result()
+  // holds the bytes from `offset` on.
+  int64_t offset = 0;
 };
 
 class FileDownload {
  public:
   // InvalidArgument: an empty location, a window size Telegram refuses,
   // max_in_flight < 1, a size below -1 or above max_bytes, a negative
-  // max_bytes, a dc outside 0..1000. Without on_data, memory for the bytes
+  // max_bytes, a dc outside 0..1000, an offset that is negative, not a
+  // multiple of the window size, or past the size or max_bytes. Without on_data, memory for the bytes
   // grows as they arrive.
   static absl::StatusOr<std::unique_ptr<FileDownload>> Create(tl::InputFileLocation location,
                                                               DownloadOptions options);

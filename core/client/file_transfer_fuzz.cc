@@ -114,9 +114,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.max_in_flight = 1 + in.Byte() % 4;
     options.max_bytes = int64_t{1} << 20;
     if (mode & 2) options.size = in.U16() * 7;
+    if (mode & 16) {  // resumed at a window boundary within the file
+      options.offset = int64_t{options.window_size} * (in.Byte() % 4);
+      if (options.size >= 0 && options.offset > options.size) {
+        options.offset = options.size / options.window_size * options.window_size;
+      }
+    }
     const bool streaming = (mode & 4) != 0;
     const int64_t fail_at = (mode & 8) ? int64_t{in.Byte()} * 4096 : -1;
-    int64_t delivered = 0;
+    int64_t delivered = options.offset;
     if (streaming) {
       options.on_data = [&](int64_t offset, ByteView chunk) {
         if (offset != delivered || chunk.empty()) abort();
@@ -142,9 +148,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if ((*d)->done() && (*d)->result().ok()) {
       if (streaming && !(*d)->result()->empty()) abort();
-      const int64_t n = streaming ? delivered : static_cast<int64_t>((*d)->result()->size());
-      if (n > options.max_bytes) abort();
-      if (options.size >= 0 && n != options.size) abort();
+      const int64_t n = streaming ? delivered - options.offset
+                                  : static_cast<int64_t>((*d)->result()->size());
+      if (options.offset + n > options.max_bytes) abort();
+      if (options.size >= 0 && options.offset + n != options.size) abort();
+      if ((*d)->progress().bytes_done != options.offset + n) abort();
     }
   } else {
     client::UploadOptions options;

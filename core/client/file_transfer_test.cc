@@ -338,6 +338,93 @@ TEST(FileDownloadTest, AKnownSizeIsFetchedInAlignedWindowsAndReassembledInOrder)
   EXPECT_TRUE(d->result()->empty());
 }
 
+TEST(FileDownloadTest, AResumedDownloadStartsAtItsOffsetAndCountsInFileOffsets) {
+  constexpr int32_t kWindow = 65536;
+  const Bytes file = Pattern(7 * kWindow + 321);
+  const int64_t kOffset = 3 * kWindow;  // what an earlier attempt kept
+  for (bool known_size : {true, false}) {
+    for (bool streaming : {true, false}) {
+      SCOPED_TRACE(absl::StrCat(known_size ? "known size" : "unknown size",
+                                streaming ? ", on_data" : ", collected"));
+      DownloadOptions options;
+      options.window_size = kWindow;
+      options.max_in_flight = 2;
+      options.offset = kOffset;
+      if (known_size) options.size = static_cast<int64_t>(file.size());
+      Bytes streamed;
+      int64_t next = kOffset;
+      if (streaming) {
+        options.on_data = [&](int64_t offset, ByteView chunk) {
+          EXPECT_EQ(offset, next) << "the file's offsets, from where it resumed";
+          next += static_cast<int64_t>(chunk.size());
+          streamed.insert(streamed.end(), chunk.begin(), chunk.end());
+          return absl::OkStatus();
+        };
+      }
+      std::unique_ptr<FileDownload> d = MakeDownload(options);
+      EXPECT_EQ(d->progress().bytes_done, kOffset) << "the kept bytes count as done";
+      FakeSink sink;
+      d->Start(sink);
+      std::vector<int64_t> asked;
+      while (!d->done()) {
+        ASSERT_FALSE(sink.open.empty());
+        const uint64_t id = sink.TakeOldest();
+        auto get = sink.Decode<tl::upload_getFile>(id);
+        asked.push_back(get.offset);
+        ASSERT_TRUE(d->OnEvent(FileEvent(id, Slice(file, get.offset, get.limit)), sink));
+      }
+      ASSERT_TRUE(d->result().ok()) << d->result().status();
+      const Bytes rest(file.begin() + kOffset, file.end());
+      EXPECT_EQ(streaming ? streamed : *d->result(), rest);
+      ASSERT_FALSE(asked.empty());
+      EXPECT_EQ(asked.front(), kOffset) << "nothing before the offset is asked for";
+      EXPECT_EQ(*std::min_element(asked.begin(), asked.end()), kOffset);
+      EXPECT_EQ(d->progress().bytes_done, static_cast<int64_t>(file.size()));
+    }
+  }
+}
+
+TEST(FileDownloadTest, AnOffsetMustBeAWindowBoundaryWithinTheFile) {
+  DownloadOptions options;
+  options.window_size = 65536;
+  options.size = 200000;
+  for (int64_t bad : {int64_t{-65536}, int64_t{4096}, int64_t{65537}, int64_t{262144}}) {
+    options.offset = bad;
+    absl::StatusOr<std::unique_ptr<FileDownload>> d = FileDownload::Create(Location(), options);
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(d.status().message(), HasSubstr(absl::StrCat("offset ", bad))) << bad;
+  }
+  // Past max_bytes when the size is unknown.
+  options.size = -1;
+  options.max_bytes = 65536;
+  options.offset = 131072;
+  EXPECT_EQ(FileDownload::Create(Location(), options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // At the end of a known size: done at once, nothing asked.
+  options.max_bytes = DownloadOptions().max_bytes;
+  options.size = 131072;
+  options.offset = 131072;
+  std::unique_ptr<FileDownload> d = MakeDownload(options);
+  FakeSink sink;
+  d->Start(sink);
+  ASSERT_TRUE(d->done());
+  ASSERT_TRUE(d->result().ok());
+  EXPECT_TRUE(d->result()->empty());
+  EXPECT_TRUE(sink.sent.empty());
+  // Past the end of a file of unknown size: one empty window ends it.
+  options.size = -1;
+  options.offset = 4 * 65536;
+  d = MakeDownload(options);
+  d->Start(sink);
+  ASSERT_FALSE(sink.open.empty());
+  while (!d->done()) {
+    const uint64_t id = sink.TakeOldest();
+    ASSERT_TRUE(d->OnEvent(FileEvent(id, ""), sink));
+  }
+  ASSERT_TRUE(d->result().ok()) << d->result().status();
+  EXPECT_TRUE(d->result()->empty());
+}
+
 TEST(FileDownloadTest, AnUnknownSizeEndsAtTheFirstShortWindow) {
   const Bytes file = Pattern(3 * 65536 + 5);
   DownloadOptions options;
