@@ -312,21 +312,26 @@ absl::StatusOr<tl::InputFile> ClientRunner::UploadFile(const std::string& path,
 }
 
 absl::Status ClientRunner::DownloadToFile(const tl::document& document, const std::string& path,
-                                          absl::Duration timeout,
-                                          client::DownloadOptions options) {
+                                          absl::Duration timeout, client::DownloadOptions options,
+                                          PartialFile partial) {
   options.follow_file_migrate = true;
   absl::StatusOr<client::DocumentDownload> plan =
       client::DownloadOfDocument(document, client_->dc(), std::move(options));
   if (!plan.ok()) return plan.status();
-  return DownloadToFile(std::move(plan->location), path, timeout, std::move(plan->options));
+  return DownloadToFile(std::move(plan->location), path, timeout, std::move(plan->options),
+                        partial);
 }
 
 absl::Status ClientRunner::DownloadToFile(tl::InputFileLocation location, const std::string& path,
-                                          absl::Duration timeout,
-                                          client::DownloadOptions options) {
-  absl::StatusOr<std::unique_ptr<FileDownloadWriter>> out = FileDownloadWriter::Create(path);
+                                          absl::Duration timeout, client::DownloadOptions options,
+                                          PartialFile partial) {
+  absl::StatusOr<std::unique_ptr<FileDownloadWriter>> out =
+      partial == PartialFile::kResume
+          ? FileDownloadWriter::Resume(path, options.window_size, options.size)
+          : FileDownloadWriter::Create(path);
   if (!out.ok()) return out.status();
   FileDownloadWriter* writer = out->get();
+  options.offset = writer->resume_offset();
   options.on_data = [writer](int64_t offset, ByteView chunk) {
     return writer->Write(offset, chunk);
   };

@@ -103,16 +103,28 @@ class ClientRunner {
   absl::StatusOr<tl::InputFile> UploadFile(const std::string& path, absl::Duration timeout,
                                            client::UploadOptions options = {});
 
+  // What DownloadToFile does with a partial file.
+  enum class PartialFile {
+    kDiscard,  // start from nothing; a failed download removes its partial file
+    kResume,   // continue the partial file a failed attempt left, and leave it
+               // on failure (FileDownloadWriter::Resume)
+  };
+
   // Downloads `document` (from its DC, as Download()) or `location` to the
   // file at `path`: each in-order chunk is written as it arrives into
   // `path` + ".part", which becomes `path` (replacing a file there) once the
   // download is complete and flushed. On any failure (the download's, a
-  // write's, RunTransfer's) the partial file is removed and `path` is left
-  // as it was. options.on_data is the writer's (any set there is replaced).
+  // write's, RunTransfer's) `path` is left as it was and the partial file is
+  // removed, or with kResume kept: the next kResume call for the same file
+  // and path asks only for what it lacks (DownloadOptions::offset).
+  // options.on_data is the writer's (any set there is replaced), and
+  // options.offset comes from the partial file.
   absl::Status DownloadToFile(const tl::document& document, const std::string& path,
-                              absl::Duration timeout, client::DownloadOptions options = {});
+                              absl::Duration timeout, client::DownloadOptions options = {},
+                              PartialFile partial = PartialFile::kDiscard);
   absl::Status DownloadToFile(tl::InputFileLocation location, const std::string& path,
-                              absl::Duration timeout, client::DownloadOptions options = {});
+                              absl::Duration timeout, client::DownloadOptions options = {},
+                              PartialFile partial = PartialFile::kDiscard);
 
   // The authorised connection to DC `dc` (not the home DC): made on first
   // use (a driver dials the DC's address; the login is exported here and

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -375,6 +376,49 @@ TEST_F(ClientRunnerDcTest, ASourceThatFailsToReadEndsTheUploadNamingThePart) {
   EXPECT_THAT((*up)->result().status().message(), HasSubstr("ends at 1200000"));
   // The client goes on.
   EXPECT_TRUE(alice_->Call(tl::help_getNearestDc{}, kTimeout).ok());
+}
+
+TEST_F(ClientRunnerDcTest, AResumedDownloadToFileAsksOnlyForWhatTheFailedAttemptLacked) {
+  LogInBoth();
+  const Bytes data = FileContent(size_t{3} << 20, 9);  // six 512 KiB windows
+  absl::StatusOr<tl::document> doc = AliceSendsCarol(data);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  const std::string to = TempPath("resumed-download.bin");
+  client::DownloadOptions options;
+  int64_t asked = 0;
+  options.on_progress = [&](const client::TransferProgress& p) { asked = p.requests_sent; };
+  absl::Status first;
+  {
+    // The disk fills up 100,000 bytes into the third window.
+    struct rlimit old;
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    sighandler_t old_handler = ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = old;
+    limit.rlim_cur = (1 << 20) + 100'000;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+    first = carol_->DownloadToFile(*doc, to, kTimeout, options, ClientRunner::PartialFile::kResume);
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    ::signal(SIGXFSZ, old_handler);
+  }
+  EXPECT_EQ(first.code(), absl::StatusCode::kResourceExhausted) << first;
+  EXPECT_FALSE(Exists(to));
+  ASSERT_TRUE(Exists(to + ".part")) << "kept for the next attempt";
+  const Bytes kept = ReadFile(to + ".part");
+  ASSERT_GE(kept.size(), size_t{1} << 20);
+  EXPECT_TRUE(std::equal(kept.begin(), kept.begin() + (1 << 20), data.begin()));
+
+  // The next attempt starts at 1 MiB: four windows asked, not six.
+  asked = 0;
+  ASSERT_TRUE(
+      carol_->DownloadToFile(*doc, to, kTimeout, options, ClientRunner::PartialFile::kResume).ok());
+  EXPECT_TRUE(ReadFile(to) == data);
+  EXPECT_FALSE(Exists(to + ".part"));
+  EXPECT_EQ(asked, 4);
+  // Resuming a finished file starts over (there is no partial file).
+  ASSERT_TRUE(
+      carol_->DownloadToFile(*doc, to, kTimeout, options, ClientRunner::PartialFile::kResume).ok());
+  EXPECT_EQ(asked, 6);
+  EXPECT_TRUE(ReadFile(to) == data);
 }
 
 TEST_F(ClientRunnerDcTest, ADestinationThatFailsToWriteEndsTheDownloadAndLeavesNothing) {

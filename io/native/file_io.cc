@@ -68,10 +68,50 @@ absl::StatusOr<std::unique_ptr<FileDownloadWriter>> FileDownloadWriter::Create(
   const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("create ", partial));
   return std::unique_ptr<FileDownloadWriter>(
-      new FileDownloadWriter(fd, path, std::move(partial)));
+      new FileDownloadWriter(fd, path, std::move(partial), 0, /*keep_partial=*/false));
 }
 
-FileDownloadWriter::~FileDownloadWriter() { Discard(); }
+absl::StatusOr<std::unique_ptr<FileDownloadWriter>> FileDownloadWriter::Resume(
+    const std::string& path, int64_t window_size, int64_t file_size) {
+  if (path.empty()) return absl::InvalidArgumentError("download to file: an empty path");
+  if (window_size <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("resume download to ", path, ": window size ", window_size));
+  }
+  std::string partial = path + ".part";
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", partial));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus(err, absl::StrCat("fstat ", partial));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(partial, " is not a regular file"));
+  }
+  // A window cut short (the attempt ended while writing it) is fetched
+  // again whole; a partial file longer than the file is another file's.
+  int64_t kept = static_cast<int64_t>(st.st_size) / window_size * window_size;
+  if (file_size >= 0 && static_cast<int64_t>(st.st_size) > file_size) kept = 0;
+  if (kept != static_cast<int64_t>(st.st_size) && ::ftruncate(fd, static_cast<off_t>(kept)) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoStatus(err, absl::StrCat("truncate ", partial, " to ", kept));
+  }
+  return std::unique_ptr<FileDownloadWriter>(
+      new FileDownloadWriter(fd, path, std::move(partial), kept, /*keep_partial=*/true));
+}
+
+FileDownloadWriter::~FileDownloadWriter() {
+  if (!keep_partial_) {
+    Discard();
+  } else if (open_) {
+    open_ = false;
+    ::close(fd_);  // what was written stays for the next attempt
+  }
+}
 
 absl::Status FileDownloadWriter::Write(int64_t offset, ByteView chunk) {
   if (!open_) return absl::FailedPreconditionError(absl::StrCat(partial_, " is closed"));
@@ -103,6 +143,14 @@ absl::Status FileDownloadWriter::Commit() {
     return s;
   }
   open_ = false;
+  // The rename is durable once the directory is flushed too.
+  const size_t slash = path_.find_last_of('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", dir, " to flush it"));
+  if (::fsync(dir_fd) != 0) s = ErrnoStatus(errno, absl::StrCat("fsync ", dir));
+  ::close(dir_fd);
   return s;
 }
 

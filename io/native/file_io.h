@@ -51,15 +51,27 @@ class FileUploadSource final : public client::UploadSource {
   std::string path_;
 };
 
-// A download written to `path`: the chunks go into `path` + ".part" (created
-// or truncated) with pwrite(2) as they arrive; Commit() flushes it to disk
-// and renames it to `path` (replacing a file there). Until then `path` is
-// untouched; a writer destroyed (or Discard()ed) before Commit() removes the
-// partial file, so a failed download leaves nothing behind.
+// A download written to `path`: the chunks go into `path` + ".part" with
+// pwrite(2) as they arrive; Commit() flushes it to disk, renames it to `path`
+// (replacing a file there) and flushes the directory. Until then `path` is
+// untouched.
+//
+// Create() starts from nothing (the partial file is created or truncated)
+// and a writer destroyed before Commit() removes it, so a failed download
+// leaves nothing behind. Resume() continues the partial file an earlier
+// attempt left: it is cut down to a multiple of the window size (where a
+// download can start, DownloadOptions::offset = resume_offset()), to
+// nothing if it is longer than the file, and a writer destroyed before
+// Commit() keeps it for the next attempt. The partial file is taken to be of
+// the same file: the caller picks a path per file.
 class FileDownloadWriter {
  public:
   static absl::StatusOr<std::unique_ptr<FileDownloadWriter>> Create(const std::string& path);
-  ~FileDownloadWriter();  // Discard() unless committed
+  // `window_size` > 0; `file_size` -1 if unknown.
+  static absl::StatusOr<std::unique_ptr<FileDownloadWriter>> Resume(const std::string& path,
+                                                                    int64_t window_size,
+                                                                    int64_t file_size);
+  ~FileDownloadWriter();  // unless committed: Discard(), or for Resume() closes keeping the file
   FileDownloadWriter(const FileDownloadWriter&) = delete;
   FileDownloadWriter& operator=(const FileDownloadWriter&) = delete;
 
@@ -67,22 +79,35 @@ class FileDownloadWriter {
   // write's errno status: ResourceExhausted for a full disk or a file too
   // large...). A failed write leaves the writer usable only for Discard().
   absl::Status Write(int64_t offset, ByteView chunk);
-  // fsync, close and rename into place. Once only; after a failure the
-  // partial file is removed.
+  // fsync, close, rename into place and fsync the directory. Once only;
+  // after a failure before the rename the partial file is removed (a failure
+  // to flush the directory is reported with the file in place).
   absl::Status Commit();
   // Closes and removes the partial file (no-op once committed or discarded).
   void Discard();
 
   const std::string& path() const { return path_; }
   const std::string& partial_path() const { return partial_; }
+  // Bytes written by this writer (those kept from an earlier attempt not
+  // counted).
   int64_t bytes_written() const { return written_; }
+  // Where the download resumes: the bytes kept from an earlier attempt (0
+  // for Create()).
+  int64_t resume_offset() const { return resume_offset_; }
 
  private:
-  FileDownloadWriter(int fd, std::string path, std::string partial)
-      : fd_(fd), path_(std::move(path)), partial_(std::move(partial)) {}
+  FileDownloadWriter(int fd, std::string path, std::string partial, int64_t resume_offset,
+                     bool keep_partial)
+      : fd_(fd),
+        path_(std::move(path)),
+        partial_(std::move(partial)),
+        resume_offset_(resume_offset),
+        keep_partial_(keep_partial) {}
   int fd_;
   std::string path_;
   std::string partial_;
+  int64_t resume_offset_;
+  bool keep_partial_;  // an uncommitted writer leaves its partial file
   int64_t written_ = 0;
   bool open_ = true;  // neither committed nor discarded
 };

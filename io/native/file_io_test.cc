@@ -113,6 +113,50 @@ TEST(FileDownloadWriterTest, AWriterDroppedBeforeCommitLeavesNothingBehind) {
   EXPECT_FALSE(Exists(path + ".part"));
 }
 
+TEST(FileDownloadWriterTest, ResumeKeepsWholeWindowsOfAnEarlierAttemptAndLeavesThemOnFailure) {
+  const std::string path = TempPath("resumed.bin");
+  const Bytes data = Pattern(300'000);
+  constexpr int64_t kWindow = 65536;
+  // Nothing there yet: resumes at 0 and creates the partial file.
+  {
+    absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w =
+        FileDownloadWriter::Resume(path, kWindow, static_cast<int64_t>(data.size()));
+    ASSERT_TRUE(w.ok()) << w.status();
+    EXPECT_EQ((*w)->resume_offset(), 0);
+    // An attempt that ends inside its third window.
+    ASSERT_TRUE((*w)->Write(0, ByteView(data).subspan(0, 150'000)).ok());
+  }
+  ASSERT_TRUE(Exists(path + ".part")) << "kept for the next attempt";
+  EXPECT_FALSE(Exists(path));
+  // The next attempt keeps the two whole windows and fetches the rest.
+  absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w =
+      FileDownloadWriter::Resume(path, kWindow, static_cast<int64_t>(data.size()));
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ((*w)->resume_offset(), 2 * kWindow);
+  EXPECT_EQ(ReadFile(path + ".part").size(), static_cast<size_t>(2 * kWindow))
+      << "the window cut short is fetched again whole";
+  ASSERT_TRUE((*w)->Write(2 * kWindow, ByteView(data).subspan(2 * kWindow)).ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+  EXPECT_EQ(ReadFile(path), data);
+  EXPECT_FALSE(Exists(path + ".part"));
+
+  // A partial file longer than the file is another file's: started over.
+  WriteFile(path + ".part", Pattern(400'000));
+  w = FileDownloadWriter::Resume(path, kWindow, static_cast<int64_t>(data.size()));
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ((*w)->resume_offset(), 0);
+  EXPECT_TRUE(ReadFile(path + ".part").empty());
+  // Discard() still removes it.
+  (*w)->Discard();
+  EXPECT_FALSE(Exists(path + ".part"));
+  EXPECT_EQ(ReadFile(path), data) << "the finished file is untouched";
+
+  EXPECT_EQ(FileDownloadWriter::Resume(path, 0, -1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FileDownloadWriter::Resume(TempPath("no-such-dir/x.bin"), kWindow, -1).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST(FileDownloadWriterTest, AWriteErrorIsAnErrnoStatus) {
   const std::string path = TempPath("too-big.bin");
   absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w = FileDownloadWriter::Create(path);
