@@ -135,15 +135,27 @@ void ClientRunner::PumpAll() {
   for (auto& [dc, m] : media_) m.driver->Pump();
 }
 
+absl::Status ClientRunner::GaveUp() const {
+  if (!driver_->finished()) return absl::OkStatus();
+  const absl::Status& why = driver_->last_disconnect();
+  return absl::UnavailableError(absl::StrCat(
+      "gave up connecting to DC ", client_->dc(), ": ",
+      why.ok() ? std::string("the server closed the connection") : why.ToString()));
+}
+
 absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration timeout) {
   PumpAll();
   awaiting_ = id;
   std::optional<ClientEvent> answer;
+  absl::Status gave_up;
   absl::Status s = loop_.RunUntil(
       [&] {
         Collect();
         auto it = answers_.find(id);
-        if (it == answers_.end()) return false;
+        if (it == answers_.end()) {
+          gave_up = GaveUp();
+          return !gave_up.ok();
+        }
         answer = std::move(it->second);
         answers_.erase(it);
         return true;
@@ -151,7 +163,7 @@ absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration time
       timeout);
   awaiting_ = 0;
   if (answer.has_value()) return *std::move(answer);
-  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+  if (!gave_up.ok() || s.code() == absl::StatusCode::kDeadlineExceeded) {
     // The request is the home client's or a connection's (their ids never
     // collide): cancel it on the one that has it, so its answer, if it
     // comes later, is not kept.
@@ -162,6 +174,7 @@ absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration time
     }
     Collect();
     answers_.erase(id);
+    if (!gave_up.ok()) return gave_up;
     return absl::DeadlineExceededError(
         absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
   }
@@ -172,6 +185,7 @@ absl::StatusOr<ClientEvent> ClientRunner::NextUpdate(
     const std::function<bool(const tl::Update&)>& accept, absl::Duration timeout) {
   driver_->Pump();
   std::optional<ClientEvent> match;
+  absl::Status gave_up;
   absl::Status s = loop_.RunUntil(
       [&] {
         Collect();
@@ -181,10 +195,12 @@ absl::StatusOr<ClientEvent> ClientRunner::NextUpdate(
           updates_.erase(it);
           return true;
         }
-        return false;
+        gave_up = GaveUp();
+        return !gave_up.ok();
       },
       timeout);
   if (match.has_value()) return *std::move(match);
+  if (!gave_up.ok()) return gave_up;
   if (s.code() == absl::StatusCode::kDeadlineExceeded) {
     return absl::DeadlineExceededError(
         absl::StrCat("no matching update within ", absl::FormatDuration(timeout)));
@@ -197,6 +213,7 @@ absl::Status ClientRunner::Run(Transfer& transfer, absl::Duration timeout) {
   client::ClientSink sink(*client_);
   transfer.Start(sink);
   PumpAll();
+  absl::Status gave_up;
   absl::Status s = loop_.RunUntil(
       [&] {
         // (Only the home client's answers can be its own: the ids of the
@@ -205,10 +222,17 @@ absl::Status ClientRunner::Run(Transfer& transfer, absl::Duration timeout) {
           return transfer.OnEvent(e, from);
         });
         PumpAll();  // the parts it sent in answer
-        return transfer.done();
+        if (transfer.done()) return true;
+        gave_up = GaveUp();
+        return !gave_up.ok();
       },
       timeout);
   if (transfer.done()) return absl::OkStatus();
+  if (!gave_up.ok()) {
+    transfer.Cancel(sink);
+    PumpAll();
+    return gave_up;
+  }
   if (s.code() == absl::StatusCode::kDeadlineExceeded) {
     transfer.Cancel(sink);
     PumpAll();

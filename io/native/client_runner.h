@@ -42,7 +42,8 @@ class ClientRunner {
   // Where a DC is (e.g. from help.getConfig's dc_options); nullopt: unknown.
   using DcAddressFn = std::function<std::optional<SocketAddress>(int dc)>;
 
-  // Dials `address` (re-dialling after failures per `options`). Every
+  // Dials `address` (re-dialling after failures per `options`; through
+  // options.proxy if set, which the connections to other DCs use too). Every
   // re-dial goes to the address of the client's current DC (Client::dc()),
   // so the client can follow a migration: from `dc_address` if given, else
   // from what help.getConfig told the client (Client::DcAddressOf), else
@@ -53,7 +54,10 @@ class ClientRunner {
 
   // Sends `function` and runs the loop until its answer: the typed result,
   // or the rpc error / failure as a status (client::Client::Result).
-  // DeadlineExceeded after `timeout` (the request is cancelled).
+  // DeadlineExceeded after `timeout` (the request is cancelled). If the
+  // connection gave up re-dialling (ReconnectOptions::max_consecutive_failures),
+  // the request is cancelled and the error is Unavailable with why (e.g. a
+  // proxy's refusal) — as for NextUpdate and RunTransfer.
   template <tl::TlFunction F>
   absl::StatusOr<typename F::Result> Call(const F& function, absl::Duration timeout) {
     absl::StatusOr<uint64_t> id = client_->Invoke(function);
@@ -173,6 +177,9 @@ class ClientRunner {
   void Keep(client::ClientEvent e);
   // Flushes every driver.
   void PumpAll();
+  // Unavailable naming why, once the home connection gave up re-dialling
+  // (ReconnectOptions::max_consecutive_failures); OK while it is trying.
+  absl::Status GaveUp() const;
   template <class Transfer>
   absl::Status Run(Transfer& transfer, absl::Duration timeout);
 

@@ -107,6 +107,7 @@ void EngineDriver::OnData(ByteView in) {
 }
 
 void EngineDriver::OnDisconnected(absl::Status why) {
+  last_disconnect_ = why;
   std::shared_ptr<bool> alive = alive_;
   busy_ = true;
   engine_.OnDisconnected(why, loop_.Now());

@@ -86,6 +86,9 @@ class EngineDriver {
   // (ReconnectOptions::max_consecutive_failures): nothing more will happen
   // except engine timeouts (Dial) or nothing at all (Serve).
   bool finished() const { return finished_; }
+  // Why the last connection or attempt ended (OK before any ended): with
+  // finished(), why the driver gave up (e.g. a proxy's refusal).
+  const absl::Status& last_disconnect() const { return last_disconnect_; }
   // Resets the re-dial backoff (Dial drivers; call when the session is known
   // good). Does nothing for Serve drivers.
   void ResetBackoff();
@@ -111,6 +114,7 @@ class EngineDriver {
   bool busy_ = false;                // inside an engine call
   bool pump_again_ = false;          // Pump() was asked for while busy_
   bool finished_ = false;
+  absl::Status last_disconnect_;
   Bytes out_;
 };
 

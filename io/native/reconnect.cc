@@ -53,8 +53,26 @@ absl::StatusOr<std::unique_ptr<ReconnectingConnection>> ReconnectingConnection::
     crypto::RandomSource& rng, Callbacks callbacks) {
   absl::StatusOr<Backoff> backoff = Backoff::Create(options.backoff, rng);
   if (!backoff.ok()) return backoff.status();
+  std::optional<SocketAddress> proxy_address;
+  if (options.proxy.has_value()) {
+    const transport::ProxyServer& server = options.proxy->server;
+    absl::StatusOr<SocketAddress> a = SocketAddress::FromHostPort(server.host, server.port);
+    if (!a.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("proxy ", server.ToString(), ": ",
+                                                     a.status().message()));
+    }
+    if (options.proxy->handshake_timeout <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError("proxy handshake_timeout must be positive");
+    }
+    // Credentials the protocol cannot carry fail now, not at every attempt.
+    absl::StatusOr<transport::ProxyTunnel> t =
+        transport::ProxyTunnel::Create(server, address.host(), address.port());
+    if (!t.ok()) return t.status();
+    proxy_address = *a;
+  }
   std::unique_ptr<ReconnectingConnection> rc(new ReconnectingConnection(
       loop, address, std::move(options), *std::move(backoff), std::move(callbacks)));
+  rc->proxy_address_ = proxy_address;
   rc->Dial();
   return rc;
 }
@@ -74,6 +92,7 @@ ReconnectingConnection::~ReconnectingConnection() {
   loop_.CancelTimer(retry_timer_);
   loop_.CancelTimer(healthy_timer_);
   loop_.CancelTimer(drop_timer_);
+  loop_.CancelTimer(tunnel_timer_);
 }
 
 void ReconnectingConnection::Dial() {
@@ -82,14 +101,82 @@ void ReconnectingConnection::Dial() {
   }
   dialled_ = true;
   retry_timer_ = 0;
+  tunnel_.reset();
+  if (proxy_address_.has_value()) {
+    absl::StatusOr<transport::ProxyTunnel> t =
+        transport::ProxyTunnel::Create(options_.proxy->server, address_.host(), address_.port());
+    if (t.ok()) {
+      tunnel_ = *std::move(t);
+    } else {
+      // (Numeric targets are always valid; reported like a failed attempt.)
+      drop_timer_ = loop_.AddTimer(absl::InfinitePast(), [this, why = t.status()]() mutable {
+        drop_timer_ = 0;
+        OnDown(std::move(why));
+      });
+      return;
+    }
+  }
   TcpConnection::Callbacks cb;
-  cb.on_connected = [this] { OnUp(); };
+  cb.on_connected = [this] { tunnel_.has_value() ? OnProxyConnected() : OnUp(); };
   cb.on_data = [this](ByteView in) {
+    if (tunnel_.has_value() && !tunnel_->open()) return OnProxyData(in);
     std::shared_ptr<Callbacks> callbacks = callbacks_;
     if (callbacks->on_data) callbacks->on_data(in);
   };
-  cb.on_closed = [this](absl::Status why) { OnDown(std::move(why)); };
-  conn_ = TcpConnection::Connect(loop_, address_, options_.tcp, std::move(cb));
+  cb.on_closed = [this](absl::Status why) {
+    if (tunnel_.has_value() && !tunnel_->open()) {
+      if (why.ok()) {
+        why = absl::UnavailableError("the proxy closed the connection before the tunnel opened");
+      }
+      return FailTunnel(std::move(why));
+    }
+    OnDown(std::move(why));
+  };
+  conn_ = TcpConnection::Connect(loop_, proxy_address_.value_or(address_), options_.tcp,
+                                 std::move(cb));
+}
+
+void ReconnectingConnection::OnProxyConnected() {
+  Bytes out;
+  tunnel_->PullOutput(out);
+  absl::Status sent = conn_->Send(out);
+  if (!sent.ok()) return FailTunnel(std::move(sent));
+  tunnel_timer_ = loop_.AddTimerAfter(options_.proxy->handshake_timeout, [this] {
+    tunnel_timer_ = 0;
+    FailTunnel(absl::DeadlineExceededError(
+        absl::StrCat("the proxy did not open the tunnel within ",
+                     absl::FormatDuration(options_.proxy->handshake_timeout))));
+  });
+}
+
+void ReconnectingConnection::OnProxyData(ByteView in) {
+  absl::Status s = tunnel_->OnBytes(in);
+  if (!s.ok()) return FailTunnel(std::move(s));
+  Bytes out;
+  tunnel_->PullOutput(out);
+  if (!out.empty()) {
+    absl::Status sent = conn_->Send(out);
+    if (!sent.ok()) return FailTunnel(std::move(sent));
+  }
+  if (!tunnel_->open()) return;
+  loop_.CancelTimer(tunnel_timer_);
+  tunnel_timer_ = 0;
+  // The owner sees the connection, then the target's first bytes if they
+  // came with the proxy's reply.
+  Bytes leftover = tunnel_->TakeLeftover();
+  std::shared_ptr<bool> alive = alive_;
+  TcpConnection* conn = conn_.get();
+  OnUp();
+  if (!*alive || leftover.empty() || conn_.get() != conn || !connected()) return;
+  std::shared_ptr<Callbacks> callbacks = callbacks_;
+  if (callbacks->on_data) callbacks->on_data(leftover);
+}
+
+void ReconnectingConnection::FailTunnel(absl::Status why) {
+  if (conn_ != nullptr) conn_->Close();  // (idempotent; may run in its own callback)
+  const transport::ProxyServer& proxy = options_.proxy->server;
+  OnDown(absl::Status(why.code(), absl::StrCat(why.message(), " (proxy ", proxy.ToString(),
+                                               ", target ", address_.ToString(), ")")));
 }
 
 void ReconnectingConnection::OnUp() {
@@ -110,6 +197,8 @@ void ReconnectingConnection::OnDown(absl::Status why) {
   conn_.reset();
   loop_.CancelTimer(healthy_timer_);
   healthy_timer_ = 0;
+  loop_.CancelTimer(tunnel_timer_);
+  tunnel_timer_ = 0;
   std::optional<absl::Duration> retry_in;
   if (options_.max_consecutive_failures > 0 &&
       backoff_.failures() + 1 >= options_.max_consecutive_failures) {
@@ -134,6 +223,8 @@ absl::Status ReconnectingConnection::Send(ByteView data) {
 void ReconnectingConnection::Drop(absl::Status why) {
   if (conn_ == nullptr || drop_timer_ != 0) return;
   conn_->Close();
+  loop_.CancelTimer(tunnel_timer_);  // OnDown follows once, from drop_timer_
+  tunnel_timer_ = 0;
   drop_timer_ = loop_.AddTimer(absl::InfinitePast(), [this, why = std::move(why)]() mutable {
     drop_timer_ = 0;
     OnDown(std::move(why));

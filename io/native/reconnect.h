@@ -12,6 +12,15 @@
 // protocol session is established) resets the backoff, so a server that
 // accepts and immediately drops keeps being backed off.
 //
+// With ReconnectOptions::proxy, every attempt (the first, each re-dial, and
+// a re-dial to another address after a migration) dials the proxy instead
+// and opens a tunnel to the target through it (core/transport/proxy_tunnel.h:
+// SOCKS5 or HTTP CONNECT) before on_connected: the owner sees the target's
+// bytes only, the leftover of the proxy's reply included. A tunnel the
+// proxy refuses (or does not open within handshake_timeout) is a failed
+// attempt like a refused connect: on_disconnected with the proxy's reason,
+// then the usual backoff.
+//
 // Example:
 //   crypto::DeterministicRandom rng(1);
 //   MTCORE_ASSIGN_OR_RETURN(Backoff b, Backoff::Create({}, rng));
@@ -31,6 +40,7 @@
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
 #include "core/crypto/random.h"
+#include "core/transport/proxy_tunnel.h"
 #include "io/native/event_loop.h"
 #include "io/native/tcp.h"
 
@@ -85,8 +95,21 @@ class Backoff {
   absl::Duration base_;  // the base delay of the next failure
 };
 
+// A SOCKS5 or HTTP CONNECT proxy that every connection goes through (see
+// transport::ParseProxyLink for socks5://, http:// and tg://socks links).
+struct ProxyConfig {
+  // server.host must be a numeric IPv4 or IPv6 address here (io/native
+  // resolves no names); the target is always a numeric DC address.
+  transport::ProxyServer server;
+  // How long the proxy may take to open the tunnel once the TCP connection
+  // to it is up (TcpOptions::connect_timeout bounds the connect itself).
+  absl::Duration handshake_timeout = absl::Seconds(10);
+};
+
 struct ReconnectOptions {
   TcpOptions tcp;
+  // Dial every connection through this proxy; nullopt: connect directly.
+  std::optional<ProxyConfig> proxy;
   BackoffPolicy backoff;
   // A connection up for this long resets the backoff. Zero: reset as soon as
   // the connection is established.
@@ -113,15 +136,22 @@ class ReconnectingConnection {
     absl::AnyInvocable<void(ByteView)> on_data;
     // An attempt failed or the connection ended. `why` is the TcpConnection
     // status (see TcpConnection::Callbacks::on_closed; OK means the peer
-    // closed in order) or what was passed to Drop(). `retry_in` is the delay
+    // closed in order), what was passed to Drop(), or, through a proxy,
+    // why the tunnel did not open (the proxy's refusal, e.g.
+    // PermissionDenied "SOCKS5 proxy: authentication failed for user 'bob'
+    // (status 1) (proxy socks5://127.0.0.1:1080, target 127.0.0.1:4430)";
+    // DeadlineExceeded past handshake_timeout; Unavailable if the proxy
+    // closed first). `retry_in` is the delay
     // before the next attempt, or nullopt when max_consecutive_failures was
     // reached and the object gave up (it stays idle; destroy it). Optional.
     absl::AnyInvocable<void(absl::Status why, std::optional<absl::Duration> retry_in)>
         on_disconnected;
   };
 
-  // Starts dialling `address` at once. Errors: InvalidArgument for a bad
-  // backoff policy (nothing is dialled then).
+  // Starts dialling `address` (or the proxy) at once. Errors:
+  // InvalidArgument for a bad backoff policy, a proxy whose host is not a
+  // numeric address, a non-positive handshake_timeout or credentials the
+  // proxy protocol cannot carry (nothing is dialled then).
   static absl::StatusOr<std::unique_ptr<ReconnectingConnection>> Create(
       EventLoop& loop, const SocketAddress& address, ReconnectOptions options,
       crypto::RandomSource& rng, Callbacks callbacks);
@@ -146,12 +176,17 @@ class ReconnectingConnection {
   // Resets the backoff now (call when the session above is known good).
   void ResetBackoff() { backoff_.Reset(); }
 
-  bool connected() const { return conn_ != nullptr && conn_->connected(); }
+  // Connected to the target (through a proxy: the tunnel is open).
+  bool connected() const {
+    return conn_ != nullptr && conn_->connected() && (!tunnel_.has_value() || tunnel_->open());
+  }
   // Whether it stopped after max_consecutive_failures.
   bool gave_up() const { return gave_up_; }
+  // The target (not the proxy).
   const SocketAddress& address() const { return address_; }
   const Backoff& backoff() const { return backoff_; }
-  // The current connection (null while waiting to re-dial).
+  // The current TCP connection, to the target or to the proxy (null while
+  // waiting to re-dial).
   TcpConnection* connection() const { return conn_.get(); }
 
  private:
@@ -160,6 +195,11 @@ class ReconnectingConnection {
   void Dial();
   void OnUp();
   void OnDown(absl::Status why);
+  // Through a proxy: the TCP connection to it is up / bytes from it before
+  // the tunnel opened / the tunnel failed (`why` gets the proxy and target).
+  void OnProxyConnected();
+  void OnProxyData(ByteView in);
+  void FailTunnel(absl::Status why);
 
   EventLoop& loop_;
   SocketAddress address_;
@@ -168,6 +208,9 @@ class ReconnectingConnection {
   std::shared_ptr<Callbacks> callbacks_;  // copied before each call
   std::shared_ptr<bool> alive_;
   std::unique_ptr<TcpConnection> conn_;
+  std::optional<SocketAddress> proxy_address_;    // with options_.proxy
+  std::optional<transport::ProxyTunnel> tunnel_;  // this attempt's, through a proxy
+  TimerId tunnel_timer_ = 0;                      // handshake_timeout
   TimerId retry_timer_ = 0;
   TimerId healthy_timer_ = 0;
   TimerId drop_timer_ = 0;

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "io/native/event_loop.h"
 #include "io/native/tcp.h"
+#include "io/native/test_proxy.h"
 #include "io/native/test_util.h"
 
 namespace mtcore::io {
@@ -317,6 +318,235 @@ TEST(ReconnectingConnectionTest, RejectsABadPolicy) {
   crypto::DeterministicRandom rng(1);
   auto rc = ReconnectingConnection::Create(*loop, *SocketAddress::Parse("127.0.0.1:1"), o, rng,
                                            {});
+  EXPECT_EQ(rc.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(loop->registered_fds(), 0u);  // nothing was dialled
+}
+
+// --- Through a SOCKS5 or HTTP CONNECT proxy (test_proxy.h) ---
+
+constexpr absl::Duration kProxyWait = absl::Seconds(30);  // generous: a loaded machine
+
+// A server that greets each connection with "hello" and then echoes.
+struct GreetingServer {
+  explicit GreetingServer(EventLoop& loop, const std::string& host = "127.0.0.1") {
+    auto l = TcpListener::Listen(
+        loop, *SocketAddress::FromHostPort(host, 0), [this](std::unique_ptr<TcpConnection> c) {
+          ++accepted;
+          TcpConnection* raw = c.get();
+          TcpConnection::Callbacks cb;
+          cb.on_data = [raw](ByteView in) { (void)raw->Send(in); };
+          ASSERT_TRUE(raw->Start(std::move(cb)).ok());
+          (void)raw->Send(AsBytes("hello"));
+          conns.push_back(std::move(c));
+        });
+    EXPECT_TRUE(l.ok()) << l.status();
+    listener = *std::move(l);
+  }
+  const SocketAddress& address() const { return listener->address(); }
+  std::unique_ptr<TcpListener> listener;
+  std::vector<std::unique_ptr<TcpConnection>> conns;
+  int accepted = 0;
+};
+
+// A connection's story: "connected", then what arrived, in order.
+struct Recorder {
+  ReconnectingConnection::Callbacks Callbacks() {
+    ReconnectingConnection::Callbacks cb;
+    cb.on_connected = [this] { log += "|connected|"; };
+    cb.on_data = [this](ByteView in) { log.append(AsChars(in)); };
+    cb.on_disconnected = [this](absl::Status why, std::optional<absl::Duration> retry_in) {
+      events.push_back({std::string(why.message()), retry_in});
+      codes.push_back(why.code());
+    };
+    return cb;
+  }
+  std::string log;
+  std::vector<Event> events;
+  std::vector<absl::StatusCode> codes;
+};
+
+ReconnectOptions ThroughProxy(const testing::TestProxy& proxy) {
+  ReconnectOptions o = FastOptions();
+  o.proxy = ProxyConfig{.server = proxy.server()};
+  return o;
+}
+
+class ProxiedConnectionTest : public ::testing::TestWithParam<transport::ProxyKind> {};
+
+TEST_P(ProxiedConnectionTest, TunnelsToTheTargetKeepingTheBytesThatCameWithTheReply) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  // The proxy sends its reply and the target's "hello" in one write, with
+  // credentials required.
+  auto proxy = testing::TestProxy::Start(
+      *loop, {.kind = GetParam(), .username = "bob", .password = "pw",
+              .reply_with_first_bytes = true});
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, target.address(), ThroughProxy(**proxy), rng,
+                                           r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_FALSE((*rc)->connected());
+  ASSERT_TRUE(RunUntil(*loop, [&] { return r.log == "|connected|hello"; }, kProxyWait)) << r.log;
+  EXPECT_TRUE((*rc)->connected());
+  ASSERT_TRUE((*rc)->Send(AsBytes("ping")).ok());
+  ASSERT_TRUE(RunUntil(*loop, [&] { return r.log == "|connected|helloping"; }, kProxyWait));
+  EXPECT_EQ((*proxy)->tunnels_opened(), 1);
+  EXPECT_EQ((*proxy)->targets(), std::vector<std::string>{target.address().ToString()});
+  EXPECT_TRUE(r.events.empty());
+
+  // The proxy goes away: the re-dial goes through it again.
+  (*proxy)->DropAll();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*proxy)->tunnels_opened() == 2 && (*rc)->connected(); },
+                       kProxyWait));
+  ASSERT_TRUE(RunUntil(*loop, [&] { return r.log == "|connected|helloping|connected|hello"; },
+                       kProxyWait))
+      << r.log;
+  EXPECT_EQ(target.accepted, 2);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].what, "");  // EOF from the proxy, after the tunnel opened
+}
+
+TEST_P(ProxiedConnectionTest, AnIpv6TargetThroughAnIpv6Proxy) {
+  if (!testing::Ipv6LoopbackAvailable()) GTEST_SKIP() << "no ::1 here";
+  auto loop = MakeLoop();
+  GreetingServer target(*loop, "::1");
+  auto proxy = testing::TestProxy::Start(*loop, {.kind = GetParam()}, "::1");
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, target.address(), ThroughProxy(**proxy), rng,
+                                           r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return r.log == "|connected|hello"; }, kProxyWait)) << r.log;
+  EXPECT_EQ((*proxy)->targets(), std::vector<std::string>{target.address().ToString()});
+}
+
+TEST_P(ProxiedConnectionTest, WrongCredentialsFailEachAttemptWithTheProxysReason) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  auto proxy = testing::TestProxy::Start(
+      *loop, {.kind = GetParam(), .username = "bob", .password = "pw"});
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  ReconnectOptions o = ThroughProxy(**proxy);
+  o.proxy->server.password = "wrong";
+  o.max_consecutive_failures = 2;
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, target.address(), o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }, kProxyWait));
+  const std::string where = absl::StrCat(" (proxy ", (*proxy)->server().ToString(), ", target ",
+                                         target.address().ToString(), ")");
+  const std::string why =
+      GetParam() == transport::ProxyKind::kSocks5
+          ? "SOCKS5 proxy: authentication failed for user 'bob' (status 1)"
+          : "HTTP proxy: authentication failed (wrong username or password?) (407 Proxy "
+            "Authentication Required)";
+  ASSERT_EQ(r.events.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(r.events[i].what, why + where);
+    EXPECT_EQ(r.codes[i], absl::StatusCode::kPermissionDenied);
+  }
+  EXPECT_EQ(r.events[0].retry_in, absl::Milliseconds(5));  // the usual backoff
+  EXPECT_EQ(r.events[1].retry_in, std::nullopt);
+  EXPECT_EQ(r.log, "");
+  EXPECT_EQ(target.accepted, 0);
+  EXPECT_EQ((*proxy)->refused(), 2);
+  EXPECT_EQ(loop->pending_timers(), 0u);
+}
+
+TEST_P(ProxiedConnectionTest, ARefusedConnectIsReportedLikeAFailedConnect) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  auto proxy = testing::TestProxy::Start(
+      *loop, {.kind = GetParam(), .socks_refusal = 5, .http_refusal = 403});
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  ReconnectOptions o = ThroughProxy(**proxy);
+  o.max_consecutive_failures = 1;
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, target.address(), o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }, kProxyWait));
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.codes[0], absl::StatusCode::kUnavailable);
+  EXPECT_EQ(r.events[0].what.substr(0, r.events[0].what.find(" (proxy")),
+            GetParam() == transport::ProxyKind::kSocks5
+                ? "SOCKS5 proxy: connection refused by target (REP 5)"
+                : "HTTP proxy: CONNECT refused: 403 Refused");
+}
+
+TEST_P(ProxiedConnectionTest, AProxyThatNeverAnswersTimesOut) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  auto proxy = testing::TestProxy::Start(*loop, {.kind = GetParam(), .silent = true});
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  ReconnectOptions o = ThroughProxy(**proxy);
+  o.proxy->handshake_timeout = absl::Milliseconds(100);
+  o.max_consecutive_failures = 1;
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, target.address(), o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }, kProxyWait));
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.codes[0], absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(r.events[0].what.substr(0, r.events[0].what.find(" (proxy")),
+            "the proxy did not open the tunnel within 100ms");
+  EXPECT_EQ((*rc)->connection(), nullptr);  // closed
+}
+
+TEST_P(ProxiedConnectionTest, AProxyThatHangsUpDuringTheHandshakeIsAnError) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  auto proxy = testing::TestProxy::Start(*loop, {.kind = GetParam(), .silent = true});
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  ReconnectOptions o = ThroughProxy(**proxy);
+  o.max_consecutive_failures = 1;
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, target.address(), o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  // (Once the proxy read the greeting: closing on unread bytes would reset.)
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*proxy)->bytes_from_clients() > 0; }, kProxyWait));
+  (*proxy)->DropAll();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }, kProxyWait));
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.codes[0], absl::StatusCode::kUnavailable);
+  EXPECT_EQ(r.events[0].what.substr(0, r.events[0].what.find(" (proxy")),
+            "the proxy closed the connection before the tunnel opened");
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, ProxiedConnectionTest,
+                         ::testing::Values(transport::ProxyKind::kSocks5,
+                                           transport::ProxyKind::kHttpConnect),
+                         [](const auto& info) {
+                           return std::string(transport::ProxyKindName(info.param));
+                         });
+
+TEST(ReconnectingConnectionTest, RejectsAProxyItCannotUse) {
+  auto loop = MakeLoop();
+  crypto::DeterministicRandom rng(1);
+  const SocketAddress target = *SocketAddress::Parse("127.0.0.1:1");
+  ReconnectOptions named;
+  named.proxy = ProxyConfig{.server = {.host = "proxy.example", .port = 1080}};
+  auto rc = ReconnectingConnection::Create(*loop, target, named, rng, {});
+  EXPECT_EQ(rc.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rc.status().message(),
+            "proxy socks5://proxy.example:1080: bad address 'proxy.example': not a numeric IPv4 "
+            "or IPv6 address (host names are not resolved)");
+  ReconnectOptions long_user;
+  long_user.proxy = ProxyConfig{
+      .server = {.host = "127.0.0.1", .port = 1080, .username = std::string(256, 'u')}};
+  rc = ReconnectingConnection::Create(*loop, target, long_user, rng, {});
+  EXPECT_EQ(rc.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(rc.status().message(), "SOCKS5: username of 256 bytes (at most 255)");
+  ReconnectOptions no_time;
+  no_time.proxy = ProxyConfig{.server = {.host = "127.0.0.1", .port = 1080},
+                              .handshake_timeout = absl::ZeroDuration()};
+  rc = ReconnectingConnection::Create(*loop, target, no_time, rng, {});
   EXPECT_EQ(rc.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(loop->registered_fds(), 0u);  // nothing was dialled
 }
