@@ -19,6 +19,11 @@
 // key with auth.bindTempAuthKey, renewed ahead of expiry); each client's
 // line says how many temporary keys it bound.
 //
+// With --proxy=URL every connection (each client's, every re-dial, the
+// migration, the download's second DC) goes through that SOCKS5 or HTTP
+// CONNECT proxy: socks5://[user:pass@]host:port, http://..., tg://socks?...
+// (transport::ParseProxyLink; the host must be a numeric address).
+//
 // With --dc=N (and --api-id, --api-hash, --bot-token) it talks to Telegram's
 // real DC N instead (production key, port 443): creates an auth key, reads
 // the config and logs the bot in. That path needs the internet and a real
@@ -44,6 +49,7 @@
 #include "core/crypto/pubkey/telegram_keys.h"
 #include "core/client/client.h"
 #include "core/client/file_transfer.h"
+#include "core/transport/proxy_link.h"
 #include "io/native/clock.h"
 #include "io/native/client_runner.h"
 #include "io/native/event_loop.h"
@@ -67,6 +73,7 @@ struct Flags {
   std::string api_hash;
   std::string bot_token;
   bool pfs = false;  // Perfect Forward Secrecy for every client
+  std::optional<transport::ProxyServer> proxy;  // --proxy=URL
 };
 
 absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
@@ -88,11 +95,15 @@ absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
       f.api_hash = *v;
     } else if (auto v = value("bot-token")) {
       f.bot_token = *v;
+    } else if (auto v = value("proxy")) {
+      absl::StatusOr<transport::ProxyServer> p = transport::ParseProxyLink(*v);
+      if (!p.ok()) return absl::InvalidArgumentError(absl::StrCat("--proxy: ", p.status().message()));
+      f.proxy = *std::move(p);
     } else if (a == "--pfs") {
       f.pfs = true;
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown flag ", a, "\nusage: quickstart [--pfs] [--dc=N --api-id=ID --api-hash=HASH --bot-token=TOKEN]"));
+          "unknown flag ", a, "\nusage: quickstart [--pfs] [--proxy=URL] [--dc=N --api-id=ID --api-hash=HASH --bot-token=TOKEN]"));
     }
   }
   if (f.dc != 0 && (f.api_id == 0 || f.api_hash.empty() || f.bot_token.empty())) {
@@ -151,10 +162,10 @@ absl::StatusOr<std::unique_ptr<io::ClientRunner>> Connect(io::EventLoop& loop,
                                                          const crypto::RsaPublicKey& key, int dc,
                                                          int api_id, crypto::RandomSource& rng,
                                                          io::ClientRunner::DcAddressFn dc_address,
-                                                         bool pfs) {
+                                                         const Flags& f) {
   client::ClientConfig c;
   c.engine.dc_id = static_cast<int16_t>(dc);
-  c.engine.pfs.enabled = pfs;
+  c.engine.pfs.enabled = f.pfs;
   c.engine.server_keys = {key};
   c.api_id = api_id;
   c.device_model = "mtcore quickstart";
@@ -162,12 +173,20 @@ absl::StatusOr<std::unique_ptr<io::ClientRunner>> Connect(io::EventLoop& loop,
   absl::StatusOr<std::unique_ptr<client::Client>> cl =
       client::Client::Create(std::move(c), rng, loop.Now(), absl::ToUnixNanos(absl::Now()));
   if (!cl.ok()) return cl.status();
-  return io::ClientRunner::Connect(loop, *std::move(cl), address, rng, {}, std::move(dc_address));
+  io::ReconnectOptions options;
+  if (f.proxy.has_value()) options.proxy = io::ProxyConfig{.server = *f.proxy};
+  // A DC or proxy that keeps failing ends the call with its reason (e.g. a
+  // proxy's "authentication failed") after a few seconds of backoff,
+  // instead of waiting out the call's timeout.
+  options.max_consecutive_failures = 5;
+  return io::ClientRunner::Connect(loop, *std::move(cl), address, rng, std::move(options),
+                                   std::move(dc_address));
 }
 
 absl::Status RunSimulated(const Flags& f) {
   Steps steps;
-  std::printf("mtcore quickstart: simulated DCs, a bot and a user over loopback TCP\n");
+  std::printf("mtcore quickstart: simulated DCs, a bot and a user over loopback TCP%s\n",
+              f.proxy ? absl::StrCat(" through ", f.proxy->ToString()).c_str() : "");
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::SystemRandom> system_rng, io::SystemRandom::Create());
   crypto::RandomSource& rng = *system_rng;
 
@@ -207,8 +226,7 @@ absl::Status RunSimulated(const Flags& f) {
   // --- The bot. ------------------------------------------------------------
   const io::SocketAddress& bot_dc = server->addresses().at(static_cast<size_t>(bot.dc - 1));
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> bot_client,
-                          Connect(*loop, bot_dc, dc_key.public_key(), bot.dc, 1, rng, dc_address,
-                                  f.pfs));
+                          Connect(*loop, bot_dc, dc_key.public_key(), bot.dc, 1, rng, dc_address, f));
   MTCORE_ASSIGN_OR_RETURN(tl::Config config,
                           bot_client->Call(tl::help_getConfig{}, kTimeout));
   steps.Done("bot: auth key created, config read",
@@ -226,7 +244,7 @@ absl::Status RunSimulated(const Flags& f) {
   // client follows PHONE_MIGRATE to the account's home DC by itself.
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> user_client,
                           Connect(*loop, server->addresses().at(0), dc_key.public_key(), 1, 1, rng,
-                                  dc_address, f.pfs));
+                                  dc_address, f));
   tl::auth_sendCode send_code;
   send_code.phone_number = user.phone;
   send_code.api_id = 1;
@@ -392,7 +410,7 @@ absl::Status RunReal(const Flags& f) {
     return *a;
   };
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> client,
-                          Connect(*loop, addr, key, f.dc, f.api_id, rng, dc_address, f.pfs));
+                          Connect(*loop, addr, key, f.dc, f.api_id, rng, dc_address, f));
   MTCORE_ASSIGN_OR_RETURN(tl::Config config,
                           client->Call(tl::help_getConfig{}, kTimeout));
   steps.Done("auth key created, config read",
