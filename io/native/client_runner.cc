@@ -43,10 +43,13 @@ std::optional<SocketAddress> ClientRunner::AddressOf(int dc) const {
 absl::StatusOr<client::DcConnection*> ClientRunner::ConnectionTo(int dc) {
   auto it = media_.find(dc);
   if (it != media_.end()) {
-    if (it->second.conn->state() != client::DcConnection::State::kFailed) {
+    if (it->second.conn->state() != client::DcConnection::State::kFailed &&
+        !it->second.driver->finished()) {
       return it->second.conn.get();
     }
-    media_.erase(it);  // failed (its requests were answered): try afresh
+    // Failed (its requests were answered), or its driver gave up
+    // re-dialling: try afresh.
+    media_.erase(it);
   }
   std::optional<SocketAddress> address = AddressOf(dc);
   if (!address.has_value()) {
@@ -135,13 +138,15 @@ void ClientRunner::PumpAll() {
   for (auto& [dc, m] : media_) m.driver->Pump();
 }
 
-absl::Status ClientRunner::GaveUp() const {
-  if (!driver_->finished()) return absl::OkStatus();
-  const absl::Status& why = driver_->last_disconnect();
+absl::Status ClientRunner::GaveUp(const EngineDriver& driver, int dc) {
+  if (!driver.finished()) return absl::OkStatus();
+  const absl::Status& why = driver.last_disconnect();
   return absl::UnavailableError(absl::StrCat(
-      "gave up connecting to DC ", client_->dc(), ": ",
+      "gave up connecting to DC ", dc, ": ",
       why.ok() ? std::string("the server closed the connection") : why.ToString()));
 }
+
+absl::Status ClientRunner::GaveUp() const { return GaveUp(*driver_, client_->dc()); }
 
 absl::StatusOr<ClientEvent> ClientRunner::Await(uint64_t id, absl::Duration timeout) {
   PumpAll();
@@ -259,8 +264,17 @@ absl::Status ClientRunner::RunTransfer(client::FileDownload& transfer, absl::Dur
     return media_.at(dc).sink.get();
   };
   absl::Status unreachable;  // a DC it moved to that cannot be reached
+  // The connection its requests go through gave up re-dialling (why).
+  absl::Status gave_up;
+  int current_dc = 0;  // 0: the home client
+  auto current_gave_up = [&]() -> absl::Status {
+    if (current_dc == 0) return GaveUp();
+    auto it = media_.find(current_dc);
+    return it == media_.end() ? absl::OkStatus() : GaveUp(*it->second.driver, current_dc);
+  };
   if (absl::StatusOr<client::RequestSink*> first = sink_for(transfer.dc()); first.ok()) {
     current = *first;
+    if (current != &home) current_dc = transfer.dc();
   } else {
     transfer.Cancel(home);
     return first.status();
@@ -281,11 +295,14 @@ absl::Status ClientRunner::RunTransfer(client::FileDownload& transfer, absl::Dur
             transfer.Cancel(*current);
           } else {
             current = *next;
+            current_dc = current == &home ? 0 : *dc;
             transfer.Continue(*current);
           }
         }
         PumpAll();
-        return transfer.done();
+        if (transfer.done()) return true;
+        gave_up = current_gave_up();
+        return !gave_up.ok();
       },
       timeout);
   if (!unreachable.ok()) {
@@ -293,6 +310,11 @@ absl::Status ClientRunner::RunTransfer(client::FileDownload& transfer, absl::Dur
     return unreachable;
   }
   if (transfer.done()) return absl::OkStatus();
+  if (!gave_up.ok()) {
+    transfer.Cancel(*current);
+    PumpAll();
+    return gave_up;
+  }
   if (s.code() == absl::StatusCode::kDeadlineExceeded) {
     transfer.Cancel(*current);
     PumpAll();

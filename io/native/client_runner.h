@@ -86,7 +86,9 @@ class ClientRunner {
   // A download follows the file to its DC: it starts on the connection to
   // DownloadOptions::dc if that is another DC, and a FILE_MIGRATE_X moves it
   // to the connection to DC X (follow_file_migrate is set here), keeping what
-  // arrived. If DC X cannot be reached (no address known: give
+  // arrived. If the connection it is on gave up re-dialling
+  // (ReconnectOptions::max_consecutive_failures) it is cancelled and
+  // Unavailable names why. If DC X cannot be reached (no address known: give
   // `dc_address` to Connect, or call help.getConfig first) the download is
   // cancelled and that error returned. A failed export or import ends the
   // download with it (in transfer.result()).
@@ -132,7 +134,8 @@ class ClientRunner {
 
   // The authorised connection to DC `dc` (not the home DC): made on first
   // use (a driver dials the DC's address; the login is exported here and
-  // imported there) and kept; one that failed is replaced. Requests go
+  // imported there) and kept; one that failed, or whose driver gave up
+  // re-dialling, is replaced. Requests go
   // through connection->client(); the runner collects its answers as the
   // home client's (their ids never collide).
   absl::StatusOr<client::DcConnection*> ConnectionTo(int dc);
@@ -180,6 +183,8 @@ class ClientRunner {
   // Unavailable naming why, once the home connection gave up re-dialling
   // (ReconnectOptions::max_consecutive_failures); OK while it is trying.
   absl::Status GaveUp() const;
+  // The same for any driver (`dc` names it in the error).
+  static absl::Status GaveUp(const EngineDriver& driver, int dc);
   template <class Transfer>
   absl::Status Run(Transfer& transfer, absl::Duration timeout);
 

@@ -132,13 +132,14 @@ class ClientRunnerProxyTest : public ::testing::TestWithParam<ProxyKind> {
 
   // A user logged in with its code, starting on DC `start_dc` (a new app
   // starts on DC 1 and is sent to the account's DC).
-  absl::StatusOr<ClientRunner*> LogInUser(const std::string& username, int start_dc) {
+  absl::StatusOr<ClientRunner*> LogInUser(const std::string& username, int start_dc,
+                                          std::optional<ReconnectOptions> options = std::nullopt) {
     const dc::WorldConfig::User* user = nullptr;
     for (const dc::WorldConfig::User& u : config_.users) {
       if (u.username == username) user = &u;
     }
     if (user == nullptr) return absl::NotFoundError(username);
-    absl::StatusOr<ClientRunner*> r = Connect(start_dc, ThroughProxy());
+    absl::StatusOr<ClientRunner*> r = Connect(start_dc, options ? *options : ThroughProxy());
     if (!r.ok()) return r.status();
     tl::auth_sendCode send_code;
     send_code.phone_number = user->phone;
@@ -268,6 +269,54 @@ TEST_P(ClientRunnerProxyTest, AMigrationAndASecondDcGoThroughTheProxy) {
   EXPECT_EQ((*carol)->connections_made(), 1);
   EXPECT_EQ(proxy_->tunnels_opened(), before + 1);
   EXPECT_EQ(proxy_->targets().back(), DcAddress(2).ToString());
+}
+
+TEST_P(ClientRunnerProxyTest, ASecondDcTheProxyRefusesEndsTheDownloadWithItsReason) {
+  StartDcsAndProxy();
+  ReconnectOptions options = ThroughProxy();
+  options.max_consecutive_failures = 2;
+  // Carol (DC 4) is told where a DC 2 document is, by Alice.
+  absl::StatusOr<ClientRunner*> alice = LogInUser("alice", 2);
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  absl::StatusOr<ClientRunner*> carol = LogInUser("carol", 4, options);
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  ASSERT_EQ((*carol)->client().dc(), 4);
+  absl::StatusOr<tl::InputPeer> to = Resolve(**alice, "carol");
+  ASSERT_TRUE(to.ok()) << to.status();
+  absl::StatusOr<std::unique_ptr<client::FileUpload>> up =
+      client::FileUpload::Create(crypto::RandomBytes(rng_, 5000), {}, rng_);
+  ASSERT_TRUE(up.ok()) << up.status();
+  ASSERT_TRUE((*alice)->RunTransfer(**up, kTimeout).ok());
+  tl::inputMediaUploadedDocument media;
+  media.file = *(*up)->result();
+  media.mime_type = "application/octet-stream";
+  tl::messages_sendMedia send;
+  send.peer = *to;
+  send.media = std::move(media);
+  send.message = "refused file";
+  send.random_id = static_cast<int64_t>(crypto::RandomU64(rng_));
+  ASSERT_TRUE((*alice)->Call(send, kTimeout).ok());
+  absl::StatusOr<tl::message> m = NextMessage(**carol, "refused file");
+  ASSERT_TRUE(m.ok()) << m.status();
+  const tl::document doc = *m->media.As<tl::messageMediaDocument>()->document.As<tl::document>();
+
+  // The proxy now refuses new tunnels: the connection to DC 2 cannot open.
+  proxy_->SetRefusal(2, 403);
+  absl::StatusOr<Bytes> got = (*carol)->Download(doc, kTimeout);
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(got.status().message(), HasSubstr("gave up connecting to DC 2: "));
+  EXPECT_THAT(got.status().message(),
+              HasSubstr(GetParam() == ProxyKind::kSocks5
+                            ? "SOCKS5 proxy: connection not allowed by ruleset (REP 2)"
+                            : "HTTP proxy: CONNECT refused: 403 Refused"));
+  // The home connection is untouched; once the proxy relays again, the next
+  // download makes a new connection and succeeds.
+  EXPECT_TRUE((*carol)->Call(tl::help_getNearestDc{}, kTimeout).ok());
+  proxy_->SetRefusal(0, 0);
+  got = (*carol)->Download(doc, kTimeout);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->size(), 5000u);
+  EXPECT_EQ((*carol)->connections_made(), 2);
 }
 
 TEST_P(ClientRunnerProxyTest, MtProxyFakeTlsRunsInsideTheTunnel) {

@@ -63,6 +63,12 @@ class TestProxy {
   uint64_t bytes_from_clients() const { return bytes_from_clients_; }
   // Sessions (client connections) open now.
   size_t sessions() const { return sessions_.size(); }
+  // From now on, refuse every CONNECT as Options::socks_refusal /
+  // http_refusal say (0: relay again).
+  void SetRefusal(uint8_t socks, int http) {
+    options_.socks_refusal = socks;
+    options_.http_refusal = http;
+  }
   // Closes every session (both sides), as a proxy restart would.
   void DropAll();
 
