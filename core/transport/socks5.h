@@ -36,7 +36,8 @@ class Socks5Connect {
   // A CONNECT to `host` (a dotted IPv4 address, an IPv6 address with or
   // without brackets, or a host name of 1..255 bytes that the proxy
   // resolves) port `port`. A non-empty `username` offers username/password
-  // authentication besides none. Errors (InvalidArgument): an empty or
+  // authentication besides none (an empty password goes as PLEN 0; RFC
+  // 1929 asks for 1..255, so a strict proxy may refuse it). Errors (InvalidArgument): an empty or
   // too long host, port 0, a username or password over 255 bytes, a
   // password without a username.
   static absl::StatusOr<Socks5Connect> Create(std::string_view host, uint16_t port,

@@ -57,7 +57,7 @@ class ClientRunner {
   // DeadlineExceeded after `timeout` (the request is cancelled). If the
   // connection gave up re-dialling (ReconnectOptions::max_consecutive_failures),
   // the request is cancelled and the error is Unavailable with why (e.g. a
-  // proxy's refusal) — as for NextUpdate and RunTransfer.
+  // proxy's refusal), as for NextUpdate and RunTransfer.
   template <tl::TlFunction F>
   absl::StatusOr<typename F::Result> Call(const F& function, absl::Duration timeout) {
     absl::StatusOr<uint64_t> id = client_->Invoke(function);
