@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,7 @@
 #include "tl/dynamic/codec.h"
 #include "tlgen/load.h"
 #include "web/formatted_json.h"
+#include "web/js_number.h"
 #include "web/json_client.h"
 
 namespace mtcore::web {
@@ -85,6 +87,17 @@ JsonClient* Find(int h) {
   return it->second.client.get();
 }
 
+// Transfer id `transfer` from JavaScript (TransferIdFromJs); nullopt (the
+// error set) if it is no id.
+std::optional<uint64_t> TransferId(double transfer) {
+  absl::StatusOr<uint64_t> id = TransferIdFromJs(transfer);
+  if (!id.ok()) {
+    state().error = id.status().ToString();
+    return std::nullopt;
+  }
+  return *id;
+}
+
 }  // namespace
 }  // namespace mtcore::web
 
@@ -94,6 +107,7 @@ using mtcore::web::FromMs;
 using mtcore::web::state;
 using mtcore::web::TextCodec;
 using mtcore::web::TextFormat;
+using mtcore::web::TransferId;
 using mtcore::web::View;
 
 extern "C" {
@@ -249,9 +263,16 @@ double mtcore_client_send_text(int h, const char* request_json, int format, cons
   return static_cast<double>(*id);
 }
 
+// 1 if request `id` was running (it is answered as cancelled), else 0.
 int mtcore_client_cancel(int h, double id) {
   mtcore::web::JsonClient* c = Find(h);
-  return c != nullptr && c->Cancel(static_cast<uint64_t>(id)) ? 1 : 0;
+  if (c == nullptr) return 0;
+  absl::StatusOr<uint64_t> request = mtcore::web::IdFromJs(id, "request");
+  if (!request.ok()) {
+    Fail(request.status());
+    return 0;
+  }
+  return c->Cancel(*request) ? 1 : 0;
 }
 
 // The next event as JSON (see JsonClient::PollEventJson), or null.
@@ -267,6 +288,8 @@ const char* mtcore_client_poll(int h) {
 // File transfer (JsonClient::StartUpload and friends). Each start returns a
 // transfer id (> 0), or -1; the transfer ends in an event ("uploaded",
 // "downloaded", "transferFailed").
+// Transfer ids from JavaScript are checked (TransferIdFromJs): one that is no
+// id fails like an unknown transfer, the error saying why.
 //
 // A streaming upload of `size` bytes in parts of `part_size`
 // (JsonClient::StartUpload): JavaScript pushes the part
@@ -276,11 +299,10 @@ const char* mtcore_client_poll(int h) {
 double mtcore_client_upload_start(int h, double size, const char* file_name, int part_size) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
-  if (!(size >= 0 && size <= 9007199254740991.0)) {  // NaN too: no cast of it
-    return Fail(absl::InvalidArgumentError(absl::StrCat("upload: a size of ", size, " bytes")));
-  }
-  absl::StatusOr<uint64_t> id = c->StartUpload(static_cast<int64_t>(size),
-                                               file_name != nullptr ? file_name : "", part_size);
+  absl::StatusOr<int64_t> bytes = mtcore::web::ByteCountFromJs(size, "upload", false);
+  if (!bytes.ok()) return Fail(bytes.status());
+  absl::StatusOr<uint64_t> id =
+      c->StartUpload(*bytes, file_name != nullptr ? file_name : "", part_size);
   if (!id.ok()) return Fail(id.status());
   return static_cast<double>(*id);
 }
@@ -288,24 +310,27 @@ double mtcore_client_upload_start(int h, double size, const char* file_name, int
 int mtcore_client_upload_wanted(int h, double transfer) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
-  std::optional<mtcore::web::JsonClient::UploadPart> want =
-      c->UploadWanted(static_cast<uint64_t>(transfer));
+  std::optional<uint64_t> id = TransferId(transfer);
+  if (!id) return -1;
+  std::optional<mtcore::web::JsonClient::UploadPart> want = c->UploadWanted(*id);
   return want.has_value() ? want->part : -1;
 }
 
 int mtcore_client_upload_push(int h, double transfer, int part, const uint8_t* data, int len) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
-  absl::Status s = c->PushUploadPart(static_cast<uint64_t>(transfer), part,
-                                     mtcore::Bytes(data, data + (len > 0 ? len : 0)));
+  std::optional<uint64_t> id = TransferId(transfer);
+  if (!id) return -1;
+  absl::Status s = c->PushUploadPart(*id, part, mtcore::Bytes(data, data + (len > 0 ? len : 0)));
   return s.ok() ? 0 : Fail(s);
 }
 
 int mtcore_client_upload_fail(int h, double transfer, int part, const char* message) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
-  absl::Status s = c->FailUploadPart(static_cast<uint64_t>(transfer), part,
-                                     message != nullptr ? message : "");
+  std::optional<uint64_t> id = TransferId(transfer);
+  if (!id) return -1;
+  absl::Status s = c->FailUploadPart(*id, part, message != nullptr ? message : "");
   return s.ok() ? 0 : Fail(s);
 }
 
@@ -316,15 +341,12 @@ double mtcore_client_download(int h, const char* json, double size, int is_docum
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
   const std::string_view text = json != nullptr ? json : "";
-  // -1 (not known) or a whole number of bytes JavaScript can hold; NaN and
-  // infinities fail here rather than in an undefined cast.
-  if (!is_document && !(size == -1 || (size >= 0 && size <= 9007199254740991.0 &&
-                                       size == static_cast<double>(static_cast<int64_t>(size))))) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat("download: a size of ", size, " bytes")));
-  }
-  absl::StatusOr<uint64_t> id = is_document
-                                    ? c->DownloadDocument(text, stream != 0)
-                                    : c->Download(text, static_cast<int64_t>(size), stream != 0);
+  // -1 (not known) or a whole number of bytes JavaScript can hold.
+  absl::StatusOr<int64_t> bytes =
+      is_document ? absl::StatusOr<int64_t>(-1) : mtcore::web::ByteCountFromJs(size, "download", true);
+  if (!bytes.ok()) return Fail(bytes.status());
+  absl::StatusOr<uint64_t> id = is_document ? c->DownloadDocument(text, stream != 0)
+                                            : c->Download(text, *bytes, stream != 0);
   if (!id.ok()) return Fail(id.status());
   return static_cast<double>(*id);
 }
@@ -334,7 +356,9 @@ double mtcore_client_download(int h, const char* json, double size, int is_docum
 double mtcore_client_take_download(int h, double transfer) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
-  std::optional<mtcore::Bytes> bytes = c->TakeDownload(static_cast<uint64_t>(transfer));
+  std::optional<uint64_t> id = TransferId(transfer);
+  if (!id) return -1;
+  std::optional<mtcore::Bytes> bytes = c->TakeDownload(*id);
   if (!bytes) {
     return Fail(absl::NotFoundError(absl::StrCat("no finished download ", transfer)));
   }
@@ -344,7 +368,9 @@ double mtcore_client_take_download(int h, double transfer) {
 
 int mtcore_client_cancel_transfer(int h, double transfer) {
   mtcore::web::JsonClient* c = Find(h);
-  return c != nullptr && c->CancelTransfer(static_cast<uint64_t>(transfer)) ? 1 : 0;
+  if (c == nullptr) return 0;
+  std::optional<uint64_t> id = TransferId(transfer);
+  return id && c->CancelTransfer(*id) ? 1 : 0;
 }
 
 // The next chunk of a streaming download (its length; the bytes at
@@ -352,7 +378,9 @@ int mtcore_client_cancel_transfer(int h, double transfer) {
 double mtcore_client_take_chunk(int h, double transfer) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
-  std::optional<mtcore::Bytes> bytes = c->TakeChunk(static_cast<uint64_t>(transfer));
+  std::optional<uint64_t> id = TransferId(transfer);
+  if (!id) return -1;
+  std::optional<mtcore::Bytes> bytes = c->TakeChunk(*id);
   if (!bytes) return Fail(absl::NotFoundError(absl::StrCat("no chunk of download ", transfer)));
   state().out = *std::move(bytes);
   return static_cast<double>(state().out.size());
@@ -362,17 +390,19 @@ double mtcore_client_take_chunk(int h, double transfer) {
 // 1, or 0 if it is not running.
 int mtcore_client_pause_transfer(int h, double transfer, int paused) {
   mtcore::web::JsonClient* c = Find(h);
-  return c != nullptr && c->PauseTransfer(static_cast<uint64_t>(transfer), paused != 0) ? 1 : 0;
+  if (c == nullptr) return 0;
+  std::optional<uint64_t> id = TransferId(transfer);
+  return id && c->PauseTransfer(*id, paused != 0) ? 1 : 0;
 }
 
 // Ends a transfer with "transferFailed" saying `message` (Aborted): 1, or 0
 // if it is not running.
 int mtcore_client_fail_transfer(int h, double transfer, const char* message) {
   mtcore::web::JsonClient* c = Find(h);
-  return c != nullptr && c->FailTransfer(static_cast<uint64_t>(transfer),
-                                         absl::AbortedError(message != nullptr ? message : ""))
-             ? 1
-             : 0;
+  if (c == nullptr) return 0;
+  std::optional<uint64_t> id = TransferId(transfer);
+  return id && c->FailTransfer(*id, absl::AbortedError(message != nullptr ? message : "")) ? 1
+                                                                                         : 0;
 }
 
 // Formatted text without a client (web/formatted_json.h), with the loaded

@@ -104,6 +104,62 @@ test('bad input to the browser client is a clear error', async () => {
   }
 });
 
+test('transfer and request ids from JavaScript are checked before the module casts them', async () => {
+  const { m, MtcoreClient, schema } = await clientModule();
+  const client = await MtcoreClient.create({  // loads the schema
+    module: m, schema, dc: 2, WebSocket: FakeWebSocket, url: () => 'wss://x/apiws',
+  });
+  const h = m._mtcore_client_new(2, 0, 1, 0, 0, Date.now(), Date.now(), 0, 0, 0);
+  assert.ok(h > 0);
+  const error = () => m.UTF8ToString(m._mtcore_last_error());
+  const cString = (text) => {
+    const p = m._malloc(m.lengthBytesUTF8(text) + 1);
+    m.stringToUTF8(text, p, m.lengthBytesUTF8(text) + 1);
+    return p;
+  };
+  const message = cString('why');
+  try {
+    for (const bad of [NaN, Infinity, -Infinity, 0, -1, 1.5, 2 ** 53, 2 ** 60]) {
+      const named = new RegExp(`no transfer id ${Number.isNaN(bad) ? 'nan' : ''}.*: ids are whole numbers from 1 to 2\\^53 - 1`);
+      const calls = {
+        take_download: () => m._mtcore_client_take_download(h, bad),
+        take_chunk: () => m._mtcore_client_take_chunk(h, bad),
+        upload_wanted: () => m._mtcore_client_upload_wanted(h, bad),
+        upload_push: () => m._mtcore_client_upload_push(h, bad, 0, message, 3),
+        upload_fail: () => m._mtcore_client_upload_fail(h, bad, 0, message),
+      };
+      for (const [name, call] of Object.entries(calls)) {
+        assert.equal(call(), -1, `${name}(${bad})`);
+        assert.match(error(), named, `${name}(${bad})`);
+      }
+      const flags = {
+        cancel_transfer: () => m._mtcore_client_cancel_transfer(h, bad),
+        pause_transfer: () => m._mtcore_client_pause_transfer(h, bad, 1),
+        fail_transfer: () => m._mtcore_client_fail_transfer(h, bad, message),
+      };
+      for (const [name, call] of Object.entries(flags)) {
+        assert.equal(call(), 0, `${name}(${bad}): not running`);
+        assert.match(error(), named, `${name}(${bad})`);
+      }
+      assert.equal(m._mtcore_client_cancel(h, bad), 0);
+      assert.match(error(), /no request id .*: ids are whole numbers/);
+    }
+    // A well-formed id of no transfer is still just unknown.
+    assert.equal(m._mtcore_client_take_download(h, 12), -1);
+    assert.match(error(), /no finished download 12/);
+    assert.equal(m._mtcore_client_cancel_transfer(h, 12), 0);
+    // Upload sizes too: a fraction is no size.
+    const name = cString('a.bin');
+    assert.equal(m._mtcore_client_upload_start(h, 1.5, name, 524288), -1);
+    assert.match(error(), /upload: a size of 1.5 bytes/);
+    m._free(name);
+  } finally {
+    m._free(message);
+    m._mtcore_client_free(h);
+    client.close();
+  }
+});
+
 test('failed dials are reported and retried with backoff; a throwing listener changes nothing', async () => {
   const { m, MtcoreClient, schema } = await clientModule();
   const events = [];
