@@ -57,6 +57,9 @@
 //   --fault_answer_delay_ms=N    every rpc_result goes out N ms late (slow methods)
 //   --fault_bind_perm_key_unknown_for_s=S  auth.bindTempAuthKey answers
 //                                ENCRYPTED_MESSAGE_INVALID for permanent keys under S s old
+//   --fault_force_error=METHOD:N:CODE:MESSAGE  the next N calls of METHOD (on
+//                                any DC) fail with that rpc error (World::ForceError),
+//                                e.g. auth.importAuthorization:1:400:AUTH_BYTES_INVALID
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -67,9 +70,11 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/base/bytes.h"
 #include "core/crypto/pubkey/rsa_private_key.h"
 #include "core/crypto/random.h"
@@ -120,7 +125,7 @@ const char* const kKnownFlags[] = {
     "fault_close_after_bytes", "fault_close_probability", "fault_salt_rotation_s",
     "fault_clock_skew_s", "fault_dh_gen_retries", "fault_replay_every", "fault_duplicate_every",
     "fault_rotate_salts_every_s", "fault_forget_sessions_every_s", "fault_forget_keys_every_s",
-    "fault_answer_delay_ms", "fault_bind_perm_key_unknown_for_s"};
+    "fault_answer_delay_ms", "fault_bind_perm_key_unknown_for_s", "fault_force_error"};
 
 absl::StatusOr<Flags> ParseFlags(int argc, char** argv) {
   Flags f;
@@ -258,6 +263,17 @@ int Main(int argc, char** argv) {
   }
   absl::StatusOr<std::unique_ptr<World>> world = World::Create(std::move(config));
   if (!world.ok()) return Fail(world.status());
+  if (std::string forced = flags->Str("fault_force_error", ""); !forced.empty()) {
+    const std::vector<std::string> parts = absl::StrSplit(forced, absl::MaxSplits(':', 3));
+    int calls = 0;
+    int code = 0;
+    if (parts.size() != 4 || parts[0].empty() || parts[3].empty() ||
+        !absl::SimpleAtoi(parts[1], &calls) || calls < 1 || !absl::SimpleAtoi(parts[2], &code)) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+          "--fault_force_error=", forced, ": expected METHOD:CALLS:CODE:MESSAGE, CALLS >= 1")));
+    }
+    (*world)->ForceError(parts[0], calls, code, parts[3]);
+  }
 
   crypto::DeterministicRandom rng(static_cast<uint64_t>(seed));
   absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Create(options, *rsa, **world, rng);

@@ -33,7 +33,8 @@ export const BOT = {
 // The config text. `schemas` are extra layer schemas (.tl with `// LAYER N`,
 // or mtcute .json) for testdc to load; DC addresses are the placeholders of
 // the default world, which testdc replaces with where it really listens.
-export function worldConfig({ schemas = [], seed = 1 } = {}) {
+// `homes` moves accounts to another home DC than HOME_DC ({[BOT.id]: 4}).
+export function worldConfig({ schemas = [], seed = 1, homes = {} } = {}) {
   const lines = [
     '# World of the peer tests (tests/peers/world.mjs).',
     `seed ${seed}`,
@@ -41,13 +42,13 @@ export function worldConfig({ schemas = [], seed = 1 } = {}) {
   for (let dc = 1; dc <= 5; dc++) lines.push(`dc ${dc} 127.0.0.1 ${10440 + dc}`);
   for (const s of schemas) lines.push(`schema ${s}`);
   const user = (u) => `user id=${u.id} phone=${u.phone} first_name=${u.firstName} last_name=${u.lastName} ` +
-    `username=${u.username} dc=${HOME_DC} code=${u.code}` +
+    `username=${u.username} dc=${homes[u.id] ?? HOME_DC} code=${u.code}` +
     (u.password ? ` password=${u.password} hint="${u.hint}"` : '');
   lines.push(
     'login_code 12345',
     user(ALICE),
     user(BOB),
-    `bot id=${BOT.id} username=${BOT.username} first_name="${BOT.firstName}" secret=${BOT.secret} dc=${HOME_DC}`,
+    `bot id=${BOT.id} username=${BOT.username} first_name="${BOT.firstName}" secret=${BOT.secret} dc=${homes[BOT.id] ?? HOME_DC}`,
     `group id=${GROUP.id} title=${GROUP.title} creator=${ALICE.id} members=${ALICE.id},${BOB.id},${BOT.id}`,
     `channel id=4001 title=News username=mtcore_news creator=${ALICE.id} members=${ALICE.id},${BOB.id} broadcast`,
   );
