@@ -87,6 +87,16 @@ JsonClient* Find(int h) {
   return it->second.client.get();
 }
 
+// The engine of connection `link` of client `h` (0: the client's own), or
+// null (the error set).
+mtcore::StreamEngine* Engine(int h, int link) {
+  JsonClient* c = Find(h);
+  if (c == nullptr) return nullptr;
+  mtcore::StreamEngine* e = c->Engine(link);
+  if (e == nullptr) state().error = absl::StrCat("client ", h, " has no connection ", link);
+  return e;
+}
+
 // Transfer id `transfer` from JavaScript (TransferIdFromJs); nullopt (the
 // error set) if it is no id.
 std::optional<uint64_t> TransferId(double transfer) {
@@ -102,6 +112,7 @@ std::optional<uint64_t> TransferId(double transfer) {
 }  // namespace mtcore::web
 
 using mtcore::web::Fail;
+using mtcore::web::Engine;
 using mtcore::web::Find;
 using mtcore::web::FromMs;
 using mtcore::web::state;
@@ -184,51 +195,67 @@ int mtcore_client_dc(int h) {
   return c != nullptr ? c->dc() : -1;
 }
 
-void mtcore_client_on_open(int h, double now_ms) {
-  if (mtcore::web::JsonClient* c = Find(h)) c->OnConnected(FromMs(now_ms));
+// The socket calls below take `link`: 0 for the client's own connection,
+// N for its connection to another DC announced by the event
+// {"type":"dcConnectionOpened","link":N,"dc":X} (JsonClient::Link): a
+// WebSocket to DC X runs it until {"type":"dcConnectionClosed","link":N}.
+// A link that is gone fails (-1, 0) like an unknown client.
+void mtcore_client_on_open(int h, int link, double now_ms) {
+  if (mtcore::StreamEngine* e = Engine(h, link)) e->OnConnected(FromMs(now_ms));
 }
 
 // Bytes of one WebSocket message. -1: close the connection (why in
 // mtcore_last_error), ignore what else arrives on it, and report the close
 // with mtcore_client_on_close as for any other.
-int mtcore_client_on_bytes(int h, const uint8_t* data, int len, double now_ms) {
-  mtcore::web::JsonClient* c = Find(h);
-  if (c == nullptr) return -1;
-  absl::Status s = c->OnBytes(mtcore::ByteView(data, static_cast<size_t>(len)), FromMs(now_ms));
+int mtcore_client_on_bytes(int h, int link, const uint8_t* data, int len, double now_ms) {
+  mtcore::StreamEngine* e = Engine(h, link);
+  if (e == nullptr) return -1;
+  absl::Status s = e->OnBytes(mtcore::ByteView(data, static_cast<size_t>(len)), FromMs(now_ms));
   return s.ok() ? 0 : Fail(s);
 }
 
-void mtcore_client_on_close(int h, const char* why, double now_ms) {
-  if (mtcore::web::JsonClient* c = Find(h)) {
-    c->OnDisconnected(absl::UnavailableError(why != nullptr ? why : "closed"), FromMs(now_ms));
+void mtcore_client_on_close(int h, int link, const char* why, double now_ms) {
+  if (mtcore::StreamEngine* e = Engine(h, link)) {
+    e->OnDisconnected(absl::UnavailableError(why != nullptr ? why : "closed"), FromMs(now_ms));
   }
 }
 
 // What to send now: the length (0: nothing), the bytes at mtcore_out_ptr().
-int mtcore_client_pull(int h) {
+int mtcore_client_pull(int h, int link) {
   state().out.clear();
-  if (mtcore::web::JsonClient* c = Find(h)) c->PullOutput(state().out);
+  if (mtcore::StreamEngine* e = Engine(h, link)) e->PullOutput(state().out);
   return static_cast<int>(state().out.size());
 }
 
 const uint8_t* mtcore_out_ptr() { return state().out.data(); }
 
-int mtcore_client_wants_close(int h) {
-  mtcore::web::JsonClient* c = Find(h);
-  return c != nullptr && c->WantsClose() ? 1 : 0;
+int mtcore_client_wants_close(int h, int link) {
+  mtcore::StreamEngine* e = Engine(h, link);
+  return e != nullptr && e->WantsClose() ? 1 : 0;
 }
 
-// When to call mtcore_client_on_timeout next (ms since the epoch), or -1.
+// The driver gives up on connection `link` (it cannot be dialled): its
+// downloads end with "transferFailed" saying `why`
+// (JsonClient::FailLink). 1, or 0 if there is no such connection.
+int mtcore_client_fail_link(int h, int link, const char* why) {
+  mtcore::web::JsonClient* c = Find(h);
+  return c != nullptr && c->FailLink(link, absl::UnavailableError(why != nullptr ? why : ""))
+             ? 1
+             : 0;
+}
+
+// When to call mtcore_client_on_timeout next (ms since the epoch), or -1:
+// the earliest deadline of the client and its connections.
 double mtcore_client_deadline(int h) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
-  std::optional<absl::Time> t = c->NextDeadline();
+  std::optional<absl::Time> t = c->NextDeadlineOfAll();
   if (!t || *t == absl::InfiniteFuture()) return -1;
   return absl::ToUnixNanos(*t) / 1e6;
 }
 
 void mtcore_client_on_timeout(int h, double now_ms) {
-  if (mtcore::web::JsonClient* c = Find(h)) c->OnTimeout(FromMs(now_ms));
+  if (mtcore::web::JsonClient* c = Find(h)) c->OnTimeoutOfAll(FromMs(now_ms));
 }
 
 // Queues the API call in `json`; its request id, or -1.
@@ -276,10 +303,10 @@ int mtcore_client_cancel(int h, double id) {
 }
 
 // The next event as JSON (see JsonClient::PollEventJson), or null.
-const char* mtcore_client_poll(int h) {
+const char* mtcore_client_poll(int h, double now_ms) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return nullptr;
-  std::optional<std::string> e = c->PollEventJson();
+  std::optional<std::string> e = c->PollEventJson(FromMs(now_ms));
   if (!e) return nullptr;
   state().text = *std::move(e);
   return state().text.c_str();

@@ -145,16 +145,29 @@ absl::StatusOr<uint64_t> JsonClient::SendText(std::string_view request_json,
   return InvokeCall(*call, "sendText");
 }
 
-std::optional<std::string> JsonClient::PollEventJson() {
+std::optional<std::string> JsonClient::PollEventJson(absl::Time now) {
   for (;;) {
+    Route(now);
     if (!queued_.empty()) {
       std::string e = std::move(queued_.front());
       queued_.pop_front();
       return e;
     }
     std::optional<client::ClientEvent> e = client().PollEvent();
-    if (!e) return std::nullopt;
-    if (OfferToTransfers(*e)) continue;  // an answer to a transfer's part
+    if (!e) {
+      if (std::optional<std::string> from_link = PollLinks()) return from_link;
+      Route(now);  // what the links' answers asked for
+      if (queued_.empty()) return std::nullopt;
+      continue;
+    }
+    bool exported = false;
+    for (auto& [id, l] : links_) exported = exported || l.conn->OnHomeEvent(*e);
+    if (exported) continue;  // the login for a connection: it goes on there
+    if (orphan_exports_.erase(e->request_id) > 0) {
+      SecureWipe(absl::MakeSpan(e->body));  // a login nobody will import
+      continue;
+    }
+    if (OfferToTransfers(*e, 0)) continue;  // an answer to a transfer's part
     return EventJson(*e);
   }
 }
@@ -316,21 +329,155 @@ std::string TransferFailedJson(uint64_t id, const absl::Status& why) {
 
 }  // namespace
 
-// A transfer's requests go to the client, and are remembered as its.
+// A transfer's requests go to the client (link 0) or to a connection to
+// another DC, and are remembered as its.
 class JsonClient::TransferSink final : public client::RequestSink {
  public:
-  TransferSink(JsonClient& owner, uint64_t transfer) : owner_(owner), transfer_(transfer) {}
+  TransferSink(JsonClient& owner, uint64_t transfer, int link)
+      : owner_(owner), transfer_(transfer), link_(link) {}
   absl::StatusOr<uint64_t> Send(Bytes function) override {
-    absl::StatusOr<uint64_t> id = owner_.client().InvokeRaw(std::move(function));
+    client::Client* c = To();
+    if (c == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the connection to another DC (link ", link_, ") is closed"));
+    }
+    absl::StatusOr<uint64_t> id = c->InvokeRaw(std::move(function));
     if (id.ok()) owner_.transfer_requests_[*id] = transfer_;
     return id;
   }
-  void Cancel(uint64_t request_id) override { owner_.client().Cancel(request_id); }
+  void Cancel(uint64_t request_id) override {
+    if (client::Client* c = To()) c->Cancel(request_id);
+  }
 
  private:
+  client::Client* To() {
+    if (link_ == 0) return &owner_.client();
+    client::DcConnection* conn = owner_.Link(link_);
+    return conn != nullptr ? &conn->client() : nullptr;
+  }
+
   JsonClient& owner_;
   uint64_t transfer_;
+  int link_;
 };
+
+StreamEngine* JsonClient::Engine(int link) {
+  if (link == 0) return this;
+  return Link(link);
+}
+
+client::DcConnection* JsonClient::Link(int link) {
+  auto it = links_.find(link);
+  return it != links_.end() ? it->second.conn.get() : nullptr;
+}
+
+std::optional<absl::Time> JsonClient::NextDeadlineOfAll() {
+  std::optional<absl::Time> next = NextDeadline();
+  for (auto& [id, l] : links_) {
+    std::optional<absl::Time> t = l.conn->NextDeadline();
+    if (t.has_value() && (!next.has_value() || *t < *next)) next = t;
+  }
+  return next;
+}
+
+void JsonClient::OnTimeoutOfAll(absl::Time now) {
+  std::optional<absl::Time> home = NextDeadline();
+  if (home.has_value() && *home <= now) OnTimeout(now);
+  for (auto& [id, l] : links_) {
+    std::optional<absl::Time> t = l.conn->NextDeadline();
+    if (t.has_value() && *t <= now) l.conn->OnTimeout(now);
+  }
+}
+
+absl::StatusOr<int> JsonClient::LinkFor(int dc, absl::Time now) {
+  if (dc == client().dc()) return 0;
+  for (auto& [id, l] : links_) {
+    if (l.conn->dc() == dc && l.conn->state() != client::DcConnection::State::kFailed) return id;
+  }
+  for (auto it = links_.begin(); it != links_.end(); ++it) {
+    if (it->second.conn->dc() == dc) {  // failed: replaced
+      CloseLink(it->first, it->second.conn->error());
+      break;
+    }
+  }
+  if (rng_ == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the file is on DC ", dc, "; connecting there needs a random source (JsonClient::Wrap's rng)"));
+  }
+  absl::StatusOr<std::unique_ptr<client::DcConnection>> conn =
+      client::DcConnection::Create(client(), dc, *rng_, now);
+  if (!conn.ok()) return conn.status();
+  const int id = next_link_++;
+  links_[id].conn = *std::move(conn);
+  queued_.push_back(absl::StrCat(R"({"type":"dcConnectionOpened","link":)", id, R"(,"dc":)", dc,
+                                 "}"));
+  return id;
+}
+
+void JsonClient::CloseLink(int link, const absl::Status& why) {
+  auto it = links_.find(link);
+  if (it == links_.end()) return;
+  const int dc = it->second.conn->dc();
+  const absl::Status status(
+      why.ok() ? absl::StatusCode::kUnavailable : why.code(),
+      absl::StrCat("download: the connection to DC ", dc, " ended: ",
+                   why.ok() ? "closed" : why.message()));
+  std::vector<uint64_t> on_it;
+  for (const auto& [id, t] : transfers_) {
+    if (t.link == link && t.download != nullptr) on_it.push_back(id);
+  }
+  for (uint64_t id : on_it) FailTransfer(id, status);
+  if (it->second.conn->export_request_id() != 0) {
+    orphan_exports_.insert(it->second.conn->export_request_id());
+  }
+  // Its request ids (DcConnection: from dc << 48) go with it.
+  const uint64_t first = static_cast<uint64_t>(dc) << 48;
+  transfer_requests_.erase(transfer_requests_.lower_bound(first),
+                           transfer_requests_.lower_bound(first + (uint64_t{1} << 48)));
+  links_.erase(it);
+  queued_.push_back(absl::StrCat(R"({"type":"dcConnectionClosed","link":)", link, R"(,"dc":)", dc,
+                                 R"(,"message":)", JsonQuote(status.ToString()), "}"));
+}
+
+bool JsonClient::FailLink(int link, const absl::Status& why) {
+  if (links_.count(link) == 0) return false;
+  CloseLink(link, why);
+  return true;
+}
+
+std::optional<std::string> JsonClient::PollLinks() {
+  using Kind = client::ClientEvent::Kind;
+  for (auto it = links_.begin(); it != links_.end();) {
+    const int link = it->first;
+    client::DcConnection& conn = *it->second.conn;
+    while (std::optional<client::ClientEvent> e = conn.client().PollEvent()) {
+      if (OfferToTransfers(*e, link)) continue;
+      if (e->kind == Kind::kResult || e->kind == Kind::kRpcError ||
+          e->kind == Kind::kRequestFailed || e->kind == Kind::kUpdate) {
+        continue;  // a late answer nobody waits for (only transfers ask there)
+      }
+      std::string json = EventJson(*e);
+      if (!json.empty() && json.back() == '}') {
+        json.insert(json.size() - 1, absl::StrCat(R"(,"mediaDc":)", conn.dc()));
+      }
+      const bool gone =
+          e->kind == Kind::kLoggedOut ||
+          (e->kind == Kind::kEngine && e->engine_event.kind == engine::EngineEvent::Kind::kFatal);
+      if (gone) {
+        CloseLink(link, e->kind == Kind::kLoggedOut ? e->status : e->engine_event.status);
+      }
+      return json;
+    }
+    if (conn.state() == client::DcConnection::State::kFailed) {
+      // Its requests were answered with the error (above): nothing more on it.
+      ++it;
+      CloseLink(link, conn.error());
+      continue;
+    }
+    ++it;
+  }
+  return std::nullopt;
+}
 
 std::function<void(const client::TransferProgress&)> JsonClient::ProgressTo(uint64_t transfer) {
   return [this, transfer](const client::TransferProgress& p) {
@@ -485,7 +632,7 @@ void JsonClient::Resume(uint64_t id) {
   if (t.source != nullptr && !t.started) {
     if (!t.source->Covers(client::UploadOptions{}.max_in_flight)) return;
     t.started = true;
-    TransferSink sink(*this, id);
+    TransferSink sink(*this, id, 0);
     t.upload->Start(sink);
     if (t.upload->done()) Finished(id);
     return;
@@ -498,9 +645,9 @@ void JsonClient::Resume(uint64_t id) {
     if (now.parked.empty() || now.paused || (now.source != nullptr && !now.source->NextReady())) {
       return;
     }
-    client::ClientEvent e = std::move(it->second.parked.front());
+    std::pair<int, client::ClientEvent> e = std::move(it->second.parked.front());
     it->second.parked.pop_front();
-    Offer(id, e);
+    Offer(id, e.second, e.first);
   }
 }
 
@@ -516,15 +663,57 @@ absl::StatusOr<uint64_t> JsonClient::StartDownload(tl::InputFileLocation locatio
       return absl::OkStatus();
     };
   }
+  // FILE_MIGRATE_X pauses it; Route() continues it on DC X.
+  options.follow_file_migrate = true;
+  const int dc = options.dc;
   absl::StatusOr<std::unique_ptr<client::FileDownload>> down =
       client::FileDownload::Create(std::move(location), std::move(options));
   if (!down.ok()) return down.status();  // InvalidArgument, saying "download: ..."
-  transfers_[id].stream = stream;
-  client::FileDownload& download = *(transfers_[id].download = *std::move(down));
-  TransferSink sink(*this, id);
-  download.Start(sink);
-  if (download.done()) Finished(id);
+  Transfer& t = transfers_[id];
+  t.stream = stream;
+  t.download = *std::move(down);
+  if (dc != 0 && dc != client().dc()) {
+    t.start_dc = dc;  // started by Route(), on a connection to DC `dc`
+    return id;
+  }
+  TransferSink sink(*this, id, 0);
+  t.download->Start(sink);
+  if (t.download->done()) Finished(id);
   return id;
+}
+
+void JsonClient::Route(absl::Time now) {
+  std::vector<std::pair<uint64_t, int>> waiting;  // transfer, DC
+  for (const auto& [id, t] : transfers_) {
+    if (t.download == nullptr || t.paused) continue;
+    if (t.start_dc != 0) {
+      waiting.emplace_back(id, t.start_dc);
+    } else if (std::optional<int> dc = t.download->needs_dc()) {
+      waiting.emplace_back(id, *dc);
+    }
+  }
+  for (const auto& [id, dc] : waiting) {
+    auto it = transfers_.find(id);
+    if (it == transfers_.end()) continue;  // ended by a link closed meanwhile
+    absl::StatusOr<int> link = LinkFor(dc, now);
+    it = transfers_.find(id);
+    if (it == transfers_.end()) continue;
+    if (!link.ok()) {
+      FailTransfer(id, absl::Status(link.status().code(),
+                                    absl::StrCat("download: DC ", dc, ": ", link.status().message())));
+      continue;
+    }
+    Transfer& t = it->second;
+    t.link = *link;
+    TransferSink sink(*this, id, t.link);
+    if (t.start_dc != 0) {
+      t.start_dc = 0;
+      t.download->Start(sink);
+    } else {
+      t.download->Continue(sink);
+    }
+    if (t.download->done()) Finished(id);
+  }
 }
 
 namespace {
@@ -563,7 +752,10 @@ absl::StatusOr<uint64_t> JsonClient::DownloadDocument(std::string_view document_
   }
   const tl::document* d = document->As<tl::document>();
   if (d == nullptr) return absl::InvalidArgumentError("download: not a document (documentEmpty)");
-  absl::StatusOr<client::DocumentDownload> plan = client::DownloadOfDocument(*d, client().dc());
+  client::DownloadOptions options;
+  options.follow_file_migrate = true;  // from its DC, wherever that is
+  absl::StatusOr<client::DocumentDownload> plan =
+      client::DownloadOfDocument(*d, client().dc(), std::move(options));
   if (!plan.ok()) return plan.status();
   return StartDownload(std::move(plan->location), std::move(plan->options), stream);
 }
@@ -600,7 +792,7 @@ bool JsonClient::CancelTransfer(uint64_t transfer) {
 bool JsonClient::FailTransfer(uint64_t transfer, const absl::Status& why) {
   auto it = transfers_.find(transfer);
   if (it == transfers_.end()) return false;
-  TransferSink sink(*this, transfer);
+  TransferSink sink(*this, transfer, it->second.link);
   if (it->second.upload != nullptr) it->second.upload->Cancel(sink);
   if (it->second.download != nullptr) it->second.download->Cancel(sink);
   chunks_.erase(transfer);
@@ -613,7 +805,7 @@ bool JsonClient::FailTransfer(uint64_t transfer, const absl::Status& why) {
   return true;
 }
 
-bool JsonClient::OfferToTransfers(const client::ClientEvent& e) {
+bool JsonClient::OfferToTransfers(const client::ClientEvent& e, int link) {
   using Kind = client::ClientEvent::Kind;
   if (e.kind != Kind::kResult && e.kind != Kind::kRpcError && e.kind != Kind::kRequestFailed) {
     return false;
@@ -627,16 +819,18 @@ bool JsonClient::OfferToTransfers(const client::ClientEvent& e) {
   Transfer& t = it->second;
   if (t.paused || !t.parked.empty() || (t.source != nullptr && !t.source->NextReady())) {
     // Held, or it could make the upload read a part not pushed yet.
-    t.parked.push_back(e);
+    t.parked.emplace_back(link, e);
     return true;
   }
-  Offer(id, e);
+  Offer(id, e, link);
   return true;
 }
 
-void JsonClient::Offer(uint64_t id, const client::ClientEvent& e) {
+void JsonClient::Offer(uint64_t id, const client::ClientEvent& e, int link) {
   Transfer& t = transfers_.at(id);
-  TransferSink sink(*this, id);
+  // The sink of the client the answer came from: the download tells its
+  // requests there (and those it gave up there) apart by id.
+  TransferSink sink(*this, id, link);
   if (t.upload != nullptr) {
     t.upload->OnEvent(e, sink);
     if (t.upload->done()) Finished(id);

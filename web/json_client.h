@@ -12,6 +12,8 @@
 // client::ClientWrapper), so the
 // browser's WebSocket driver (web/mtcore_client.mjs through
 // web/client_api.cc), the native drivers and the simulator all run it.
+// Downloads of files stored on other DCs add an engine per such DC
+// (client::DcConnection) that the driver runs beside it: see Link().
 //
 // Example:
 //   MTCORE_ASSIGN_OR_RETURN(auto jc, JsonClient::Create(config, codec, rng, now, unix_ns));
@@ -28,8 +30,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -37,6 +41,7 @@
 #include "absl/time/time.h"
 #include "core/client/client.h"
 #include "core/client/client_wrapper.h"
+#include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
 #include "core/crypto/random.h"
 #include "core/stream/stream_engine.h"
@@ -95,6 +100,9 @@ class JsonClient final : public client::ClientWrapper {
   //   {"type":"updatesTooLong","channelId":"0"}
   //   {"type":"loggedOut","message":"..."}
   //   {"type":"channelUnavailable","channelId":"5","message":"..."}
+  //   {"type":"dcConnectionOpened","link":1,"dc":4},
+  //   {"type":"dcConnectionClosed","link":1,"dc":4,"message":"..."}
+  //       (a connection to another DC for downloads: see Link())
   //   {"type":"authKeyReady"}, {"type":"sessionReset"}, {"type":"fatal","message":"..."},
   //   {"type":"transportError","code":-404}, {"type":"messageRejected","message":"..."},
   //   {"type":"reconnectAdvised","message":"..."}, {"type":"timeAdjusted"}
@@ -105,10 +113,14 @@ class JsonClient final : public client::ClientWrapper {
   //       (auth.bindTempAuthKey refused: the rpc error, if any, and why;
   //        a new temporary key follows, and a new permanent key after
   //        ENCRYPTED_MESSAGE_INVALID)
-  // Ids are decimal strings, like TL longs.
-  std::optional<std::string> PollEventJson();
+  // Ids are decimal strings, like TL longs. The engine events of a
+  // connection to another DC carry "mediaDc" (its DC): {"type":"authKeyReady",
+  // "mediaDc":4}; a "fatal" there ends that connection only.
+  // `now` is the driver's clock: a download that must go to another DC
+  // makes its connection here.
+  std::optional<std::string> PollEventJson(absl::Time now);
 
-  // File transfer over the client's DC (core/client/file_transfer.h). Each
+  // File transfer (core/client/file_transfer.h). Each
   // transfer has an id of its own (not a request id) and ends in one event:
   //   {"type":"uploaded","transfer":"3","file":{"_":"inputFile",...}}
   //       (the InputFile for messages.sendMedia)
@@ -116,12 +128,17 @@ class JsonClient final : public client::ClientWrapper {
   //   {"type":"transferFailed","transfer":"3","message":"..."}
   // with {"type":"transferProgress","transfer":"3","done":N,"total":M}
   // (total -1: not known) before it as parts are answered.
+  // Uploads go to the client's DC. Downloads go where the file is stored:
+  // a document's dc_id, or the X of a FILE_MIGRATE_X answer (followed, at
+  // most DownloadOptions::max_dc_switches times, keeping what arrived), over
+  // the client's own connection when that is its DC and over a connection to
+  // that DC otherwise (Link()).
   // Downloads the file at `location_json` (an InputFileLocation) of `size`
-  // bytes (-1: not known).
+  // bytes (-1: not known), starting on the client's DC.
   absl::StatusOr<uint64_t> Download(std::string_view location_json, int64_t size,
                                     bool stream = false);
   // Downloads the document in `document_json` (a Document, e.g. a message's
-  // media.document), of its size; FailedPrecondition if it lives on another DC.
+  // media.document), of its size, from its DC.
   absl::StatusOr<uint64_t> DownloadDocument(std::string_view document_json, bool stream = false);
   // The bytes of a finished download, once (nullopt: unknown or taken).
   std::optional<Bytes> TakeDownload(uint64_t transfer);
@@ -177,6 +194,36 @@ class JsonClient final : public client::ClientWrapper {
   // running.
   bool PauseTransfer(uint64_t transfer, bool paused);
 
+  // Connections to other DCs, for downloads (client::DcConnection: the
+  // login exported on this client, imported there). The first download that
+  // needs DC X makes one, at PollEventJson, and queues
+  // {"type":"dcConnectionOpened","link":N,"dc":X}: the driver then dials DC
+  // X and runs Link(N) as it runs this client (OnConnected, OnBytes,
+  // PullOutput, WantsClose, OnDisconnected; redialling it when it drops;
+  // deadlines through NextDeadlineOfAll), until
+  // {"type":"dcConnectionClosed","link":N,"dc":X,"message":"..."}, when it
+  // closes that socket. Later downloads from DC X reuse it. A connection
+  // whose export or import failed, whose engine gave up (fatal) or lost its
+  // login, or that FailLink() ended, is closed: the downloads on it end with
+  // one "transferFailed" each, naming the DC and the error, and the next
+  // download from DC X makes a new one. Request ids of a connection never
+  // collide with the client's (DcConnection).
+  // A closed connection's engine is destroyed: the driver stops calling it
+  // when it reads "dcConnectionClosed" (and at once after FailLink).
+  // The engine of connection `link` (0: this client), or nullptr (none now).
+  StreamEngine* Engine(int link);
+  client::DcConnection* Link(int link);
+  // The driver gives up on connection `link` (e.g. DC X cannot be dialled):
+  // its downloads end with `why` (with the DC named) and it is closed. False
+  // if there is no such connection.
+  bool FailLink(int link, const absl::Status& why);
+  // Connections to other DCs open now.
+  size_t links() const { return links_.size(); }
+  // The earliest deadline of this client and of its connections (nullopt:
+  // none); OnTimeoutOfAll fires every one of them that is due at `now`.
+  std::optional<absl::Time> NextDeadlineOfAll();
+  void OnTimeoutOfAll(absl::Time now);
+
   // What to store to restart without a new key or login
   // (core/client/snapshot.h bytes; empty before an auth key exists).
   Bytes Snapshot() const;
@@ -201,9 +248,15 @@ class JsonClient final : public client::ClientWrapper {
     // started, and the answers waiting for the part they would read.
     PushedSource* source = nullptr;
     bool started = false;
-    std::deque<client::ClientEvent> parked;
+    // (With the connection each came from: 0, the client, or a link.)
+    std::deque<std::pair<int, client::ClientEvent>> parked;
     bool stream = false;  // a streaming download
     bool paused = false;  // PauseTransfer: answers are parked
+    int link = 0;         // where its requests go now (0: the client)
+    int start_dc = 0;     // a download not started yet, for a connection to this DC
+  };
+  struct DcLink {
+    std::unique_ptr<client::DcConnection> conn;
   };
 
   class TransferSink;
@@ -218,13 +271,27 @@ class JsonClient final : public client::ClientWrapper {
   absl::StatusOr<uint64_t> StartDownload(tl::InputFileLocation location,
                                          client::DownloadOptions options, bool stream);
   std::function<void(const client::TransferProgress&)> ProgressTo(uint64_t transfer);
-  // Gives `e` to the transfer whose request it answers; true if it was one
-  // (also when that transfer has finished: the answer is swallowed).
-  bool OfferToTransfers(const client::ClientEvent& e);
+  // Gives `e` (from connection `link`, 0: the client) to the transfer whose
+  // request it answers; true if it was one (also when that transfer has
+  // finished: the answer is swallowed).
+  bool OfferToTransfers(const client::ClientEvent& e, int link);
   // Queues the end event of a finished transfer and forgets it.
   void Finished(uint64_t id);
-  // Gives `e` to the transfer `id` (running); ends it if that finished it.
-  void Offer(uint64_t id, const client::ClientEvent& e);
+  // Gives `e` (from `link`) to the transfer `id` (running); ends it if that
+  // finished it.
+  void Offer(uint64_t id, const client::ClientEvent& e, int link);
+  // Starts or continues, on the connection to its DC, every download that
+  // waits for one (made now if needed); ends those that cannot get one.
+  void Route(absl::Time now);
+  // The connection for DC `dc`: 0 for the client's own DC, else a link
+  // (made, and announced, if there is none that works).
+  absl::StatusOr<int> LinkFor(int dc, absl::Time now);
+  // Closes `link`: the transfers on it end with `why`, its requests are
+  // forgotten, "dcConnectionClosed" is queued.
+  void CloseLink(int link, const absl::Status& why);
+  // The next event of a connection to another DC as JSON (its transfers'
+  // answers consumed); closes the connections that failed.
+  std::optional<std::string> PollLinks();
   // A streaming upload got a part, or a transfer was resumed: starts it,
   // or hands it the answers that waited.
   void Resume(uint64_t id);
@@ -249,6 +316,12 @@ class JsonClient final : public client::ClientWrapper {
   std::map<uint64_t, Bytes> downloads_;  // finished, not yet taken
   std::map<uint64_t, std::deque<Bytes>> chunks_;  // of streaming downloads, not yet taken
   std::deque<std::string> queued_;       // transfer events, before the client's
+  // Connections to other DCs (by link id: never reused).
+  std::map<int, DcLink> links_;
+  int next_link_ = 1;
+  // auth.exportAuthorization requests of connections closed before their
+  // answer: swallowed (and wiped) when it comes.
+  std::set<uint64_t> orphan_exports_;
 };
 
 }  // namespace mtcore::web

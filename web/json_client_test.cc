@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <optional>
 #include <regex>
 #include <string>
@@ -92,7 +93,7 @@ class JsonClientTest : public ::testing::Test {
     dc_.sim().RunUntil(
         [&] {
           if (feed_ && feed_()) dc_.sim().Kick(bot_id_);
-          while (std::optional<std::string> e = bot_->PollEventJson()) {
+          while (std::optional<std::string> e = bot_->PollEventJson(dc_.sim().now())) {
             if (on_event_) on_event_(*e);
             events_.push_back(*e);
             if (found.empty() && std::regex_search(*e, pattern)) found = *e;
@@ -123,7 +124,7 @@ class JsonClientTest : public ::testing::Test {
     ASSERT_NE(user, nullptr);
     auto sink = [this](client::ClientEvent e) { AliceGot(std::move(e)); };
     auto pump_bot = [&] {  // keeps the bot's events while Alice's calls run
-      while (std::optional<std::string> e = bot_->PollEventJson()) events_.push_back(*e);
+      while (std::optional<std::string> e = bot_->PollEventJson(dc_.sim().now())) events_.push_back(*e);
     };
     tl::auth_sendCode send_code{.phone_number = user->phone, .api_id = 1, .api_hash = "sim",
                                 .settings = tl::codeSettings{}};
@@ -536,7 +537,7 @@ TEST_F(JsonClientTest, TransfersRefuseBadInputAndEndOnceWhenCancelled) {
   EXPECT_NE(failed.find(id), std::string::npos) << failed;
   EXPECT_NE(failed.find("cancel"), std::string::npos) << failed;
   dc_.sim().RunFor(absl::Seconds(10));
-  while (std::optional<std::string> e = bot_->PollEventJson()) events_.push_back(*e);
+  while (std::optional<std::string> e = bot_->PollEventJson(dc_.sim().now())) events_.push_back(*e);
   int ends = 0;
   for (const std::string& e : events_) {
     EXPECT_EQ(e.find(R"("type":"error")"), std::string::npos) << "a part's answer leaked: " << e;
@@ -691,10 +692,288 @@ TEST_F(JsonClientStreamTest, ASourceErrorNamesThePartAndAFailedConsumerEndsTheDo
   EXPECT_FALSE(bot_->TakeChunk(*down).has_value()) << "its chunks are dropped";
   events_.clear();
   dc_.sim().RunFor(absl::Seconds(10));
-  while (std::optional<std::string> e = bot_->PollEventJson()) {
+  while (std::optional<std::string> e = bot_->PollEventJson(dc_.sim().now())) {
     EXPECT_EQ(e->find(id), std::string::npos) << "after its end: " << *e;
     EXPECT_EQ(e->find(R"("type":"error")"), std::string::npos) << "a window's answer leaked: " << *e;
   }
+}
+
+// Carol, a user whose home is DC 4, in JSON; the bot's documents are stored
+// on DC 2 (the DC it sends from). Her downloads go through a connection of
+// her JsonClient to DC 2, which the test runs as the browser's driver does.
+class JsonClientCrossDcTest : public JsonClientTest {
+ protected:
+  void SetUp() override {
+    JsonClientTest::SetUp();
+    client::ClientConfig config;
+    config.engine.dc_id = 4;
+    absl::StatusOr<std::unique_ptr<JsonClient>> jc =
+        JsonClient::Wrap(dc_.MakeClient(config), Codec(), &carol_rng_);
+    ASSERT_TRUE(jc.ok()) << jc.status();
+    carol_ = *std::move(jc);
+    carol_id_ = dc_.AddClient(carol_->client());
+  }
+
+  static Bytes FileOf(size_t size) {
+    Bytes data(size);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 37 + i / 5003);
+    return data;
+  }
+
+  // Runs virtual time until an event of Carol's matching `re` (kept, with
+  // the others, in carol_events_); dials her connections to other DCs as
+  // they are announced and drops them as they close. "" after `limit`.
+  std::string CarolAwait(const std::string& re, absl::Duration limit = absl::Seconds(60)) {
+    std::string found;
+    const std::regex pattern(re);
+    dc_.sim().RunUntil(
+        [&] {
+          dc_.sim().Kick(carol_id_);
+          for (const auto& [link, id] : sim_links_) dc_.sim().Kick(id);
+          while (std::optional<std::string> e = carol_->PollEventJson(dc_.sim().now())) {
+            carol_events_.push_back(*e);
+            if (e->find(R"("type":"dcConnectionOpened")") != std::string::npos) {
+              const int link = std::stoi(Find(*e, R"("link":(\d+))"));
+              client::DcConnection* conn = carol_->Link(link);
+              EXPECT_NE(conn, nullptr) << *e;
+              EXPECT_EQ(carol_->Engine(link), conn);
+              if (conn != nullptr) sim_links_[link] = dc_.AddClient(*conn);
+              ++links_opened_;
+            } else if (e->find(R"("type":"dcConnectionClosed")") != std::string::npos) {
+              const int link = std::stoi(Find(*e, R"("link":(\d+))"));
+              EXPECT_EQ(carol_->Link(link), nullptr) << "closed before it is announced";
+              dc_.sim().RemoveClient(sim_links_[link]);
+              sim_links_.erase(link);
+            } else if (e->find(R"("type":"downloadData")") != std::string::npos) {
+              const uint64_t t = std::stoull(Find(*e, R"re("transfer":"(\d+)")re"));
+              std::optional<Bytes> chunk = carol_->TakeChunk(t);
+              EXPECT_TRUE(chunk.has_value()) << *e;
+              if (chunk) streamed_[t].insert(streamed_[t].end(), chunk->begin(), chunk->end());
+            }
+            if (found.empty() && std::regex_search(*e, pattern)) found = *e;
+          }
+          dc_.sim().Kick(carol_id_);
+          for (const auto& [link, id] : sim_links_) dc_.sim().Kick(id);
+          // The bot's events are not looked at here.
+          while (bot_->PollEventJson(dc_.sim().now())) {
+          }
+          return !found.empty();
+        },
+        limit);
+    return found;
+  }
+  // The first event of Carol's so far that matches `re`, or the next one (CarolAwait).
+  std::string CarolSaw(const std::string& re) {
+    for (const std::string& e : carol_events_) {
+      if (std::regex_search(e, std::regex(re))) return e;
+    }
+    return CarolAwait(re);
+  }
+  std::string CarolCall(const std::string& json) {
+    absl::StatusOr<uint64_t> id = carol_->Invoke(json);
+    if (!id.ok()) return "invoke failed: " + id.status().ToString();
+    return CarolAwait(R"("id":")" + std::to_string(*id) + R"(")");
+  }
+
+  // Carol logs in on DC 4; the bot logs in, uploads `data` and sends it to
+  // her as a document: its JSON (stored on DC 2).
+  std::string BotSendsCarol(const Bytes& data) {
+    const dc::WorldConfig::User* carol = nullptr;
+    for (const dc::WorldConfig::User& u : dc_.world().config().users) {
+      if (u.username == "carol") carol = &u;
+    }
+    if (carol == nullptr || carol->dc != 4) {
+      ADD_FAILURE() << "the world has no Carol on DC 4";
+      return "";
+    }
+    const std::string sent_code = CarolCall(
+        R"({"_":"auth.sendCode","phone_number":")" + carol->phone +
+        R"(","api_id":1,"api_hash":"sim","settings":{"_":"codeSettings"}})");
+    const std::string hash = Find(sent_code, R"re("phone_code_hash":"([^"]+)")re");
+    const std::string signed_in = CarolCall(
+        R"({"_":"auth.signIn","phone_number":")" + carol->phone + R"(","phone_code_hash":")" +
+        hash + R"(","phone_code":")" +
+        (carol->login_code.empty() ? dc_.world().config().login_code : carol->login_code) +
+        R"("})");
+    EXPECT_NE(signed_in.find("auth.authorization"), std::string::npos) << signed_in;
+    EXPECT_EQ(carol_->dc(), 4);
+
+    EXPECT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+    const std::string resolved = Call(R"({"_":"contacts.resolveUsername","username":"carol"})");
+    const std::string carol_id = Find(resolved, R"re("peer":\{"_":"peerUser","user_id":"(\d+)")re");
+    const std::string access_hash =
+        Find(resolved, R"("users":\[.*?"id":")" + carol_id + R"re(".*?"access_hash":"(-?\d+)")re");
+    if (carol_id.empty() || access_hash.empty()) {
+      ADD_FAILURE() << resolved;
+      return "";
+    }
+    to_carol_ = R"({"_":"inputPeerUser","user_id":")" + carol_id + R"(","access_hash":")" +
+                access_hash + R"("})";
+    absl::StatusOr<uint64_t> up = bot_->StartUpload(static_cast<int64_t>(data.size()), "far.bin");
+    EXPECT_TRUE(up.ok()) << up.status();
+    if (!up.ok()) return "";
+    FeedUpload(*up, data);
+    const std::string uploaded = Await(R"re("type":"(uploaded|transferFailed)")re");
+    feed_ = nullptr;
+    const std::string file = JsonObjectAt(uploaded, uploaded.find(R"("file":{)") + 7);
+    const std::string sent = Call(
+        R"({"_":"messages.sendMedia","peer":)" + to_carol_ +
+        R"(,"media":{"_":"inputMediaUploadedDocument","file":)" + file +
+        R"(,"mime_type":"application/octet-stream","attributes":[]},"message":"","random_id":"41"})");
+    const size_t doc = sent.find(R"("document":{"_":"document")");
+    if (doc == std::string::npos) {
+      ADD_FAILURE() << sent;
+      return "";
+    }
+    return JsonObjectAt(sent, doc + 11);
+  }
+
+  // The bot writes `text` to Carol (a message her home client gets as an update).
+  void BotWrites(const std::string& text, int random_id) {
+    absl::StatusOr<uint64_t> id = bot_->Invoke(
+        R"({"_":"messages.sendMessage","peer":)" + to_carol_ + R"(,"message":")" + text +
+        R"(","random_id":")" + std::to_string(random_id) + R"("})");
+    ASSERT_TRUE(id.ok()) << id.status();
+    dc_.sim().Kick(bot_id_);
+  }
+
+  // Carol's events about transfer `t` that end it.
+  int EndsOf(uint64_t t) const {
+    int n = 0;
+    const std::string id = R"("transfer":")" + std::to_string(t) + R"(")";
+    for (const std::string& e : carol_events_) {
+      if (e.find(id) != std::string::npos &&
+          (e.find(R"("type":"downloaded")") != std::string::npos ||
+           e.find(R"("type":"transferFailed")") != std::string::npos)) {
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  crypto::DeterministicRandom carol_rng_{91};
+  std::unique_ptr<JsonClient> carol_;
+  int carol_id_ = 0;
+  std::map<int, int> sim_links_;  // Carol's link -> its simulator client
+  int links_opened_ = 0;
+  std::vector<std::string> carol_events_;
+  std::map<uint64_t, Bytes> streamed_;  // chunks of streaming downloads, taken
+  std::string to_carol_;
+};
+
+TEST_F(JsonClientCrossDcTest, ADocumentOnAnotherDcComesThroughOneConnectionReusedAndFileMigrate) {
+  const Bytes data = FileOf(1'300'000);  // 3 windows of 512 KiB
+  const std::string document = BotSendsCarol(data);
+  ASSERT_FALSE(document.empty());
+  ASSERT_NE(document.find(R"("dc_id":2)"), std::string::npos) << document;
+
+  // The document's dc_id: a connection to DC 2 is made and used; the home
+  // client's updates still arrive meanwhile.
+  absl::StatusOr<uint64_t> first = carol_->DownloadDocument(document);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_NO_FATAL_FAILURE(BotWrites("meanwhile", 51));
+  const std::string opened = CarolAwait(R"("type":"dcConnectionOpened")");
+  EXPECT_EQ(opened, R"({"type":"dcConnectionOpened","link":1,"dc":2})");
+  const std::string done1 = CarolAwait(R"re("type":"(downloaded|transferFailed)")re");
+  EXPECT_EQ(done1, R"({"type":"downloaded","transfer":")" + std::to_string(*first) +
+                       R"(","size":1300000})");
+  std::optional<Bytes> got = carol_->TakeDownload(*first);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(*got == data) << "the same bytes back";
+  EXPECT_NE(CarolSaw(R"("type":"update".*"message":"meanwhile")"), "")
+      << "the home client's updates flow while the other DC serves the file";
+  EXPECT_EQ(carol_->links(), 1u);
+  EXPECT_EQ(carol_->dc(), 4) << "the home client stays home";
+
+  // A streaming download of the same document: the same connection.
+  absl::StatusOr<uint64_t> second = carol_->DownloadDocument(document, /*stream=*/true);
+  ASSERT_TRUE(second.ok()) << second.status();
+  const std::string done2 = CarolAwait(R"re("type":"(downloaded|transferFailed)","transfer":")re" +
+                                       std::to_string(*second));
+  EXPECT_EQ(done2, R"({"type":"downloaded","transfer":")" + std::to_string(*second) +
+                       R"(","size":1300000})");
+  EXPECT_TRUE(streamed_[*second] == data);
+  EXPECT_EQ(links_opened_, 1) << "one export and import for both";
+
+  // By location (no DC known): DC 4 answers FILE_MIGRATE_2 and the download
+  // moves to the connection, streaming, held (paused) across the move.
+  const std::string location =
+      R"({"_":"inputDocumentFileLocation","id":")" + Find(document, R"re("id":"(-?\d+)")re") +
+      R"(","access_hash":")" + Find(document, R"re("access_hash":"(-?\d+)")re") +
+      R"(","file_reference":")" + Find(document, R"re("file_reference":"([^"]*)")re") +
+      R"(","thumb_size":""})";
+  absl::StatusOr<uint64_t> third = carol_->Download(location, 1'300'000, /*stream=*/true);
+  ASSERT_TRUE(third.ok()) << third.status();
+  ASSERT_TRUE(carol_->PauseTransfer(*third, true));
+  EXPECT_EQ(CarolAwait(R"("type":"downloadData","transfer":")" + std::to_string(*third),
+                       absl::Seconds(10)),
+            "")
+      << "nothing while paused";
+  ASSERT_TRUE(carol_->PauseTransfer(*third, false));
+  const std::string done3 = CarolAwait(R"re("type":"(downloaded|transferFailed)","transfer":")re" +
+                                       std::to_string(*third));
+  EXPECT_EQ(done3, R"({"type":"downloaded","transfer":")" + std::to_string(*third) +
+                       R"(","size":1300000})");
+  EXPECT_TRUE(streamed_[*third] == data) << "each byte once, in order, across the move";
+  EXPECT_EQ(links_opened_, 1) << "FILE_MIGRATE_2 reused the connection to DC 2";
+  for (uint64_t t : {*first, *second, *third}) EXPECT_EQ(EndsOf(t), 1) << t;
+  for (const std::string& e : carol_events_) {
+    EXPECT_EQ(e.find(R"("type":"error")"), std::string::npos) << "a part's answer leaked: " << e;
+    EXPECT_EQ(e.find(R"("type":"fatal")"), std::string::npos) << e;
+  }
+}
+
+TEST_F(JsonClientCrossDcTest, AFailedImportEndsTheDownloadOnceAndTheNextOneConnectsAgain) {
+  const Bytes data = FileOf(600'000);
+  const std::string document = BotSendsCarol(data);
+  ASSERT_FALSE(document.empty());
+
+  dc_.world().ForceError("auth.importAuthorization", 1, 400, "AUTH_BYTES_INVALID");
+  absl::StatusOr<uint64_t> refused = carol_->DownloadDocument(document, /*stream=*/true);
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  const std::string failed = CarolAwait(R"re("type":"(downloaded|transferFailed)")re");
+  EXPECT_NE(failed.find(R"({"type":"transferFailed","transfer":")" + std::to_string(*refused)),
+            std::string::npos)
+      << failed;
+  EXPECT_NE(failed.find("DC 2"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("AUTH_BYTES_INVALID"), std::string::npos) << failed;
+  const std::string closed = CarolSaw(R"("type":"dcConnectionClosed")");
+  EXPECT_NE(closed.find(R"("link":1,"dc":2)"), std::string::npos) << closed;
+  EXPECT_EQ(carol_->links(), 0u);
+
+  // The home client goes on; the next download makes a new connection.
+  EXPECT_NE(CarolCall(R"({"_":"help.getNearestDc"})").find(R"("_":"nearestDc")"),
+            std::string::npos);
+  absl::StatusOr<uint64_t> fine = carol_->DownloadDocument(document);
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  const std::string done = CarolAwait(R"re("type":"(downloaded|transferFailed)","transfer":")re" +
+                                      std::to_string(*fine));
+  EXPECT_NE(done.find(R"("type":"downloaded")"), std::string::npos) << done;
+  std::optional<Bytes> got = carol_->TakeDownload(*fine);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(*got == data);
+  EXPECT_EQ(links_opened_, 2);
+  EXPECT_EQ(EndsOf(*refused), 1);
+
+  // The driver gives up on a connection (it cannot be dialled): its
+  // download ends with that error, once.
+  absl::StatusOr<uint64_t> stuck = carol_->DownloadDocument(document);
+  ASSERT_TRUE(stuck.ok());
+  // (Routed to link 2 as events are polled; its requests not yet sent.)
+  while (std::optional<std::string> e = carol_->PollEventJson(dc_.sim().now())) {
+    carol_events_.push_back(*e);
+  }
+  EXPECT_FALSE(carol_->FailLink(99, absl::UnavailableError("no such link")));
+  ASSERT_TRUE(carol_->FailLink(2, absl::UnavailableError("could not connect to DC 2")));
+  // Its engine is gone: the driver stops running it at once.
+  dc_.sim().RemoveClient(sim_links_[2]);
+  sim_links_.erase(2);
+  const std::string gave_up = CarolSaw(R"re("type":"(downloaded|transferFailed)","transfer":")re" +
+                                       std::to_string(*stuck));
+  EXPECT_NE(gave_up.find("could not connect to DC 2"), std::string::npos) << gave_up;
+  EXPECT_EQ(carol_->Engine(2), nullptr);
+  CarolAwait("never", absl::Seconds(5));
+  EXPECT_EQ(EndsOf(*stuck), 1);
 }
 
 TEST_F(JsonClientTest, BadCallsAreErrorsAndRpcErrorsAnswerTheirRequest) {
@@ -727,7 +1006,7 @@ TEST_F(JsonClientTest, BadCallsAreErrorsAndRpcErrorsAnswerTheirRequest) {
   for (const std::string& e : events_) {
     if (e.find(R"("id":")" + std::to_string(*slow) + R"(")") != std::string::npos) ++answers;
   }
-  while (std::optional<std::string> e = bot_->PollEventJson()) {
+  while (std::optional<std::string> e = bot_->PollEventJson(dc_.sim().now())) {
     if (e->find(R"("id":")" + std::to_string(*slow) + R"(")") != std::string::npos) ++answers;
   }
   EXPECT_EQ(answers, 1);

@@ -54,7 +54,8 @@ export interface CreateOptions {
   // The DC's RSA public key (PEM); default: Telegram's production key.
   rsaKey?: string;
   apiId?: number;
-  // Where DC n takes WebSocket connections (Telegram: wss://.../apiws).
+  // Where DC n takes WebSocket connections (Telegram: wss://.../apiws): the
+  // home DC, and the DCs files are downloaded from.
   url: (dc: number) => string;
   // From snapshot(): resume without a new key or login.
   snapshot?: Uint8Array;
@@ -67,6 +68,10 @@ export interface CreateOptions {
   pfs?: boolean | { tempKeyLifetimeS?: number; renewBeforeS?: number };
   // First retry delay; doubles up to 5 s (default 100).
   reconnectDelayMs?: number;
+  // A connection to another DC (for downloads of files stored there) that
+  // fails to open this many times in a row is given up: the downloads on
+  // it reject (default 3).
+  dcDialAttempts?: number;
   // Gets what a listener threw (default: rethrown as an uncaught error).
   onListenerError?: (error: unknown) => void;
 }
@@ -160,12 +165,27 @@ export interface UpdateEvent {
   entityErrors?: string[];
 }
 
+// Where an event comes from: the client's own connection (no mediaDc), or
+// its connection to DC mediaDc made for downloads of files stored there
+// (a 'fatal' or 'loggedOut' there ends that connection and its downloads
+// only).
+export interface EventSource {
+  mediaDc?: number;
+}
+
 // Everything else the client reports.
-export type ClientEvent =
+export type ClientEvent = EventSource & (
   | { type: 'connected'; dc: number }
   | { type: 'disconnected'; why: string }
   | { type: 'dialFailed'; why?: string; dc?: number; message?: string }
   | { type: 'transportFailed'; message: string }
+  // A download needs DC dc: a connection there (number `link`) is made, the
+  // login exported and imported; later downloads from dc reuse it.
+  | { type: 'dcConnectionOpened'; link: number; dc: number }
+  // That connection is gone (its export or import refused, it could not be
+  // dialled, its engine gave up); the downloads on it rejected. The next
+  // download from dc makes a new one.
+  | { type: 'dcConnectionClosed'; link: number; dc: number; message: string }
   | { type: 'authKeyReady' }
   | { type: 'sessionReset' }
   | { type: 'timeAdjusted' }
@@ -184,7 +204,7 @@ export type ClientEvent =
   // error, if any; reason: why); a new temporary key follows (and a new
   // permanent key after ENCRYPTED_MESSAGE_INVALID).
   | { type: 'bindFailed'; code: number; message: string; reason: string }
-  | { type: 'engine'; kind: number };
+  | { type: 'engine'; kind: number });
 
 // An rpc error (code != 0) or a call that failed without one (code 0:
 // cancelled, timed out, the client closed).
@@ -210,10 +230,14 @@ export class MtcoreClient {
   // go out with the access hash the client knows); settles as invoke().
   sendText(peer: tl.InputPeer<In>, content: TextContent,
            options?: InvokeOptions & SendTextFields): Promise<tl.Updates>;
-  // File transfer over the client's DC. uploadFile reads its source part by
-  // part (never whole into the module) and resolves with the InputFile for
-  // messages.sendMedia (inputFileBig over 10 MiB); the downloads resolve
-  // with the file's bytes, or with onData, its size. Cancelled by `signal`.
+  // File transfer. uploadFile reads its source part by part (never whole
+  // into the module) and resolves with the InputFile for messages.sendMedia
+  // (inputFileBig over 10 MiB), uploaded to the client's DC. Downloads come
+  // from the DC the file is stored on (a document's dc_id, or FILE_MIGRATE_X
+  // followed), over a connection there made with url(dc) on first use and
+  // kept; they resolve with the file's bytes, or with onData, its size, and
+  // reject with one MtcoreError (code 0) naming the DC if it cannot be
+  // reached or refuses the login. Cancelled by `signal`.
   uploadFile(source: Uint8Array | ArrayBuffer | Blob | UploadSource,
              options?: UploadOptions): Promise<tl.InputFile>;
   downloadDocument(document: tl.Document, options: StreamingDownloadOptions): Promise<number>;

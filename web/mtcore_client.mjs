@@ -7,9 +7,11 @@
 //
 // The engine runs the whole protocol: obfuscated transport, key exchange,
 // encrypted session, acks, salts, re-sends across reconnects, updates in
-// order through its gap engine, FLOOD_WAIT and DC migrations. This file only
-// moves bytes and time: WebSocket messages in, bytes out, one timer for the
-// engine's next deadline.
+// order through its gap engine, FLOOD_WAIT and DC migrations, and downloads
+// of files stored on other DCs (a second connection per such DC, the login
+// exported and imported there, kept for later downloads). This file only
+// moves bytes and time: WebSocket messages in (one socket per connection,
+// url(dc) for each), bytes out, one timer for the engines' next deadline.
 //
 //   import createModule from './mtcore.mjs';
 //   import { MtcoreClient } from './mtcore_client.mjs';
@@ -224,6 +226,188 @@ function rethrowLater(error) {
   queueMicrotask(() => { throw error; });
 }
 
+// One WebSocket between the page and one engine of a client in the module:
+// the client's own connection (link 0) or one of its connections to another
+// DC (link N > 0, for downloads of files stored there; see
+// JsonClient::Link). It dials url(dc), hands each message to the engine,
+// sends what the engine has, reports a close to the engine without waiting
+// for the closing handshake, and dials again after a backoff (from
+// reconnectDelayMs, doubling to 5 s; back to the first once the DC
+// answered). Its own events ('connected', 'disconnected', 'dialFailed',
+// 'transportFailed') go to `emit`, with mediaDc: dc for a link. A link
+// that fails to open dcDialAttempts times in a row (3 by default), or that
+// url() names no address for, is given up: giveUp(why).
+class EngineSocket {
+  #m;
+  #h;
+  #link;
+  #dc;  // () => the DC to dial now
+  #options;
+  #hooks;  // {emit(e), pump(), giveUp(why) (links only)}
+  #ws = null;
+  #closed = false;
+  #reconnectDelay;
+  #reconnectTimer = null;
+  #failedDials = 0;
+
+  constructor(m, h, link, dc, options, hooks) {
+    this.#m = m;
+    this.#h = h;
+    this.#link = link;
+    this.#dc = dc;
+    this.#options = options;
+    this.#hooks = hooks;
+    this.#reconnectDelay = this.#firstDelay();
+  }
+
+  // Stops it: no more dials; the socket closes (the engine is told nothing:
+  // it is being freed, or the module closed it).
+  close() {
+    this.#closed = true;
+    clearTimeout(this.#reconnectTimer);
+    const ws = this.#ws;
+    this.#ws = null;
+    if (ws) ws.close();
+  }
+
+  // Sends what the engine has; a close the engine asks for (after a
+  // migration the engine ends the old connection) ends the socket and
+  // dials again at once.
+  pumpOut() {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== 1 || this.#closed) return;
+    this.#flush(ws);
+    if (this.#m._mtcore_client_wants_close(this.#h, this.#link)) {
+      this.#reconnectDelay = 0;
+      this.#detach(ws, 'closed by the engine');
+    }
+  }
+
+  #emit(e) {
+    this.#hooks.emit(this.#link ? { ...e, mediaDc: this.#dc() } : e);
+  }
+
+  #firstDelay() {
+    return this.#options.reconnectDelayMs ?? 100;
+  }
+
+  #scheduleReconnect() {
+    if (this.#closed) return;
+    const delay = this.#reconnectDelay;
+    this.#reconnectDelay = Math.min(Math.max(delay * 2, this.#firstDelay()), 5000);
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  // Gives a link up (its downloads fail with `why`).
+  #giveUp(why) {
+    this.close();
+    this.#hooks.giveUp(why);
+  }
+
+  connect() {
+    if (this.#closed) return;
+    const m = this.#m;
+    const dc = this.#dc();
+    let ws;
+    try {
+      const WS = this.#options.WebSocket || globalThis.WebSocket;
+      const url = this.#options.url(dc);
+      if (this.#link && !url) throw new Error(`url(${dc}) gave no URL`);
+      ws = new WS(url, 'binary');
+      ws.binaryType = 'arraybuffer';
+    } catch (e) {
+      this.#emit({ type: 'dialFailed', dc, message: String(e) });
+      // A link url() cannot name is given up at once; the client's own
+      // connection keeps trying.
+      if (this.#link) this.#giveUp(`could not connect to DC ${dc}: ${String(e)}`);
+      else this.#scheduleReconnect();
+      return;
+    }
+    this.#ws = ws;
+    let failed = false;
+    let opened = false;
+    ws.onopen = () => {
+      if (this.#ws !== ws) return;
+      opened = true;
+      this.#failedDials = 0;
+      if (this.#dc() !== dc) {  // the client moved while this socket was dialing
+        this.#reconnectDelay = 0;
+        this.#detach(ws, 'the client moved to another DC');
+        return;
+      }
+      m._mtcore_client_on_open(this.#h, this.#link, now());
+      this.#emit({ type: 'connected', dc });
+      this.#hooks.pump();
+    };
+    ws.onmessage = (e) => {
+      if (this.#ws !== ws || failed) return;
+      this.#reconnectDelay = this.#firstDelay();  // the DC answered: a healthy connection
+      const bytes = new Uint8Array(e.data);
+      const p = m._malloc(Math.max(1, bytes.length));
+      m.HEAPU8.set(bytes, p);
+      const r = m._mtcore_client_on_bytes(this.#h, this.#link, p, bytes.length, now());
+      m._free(p);
+      if (r < 0) {
+        failed = true;
+        const message = m.UTF8ToString(m._mtcore_last_error());
+        this.#flush(ws);  // what the engine wrote in answer goes out first
+        this.#emit({ type: 'transportFailed', message });
+        this.#detach(ws, `transport error: ${message}`);
+        return;
+      }
+      this.#hooks.pump();
+    };
+    ws.onclose = (e) => {
+      if (this.#ws !== ws) return;
+      const why = `WebSocket closed (${e.code}${e.reason ? ' ' + e.reason : ''})`;
+      this.#detach(ws, opened ? why : `could not connect to DC ${dc}: ${why}`,
+        opened ? 'disconnected' : 'dialFailed');
+    };
+    // Browsers fire onclose after onerror; some hosts (node 20's WebSocket)
+    // do not when the dial fails, so an error ends the connection here.
+    ws.onerror = () => {
+      if (this.#ws !== ws) return;
+      this.#detach(ws, opened ? 'WebSocket error' : `could not connect to DC ${dc}`,
+        opened ? 'disconnected' : 'dialFailed');
+    };
+  }
+
+  // Ends the connection `ws` (or the attempt) for the engine now, without
+  // waiting for the WebSocket closing handshake, reports it as event `type`
+  // and dials again after the backoff (a link that failed to open too often
+  // is given up instead).
+  #detach(ws, why, type = 'disconnected') {
+    if (this.#ws !== ws) return;
+    this.#ws = null;
+    ws.close();
+    if (this.#closed) return;
+    const m = this.#m;
+    const text = cString(m, why);
+    m._mtcore_client_on_close(this.#h, this.#link, text, now());
+    m._free(text);
+    this.#emit({ type, why });
+    this.#failedDials = type === 'dialFailed' ? this.#failedDials + 1 : 0;
+    if (this.#link && this.#failedDials >= (this.#options.dcDialAttempts ?? 3)) {
+      this.#giveUp(why);
+    } else {
+      this.#scheduleReconnect();
+    }
+    this.#hooks.pump();
+  }
+
+  // Sends what the engine has for `ws`.
+  #flush(ws) {
+    const m = this.#m;
+    if (ws.readyState !== 1) return;
+    for (;;) {
+      const n = m._mtcore_client_pull(this.#h, this.#link);
+      if (n === 0) break;
+      ws.send(m.HEAPU8.slice(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n));
+    }
+  }
+}
+
 // An rpc error or a failed request.
 export class MtcoreError extends Error {
   constructor(code, message) {
@@ -245,6 +429,8 @@ export class MtcoreClient {
   // {tempKeyLifetimeS, renewBeforeS}; each session runs over a temporary key
   // bound to the permanent one, which alone goes into snapshot(); events
   // 'tempKeyBound' and 'bindFailed'), reconnectDelayMs (first retry; doubles to 5 s),
+  // dcDialAttempts (a connection to another DC for downloads that fails to
+  // open this many times in a row is given up, failing its downloads; 3),
   // onListenerError (gets what a listener threw; default: rethrown as an
   // uncaught error once the client is done).
   static async create(options) {
@@ -264,14 +450,16 @@ export class MtcoreClient {
       m._free(snapPtr);
     }
     const client = new MtcoreClient(m, handle, options);
-    client.#connect();
+    client.#home.connect();
     return client;
   }
 
   #m;
   #h;
   #options;
-  #ws = null;
+  #home;  // the EngineSocket of the client's own connection
+  // link -> the EngineSocket of a connection to another DC (for downloads)
+  #links = new Map();
   #timer = null;
   // request id (or 't' + transfer id) -> {resolve, reject, cleanup, why (if
   // cancelled), onProgress (transfers)}
@@ -279,8 +467,6 @@ export class MtcoreClient {
   #updateListeners = new Set();
   #eventListeners = new Set();
   #closed = false;
-  #reconnectDelay;
-  #reconnectTimer = null;
   #pumping = false;
   #pumpAgain = false;
   // streaming upload id -> {size, read, partSize, reading}
@@ -290,7 +476,23 @@ export class MtcoreClient {
     this.#m = m;
     this.#h = handle;
     this.#options = options;
-    this.#reconnectDelay = this.#firstDelay();
+    this.#home = this.#socket(0, () => this.dc);
+  }
+
+  // An EngineSocket for connection `link` of this client, to DC dc().
+  #socket(link, dc) {
+    return new EngineSocket(this.#m, this.#h, link, dc, this.#options, {
+      emit: (e) => this.#emit(e),
+      pump: () => this.#pump(),
+      giveUp: (why) => {
+        if (this.#closed) return;
+        this.#links.delete(link);
+        const text = cString(this.#m, why);
+        this.#m._mtcore_client_fail_link(this.#h, link, text);  // its downloads fail
+        this.#m._free(text);
+        this.#pump();
+      },
+    });
   }
 
   // Calls the API function `request` ({_: 'method.name', ...fields}); resolves
@@ -379,10 +581,15 @@ export class MtcoreClient {
     }, { signal, onProgress });
   }
 
-  // Downloads a document (a message's media.document) from the client's
-  // DC; resolves with its bytes (a Uint8Array), or, with onData, hands it
-  // over chunk by chunk and resolves with its size. Options: signal,
-  // onProgress, onData (as downloadFile's).
+  // Downloads a document (a message's media.document) from the DC it is
+  // stored on (its dc_id): the client's own connection, or a connection to
+  // that DC (made on first use with url(dc_id), the login exported and
+  // imported there, kept for later downloads; events 'dcConnectionOpened'
+  // and 'dcConnectionClosed'). Resolves with its bytes (a Uint8Array), or,
+  // with onData, hands it over chunk by chunk and resolves with its size.
+  // If that connection cannot be made (the login refused there, dial
+  // failures) the download rejects with an MtcoreError naming the DC.
+  // Options: signal, onProgress, onData (as downloadFile's).
   downloadDocument(document, { signal, onProgress, onData } = {}) {
     return this.#download(toTlJson(document), -1, 1, { signal, onProgress, onData });
   }
@@ -395,8 +602,9 @@ export class MtcoreClient {
   // chunk waits for it (and so does the end), and while more than 2 chunks
   // wait the download holds its answers and asks for no more, so a slow
   // consumer keeps memory bounded. An exception or rejection in onData
-  // cancels the download, which rejects with that error. Options:
-  // size, signal, onProgress, onData.
+  // cancels the download, which rejects with that error. A file stored on
+  // another DC (FILE_MIGRATE_X) is followed there as downloadDocument() does,
+  // keeping what arrived. Options: size, signal, onProgress, onData.
   downloadFile(location, { size = -1, signal, onProgress, onData } = {}) {
     return this.#download(toTlJson(location), size, 0, { signal, onProgress, onData });
   }
@@ -545,8 +753,11 @@ export class MtcoreClient {
 
   // Every other event: {type: 'authKeyReady' | 'loggedOut' | 'updatesTooLong'
   // | 'sessionReset' | 'fatal' | 'connected' | 'disconnected' | 'dialFailed'
-  // | 'transportFailed' | 'tempKeyBound' | 'bindFailed' | ...}. Returns a
-  // function that removes the listener.
+  // | 'transportFailed' | 'tempKeyBound' | 'bindFailed' | 'dcConnectionOpened'
+  // | 'dcConnectionClosed' | ...}. Events of a connection to another DC (for
+  // downloads) carry mediaDc: that DC ({type: 'connected', dc: 4, mediaDc:
+  // 4}); they never mean the client's own connection. Returns a function
+  // that removes the listener.
   onEvent(listener) {
     this.#eventListeners.add(listener);
     return () => this.#eventListeners.delete(listener);
@@ -570,118 +781,15 @@ export class MtcoreClient {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
-    clearTimeout(this.#reconnectTimer);
-    const ws = this.#ws;
-    this.#ws = null;
-    if (ws) ws.close();
+    this.#home.close();
+    for (const socket of this.#links.values()) socket.close();
+    this.#links.clear();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     this.#m._mtcore_client_free(this.#h);
     for (const p of pending) {
       p.cleanup();
       p.reject(new MtcoreError(0, 'the client is closed'));
-    }
-  }
-
-  #firstDelay() {
-    return this.#options.reconnectDelayMs ?? 100;
-  }
-
-  #scheduleReconnect() {
-    if (this.#closed) return;
-    const delay = this.#reconnectDelay;
-    this.#reconnectDelay = Math.min(Math.max(delay * 2, this.#firstDelay()), 5000);
-    clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
-  }
-
-  #connect() {
-    if (this.#closed) return;
-    const m = this.#m;
-    const dc = this.dc;
-    let ws;
-    try {
-      const WS = this.#options.WebSocket || globalThis.WebSocket;
-      ws = new WS(this.#options.url(dc), 'binary');
-      ws.binaryType = 'arraybuffer';
-    } catch (e) {
-      this.#emit({ type: 'dialFailed', dc, message: String(e) });
-      this.#scheduleReconnect();
-      return;
-    }
-    this.#ws = ws;
-    let failed = false;
-    let opened = false;
-    ws.onopen = () => {
-      if (this.#ws !== ws) return;
-      opened = true;
-      if (this.dc !== dc) {  // the client moved while this socket was dialing
-        this.#reconnectDelay = 0;
-        this.#detach(ws, 'the client moved to another DC');
-        return;
-      }
-      m._mtcore_client_on_open(this.#h, now());
-      this.#emit({ type: 'connected', dc });
-      this.#pump();
-    };
-    ws.onmessage = (e) => {
-      if (this.#ws !== ws || failed) return;
-      this.#reconnectDelay = this.#firstDelay();  // the DC answered: a healthy connection
-      const bytes = new Uint8Array(e.data);
-      const p = m._malloc(Math.max(1, bytes.length));
-      m.HEAPU8.set(bytes, p);
-      const r = m._mtcore_client_on_bytes(this.#h, p, bytes.length, now());
-      m._free(p);
-      if (r < 0) {
-        failed = true;
-        const message = m.UTF8ToString(m._mtcore_last_error());
-        this.#flush(ws);  // what the engine wrote in answer goes out first
-        this.#emit({ type: 'transportFailed', message });
-        this.#detach(ws, `transport error: ${message}`);
-        return;
-      }
-      this.#pump();
-    };
-    ws.onclose = (e) => {
-      if (this.#ws !== ws) return;
-      const why = `WebSocket closed (${e.code}${e.reason ? ' ' + e.reason : ''})`;
-      this.#detach(ws, opened ? why : `could not connect to DC ${dc}: ${why}`,
-        opened ? 'disconnected' : 'dialFailed');
-    };
-    // Browsers fire onclose after onerror; some hosts (node 20's WebSocket)
-    // do not when the dial fails, so an error ends the connection here.
-    ws.onerror = () => {
-      if (this.#ws !== ws) return;
-      this.#detach(ws, opened ? 'WebSocket error' : `could not connect to DC ${dc}`,
-        opened ? 'disconnected' : 'dialFailed');
-    };
-  }
-
-  // Ends the connection `ws` (or the attempt) for the engine now, without
-  // waiting for the WebSocket closing handshake, reports it as event `type`
-  // and dials again after the backoff.
-  #detach(ws, why, type = 'disconnected') {
-    if (this.#ws !== ws) return;
-    this.#ws = null;
-    ws.close();
-    if (this.#closed) return;
-    const m = this.#m;
-    const text = cString(m, why);
-    m._mtcore_client_on_close(this.#h, text, now());
-    m._free(text);
-    this.#emit({ type, why });
-    this.#scheduleReconnect();
-    this.#pump();
-  }
-
-  // Sends what the engine has for `ws`.
-  #flush(ws) {
-    const m = this.#m;
-    if (ws.readyState !== 1) return;
-    for (;;) {
-      const n = m._mtcore_client_pull(this.#h);
-      if (n === 0) break;
-      ws.send(m.HEAPU8.slice(m._mtcore_out_ptr(), m._mtcore_out_ptr() + n));
     }
   }
 
@@ -705,25 +813,26 @@ export class MtcoreClient {
     }
   }
 
+  // Sends what every engine of the client has.
+  #pumpOut() {
+    this.#home.pumpOut();
+    for (const socket of [...this.#links.values()]) socket.pumpOut();
+  }
+
   #pumpOnce() {
     const m = this.#m;
-    const ws = this.#ws;
-    if (ws && ws.readyState === 1) {
-      this.#flush(ws);
-      // After a migration the engine ends the old connection; the new DC is
-      // dialled right away.
-      if (m._mtcore_client_wants_close(this.#h)) {
-        this.#reconnectDelay = 0;
-        this.#detach(ws, 'closed by the engine');
-        if (this.#closed) return;
-      }
-    }
+    this.#pumpOut();
+    if (this.#closed) return;
     for (;;) {
-      const p = m._mtcore_client_poll(this.#h);
+      const p = m._mtcore_client_poll(this.#h, now());
       if (!p) break;
       this.#dispatch(JSON.parse(m.UTF8ToString(p)));
       if (this.#closed) return;
     }
+    // What the events asked for (a login exported for another DC and
+    // imported there, a download moved) goes out now.
+    this.#pumpOut();
+    if (this.#closed) return;
     for (const id of this.#uploads.keys()) this.#feed(id);
     clearTimeout(this.#timer);
     const deadline = m._mtcore_client_deadline(this.#h);
@@ -830,8 +939,19 @@ export class MtcoreClient {
       }
       return;
     }
+    if (e.type === 'dcConnectionOpened') {
+      // A download needs DC e.dc: the module made a connection there.
+      const socket = this.#socket(e.link, () => e.dc);
+      this.#links.set(e.link, socket);
+      socket.connect();
+    } else if (e.type === 'dcConnectionClosed') {
+      this.#links.get(e.link)?.close();
+      this.#links.delete(e.link);
+    }
     this.#emit(e);
-    if (e.type === 'fatal') this.close();  // the engine gave up: every call fails
+    // The engine gave up: every call fails. (A connection to another DC
+    // that gives up, mediaDc, only ends the downloads on it.)
+    if (e.type === 'fatal' && e.mediaDc === undefined) this.close();
   }
 
   #emit(e) {

@@ -15,7 +15,7 @@ export async function example(schema: string, pem: string): Promise<string> {
   const client = await MtcoreClient.create({
     module, schema, dc: 2, rsaKey: pem, apiId: 1, url: (dc) => `wss://dc${dc}.example/apiws`,
   });
-  const withPfs = await MtcoreClient.create({ module, schema, url: () => 'wss://x', pfs: true });
+  const withPfs = await MtcoreClient.create({ module, schema, url: () => 'wss://x', pfs: true, dcDialAttempts: 5 });
   withPfs.close();
   (await MtcoreClient.create({ module, schema, url: () => 'wss://x', pfs: { tempKeyLifetimeS: 3600 } })).close();
   const stop = client.onUpdate((u: UpdateEvent) => {
@@ -26,6 +26,9 @@ export async function example(schema: string, pem: string): Promise<string> {
     if (e.type === 'updatesTooLong') console.log(e.channelId.length);
     if (e.type === 'tempKeyBound') console.log(new Date(e.expiresAt * 1000));
     if (e.type === 'bindFailed') console.log(e.code, e.message.length, e.reason);
+    if (e.type === 'dcConnectionOpened') console.log(e.link.toFixed(), e.dc.toFixed());
+    if (e.type === 'dcConnectionClosed') console.log(e.message.length);
+    if (e.mediaDc !== undefined && e.type === 'disconnected') console.log(e.mediaDc.toFixed(), e.why);
   });
   const users = await client.invoke<User[]>({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
   await client.invoke({
