@@ -16,11 +16,6 @@ using internal::TransferAnswer;
 // The most memory a download takes for its bytes before they arrive.
 constexpr int64_t kInitialReserve = int64_t{4} << 20;
 
-bool IsAnswer(const ClientEvent& e) {
-  return e.kind == ClientEvent::Kind::kResult || e.kind == ClientEvent::Kind::kRpcError ||
-         e.kind == ClientEvent::Kind::kRequestFailed;
-}
-
 // Worth sending again: the DC's internal errors and timeouts, and requests
 // the client could not get answered.
 bool IsTransient(const ClientEvent& e) {
@@ -53,13 +48,6 @@ tl::InputFile NamedFile(int64_t id, int32_t parts, const std::string& name) {
 }
 
 }  // namespace
-
-RequestSink::~RequestSink() = default;
-
-absl::StatusOr<uint64_t> ClientSink::Send(Bytes function) {
-  return client_.InvokeRaw(std::move(function));
-}
-void ClientSink::Cancel(uint64_t request_id) { client_.Cancel(request_id); }
 
 // ---------------------------------------------------------------------------
 // Upload

@@ -101,31 +101,11 @@
 #include "absl/status/statusor.h"
 #include "core/base/bytes.h"
 #include "core/client/client.h"
+#include "core/client/request_sink.h"
 #include "core/crypto/random.h"
 #include "tl/api.h"
 
 namespace mtcore::client {
-
-// Where a transfer's requests go.
-class RequestSink {
- public:
-  virtual ~RequestSink();
-  // Queues a boxed API function; returns its request id.
-  virtual absl::StatusOr<uint64_t> Send(Bytes function) = 0;
-  // Gives up on a request (its answer, a Cancelled failure, still comes).
-  virtual void Cancel(uint64_t request_id) = 0;
-};
-
-// A Client as a RequestSink.
-class ClientSink final : public RequestSink {
- public:
-  explicit ClientSink(Client& client) : client_(client) {}
-  absl::StatusOr<uint64_t> Send(Bytes function) override;
-  void Cancel(uint64_t request_id) override;
-
- private:
-  Client& client_;
-};
 
 namespace internal {
 
