@@ -390,6 +390,66 @@ absl::Status ClientRunner::DownloadToFile(tl::InputFileLocation location, const 
   return writer->Commit();
 }
 
+template <class Walk, class Entry>
+absl::Status ClientRunner::RunWalk(Walk& walk, const std::function<bool(const Entry&)>& visit,
+                                   absl::Duration timeout) {
+  client::ClientSink sink(*client_);
+  bool stopped = false;
+  // Hands out what arrived, then asks for the next page.
+  auto drain = [&] {
+    while (!stopped) {
+      std::optional<Entry> e = walk.Next();
+      if (!e.has_value()) break;
+      if (!visit(*e)) stopped = true;
+    }
+    if (!stopped) walk.Fetch(sink);
+  };
+  drain();
+  driver_->Pump();
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        if (stopped || walk.done()) return true;
+        // (Its request is the home client's: ids never collide with the
+        // connections'.)
+        Collect([&](const ClientEvent& e, client::RequestSink&) { return walk.OnEvent(e, sink); });
+        drain();
+        driver_->Pump();
+        return stopped || walk.done();
+      },
+      timeout);
+  if (stopped) {
+    walk.Cancel(sink);
+    driver_->Pump();
+    return absl::OkStatus();
+  }
+  if (walk.done()) return walk.status();
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    walk.Cancel(sink);
+    driver_->Pump();
+    return absl::DeadlineExceededError(
+        absl::StrCat("the walk did not end within ", absl::FormatDuration(timeout)));
+  }
+  return s;
+}
+
+absl::Status ClientRunner::ForEachMessage(client::HistoryOptions options,
+                                          const std::function<bool(const tl::Message&)>& visit,
+                                          absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<client::HistoryWalk>> walk =
+      client::HistoryWalk::Create(std::move(options));
+  if (!walk.ok()) return walk.status();
+  return RunWalk<client::HistoryWalk, tl::Message>(**walk, visit, timeout);
+}
+
+absl::Status ClientRunner::ForEachDialog(
+    client::DialogOptions options, const std::function<bool(const client::DialogEntry&)>& visit,
+    absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<client::DialogWalk>> walk =
+      client::DialogWalk::Create(std::move(options));
+  if (!walk.ok()) return walk.status();
+  return RunWalk<client::DialogWalk, client::DialogEntry>(**walk, visit, timeout);
+}
+
 absl::Status ClientRunner::RunFor(absl::Duration d) {
   absl::Status s = loop_.RunUntil(
       [&] {

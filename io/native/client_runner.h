@@ -29,6 +29,7 @@
 #include "core/client/client.h"
 #include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
+#include "core/client/list_pages.h"
 #include "core/crypto/random.h"
 #include "io/native/driver.h"
 #include "io/native/event_loop.h"
@@ -132,6 +133,19 @@ class ClientRunner {
                               absl::Duration timeout, client::DownloadOptions options = {},
                               PartialFile partial = PartialFile::kDiscard);
 
+  // Walks a chat's history newest first (client::HistoryWalk: one page of
+  // messages.getHistory at a time), calling `visit` with each message until
+  // it returns false or the history ends. The walk's error, or
+  // DeadlineExceeded after `timeout` for the whole walk (the page in flight
+  // is given up).
+  absl::Status ForEachMessage(client::HistoryOptions options,
+                              const std::function<bool(const tl::Message&)>& visit,
+                              absl::Duration timeout);
+  // The dialog list the same way (client::DialogWalk, messages.getDialogs).
+  absl::Status ForEachDialog(client::DialogOptions options,
+                             const std::function<bool(const client::DialogEntry&)>& visit,
+                             absl::Duration timeout);
+
   // The authorised connection to DC `dc` (not the home DC): made on first
   // use (a driver dials the DC's address; the login is exported here and
   // imported there) and kept; one that failed, or whose driver gave up
@@ -187,6 +201,9 @@ class ClientRunner {
   static absl::Status GaveUp(const EngineDriver& driver, int dc);
   template <class Transfer>
   absl::Status Run(Transfer& transfer, absl::Duration timeout);
+  template <class Walk, class Entry>
+  absl::Status RunWalk(Walk& walk, const std::function<bool(const Entry&)>& visit,
+                       absl::Duration timeout);
 
   EventLoop& loop_;
   std::unique_ptr<client::Client> client_;

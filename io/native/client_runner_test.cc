@@ -269,6 +269,84 @@ TEST_F(ClientRunnerDcTest, AnAwaitThatTimesOutCancelsTheRequestOnTheConnectionTh
   EXPECT_TRUE(client::Client::Result<tl::help_getNearestDc>(*answer).ok());
 }
 
+TEST_F(ClientRunnerDcTest, AHistoryAndTheDialogListAreWalkedPageByPage) {
+  LogInBoth();
+  // Alice sends Carol 130 messages.
+  tl::contacts_resolveUsername resolve;
+  resolve.username = "carol";
+  absl::StatusOr<tl::contacts_ResolvedPeer> r = alice_->Call(resolve, kTimeout);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const tl::user* carol = r->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+  constexpr int kSent = 130;
+  for (int i = 0; i < kSent; ++i) {
+    tl::messages_sendMessage send;
+    send.peer = tl::inputPeerUser{carol->id, carol->access_hash.value_or(0)};
+    send.message = absl::StrCat("note ", i);
+    send.random_id = static_cast<int64_t>(crypto::RandomU64(rng_));
+    ASSERT_TRUE(alice_->Call(send, kTimeout).ok()) << i;
+  }
+  // Carol reads them back, newest first, 50 per page.
+  resolve.username = "alice";
+  absl::StatusOr<tl::contacts_ResolvedPeer> a = carol_->Call(resolve, kTimeout);
+  ASSERT_TRUE(a.ok()) << a.status();
+  const tl::user* alice = a->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+  client::HistoryOptions history;
+  history.peer = tl::inputPeerUser{alice->id, alice->access_hash.value_or(0)};
+  history.page_size = 50;
+  std::vector<std::string> texts;
+  int32_t last_id = 0;
+  absl::Status walked = carol_->ForEachMessage(
+      history,
+      [&](const tl::Message& m) {
+        const tl::message* x = m.As<tl::message>();
+        EXPECT_NE(x, nullptr);
+        if (x == nullptr) return false;
+        if (last_id != 0) EXPECT_LT(x->id, last_id) << "newest first, each once";
+        last_id = x->id;
+        texts.push_back(x->message);
+        return true;
+      },
+      kTimeout);
+  ASSERT_TRUE(walked.ok()) << walked;
+  ASSERT_EQ(texts.size(), static_cast<size_t>(kSent));
+  for (int i = 0; i < kSent; ++i) EXPECT_EQ(texts[i], absl::StrCat("note ", kSent - 1 - i));
+  // The senders reached the peer cache with the pages.
+  EXPECT_TRUE(carol_->client().peers().Knows(client::PeerKind::kUser, alice->id));
+
+  // Stopping early: the walk ends there, the connection stays usable.
+  int seen = 0;
+  ASSERT_TRUE(carol_
+                  ->ForEachMessage(history, [&](const tl::Message&) { return ++seen < 10; },
+                                   kTimeout)
+                  .ok());
+  EXPECT_EQ(seen, 10);
+
+  // The dialog list: Alice's is the most recent.
+  std::vector<int64_t> dialog_users;
+  absl::Status listed = carol_->ForEachDialog(
+      {.page_size = 1},
+      [&](const client::DialogEntry& d) {
+        const tl::dialog* x = d.dialog.As<tl::dialog>();
+        EXPECT_NE(x, nullptr);
+        if (x == nullptr) return false;
+        if (const tl::peerUser* u = x->peer.As<tl::peerUser>()) dialog_users.push_back(u->user_id);
+        return true;
+      },
+      kTimeout);
+  ASSERT_TRUE(listed.ok()) << listed;
+  ASSERT_FALSE(dialog_users.empty());
+  EXPECT_EQ(dialog_users.front(), alice->id);
+  EXPECT_EQ(std::count(dialog_users.begin(), dialog_users.end(), alice->id), 1);
+
+  // A peer the DC refuses: the walk's error, naming the page.
+  client::HistoryOptions wrong;
+  wrong.peer = tl::inputPeerUser{alice->id, 12345};
+  absl::Status refused = carol_->ForEachMessage(wrong, [](const tl::Message&) { return true; },
+                                                kTimeout);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_THAT(refused.message(), HasSubstr("history: page below message 0"));
+}
+
 TEST_F(ClientRunnerDcTest, AFailedImportEndsTheDownloadAndTheNextOneGetsANewConnection) {
   absl::StatusOr<std::unique_ptr<ClientRunner>> alice = LogIn("alice");
   ASSERT_TRUE(alice.ok()) << alice.status();

@@ -1,0 +1,378 @@
+#include "core/client/list_pages.h"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/client/peer_cache.h"
+
+namespace mtcore::client {
+namespace {
+
+absl::Status WithContext(const absl::Status& why, const std::string& context) {
+  return absl::Status(why.code(), absl::StrCat(context, ": ", why.message()));
+}
+
+// The id and date of a message or service message; nullopt for messageEmpty.
+std::optional<std::pair<int32_t, int32_t>> IdAndDate(const tl::Message& m) {
+  if (const tl::message* x = m.As<tl::message>()) return std::make_pair(x->id, x->date);
+  if (const tl::messageService* x = m.As<tl::messageService>()) {
+    return std::make_pair(x->id, x->date);
+  }
+  return std::nullopt;
+}
+
+const tl::Peer* ChatOf(const tl::Message& m) {
+  if (const tl::message* x = m.As<tl::message>()) return &x->peer_id;
+  if (const tl::messageService* x = m.As<tl::messageService>()) return &x->peer_id;
+  return nullptr;
+}
+
+// (kind, id) of a peer; kind -1 for an empty handle.
+std::pair<int, int64_t> KeyOf(const tl::Peer& p) {
+  if (const tl::peerUser* u = p.As<tl::peerUser>()) return {0, u->user_id};
+  if (const tl::peerChat* c = p.As<tl::peerChat>()) return {1, c->chat_id};
+  if (const tl::peerChannel* c = p.As<tl::peerChannel>()) return {2, c->channel_id};
+  return {-1, 0};
+}
+
+// A page's answer: its messages (or dialogs), whether the list is complete,
+// and the count the DC gave (-1: none).
+struct MessagesPage {
+  std::vector<tl::Message>* messages = nullptr;
+  bool complete = false;
+  int64_t count = -1;
+};
+
+absl::StatusOr<MessagesPage> PageOf(tl::messages_Messages& m) {
+  MessagesPage page;
+  if (tl::messages_messages* x = m.As<tl::messages_messages>()) {
+    page.messages = &x->messages;
+    page.complete = true;
+    page.count = static_cast<int64_t>(x->messages.size());
+  } else if (tl::messages_messagesSlice* x = m.As<tl::messages_messagesSlice>()) {
+    page.messages = &x->messages;
+    page.count = x->count;
+  } else if (tl::messages_channelMessages* x = m.As<tl::messages_channelMessages>()) {
+    page.messages = &x->messages;
+    page.count = x->count;
+  } else {
+    return absl::DataLossError(
+        absl::StrCat("the DC answered ", m.name(), " to a request without a hash"));
+  }
+  return page;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// History
+
+absl::StatusOr<std::unique_ptr<HistoryWalk>> HistoryWalk::Create(HistoryOptions options) {
+  if (!options.peer || options.peer.As<tl::inputPeerEmpty>() != nullptr) {
+    return absl::InvalidArgumentError("history: no peer");
+  }
+  if (options.page_size < 1 || options.page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("history: page size ", options.page_size, " is outside 1..", kMaxPageSize));
+  }
+  if (options.max_messages < -1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("history: max_messages ", options.max_messages, " (only -1, all, may be negative)"));
+  }
+  if (options.offset_id < 0 || options.min_id < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("history: offset_id ", options.offset_id,
+                                                   " and min_id ", options.min_id,
+                                                   " must not be negative"));
+  }
+  std::unique_ptr<HistoryWalk> walk(new HistoryWalk(std::move(options)));
+  walk->next_offset_id_ = walk->options_.offset_id;
+  if (walk->options_.max_messages == 0) walk->ended_ = true;
+  return walk;
+}
+
+void HistoryWalk::Fetch(RequestSink& sink) {
+  if (ended_ || in_flight_.has_value() || !buffer_.empty()) return;
+  tl::messages_getHistory get;
+  get.peer = options_.peer;
+  get.offset_id = next_offset_id_;
+  get.limit = options_.page_size;
+  if (options_.max_messages >= 0) {
+    get.limit = static_cast<int32_t>(
+        std::min<int64_t>(get.limit, options_.max_messages - delivered_));
+  }
+  get.min_id = options_.min_id;
+  absl::StatusOr<Bytes> function = tl::Serialize(get);
+  const std::string context = absl::StrCat("history: page below message ", next_offset_id_);
+  if (!function.ok()) {
+    End(WithContext(function.status(), context), sink);
+    return;
+  }
+  absl::StatusOr<uint64_t> id = sink.Send(*std::move(function));
+  if (!id.ok()) {
+    End(WithContext(id.status(), context + " not sent"), sink);
+    return;
+  }
+  in_flight_ = *id;
+}
+
+bool HistoryWalk::OnEvent(const ClientEvent& e, RequestSink& sink) {
+  if (!IsAnswer(e)) return false;
+  if (abandoned_.count(e.request_id) != 0) {
+    abandoned_.erase(e.request_id);
+    return true;
+  }
+  if (!in_flight_.has_value() || e.request_id != *in_flight_) return false;
+  in_flight_.reset();
+  const std::string context = absl::StrCat("history: page below message ", next_offset_id_);
+  if (e.kind != ClientEvent::Kind::kResult) {
+    End(WithContext(Client::AnswerStatus(e), context), sink);
+    return true;
+  }
+  ++pages_;
+  absl::Status taken = OnPage(e.body);
+  if (!taken.ok()) End(WithContext(taken, context), sink);
+  return true;
+}
+
+absl::Status HistoryWalk::OnPage(const Bytes& body) {
+  absl::StatusOr<tl::messages_Messages> answer = tl::ParseResult<tl::messages_getHistory>(body);
+  if (!answer.ok()) return absl::DataLossError(std::string(answer.status().message()));
+  absl::StatusOr<MessagesPage> page = PageOf(*answer);
+  if (!page.ok()) return page.status();
+  if (page->count >= 0 && pages_ == 1) total_ = page->count;
+  size_t fresh = 0, repeats = 0;
+  int32_t lowest = next_offset_id_;
+  std::set<int32_t> in_page;
+  for (tl::Message& m : *page->messages) {
+    std::optional<std::pair<int32_t, int32_t>> id = IdAndDate(m);
+    if (!id.has_value()) continue;  // messageEmpty
+    // Only what lies below the last page and above min_id, once: a repeat
+    // would be handed out twice.
+    if ((next_offset_id_ != 0 && id->first >= next_offset_id_) || !in_page.insert(id->first).second) {
+      ++repeats;
+      continue;
+    }
+    if (id->first <= options_.min_id) continue;
+    if (options_.max_messages >= 0 && delivered_ >= options_.max_messages) break;
+    lowest = lowest == 0 ? id->first : std::min(lowest, id->first);
+    buffer_.push_back(std::move(m));
+    ++delivered_;
+    ++fresh;
+  }
+  const bool empty = page->messages->empty();
+  if (fresh == 0 && repeats == page->messages->size() && !empty && !page->complete) {
+    return absl::DataLossError(absl::StrCat("the DC sent ", page->messages->size(),
+                                            " messages none of which is below the last page"));
+  }
+  next_offset_id_ = lowest;
+  const bool counted = total_ >= 0 && options_.offset_id == 0 && options_.min_id == 0 &&
+                       delivered_ >= total_;
+  const bool at_max = options_.max_messages >= 0 && delivered_ >= options_.max_messages;
+  if (page->complete || empty || fresh == 0 || counted || at_max || lowest == 1) {
+    ended_ = true;  // (no message has an id below 1)
+  }
+  return absl::OkStatus();
+}
+
+std::optional<tl::Message> HistoryWalk::Next() {
+  if (buffer_.empty()) return std::nullopt;
+  tl::Message m = std::move(buffer_.front());
+  buffer_.pop_front();
+  return m;
+}
+
+void HistoryWalk::Cancel(RequestSink& sink) {
+  if (done()) return;
+  buffer_.clear();
+  End(absl::CancelledError("history: cancelled by the caller"), sink);
+}
+
+void HistoryWalk::End(absl::Status status, RequestSink& sink) {
+  if (ended_ && !in_flight_.has_value()) {
+    if (status_.ok()) status_ = std::move(status);
+    return;
+  }
+  ended_ = true;
+  status_ = std::move(status);
+  if (in_flight_.has_value()) {
+    abandoned_.insert(*in_flight_);
+    sink.Cancel(*in_flight_);
+    in_flight_.reset();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Dialogs
+
+absl::StatusOr<std::unique_ptr<DialogWalk>> DialogWalk::Create(DialogOptions options) {
+  if (options.page_size < 1 || options.page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dialogs: page size ", options.page_size, " is outside 1..", kMaxPageSize));
+  }
+  if (options.max_dialogs < -1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dialogs: max_dialogs ", options.max_dialogs, " (only -1, all, may be negative)"));
+  }
+  std::unique_ptr<DialogWalk> walk(new DialogWalk(std::move(options)));
+  walk->next_.exclude_pinned = walk->options_.exclude_pinned;
+  walk->next_.folder_id = walk->options_.folder_id;
+  walk->next_.offset_peer = tl::inputPeerEmpty{};
+  if (walk->options_.max_dialogs == 0) walk->ended_ = true;
+  return walk;
+}
+
+void DialogWalk::Fetch(RequestSink& sink) {
+  if (ended_ || in_flight_.has_value() || !buffer_.empty()) return;
+  next_.limit = options_.page_size;
+  if (options_.max_dialogs >= 0) {
+    next_.limit = static_cast<int32_t>(
+        std::min<int64_t>(next_.limit, options_.max_dialogs - delivered_));
+  }
+  absl::StatusOr<Bytes> function = tl::Serialize(next_);
+  const std::string context =
+      absl::StrCat("dialogs: page after message ", next_.offset_id, " of ", next_.offset_date);
+  if (!function.ok()) {
+    End(WithContext(function.status(), context), sink);
+    return;
+  }
+  absl::StatusOr<uint64_t> id = sink.Send(*std::move(function));
+  if (!id.ok()) {
+    End(WithContext(id.status(), context + " not sent"), sink);
+    return;
+  }
+  in_flight_ = *id;
+}
+
+bool DialogWalk::OnEvent(const ClientEvent& e, RequestSink& sink) {
+  if (!IsAnswer(e)) return false;
+  if (abandoned_.count(e.request_id) != 0) {
+    abandoned_.erase(e.request_id);
+    return true;
+  }
+  if (!in_flight_.has_value() || e.request_id != *in_flight_) return false;
+  in_flight_.reset();
+  const std::string context =
+      absl::StrCat("dialogs: page after message ", next_.offset_id, " of ", next_.offset_date);
+  if (e.kind != ClientEvent::Kind::kResult) {
+    End(WithContext(Client::AnswerStatus(e), context), sink);
+    return true;
+  }
+  ++pages_;
+  absl::Status taken = OnPage(e.body);
+  if (!taken.ok()) End(WithContext(taken, context), sink);
+  return true;
+}
+
+absl::Status DialogWalk::OnPage(const Bytes& body) {
+  absl::StatusOr<tl::messages_Dialogs> answer = tl::ParseResult<tl::messages_getDialogs>(body);
+  if (!answer.ok()) return absl::DataLossError(std::string(answer.status().message()));
+  std::vector<tl::Dialog>* dialogs = nullptr;
+  std::vector<tl::Message>* messages = nullptr;
+  PeerCache peers;
+  bool complete = false;
+  if (tl::messages_dialogs* x = answer->As<tl::messages_dialogs>()) {
+    dialogs = &x->dialogs;
+    messages = &x->messages;
+    peers.Remember(x->users, x->chats);
+    complete = true;
+  } else if (tl::messages_dialogsSlice* x = answer->As<tl::messages_dialogsSlice>()) {
+    dialogs = &x->dialogs;
+    messages = &x->messages;
+    peers.Remember(x->users, x->chats);
+    total_ = x->count;
+  } else {
+    return absl::DataLossError(
+        absl::StrCat("the DC answered ", answer->name(), " to a request without a hash"));
+  }
+  size_t fresh = 0;
+  const tl::Peer* last_peer = nullptr;
+  int32_t last_top = 0;
+  for (tl::Dialog& d : *dialogs) {
+    const tl::Peer* peer = nullptr;
+    int32_t top = 0;
+    if (const tl::dialog* x = d.As<tl::dialog>()) {
+      peer = &x->peer;
+      top = x->top_message;
+    } else if (const tl::dialogFolder* x = d.As<tl::dialogFolder>()) {
+      peer = &x->peer;
+      top = x->top_message;
+    } else {
+      continue;
+    }
+    last_peer = peer;
+    last_top = top;
+    if (!seen_.insert(KeyOf(*peer)).second) continue;  // handed out already
+    if (options_.max_dialogs >= 0 && delivered_ >= options_.max_dialogs) continue;
+    DialogEntry entry;
+    entry.dialog = d;
+    for (const tl::Message& m : *messages) {
+      std::optional<std::pair<int32_t, int32_t>> id = IdAndDate(m);
+      const tl::Peer* chat = ChatOf(m);
+      if (id.has_value() && id->first == top && chat != nullptr && KeyOf(*chat) == KeyOf(*peer)) {
+        entry.top_message = m;
+        break;
+      }
+    }
+    buffer_.push_back(std::move(entry));
+    ++delivered_;
+    ++fresh;
+  }
+  // The next page starts after the last dialog of this one: its top
+  // message's date and id, and its peer.
+  if (last_peer != nullptr) {
+    int32_t date = 0;
+    for (const tl::Message& m : *messages) {
+      std::optional<std::pair<int32_t, int32_t>> id = IdAndDate(m);
+      const tl::Peer* chat = ChatOf(m);
+      if (id.has_value() && id->first == last_top && chat != nullptr &&
+          KeyOf(*chat) == KeyOf(*last_peer)) {
+        date = id->second;
+        break;
+      }
+    }
+    const bool moved = date != next_.offset_date || last_top != next_.offset_id;
+    next_.offset_date = date;
+    next_.offset_id = last_top;
+    absl::StatusOr<tl::InputPeer> input = peers.InputPeerOf(*last_peer);
+    next_.offset_peer = input.ok() ? *input : tl::InputPeer(tl::inputPeerEmpty{});
+    if (!moved && fresh == 0 && !complete) {
+      return absl::DataLossError("the DC sent the same page again");
+    }
+  }
+  if (complete) total_ = delivered_;
+  const bool at_max = options_.max_dialogs >= 0 && delivered_ >= options_.max_dialogs;
+  const bool counted = total_ >= 0 && delivered_ >= total_;
+  if (complete || dialogs->empty() || fresh == 0 || at_max || counted) ended_ = true;
+  return absl::OkStatus();
+}
+
+std::optional<DialogEntry> DialogWalk::Next() {
+  if (buffer_.empty()) return std::nullopt;
+  DialogEntry d = std::move(buffer_.front());
+  buffer_.pop_front();
+  return d;
+}
+
+void DialogWalk::Cancel(RequestSink& sink) {
+  if (done()) return;
+  buffer_.clear();
+  End(absl::CancelledError("dialogs: cancelled by the caller"), sink);
+}
+
+void DialogWalk::End(absl::Status status, RequestSink& sink) {
+  if (ended_ && !in_flight_.has_value()) {
+    if (status_.ok()) status_ = std::move(status);
+    return;
+  }
+  ended_ = true;
+  status_ = std::move(status);
+  if (in_flight_.has_value()) {
+    abandoned_.insert(*in_flight_);
+    sink.Cancel(*in_flight_);
+    in_flight_.reset();
+  }
+}
+
+}  // namespace mtcore::client
