@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/client/scripted_sink.h"
 #include "core/crypto/random.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -18,46 +19,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A RequestSink that keeps what was sent and cancelled.
-class FakeSink final : public RequestSink {
- public:
-  absl::StatusOr<uint64_t> Send(Bytes function) override {
-    if (refuse) return absl::FailedPreconditionError("sink refuses");
-    sent[++last_id] = std::move(function);
-    open.push_back(last_id);
-    return last_id;
-  }
-  void Cancel(uint64_t id) override {
-    cancelled.push_back(id);
-    open.erase(std::remove(open.begin(), open.end(), id), open.end());
-  }
-  // The oldest request still open, taken out.
-  uint64_t TakeOldest() {
-    uint64_t id = open.front();
-    open.erase(open.begin());
-    return id;
-  }
-  template <class F>
-  F Decode(uint64_t id) {
-    absl::StatusOr<F> f = tl::Parse<F>(sent.at(id));
-    EXPECT_TRUE(f.ok()) << f.status();
-    return f.ok() ? *f : F{};
-  }
+using FakeSink = testing::ScriptedSink;
+using testing::ResultEvent;
 
-  std::map<uint64_t, Bytes> sent;
-  std::vector<uint64_t> open;  // sent, neither answered by the test nor cancelled
-  std::vector<uint64_t> cancelled;
-  uint64_t last_id = 100;
-  bool refuse = false;
-};
-
-ClientEvent ResultEvent(uint64_t id, Bytes body) {
-  ClientEvent e;
-  e.kind = ClientEvent::Kind::kResult;
-  e.request_id = id;
-  e.body = std::move(body);
-  return e;
-}
 ClientEvent True(uint64_t id) { return ResultEvent(id, *tl::Serialize(true)); }
 ClientEvent FileEvent(uint64_t id, std::string bytes) {
   tl::upload_file f;
@@ -66,19 +30,10 @@ ClientEvent FileEvent(uint64_t id, std::string bytes) {
   return ResultEvent(id, *tl::Serialize(tl::upload_File(std::move(f))));
 }
 ClientEvent RpcError(uint64_t id, int32_t code, std::string message) {
-  ClientEvent e;
-  e.kind = ClientEvent::Kind::kRpcError;
-  e.request_id = id;
-  e.error_code = code;
-  e.error_message = std::move(message);
-  return e;
+  return testing::RpcErrorEvent(id, code, std::move(message));
 }
 ClientEvent Failed(uint64_t id, absl::Status status) {
-  ClientEvent e;
-  e.kind = ClientEvent::Kind::kRequestFailed;
-  e.request_id = id;
-  e.status = std::move(status);
-  return e;
+  return testing::FailedEvent(id, std::move(status));
 }
 
 Bytes Pattern(size_t n, uint8_t seed = 7) {

@@ -67,44 +67,19 @@ absl::StatusOr<MessagesPage> PageOf(tl::messages_Messages& m) {
 }  // namespace
 
 // ---------------------------------------------------------------------------
-// History
+// PageWalk
 
-absl::StatusOr<std::unique_ptr<HistoryWalk>> HistoryWalk::Create(HistoryOptions options) {
-  if (!options.peer || options.peer.As<tl::inputPeerEmpty>() != nullptr) {
-    return absl::InvalidArgumentError("history: no peer");
-  }
-  if (options.page_size < 1 || options.page_size > kMaxPageSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("history: page size ", options.page_size, " is outside 1..", kMaxPageSize));
-  }
-  if (options.max_messages < -1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("history: max_messages ", options.max_messages, " (only -1, all, may be negative)"));
-  }
-  if (options.offset_id < 0 || options.min_id < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("history: offset_id ", options.offset_id,
-                                                   " and min_id ", options.min_id,
-                                                   " must not be negative"));
-  }
-  std::unique_ptr<HistoryWalk> walk(new HistoryWalk(std::move(options)));
-  walk->next_offset_id_ = walk->options_.offset_id;
-  if (walk->options_.max_messages == 0) walk->ended_ = true;
-  return walk;
-}
+namespace internal {
 
-void HistoryWalk::Fetch(RequestSink& sink) {
+template <class Entry>
+void PageWalk<Entry>::Fetch(RequestSink& sink) {
   if (ended_ || in_flight_.has_value() || !buffer_.empty()) return;
-  tl::messages_getHistory get;
-  get.peer = options_.peer;
-  get.offset_id = next_offset_id_;
-  get.limit = options_.page_size;
-  if (options_.max_messages >= 0) {
-    get.limit = static_cast<int32_t>(
-        std::min<int64_t>(get.limit, options_.max_messages - delivered_));
+  int32_t limit = page_size_;
+  if (max_entries_ >= 0) {
+    limit = static_cast<int32_t>(std::min<int64_t>(limit, max_entries_ - delivered_));
   }
-  get.min_id = options_.min_id;
-  absl::StatusOr<Bytes> function = tl::Serialize(get);
-  const std::string context = absl::StrCat("history: page below message ", next_offset_id_);
+  const std::string context = absl::StrCat(what_, ": ", PageContext());
+  absl::StatusOr<Bytes> function = NextRequest(limit);
   if (!function.ok()) {
     End(WithContext(function.status(), context), sink);
     return;
@@ -117,15 +92,13 @@ void HistoryWalk::Fetch(RequestSink& sink) {
   in_flight_ = *id;
 }
 
-bool HistoryWalk::OnEvent(const ClientEvent& e, RequestSink& sink) {
+template <class Entry>
+bool PageWalk<Entry>::OnEvent(const ClientEvent& e, RequestSink& sink) {
   if (!IsAnswer(e)) return false;
-  if (abandoned_.count(e.request_id) != 0) {
-    abandoned_.erase(e.request_id);
-    return true;
-  }
+  if (abandoned_.erase(e.request_id) != 0) return true;
   if (!in_flight_.has_value() || e.request_id != *in_flight_) return false;
   in_flight_.reset();
-  const std::string context = absl::StrCat("history: page below message ", next_offset_id_);
+  const std::string context = absl::StrCat(what_, ": ", PageContext());
   if (e.kind != ClientEvent::Kind::kResult) {
     End(WithContext(Client::AnswerStatus(e), context), sink);
     return true;
@@ -134,6 +107,80 @@ bool HistoryWalk::OnEvent(const ClientEvent& e, RequestSink& sink) {
   absl::Status taken = OnPage(e.body);
   if (!taken.ok()) End(WithContext(taken, context), sink);
   return true;
+}
+
+template <class Entry>
+std::optional<Entry> PageWalk<Entry>::Next() {
+  if (buffer_.empty()) return std::nullopt;
+  Entry e = std::move(buffer_.front());
+  buffer_.pop_front();
+  return e;
+}
+
+template <class Entry>
+void PageWalk<Entry>::Cancel(RequestSink& sink) {
+  if (done()) return;
+  buffer_.clear();
+  End(absl::CancelledError(absl::StrCat(what_, ": cancelled by the caller")), sink);
+}
+
+template <class Entry>
+void PageWalk<Entry>::End(absl::Status status, RequestSink& sink) {
+  ended_ = true;
+  if (status_.ok()) status_ = std::move(status);
+  if (in_flight_.has_value()) {
+    abandoned_.insert(*in_flight_);
+    sink.Cancel(*in_flight_);
+    in_flight_.reset();
+  }
+}
+
+template class PageWalk<tl::Message>;
+template class PageWalk<DialogEntry>;
+
+}  // namespace internal
+
+// ---------------------------------------------------------------------------
+// History
+
+absl::StatusOr<std::unique_ptr<HistoryWalk>> HistoryWalk::Create(HistoryOptions options) {
+  if (!options.peer || options.peer.As<tl::inputPeerEmpty>() != nullptr) {
+    return absl::InvalidArgumentError("history: no peer");
+  }
+  if (options.page_size < 1 || options.page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("history: page size ", options.page_size, " is outside 1..", kMaxPageSize));
+  }
+  if (options.max_messages < -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "history: max_messages ", options.max_messages, " (only -1, all, may be negative)"));
+  }
+  if (options.offset_id < 0 || options.min_id < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("history: offset_id ", options.offset_id,
+                                                   " and min_id ", options.min_id,
+                                                   " must not be negative"));
+  }
+  return std::unique_ptr<HistoryWalk>(new HistoryWalk(std::move(options)));
+}
+
+HistoryWalk::HistoryWalk(HistoryOptions options)
+    : PageWalk("history", options.max_messages),
+      options_(std::move(options)),
+      next_offset_id_(options_.offset_id) {
+  page_size_ = options_.page_size;
+}
+
+absl::StatusOr<Bytes> HistoryWalk::NextRequest(int32_t limit) {
+  tl::messages_getHistory get;
+  get.peer = options_.peer;
+  get.offset_id = next_offset_id_;
+  get.limit = limit;
+  get.min_id = options_.min_id;
+  return tl::Serialize(get);
+}
+
+std::string HistoryWalk::PageContext() const {
+  return absl::StrCat("page below message ", next_offset_id_);
 }
 
 absl::Status HistoryWalk::OnPage(const Bytes& body) {
@@ -155,7 +202,7 @@ absl::Status HistoryWalk::OnPage(const Bytes& body) {
       continue;
     }
     if (id->first <= options_.min_id) continue;
-    if (options_.max_messages >= 0 && delivered_ >= options_.max_messages) break;
+    if (max_entries_ >= 0 && delivered_ >= max_entries_) break;
     lowest = lowest == 0 ? id->first : std::min(lowest, id->first);
     buffer_.push_back(std::move(m));
     ++delivered_;
@@ -169,38 +216,11 @@ absl::Status HistoryWalk::OnPage(const Bytes& body) {
   next_offset_id_ = lowest;
   const bool counted = total_ >= 0 && options_.offset_id == 0 && options_.min_id == 0 &&
                        delivered_ >= total_;
-  const bool at_max = options_.max_messages >= 0 && delivered_ >= options_.max_messages;
+  const bool at_max = max_entries_ >= 0 && delivered_ >= max_entries_;
   if (page->complete || empty || fresh == 0 || counted || at_max || lowest == 1) {
     ended_ = true;  // (no message has an id below 1)
   }
   return absl::OkStatus();
-}
-
-std::optional<tl::Message> HistoryWalk::Next() {
-  if (buffer_.empty()) return std::nullopt;
-  tl::Message m = std::move(buffer_.front());
-  buffer_.pop_front();
-  return m;
-}
-
-void HistoryWalk::Cancel(RequestSink& sink) {
-  if (done()) return;
-  buffer_.clear();
-  End(absl::CancelledError("history: cancelled by the caller"), sink);
-}
-
-void HistoryWalk::End(absl::Status status, RequestSink& sink) {
-  if (ended_ && !in_flight_.has_value()) {
-    if (status_.ok()) status_ = std::move(status);
-    return;
-  }
-  ended_ = true;
-  status_ = std::move(status);
-  if (in_flight_.has_value()) {
-    abandoned_.insert(*in_flight_);
-    sink.Cancel(*in_flight_);
-    in_flight_.reset();
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -212,57 +232,26 @@ absl::StatusOr<std::unique_ptr<DialogWalk>> DialogWalk::Create(DialogOptions opt
         absl::StrCat("dialogs: page size ", options.page_size, " is outside 1..", kMaxPageSize));
   }
   if (options.max_dialogs < -1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dialogs: max_dialogs ", options.max_dialogs, " (only -1, all, may be negative)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dialogs: max_dialogs ", options.max_dialogs, " (only -1, all, may be negative)"));
   }
-  std::unique_ptr<DialogWalk> walk(new DialogWalk(std::move(options)));
-  walk->next_.exclude_pinned = walk->options_.exclude_pinned;
-  walk->next_.folder_id = walk->options_.folder_id;
-  walk->next_.offset_peer = tl::inputPeerEmpty{};
-  if (walk->options_.max_dialogs == 0) walk->ended_ = true;
-  return walk;
+  return std::unique_ptr<DialogWalk>(new DialogWalk(std::move(options)));
 }
 
-void DialogWalk::Fetch(RequestSink& sink) {
-  if (ended_ || in_flight_.has_value() || !buffer_.empty()) return;
-  next_.limit = options_.page_size;
-  if (options_.max_dialogs >= 0) {
-    next_.limit = static_cast<int32_t>(
-        std::min<int64_t>(next_.limit, options_.max_dialogs - delivered_));
-  }
-  absl::StatusOr<Bytes> function = tl::Serialize(next_);
-  const std::string context =
-      absl::StrCat("dialogs: page after message ", next_.offset_id, " of ", next_.offset_date);
-  if (!function.ok()) {
-    End(WithContext(function.status(), context), sink);
-    return;
-  }
-  absl::StatusOr<uint64_t> id = sink.Send(*std::move(function));
-  if (!id.ok()) {
-    End(WithContext(id.status(), context + " not sent"), sink);
-    return;
-  }
-  in_flight_ = *id;
+DialogWalk::DialogWalk(DialogOptions options) : PageWalk("dialogs", options.max_dialogs) {
+  page_size_ = options.page_size;
+  next_.exclude_pinned = options.exclude_pinned;
+  next_.folder_id = options.folder_id;
+  next_.offset_peer = tl::inputPeerEmpty{};
 }
 
-bool DialogWalk::OnEvent(const ClientEvent& e, RequestSink& sink) {
-  if (!IsAnswer(e)) return false;
-  if (abandoned_.count(e.request_id) != 0) {
-    abandoned_.erase(e.request_id);
-    return true;
-  }
-  if (!in_flight_.has_value() || e.request_id != *in_flight_) return false;
-  in_flight_.reset();
-  const std::string context =
-      absl::StrCat("dialogs: page after message ", next_.offset_id, " of ", next_.offset_date);
-  if (e.kind != ClientEvent::Kind::kResult) {
-    End(WithContext(Client::AnswerStatus(e), context), sink);
-    return true;
-  }
-  ++pages_;
-  absl::Status taken = OnPage(e.body);
-  if (!taken.ok()) End(WithContext(taken, context), sink);
-  return true;
+absl::StatusOr<Bytes> DialogWalk::NextRequest(int32_t limit) {
+  next_.limit = limit;
+  return tl::Serialize(next_);
+}
+
+std::string DialogWalk::PageContext() const {
+  return absl::StrCat("page after message ", next_.offset_id, " of ", next_.offset_date);
 }
 
 absl::Status DialogWalk::OnPage(const Bytes& body) {
@@ -304,7 +293,7 @@ absl::Status DialogWalk::OnPage(const Bytes& body) {
     last_peer = peer;
     last_top = top;
     if (!seen_.insert(KeyOf(*peer)).second) continue;  // handed out already
-    if (options_.max_dialogs >= 0 && delivered_ >= options_.max_dialogs) continue;
+    if (max_entries_ >= 0 && delivered_ >= max_entries_) continue;
     DialogEntry entry;
     entry.dialog = d;
     for (const tl::Message& m : *messages) {
@@ -342,37 +331,10 @@ absl::Status DialogWalk::OnPage(const Bytes& body) {
     }
   }
   if (complete) total_ = delivered_;
-  const bool at_max = options_.max_dialogs >= 0 && delivered_ >= options_.max_dialogs;
+  const bool at_max = max_entries_ >= 0 && delivered_ >= max_entries_;
   const bool counted = total_ >= 0 && delivered_ >= total_;
   if (complete || dialogs->empty() || fresh == 0 || at_max || counted) ended_ = true;
   return absl::OkStatus();
-}
-
-std::optional<DialogEntry> DialogWalk::Next() {
-  if (buffer_.empty()) return std::nullopt;
-  DialogEntry d = std::move(buffer_.front());
-  buffer_.pop_front();
-  return d;
-}
-
-void DialogWalk::Cancel(RequestSink& sink) {
-  if (done()) return;
-  buffer_.clear();
-  End(absl::CancelledError("dialogs: cancelled by the caller"), sink);
-}
-
-void DialogWalk::End(absl::Status status, RequestSink& sink) {
-  if (ended_ && !in_flight_.has_value()) {
-    if (status_.ok()) status_ = std::move(status);
-    return;
-  }
-  ended_ = true;
-  status_ = std::move(status);
-  if (in_flight_.has_value()) {
-    abandoned_.insert(*in_flight_);
-    sink.Cancel(*in_flight_);
-    in_flight_.reset();
-  }
 }
 
 }  // namespace mtcore::client

@@ -48,57 +48,91 @@ namespace mtcore::client {
 // The most entries Telegram returns per page.
 inline constexpr int32_t kMaxPageSize = 100;
 
-struct HistoryOptions {
-  tl::InputPeer peer;          // the chat
-  int32_t page_size = kMaxPageSize;  // 1..100 messages per request
-  int64_t max_messages = -1;   // stop after this many; -1: the whole history
-  int32_t offset_id = 0;       // start below this message id; 0: from the newest
-  int32_t min_id = 0;          // only messages with a greater id
-};
+namespace internal {
 
-class HistoryWalk {
+// What both walks share: one page request at a time, its answer taken from
+// the client's events, the entries handed out one by one, one end.
+template <class Entry>
+class PageWalk {
  public:
-  // InvalidArgument: no peer, a page size outside 1..100, max_messages
-  // below -1, a negative offset_id or min_id.
-  static absl::StatusOr<std::unique_ptr<HistoryWalk>> Create(HistoryOptions options);
+  virtual ~PageWalk() = default;
 
   // Asks for the next page if every entry of the last one was taken, none
   // is in flight and the walk has not ended.
   void Fetch(RequestSink& sink);
   // Offers a client event; true if it was the answer to this walk's request.
   bool OnEvent(const ClientEvent& e, RequestSink& sink);
-  // The next message (message or messageService; messageEmpty entries are
-  // skipped), newest first; nullopt until the next page arrives or once the
-  // walk ended.
-  std::optional<tl::Message> Next();
+  // The next entry, newest first; nullopt until the next page arrives or
+  // once the walk ended.
+  std::optional<Entry> Next();
   // Stops the walk (its request given up): status() Cancelled.
   void Cancel(RequestSink& sink);
 
-  // The walk ended and every message was taken.
+  // The walk ended and every entry was taken.
   bool done() const { return ended_ && buffer_.empty(); }
   // Ok, or why the walk ended early (only meaningful once done()).
   const absl::Status& status() const { return status_; }
-  // The number of messages in the chat as the DC counted it; -1 until a
-  // page said (a complete messages.messages says it by its length).
+  // The entries in the list as the DC counted them; -1 until a page said.
   int64_t total() const { return total_; }
   int64_t pages() const { return pages_; }
+  // Entries taken by Next() or waiting for it.
   int64_t delivered() const { return delivered_; }
 
+ protected:
+  PageWalk(const char* what, int64_t max_entries) : what_(what), max_entries_(max_entries) {
+    if (max_entries == 0) ended_ = true;
+  }
+  // The next page's request, for at most `limit` entries.
+  virtual absl::StatusOr<Bytes> NextRequest(int32_t limit) = 0;
+  // The next page's offsets, for errors ("page below message 8").
+  virtual std::string PageContext() const = 0;
+  // Takes a page's answer: entries into buffer_ (counted in delivered_), the
+  // next offsets, ended_ when the list is over; an error ends the walk.
+  virtual absl::Status OnPage(const Bytes& body) = 0;
+
+  int32_t page_size_ = kMaxPageSize;
+  const char* what_;     // "history", "dialogs"
+  int64_t max_entries_;  // -1: all
+  std::deque<Entry> buffer_;
+  bool ended_ = false;
+  int64_t total_ = -1;
+  int64_t pages_ = 0;
+  int64_t delivered_ = 0;
+
  private:
-  explicit HistoryWalk(HistoryOptions options) : options_(std::move(options)) {}
   void End(absl::Status status, RequestSink& sink);
-  absl::Status OnPage(const Bytes& body);
+
+  std::optional<uint64_t> in_flight_;
+  std::set<uint64_t> abandoned_;  // requests given up: their answers swallowed
+  absl::Status status_;
+};
+
+}  // namespace internal
+
+struct HistoryOptions {
+  tl::InputPeer peer;                // the chat
+  int32_t page_size = kMaxPageSize;  // 1..100 messages per request
+  int64_t max_messages = -1;         // stop after this many; -1: the whole history
+  int32_t offset_id = 0;             // start below this message id; 0: from the newest
+  int32_t min_id = 0;                // only messages with a greater id
+};
+
+// Hands out message and messageService entries; messageEmpty ones are
+// skipped.
+class HistoryWalk final : public internal::PageWalk<tl::Message> {
+ public:
+  // InvalidArgument: no peer, a page size outside 1..100, max_messages
+  // below -1, a negative offset_id or min_id.
+  static absl::StatusOr<std::unique_ptr<HistoryWalk>> Create(HistoryOptions options);
+
+ private:
+  explicit HistoryWalk(HistoryOptions options);
+  absl::StatusOr<Bytes> NextRequest(int32_t limit) override;
+  std::string PageContext() const override;
+  absl::Status OnPage(const Bytes& body) override;
 
   HistoryOptions options_;
   int32_t next_offset_id_ = 0;  // 0: from the newest
-  std::deque<tl::Message> buffer_;
-  std::optional<uint64_t> in_flight_;
-  std::set<uint64_t> abandoned_;  // requests given up: their answers swallowed
-  bool ended_ = false;
-  absl::Status status_;
-  int64_t total_ = -1;
-  int64_t pages_ = 0;
-  int64_t delivered_ = 0;  // taken by Next() or in the buffer
 };
 
 struct DialogOptions {
@@ -114,40 +148,21 @@ struct DialogEntry {
   tl::Message top_message;
 };
 
-class DialogWalk {
+// Dialogs most recent first (pinned ones first unless exclude_pinned); a
+// dialog is handed out once even if pages overlap.
+class DialogWalk final : public internal::PageWalk<DialogEntry> {
  public:
   // InvalidArgument: a page size outside 1..100, max_dialogs below -1.
   static absl::StatusOr<std::unique_ptr<DialogWalk>> Create(DialogOptions options);
 
-  void Fetch(RequestSink& sink);
-  bool OnEvent(const ClientEvent& e, RequestSink& sink);
-  // The next dialog, most recent first (pinned ones first unless
-  // exclude_pinned); a dialog is handed out once even if pages overlap.
-  std::optional<DialogEntry> Next();
-  void Cancel(RequestSink& sink);
-
-  bool done() const { return ended_ && buffer_.empty(); }
-  const absl::Status& status() const { return status_; }
-  int64_t total() const { return total_; }
-  int64_t pages() const { return pages_; }
-  int64_t delivered() const { return delivered_; }
-
  private:
-  explicit DialogWalk(DialogOptions options) : options_(std::move(options)) {}
-  void End(absl::Status status, RequestSink& sink);
-  absl::Status OnPage(const Bytes& body);
+  explicit DialogWalk(DialogOptions options);
+  absl::StatusOr<Bytes> NextRequest(int32_t limit) override;
+  std::string PageContext() const override;
+  absl::Status OnPage(const Bytes& body) override;
 
-  DialogOptions options_;
-  tl::messages_getDialogs next_;  // the next page's request
+  tl::messages_getDialogs next_;            // the next page's request
   std::set<std::pair<int, int64_t>> seen_;  // (peer kind, id) handed out
-  std::deque<DialogEntry> buffer_;
-  std::optional<uint64_t> in_flight_;
-  std::set<uint64_t> abandoned_;  // requests given up: their answers swallowed
-  bool ended_ = false;
-  absl::Status status_;
-  int64_t total_ = -1;
-  int64_t pages_ = 0;
-  int64_t delivered_ = 0;
 };
 
 }  // namespace mtcore::client

@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "core/base/fuzz_input.h"
 #include "core/client/list_pages.h"
 #include "core/client/request_sink.h"
 #include "tl/api.h"
@@ -18,22 +19,7 @@ namespace {
 
 using namespace mtcore;
 
-class Input {
- public:
-  Input(const uint8_t* data, size_t size) : p_(data), end_(data + size) {}
-  bool empty() const { return p_ == end_; }
-  uint8_t Byte() { return p_ == end_ ? 0 : *p_++; }
-  std::string Take(size_t n) {
-    n = std::min<size_t>(n, end_ - p_);
-    std::string s(p_, p_ + n);
-    p_ += n;
-    return s;
-  }
-
- private:
-  const uint8_t* p_;
-  const uint8_t* end_;
-};
+using Input = FuzzInput;
 
 class Sink final : public client::RequestSink {
  public:

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/client/request_sink.h"
+#include "core/client/scripted_sink.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tl/api.h"
@@ -17,40 +18,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A RequestSink that keeps what was sent and cancelled.
-class FakeSink final : public RequestSink {
- public:
-  absl::StatusOr<uint64_t> Send(Bytes function) override {
-    sent[++last_id] = std::move(function);
-    return last_id;
-  }
-  void Cancel(uint64_t id) override { cancelled.push_back(id); }
-  template <class F>
-  F Decode(uint64_t id) {
-    absl::StatusOr<F> f = tl::Parse<F>(sent.at(id));
-    EXPECT_TRUE(f.ok()) << f.status();
-    return f.ok() ? *f : F{};
-  }
-  std::map<uint64_t, Bytes> sent;
-  std::vector<uint64_t> cancelled;
-  uint64_t last_id = 200;
-};
+using FakeSink = testing::ScriptedSink;
 
-ClientEvent Result(uint64_t id, Bytes body) {
-  ClientEvent e;
-  e.kind = ClientEvent::Kind::kResult;
-  e.request_id = id;
-  e.body = std::move(body);
-  return e;
-}
-
+ClientEvent Result(uint64_t id, Bytes body) { return testing::ResultEvent(id, std::move(body)); }
 ClientEvent RpcError(uint64_t id, int32_t code, std::string message) {
-  ClientEvent e;
-  e.kind = ClientEvent::Kind::kRpcError;
-  e.request_id = id;
-  e.error_code = code;
-  e.error_message = std::move(message);
-  return e;
+  return testing::RpcErrorEvent(id, code, std::move(message));
 }
 
 constexpr int64_t kChat = 555;
