@@ -235,8 +235,23 @@ absl::Status WebSocketServer::AcceptRequest(std::string_view head, Bytes& reply)
   // serve web.telegram.org and third-party web clients alike).
   //
   // A valid upgrade request for a resource the DC does not serve: 404 (RFC
-  // 6455 4.2.1). The path is the request-target up to any query ("?dc=2").
-  const std::string_view path = parts[1].substr(0, parts[1].find('?'));
+  // 6455 4.2.1). The path is the request-target up to any query ("?dc=2");
+  // a target in absolute form ("http://host:port/apiws", as some proxies
+  // and clients send it; RFC 9112 3.2.2: servers accept it) counts from the
+  // path after its authority.
+  std::string_view target = parts[1];
+  if (const size_t scheme_end = target.find("://");
+      scheme_end != std::string_view::npos && target.substr(0, 1) != "/") {
+    const std::string_view scheme = target.substr(0, scheme_end);
+    if (absl::EqualsIgnoreCase(scheme, "http") || absl::EqualsIgnoreCase(scheme, "https") ||
+        absl::EqualsIgnoreCase(scheme, "ws") || absl::EqualsIgnoreCase(scheme, "wss")) {
+      const std::string_view rest = target.substr(scheme_end + 3);
+      const size_t slash = rest.find_first_of("/?");
+      target = slash == std::string_view::npos || rest[slash] == '?' ? std::string_view("/")
+                                                                     : rest.substr(slash);
+    }
+  }
+  const std::string_view path = target.substr(0, target.find('?'));
   if (std::find(std::begin(kServedPaths), std::end(kServedPaths), path) ==
       std::end(kServedPaths)) {
     return absl::NotFoundError(absl::StrCat("WebSocket handshake: path '", absl::CHexEscape(path),

@@ -321,7 +321,11 @@ TEST(WebSocketServerTest, ServesApiwsAndApiwsTestWithAnyQuery) {
   for (const auto& [target, path] : {std::pair{"/apiws", "/apiws"},
                                      std::pair{"/apiws_test", "/apiws_test"},
                                      std::pair{"/apiws?dc=2", "/apiws"},
-                                     std::pair{"/apiws_test?", "/apiws_test"}}) {
+                                     std::pair{"/apiws_test?", "/apiws_test"},
+                                     // Absolute form (RFC 9112 3.2.2).
+                                     std::pair{"http://127.0.0.1:8443/apiws", "/apiws"},
+                                     std::pair{"WSS://venus.web.telegram.org/apiws_test?dc=2",
+                                               "/apiws_test"}}) {
     WebSocketServer ws;
     Bytes stream, reply;
     ASSERT_TRUE(ws.Feed(AsBytes(RequestFor(target)), stream, reply).ok()) << target;
@@ -337,6 +341,16 @@ TEST(WebSocketServerTest, OtherPathsGetA404) {
     ExpectError(FeedRequest(RequestFor(target), &reply), absl::StatusCode::kNotFound,
                 absl::StrCat("path '", target, "' is not served (only /apiws and /apiws_test)"));
     EXPECT_TRUE(absl::StartsWith(AsChars(reply), "HTTP/1.1 404 Not Found\r\n")) << target;
+  }
+  // Absolute form: the path after the authority, or "/" without one; other
+  // schemes are taken as paths.
+  for (const auto& [target, path] : {std::pair{"http://127.0.0.1:8443", "/"},
+                                     std::pair{"http://host?dc=2", "/"},
+                                     std::pair{"ws://host/api", "/api"},
+                                     std::pair{"ftp://host/apiws", "ftp://host/apiws"}}) {
+    Bytes reply;
+    ExpectError(FeedRequest(RequestFor(target), &reply), absl::StatusCode::kNotFound,
+                absl::StrCat("path '", path, "' is not served"));
   }
   // A request that is no WebSocket upgrade is a 400 whatever its path.
   Bytes reply;
