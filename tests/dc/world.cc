@@ -252,6 +252,10 @@ struct World::Impl {
     std::vector<SessionPort*> sessions;
     std::optional<PendingLogin> login;
     std::optional<PendingSrp> srp;
+    // What the key's last initConnection said: the app an accepted login
+    // token describes (auth.acceptLoginToken's `authorization`).
+    std::string device_model, system_version, app_version;
+    int32_t api_id = 0;
   };
   struct Session {
     SessionPort* port = nullptr;
@@ -313,6 +317,23 @@ struct World::Impl {
     int64_t expires_ns = 0;
   };
   std::map<int64_t, Exported> exported;
+  // QR login tokens (auth.exportLoginToken / importLoginToken), by their
+  // bytes: at most kMaxLoginTokens, each valid for kLoginTokenSeconds.
+  // A token of `kExported` is bound to the exporting key (one live token
+  // per key; the key's sessions get updateLoginToken when it is accepted);
+  // `kMigrate` is what loginTokenMigrateTo hands out, for importLoginToken
+  // on the account's DC.
+  struct LoginToken {
+    enum Kind { kExported, kMigrate } kind = kExported;
+    AuthKey key;              // kExported: the key that exported it
+    int dc = 0;               // kMigrate: the DC it is imported on
+    int64_t expires_ns = 0;
+    int64_t account = 0;      // who accepted it (kMigrate: whose login it carries)
+    bool used = false;        // its login was taken (kept until purged, to say so)
+  };
+  static constexpr size_t kMaxLoginTokens = 1024;
+  static constexpr int64_t kLoginTokenSeconds = 30;
+  std::map<std::string, LoginToken> login_tokens;
   struct ForcedError {
     int calls = 0;
     int code = 0;
@@ -611,6 +632,21 @@ struct World::Impl {
         port->Push(e->second);
         ++stats.pushes;
       }
+    }
+  }
+
+  // Sends `updates` to every session of `key` (that takes updates).
+  void PushToKey(const AuthKey& key, const Value& updates) {
+    auto k = keys.find(key);
+    if (k == keys.end()) return;
+    for (SessionPort* port : k->second.sessions) {
+      const Session& s = sessions[port];
+      if (s.no_updates) continue;
+      absl::StatusOr<Bytes> bytes =
+          layers[s.layer].codec->Encode(updates, "Updates", EncodeOptions{.adapt = true});
+      if (!bytes.ok()) continue;  // the session's layer cannot express it
+      port->Push(*std::move(bytes));
+      ++stats.pushes;
     }
   }
 
@@ -969,6 +1005,145 @@ struct World::Impl {
     if (!st.ok()) return Fail(400, "PASSWORD_HASH_INVALID");
     Bind(c.session->key, srp.account);
     return Ok(Authorization(accounts[srp.account]));
+  }
+
+  // ----- QR login (core.telegram.org/api/qr-login) ---------------------------
+
+  // Forgets tokens ten minutes past their expiry (until then a late use is
+  // told AUTH_TOKEN_EXPIRED rather than AUTH_TOKEN_INVALID).
+  void PurgeLoginTokens(int64_t now_ns) {
+    for (auto it = login_tokens.begin(); it != login_tokens.end();) {
+      it = it->second.expires_ns + 600 * kNsPerSecond < now_ns ? login_tokens.erase(it)
+                                                                : std::next(it);
+    }
+  }
+
+  // A fresh token valid for kLoginTokenSeconds (the oldest goes when full).
+  std::string NewLoginToken(const Call& c, LoginToken t) {
+    while (login_tokens.size() >= kMaxLoginTokens) {
+      auto oldest = login_tokens.begin();
+      for (auto it = login_tokens.begin(); it != login_tokens.end(); ++it) {
+        if (it->second.expires_ns < oldest->second.expires_ns) oldest = it;
+      }
+      login_tokens.erase(oldest);
+    }
+    std::string token;
+    while (token.empty() || login_tokens.count(token) > 0) {
+      Bytes b = crypto::RandomBytes(rng, 32);
+      token.assign(b.begin(), b.end());
+    }
+    t.expires_ns = (int64_t{c.date} + kLoginTokenSeconds) * kNsPerSecond;
+    login_tokens[token] = t;
+    return token;
+  }
+
+  // The calling key logs in as `account` through an accepted token: on the
+  // account's DC at once (or SESSION_PASSWORD_NEEDED: auth.checkPassword
+  // finishes it), elsewhere with a token to import there.
+  Answer FinishTokenLogin(const Call& c, int64_t account_id) {
+    auto a = accounts.find(account_id);
+    if (a == accounts.end()) return Fail(400, "AUTH_TOKEN_INVALID");
+    Account& account = a->second;
+    if (account.home_dc != c.session->key.first) {
+      LoginToken t;
+      t.kind = LoginToken::kMigrate;
+      t.dc = account.home_dc;
+      t.account = account.id;
+      std::string token = NewLoginToken(c, t);
+      Object o("auth.loginTokenMigrateTo");
+      o.Set("dc_id", int32_t{account.home_dc});
+      o.Set("token", token);
+      return Ok(Value(std::move(o)));
+    }
+    if (!account.password.empty()) {
+      KeyState& k = keys[c.session->key];
+      PendingLogin pending;
+      pending.hash = HexEncode(crypto::RandomBytes(rng, 8));  // no signIn matches it
+      pending.password_account = account.id;
+      k.login = pending;
+      k.srp.reset();
+      return Fail(401, "SESSION_PASSWORD_NEEDED");
+    }
+    Bind(c.session->key, account.id);
+    Object o("auth.loginTokenSuccess");
+    o.Set("authorization", Authorization(account));
+    return Ok(Value(std::move(o)));
+  }
+
+  Answer ExportLoginToken(const Call& c, const Object& q) {
+    if (I32(q, "api_id") <= 0 || Str(q, "api_hash").empty()) return Fail(400, "API_ID_INVALID");
+    PurgeLoginTokens(c.now_ns);
+    const AuthKey& key = c.session->key;
+    for (auto it = login_tokens.begin(); it != login_tokens.end(); ++it) {
+      const LoginToken& t = it->second;
+      if (t.kind != LoginToken::kExported || t.key != key || t.account == 0 || t.used) continue;
+      // Accepted (updateLoginToken went out): this call takes the login.
+      it->second.used = true;
+      return FinishTokenLogin(c, t.account);
+    }
+    // One live token per key: a new export replaces the previous one.
+    for (auto it = login_tokens.begin(); it != login_tokens.end();) {
+      const LoginToken& t = it->second;
+      it = t.kind == LoginToken::kExported && t.key == key && t.account == 0
+               ? login_tokens.erase(it)
+               : std::next(it);
+    }
+    LoginToken t;
+    t.key = key;
+    std::string token = NewLoginToken(c, t);
+    Object o("auth.loginToken");
+    o.Set("expires", static_cast<int32_t>(c.date + kLoginTokenSeconds));
+    o.Set("token", token);
+    return Ok(Value(std::move(o)));
+  }
+
+  Answer AcceptLoginToken(const Call& c, const Object& q) {
+    if (c.me == nullptr) return Fail(401, "AUTH_KEY_UNREGISTERED");
+    if (c.me->bot) return Fail(400, "BOT_METHOD_INVALID");
+    PurgeLoginTokens(c.now_ns);
+    auto it = login_tokens.find(Str(q, "token"));
+    if (it == login_tokens.end() || it->second.kind != LoginToken::kExported) {
+      return Fail(400, "AUTH_TOKEN_INVALID");
+    }
+    LoginToken& t = it->second;
+    if (t.account != 0) return Fail(400, "AUTH_TOKEN_ALREADY_ACCEPTED");
+    if (t.expires_ns < c.now_ns) return Fail(400, "AUTH_TOKEN_EXPIRED");
+    t.account = c.me->id;
+    Object update("updateShort");
+    update.Set("update", Value(Object("updateLoginToken")));
+    update.Set("date", c.date);
+    PushToKey(t.key, Value(std::move(update)));
+    // The session just authorized, as its initConnection described it.
+    const KeyState& k = keys[t.key];
+    Object a("authorization");
+    if (!c.me->password.empty()) a.Set("password_pending", true);
+    a.Set("hash", static_cast<int64_t>(crypto::RandomU64(rng) >> 1));
+    a.Set("device_model", k.device_model);
+    a.Set("platform", std::string());
+    a.Set("system_version", k.system_version);
+    a.Set("api_id", k.api_id);
+    a.Set("app_name", std::string());
+    a.Set("app_version", k.app_version);
+    a.Set("date_created", c.date);
+    a.Set("date_active", c.date);
+    a.Set("ip", std::string("127.0.0.1"));
+    a.Set("country", std::string("NL"));
+    a.Set("region", std::string());
+    return Ok(Value(std::move(a)));
+  }
+
+  Answer ImportLoginToken(const Call& c, const Object& q) {
+    PurgeLoginTokens(c.now_ns);
+    auto it = login_tokens.find(Str(q, "token"));
+    if (it == login_tokens.end() || it->second.kind != LoginToken::kMigrate ||
+        it->second.dc != c.session->key.first) {
+      return Fail(400, "AUTH_TOKEN_INVALID");
+    }
+    LoginToken& t = it->second;
+    if (t.used) return Fail(400, "AUTH_TOKEN_ALREADY_ACCEPTED");
+    if (t.expires_ns < c.now_ns) return Fail(400, "AUTH_TOKEN_EXPIRED");
+    t.used = true;
+    return FinishTokenLogin(c, t.account);
   }
 
   Answer LogOut(const Call& c) {
@@ -2304,6 +2479,9 @@ struct World::Impl {
     if (m == "auth.logOut") return LogOut(c);
     if (m == "auth.exportAuthorization") return ExportAuthorization(c, q);
     if (m == "auth.importAuthorization") return ImportAuthorization(c, q);
+    if (m == "auth.exportLoginToken") return ExportLoginToken(c, q);
+    if (m == "auth.acceptLoginToken") return AcceptLoginToken(c, q);
+    if (m == "auth.importLoginToken") return ImportLoginToken(c, q);
     if (m == "users.getUsers") return GetUsers(c, q);
     if (m == "users.getFullUser") return GetFullUser(c, q);
     if (m == "contacts.resolveUsername") return ResolveUsername(c, q);
@@ -2383,7 +2561,14 @@ struct World::Impl {
     while (q != nullptr) {
       const std::string& n = q->constructor;
       if (n == "invokeWithoutUpdates") s.no_updates = true;
-      if (n == "initConnection") ++stats.init_connections;
+      if (n == "initConnection") {
+        ++stats.init_connections;
+        KeyState& k = keys[s.key];
+        k.device_model = Str(*q, "device_model");
+        k.system_version = Str(*q, "system_version");
+        k.app_version = Str(*q, "app_version");
+        k.api_id = I32(*q, "api_id");
+      }
       if (n == "invokeAfterMsg") {
         const int64_t after = I64(*q, "msg_id");
         if (std::find(s.failed.begin(), s.failed.end(), after) != s.failed.end()) {
@@ -2439,6 +2624,11 @@ struct World::Impl {
       state.account = 0;
       state.login.reset();
       state.srp.reset();
+    }
+    for (auto it = login_tokens.begin(); it != login_tokens.end();) {
+      const LoginToken& t = it->second;
+      it = t.kind == LoginToken::kExported && t.key.first == dc_id ? login_tokens.erase(it)
+                                                                     : std::next(it);
     }
   }
 };

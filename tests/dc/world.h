@@ -17,7 +17,8 @@
 //
 // Methods: help.getConfig, help.getNearestDc; auth.importBotAuthorization,
 // auth.sendCode, auth.signIn, auth.signUp, auth.checkPassword (real SRP),
-// auth.logOut, account.getPassword; users.getUsers, users.getFullUser,
+// auth.logOut, account.getPassword; QR login (auth.exportLoginToken,
+// auth.acceptLoginToken, auth.importLoginToken: see below); users.getUsers, users.getFullUser,
 // contacts.resolveUsername; account.updateStatus; messages.getChats,
 // messages.getFullChat, channels.getChannels, channels.getFullChannel;
 // messages.getDialogs
@@ -39,6 +40,25 @@
 // auth.* and account.getPassword need a login (401 AUTH_KEY_UNREGISTERED).
 // Bots and users log in only on their home DC (303 USER_MIGRATE_<dc> /
 // PHONE_MIGRATE_<dc>); a phone nobody owns signs up on the DC it asked.
+//
+// QR login (core.telegram.org/api/qr-login): auth.exportLoginToken (api_id
+// and api_hash must be given: 400 API_ID_INVALID) answers auth.loginToken, 32
+// random bytes valid for 30 s of the DC's clock, bound to the calling auth
+// key (one live token per key: a new export replaces it). A logged-in user
+// (not a bot: 400 BOT_METHOD_INVALID; not logged in: 401
+// AUTH_KEY_UNREGISTERED) accepts it with auth.acceptLoginToken and gets an
+// `authorization` describing the new session as its key's initConnection did
+// (password_pending for 2FA accounts); unknown, expired or already accepted
+// tokens: 400 AUTH_TOKEN_INVALID / AUTH_TOKEN_EXPIRED /
+// AUTH_TOKEN_ALREADY_ACCEPTED. Every session of the waiting key is pushed
+// updateShort{updateLoginToken}; its next exportLoginToken answers
+// auth.loginTokenSuccess (logged in) on the account's home DC, or
+// auth.loginTokenMigrateTo{home DC, token} elsewhere, whose token
+// auth.importLoginToken takes on that DC only, once, within 30 s. A 2FA
+// account answers 401 SESSION_PASSWORD_NEEDED instead of success;
+// account.getPassword + auth.checkPassword on that key finish the login.
+// except_ids is not checked. Tokens are bounded (1024, oldest dropped) and
+// forgotten 10 minutes after expiry, or with their DC's keys.
 //
 // Updates: each account has its own pts and seq, each channel its own pts.
 // Private text messages reach the other side as updateShortMessage and the

@@ -6,6 +6,11 @@
 //   mode 1: queries from a session that is not logged in;
 //   mode 2: queries from a session logged in as the default world's bot, a
 //           second session of the same bot and a user session see the pushes;
+//   mode 3: queries from a session that is not logged in but whose QR login
+//           token a user accepted (the next byte picks Alice, on the same
+//           DC, or Carol, on DC 4): auth.exportLoginToken reaches the
+//           accepted token's login (or loginTokenMigrateTo), and
+//           acceptLoginToken / importLoginToken the rest;
 // where queries are [u16 little-endian length][bytes] records, each handed to
 // Handle in turn. Every reply must be an rpc_error or a non-empty result.
 #include <cstddef>
@@ -35,7 +40,7 @@ void Check(const RpcReply& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const uint8_t mode = data[0] % 3;
+  const uint8_t mode = data[0] % 4;
   ByteView rest(data + 1, size - 1);
   if (mode == 0) {
     (void)ParseWorldConfig(std::string(rest.begin(), rest.end()));
@@ -66,6 +71,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         .phone_code_hash = sent.value->As<mtcore::tl::auth_sentCode>()->phone_code_hash,
         .phone_code = "11111"});
     if (!in.ok()) std::abort();
+  }
+  if (mode == 3 && !rest.empty()) {
+    const bool carol = rest[0] % 2 == 1;
+    rest = rest.subspan(1);
+    mtcore::tl::auth_exportLoginToken x{.api_id = 1, .api_hash = "h", .except_ids = {}};
+    auto token = caller.Call(x);
+    if (!token.ok()) std::abort();
+    WorldClient acceptor(**world, carol ? 4 : 2, 0xacce97, &now, 4);
+    const std::string phone = carol ? "15550001003" : "15550001001";
+    auto sent = acceptor.Call(mtcore::tl::auth_sendCode{
+        .phone_number = phone, .api_id = 1, .api_hash = "h", .settings = mtcore::tl::codeSettings{}});
+    if (!sent.ok()) std::abort();
+    auto in = acceptor.Call(mtcore::tl::auth_signIn{
+        .phone_number = phone,
+        .phone_code_hash = sent.value->As<mtcore::tl::auth_sentCode>()->phone_code_hash,
+        .phone_code = carol ? "33333" : "11111"});
+    if (!in.ok()) std::abort();
+    auto accepted = acceptor.Call(mtcore::tl::auth_acceptLoginToken{
+        .token = token.value->As<mtcore::tl::auth_loginToken>()->token});
+    if (!accepted.ok()) std::abort();
+    caller.session().TakePushes();
   }
   while (rest.size() >= 2) {
     size_t len = rest[0] | (size_t{rest[1]} << 8);
