@@ -615,6 +615,30 @@ absl::Status Client::MigrateTo(int dc) {
   return absl::OkStatus();
 }
 
+absl::Status Client::MoveToDc(int dc) {
+  if (dc < 1 || dc > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat("MoveToDc: no DC ", dc));
+  }
+  if (peers_.self() != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("MoveToDc(", dc, "): the client is logged in on DC ", dc_));
+  }
+  if (config_.await_login) {
+    return absl::FailedPreconditionError("MoveToDc: an auxiliary client stays on its DC");
+  }
+  if (exporting_login_ || importing_login_ || migrate_to_.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("MoveToDc(", dc, "): the client is already moving"));
+  }
+  if (dc == dc_) return absl::OkStatus();
+  Pump();  // what the old engine has received is handled there first
+  migrate_reason_ = absl::StrCat("moved to DC ", dc, " by the application");
+  absl::Status moved = MigrateTo(dc);
+  if (!moved.ok()) return moved;  // still on the old DC, nothing changed
+  Pump();
+  return absl::OkStatus();
+}
+
 void Client::SendImportLogin(tl::auth_exportedAuthorization& login) {
   importing_login_ = true;
   tl::auth_importAuthorization import;
@@ -867,8 +891,29 @@ void Client::OnUpdatesObject(ByteView body, bool pushed) {
     ++stats_.bad_updates;
     return;
   }
-  if (gap_ == nullptr && pushed) ++stats_.updates_dropped_before_login;
+  if (gap_ == nullptr && pushed && !DeliverLoginToken(*u)) ++stats_.updates_dropped_before_login;
   OnUpdates(*std::move(u));
+}
+
+bool Client::DeliverLoginToken(const tl::Updates& u) {
+  std::vector<const tl::Update*> found;
+  auto look = [&](const tl::Update& x) {
+    if (x.As<tl::updateLoginToken>() != nullptr) found.push_back(&x);
+  };
+  if (const auto* x = u.As<tl::updateShort>()) look(x->update);
+  if (const auto* x = u.As<tl::updates>()) {
+    for (const tl::Update& y : x->updates) look(y);
+  }
+  if (const auto* x = u.As<tl::updatesCombined>()) {
+    for (const tl::Update& y : x->updates) look(y);
+  }
+  if (found.empty()) return false;
+  ClientEvent out;
+  out.kind = ClientEvent::Kind::kUpdate;
+  out.update = tl::updateLoginToken{};
+  out.entities = std::make_shared<const updates::UpdateEntities>();
+  events_.push_back(std::move(out));  // one is enough: it only says "export again"
+  return true;
 }
 
 void Client::OnUpdates(tl::Updates u) {

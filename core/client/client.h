@@ -36,7 +36,8 @@
 // logged-in user becomes peers().self()), with StartUpdates() for an auth
 // key restored from storage that is already logged in, or from a resumed
 // snapshot. Before that, pushed updates are counted and dropped (a session
-// that is not logged in gets none from Telegram).
+// that is not logged in gets none from Telegram), except updateLoginToken,
+// delivered as a kUpdate for a QR login waiting for its scan (qr_login.h).
 //
 // It is a StreamEngine: a driver (io/native, the simulator) runs it exactly
 // like a ClientEngine. Sans-I/O like all of core/.
@@ -235,6 +236,15 @@ class Client : public StreamEngine {
   bool login_imported() const { return login_imported_; }
   const absl::Status& login_error() const { return login_error_; }
 
+  // Moves a client that is not logged in to DC `dc` as a 303 PHONE_MIGRATE
+  // would (a QR login's auth.loginTokenMigrateTo): a new engine and auth key
+  // for DC `dc`, the driver dials dc() next; requests not yet answered and
+  // later ones go there. Nothing happens when the client is on `dc` already.
+  // InvalidArgument for a DC outside 1..1000, FailedPrecondition when
+  // logged in (a login is carried by the 303 path), for an auxiliary client
+  // (await_login) or while a move is under way.
+  absl::Status MoveToDc(int dc);
+
   // Where DC `dc` is, from the last help.getConfig answer (its first IPv4
   // option that is not media-only, CDN or TCPObfuscated-only); nullopt if
   // unknown. A driver can dial dc() there after a migration.
@@ -259,6 +269,8 @@ class Client : public StreamEngine {
   // test DCs). A driver dials this DC's address on every (re)connect.
   int dc() const { return dc_; }
   const ClientStats& stats() const { return stats_; }
+  // The driver's time last passed in (OnBytes, OnTimeout, ...).
+  absl::Time now() const { return now_; }
   // What the client was made with (a DcConnection copies the app
   // description, transport and server keys from it).
   const ClientConfig& config() const { return config_; }
@@ -330,6 +342,9 @@ class Client : public StreamEngine {
   void OnGapEvent(updates::UpdateEvent e);
   void OnUpdatesObject(ByteView body, bool pushed);
   void OnUpdates(tl::Updates updates);
+  // Before updates start: delivers the updateLoginToken `u` carries (true
+  // if it carried one).
+  bool DeliverLoginToken(const tl::Updates& u);
   // pts-only results (messages.affectedMessages...) of `query`.
   void ApplyPtsResult(ByteView query, ByteView body);
   void StopUpdates();

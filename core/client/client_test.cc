@@ -2,6 +2,8 @@
 // unknown senders, session resets) is in //tests/sim:client_dc_test.
 #include "core/client/client.h"
 
+#include "core/crypto/pubkey/rsa_key.h"
+#include "core/crypto/pubkey/telegram_keys.h"
 #include "core/crypto/random.h"
 #include "gtest/gtest.h"
 
@@ -84,6 +86,44 @@ TEST(ClientTest, RejectsBytesThatAreNotAFunctionAndConfigsThatCannotWork) {
   ASSERT_TRUE(id.ok());
   EXPECT_NE(*id, 0u);
   EXPECT_EQ((*client)->updates(), nullptr);  // not logged in: no update engine
+}
+
+TEST(ClientTest, MoveToDcMovesAClientThatIsNotLoggedIn) {
+  crypto::DeterministicRandom rng(1);
+  ClientConfig c;
+  c.engine.dc_id = 10002;  // a test DC: the +10000 stays
+  c.engine.auth_key = engine::StoredAuthKey{Bytes(256, 7), 1};
+  absl::StatusOr<std::unique_ptr<Client>> keyless = Client::Create(c, rng, absl::UnixEpoch(), 0);
+  ASSERT_TRUE(keyless.ok()) << keyless.status();
+  // No server keys: no key can be made on another DC; the client stays.
+  EXPECT_EQ((*keyless)->MoveToDc(4).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*keyless)->dc(), 2);
+  EXPECT_TRUE((*keyless)->engine().auth_key().has_value());
+
+  c.engine.server_keys = {*crypto::ParseRsaPublicKeyPem(crypto::kTelegramProductionKeyPem)};
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(c, rng, absl::UnixEpoch(), 0);
+  ASSERT_TRUE(client.ok()) << client.status();
+  Client& cl = **client;
+  EXPECT_EQ(cl.MoveToDc(0).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(cl.MoveToDc(1001).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(cl.MoveToDc(2).ok());  // already there
+  EXPECT_EQ(cl.stats().migrations, 0u);
+  ASSERT_TRUE(cl.MoveToDc(4).ok());
+  EXPECT_EQ(cl.dc(), 4);
+  EXPECT_EQ(cl.stats().migrations, 1u);
+  EXPECT_FALSE(cl.engine().auth_key().has_value());  // a new key is made on DC 4
+  // A request made now goes to DC 4, and is answered once.
+  absl::StatusOr<uint64_t> id = cl.Invoke(tl::help_getConfig{});
+  ASSERT_TRUE(id.ok());
+  EXPECT_TRUE(cl.Cancel(*id));
+
+  ClientConfig aux = c;
+  aux.await_login = true;
+  aux.receive_updates = false;
+  aux.follow_migrations = false;
+  absl::StatusOr<std::unique_ptr<Client>> helper = Client::Create(aux, rng, absl::UnixEpoch(), 0);
+  ASSERT_TRUE(helper.ok());
+  EXPECT_EQ((*helper)->MoveToDc(4).code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace
