@@ -450,6 +450,42 @@ absl::Status ClientRunner::ForEachDialog(
   return RunWalk<client::DialogWalk, client::DialogEntry>(**walk, visit, timeout);
 }
 
+absl::StatusOr<tl::auth_authorization> ClientRunner::LogInWithQr(
+    client::QrLoginOptions options, const std::function<void(const std::string& url)>& on_url,
+    absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<client::QrLogin>> made =
+      client::QrLogin::Create(std::move(options));
+  if (!made.ok()) return made.status();
+  client::QrLogin& qr = **made;
+  client::ClientQrLoginSink sink(*client_);
+  auto take = [&](const ClientEvent& e, client::RequestSink&) { return qr.OnEvent(e, sink); };
+  qr.Start(sink);
+  driver_->Pump();
+  int shown = 0;
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        Collect(take);
+        std::optional<absl::Time> expiry = qr.NextDeadline();
+        if (expiry.has_value() && loop_.Now() >= *expiry) qr.OnTimeout(loop_.Now(), sink);
+        if (!qr.done() && !qr.url().empty() && qr.url_generation() != shown) {
+          shown = qr.url_generation();
+          if (on_url) on_url(qr.url());
+        }
+        driver_->Pump();  // what it sent; a move to another DC
+        return qr.done();
+      },
+      timeout);
+  if (qr.done()) return qr.result();
+  qr.Cancel(sink);
+  Collect(take);
+  driver_->Pump();
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("no QR login within ", absl::FormatDuration(timeout)));
+  }
+  return s;
+}
+
 absl::Status ClientRunner::RunFor(absl::Duration d) {
   absl::Status s = loop_.RunUntil(
       [&] {

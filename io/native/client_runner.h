@@ -3,7 +3,8 @@
 // answer; NextUpdate() runs it until an update matches; RunTransfer() runs a
 // file upload or download to its end; Download() fetches a document wherever
 // it is stored; UploadFile() and DownloadToFile() stream a file from and to
-// disk (file_io.h), holding only the parts or windows in flight. A file on another DC than the account's goes through an
+// disk (file_io.h), holding only the parts or windows in flight;
+// LogInWithQr() logs in by QR code. A file on another DC than the account's goes through an
 // authorised connection to that DC (core/client/dc_connection.h: a second
 // EngineDriver to its address, the login exported and imported), made on
 // first use and kept for later downloads. For straight-line
@@ -30,6 +31,7 @@
 #include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
 #include "core/client/list_pages.h"
+#include "core/client/qr_login.h"
 #include "core/crypto/random.h"
 #include "io/native/driver.h"
 #include "io/native/event_loop.h"
@@ -145,6 +147,16 @@ class ClientRunner {
   absl::Status ForEachDialog(client::DialogOptions options,
                              const std::function<bool(const client::DialogEntry&)>& visit,
                              absl::Duration timeout);
+  // Logs in by QR code (core/client/qr_login.h): `on_url` gets every
+  // tg://login URL to show (a new one when the previous expires) while the
+  // loop runs, until another app of the account accepts it. Returns the
+  // authorization (the client moved to the account's DC if it had to), or
+  // FailedPrecondition naming SESSION_PASSWORD_NEEDED (then prove the
+  // password with Call: account.getPassword, auth.checkPassword), or the
+  // login's error. DeadlineExceeded after `timeout` (the login is cancelled).
+  absl::StatusOr<tl::auth_authorization> LogInWithQr(
+      client::QrLoginOptions options, const std::function<void(const std::string& url)>& on_url,
+      absl::Duration timeout);
 
   // The authorised connection to DC `dc` (not the home DC): made on first
   // use (a driver dials the DC's address; the login is exported here and

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -28,6 +30,7 @@
 #include "tests/dc/data_centre.h"
 #include "tests/dc/testdc_server.h"
 #include "tests/dc/world.h"
+#include "tests/dc/world_test_client.h"
 #include "tl/api.h"
 
 namespace mtcore::io {
@@ -85,18 +88,10 @@ class ClientRunnerDcTest : public ::testing::Test {
     world_.reset();
   }
 
-  // A runner logged in as `username`, on the account's DC. With
-  // `dc_address`, the runner knows where every DC is; without, only what
-  // help.getConfig says.
-  absl::StatusOr<std::unique_ptr<ClientRunner>> LogIn(const std::string& username,
-                                                      bool dc_address = true) {
-    const dc::WorldConfig::User* user = nullptr;
-    for (const dc::WorldConfig::User& u : config_.users) {
-      if (u.username == username) user = &u;
-    }
-    if (user == nullptr) return absl::NotFoundError(username);
+  // A runner on DC `dc`, not logged in.
+  absl::StatusOr<std::unique_ptr<ClientRunner>> NewRunner(int dc, bool dc_address = true) {
     client::ClientConfig c;
-    c.engine.dc_id = static_cast<int16_t>(user->dc);
+    c.engine.dc_id = static_cast<int16_t>(dc);
     c.engine.server_keys = {key_->public_key()};
     c.api_id = 1;
     absl::StatusOr<std::unique_ptr<client::Client>> cl =
@@ -109,9 +104,22 @@ class ClientRunnerDcTest : public ::testing::Test {
         return server_->addresses()[static_cast<size_t>(dc - 1)];
       };
     }
-    absl::StatusOr<std::unique_ptr<ClientRunner>> r = ClientRunner::Connect(
-        *loop_, *std::move(cl), server_->addresses().at(static_cast<size_t>(user->dc - 1)), rng_,
-        {}, std::move(where));
+    return ClientRunner::Connect(*loop_, *std::move(cl),
+                                 server_->addresses().at(static_cast<size_t>(dc - 1)), rng_, {},
+                                 std::move(where));
+  }
+
+  // A runner logged in as `username`, on the account's DC. With
+  // `dc_address`, the runner knows where every DC is; without, only what
+  // help.getConfig says.
+  absl::StatusOr<std::unique_ptr<ClientRunner>> LogIn(const std::string& username,
+                                                      bool dc_address = true) {
+    const dc::WorldConfig::User* user = nullptr;
+    for (const dc::WorldConfig::User& u : config_.users) {
+      if (u.username == username) user = &u;
+    }
+    if (user == nullptr) return absl::NotFoundError(username);
+    absl::StatusOr<std::unique_ptr<ClientRunner>> r = NewRunner(user->dc, dc_address);
     if (!r.ok()) return r.status();
     tl::auth_sendCode send_code;
     send_code.phone_number = user->phone;
@@ -529,6 +537,94 @@ TEST_F(ClientRunnerDcTest, ADestinationThatFailsToWriteEndsTheDownloadAndLeavesN
   // And the same download then works.
   ASSERT_TRUE(carol_->DownloadToFile(*doc, to, kTimeout).ok());
   EXPECT_TRUE(ReadFile(to) == data);
+}
+
+}  // namespace
+}  // namespace mtcore::io
+
+namespace mtcore::io {
+namespace {
+
+// The token of a tg://login?token=<base64url> URL.
+std::string TokenOfUrl(const std::string& url) {
+  const std::string prefix = "tg://login?token=";
+  if (url.compare(0, prefix.size(), prefix) != 0) return "";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : url.substr(prefix.size())) {
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char* at = std::strchr(alphabet, c);
+    if (c == '\0' || at == nullptr) return "";
+    acc = (acc << 6) | static_cast<uint32_t>(at - alphabet);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+TEST_F(ClientRunnerDcTest, LogInWithQrFollowsTheAccountToItsDc) {
+  // Carol (DC 4) scans with an app already logged in: a session of hers
+  // straight on the world, the DC's clock being this machine's.
+  int64_t now_ns = absl::ToUnixNanos(absl::Now());
+  dc::WorldClient phone(*world_, 4, 0xca201, &now_ns);
+  auto sent = phone.Call(tl::auth_sendCode{
+      .phone_number = "15550001003", .api_id = 1, .api_hash = "test", .settings = tl::codeSettings{}});
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  ASSERT_TRUE(phone
+                  .Call(tl::auth_signIn{
+                      .phone_number = "15550001003",
+                      .phone_code_hash = sent.value->As<tl::auth_sentCode>()->phone_code_hash,
+                      .phone_code = "33333"})
+                  .ok());
+
+  absl::StatusOr<std::unique_ptr<ClientRunner>> app = NewRunner(2);
+  ASSERT_TRUE(app.ok()) << app.status();
+  std::vector<std::string> urls;
+  std::string accept_error = "not scanned";
+  absl::StatusOr<tl::auth_authorization> me = (*app)->LogInWithQr(
+      {.api_id = 1, .api_hash = "test"},
+      [&](const std::string& url) {
+        urls.push_back(url);
+        now_ns = absl::ToUnixNanos(absl::Now());
+        auto accepted = phone.Call(tl::auth_acceptLoginToken{.token = TokenOfUrl(url)});
+        accept_error = accepted.error();
+      },
+      kTimeout);
+  ASSERT_TRUE(me.ok()) << me.status();
+  EXPECT_EQ(accept_error, "");
+  ASSERT_EQ(urls.size(), 1u);
+  EXPECT_EQ(me->user.As<tl::user>()->id, 1003);
+  EXPECT_EQ((*app)->client().dc(), 4);  // moved, with a new key there
+  EXPECT_EQ((*app)->client().peers().self(), 1003);
+  // Logged in there: it can write.
+  tl::contacts_resolveUsername resolve;
+  resolve.username = "alice";
+  absl::StatusOr<tl::contacts_ResolvedPeer> alice = (*app)->Call(resolve, kTimeout);
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  tl::messages_sendMessage hello;
+  hello.peer = *(*app)->client().peers().InputPeerOf(client::PeerKind::kUser, 1001);
+  hello.message = "hi, from a QR login";
+  hello.random_id = 5;
+  EXPECT_TRUE((*app)->Call(hello, kTimeout).ok());
+}
+
+TEST_F(ClientRunnerDcTest, LogInWithQrGivesUpAfterItsTimeout) {
+  absl::StatusOr<std::unique_ptr<ClientRunner>> app = NewRunner(2);
+  ASSERT_TRUE(app.ok()) << app.status();
+  int shown = 0;
+  absl::StatusOr<tl::auth_authorization> me = (*app)->LogInWithQr(
+      {.api_id = 1, .api_hash = "test"}, [&](const std::string&) { ++shown; },
+      absl::Milliseconds(500));
+  EXPECT_EQ(me.status().code(), absl::StatusCode::kDeadlineExceeded) << me.status();
+  EXPECT_EQ(shown, 1);
+  EXPECT_EQ((*app)->client().peers().self(), 0);
+  // Without credentials it does not start.
+  EXPECT_EQ((*app)->LogInWithQr({}, nullptr, kTimeout).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
