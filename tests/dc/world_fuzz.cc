@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/base/bytes.h"
@@ -72,13 +73,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         .phone_code = "11111"});
     if (!in.ok()) std::abort();
   }
+  // Lives as long as the world's other sessions: pushes reach it.
+  std::optional<WorldClient> accepting;
   if (mode == 3 && !rest.empty()) {
     const bool carol = rest[0] % 2 == 1;
     rest = rest.subspan(1);
     mtcore::tl::auth_exportLoginToken x{.api_id = 1, .api_hash = "h", .except_ids = {}};
     auto token = caller.Call(x);
     if (!token.ok()) std::abort();
-    WorldClient acceptor(**world, carol ? 4 : 2, 0xacce97, &now, 4);
+    WorldClient& acceptor = accepting.emplace(**world, carol ? 4 : 2, 0xacce97, &now, 4);
     const std::string phone = carol ? "15550001003" : "15550001001";
     auto sent = acceptor.Call(mtcore::tl::auth_sendCode{
         .phone_number = phone, .api_id = 1, .api_hash = "h", .settings = mtcore::tl::codeSettings{}});
@@ -101,6 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(caller.Raw(query));
     twin.session().TakePushes();
     user.session().TakePushes();
+    if (accepting.has_value()) accepting->session().TakePushes();
   }
   return 0;
 }
