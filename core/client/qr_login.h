@@ -1,6 +1,6 @@
 // Login by QR code (core.telegram.org/api/qr-login), as a state machine over
 // the typed Client, offered the Client's events like the file transfers
-// (file_transfer.h). Sans-I/O: time comes in as arguments (the sink's Now()
+// (file_transfer.h) and sending through a RequestSink (request_sink.h). Sans-I/O: time comes in as arguments (the sink's Now()
 // and OnTimeout(now)), nothing is read from a clock.
 //
 // The flow:
@@ -59,7 +59,7 @@
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
 #include "core/client/client.h"
-#include "core/client/file_transfer.h"
+#include "core/client/request_sink.h"
 #include "tl/api.h"
 
 namespace mtcore::client {
