@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "core/base/fuzz_input.h"
 #include "core/client/qr_login.h"
 #include "tl/api.h"
 
@@ -24,29 +25,11 @@ namespace {
 
 using namespace mtcore;
 
-class Input {
- public:
-  Input(const uint8_t* data, size_t size) : p_(data), end_(data + size) {}
-  bool empty() const { return p_ == end_; }
-  uint8_t Byte() { return p_ == end_ ? 0 : *p_++; }
-  int32_t I32() {
-    uint32_t v = Byte();
-    v |= uint32_t{Byte()} << 8;
-    v |= uint32_t{Byte()} << 16;
-    v |= uint32_t{Byte()} << 24;
-    return static_cast<int32_t>(v);
-  }
-  std::string Take(size_t n) {
-    n = std::min<size_t>(n, end_ - p_);
-    std::string s(p_, p_ + n);
-    p_ += n;
-    return s;
-  }
-
- private:
-  const uint8_t* p_;
-  const uint8_t* end_;
-};
+// A little-endian int32 (as two 16-bit numbers).
+int32_t I32(FuzzInput& in) {
+  const uint32_t low = in.U16();
+  return static_cast<int32_t>(low | (uint32_t{in.U16()} << 16));
+}
 
 class Sink final : public client::QrLoginSink {
  public:
@@ -86,7 +69,7 @@ client::ClientEvent Result(uint64_t id, Bytes body) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Input in(data, size);
+  FuzzInput in(data, size);
   auto qr = client::QrLogin::Create({.api_id = 1, .api_hash = "h", .max_migrations = 2});
   if (!qr.ok()) std::abort();
   client::QrLogin& login = **qr;
@@ -101,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     client::ClientEvent e;
     switch (op) {
       case 0: {
-        const int32_t expires = in.I32();
+        const int32_t expires = I32(in);
         e = Result(id, *tl::Serialize(tl::auth_LoginToken(
                            tl::auth_loginToken{.expires = expires, .token = in.Take(in.Byte())})));
         break;
