@@ -26,4 +26,13 @@ absl::StatusOr<int64_t> ByteCountFromJs(double size, std::string_view what, bool
   return absl::InvalidArgumentError(absl::StrCat(what, ": a size of ", size, " bytes"));
 }
 
+absl::StatusOr<int64_t> IntFromJs(double v, std::string_view what, int64_t lo, int64_t hi) {
+  if (v >= static_cast<double>(lo) && v <= static_cast<double>(hi) && v >= -kMaxSafeInteger &&
+      v <= kMaxSafeInteger && v == static_cast<double>(static_cast<int64_t>(v))) {
+    return static_cast<int64_t>(v);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " ", v, ": not a whole number from ", lo, " to ", hi));
+}
+
 }  // namespace mtcore::web

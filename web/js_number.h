@@ -31,6 +31,11 @@ inline absl::StatusOr<uint64_t> TransferIdFromJs(double id) { return IdFromJs(id
 // `unknown_ok`. InvalidArgument "<what>: a size of <n> bytes" otherwise.
 absl::StatusOr<int64_t> ByteCountFromJs(double size, std::string_view what, bool unknown_ok);
 
+// A whole number lo..hi (an option such as a page size: the walkers check
+// what it means). InvalidArgument "<what> <n>: not a whole number from lo
+// to hi" otherwise.
+absl::StatusOr<int64_t> IntFromJs(double v, std::string_view what, int64_t lo, int64_t hi);
+
 }  // namespace mtcore::web
 
 #endif  // MTCORE_WEB_JS_NUMBER_H_

@@ -45,5 +45,19 @@ TEST(JsNumberTest, AByteCountIsAWholeNumberOrMinusOneWhenThatMeansUnknown) {
   }
 }
 
+TEST(JsNumberTest, AnOptionIsAWholeNumberInItsRange) {
+  EXPECT_EQ(*IntFromJs(50, "history: pageSize", -2147483648LL, 2147483647), 50);
+  EXPECT_EQ(*IntFromJs(-1, "history: maxMessages", -1, 10), -1);
+  EXPECT_EQ(*IntFromJs(2147483647, "x", -2147483648LL, 2147483647), 2147483647);
+  for (double bad : {kNaN, kInf, -kInf, 2.5, 2147483648.0, -2147483649.0, 1e300}) {
+    absl::StatusOr<int64_t> n = IntFromJs(bad, "history: pageSize", -2147483648LL, 2147483647);
+    ASSERT_FALSE(n.ok()) << bad;
+    EXPECT_EQ(n.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(n.status().message().find("history: pageSize "), std::string::npos) << n.status();
+  }
+  EXPECT_EQ(IntFromJs(2.5, "dialogs: folderId", 0, 1).status().message(),
+            "dialogs: folderId 2.5: not a whole number from 0 to 1");
+}
+
 }  // namespace
 }  // namespace mtcore::web

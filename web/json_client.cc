@@ -168,6 +168,7 @@ std::optional<std::string> JsonClient::PollEventJson(absl::Time now) {
       continue;
     }
     if (OfferToTransfers(*e, 0)) continue;  // an answer to a transfer's part
+    if (OfferToWalks(*e)) continue;         // a page of a walk
     return EventJson(*e);
   }
 }
@@ -863,6 +864,203 @@ void JsonClient::Finished(uint64_t id) {
     }
   }
   transfers_.erase(it);
+}
+
+// ---- Walks page by page -------------------------------------------------------
+
+// A walk's requests go to the client and are remembered as its.
+class JsonClient::WalkSink final : public client::RequestSink {
+ public:
+  WalkSink(JsonClient& owner, uint64_t walk) : owner_(owner), walk_(walk) {}
+  absl::StatusOr<uint64_t> Send(Bytes function) override {
+    absl::StatusOr<uint64_t> id = owner_.client().InvokeRaw(std::move(function));
+    if (id.ok()) owner_.walk_requests_[*id] = walk_;
+    return id;
+  }
+  void Cancel(uint64_t request_id) override { owner_.client().Cancel(request_id); }
+
+ private:
+  JsonClient& owner_;
+  uint64_t walk_;
+};
+
+absl::StatusOr<uint64_t> JsonClient::IterHistory(std::string_view peer_json,
+                                                 client::HistoryOptions options) {
+  absl::StatusOr<tl::InputPeer> peer = FromJsonAs<tl::InputPeer>(codec_, peer_json, "InputPeer");
+  if (!peer.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("history: peer: ", peer.status().message()));
+  }
+  options.peer = *std::move(peer);
+  absl::StatusOr<std::unique_ptr<client::HistoryWalk>> walk =
+      client::HistoryWalk::Create(std::move(options));
+  if (!walk.ok()) return walk.status();  // InvalidArgument, saying "history: ..."
+  Walk w;
+  w.history = *std::move(walk);
+  return StartWalk(std::move(w));
+}
+
+absl::StatusOr<uint64_t> JsonClient::IterDialogs(client::DialogOptions options) {
+  absl::StatusOr<std::unique_ptr<client::DialogWalk>> walk =
+      client::DialogWalk::Create(std::move(options));
+  if (!walk.ok()) return walk.status();  // InvalidArgument, saying "dialogs: ..."
+  Walk w;
+  w.dialogs = *std::move(walk);
+  return StartWalk(std::move(w));
+}
+
+uint64_t JsonClient::StartWalk(Walk walk) {
+  const uint64_t id = next_walk_++;
+  walks_[id] = std::move(walk);
+  MoreWalk(id);
+  return id;
+}
+
+bool JsonClient::MoreWalk(uint64_t walk) {
+  auto it = walks_.find(walk);
+  if (it == walks_.end()) return false;
+  WalkSink sink(*this, walk);
+  if (it->second.history != nullptr) {
+    it->second.history->Fetch(sink);
+  } else {
+    it->second.dialogs->Fetch(sink);
+  }
+  DeliverWalk(walk, nullptr);  // (a walk that could not send ends here)
+  return true;
+}
+
+bool JsonClient::CancelWalk(uint64_t walk) {
+  auto it = walks_.find(walk);
+  if (it == walks_.end()) return false;
+  WalkSink sink(*this, walk);
+  if (it->second.history != nullptr) {
+    it->second.history->Cancel(sink);
+  } else {
+    it->second.dialogs->Cancel(sink);
+  }
+  DeliverWalk(walk, nullptr);
+  return true;
+}
+
+bool JsonClient::OfferToWalks(const client::ClientEvent& e) {
+  if (!client::IsAnswer(e)) return false;
+  auto owner = walk_requests_.find(e.request_id);
+  if (owner == walk_requests_.end()) return false;
+  const uint64_t id = owner->second;
+  walk_requests_.erase(owner);
+  auto it = walks_.find(id);
+  if (it == walks_.end()) return true;  // late, for a walk that ended: dropped
+  WalkSink sink(*this, id);
+  bool taken = it->second.history != nullptr ? it->second.history->OnEvent(e, sink)
+                                             : it->second.dialogs->OnEvent(e, sink);
+  if (!taken) return true;  // not the page it waits for (given up): dropped
+  DeliverWalk(id, e.kind == client::ClientEvent::Kind::kResult ? &e.body : nullptr);
+  return true;
+}
+
+namespace {
+
+// The users and chats of a page's answer, of one of the types `Ts` (none
+// if it is another: the walk says why).
+template <class... Ts, class Result>
+void EntitiesOf(const Result& answer, const std::vector<tl::User>*& users,
+                const std::vector<tl::Chat>*& chats) {
+  const auto take = [&](const auto* x) {
+    if (x != nullptr) {
+      users = &x->users;
+      chats = &x->chats;
+    }
+  };
+  (take(answer.template As<Ts>()), ...);
+}
+
+}  // namespace
+
+void JsonClient::DeliverWalk(uint64_t id, const Bytes* page) {
+  auto it = walks_.find(id);
+  if (it == walks_.end()) return;
+  Walk& w = it->second;
+  std::string errors;
+  std::string entries = "[";
+  size_t count = 0;
+  const auto add = [&](const std::string& json) {
+    if (count++ > 0) entries += ',';
+    entries += json;
+  };
+  const auto error = [&](size_t i, const absl::Status& why) {
+    if (!errors.empty()) errors += ',';
+    errors += JsonQuote(absl::StrCat("entry ", i, ": ", why.message()));
+  };
+  size_t seen = 0;
+  if (w.history != nullptr) {
+    while (std::optional<tl::Message> m = w.history->Next()) {
+      absl::StatusOr<std::string> json = HandleJson(codec_, *m, "Message");
+      if (json.ok()) {
+        add(*json);
+      } else {
+        error(seen, json.status());
+      }
+      ++seen;
+    }
+  } else {
+    while (std::optional<client::DialogEntry> d = w.dialogs->Next()) {
+      absl::StatusOr<std::string> dialog = HandleJson(codec_, d->dialog, "Dialog");
+      absl::StatusOr<std::string> message =
+          d->top_message ? HandleJson(codec_, d->top_message, "Message")
+                         : absl::StatusOr<std::string>("null");
+      if (!dialog.ok()) {
+        error(seen, dialog.status());
+      } else if (!message.ok()) {
+        error(seen, message.status());
+      } else {
+        add(absl::StrCat(R"({"dialog":)", *dialog, R"(,"message":)", *message, "}"));
+      }
+      ++seen;
+    }
+  }
+  if (seen > 0) {
+    std::string users = "[]", chats = "[]";
+    if (page != nullptr) {
+      // (The answer read again: the walk kept its entries, not its users.)
+      const std::vector<tl::User>* u = nullptr;
+      const std::vector<tl::Chat>* c = nullptr;
+      const auto convert = [&] {
+        if (u != nullptr) users = ArrayJson(codec_, *u, "User", errors);
+        if (c != nullptr) chats = ArrayJson(codec_, *c, "Chat", errors);
+      };
+      if (w.history != nullptr) {
+        absl::StatusOr<tl::messages_Messages> answer =
+            tl::ParseResult<tl::messages_getHistory>(*page);
+        if (answer.ok()) {
+          EntitiesOf<tl::messages_messages, tl::messages_messagesSlice,
+                     tl::messages_channelMessages>(*answer, u, c);
+          convert();
+        }
+      } else {
+        absl::StatusOr<tl::messages_Dialogs> answer =
+            tl::ParseResult<tl::messages_getDialogs>(*page);
+        if (answer.ok()) {
+          EntitiesOf<tl::messages_dialogs, tl::messages_dialogsSlice>(*answer, u, c);
+          convert();
+        }
+      }
+    }
+    entries += ']';
+    queued_.push_back(absl::StrCat(
+        R"({"type":"walkPage","walk":)", IdJson(id), R"(,"entries":)", entries, R"(,"users":)",
+        users, R"(,"chats":)", chats,
+        errors.empty() ? "" : absl::StrCat(R"(,"entryErrors":[)", errors, "]"), "}"));
+  }
+  const bool done = w.history != nullptr ? w.history->done() : w.dialogs->done();
+  if (!done) return;
+  const absl::Status& status = w.history != nullptr ? w.history->status() : w.dialogs->status();
+  const int64_t delivered = w.history != nullptr ? w.history->delivered() : w.dialogs->delivered();
+  queued_.push_back(
+      status.ok()
+          ? absl::StrCat(R"({"type":"walkEnded","walk":)", IdJson(id), R"(,"ok":true,"entries":)",
+                         delivered, "}")
+          : absl::StrCat(R"({"type":"walkEnded","walk":)", IdJson(id), R"(,"ok":false,"message":)",
+                         JsonQuote(status.ToString()), "}"));
+  walks_.erase(it);
 }
 
 }  // namespace mtcore::web

@@ -43,6 +43,7 @@
 #include "core/client/client_wrapper.h"
 #include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
+#include "core/client/list_pages.h"
 #include "core/crypto/random.h"
 #include "core/stream/stream_engine.h"
 #include "core/text/entities.h"
@@ -224,6 +225,39 @@ class JsonClient final : public client::ClientWrapper {
   std::optional<absl::Time> NextDeadlineOfAll();
   void OnTimeoutOfAll(absl::Time now);
 
+  // Long lists walked page by page (core/client/list_pages.h: HistoryWalk,
+  // DialogWalk), one page at a time. Each walk has an id of its own (not a
+  // request id); every page it gets comes whole as one event, and the next
+  // page is asked for only when the caller says it took this one
+  // (MoreWalk), so at most one page is in memory:
+  //   {"type":"walkPage","walk":"2","entries":[...],"users":[...],"chats":[...]}
+  //       (history: each entry a Message; dialogs: {"dialog":{...},
+  //        "message":{...}} with the dialog's top message, null if the page
+  //        had none; the page's users and chats, to name senders and peers;
+  //        an entry, user or chat the schema cannot read is left out and
+  //        named in "entryErrors":[...], present only then)
+  //   {"type":"walkEnded","walk":"2","ok":true,"entries":130}
+  //   {"type":"walkEnded","walk":"2","ok":false,"message":"..."}
+  //       (the walk's error: an rpc error or failed request naming the
+  //        page's offsets, a bad answer, or cancelled)
+  // exactly one walkEnded per walk, after its last page.
+  // Starts a walk of the history of `peer_json` (an InputPeer, as invoke()
+  // takes it; options.peer is ignored). InvalidArgument, starting
+  // "history: ", for a peer that is not one or options HistoryWalk refuses.
+  absl::StatusOr<uint64_t> IterHistory(std::string_view peer_json, client::HistoryOptions options);
+  // Starts a walk of the dialog list. InvalidArgument, starting "dialogs: ",
+  // for options DialogWalk refuses.
+  absl::StatusOr<uint64_t> IterDialogs(client::DialogOptions options);
+  // The caller took the last page of `walk`: the next one is asked for
+  // (nothing happens while a page is in flight). False if the walk is not
+  // running.
+  bool MoreWalk(uint64_t walk);
+  // Ends `walk` (its request given up, its answer swallowed) with
+  // walkEnded saying it was cancelled. False if it is not running.
+  bool CancelWalk(uint64_t walk);
+  // Walks running now.
+  size_t walks() const { return walks_.size(); }
+
   // What to store to restart without a new key or login
   // (core/client/snapshot.h bytes; empty before an auth key exists).
   Bytes Snapshot() const;
@@ -260,6 +294,20 @@ class JsonClient final : public client::ClientWrapper {
   };
 
   class TransferSink;
+  // A running walk: one of the two.
+  struct Walk {
+    std::unique_ptr<client::HistoryWalk> history;
+    std::unique_ptr<client::DialogWalk> dialogs;
+  };
+  class WalkSink;
+  // Registers `walk`, asks for its first page; its id.
+  uint64_t StartWalk(Walk walk);
+  // Gives `e` to the walk whose request it answers; true if it was one
+  // (also when that walk has ended: the answer is swallowed).
+  bool OfferToWalks(const client::ClientEvent& e);
+  // Queues walk `id`'s page (its entries, with the users and chats of
+  // `page`, the answer's body, if any) and its end if it is over.
+  void DeliverWalk(uint64_t id, const Bytes* page);
 
   JsonClient(tl::dynamic::DynamicCodec codec, std::unique_ptr<client::Client> client,
              crypto::RandomSource* rng)
@@ -319,6 +367,10 @@ class JsonClient final : public client::ClientWrapper {
   // Connections to other DCs (by link id: never reused).
   std::map<int, DcLink> links_;
   int next_link_ = 1;
+  uint64_t next_walk_ = 1;
+  std::map<uint64_t, Walk> walks_;
+  // Unanswered requests of walks (request id -> walk id).
+  std::map<uint64_t, uint64_t> walk_requests_;
   // auth.exportAuthorization requests of connections closed before their
   // answer: swallowed (and wiped) when it comes.
   std::set<uint64_t> orphan_exports_;

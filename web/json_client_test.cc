@@ -1013,6 +1013,254 @@ TEST_F(JsonClientTest, BadCallsAreErrorsAndRpcErrorsAnswerTheirRequest) {
   EXPECT_EQ(bot_->pending_requests(), 0u);
 }
 
+// Walks page by page: the bot reads its chat with Alice and its dialog list.
+class JsonClientWalkTest : public JsonClientTest {
+ protected:
+  // Logs the bot in; Alice writes "hello", the bot answers "walk 0" ..
+  // "walk <n - 1>"; alice_peer_ is Alice as an InputPeer (JSON).
+  void Chat(int n) {
+    ASSERT_NE(LogInBot().find("auth.authorization"), std::string::npos);
+    ASSERT_NO_FATAL_FAILURE(AliceWritesToTheBot("hello"));
+    const std::string hello = Await(R"("type":"update","update":\{"_":"updateNewMessage")");
+    alice_id_str_ = Find(hello, R"re("from_id":\{"_":"peerUser","user_id":"(\d+)")re");
+    ASSERT_FALSE(alice_id_str_.empty()) << hello;
+    const std::string hash =
+        Find(hello, R"("users":\[.*?"id":")" + alice_id_str_ + R"re(".*?"access_hash":"(-?\d+)")re");
+    alice_peer_ = R"({"_":"inputPeerUser","user_id":")" + alice_id_str_ + R"(","access_hash":")" +
+                  hash + R"("})";
+    for (int i = 0; i < n; ++i) {
+      const std::string sent =
+          Call(R"({"_":"messages.sendMessage","peer":)" + alice_peer_ + R"(,"message":"walk )" +
+               std::to_string(i) + R"(","random_id":")" + std::to_string(100 + i) + R"("})");
+      ASSERT_NE(sent.find(R"("type":"result")"), std::string::npos) << sent;
+    }
+  }
+  // The next event of walk `walk` (from events_[next_], waiting up to 30 s
+  // of virtual time), or "".
+  std::string NextOf(uint64_t walk) {
+    const std::string re = R"("walk":")" + std::to_string(walk) + R"(")";
+    for (;;) {
+      for (; next_ < events_.size(); ++next_) {
+        if (events_[next_].find(re) != std::string::npos) return events_[next_++];
+      }
+      if (Await(re, absl::Seconds(30)).empty()) return "";
+    }
+  }
+  // The texts of the messages in a page's entries, in order. (Found by
+  // hand: std::regex recurses per character on pages this long.)
+  static std::vector<std::string> Texts(const std::string& page) {
+    std::vector<std::string> out;
+    const std::string entries = page.substr(0, page.find(R"(,"users":)"));
+    for (size_t at = entries.find(R"("_":"message",)"); at != std::string::npos;
+         at = entries.find(R"("_":"message",)", at + 1)) {
+      const size_t text = entries.find(R"("message":")", at + 14);
+      if (text == std::string::npos) break;
+      const size_t start = text + 11;
+      out.push_back(entries.substr(start, entries.find('"', start) - start));
+    }
+    return out;
+  }
+  // The id of the message whose text is `text` in `page`, or 0.
+  static int32_t IdOf(const std::string& page, const std::string& text) {
+    const size_t at = page.find(R"("message":")" + text + R"(")");
+    if (at == std::string::npos) return 0;
+    const size_t id = page.rfind(R"(,"id":)", at);
+    return id == std::string::npos ? 0 : std::atoi(page.c_str() + id + 6);
+  }
+  // Whether the users of `page` include `user_id`.
+  static bool Names(const std::string& page, const std::string& user_id) {
+    const size_t users = page.find(R"("users":[)");
+    return users != std::string::npos &&
+           page.find(R"("_":"user",)", users) != std::string::npos &&
+           page.find(R"("id":")" + user_id + R"(")", users) != std::string::npos;
+  }
+
+  std::string alice_id_str_;
+  std::string alice_peer_;
+  size_t next_ = 0;
+};
+
+TEST_F(JsonClientWalkTest, AHistoryComesPageByPageOnlyAsTheCallerTakesEachPage) {
+  ASSERT_NO_FATAL_FAILURE(Chat(11));
+  client::HistoryOptions options;
+  options.page_size = 5;
+  absl::StatusOr<uint64_t> walk = bot_->IterHistory(alice_peer_, options);
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  EXPECT_EQ(bot_->walks(), 1u);
+
+  const std::string first = NextOf(*walk);
+  ASSERT_NE(first.find(R"("type":"walkPage")"), std::string::npos) << first;
+  EXPECT_EQ(Texts(first),
+            (std::vector<std::string>{"walk 10", "walk 9", "walk 8", "walk 7", "walk 6"}));
+  // The page's users name Alice (and the bot).
+  EXPECT_TRUE(Names(first, alice_id_str_)) << first;
+  // Backpressure: no second page until the caller took this one.
+  dc_.sim().RunFor(absl::Seconds(20));
+  while (std::optional<std::string> e = bot_->PollEventJson(dc_.sim().now())) events_.push_back(*e);
+  for (size_t i = next_; i < events_.size(); ++i) {
+    EXPECT_EQ(events_[i].find("walkPage"), std::string::npos) << events_[i];
+  }
+  EXPECT_TRUE(bot_->MoreWalk(*walk));
+  EXPECT_TRUE(bot_->MoreWalk(*walk)) << "asking twice sends one request";
+  const std::string second = NextOf(*walk);
+  EXPECT_EQ(Texts(second),
+            (std::vector<std::string>{"walk 5", "walk 4", "walk 3", "walk 2", "walk 1"}));
+  EXPECT_TRUE(bot_->MoreWalk(*walk));
+  const std::string third = NextOf(*walk);
+  EXPECT_EQ(Texts(third), (std::vector<std::string>{"walk 0", "hello"}));
+  // The DC counted 12: the walk ends after the third page, once.
+  const std::string end = NextOf(*walk);
+  EXPECT_NE(end.find(R"("type":"walkEnded","walk":")" + std::to_string(*walk) +
+                     R"(","ok":true,"entries":12})"),
+            std::string::npos)
+      << end;
+  EXPECT_EQ(bot_->walks(), 0u);
+  EXPECT_FALSE(bot_->MoreWalk(*walk));
+  EXPECT_FALSE(bot_->CancelWalk(*walk));
+  dc_.sim().RunFor(absl::Seconds(5));
+  while (std::optional<std::string> e = bot_->PollEventJson(dc_.sim().now())) events_.push_back(*e);
+  EXPECT_EQ(NextOf(*walk), "") << "nothing after the end";
+  EXPECT_EQ(bot_->pending_requests(), 0u);
+
+  // From a message on, at most 3.
+  options.offset_id = IdOf(second, "walk 5");
+  ASSERT_GT(options.offset_id, 0) << second;
+  options.max_messages = 3;
+  absl::StatusOr<uint64_t> below = bot_->IterHistory(alice_peer_, options);
+  ASSERT_TRUE(below.ok()) << below.status();
+  EXPECT_EQ(Texts(NextOf(*below)), (std::vector<std::string>{"walk 4", "walk 3", "walk 2"}));
+  EXPECT_NE(NextOf(*below).find(R"("ok":true,"entries":3)"), std::string::npos);
+}
+
+TEST_F(JsonClientWalkTest, TheDialogListComesOneDialogPerPageWithItsTopMessage) {
+  ASSERT_NO_FATAL_FAILURE(Chat(2));
+  client::DialogOptions options;
+  options.page_size = 1;
+  absl::StatusOr<uint64_t> walk = bot_->IterDialogs(options);
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  std::vector<std::string> pages;
+  std::string end;
+  while (end.empty()) {
+    const std::string e = NextOf(*walk);
+    ASSERT_FALSE(e.empty()) << "the walk did not end";
+    if (e.find(R"("type":"walkEnded")") != std::string::npos) {
+      end = e;
+    } else {
+      pages.push_back(e);
+      bot_->MoreWalk(*walk);  // (false after the last page: the walk ended with it)
+    }
+  }
+  EXPECT_NE(end.find(R"("ok":true)"), std::string::npos) << end;
+  ASSERT_FALSE(pages.empty());
+  for (const std::string& p : pages) {
+    int dialogs = 0;
+    for (size_t at = p.find(R"({"dialog":)"); at != std::string::npos;
+         at = p.find(R"({"dialog":)", at + 1)) {
+      ++dialogs;
+    }
+    EXPECT_EQ(dialogs, 1) << p;
+  }
+  // Alice's chat is the most recent, with the bot's last message, and the
+  // page names her.
+  EXPECT_NE(pages[0].find(R"("peer":{"_":"peerUser","user_id":")" + alice_id_str_ + R"(")"),
+            std::string::npos)
+      << pages[0];
+  EXPECT_NE(pages[0].find(R"("message":"walk 1")"), std::string::npos) << pages[0];
+  EXPECT_TRUE(Names(pages[0], alice_id_str_)) << pages[0];
+  int alice = 0;
+  for (const std::string& p : pages) {
+    if (p.find(R"("dialog":{"_":"dialog",)") != std::string::npos &&
+        p.find(R"("peer":{"_":"peerUser","user_id":")" + alice_id_str_ + R"(")") <
+            p.find(R"(,"message":)")) {
+      ++alice;
+    }
+  }
+  EXPECT_EQ(alice, 1) << "each dialog once";
+}
+
+TEST_F(JsonClientWalkTest, BadOptionsRefusedPeersAndCancelsEndAWalkOnce) {
+  ASSERT_NO_FATAL_FAILURE(Chat(3));
+  const auto code = [](const absl::StatusOr<uint64_t>& r) { return r.status().code(); };
+  const auto message = [](const absl::StatusOr<uint64_t>& r) {
+    return std::string(r.status().message());
+  };
+  client::HistoryOptions o;
+  absl::StatusOr<uint64_t> bad = bot_->IterHistory("{not json", o);
+  EXPECT_EQ(code(bad), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(message(bad).rfind("history: peer: ", 0), 0u) << bad.status();
+  bad = bot_->IterHistory(R"({"_":"inputUserSelf"})", o);
+  EXPECT_EQ(code(bad), absl::StatusCode::kInvalidArgument) << "not an InputPeer";
+  bad = bot_->IterHistory(R"({"_":"inputPeerEmpty"})", o);
+  EXPECT_EQ(message(bad), "history: no peer");
+  for (int32_t size : {0, -1, 101}) {
+    o.page_size = size;
+    bad = bot_->IterHistory(alice_peer_, o);
+    EXPECT_EQ(code(bad), absl::StatusCode::kInvalidArgument) << size;
+    EXPECT_NE(message(bad).find("page size"), std::string::npos) << bad.status();
+  }
+  o.page_size = 10;
+  o.max_messages = -2;
+  EXPECT_EQ(code(bot_->IterHistory(alice_peer_, o)), absl::StatusCode::kInvalidArgument);
+  o.max_messages = -1;
+  o.offset_id = -5;
+  EXPECT_EQ(code(bot_->IterHistory(alice_peer_, o)), absl::StatusCode::kInvalidArgument);
+  client::DialogOptions d;
+  d.page_size = 0;
+  EXPECT_EQ(message(bot_->IterDialogs(d)).rfind("dialogs: page size 0", 0), 0u);
+  d.page_size = 5;
+  d.max_dialogs = -7;
+  EXPECT_EQ(code(bot_->IterDialogs(d)), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bot_->walks(), 0u) << "nothing started";
+  EXPECT_FALSE(bot_->MoreWalk(999));
+  EXPECT_FALSE(bot_->CancelWalk(999));
+
+  // No messages wanted: it ends at once, without a request.
+  client::HistoryOptions none;
+  none.max_messages = 0;
+  absl::StatusOr<uint64_t> empty = bot_->IterHistory(alice_peer_, none);
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_NE(NextOf(*empty).find(R"("type":"walkEnded","walk":")" + std::to_string(*empty) +
+                                R"(","ok":true,"entries":0})"),
+            std::string::npos);
+
+  // A peer the DC refuses: the walk's error, naming the page.
+  const std::string wrong = R"({"_":"inputPeerUser","user_id":")" + alice_id_str_ +
+                            R"(","access_hash":"12345"})";
+  absl::StatusOr<uint64_t> refused = bot_->IterHistory(wrong, client::HistoryOptions{});
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  const std::string failed = NextOf(*refused);
+  EXPECT_NE(failed.find(R"("type":"walkEnded")"), std::string::npos) << failed;
+  EXPECT_NE(failed.find(R"("ok":false)"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("history: page below message 0"), std::string::npos) << failed;
+
+  // Cancelled with its first request in flight, then with a page in hand:
+  // one walkEnded each, saying so, and the answer in flight never surfaces.
+  absl::StatusOr<uint64_t> early = bot_->IterHistory(alice_peer_, client::HistoryOptions{});
+  ASSERT_TRUE(early.ok());
+  EXPECT_TRUE(bot_->CancelWalk(*early));
+  EXPECT_FALSE(bot_->CancelWalk(*early));
+  const std::string cancelled = NextOf(*early);
+  EXPECT_NE(cancelled.find(R"("ok":false)"), std::string::npos) << cancelled;
+  EXPECT_NE(cancelled.find("cancelled"), std::string::npos) << cancelled;
+  client::HistoryOptions two;
+  two.page_size = 2;
+  absl::StatusOr<uint64_t> later = bot_->IterHistory(alice_peer_, two);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(Texts(NextOf(*later)), (std::vector<std::string>{"walk 2", "walk 1"}));
+  EXPECT_TRUE(bot_->CancelWalk(*later));
+  EXPECT_NE(NextOf(*later).find("cancelled"), std::string::npos);
+  dc_.sim().RunFor(absl::Seconds(10));
+  while (std::optional<std::string> e = bot_->PollEventJson(dc_.sim().now())) events_.push_back(*e);
+  EXPECT_EQ(NextOf(*early), "");
+  EXPECT_EQ(NextOf(*later), "");
+  for (const std::string& e : events_) {
+    EXPECT_EQ(e.find(R"("type":"error")"), std::string::npos) << "a page's answer leaked: " << e;
+  }
+  EXPECT_EQ(bot_->walks(), 0u);
+  // The client goes on.
+  EXPECT_NE(Call(R"({"_":"help.getConfig"})").find(R"("type":"result")"), std::string::npos);
+}
+
 TEST(JsonClientCreateTest, RejectsASchemaOfAnotherLayer) {
   absl::StatusOr<tlgen::Schema> old_layer = tlgen::ParseSchemaText(
       "// LAYER 200\nint ? = Int;\nboolTrue#997275b5 = Bool;\n", "old.tl");
