@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -71,6 +72,10 @@ const tl::dynamic::DynamicCodec* TextCodec(int format, TextFormat& out) {
   return &*state().codec;
 }
 
+constexpr int64_t kMinInt32 = -2147483648LL;
+constexpr int64_t kMaxInt32 = 2147483647;
+constexpr int64_t kMaxSafe = 9007199254740991LL;  // 2^53 - 1
+
 absl::Time FromMs(double ms) { return absl::FromUnixNanos(static_cast<int64_t>(ms * 1e6)); }
 
 int Fail(const absl::Status& s) {
@@ -115,6 +120,9 @@ using mtcore::web::Fail;
 using mtcore::web::Engine;
 using mtcore::web::Find;
 using mtcore::web::FromMs;
+using mtcore::web::kMaxInt32;
+using mtcore::web::kMaxSafe;
+using mtcore::web::kMinInt32;
 using mtcore::web::state;
 using mtcore::web::TextCodec;
 using mtcore::web::TextFormat;
@@ -300,6 +308,92 @@ int mtcore_client_cancel(int h, double id) {
     return 0;
   }
   return c->Cancel(*request) ? 1 : 0;
+}
+
+// Walks page by page (JsonClient::IterHistory / IterDialogs): each start
+// returns a walk id (> 0), or -1; pages come as "walkPage" events, the next
+// asked for with mtcore_client_walk_more(), and the walk ends with one
+// "walkEnded". Numbers from JavaScript are checked (IntFromJs, IdFromJs)
+// before the walkers check what they mean.
+// The history of `peer_json` (an InputPeer): `page_size` messages per
+// request, at most `max_messages` (-1: all), below `offset_id` (0: from the
+// newest), above `min_id`.
+double mtcore_client_iter_history(int h, const char* peer_json, double page_size,
+                                  double max_messages, double offset_id, double min_id) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::StatusOr<int64_t> page = mtcore::web::IntFromJs(page_size, "history: pageSize", kMinInt32,
+                                                        kMaxInt32);
+  if (!page.ok()) return Fail(page.status());
+  absl::StatusOr<int64_t> max = mtcore::web::IntFromJs(
+      max_messages, "history: maxMessages", -kMaxSafe, kMaxSafe);
+  if (!max.ok()) return Fail(max.status());
+  absl::StatusOr<int64_t> offset =
+      mtcore::web::IntFromJs(offset_id, "history: offsetId", kMinInt32, kMaxInt32);
+  if (!offset.ok()) return Fail(offset.status());
+  absl::StatusOr<int64_t> min = mtcore::web::IntFromJs(min_id, "history: minId", kMinInt32,
+                                                       kMaxInt32);
+  if (!min.ok()) return Fail(min.status());
+  mtcore::client::HistoryOptions options;
+  options.page_size = static_cast<int32_t>(*page);
+  options.max_messages = *max;
+  options.offset_id = static_cast<int32_t>(*offset);
+  options.min_id = static_cast<int32_t>(*min);
+  absl::StatusOr<uint64_t> id =
+      c->IterHistory(peer_json != nullptr ? peer_json : "", std::move(options));
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
+// The dialog list: `page_size` dialogs per request, at most `max_dialogs`
+// (-1: all), pinned ones left out if `exclude_pinned`, of folder
+// `folder_id` (-1: none given).
+double mtcore_client_iter_dialogs(int h, double page_size, double max_dialogs, int exclude_pinned,
+                                  double folder_id) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::StatusOr<int64_t> page = mtcore::web::IntFromJs(page_size, "dialogs: pageSize", kMinInt32,
+                                                        kMaxInt32);
+  if (!page.ok()) return Fail(page.status());
+  absl::StatusOr<int64_t> max = mtcore::web::IntFromJs(
+      max_dialogs, "dialogs: maxDialogs", -kMaxSafe, kMaxSafe);
+  if (!max.ok()) return Fail(max.status());
+  absl::StatusOr<int64_t> folder =
+      mtcore::web::IntFromJs(folder_id, "dialogs: folderId", -1, kMaxInt32);
+  if (!folder.ok()) return Fail(folder.status());
+  mtcore::client::DialogOptions options;
+  options.page_size = static_cast<int32_t>(*page);
+  options.max_dialogs = *max;
+  options.exclude_pinned = exclude_pinned != 0;
+  if (*folder >= 0) options.folder_id = static_cast<int32_t>(*folder);
+  absl::StatusOr<uint64_t> id = c->IterDialogs(std::move(options));
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
+// The page took the last page of `walk`: 1 (the next is asked for), or 0 if
+// the walk is not running.
+int mtcore_client_walk_more(int h, double walk) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return 0;
+  absl::StatusOr<uint64_t> id = mtcore::web::IdFromJs(walk, "walk");
+  if (!id.ok()) {
+    Fail(id.status());
+    return 0;
+  }
+  return c->MoreWalk(*id) ? 1 : 0;
+}
+
+// Cancels `walk` (its "walkEnded" says so): 1, or 0 if it is not running.
+int mtcore_client_walk_cancel(int h, double walk) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return 0;
+  absl::StatusOr<uint64_t> id = mtcore::web::IdFromJs(walk, "walk");
+  if (!id.ok()) {
+    Fail(id.status());
+    return 0;
+  }
+  return c->CancelWalk(*id) ? 1 : 0;
 }
 
 // The next event as JSON (see JsonClient::PollEventJson), or null.

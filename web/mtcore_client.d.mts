@@ -155,6 +155,45 @@ export interface TextFormatterOptions {
   schemaName?: string;
 }
 
+// A walk of a long list page by page (iterHistory, iterDialogs).
+export interface WalkOptions {
+  // Entries per request: 1..100 (default 100).
+  pageSize?: number;
+}
+
+export interface HistoryOptions extends WalkOptions {
+  // Stop after this many (-1, the default: the whole history).
+  maxMessages?: number;
+  // Start below this message id (0, the default: from the newest).
+  offsetId?: number;
+  // Only messages with a greater id.
+  minId?: number;
+}
+
+export interface DialogOptions extends WalkOptions {
+  // Stop after this many (-1, the default: all).
+  maxDialogs?: number;
+  excludePinned?: boolean;
+  // 0: the main list, 1: the archive.
+  folderId?: number;
+}
+
+// A message of a history, with the users and chats of its page (shared by
+// the page's entries), to name its sender and peers.
+export interface HistoryEntry {
+  message: tl.Message;
+  users: tl.User[];
+  chats: tl.Chat[];
+}
+
+// A dialog with its top message (null if its page had none).
+export interface DialogEntry {
+  dialog: tl.Dialog;
+  message: tl.Message | null;
+  users: tl.User[];
+  chats: tl.Chat[];
+}
+
 // Every update, in order, once.
 export interface UpdateEvent {
   type: 'update';
@@ -247,6 +286,12 @@ export class MtcoreClient {
   // A download as a stream of chunks (cancelling the stream cancels it).
   downloadStream(target: tl.InputFileLocation | TlRequest | { document: tl.Document },
                  options?: { size?: number; signal?: AbortSignal }): ReadableStream<Uint8Array>;
+  // Long lists page by page, newest first: the next page is asked for
+  // only when the loop took the last one. Breaking out of the loop cancels
+  // the walk; bad options, the DC's refusal and close() reject the
+  // iteration with an MtcoreError (code 0) saying why.
+  iterHistory(peer: tl.InputPeer<In>, options?: HistoryOptions): AsyncIterable<HistoryEntry>;
+  iterDialogs(options?: DialogOptions): AsyncIterable<DialogEntry>;
   // Each returns a function that removes the listener.
   onUpdate(listener: (update: UpdateEvent) => void): () => void;
   onEvent(listener: (event: ClientEvent) => void): () => void;

@@ -25,6 +25,7 @@
 //   const me = await client.invoke({ _: 'auth.importBotAuthorization', flags: 0,
 //                                    api_id: 12345, api_hash: '...', bot_auth_token: '...' });
 //   await client.sendText(peer, { html: '<b>hi</b>' });   // or {markdown}, {text, entities}
+//   for await (const { message } of client.iterHistory(peer, { pageSize: 50 })) console.log(message.message);
 //   client.close();
 
 const enc = new TextEncoder();
@@ -408,6 +409,27 @@ class EngineSocket {
   }
 }
 
+// The options iterHistory() and iterDialogs() take, with their types.
+const HISTORY_OPTIONS = { pageSize: 'number', maxMessages: 'number', offsetId: 'number', minId: 'number' };
+const DIALOG_OPTIONS = { pageSize: 'number', maxDialogs: 'number', excludePinned: 'boolean', folderId: 'number' };
+
+// Throws an MtcoreError naming an option `what` does not take, or one of the
+// wrong type (the module checks the numbers' values).
+function checkOptions(what, options, names) {
+  if (options === null || typeof options !== 'object') {
+    throw new MtcoreError(0, `${what}: the options are an object, not ${options}`);
+  }
+  for (const [name, value] of Object.entries(options)) {
+    const type = names[name];
+    if (!type) {
+      throw new MtcoreError(0, `${what}: no option ${name} (there are ${Object.keys(names).join(', ')})`);
+    }
+    if (value !== undefined && typeof value !== type) {
+      throw new MtcoreError(0, `${what}: ${name} is a ${type}, not ${typeof value} ${String(value)}`);
+    }
+  }
+}
+
 // An rpc error or a failed request.
 export class MtcoreError extends Error {
   constructor(code, message) {
@@ -471,6 +493,8 @@ export class MtcoreClient {
   #pumpAgain = false;
   // streaming upload id -> {size, read, partSize, reading}
   #uploads = new Map();
+  // walk id -> the state of an iteration walking it (#walkIterator)
+  #walks = new Map();
 
   constructor(m, handle, options) {
     this.#m = m;
@@ -744,6 +768,130 @@ export class MtcoreClient {
     return settled;
   }
 
+  // A chat's history, newest first, page by page (messages.getHistory,
+  // walked by the module), as an async iterable: each message as
+  // {message, users, chats} (its page's users and chats, to name senders).
+  // The next page is asked for only once the loop took every message of the
+  // last one, so one page is in memory. `peer` is an InputPeer. Options:
+  // pageSize (1..100, default 100), maxMessages (-1: all), offsetId (start
+  // below this message id), minId (only messages above it). Breaking out of
+  // the loop cancels the walk; bad options, the DC refusing a page and
+  // close() reject the iteration with an MtcoreError (code 0) saying why.
+  //   for await (const { message } of client.iterHistory(peer, { pageSize: 50 })) ...
+  iterHistory(peer, options = {}) {
+    return this.#iterable('iterHistory', options, HISTORY_OPTIONS, (m, o) => {
+      if (peer === null || typeof peer !== 'object') {
+        throw new MtcoreError(0, `iterHistory: the peer is an InputPeer object, not ${peer}`);
+      }
+      let text;
+      try {
+        text = toTlJson(peer);
+      } catch (e) {
+        throw new MtcoreError(0, `iterHistory: peer: ${e.message}`);
+      }
+      const json = cString(m, text);
+      try {
+        return m._mtcore_client_iter_history(this.#h, json, o.pageSize ?? 100, o.maxMessages ?? -1,
+          o.offsetId ?? 0, o.minId ?? 0);
+      } finally {
+        m._free(json);
+      }
+    }, (page, entry) => ({ message: entry, users: page.users, chats: page.chats }));
+  }
+
+  // The dialog list, most recent first (pinned ones first unless
+  // excludePinned), page by page (messages.getDialogs), as iterHistory():
+  // each dialog as {dialog, message (its top message, or null), users,
+  // chats}. Options: pageSize (1..100, default 100), maxDialogs (-1: all),
+  // excludePinned, folderId (0: the main list, 1: the archive).
+  iterDialogs(options = {}) {
+    return this.#iterable('iterDialogs', options, DIALOG_OPTIONS, (m, o) =>
+      m._mtcore_client_iter_dialogs(this.#h, o.pageSize ?? 100, o.maxDialogs ?? -1,
+        o.excludePinned ? 1 : 0, o.folderId ?? -1),
+    (page, entry) => ({ dialog: entry.dialog, message: entry.message, users: page.users, chats: page.chats }));
+  }
+
+  // An async iterable whose each iteration is a walk started by
+  // `start(module, options)` (its id, or -1), its entries made by
+  // `entryOf(page event, entry)`.
+  #iterable(what, options, names, start, entryOf) {
+    return { [Symbol.asyncIterator]: () => this.#walkIterator(what, options, names, start, entryOf) };
+  }
+
+  #walkIterator(what, options, names, start, entryOf) {
+    const m = this.#m;
+    // id: the module's walk id once started; buffer: the entries of the page
+    // in hand; waiters: next() calls waiting for a page or the end; asked: a
+    // page is on its way.
+    const w = { id: null, buffer: [], waiters: [], ended: false, error: null, asked: false, entryOf };
+    // Hands what arrived to the waiting next() calls.
+    w.settle = () => {
+      while (w.waiters.length && w.buffer.length) w.waiters.shift().resolve({ value: w.buffer.shift(), done: false });
+      if (!w.waiters.length || !w.ended) return;
+      if (w.error) {
+        const error = w.error;
+        w.error = null;
+        w.waiters.shift().reject(error);
+      }
+      for (const waiter of w.waiters.splice(0)) waiter.resolve({ value: undefined, done: true });
+    };
+    // The page in hand was taken: asks for the next one (the first: starts the walk).
+    w.ask = () => {
+      if (w.ended || w.asked || w.buffer.length) return;
+      if (this.#closed) {
+        w.ended = true;
+        w.error = new MtcoreError(0, `${what}: the client is closed`);
+        return;
+      }
+      w.asked = true;
+      if (w.id !== null) {
+        m._mtcore_client_walk_more(this.#h, Number(w.id));
+      } else {
+        let id;
+        try {
+          checkOptions(what, options, names);
+          id = start(m, options);
+        } catch (e) {
+          w.ended = true;
+          w.error = e instanceof MtcoreError ? e : new MtcoreError(0, `${what}: ${errorText(e)}`);
+          return;
+        }
+        if (id < 0) {
+          w.ended = true;
+          w.error = new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error()));
+          return;
+        }
+        w.id = String(id);
+        this.#walks.set(w.id, w);
+      }
+      this.#pump();
+    };
+    return {
+      next: () => new Promise((resolve, reject) => {
+        w.waiters.push({ resolve, reject });
+        if (!w.buffer.length) w.ask();
+        w.settle();
+      }),
+      // The loop stopped early: the walk is cancelled.
+      return: () => {
+        if (!w.ended) {
+          w.ended = true;
+          if (w.id !== null && this.#walks.delete(w.id) && !this.#closed) {
+            m._mtcore_client_walk_cancel(this.#h, Number(w.id));
+            this.#pump();
+          }
+        }
+        w.buffer = [];
+        w.error = null;
+        w.settle();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
   // Every update ({type: 'update', update, users, chats}), in order, once.
   // Returns a function that removes the listener.
   onUpdate(listener) {
@@ -786,10 +934,18 @@ export class MtcoreClient {
     this.#links.clear();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
+    const walks = [...this.#walks.values()];
+    this.#walks.clear();
     this.#m._mtcore_client_free(this.#h);
     for (const p of pending) {
       p.cleanup();
       p.reject(new MtcoreError(0, 'the client is closed'));
+    }
+    for (const w of walks) {  // their iterations reject
+      w.ended = true;
+      w.buffer = [];
+      w.error = new MtcoreError(0, 'the client is closed');
+      w.settle();
     }
   }
 
@@ -846,6 +1002,21 @@ export class MtcoreClient {
   }
 
   #dispatch(e) {
+    if (e.walk !== undefined) {
+      const w = this.#walks.get(e.walk);
+      if (!w) return;  // the end of a walk given up (the loop stopped)
+      if (e.type === 'walkPage') {
+        w.asked = false;
+        for (const entry of e.entries) w.buffer.push(w.entryOf(e, entry));
+        if (!w.buffer.length && w.waiters.length) w.ask();  // nothing readable: on to the next page
+      } else if (e.type === 'walkEnded') {
+        this.#walks.delete(e.walk);
+        w.ended = true;
+        if (!e.ok) w.error = new MtcoreError(0, e.message);
+      }
+      w.settle();
+      return;
+    }
     if (e.transfer !== undefined) {
       const m = this.#m;
       const id = Number(e.transfer);

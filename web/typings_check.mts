@@ -43,6 +43,13 @@ export async function example(schema: string, pem: string): Promise<string> {
   } catch (e) {
     if (e instanceof MtcoreError && e.code === 420) console.log(e.errorMessage);
   }
+  for await (const { message, users } of client.iterHistory({ _: 'inputPeerSelf' }, { pageSize: 50, maxMessages: 130 })) {
+    if (message._ === 'message') console.log(message.id.toFixed(), message.message, users.length);
+    break;
+  }
+  for await (const d of client.iterDialogs({ pageSize: 1, excludePinned: true, folderId: 0 })) {
+    console.log(d.dialog._, d.message?._, d.chats.length);
+  }
   const saved: Uint8Array = client.snapshot();
   stop();
   client.close();
@@ -66,6 +73,16 @@ export async function misuse(client: MtcoreClient): Promise<void> {
   await MtcoreClient.create({ module: await createModule(), schema: '' });
   // @ts-expect-error: the temporary key lifetime is a number of seconds
   await MtcoreClient.create({ module: await createModule(), schema: '', url: () => '', pfs: { tempKeyLifetimeS: '1h' } });
+  // @ts-expect-error: the page size is a number
+  client.iterHistory({ _: 'inputPeerSelf' }, { pageSize: '50' });
+  // @ts-expect-error: options are camelCase (pageSize)
+  client.iterDialogs({ page_size: 5 });
+  // @ts-expect-error: the history of a peer: an InputPeer, not a User
+  client.iterHistory({ _: 'inputUserSelf' });
+  for await (const d of client.iterDialogs()) {
+    // @ts-expect-error: a dialog's top message may be missing
+    console.log(d.message._);
+  }
   client.onEvent((e) => {
     // @ts-expect-error: 'tempKeyBound' events carry expiresAt, not a message
     if (e.type === 'tempKeyBound') console.log(e.message);

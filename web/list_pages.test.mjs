@@ -1,0 +1,168 @@
+// Long lists walked page by page in the browser client (iterHistory,
+// iterDialogs of mtcore_client.mjs over the module's HistoryWalk /
+// DialogWalk) under node, over WebSocket against the native testdc: the bot
+// sends Alice 130 messages, she walks them newest first in pages of 50 (each
+// once, in order, with the senders named), stops early (the walk cancelled,
+// the client goes on), lists her dialogs one per page; bad options and a
+// peer the DC refuses reject the loop with a clear error, and so does close().
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { TestDc } from '../tests/peers/testdc.mjs';
+import { API_ID, API_HASH, ALICE, BOT, HOME_DC, worldConfig } from '../tests/peers/world.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_schema/package/tl/api-schema.json');
+const SENT = 130;
+
+let dc;
+let lib;
+let module;
+let wsUrls;
+let alice;
+let bot;
+let botPeer;  // the bot, as Alice names it
+
+function connect(options = {}) {
+  return lib.MtcoreClient.create({
+    module, schema: readFileSync(SCHEMA, 'utf8'), dc: HOME_DC, rsaKey: dc.pem, apiId: API_ID,
+    url: (n) => wsUrls[n], ...options,
+  });
+}
+
+test.before(async () => {
+  dc = new TestDc();
+  await dc.start([`--config=${dc.writeFile('world.conf', worldConfig())}`]);
+  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
+  lib = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+  wsUrls = {};
+  for (const [id, a] of dc.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
+  module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  alice = await connect();
+  const sent = await alice.invoke({ _: 'auth.sendCode', phone_number: ALICE.phone, api_id: API_ID,
+    api_hash: API_HASH, settings: { _: 'codeSettings' } });
+  await alice.invoke({ _: 'auth.signIn', phone_number: ALICE.phone, phone_code_hash: sent.phone_code_hash,
+    phone_code: ALICE.code });
+  const resolved = await alice.invoke({ _: 'contacts.resolveUsername', username: BOT.username });
+  const user = resolved.users.find((u) => u.id === String(BOT.id));
+  botPeer = { _: 'inputPeerUser', user_id: user.id, access_hash: user.access_hash };
+  bot = await connect();
+  await bot.invoke({ _: 'auth.importBotAuthorization', flags: 0, api_id: API_ID, api_hash: API_HASH,
+    bot_auth_token: BOT.token });
+});
+
+test.after(async () => {
+  alice?.close();
+  bot?.close();
+  if (dc) await dc.stop();
+});
+
+test('node: 130 messages come back newest first in pages of 50, each once; stopping early cancels the walk', async (t) => {
+  const resolved = await bot.invoke({ _: 'contacts.resolveUsername', username: ALICE.username });
+  const a = resolved.users.find((u) => u.id === String(ALICE.id));
+  const alicePeer = { _: 'inputPeerUser', user_id: a.id, access_hash: a.access_hash };
+  for (let i = 0; i < SENT; ++i) {
+    await bot.invoke({ _: 'messages.sendMessage', peer: alicePeer, message: `note ${i}`, random_id: String(1000 + i) });
+  }
+
+  const started = performance.now();
+  const texts = [];
+  const ids = [];
+  const pages = new Set();  // the entries of a page share its users
+  for await (const { message, users } of alice.iterHistory(botPeer, { pageSize: 50 })) {
+    assert.equal(message._, 'message');
+    texts.push(message.message);
+    ids.push(message.id);
+    pages.add(users);
+    // The sender is named among the page's users.
+    assert.ok(users.some((u) => u.id === message.from_id?.user_id || u.id === message.peer_id.user_id));
+  }
+  const ms = performance.now() - started;
+  assert.equal(texts.length, SENT);
+  assert.deepEqual(texts, Array.from({ length: SENT }, (_, i) => `note ${SENT - 1 - i}`));
+  for (let i = 1; i < ids.length; ++i) assert.ok(ids[i] < ids[i - 1], 'newest first, each once');
+  assert.equal(pages.size, 3, '50 + 50 + 30');
+  t.diagnostic(`${SENT} messages in ${pages.size} pages: ${Math.round(ms)} ms`);
+
+  // Breaking out after 10: the walk is cancelled, the client goes on.
+  let seen = 0;
+  const first = new Set();
+  for await (const { message, users } of alice.iterHistory(botPeer, { pageSize: 50 })) {
+    first.add(users);
+    if (++seen === 10) break;
+    assert.equal(message.message, `note ${SENT - seen}`);
+  }
+  assert.equal(seen, 10);
+  assert.equal(first.size, 1, 'one page asked for');
+  const again = [];
+  for await (const { message } of alice.iterHistory(botPeer, { pageSize: 20, maxMessages: 25, offsetId: ids[9] })) {
+    again.push(message.message);
+  }
+  assert.deepEqual(again, Array.from({ length: 25 }, (_, i) => `note ${SENT - 11 - i}`));
+  const config = await alice.invoke({ _: 'help.getConfig' });
+  assert.equal(config._, 'config');
+});
+
+test('node: the dialog list comes one dialog per page, the latest first with its top message', async () => {
+  const dialogs = [];
+  const pages = new Set();
+  for await (const d of alice.iterDialogs({ pageSize: 1 })) {
+    assert.equal(d.dialog._, 'dialog');
+    dialogs.push(d);
+    pages.add(d.users);
+  }
+  assert.ok(dialogs.length >= 1);
+  assert.equal(pages.size, dialogs.length, 'one dialog per page');
+  const top = dialogs[0];
+  assert.deepEqual(top.dialog.peer, { _: 'peerUser', user_id: String(BOT.id) });
+  assert.equal(top.message.message, `note ${SENT - 1}`);
+  assert.ok(top.users.some((u) => u.id === String(BOT.id) && u.username === BOT.username));
+  const keys = dialogs.map((d) => JSON.stringify(d.dialog.peer));
+  assert.equal(new Set(keys).size, keys.length, 'each dialog once');
+});
+
+async function rejection(iterable) {
+  try {
+    for await (const entry of iterable) void entry;
+  } catch (e) {
+    return e;
+  }
+  assert.fail('the walk did not fail');
+}
+
+test('node: bad options and a peer the DC refuses reject the loop with a clear error', async () => {
+  const refused = await rejection(alice.iterHistory({ _: 'inputPeerUser', user_id: String(BOT.id), access_hash: '12345' }));
+  assert.ok(refused instanceof lib.MtcoreError);
+  assert.equal(refused.code, 0);
+  assert.match(refused.message, /history: page below message 0/);
+  assert.match((await rejection(alice.iterHistory(botPeer, { pageSize: 0 }))).message, /history: page size 0 is outside 1\.\.100/);
+  assert.match((await rejection(alice.iterHistory(botPeer, { pageSize: 101 }))).message, /page size 101/);
+  assert.match((await rejection(alice.iterHistory(botPeer, { page_size: 5 }))).message,
+    /iterHistory: no option page_size \(there are pageSize, maxMessages, offsetId, minId\)/);
+  assert.match((await rejection(alice.iterHistory(botPeer, { pageSize: '50' }))).message, /pageSize is a number, not string/);
+  assert.match((await rejection(alice.iterHistory(botPeer, { maxMessages: 1.5 }))).message, /history: maxMessages 1\.5: not a whole number/);
+  assert.match((await rejection(alice.iterHistory(botPeer, { offsetId: NaN }))).message, /history: offsetId nan/);
+  assert.match((await rejection(alice.iterHistory(undefined))).message, /iterHistory: the peer is an InputPeer object/);
+  assert.match((await rejection(alice.iterHistory({ _: 'inputUserSelf' }))).message, /history: peer: /);
+  assert.match((await rejection(alice.iterDialogs({ maxDialogs: -2 }))).message, /dialogs: max_dialogs -2/);
+  assert.match((await rejection(alice.iterDialogs({ folderId: 2 ** 40 }))).message, /dialogs: folderId/);
+  assert.match((await rejection(alice.iterDialogs(null))).message, /iterDialogs: the options are an object/);
+  // Nothing wanted: no messages, no error.
+  for await (const entry of alice.iterHistory(botPeer, { maxMessages: 0 })) assert.fail(`got ${entry}`);
+  assert.equal((await alice.invoke({ _: 'help.getConfig' }))._, 'config');
+});
+
+test('node: close() rejects the walks it interrupts', async () => {
+  const second = await connect({ snapshot: alice.snapshot() });
+  const walk = second.iterHistory(botPeer, { pageSize: 5 })[Symbol.asyncIterator]();
+  const first = await walk.next();
+  assert.equal(first.value.message.message, `note ${SENT - 1}`);
+  for (let i = 1; i < 5; ++i) await walk.next();  // the page in hand, all taken
+  const next = walk.next();  // waits for the next page
+  second.close();
+  await assert.rejects(next, /the client is closed/);
+  assert.deepEqual(await walk.next(), { value: undefined, done: true });
+  await assert.rejects(rejection(second.iterDialogs()).then((e) => { throw e; }), /iterDialogs: the client is closed/);
+});
