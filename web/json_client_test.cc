@@ -426,6 +426,31 @@ TEST_F(JsonClientUnreadableUsersTest, AnUpdateNamesTheUsersItCouldNotConvert) {
   EXPECT_NE(update.find(R"("entityErrors":["User 0: )"), std::string::npos) << update;
 }
 
+TEST_F(JsonClientUnreadableUsersTest, AWalkPageNamesTheUsersItCouldNotConvert) {
+  LogInBot();
+  ASSERT_NO_FATAL_FAILURE(AliceWritesToTheBot("page me"));
+  const std::string update = Await(R"("type":"update","update":\{"_":"updateNewMessage")");
+  const std::string alice_id = Find(update, R"re("from_id":\{"_":"peerUser","user_id":"(\d+)")re");
+  ASSERT_FALSE(alice_id.empty()) << update;
+  std::optional<int64_t> hash =
+      bot_->client().peers().AccessHash(client::PeerKind::kUser, std::stoll(alice_id));
+  ASSERT_TRUE(hash.has_value());
+  absl::StatusOr<uint64_t> walk = bot_->IterHistory(
+      R"({"_":"inputPeerUser","user_id":")" + alice_id + R"(","access_hash":")" +
+          std::to_string(*hash) + R"("})",
+      client::HistoryOptions{});
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  const std::string page = Await(R"("type":"walkPage")");
+  EXPECT_NE(page.find(R"("message":"page me")"), std::string::npos) << page;
+  EXPECT_NE(page.find(R"("users":[],)"), std::string::npos) << page;
+  EXPECT_NE(page.find(R"("entryErrors":["User 0: )"), std::string::npos) << page;
+  // (The page said the history is complete: its end came with it.)
+  const std::string end = R"("type":"walkEnded","walk":")" + std::to_string(*walk) + R"(","ok":true)";
+  EXPECT_TRUE(std::any_of(events_.begin(), events_.end(),
+                          [&](const std::string& e) { return e.find(end) != std::string::npos; }) ||
+              !Await(end).empty());
+}
+
 // The JSON object that starts at `open` (a '{') in `s`, strings skipped.
 std::string JsonObjectAt(const std::string& s, size_t open) {
   int depth = 0;

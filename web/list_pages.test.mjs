@@ -71,8 +71,9 @@ test('node: 130 messages come back newest first in pages of 50, each once; stopp
   const texts = [];
   const ids = [];
   const pages = new Set();  // the entries of a page share its users
-  for await (const { message, users } of alice.iterHistory(botPeer, { pageSize: 50 })) {
+  for await (const { message, users, entryErrors } of alice.iterHistory(botPeer, { pageSize: 50 })) {
     assert.equal(message._, 'message');
+    assert.equal(entryErrors, undefined, 'everything readable');
     texts.push(message.message);
     ids.push(message.id);
     pages.add(users);

@@ -184,6 +184,9 @@ export interface HistoryEntry {
   message: tl.Message;
   users: tl.User[];
   chats: tl.Chat[];
+  // Entries, users or chats of the page the schema could not read (left
+  // out).
+  entryErrors?: string[];
 }
 
 // A dialog with its top message (null if its page had none).
@@ -192,6 +195,7 @@ export interface DialogEntry {
   message: tl.Message | null;
   users: tl.User[];
   chats: tl.Chat[];
+  entryErrors?: string[];
 }
 
 // Every update, in order, once.

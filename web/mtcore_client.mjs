@@ -430,6 +430,13 @@ function checkOptions(what, options, names) {
   }
 }
 
+// The users and chats of a walk's page (shared by its entries), and what
+// the schema could not read of it (entryErrors, only then).
+function pageEntities(page) {
+  return page.entryErrors ? { users: page.users, chats: page.chats, entryErrors: page.entryErrors }
+    : { users: page.users, chats: page.chats };
+}
+
 // An rpc error or a failed request.
 export class MtcoreError extends Error {
   constructor(code, message) {
@@ -796,7 +803,7 @@ export class MtcoreClient {
       } finally {
         m._free(json);
       }
-    }, (page, entry) => ({ message: entry, users: page.users, chats: page.chats }));
+    }, (page, entry) => ({ message: entry, ...pageEntities(page) }));
   }
 
   // The dialog list, most recent first (pinned ones first unless
@@ -808,7 +815,7 @@ export class MtcoreClient {
     return this.#iterable('iterDialogs', options, DIALOG_OPTIONS, (m, o) =>
       m._mtcore_client_iter_dialogs(this.#h, o.pageSize ?? 100, o.maxDialogs ?? -1,
         o.excludePinned ? 1 : 0, o.folderId ?? -1),
-    (page, entry) => ({ dialog: entry.dialog, message: entry.message, users: page.users, chats: page.chats }));
+    (page, entry) => ({ dialog: entry.dialog, message: entry.message, ...pageEntities(page) }));
   }
 
   // An async iterable whose each iteration is a walk started by

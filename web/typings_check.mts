@@ -48,7 +48,7 @@ export async function example(schema: string, pem: string): Promise<string> {
     break;
   }
   for await (const d of client.iterDialogs({ pageSize: 1, excludePinned: true, folderId: 0 })) {
-    console.log(d.dialog._, d.message?._, d.chats.length);
+    console.log(d.dialog._, d.message?._, d.chats.length, d.entryErrors?.join(','));
   }
   const saved: Uint8Array = client.snapshot();
   stop();
