@@ -657,7 +657,9 @@ TEST_F(JsonClientStreamTest, AFileStreamedUpAndDownComesBackTheSame) {
     ASSERT_TRUE(chunk.has_value()) << e;
     EXPECT_EQ(Find(e, R"re("size":(\d+))re"), std::to_string(chunk->size())) << e;
     got.insert(got.end(), chunk->begin(), chunk->end());
-    if (++chunks == 1) EXPECT_TRUE(bot_->PauseTransfer(*down, true));
+    if (++chunks == 1) {
+      EXPECT_TRUE(bot_->PauseTransfer(*down, true));
+    }
   };
   // Paused after its first chunk: at most the windows asked for (4) come.
   EXPECT_EQ(Await(R"re("type":"(downloaded|transferFailed)")re", absl::Seconds(30)), "");

@@ -359,7 +359,9 @@ std::vector<int64_t> WalkDialogs(DialogWalk& walk, FakeSink& sink, const FakeDia
     while (std::optional<DialogEntry> e = walk.Next()) {
       const tl::message* top = e->top_message.As<tl::message>();
       EXPECT_NE(top, nullptr) << "each dialog comes with its top message";
-      if (top != nullptr) EXPECT_EQ(top->id, 10 * (UserOf(*e) - 1000));
+      if (top != nullptr) {
+        EXPECT_EQ(top->id, 10 * (UserOf(*e) - 1000));
+      }
       users.push_back(UserOf(*e));
     }
   }
