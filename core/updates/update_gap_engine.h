@@ -329,7 +329,6 @@ class UpdateGapEngine {
 
   UpdateGapConfig config_;
   bool has_state_ = false;
-  bool get_state_sent_ = false;
   Fetch fetch_ = Fetch::kIdle;  // getState / getDifference
   bool fetch_again_ = false;    // held updates were dropped while in flight
   absl::Time retry_at_ = absl::InfiniteFuture();

@@ -309,7 +309,9 @@ TEST_F(ClientRunnerDcTest, AHistoryAndTheDialogListAreWalkedPageByPage) {
         const tl::message* x = m.As<tl::message>();
         EXPECT_NE(x, nullptr);
         if (x == nullptr) return false;
-        if (last_id != 0) EXPECT_LT(x->id, last_id) << "newest first, each once";
+        if (last_id != 0) {
+          EXPECT_LT(x->id, last_id) << "newest first, each once";
+        }
         last_id = x->id;
         texts.push_back(x->message);
         return true;

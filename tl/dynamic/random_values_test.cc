@@ -81,9 +81,15 @@ TEST(RandomValues, HeightsPreferTheNonRecursiveConstructor) {
   tlgen::Schema schema = Tiny();
   RandomValues random(schema, 1);
   for (const tlgen::Definition& d : schema.definitions) {
-    if (d.name == "nodeEnd") EXPECT_EQ(random.Height(d), 1);
-    if (d.name == "node") EXPECT_EQ(random.Height(d), 2);
-    if (d.name == "tree") EXPECT_EQ(random.Height(d), 2);
+    if (d.name == "nodeEnd") {
+      EXPECT_EQ(random.Height(d), 1);
+    }
+    if (d.name == "node") {
+      EXPECT_EQ(random.Height(d), 2);
+    }
+    if (d.name == "tree") {
+      EXPECT_EQ(random.Height(d), 2);
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 // A wasm binary that references the whole generated API (every constructor's
 // and function's read, write, size, print, copy and compare code, through
 // the type-erased readers), for measuring what //tl:api adds to a binary:
-//   ./bazelw build --config=wasm -c opt --copt=-Oz --linkopt=-Oz \
-//       //tl/size_probe:api_probe //tl/size_probe:runtime_probe
+//   ./bazelw build --config=wasm -c opt --copt=-Oz --linkopt=-Oz
+//       //tl/size_probe:api_probe //tl/size_probe:runtime_probe   (one line)
 // and compare the gzipped .wasm sizes.
 #include <cstdio>
 #include <iostream>
