@@ -167,6 +167,7 @@ std::optional<std::string> JsonClient::PollEventJson(absl::Time now) {
       SecureWipe(absl::MakeSpan(e->body));  // a login nobody will import
       continue;
     }
+    if (OfferToQr(*e)) continue;            // the QR login's
     if (OfferToTransfers(*e, 0)) continue;  // an answer to a transfer's part
     if (OfferToWalks(*e)) continue;         // a page of a walk
     return EventJson(*e);
@@ -316,6 +317,101 @@ std::string JsonClient::EventJson(const client::ClientEvent& e) {
   }
 }
 
+// ---- QR login ----------------------------------------------------------------
+
+// The QR login's requests go to the client and are remembered as its.
+class JsonClient::QrSink final : public client::QrLoginSink {
+ public:
+  explicit QrSink(JsonClient& owner) : owner_(owner), client_(owner.client()) {}
+  absl::StatusOr<uint64_t> Send(Bytes function) override {
+    absl::StatusOr<uint64_t> id = client_.Send(std::move(function));
+    if (id.ok()) owner_.qr_requests_.insert(*id);
+    return id;
+  }
+  void Cancel(uint64_t request_id) override { client_.Cancel(request_id); }
+  absl::Status MoveToDc(int dc) override { return client_.MoveToDc(dc); }
+  absl::Time Now() override { return client_.Now(); }
+  int64_t ServerUnixNs(absl::Time now) override { return client_.ServerUnixNs(now); }
+
+ private:
+  JsonClient& owner_;
+  client::ClientQrLoginSink client_;
+};
+
+absl::Status JsonClient::StartQrLogin(std::string_view api_hash, std::vector<int64_t> except_ids) {
+  if (qr_ != nullptr) return absl::FailedPreconditionError("qrLogin: a QR login is running already");
+  if (client().peers().self() != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("qrLogin: the client is logged in already (user ", client().peers().self(), ")"));
+  }
+  client::QrLoginOptions options;
+  options.api_id = client().config().api_id;
+  options.api_hash = std::string(api_hash);
+  options.except_ids = std::move(except_ids);
+  absl::StatusOr<std::unique_ptr<client::QrLogin>> qr = client::QrLogin::Create(std::move(options));
+  if (!qr.ok()) {
+    return absl::Status(qr.status().code(), absl::StrCat("qrLogin: ", qr.status().message(),
+                                                         " (api_id ", client().config().api_id,
+                                                         ", api_hash ", api_hash.empty() ? "empty" : "given", ")"));
+  }
+  qr_ = *std::move(qr);
+  qr_shown_ = 0;
+  QrSink sink(*this);
+  qr_->Start(sink);
+  DeliverQr();  // (a login that could not send ends here)
+  return absl::OkStatus();
+}
+
+bool JsonClient::CancelQrLogin() {
+  if (qr_ == nullptr) return false;
+  QrSink sink(*this);
+  qr_->Cancel(sink);
+  DeliverQr();
+  return true;
+}
+
+bool JsonClient::OfferToQr(const client::ClientEvent& e) {
+  const bool answer = client::IsAnswer(e);
+  if (qr_ != nullptr) {
+    QrSink sink(*this);
+    if (qr_->OnEvent(e, sink)) {
+      if (answer) qr_requests_.erase(e.request_id);
+      DeliverQr();
+      return true;
+    }
+  }
+  // Late, for a login that ended: dropped.
+  return answer && qr_requests_.erase(e.request_id) > 0;
+}
+
+void JsonClient::DeliverQr() {
+  if (qr_ == nullptr) return;
+  if (!qr_->done() && !qr_->url().empty() && qr_->url_generation() != qr_shown_) {
+    qr_shown_ = qr_->url_generation();
+    queued_.push_back(absl::StrCat(R"({"type":"qrLoginUrl","url":)", JsonQuote(qr_->url()),
+                                   R"(,"expiresAt":)", absl::ToUnixMillis(qr_->url_expires_at()),
+                                   R"(,"expires":)", qr_->expires(), "}"));
+  }
+  if (!qr_->done()) return;
+  absl::StatusOr<tl::auth_authorization> result = qr_->result();
+  std::string end;
+  if (result.ok()) {
+    absl::StatusOr<std::string> json =
+        HandleJson(codec_, tl::auth_Authorization(*result), "auth.Authorization");
+    end = json.ok() ? absl::StrCat(R"({"type":"qrLoginEnded","ok":true,"authorization":)", *json, "}")
+                    : absl::StrCat(R"({"type":"qrLoginEnded","ok":false,"message":)",
+                                   JsonQuote(absl::StrCat("logged in, but the schema cannot read the authorization: ",
+                                                          json.status().message())),
+                                   "}");
+  } else {
+    end = absl::StrCat(R"({"type":"qrLoginEnded","ok":false,)",
+                       qr_->state() == client::QrLogin::State::kPasswordNeeded ? R"("passwordNeeded":true,)" : "",
+                       R"("message":)", JsonQuote(result.status().ToString()), "}");
+  }
+  queued_.push_back(std::move(end));
+  qr_.reset();
+}
+
 // ---- File transfer ------------------------------------------------------------
 
 namespace {
@@ -374,6 +470,10 @@ client::DcConnection* JsonClient::Link(int link) {
 
 std::optional<absl::Time> JsonClient::NextDeadlineOfAll() {
   std::optional<absl::Time> next = NextDeadline();
+  if (qr_ != nullptr) {
+    std::optional<absl::Time> t = qr_->NextDeadline();
+    if (t.has_value() && (!next.has_value() || *t < *next)) next = t;
+  }
   for (auto& [id, l] : links_) {
     std::optional<absl::Time> t = l.conn->NextDeadline();
     if (t.has_value() && (!next.has_value() || *t < *next)) next = t;
@@ -384,6 +484,14 @@ std::optional<absl::Time> JsonClient::NextDeadlineOfAll() {
 void JsonClient::OnTimeoutOfAll(absl::Time now) {
   std::optional<absl::Time> home = NextDeadline();
   if (home.has_value() && *home <= now) OnTimeout(now);
+  if (qr_ != nullptr) {
+    std::optional<absl::Time> t = qr_->NextDeadline();
+    if (t.has_value() && *t <= now) {
+      QrSink sink(*this);
+      qr_->OnTimeout(now, sink);  // a new token
+      DeliverQr();
+    }
+  }
   for (auto& [id, l] : links_) {
     std::optional<absl::Time> t = l.conn->NextDeadline();
     if (t.has_value() && *t <= now) l.conn->OnTimeout(now);

@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -44,6 +45,7 @@
 #include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
 #include "core/client/list_pages.h"
+#include "core/client/qr_login.h"
 #include "core/crypto/random.h"
 #include "core/stream/stream_engine.h"
 #include "core/text/entities.h"
@@ -220,8 +222,10 @@ class JsonClient final : public client::ClientWrapper {
   bool FailLink(int link, const absl::Status& why);
   // Connections to other DCs open now.
   size_t links() const { return links_.size(); }
-  // The earliest deadline of this client and of its connections (nullopt:
-  // none); OnTimeoutOfAll fires every one of them that is due at `now`.
+  // The earliest deadline of this client, of its connections and of a QR
+  // login's token (nullopt: none); OnTimeoutOfAll fires every one of them
+  // that is due at `now`. (The driver uses these, not NextDeadline(): that
+  // one is the wrapped Client's alone.)
   std::optional<absl::Time> NextDeadlineOfAll();
   void OnTimeoutOfAll(absl::Time now);
 
@@ -257,6 +261,36 @@ class JsonClient final : public client::ClientWrapper {
   bool CancelWalk(uint64_t walk);
   // Walks running now.
   size_t walks() const { return walks_.size(); }
+
+  // Login by QR code (core/client/qr_login.h: QrLogin run on this client,
+  // offered its events like the transfers and walks). One at a time, on a
+  // client not logged in. Each new login URL (a new token: at the start,
+  // and whenever the one shown expired) comes as
+  //   {"type":"qrLoginUrl","url":"tg://login?token=...","expiresAt":1767225600000,
+  //    "expires":1767225600}
+  //       (expiresAt: when it expires on the driver's clock, in ms since the
+  //        epoch, as the times the driver passes in; expires: the server's,
+  //        in unix seconds)
+  // and the login ends in exactly one
+  //   {"type":"qrLoginEnded","ok":true,"authorization":{"_":"auth.authorization",...}}
+  //   {"type":"qrLoginEnded","ok":false,"passwordNeeded":true,"message":"..."}
+  //       (a 2FA account: prove the password on this client, with
+  //        account.getPassword and auth.checkPassword through Invoke)
+  //   {"type":"qrLoginEnded","ok":false,"message":"..."}
+  //       (the DC's error, a bad answer, too many migrations, or cancelled)
+  // A token's expiry is a deadline of NextDeadlineOfAll() (fired by
+  // OnTimeoutOfAll). loginTokenMigrateTo moves the client to the account's
+  // DC (Client::MoveToDc, as after PHONE_MIGRATE): dc() changes and the
+  // driver dials it, as for any migration.
+  // Starts one with the client's api_id (ClientConfig::api_id), `api_hash`
+  // and `except_ids` (users already logged in on this device).
+  // InvalidArgument, starting "qrLogin: ", without an api_id or api_hash;
+  // FailedPrecondition if one is running or the client is logged in.
+  absl::Status StartQrLogin(std::string_view api_hash, std::vector<int64_t> except_ids = {});
+  // Ends the running QR login with qrLoginEnded saying it was cancelled.
+  // False if none is running.
+  bool CancelQrLogin();
+  bool qr_login_running() const { return qr_ != nullptr; }
 
   // What to store to restart without a new key or login
   // (core/client/snapshot.h bytes; empty before an auth key exists).
@@ -308,6 +342,13 @@ class JsonClient final : public client::ClientWrapper {
   // Queues walk `id`'s page (its entries, with the users and chats of
   // `page`, the answer's body, if any) and its end if it is over.
   void DeliverWalk(uint64_t id, const Bytes* page);
+
+  class QrSink;
+  // Gives `e` to the QR login if it is its (its answers, updateLoginToken)
+  // or an answer to a login that ended; true then.
+  bool OfferToQr(const client::ClientEvent& e);
+  // Queues the QR login's new URL and its end, if any (then forgets it).
+  void DeliverQr();
 
   JsonClient(tl::dynamic::DynamicCodec codec, std::unique_ptr<client::Client> client,
              crypto::RandomSource* rng)
@@ -371,6 +412,12 @@ class JsonClient final : public client::ClientWrapper {
   std::map<uint64_t, Walk> walks_;
   // Unanswered requests of walks (request id -> walk id).
   std::map<uint64_t, uint64_t> walk_requests_;
+  // The running QR login (null: none), the url_generation() last queued,
+  // and the requests of QR logins not answered yet (those of a login that
+  // ended are swallowed when they come).
+  std::unique_ptr<client::QrLogin> qr_;
+  int qr_shown_ = 0;
+  std::set<uint64_t> qr_requests_;
   // auth.exportAuthorization requests of connections closed before their
   // answer: swallowed (and wiped) when it comes.
   std::set<uint64_t> orphan_exports_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "schema/api_schema_path.h"
@@ -20,6 +21,8 @@
 #include "tests/sim/sim_dc_fixture.h"
 #include "tl/api.h"
 #include "tlgen/load.h"
+#include "core/crypto/pubkey/dh.h"
+#include "core/crypto/pubkey/srp.h"
 #include "core/crypto/random.h"
 #include "web/formatted_json.h"
 
@@ -1286,6 +1289,265 @@ TEST_F(JsonClientWalkTest, BadOptionsRefusedPeersAndCancelsEndAWalkOnce) {
   EXPECT_EQ(bot_->walks(), 0u);
   // The client goes on.
   EXPECT_NE(Call(R"({"_":"help.getConfig"})").find(R"("type":"result")"), std::string::npos);
+}
+
+// QR login: the JsonClient (not logged in) shows login URLs, a typed client
+// logged in as the account accepts one (auth.acceptLoginToken).
+// The URL of a qrLoginUrl event.
+const char kUrlRe[] = R"re("url":"([^"]*)")re";
+
+class JsonClientQrTest : public JsonClientTest {
+ protected:
+  struct Scanner {
+    std::unique_ptr<client::Client> client;
+    int id = 0;
+  };
+  const dc::WorldConfig::User& UserNamed(const std::string& first_name) {
+    for (const dc::WorldConfig::User& u : dc_.world().config().users) {
+      if (u.first_name == first_name) return u;
+    }
+    ADD_FAILURE() << "no user " << first_name;
+    return dc_.world().config().users.at(0);
+  }
+  // A typed client logged in as `user` (on its DC; with its 2FA password).
+  void LogIn(Scanner& p, const dc::WorldConfig::User& user) {
+    p.client = dc_.MakeClient();
+    p.id = dc_.AddClient(*p.client);
+    auto sink = [](client::ClientEvent) {};
+    auto pump_bot = [&] {
+      while (std::optional<std::string> e = bot_->PollEventJson(dc_.sim().now())) events_.push_back(*e);
+    };
+    absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(
+        *p.client, p.id,
+        tl::auth_sendCode{.phone_number = user.phone, .api_id = 1, .api_hash = "sim",
+                          .settings = tl::codeSettings{}},
+        sink, pump_bot);
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(
+        *p.client, p.id,
+        tl::auth_signIn{.phone_number = user.phone,
+                        .phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash,
+                        .phone_code = user.login_code.empty() ? dc_.world().config().login_code
+                                                              : user.login_code},
+        sink, pump_bot);
+    if (!user.password.empty()) {
+      ASSERT_FALSE(a.ok());
+      absl::StatusOr<tl::account_Password> pw =
+          dc_.Invoke(*p.client, p.id, tl::account_getPassword{}, sink, pump_bot);
+      ASSERT_TRUE(pw.ok()) << pw.status();
+      const tl::account_password* x = pw->As<tl::account_password>();
+      const auto* algo = x->current_algo
+          .As<tl::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow>();
+      ASSERT_NE(algo, nullptr);
+      auto bytes = [](const std::string& v) {
+        return ByteView(reinterpret_cast<const uint8_t*>(v.data()), v.size());
+      };
+      crypto::SrpParams params{bytes(algo->salt1), bytes(algo->salt2),
+                               static_cast<uint32_t>(algo->g), bytes(algo->p), bytes(*x->srp_B)};
+      crypto::SafePrimeCache primes;
+      absl::StatusOr<crypto::SrpClientProof> proof =
+          crypto::SrpClientProve(params, bytes(user.password), primes, dc_.sim().rng());
+      ASSERT_TRUE(proof.ok()) << proof.status();
+      tl::inputCheckPasswordSRP check;
+      check.srp_id = *x->srp_id;
+      check.A.assign(proof->g_a.begin(), proof->g_a.end());
+      check.M1.assign(proof->m1.begin(), proof->m1.end());
+      a = dc_.Invoke(*p.client, p.id, tl::auth_checkPassword{.password = check}, sink, pump_bot);
+    }
+    ASSERT_TRUE(a.ok()) << a.status();
+    ASSERT_EQ(p.client->peers().self(), user.id);
+  }
+  // The token of a tg://login?token=<base64url> URL.
+  static std::string TokenOfUrl(const std::string& url) {
+    const std::string prefix = "tg://login?token=";
+    if (url.compare(0, prefix.size(), prefix) != 0) return "";
+    std::string b64 = url.substr(prefix.size());
+    std::string out;
+    return absl::WebSafeBase64Unescape(b64, &out) ? out : "";
+  }
+  absl::StatusOr<tl::Authorization> Accept(Scanner& by, const std::string& url) {
+    return dc_.Invoke(*by.client, by.id, tl::auth_acceptLoginToken{.token = TokenOfUrl(url)},
+                      [](client::ClientEvent) {}, [&] {
+                        while (std::optional<std::string> e =
+                                   bot_->PollEventJson(dc_.sim().now())) {
+                          events_.push_back(*e);
+                        }
+                      });
+  }
+  // Await, with the module's deadlines (a token's expiry among them) fired
+  // when due, as the page's timer does.
+  std::string AwaitQr(const std::string& re, absl::Duration limit = absl::Seconds(60)) {
+    const absl::Time end = dc_.sim().now() + limit;
+    const size_t seen = events_.size();
+    for (;;) {
+      for (size_t i = seen; i < events_.size(); ++i) {  // polled meanwhile (Accept)
+        if (std::regex_search(events_[i], std::regex(re))) return events_[i];
+      }
+      const absl::Time now = dc_.sim().now();
+      std::optional<absl::Time> due = bot_->NextDeadlineOfAll();
+      if (due.has_value() && *due <= now) bot_->OnTimeoutOfAll(now);
+      absl::Time until = end;
+      if (due.has_value() && *due > now) until = std::min(until, *due);
+      std::string found = Await(re, std::max(until - now, absl::Milliseconds(1)));
+      if (!found.empty() || dc_.sim().now() >= end) return found;
+    }
+  }
+  // Events of the QR login in events_ so far.
+  int Count(const std::string& type) {
+    int n = 0;
+    for (const std::string& e : events_) n += e.find(R"("type":")" + type + R"(")") != std::string::npos;
+    return n;
+  }
+  // No event answered an unknown request or a request twice.
+  void ExpectNoStrayAnswers() {
+    for (const std::string& e : events_) {
+      EXPECT_EQ(e.find("unknown request"), std::string::npos) << e;
+    }
+  }
+};
+
+TEST_F(JsonClientQrTest, AScannedUrlLogsTheClientInOnTheSameDc) {
+  Scanner alice;
+  LogIn(alice, UserNamed("Alice"));
+  EXPECT_EQ(bot_->StartQrLogin("", {}).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(bot_->StartQrLogin("sim", {1002}).ok());
+  EXPECT_TRUE(bot_->qr_login_running());
+  absl::Status twice = bot_->StartQrLogin("sim");
+  EXPECT_EQ(twice.code(), absl::StatusCode::kFailedPrecondition) << twice;
+  const absl::Time asked = dc_.sim().now();
+  const std::string shown = AwaitQr(R"("type":"qrLoginUrl")");
+  ASSERT_FALSE(shown.empty());
+  const std::string url = Find(shown, kUrlRe);
+  EXPECT_EQ(url.rfind("tg://login?token=", 0), 0u) << shown;
+  EXPECT_EQ(TokenOfUrl(url).size(), 32u) << url;
+  // Valid 30 s of the DC's clock: expiresAt on the driver's clock (ms).
+  const int64_t expires_at = std::stoll(Find(shown, R"("expiresAt":(\d+))"));
+  EXPECT_GE(expires_at, absl::ToUnixMillis(asked + absl::Seconds(28))) << shown;
+  EXPECT_LE(expires_at, absl::ToUnixMillis(dc_.sim().now() + absl::Seconds(30))) << shown;
+  EXPECT_EQ(bot_->NextDeadlineOfAll().value_or(absl::InfiniteFuture()) <=
+                absl::FromUnixMillis(expires_at), true);
+
+  ASSERT_TRUE(Accept(alice, url).ok());
+  const std::string end = AwaitQr(R"("type":"qrLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":true,"authorization":{"_":"auth.authorization")"), std::string::npos)
+      << end;
+  EXPECT_NE(end.find(R"("id":"1001")"), std::string::npos) << end;
+  EXPECT_FALSE(bot_->qr_login_running());
+  EXPECT_EQ(bot_->client().peers().self(), 1001);
+  EXPECT_EQ(bot_->dc(), 2);
+  EXPECT_EQ(Count("qrLoginUrl"), 1);
+  EXPECT_EQ(Count("qrLoginEnded"), 1);
+  // Logged in: calls work, and a second login is refused.
+  EXPECT_NE(Call(R"({"_":"contacts.resolveUsername","username":"carol"})").find(R"("type":"result")"),
+            std::string::npos);
+  EXPECT_EQ(bot_->StartQrLogin("sim").code(), absl::StatusCode::kFailedPrecondition);
+  ExpectNoStrayAnswers();
+}
+
+TEST_F(JsonClientQrTest, AnExpiredTokenIsReplacedThroughTheClientsDeadline) {
+  Scanner alice;
+  LogIn(alice, UserNamed("Alice"));
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());
+  const std::string first = Find(AwaitQr(R"("type":"qrLoginUrl")"), kUrlRe);
+  ASSERT_FALSE(first.empty());
+  const absl::Time shown = dc_.sim().now();
+  // Nobody scans it: at its expiry a new token comes, with a new URL.
+  events_.clear();
+  const std::string second_event = AwaitQr(R"("type":"qrLoginUrl")", absl::Seconds(45));
+  const std::string second = Find(second_event, kUrlRe);
+  ASSERT_FALSE(second.empty());
+  EXPECT_NE(second, first);
+  EXPECT_GE(dc_.sim().now() - shown, absl::Seconds(28));
+  EXPECT_FALSE(Accept(alice, first).ok());  // replaced
+  ASSERT_TRUE(Accept(alice, second).ok());
+  const std::string end = AwaitQr(R"("type":"qrLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":true)"), std::string::npos) << end;
+  EXPECT_EQ(bot_->client().peers().self(), 1001);
+  ExpectNoStrayAnswers();
+}
+
+TEST_F(JsonClientQrTest, AnAccountOnAnotherDcMovesTheClientThere) {
+  Scanner carol;
+  LogIn(carol, UserNamed("Carol"));
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());
+  const std::string url = Find(AwaitQr(R"("type":"qrLoginUrl")"), kUrlRe);
+  ASSERT_TRUE(Accept(carol, url).ok());
+  const std::string end = AwaitQr(R"("type":"qrLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":true)"), std::string::npos) << end;
+  EXPECT_NE(end.find(R"("id":"1003")"), std::string::npos) << end;
+  EXPECT_EQ(bot_->dc(), 4);  // moved, as after PHONE_MIGRATE: the driver dials DC 4
+  EXPECT_EQ(bot_->client().stats().migrations, 1u);
+  EXPECT_EQ(bot_->client().peers().self(), 1003);
+  EXPECT_NE(Call(R"({"_":"contacts.resolveUsername","username":"alice"})").find(R"("type":"result")"),
+            std::string::npos);
+  ExpectNoStrayAnswers();
+}
+
+TEST_F(JsonClientQrTest, ATwoFactorAccountEndsInPasswordNeeded) {
+  Scanner bob;
+  LogIn(bob, UserNamed("Bob"));
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());
+  const std::string url = Find(AwaitQr(R"("type":"qrLoginUrl")"), kUrlRe);
+  ASSERT_TRUE(Accept(bob, url).ok());
+  const std::string end = AwaitQr(R"("type":"qrLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":false,"passwordNeeded":true,"message":)"), std::string::npos) << end;
+  EXPECT_NE(end.find("SESSION_PASSWORD_NEEDED"), std::string::npos) << end;
+  EXPECT_EQ(bot_->client().peers().self(), 0);
+  // The 2FA path goes on through Invoke on the same client.
+  const std::string password = Call(R"({"_":"account.getPassword"})");
+  EXPECT_NE(password.find(R"("has_password":true)"), std::string::npos) << password;
+  ExpectNoStrayAnswers();
+}
+
+TEST_F(JsonClientQrTest, TheDcsErrorEndsTheLoginWithItsMessage) {
+  Scanner alice;
+  LogIn(alice, UserNamed("Alice"));
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());
+  const std::string url = Find(AwaitQr(R"("type":"qrLoginUrl")"), kUrlRe);
+  dc_.world().ForceError("auth.exportLoginToken", 1, 400, "AUTH_TOKEN_EXPIRED");
+  ASSERT_TRUE(Accept(alice, url).ok());
+  const std::string end = AwaitQr(R"("type":"qrLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":false,"message":")"), std::string::npos) << end;
+  EXPECT_NE(end.find("auth.exportLoginToken: rpc error 400 AUTH_TOKEN_EXPIRED"), std::string::npos)
+      << end;
+  EXPECT_EQ(end.find("passwordNeeded"), std::string::npos) << end;
+  EXPECT_EQ(bot_->client().peers().self(), 0);
+  EXPECT_FALSE(bot_->qr_login_running());
+  // A new login may start: the DC still holds Alice's acceptance of this
+  // key's token, so its first export logs the client in.
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());
+  const std::string again = AwaitQr(R"("type":"qrLoginEnded")");
+  EXPECT_NE(again.find(R"("ok":true)"), std::string::npos) << again;
+  EXPECT_EQ(bot_->client().peers().self(), 1001);
+  ExpectNoStrayAnswers();
+}
+
+TEST_F(JsonClientQrTest, CancelEndsTheLoginOnceWhateverIsInFlight) {
+  Scanner alice;
+  LogIn(alice, UserNamed("Alice"));
+  EXPECT_FALSE(bot_->CancelQrLogin());  // none running
+  // Cancelled while the first export is in flight: its answer is swallowed.
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());
+  EXPECT_TRUE(bot_->CancelQrLogin());
+  EXPECT_FALSE(bot_->CancelQrLogin());
+  const std::string end = AwaitQr(R"("type":"qrLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":false,"message":"CANCELLED)"), std::string::npos) << end;
+  dc_.sim().RunFor(absl::Seconds(5));
+  Await("never", absl::Seconds(1));
+  EXPECT_EQ(Count("qrLoginUrl"), 0);
+  EXPECT_EQ(Count("qrLoginEnded"), 1);
+
+  // Cancelled while the URL is shown: no refresh, and a later scan changes nothing.
+  events_.clear();
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());
+  const std::string url = Find(AwaitQr(R"("type":"qrLoginUrl")"), kUrlRe);
+  EXPECT_TRUE(bot_->CancelQrLogin());
+  ASSERT_TRUE(Accept(alice, url).ok());
+  AwaitQr("never", absl::Seconds(40));
+  EXPECT_EQ(Count("qrLoginUrl"), 1);
+  EXPECT_EQ(Count("qrLoginEnded"), 1);
+  EXPECT_EQ(bot_->client().peers().self(), 0);
+  ExpectNoStrayAnswers();
 }
 
 TEST(JsonClientCreateTest, RejectsASchemaOfAnotherLayer) {
