@@ -14,9 +14,12 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
 #include "core/client/snapshot.h"
@@ -394,6 +397,35 @@ int mtcore_client_walk_cancel(int h, double walk) {
     return 0;
   }
   return c->CancelWalk(*id) ? 1 : 0;
+}
+
+// Login by QR code (JsonClient::StartQrLogin): "qrLoginUrl" events with each
+// new login URL, then one "qrLoginEnded". `api_hash` goes with the client's
+// api_id; `except_ids` lists the users already logged in on this device as
+// decimal ids separated by commas ("" for none). 0, or -1.
+int mtcore_client_qr_login(int h, const char* api_hash, const char* except_ids) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  std::vector<int64_t> ids;
+  const std::string_view list = except_ids != nullptr ? except_ids : "";
+  if (!list.empty()) {
+    for (absl::string_view part : absl::StrSplit(list, ',')) {
+      int64_t id = 0;
+      if (!absl::SimpleAtoi(part, &id) || id <= 0) {
+        return Fail(absl::InvalidArgumentError(
+            absl::StrCat("qrLogin: exceptIds: \"", part, "\" is not a user id")));
+      }
+      ids.push_back(id);
+    }
+  }
+  absl::Status s = c->StartQrLogin(api_hash != nullptr ? api_hash : "", std::move(ids));
+  return s.ok() ? 0 : Fail(s);
+}
+
+// Cancels the QR login (its "qrLoginEnded" says so): 1, or 0 if none runs.
+int mtcore_client_qr_cancel(int h) {
+  mtcore::web::JsonClient* c = Find(h);
+  return c != nullptr && c->CancelQrLogin() ? 1 : 0;
 }
 
 // The next event as JSON (see JsonClient::PollEventJson), or null.

@@ -54,6 +54,8 @@ export interface CreateOptions {
   // The DC's RSA public key (PEM); default: Telegram's production key.
   rsaKey?: string;
   apiId?: number;
+  // For logInWithQr (which may give its own).
+  apiHash?: string;
   // Where DC n takes WebSocket connections (Telegram: wss://.../apiws): the
   // home DC, and the DCs files are downloaded from.
   url: (dc: number) => string;
@@ -255,6 +257,23 @@ export class MtcoreError extends Error {
   constructor(code: number, message: string);
   readonly code: number;
   readonly errorMessage: string;
+  // logInWithQr(): the account has a 2FA password to prove (code 401,
+  // errorMessage SESSION_PASSWORD_NEEDED, as auth.signIn rejects).
+  readonly passwordNeeded: boolean;
+}
+
+export interface QrLoginOptions {
+  // Each login URL (tg://login?token=...) to show as a QR code, a new one
+  // whenever the last expired; expiresAt: when it expires, ms since the
+  // epoch (the client's clock, close to Date.now()). If it throws, the login
+  // is cancelled and rejects saying so.
+  onUrl: (url: string, expiresAt: number) => void;
+  // Default: the apiHash given to create() (sent with its apiId).
+  apiHash?: string;
+  // Users already logged in on this device.
+  exceptIds?: Array<number | string | bigint>;
+  // Cancels the login (it rejects with 'cancelled').
+  signal?: AbortSignal;
 }
 
 export class MtcoreClient {
@@ -296,6 +315,12 @@ export class MtcoreClient {
   // iteration with an MtcoreError (code 0) saying why.
   iterHistory(peer: tl.InputPeer<In>, options?: HistoryOptions): AsyncIterable<HistoryEntry>;
   iterDialogs(options?: DialogOptions): AsyncIterable<DialogEntry>;
+  // Logs in by QR code: resolves with the authorization once another app of
+  // the account accepted a URL (the client moved to the account's DC if
+  // need be); rejects with an MtcoreError: passwordNeeded (a 2FA account:
+  // prove the password with account.getPassword + auth.checkPassword), or
+  // code 0 (the DC's error, cancelled by the signal, onUrl threw, close()).
+  logInWithQr(options: QrLoginOptions): Promise<tl.auth.Authorization>;
   // Each returns a function that removes the listener.
   onUpdate(listener: (update: UpdateEvent) => void): () => void;
   onEvent(listener: (event: ClientEvent) => void): () => void;

@@ -443,7 +443,25 @@ export class MtcoreError extends Error {
     super(code ? `rpc error ${code} ${message}` : message);
     this.code = code;          // 0: not an rpc error (cancelled, timed out, closed...)
     this.errorMessage = message;
+    // logInWithQr(): the account has a 2FA password to prove (code 401,
+    // SESSION_PASSWORD_NEEDED, as auth.signIn rejects).
+    this.passwordNeeded = code === 401 && message === 'SESSION_PASSWORD_NEEDED';
   }
+}
+
+// The user ids of logInWithQr's exceptIds as the module takes them (decimal,
+// comma-separated); throws an MtcoreError for one that is not an id.
+function exceptIdList(ids) {
+  if (!Array.isArray(ids)) {
+    throw new MtcoreError(0, `logInWithQr: exceptIds is an array of user ids, not ${String(ids)}`);
+  }
+  return ids.map((id) => {
+    const ok = (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) ||
+      (typeof id === 'bigint' && id > 0n && id < 2n ** 63n) ||
+      (typeof id === 'string' && /^[1-9][0-9]{0,18}$/.test(id));
+    if (!ok) throw new MtcoreError(0, `logInWithQr: exceptIds: ${typeof id} ${String(id)} is not a user id`);
+    return String(id);
+  }).join(',');
 }
 
 export class MtcoreClient {
@@ -451,7 +469,8 @@ export class MtcoreClient {
   // client. Options: module (from createModule()), schema (text of
   // api-schema.json or a .tl file; schemaName 'api.tl' for the latter; its
   // layer must be the module's, 228), dc (home DC to start with), rsaKey
-  // (PEM; default: Telegram's production key), apiId, url (dc -> WebSocket
+  // (PEM; default: Telegram's production key), apiId, apiHash (for
+  // logInWithQr), url (dc -> WebSocket
   // URL, e.g. Telegram's wss://.../apiws), snapshot (Uint8Array from
   // snapshot(), to resume), WebSocket (constructor; default
   // globalThis.WebSocket), pfs (Perfect Forward Secrecy: true, or
@@ -502,6 +521,8 @@ export class MtcoreClient {
   #uploads = new Map();
   // walk id -> the state of an iteration walking it (#walkIterator)
   #walks = new Map();
+  // The QR login running: {resolve, reject, onUrl, cleanup, why (if cancelled)}
+  #qr = null;
 
   constructor(m, handle, options) {
     this.#m = m;
@@ -899,6 +920,72 @@ export class MtcoreClient {
     };
   }
 
+  // Logs in by QR code (core.telegram.org/api/qr-login; the module's
+  // QrLogin): onUrl(url, expiresAt) gets each login URL to show as a QR code
+  // (tg://login?token=...), a new one whenever the last expired; expiresAt
+  // is when it expires, in ms since the epoch (the clock the client runs
+  // on: performance.timeOrigin + performance.now(), close to Date.now()).
+  // Another app of the account scans it (auth.acceptLoginToken); the
+  // promise resolves with the auth.authorization (the client is logged in;
+  // if the account lives on another DC the client moves there as after
+  // PHONE_MIGRATE). A 2FA account rejects with an MtcoreError whose
+  // passwordNeeded is true (code 401, SESSION_PASSWORD_NEEDED): prove the
+  // password on this client with account.getPassword and auth.checkPassword
+  // (SRP), as after auth.signIn. Other ends reject with an MtcoreError
+  // (code 0) saying why: the DC's error, aborted (signal: 'cancelled'),
+  // onUrl throwing (the login is cancelled), close(). Options: onUrl
+  // (required), apiHash (default: create()'s; with create()'s apiId),
+  // exceptIds (user ids already logged in on this device: numbers, decimal
+  // strings or bigints), signal (an AbortSignal: cancels the login). One at
+  // a time, on a client not logged in.
+  logInWithQr({ onUrl, apiHash, exceptIds = [], signal } = {}) {
+    const m = this.#m;
+    if (this.#closed) return Promise.reject(new MtcoreError(0, 'the client is closed'));
+    if (typeof onUrl !== 'function') {
+      return Promise.reject(new MtcoreError(0, 'logInWithQr: onUrl(url, expiresAt) is required'));
+    }
+    if (this.#qr) return Promise.reject(new MtcoreError(0, 'logInWithQr: a QR login is running already'));
+    if (signal?.aborted) return Promise.reject(new MtcoreError(0, 'cancelled'));
+    const hash = apiHash ?? this.#options.apiHash ?? '';
+    if (typeof hash !== 'string') {
+      return Promise.reject(new MtcoreError(0, `logInWithQr: apiHash is a string, not ${typeof hash}`));
+    }
+    let ids;
+    try {
+      ids = exceptIdList(exceptIds);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const hashText = cString(m, hash);
+    const idsText = cString(m, ids);
+    let r;
+    try {
+      r = m._mtcore_client_qr_login(this.#h, hashText, idsText);
+    } finally {
+      m._free(hashText);
+      m._free(idsText);
+    }
+    if (r < 0) return Promise.reject(new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error())));
+    const settled = new Promise((resolve, reject) => {
+      const entry = { resolve, reject, onUrl, why: null };
+      const onAbort = () => this.#cancelQr(entry, 'cancelled');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      entry.cleanup = () => signal?.removeEventListener('abort', onAbort);
+      this.#qr = entry;
+    });
+    this.#pump();
+    return settled;
+  }
+
+  // Gives up the QR login `entry` (if it still runs): it rejects with `why`
+  // once the module says it ended.
+  #cancelQr(entry, why) {
+    if (this.#qr !== entry || this.#closed) return;
+    entry.why ??= why;
+    this.#m._mtcore_client_qr_cancel(this.#h);
+    this.#pump();
+  }
+
   // Every update ({type: 'update', update, users, chats}), in order, once.
   // Returns a function that removes the listener.
   onUpdate(listener) {
@@ -943,10 +1030,16 @@ export class MtcoreClient {
     this.#pending.clear();
     const walks = [...this.#walks.values()];
     this.#walks.clear();
+    const qr = this.#qr;
+    this.#qr = null;
     this.#m._mtcore_client_free(this.#h);
     for (const p of pending) {
       p.cleanup();
       p.reject(new MtcoreError(0, 'the client is closed'));
+    }
+    if (qr) {
+      qr.cleanup();
+      qr.reject(new MtcoreError(0, 'the client is closed'));
     }
     for (const w of walks) {  // their iterations reject
       w.ended = true;
@@ -1009,6 +1102,25 @@ export class MtcoreClient {
   }
 
   #dispatch(e) {
+    if (e.type === 'qrLoginUrl' || e.type === 'qrLoginEnded') {
+      const q = this.#qr;
+      if (!q) return;
+      if (e.type === 'qrLoginUrl') {
+        if (q.why) return;  // being cancelled
+        try {
+          q.onUrl(e.url, e.expiresAt);
+        } catch (error) {
+          this.#cancelQr(q, `logInWithQr: onUrl failed: ${errorText(error)}`);
+        }
+        return;
+      }
+      this.#qr = null;
+      q.cleanup();
+      if (e.ok) q.resolve(e.authorization);
+      else if (e.passwordNeeded && !q.why) q.reject(new MtcoreError(401, 'SESSION_PASSWORD_NEEDED'));
+      else q.reject(new MtcoreError(0, q.why ?? e.message));
+      return;
+    }
     if (e.walk !== undefined) {
       const w = this.#walks.get(e.walk);
       if (!w) return;  // the end of a walk given up (the loop stopped)

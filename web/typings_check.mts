@@ -50,6 +50,16 @@ export async function example(schema: string, pem: string): Promise<string> {
   for await (const d of client.iterDialogs({ pageSize: 1, excludePinned: true, folderId: 0 })) {
     console.log(d.dialog._, d.message?._, d.chats.length, d.entryErrors?.join(','));
   }
+  const controller = new AbortController();
+  try {
+    const me = await client.logInWithQr({
+      onUrl: (url: string, expiresAt: number) => console.log(url, new Date(expiresAt)),
+      exceptIds: [1001, '1002', 1003n], signal: controller.signal, apiHash: 'abc',
+    });
+    if (me._ === 'auth.authorization') console.log(me.user._);
+  } catch (e) {
+    if (e instanceof MtcoreError && e.passwordNeeded) await client.invoke({ _: 'account.getPassword' });
+  }
   const saved: Uint8Array = client.snapshot();
   stop();
   client.close();
@@ -83,6 +93,12 @@ export async function misuse(client: MtcoreClient): Promise<void> {
     // @ts-expect-error: a dialog's top message may be missing
     console.log(d.message._);
   }
+  // @ts-expect-error: onUrl is required
+  await client.logInWithQr({ exceptIds: [1] });
+  // @ts-expect-error: onUrl gets the URL as a string
+  await client.logInWithQr({ onUrl: (url: Uint8Array) => console.log(url) });
+  // @ts-expect-error: user ids, not users
+  await client.logInWithQr({ onUrl: () => {}, exceptIds: [{ _: 'inputUserSelf' }] });
   client.onEvent((e) => {
     // @ts-expect-error: 'tempKeyBound' events carry expiresAt, not a message
     if (e.type === 'tempKeyBound') console.log(e.message);

@@ -1,0 +1,248 @@
+// QR login in the browser client (logInWithQr of mtcore_client.mjs over the
+// module's QrLogin) under node, over WebSocket against the native testdc: a
+// new client shows a tg://login URL, a second client logged in as the
+// account accepts its token (auth.acceptLoginToken) and the first resolves
+// logged in and writes a message: on the same DC, and on the account's DC
+// (loginTokenMigrateTo: the home socket re-dialled there); a 2FA account
+// ends in passwordNeeded, then proves the password with SRP through
+// invoke(); abort, bad options and close() reject with clear errors.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { TestDc } from '../tests/peers/testdc.mjs';
+import { API_ID, API_HASH, ALICE, BOB, HOME_DC, OTHER_DC, worldConfig } from '../tests/peers/world.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_schema/package/tl/api-schema.json');
+// An account living on another DC than the one the new client dials.
+const CAROL = { id: 1003, phone: '15550001003', code: '33333', username: 'carol' };
+
+let dc;
+let lib;
+let module;
+let wsUrls;
+
+function connect(options = {}) {
+  return lib.MtcoreClient.create({
+    module, schema: readFileSync(SCHEMA, 'utf8'), dc: HOME_DC, rsaKey: dc.pem, apiId: API_ID,
+    apiHash: API_HASH, url: (n) => wsUrls[n], ...options,
+  });
+}
+
+// ---- SRP (core.telegram.org/api/srp), for the 2FA password -------------------
+
+const sha256 = (...parts) => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+};
+const toBig = (bytes) => BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
+const toBytes = (n) => new Uint8Array(Buffer.from(n.toString(16).padStart(512, '0'), 'hex'));  // 256 bytes
+function modPow(base, exp, mod) {
+  let result = 1n;
+  base %= mod;
+  while (exp > 0n) {
+    if (exp & 1n) result = (result * base) % mod;
+    base = (base * base) % mod;
+    exp >>= 1n;
+  }
+  return result;
+}
+
+// account.getPassword's answer and the password -> inputCheckPasswordSRP.
+function checkPasswordSrp(pw, password) {
+  const algo = pw.current_algo;
+  assert.equal(algo._, 'passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow');
+  const salt1 = lib.fromBase64(algo.salt1);
+  const salt2 = lib.fromBase64(algo.salt2);
+  const pBytes = lib.fromBase64(algo.p);
+  const p = toBig(pBytes);
+  const g = BigInt(algo.g);
+  const gB = toBig(lib.fromBase64(pw.srp_B));
+  const sh = (data, salt) => sha256(salt, data, salt);
+  const ph1 = sh(sh(Buffer.from(password, 'utf8'), salt1), salt2);
+  const x = toBig(sh(new Uint8Array(pbkdf2Sync(ph1, salt1, 100000, 64, 'sha512')), salt2));
+  const k = toBig(sha256(toBytes(p), toBytes(g)));
+  const a = toBig(randomBytes(256));
+  const gA = modPow(g, a, p);
+  const u = toBig(sha256(toBytes(gA), toBytes(gB)));
+  const v = modPow(g, x, p);
+  const t = (((gB - k * v) % p) + p) % p;
+  const sA = modPow(t, a + u * x, p);
+  const kA = sha256(toBytes(sA));
+  const hp = sha256(toBytes(p));
+  const hg = sha256(toBytes(g));
+  const m1 = sha256(hp.map((b, i) => b ^ hg[i]), sha256(salt1), sha256(salt2), toBytes(gA), toBytes(gB), kA);
+  return { _: 'inputCheckPasswordSRP', srp_id: pw.srp_id, A: toBytes(gA), M1: m1 };
+}
+
+// A client logged in as `user` with its code (and its 2FA password).
+async function logIn(user) {
+  const c = await connect();
+  const sent = await c.invoke({ _: 'auth.sendCode', phone_number: user.phone, api_id: API_ID,
+    api_hash: API_HASH, settings: { _: 'codeSettings' } });
+  try {
+    await c.invoke({ _: 'auth.signIn', phone_number: user.phone, phone_code_hash: sent.phone_code_hash,
+      phone_code: user.code });
+  } catch (e) {
+    if (!(e instanceof lib.MtcoreError && e.errorMessage === 'SESSION_PASSWORD_NEEDED')) throw e;
+    const pw = await c.invoke({ _: 'account.getPassword' });
+    await c.invoke({ _: 'auth.checkPassword', password: checkPasswordSrp(pw, user.password) });
+  }
+  return c;
+}
+
+// The token of a tg://login?token=<base64url> URL.
+function tokenOfUrl(url) {
+  assert.match(url, /^tg:\/\/login\?token=[A-Za-z0-9_-]+$/);
+  return new Uint8Array(Buffer.from(url.slice('tg://login?token='.length), 'base64url'));
+}
+
+// `scanner` accepts the first URL `app` shows; the login's promise and the URLs shown.
+function scanLogin(app, scanner, options = {}) {
+  const urls = [];
+  const accepted = [];
+  const login = app.logInWithQr({
+    ...options,
+    onUrl: (url, expiresAt) => {
+      urls.push({ url, expiresAt });
+      if (urls.length === 1) {
+        accepted.push(scanner.invoke({ _: 'auth.acceptLoginToken', token: tokenOfUrl(url) }));
+      }
+    },
+  });
+  return { login, urls, accepted };
+}
+
+test.before(async () => {
+  dc = new TestDc();
+  const config = worldConfig() +
+    `user id=${CAROL.id} phone=${CAROL.phone} first_name=Carol last_name=White username=${CAROL.username} ` +
+    `dc=${OTHER_DC} code=${CAROL.code}\n`;
+  await dc.start([`--config=${dc.writeFile('world.conf', config)}`]);
+  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
+  lib = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+  wsUrls = {};
+  for (const [id, a] of dc.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
+  module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+});
+
+test.after(async () => {
+  if (dc) await dc.stop();
+});
+
+test('node: Alice scans the URL with her logged-in client; the new client is logged in and writes', async () => {
+  const alice = await logIn(ALICE);
+  const app = await connect();
+  try {
+    const before = Date.now();
+    const { login, urls, accepted } = scanLogin(app, alice, { exceptIds: [BOB.id, String(CAROL.id), 7001n] });
+    const me = await login;
+    assert.equal(me._, 'auth.authorization');
+    assert.equal(me.user.id, String(ALICE.id));
+    assert.equal(urls.length, 1);
+    // Valid for 30 s of the DC's clock.
+    assert.ok(urls[0].expiresAt > before + 25000 && urls[0].expiresAt < Date.now() + 31000, String(urls[0].expiresAt));
+    const auth = await accepted[0];
+    assert.equal(auth._, 'authorization');
+    assert.equal(app.dc, HOME_DC);
+    // Logged in: it writes to Bob.
+    const resolved = await app.invoke({ _: 'contacts.resolveUsername', username: BOB.username });
+    const bob = resolved.users.find((u) => u.id === String(BOB.id));
+    const sent = await app.invoke({ _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: bob.id,
+      access_hash: bob.access_hash }, message: 'hello from a QR login', random_id: 4242n });
+    assert.match(sent._, /^updateShortSentMessage|updates$/);
+    // The token is spent; a second login is refused (logged in).
+    await assert.rejects(alice.invoke({ _: 'auth.acceptLoginToken', token: tokenOfUrl(urls[0].url) }),
+      /AUTH_TOKEN_ALREADY_ACCEPTED/);
+    await assert.rejects(app.logInWithQr({ onUrl: () => {} }), /logged in already/);
+  } finally {
+    app.close();
+    alice.close();
+  }
+});
+
+test('node: Carol lives on another DC: the new client moves there (its socket re-dialled) and writes', async () => {
+  const carol = await logIn(CAROL);
+  assert.equal(carol.dc, OTHER_DC, 'Carol followed PHONE_MIGRATE to her home DC');
+  const app = await connect();
+  const connected = [];
+  app.onEvent((e) => {
+    if (e.type === 'connected' && e.mediaDc === undefined) connected.push(e.dc);
+  });
+  try {
+    const { login } = scanLogin(app, carol);
+    const me = await login;
+    assert.equal(me.user.id, String(CAROL.id));
+    assert.equal(app.dc, OTHER_DC);
+    assert.deepEqual(connected, [HOME_DC, OTHER_DC]);
+    const resolved = await app.invoke({ _: 'contacts.resolveUsername', username: ALICE.username });
+    const alice = resolved.users.find((u) => u.id === String(ALICE.id));
+    await app.invoke({ _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: alice.id,
+      access_hash: alice.access_hash }, message: 'hi from DC 4', random_id: 4243n });
+  } finally {
+    app.close();
+    carol.close();
+  }
+});
+
+test('node: a 2FA account ends in passwordNeeded, then the password is proved with SRP', async () => {
+  const bob = await logIn(BOB);
+  const app = await connect();
+  try {
+    const { login } = scanLogin(app, bob);
+    const error = await login.then(() => assert.fail('logged in without the password'), (e) => e);
+    assert.ok(error instanceof lib.MtcoreError, String(error));
+    assert.equal(error.passwordNeeded, true);
+    assert.equal(error.code, 401);
+    assert.equal(error.errorMessage, 'SESSION_PASSWORD_NEEDED');
+    const pw = await app.invoke({ _: 'account.getPassword' });
+    assert.equal(pw.hint, BOB.hint);
+    const me = await app.invoke({ _: 'auth.checkPassword', password: checkPasswordSrp(pw, BOB.password) });
+    assert.equal(me.user.id, String(BOB.id));
+    await app.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
+  } finally {
+    app.close();
+    bob.close();
+  }
+});
+
+test('node: abort, a throwing onUrl, bad options and close() end the login with clear errors', async () => {
+  const app = await connect();
+  try {
+    await assert.rejects(app.logInWithQr({}), /onUrl\(url, expiresAt\) is required/);
+    await assert.rejects(app.logInWithQr({ onUrl: () => {}, exceptIds: [-5] }), /exceptIds: number -5 is not a user id/);
+    await assert.rejects(app.logInWithQr({ onUrl: () => {}, exceptIds: 'x' }), /exceptIds is an array/);
+    await assert.rejects(app.logInWithQr({ onUrl: () => {}, apiHash: '' }), /api_id and api_hash are required/);
+
+    // Aborted once the URL is shown.
+    const controller = new AbortController();
+    let shown = 0;
+    const aborted = app.logInWithQr({ signal: controller.signal, onUrl: () => {
+      ++shown;
+      controller.abort();
+    } });
+    await assert.rejects(app.logInWithQr({ onUrl: () => {} }), /running already/);
+    await assert.rejects(aborted, (e) => e instanceof lib.MtcoreError && e.code === 0 && e.message === 'cancelled');
+    assert.equal(shown, 1);
+
+    // onUrl throws: the login is cancelled saying so.
+    await assert.rejects(app.logInWithQr({ onUrl: () => { throw new Error('no canvas'); } }),
+      /logInWithQr: onUrl failed: Error: no canvas/);
+
+    // close() while it waits for a scan.
+    let closed;
+    const waiting = new Promise((resolve) => {
+      closed = app.logInWithQr({ onUrl: resolve });
+    });
+    await waiting;
+    app.close();
+    await assert.rejects(closed, /the client is closed/);
+    await assert.rejects(app.logInWithQr({ onUrl: () => {} }), /the client is closed/);
+  } finally {
+    app.close();
+  }
+});
