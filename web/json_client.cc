@@ -339,10 +339,12 @@ class JsonClient::QrSink final : public client::QrLoginSink {
 };
 
 absl::Status JsonClient::StartQrLogin(std::string_view api_hash, std::vector<int64_t> except_ids) {
-  if (qr_ != nullptr) return absl::FailedPreconditionError("qrLogin: a QR login is running already");
+  if (qr_ != nullptr) {
+    return absl::FailedPreconditionError("qrLogin: a QR login is running already");
+  }
   if (client().peers().self() != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("qrLogin: the client is logged in already (user ", client().peers().self(), ")"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "qrLogin: the client is logged in already (user ", client().peers().self(), ")"));
   }
   client::QrLoginOptions options;
   options.api_id = client().config().api_id;
@@ -350,9 +352,10 @@ absl::Status JsonClient::StartQrLogin(std::string_view api_hash, std::vector<int
   options.except_ids = std::move(except_ids);
   absl::StatusOr<std::unique_ptr<client::QrLogin>> qr = client::QrLogin::Create(std::move(options));
   if (!qr.ok()) {
-    return absl::Status(qr.status().code(), absl::StrCat("qrLogin: ", qr.status().message(),
-                                                         " (api_id ", client().config().api_id,
-                                                         ", api_hash ", api_hash.empty() ? "empty" : "given", ")"));
+    return absl::Status(
+        qr.status().code(),
+        absl::StrCat("qrLogin: ", qr.status().message(), " (api_id ", client().config().api_id,
+                     ", api_hash ", api_hash.empty() ? "empty" : "given", ")"));
   }
   qr_ = *std::move(qr);
   qr_shown_ = 0;
@@ -398,15 +401,18 @@ void JsonClient::DeliverQr() {
   if (result.ok()) {
     absl::StatusOr<std::string> json =
         HandleJson(codec_, tl::auth_Authorization(*result), "auth.Authorization");
-    end = json.ok() ? absl::StrCat(R"({"type":"qrLoginEnded","ok":true,"authorization":)", *json, "}")
-                    : absl::StrCat(R"({"type":"qrLoginEnded","ok":false,"message":)",
-                                   JsonQuote(absl::StrCat("logged in, but the schema cannot read the authorization: ",
-                                                          json.status().message())),
-                                   "}");
+    end = json.ok()
+              ? absl::StrCat(R"({"type":"qrLoginEnded","ok":true,"authorization":)", *json, "}")
+              : absl::StrCat(R"({"type":"qrLoginEnded","ok":false,"message":)",
+                             JsonQuote(absl::StrCat(
+                                 "logged in, but the schema cannot read the authorization: ",
+                                 json.status().message())),
+                             "}");
   } else {
-    end = absl::StrCat(R"({"type":"qrLoginEnded","ok":false,)",
-                       qr_->state() == client::QrLogin::State::kPasswordNeeded ? R"("passwordNeeded":true,)" : "",
-                       R"("message":)", JsonQuote(result.status().ToString()), "}");
+    end = absl::StrCat(
+        R"({"type":"qrLoginEnded","ok":false,)",
+        qr_->state() == client::QrLogin::State::kPasswordNeeded ? R"("passwordNeeded":true,)" : "",
+        R"("message":)", JsonQuote(result.status().ToString()), "}");
   }
   queued_.push_back(std::move(end));
   qr_.reset();
