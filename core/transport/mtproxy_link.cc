@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/base/status_macros.h"
+#include "core/transport/link_query.h"
 
 namespace mtcore::transport {
 
@@ -22,25 +23,6 @@ int HexDigit(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-absl::StatusOr<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size()) return Bad("truncated percent escape");
-      int hi = HexDigit(s[i + 1]), lo = HexDigit(s[i + 2]);
-      if (hi < 0 || lo < 0) return Bad("bad percent escape");
-      out.push_back(char(hi << 4 | lo));
-      i += 2;
-    } else if (s[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
 }
 
 int Base64Value(char c) {
@@ -106,36 +88,19 @@ absl::StatusOr<Bytes> DecodeProxySecret(std::string_view secret) {
 }
 
 absl::StatusOr<MtProxyLink> ParseMtProxyLink(std::string_view link) {
-  std::string_view query;
-  std::string lower = absl::AsciiStrToLower(link.substr(0, 32));
-  for (std::string_view prefix :
-       {"tg://proxy?", "https://t.me/proxy?", "http://t.me/proxy?", "t.me/proxy?",
-        "https://telegram.me/proxy?", "http://telegram.me/proxy?"}) {
-    if (absl::StartsWith(lower, prefix)) {
-      query = link.substr(prefix.size());
-      break;
-    }
-  }
-  if (query.data() == nullptr) return Bad("not a tg://proxy or t.me/proxy link");
+  const std::optional<std::string_view> query = TelegramLinkQuery(link, "proxy");
+  if (!query.has_value()) return Bad("not a tg://proxy or t.me/proxy link");
   std::optional<std::string> server, port, secret;
-  for (std::string_view pair : absl::StrSplit(query, '&')) {
-    if (pair.empty()) continue;
-    std::pair<std::string_view, std::string_view> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    MTCORE_ASSIGN_OR_RETURN(std::string value, PercentDecode(kv.second));
-    std::optional<std::string>* slot = nullptr;
-    if (kv.first == "server") slot = &server;
-    if (kv.first == "port") slot = &port;
-    if (kv.first == "secret") slot = &secret;
-    if (slot == nullptr) continue;  // unknown parameters are ignored
-    if (slot->has_value()) return Bad(absl::StrCat("parameter '", kv.first, "' is repeated"));
-    *slot = std::move(value);
+  if (absl::Status read = ReadLinkParameters(
+          *query, {{"server", &server}, {"port", &port}, {"secret", &secret}});
+      !read.ok()) {
+    return Bad(read.message());
   }
   if (!server) return Bad("missing 'server'");
   if (!port) return Bad("missing 'port'");
   if (!secret) return Bad("missing 'secret'");
   MtProxyLink out;
-  std::string host = *server;
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string host(WithoutBrackets(*server));
   if (!ValidHost(host)) return Bad(absl::StrCat("bad server '", *server, "'"));
   out.server = host;
   uint32_t port_number = 0;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/base/status_macros.h"
+#include "core/transport/link_query.h"
 
 namespace mtcore::transport {
 namespace {
@@ -23,32 +24,6 @@ std::string Quote(std::string_view s) {
   std::string out;
   for (char c : s.substr(0, 100)) out.push_back(absl::ascii_isprint(c) ? c : '?');
   if (s.size() > 100) out += "...";
-  return out;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-absl::StatusOr<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%') {
-      if (i + 2 >= s.size()) return Bad("truncated percent escape");
-      int hi = HexDigit(s[i + 1]), lo = HexDigit(s[i + 2]);
-      if (hi < 0 || lo < 0) return Bad("bad percent escape");
-      out.push_back(char(hi << 4 | lo));
-      i += 2;
-    } else if (s[i] == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
   return out;
 }
 
@@ -96,8 +71,12 @@ absl::StatusOr<ProxyServer> ParseUrl(ProxyKind kind, std::string_view rest) {
     rest = rest.substr(at + 1);
     std::pair<std::string_view, std::string_view> up =
         absl::StrSplit(userinfo, absl::MaxSplits(':', 1));
-    MTCORE_ASSIGN_OR_RETURN(p.username, PercentDecode(up.first, false));
-    MTCORE_ASSIGN_OR_RETURN(p.password, PercentDecode(up.second, false));
+    absl::StatusOr<std::string> user = PercentDecode(up.first, /*plus_is_space=*/false);
+    absl::StatusOr<std::string> pass = PercentDecode(up.second, /*plus_is_space=*/false);
+    if (!user.ok()) return Bad(user.status().message());
+    if (!pass.ok()) return Bad(pass.status().message());
+    p.username = *std::move(user);
+    p.password = *std::move(pass);
     if (p.username.empty()) return Bad("empty user before '@'");
   }
   std::string_view host, port;
@@ -130,27 +109,16 @@ absl::StatusOr<ProxyServer> ParseUrl(ProxyKind kind, std::string_view rest) {
 // server=H&port=P[&user=U&pass=W]
 absl::StatusOr<ProxyServer> ParseTelegramQuery(std::string_view query) {
   std::optional<std::string> server, port, user, pass;
-  for (std::string_view pair : absl::StrSplit(query, '&')) {
-    if (pair.empty()) continue;
-    std::pair<std::string_view, std::string_view> kv =
-        absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    std::optional<std::string>* slot = nullptr;
-    if (kv.first == "server") slot = &server;
-    if (kv.first == "port") slot = &port;
-    if (kv.first == "user") slot = &user;
-    if (kv.first == "pass") slot = &pass;
-    if (slot == nullptr) continue;  // unknown parameters are ignored
-    if (slot->has_value()) return Bad(absl::StrCat("parameter '", kv.first, "' is repeated"));
-    MTCORE_ASSIGN_OR_RETURN(*slot, PercentDecode(kv.second, true));
+  if (absl::Status read = ReadLinkParameters(
+          query, {{"server", &server}, {"port", &port}, {"user", &user}, {"pass", &pass}});
+      !read.ok()) {
+    return Bad(read.message());
   }
   if (!server) return Bad("missing 'server'");
   if (!port) return Bad("missing 'port'");
   ProxyServer p;
   p.kind = ProxyKind::kSocks5;
-  std::string_view host = *server;
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
+  const std::string_view host = WithoutBrackets(*server);
   if (!ValidHost(host)) return Bad(absl::StrCat("bad server '", Quote(*server), "'"));
   p.host = std::string(host);
   MTCORE_ASSIGN_OR_RETURN(p.port, ParsePort(*port));
@@ -169,10 +137,8 @@ absl::StatusOr<ProxyServer> ParseProxyLink(std::string_view link) {
     ProxyKind kind;
   };
   // The t.me forms first: "http://t.me/socks?" is a SOCKS5 link, not an HTTP proxy.
-  for (std::string_view prefix :
-       {"tg://socks?", "https://t.me/socks?", "http://t.me/socks?", "t.me/socks?",
-        "https://telegram.me/socks?", "http://telegram.me/socks?"}) {
-    if (absl::StartsWith(lower, prefix)) return ParseTelegramQuery(link.substr(prefix.size()));
+  if (std::optional<std::string_view> query = TelegramLinkQuery(link, "socks")) {
+    return ParseTelegramQuery(*query);
   }
   if (absl::StartsWith(lower, "tg://proxy?") || absl::StrContains(lower, "t.me/proxy?")) {
     return Bad("an MTProxy link (use ParseMtProxyLink and EngineConfig::proxy_secret)");
