@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "io/native/client_runner.h"
 #include "io/native/event_loop.h"
+#include "io/native/runner_test_steps.h"
 #include "io/native/test_proxy.h"
 #include "tests/dc/data_centre.h"
 #include "tests/dc/testdc_server.h"
@@ -134,36 +135,19 @@ class ClientRunnerProxyTest : public ::testing::TestWithParam<ProxyKind> {
   // starts on DC 1 and is sent to the account's DC).
   absl::StatusOr<ClientRunner*> LogInUser(const std::string& username, int start_dc,
                                           std::optional<ReconnectOptions> options = std::nullopt) {
-    const dc::WorldConfig::User* user = nullptr;
-    for (const dc::WorldConfig::User& u : config_.users) {
-      if (u.username == username) user = &u;
-    }
-    if (user == nullptr) return absl::NotFoundError(username);
+    absl::StatusOr<const dc::WorldConfig::User*> user = testing::ConfiguredUser(config_, username);
+    if (!user.ok()) return user.status();
     absl::StatusOr<ClientRunner*> r = Connect(start_dc, options ? *options : ThroughProxy());
     if (!r.ok()) return r.status();
-    tl::auth_sendCode send_code;
-    send_code.phone_number = user->phone;
-    send_code.api_id = 1;
-    send_code.api_hash = "test";
-    send_code.settings = tl::codeSettings{};
-    absl::StatusOr<tl::auth_SentCode> sent = (*r)->Call(send_code, kTimeout);
-    if (!sent.ok()) return sent.status();
-    tl::auth_signIn sign_in;
-    sign_in.phone_number = user->phone;
-    sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
-    sign_in.phone_code = user->login_code.empty() ? config_.login_code : user->login_code;
-    absl::StatusOr<tl::auth_Authorization> a = (*r)->Call(sign_in, kTimeout);
-    if (!a.ok()) return a.status();
+    absl::Status in = testing::SignInWithCode(**r, config_, **user, kTimeout);
+    if (!in.ok()) return in;
     return r;
   }
 
   // `from` resolves @`username`: its InputPeer.
   absl::StatusOr<tl::InputPeer> Resolve(ClientRunner& from, const std::string& username) {
-    tl::contacts_resolveUsername resolve;
-    resolve.username = username;
-    absl::StatusOr<tl::contacts_ResolvedPeer> r = from.Call(resolve, kTimeout);
-    if (!r.ok()) return r.status();
-    const tl::user* u = r->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+    absl::StatusOr<tl::user> u = testing::ResolveUser(from, username, kTimeout);
+    if (!u.ok()) return u.status();
     return tl::InputPeer(tl::inputPeerUser{u->id, u->access_hash.value_or(0)});
   }
 

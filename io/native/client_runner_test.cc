@@ -26,6 +26,7 @@
 #include "gtest/gtest.h"
 #include "io/native/event_loop.h"
 #include "io/native/file_io.h"
+#include "io/native/runner_test_steps.h"
 #include "io/native/test_files.h"
 #include "tests/dc/data_centre.h"
 #include "tests/dc/testdc_server.h"
@@ -114,26 +115,12 @@ class ClientRunnerDcTest : public ::testing::Test {
   // help.getConfig says.
   absl::StatusOr<std::unique_ptr<ClientRunner>> LogIn(const std::string& username,
                                                       bool dc_address = true) {
-    const dc::WorldConfig::User* user = nullptr;
-    for (const dc::WorldConfig::User& u : config_.users) {
-      if (u.username == username) user = &u;
-    }
-    if (user == nullptr) return absl::NotFoundError(username);
-    absl::StatusOr<std::unique_ptr<ClientRunner>> r = NewRunner(user->dc, dc_address);
+    absl::StatusOr<const dc::WorldConfig::User*> user = testing::ConfiguredUser(config_, username);
+    if (!user.ok()) return user.status();
+    absl::StatusOr<std::unique_ptr<ClientRunner>> r = NewRunner((*user)->dc, dc_address);
     if (!r.ok()) return r.status();
-    tl::auth_sendCode send_code;
-    send_code.phone_number = user->phone;
-    send_code.api_id = 1;
-    send_code.api_hash = "test";
-    send_code.settings = tl::codeSettings{};
-    absl::StatusOr<tl::auth_SentCode> sent = (*r)->Call(send_code, kTimeout);
-    if (!sent.ok()) return sent.status();
-    tl::auth_signIn sign_in;
-    sign_in.phone_number = user->phone;
-    sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
-    sign_in.phone_code = user->login_code.empty() ? config_.login_code : user->login_code;
-    absl::StatusOr<tl::auth_Authorization> a = (*r)->Call(sign_in, kTimeout);
-    if (!a.ok()) return a.status();
+    absl::Status in = testing::SignInWithCode(**r, config_, **user, kTimeout);
+    if (!in.ok()) return in;
     return r;
   }
 
@@ -150,11 +137,8 @@ class ClientRunnerDcTest : public ::testing::Test {
 
   // Alice sends Carol the file she uploaded; Carol's document.
   absl::StatusOr<tl::document> AliceSendsCarol(const tl::InputFile& file) {
-    tl::contacts_resolveUsername resolve;
-    resolve.username = "carol";
-    absl::StatusOr<tl::contacts_ResolvedPeer> r = alice_->Call(resolve, kTimeout);
-    if (!r.ok()) return r.status();
-    const tl::user* u = r->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+    absl::StatusOr<tl::user> u = testing::ResolveUser(*alice_, "carol", kTimeout);
+    if (!u.ok()) return u.status();
     tl::inputMediaUploadedDocument media;
     media.file = file;
     media.mime_type = "application/octet-stream";
@@ -280,11 +264,8 @@ TEST_F(ClientRunnerDcTest, AnAwaitThatTimesOutCancelsTheRequestOnTheConnectionTh
 TEST_F(ClientRunnerDcTest, AHistoryAndTheDialogListAreWalkedPageByPage) {
   LogInBoth();
   // Alice sends Carol 130 messages.
-  tl::contacts_resolveUsername resolve;
-  resolve.username = "carol";
-  absl::StatusOr<tl::contacts_ResolvedPeer> r = alice_->Call(resolve, kTimeout);
-  ASSERT_TRUE(r.ok()) << r.status();
-  const tl::user* carol = r->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+  absl::StatusOr<tl::user> carol = testing::ResolveUser(*alice_, "carol", kTimeout);
+  ASSERT_TRUE(carol.ok()) << carol.status();
   constexpr int kSent = 130;
   for (int i = 0; i < kSent; ++i) {
     tl::messages_sendMessage send;
@@ -294,10 +275,8 @@ TEST_F(ClientRunnerDcTest, AHistoryAndTheDialogListAreWalkedPageByPage) {
     ASSERT_TRUE(alice_->Call(send, kTimeout).ok()) << i;
   }
   // Carol reads them back, newest first, 50 per page.
-  resolve.username = "alice";
-  absl::StatusOr<tl::contacts_ResolvedPeer> a = carol_->Call(resolve, kTimeout);
-  ASSERT_TRUE(a.ok()) << a.status();
-  const tl::user* alice = a->As<tl::contacts_resolvedPeer>()->users.at(0).As<tl::user>();
+  absl::StatusOr<tl::user> alice = testing::ResolveUser(*carol_, "alice", kTimeout);
+  ASSERT_TRUE(alice.ok()) << alice.status();
   client::HistoryOptions history;
   history.peer = tl::inputPeerUser{alice->id, alice->access_hash.value_or(0)};
   history.page_size = 50;
