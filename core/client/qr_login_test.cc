@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/client/scripted_sink.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "absl/time/time.h"
@@ -70,11 +71,7 @@ class FakeSink final : public QrLoginSink {
 };
 
 ClientEvent Answer(uint64_t id, const tl::auth_LoginToken& t) {
-  ClientEvent e;
-  e.kind = ClientEvent::Kind::kResult;
-  e.request_id = id;
-  e.body = *tl::Serialize(t);
-  return e;
+  return testing::ResultEvent(id, *tl::Serialize(t));
 }
 ClientEvent Token(uint64_t id, std::string token, int32_t expires) {
   return Answer(id, tl::auth_loginToken{.expires = expires, .token = std::move(token)});
@@ -88,20 +85,9 @@ ClientEvent MigrateTo(uint64_t id, int32_t dc, std::string token) {
   return Answer(id, tl::auth_loginTokenMigrateTo{.dc_id = dc, .token = std::move(token)});
 }
 ClientEvent RpcError(uint64_t id, int32_t code, std::string message) {
-  ClientEvent e;
-  e.kind = ClientEvent::Kind::kRpcError;
-  e.request_id = id;
-  e.error_code = code;
-  e.error_message = std::move(message);
-  return e;
+  return testing::RpcErrorEvent(id, code, std::move(message));
 }
-ClientEvent Failed(uint64_t id, absl::Status s) {
-  ClientEvent e;
-  e.kind = ClientEvent::Kind::kRequestFailed;
-  e.request_id = id;
-  e.status = std::move(s);
-  return e;
-}
+ClientEvent Failed(uint64_t id, absl::Status s) { return testing::FailedEvent(id, std::move(s)); }
 ClientEvent LoginTokenUpdate() {
   ClientEvent e;
   e.kind = ClientEvent::Kind::kUpdate;
