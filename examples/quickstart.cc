@@ -45,10 +45,10 @@
 #include "core/buildinfo/buildinfo.h"
 #include "core/crypto/pubkey/dh.h"
 #include "core/crypto/pubkey/rsa_private_key.h"
-#include "core/crypto/pubkey/srp.h"
 #include "core/crypto/pubkey/telegram_keys.h"
 #include "core/client/client.h"
 #include "core/client/file_transfer.h"
+#include "core/client/password_check.h"
 #include "core/transport/proxy_link.h"
 #include "io/native/clock.h"
 #include "io/native/client_runner.h"
@@ -273,22 +273,9 @@ absl::Status RunSimulated(const Flags& f) {
   }
   steps.Done("user: code accepted", "the account has a 2FA password");
   MTCORE_ASSIGN_OR_RETURN(tl::account_Password password, user_client->Call(tl::account_getPassword{}, kTimeout));
-  const tl::account_password* pw = password.As<tl::account_password>();
-  const auto* algo =
-      pw->current_algo.As<tl::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow>();
-  if (algo == nullptr || !pw->srp_B || !pw->srp_id) {
-    return absl::InternalError("account.getPassword: no SRP parameters");
-  }
-  auto bytes = [](const std::string& s) { return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
-  crypto::SrpParams params{bytes(algo->salt1), bytes(algo->salt2), static_cast<uint32_t>(algo->g),
-                           bytes(algo->p), bytes(*pw->srp_B)};
   crypto::SafePrimeCache primes;
-  MTCORE_ASSIGN_OR_RETURN(crypto::SrpClientProof proof,
-                          crypto::SrpClientProve(params, bytes(user.password), primes, rng));
-  tl::inputCheckPasswordSRP check;
-  check.srp_id = *pw->srp_id;
-  check.A.assign(proof.g_a.begin(), proof.g_a.end());
-  check.M1.assign(proof.m1.begin(), proof.m1.end());
+  MTCORE_ASSIGN_OR_RETURN(tl::inputCheckPasswordSRP check,
+                          client::ProvePassword(password, user.password, primes, rng));
   tl::auth_checkPassword check_password;
   check_password.password = check;
   MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization user_auth, user_client->Call(check_password, kTimeout));
