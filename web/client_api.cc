@@ -301,6 +301,20 @@ double mtcore_client_send_text(int h, const char* request_json, int format, cons
   return static_cast<double>(*id);
 }
 
+// The 2FA password check (JsonClient::CheckPassword): `password` is `len`
+// bytes of UTF-8. Its call id (answered once, like an invoke's), or -1.
+double mtcore_client_check_password(int h, const uint8_t* password, int len) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  if (len < 0 || (len > 0 && password == nullptr)) {
+    return Fail(absl::InvalidArgumentError("checkPassword: no password bytes"));
+  }
+  absl::StatusOr<uint64_t> id = c->CheckPassword(
+      std::string_view(reinterpret_cast<const char*>(password), static_cast<size_t>(len)));
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
 // 1 if request `id` was running (it is answered as cancelled), else 0.
 int mtcore_client_cancel(int h, double id) {
   mtcore::web::JsonClient* c = Find(h);

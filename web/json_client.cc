@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/client/formatted_message.h"
+#include "core/client/password_check.h"
 #include "core/client/snapshot.h"
 #include "tl/api.h"
 #include "tl/dynamic/json_text.h"
@@ -88,7 +89,12 @@ absl::StatusOr<uint64_t> JsonClient::InvokeCall(const tl::dynamic::Value& call,
   return *id;
 }
 
-bool JsonClient::Cancel(uint64_t request_id) { return client().Cancel(request_id); }
+bool JsonClient::Cancel(uint64_t request_id) {
+  for (const auto& [step, check] : password_checks_) {
+    if (check.call_id == request_id) return client().Cancel(step);  // its step in flight
+  }
+  return client().Cancel(request_id);
+}
 
 absl::StatusOr<uint64_t> JsonClient::SendText(std::string_view request_json,
                                               const text::FormattedText& text) {
@@ -170,6 +176,7 @@ std::optional<std::string> JsonClient::PollEventJson(absl::Time now) {
     if (OfferToQr(*e)) continue;            // the QR login's
     if (OfferToTransfers(*e, 0)) continue;  // an answer to a transfer's part
     if (OfferToWalks(*e)) continue;         // a page of a walk
+    if (OfferToPasswordChecks(*e)) continue;  // a step of a password check
     return EventJson(*e);
   }
 }
@@ -227,6 +234,73 @@ std::string ArrayJson(const tl::dynamic::DynamicCodec& codec, const std::vector<
 }
 
 }  // namespace
+
+absl::StatusOr<uint64_t> JsonClient::CheckPassword(std::string_view password) {
+  if (rng_ == nullptr) {
+    return absl::FailedPreconditionError("checkPassword: this client has no random source");
+  }
+  absl::StatusOr<uint64_t> id = client().Invoke(tl::account_getPassword{});
+  if (!id.ok()) return id.status();
+  password_checks_[*id] = {*id, false, std::string(password)};
+  return *id;
+}
+
+bool JsonClient::OfferToPasswordChecks(const client::ClientEvent& e) {
+  using Kind = client::ClientEvent::Kind;
+  if (e.kind != Kind::kResult && e.kind != Kind::kRpcError && e.kind != Kind::kRequestFailed) {
+    return false;
+  }
+  auto it = password_checks_.find(e.request_id);
+  if (it == password_checks_.end()) return false;
+  PasswordCheckStep step = std::move(it->second);
+  password_checks_.erase(it);
+  const auto fail = [&](int32_t code, std::string_view message) {
+    queued_.push_back(ErrorJson(step.call_id, code, message));
+  };
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(s.data()), s.size())); }
+  } wipe{step.password};
+  if (e.kind == Kind::kRpcError) {
+    fail(e.error_code, e.error_message);
+    return true;
+  }
+  if (e.kind == Kind::kRequestFailed) {
+    fail(0, e.status.ok() ? "the request failed" : e.status.ToString());
+    return true;
+  }
+  if (step.proving) {  // auth.checkPassword's authorization
+    absl::StatusOr<std::string> json = BytesJson(codec_, e.body, "auth.Authorization");
+    if (!json.ok()) {
+      fail(0, absl::StrCat("cannot read the result as auth.Authorization: ",
+                           json.status().message()));
+      return true;
+    }
+    queued_.push_back(absl::StrCat(R"({"type":"result","id":)", IdJson(step.call_id),
+                                   R"(,"result":)", *json, "}"));
+    return true;
+  }
+  absl::StatusOr<tl::account_Password> info = tl::Parse<tl::account_Password>(e.body);
+  if (!info.ok()) {
+    fail(0, absl::StrCat("checkPassword: account.getPassword: ", info.status().message()));
+    return true;
+  }
+  absl::StatusOr<tl::inputCheckPasswordSRP> proof =
+      client::ProvePassword(*info, step.password, primes_, *rng_);
+  if (!proof.ok()) {
+    fail(0, absl::StrCat("checkPassword: ", proof.status().ToString()));
+    return true;
+  }
+  tl::auth_checkPassword check;
+  check.password = *std::move(proof);
+  absl::StatusOr<uint64_t> id = client().Invoke(check);
+  if (!id.ok()) {
+    fail(0, absl::StrCat("checkPassword: ", id.status().ToString()));
+    return true;
+  }
+  password_checks_[*id] = {step.call_id, true, std::string()};
+  return true;
+}
 
 std::string JsonClient::ResultJson(const client::ClientEvent& e) {
   auto it = result_types_.find(e.request_id);

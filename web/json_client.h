@@ -46,6 +46,7 @@
 #include "core/client/file_transfer.h"
 #include "core/client/list_pages.h"
 #include "core/client/qr_login.h"
+#include "core/crypto/pubkey/dh.h"
 #include "core/crypto/random.h"
 #include "core/stream/stream_engine.h"
 #include "core/text/entities.h"
@@ -88,6 +89,15 @@ class JsonClient final : public client::ClientWrapper {
   // entities outside it; NotFound for a mention of a user the client has
   // not seen.
   absl::StatusOr<uint64_t> SendText(std::string_view request_json, const text::FormattedText& text);
+
+  // The 2FA password check as one call: account.getPassword, the SRP proof
+  // from its answer and `password` (core/client/password_check.h), then
+  // auth.checkPassword. Returns a call id answered once, like Invoke's: the
+  // auth.Authorization as a result, or an error (the DC's, e.g.
+  // PASSWORD_HASH_INVALID, or the proof's: no password set, an unknown
+  // key derivation...). Cancel(id) cancels whichever step is in flight.
+  // FailedPrecondition if the client has no random source.
+  absl::StatusOr<uint64_t> CheckPassword(std::string_view password);
 
   // The next event as a JSON object, or nullopt. Every request id gets
   // exactly one "result" or "error". Kinds:
@@ -339,6 +349,9 @@ class JsonClient final : public client::ClientWrapper {
   // Gives `e` to the walk whose request it answers; true if it was one
   // (also when that walk has ended: the answer is swallowed).
   bool OfferToWalks(const client::ClientEvent& e);
+  // An answer to a password check's step: the next step sent, or the
+  // check's answer queued under its call id.
+  bool OfferToPasswordChecks(const client::ClientEvent& e);
   // Queues walk `id`'s page (its entries, with the users and chats of
   // `page`, the answer's body, if any) and its end if it is over.
   void DeliverWalk(uint64_t id, const Bytes* page);
@@ -397,6 +410,14 @@ class JsonClient final : public client::ClientWrapper {
   std::string entity_errors_json_;
 
   crypto::RandomSource* rng_;  // may be null: no uploads
+  // Password checks by the request id of their step in flight.
+  struct PasswordCheckStep {
+    uint64_t call_id = 0;
+    bool proving = false;  // auth.checkPassword (else account.getPassword)
+    std::string password;  // until the proof is made; wiped
+  };
+  std::map<uint64_t, PasswordCheckStep> password_checks_;
+  crypto::SafePrimeCache primes_;  // the verdicts on the SRP primes
   uint64_t next_transfer_ = 1;
   std::map<uint64_t, Transfer> transfers_;
   // Unanswered requests of transfers (request id -> transfer id), so that

@@ -1496,6 +1496,42 @@ TEST_F(JsonClientQrTest, ATwoFactorAccountEndsInPasswordNeeded) {
   // The 2FA path goes on through Invoke on the same client.
   const std::string password = Call(R"({"_":"account.getPassword"})");
   EXPECT_NE(password.find(R"("has_password":true)"), std::string::npos) << password;
+  // CheckPassword: account.getPassword, the SRP proof, auth.checkPassword as
+  // one call answered once. A wrong password first.
+  absl::StatusOr<uint64_t> wrong = bot_->CheckPassword("not the password");
+  ASSERT_TRUE(wrong.ok()) << wrong.status();
+  const std::string refused = Await(R"("id":")" + std::to_string(*wrong) + R"(")");
+  EXPECT_NE(refused.find(R"("type":"error")"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("PASSWORD_HASH_INVALID"), std::string::npos) << refused;
+  EXPECT_EQ(bot_->client().peers().self(), 0);
+  const dc::WorldConfig::User& user = UserNamed("Bob");
+  absl::StatusOr<uint64_t> right = bot_->CheckPassword(user.password);
+  ASSERT_TRUE(right.ok()) << right.status();
+  const std::string me = Await(R"("id":")" + std::to_string(*right) + R"(")");
+  EXPECT_NE(me.find(R"("type":"result")"), std::string::npos) << me;
+  EXPECT_NE(me.find(R"("_":"auth.authorization")"), std::string::npos) << me;
+  EXPECT_EQ(bot_->client().peers().self(), user.id) << "logged in by the check";
+  ExpectNoStrayAnswers();
+}
+
+TEST_F(JsonClientQrTest, APasswordCheckOnAnAccountWithoutOneOrCancelledIsAnsweredOnce) {
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());  // (not logged in: no password to ask)
+  ASSERT_TRUE(bot_->CancelQrLogin());
+  AwaitQr(R"("type":"qrLoginEnded")");
+  // The bot account has no password: the proof cannot be made.
+  LogInBot();
+  absl::StatusOr<uint64_t> none = bot_->CheckPassword("x");
+  ASSERT_TRUE(none.ok()) << none.status();
+  const std::string e = Await(R"("id":")" + std::to_string(*none) + R"(")");
+  EXPECT_NE(e.find(R"("type":"error")"), std::string::npos) << e;
+  EXPECT_NE(e.find("checkPassword"), std::string::npos) << e;
+  // Cancelled while its first step is in flight: one answer, cancelled.
+  absl::StatusOr<uint64_t> cancelled = bot_->CheckPassword("x");
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_TRUE(bot_->Cancel(*cancelled));
+  const std::string c = Await(R"("id":")" + std::to_string(*cancelled) + R"(")");
+  EXPECT_NE(c.find(R"("type":"error")"), std::string::npos) << c;
+  EXPECT_NE(c.find("CANCELLED"), std::string::npos) << c;
   ExpectNoStrayAnswers();
 }
 

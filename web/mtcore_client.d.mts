@@ -318,9 +318,14 @@ export class MtcoreClient {
   // Logs in by QR code: resolves with the authorization once another app of
   // the account accepted a URL (the client moved to the account's DC if
   // need be); rejects with an MtcoreError: passwordNeeded (a 2FA account:
-  // prove the password with account.getPassword + auth.checkPassword), or
-  // code 0 (the DC's error, cancelled by the signal, onUrl threw, close()).
+  // prove the password with checkPassword()), or code 0 (the DC's error,
+  // cancelled by the signal, onUrl threw, close()).
   logInWithQr(options: QrLoginOptions): Promise<tl.auth.Authorization>;
+  // Proves the account's 2FA password after SESSION_PASSWORD_NEEDED
+  // (account.getPassword, the SRP proof made in the module,
+  // auth.checkPassword); settles as invoke() (a wrong password: 400
+  // PASSWORD_HASH_INVALID).
+  checkPassword(password: string, options?: InvokeOptions): Promise<tl.auth.Authorization>;
   // Each returns a function that removes the listener.
   onUpdate(listener: (update: UpdateEvent) => void): () => void;
   onEvent(listener: (event: ClientEvent) => void): () => void;

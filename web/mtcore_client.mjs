@@ -602,6 +602,30 @@ export class MtcoreClient {
     }, (id) => this.#m._mtcore_client_cancel(this.#h, id), { signal, timeoutMs });
   }
 
+  // Proves the account's 2FA password (after auth.signIn or a QR login
+  // answered SESSION_PASSWORD_NEEDED): account.getPassword, the SRP proof
+  // made in the module, auth.checkPassword. Resolves with the
+  // auth.authorization; rejects with an MtcoreError (the DC's, e.g. 400
+  // PASSWORD_HASH_INVALID for a wrong password, or code 0 naming what could
+  // not be proven). Options as invoke()'s (signal, timeoutMs).
+  checkPassword(password, { signal, timeoutMs } = {}) {
+    if (typeof password !== 'string') {
+      return Promise.reject(new MtcoreError(0, 'checkPassword: the password must be a string'));
+    }
+    return this.#track('', (m) => {
+      const bytes = enc.encode(password);
+      const p = m._malloc(Math.max(1, bytes.length));
+      m.HEAPU8.set(bytes, p);
+      try {
+        return m._mtcore_client_check_password(this.#h, p, bytes.length);
+      } finally {
+        m.HEAPU8.fill(0, p, p + bytes.length);  // the password leaves no copy behind
+        bytes.fill(0);
+        m._free(p);
+      }
+    }, (id) => this.#m._mtcore_client_cancel(this.#h, id), { signal, timeoutMs });
+  }
+
   // Uploads a file over the client's DC in parts; resolves with the
   // InputFile for messages.sendMedia ({_: 'inputFile'} or, over 10 MiB,
   // {_: 'inputFileBig'}). `source` is a Uint8Array, a Blob (or File), or

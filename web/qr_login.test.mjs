@@ -4,11 +4,11 @@
 // account accepts its token (auth.acceptLoginToken) and the first resolves
 // logged in and writes a message: on the same DC, and on the account's DC
 // (loginTokenMigrateTo: the home socket re-dialled there); a 2FA account
-// ends in passwordNeeded, then proves the password with SRP through
-// invoke(); abort, bad options and close() reject with clear errors.
+// ends in passwordNeeded, then proves the password with checkPassword()
+// (SRP in the module; a wrong one refused first); abort, bad options and
+// close() reject with clear errors.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -32,53 +32,6 @@ function connect(options = {}) {
   });
 }
 
-// ---- SRP (core.telegram.org/api/srp), for the 2FA password -------------------
-
-const sha256 = (...parts) => {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-};
-const toBig = (bytes) => BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
-const toBytes = (n) => new Uint8Array(Buffer.from(n.toString(16).padStart(512, '0'), 'hex'));  // 256 bytes
-function modPow(base, exp, mod) {
-  let result = 1n;
-  base %= mod;
-  while (exp > 0n) {
-    if (exp & 1n) result = (result * base) % mod;
-    base = (base * base) % mod;
-    exp >>= 1n;
-  }
-  return result;
-}
-
-// account.getPassword's answer and the password -> inputCheckPasswordSRP.
-function checkPasswordSrp(pw, password) {
-  const algo = pw.current_algo;
-  assert.equal(algo._, 'passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow');
-  const salt1 = lib.fromBase64(algo.salt1);
-  const salt2 = lib.fromBase64(algo.salt2);
-  const pBytes = lib.fromBase64(algo.p);
-  const p = toBig(pBytes);
-  const g = BigInt(algo.g);
-  const gB = toBig(lib.fromBase64(pw.srp_B));
-  const sh = (data, salt) => sha256(salt, data, salt);
-  const ph1 = sh(sh(Buffer.from(password, 'utf8'), salt1), salt2);
-  const x = toBig(sh(new Uint8Array(pbkdf2Sync(ph1, salt1, 100000, 64, 'sha512')), salt2));
-  const k = toBig(sha256(toBytes(p), toBytes(g)));
-  const a = toBig(randomBytes(256));
-  const gA = modPow(g, a, p);
-  const u = toBig(sha256(toBytes(gA), toBytes(gB)));
-  const v = modPow(g, x, p);
-  const t = (((gB - k * v) % p) + p) % p;
-  const sA = modPow(t, a + u * x, p);
-  const kA = sha256(toBytes(sA));
-  const hp = sha256(toBytes(p));
-  const hg = sha256(toBytes(g));
-  const m1 = sha256(hp.map((b, i) => b ^ hg[i]), sha256(salt1), sha256(salt2), toBytes(gA), toBytes(gB), kA);
-  return { _: 'inputCheckPasswordSRP', srp_id: pw.srp_id, A: toBytes(gA), M1: m1 };
-}
-
 // A client logged in as `user` with its code (and its 2FA password).
 async function logIn(user) {
   const c = await connect();
@@ -89,8 +42,7 @@ async function logIn(user) {
       phone_code: user.code });
   } catch (e) {
     if (!(e instanceof lib.MtcoreError && e.errorMessage === 'SESSION_PASSWORD_NEEDED')) throw e;
-    const pw = await c.invoke({ _: 'account.getPassword' });
-    await c.invoke({ _: 'auth.checkPassword', password: checkPasswordSrp(pw, user.password) });
+    await c.checkPassword(user.password);
   }
   return c;
 }
@@ -201,7 +153,13 @@ test('node: a 2FA account ends in passwordNeeded, then the password is proved wi
     assert.equal(error.errorMessage, 'SESSION_PASSWORD_NEEDED');
     const pw = await app.invoke({ _: 'account.getPassword' });
     assert.equal(pw.hint, BOB.hint);
-    const me = await app.invoke({ _: 'auth.checkPassword', password: checkPasswordSrp(pw, BOB.password) });
+    // The SRP proof is made in the module (core/client/password_check).
+    const wrong = await app.checkPassword(`${BOB.password}!`).then(
+      () => assert.fail('a wrong password was accepted'), (e) => e);
+    assert.ok(wrong instanceof lib.MtcoreError, String(wrong));
+    assert.equal(wrong.errorMessage, 'PASSWORD_HASH_INVALID');
+    await assert.rejects(app.checkPassword(42), /the password must be a string/);
+    const me = await app.checkPassword(BOB.password);
     assert.equal(me.user.id, String(BOB.id));
     await app.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
   } finally {

@@ -58,7 +58,10 @@ export async function example(schema: string, pem: string): Promise<string> {
     });
     if (me._ === 'auth.authorization') console.log(me.user._);
   } catch (e) {
-    if (e instanceof MtcoreError && e.passwordNeeded) await client.invoke({ _: 'account.getPassword' });
+    if (e instanceof MtcoreError && e.passwordNeeded) {
+      const me = await client.checkPassword('hunter2', { timeoutMs: 10000 });
+      if (me._ === 'auth.authorization') console.log(me.user._);
+    }
   }
   const saved: Uint8Array = client.snapshot();
   stop();
@@ -93,6 +96,8 @@ export async function misuse(client: MtcoreClient): Promise<void> {
     // @ts-expect-error: a dialog's top message may be missing
     console.log(d.message._);
   }
+  // @ts-expect-error: the password is a string
+  await client.checkPassword(new TextEncoder().encode('hunter2'));
   // @ts-expect-error: onUrl is required
   await client.logInWithQr({ exceptIds: [1] });
   // @ts-expect-error: onUrl gets the URL as a string
