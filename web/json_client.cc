@@ -235,13 +235,19 @@ std::string ArrayJson(const tl::dynamic::DynamicCodec& codec, const std::vector<
 
 }  // namespace
 
+JsonClient::PasswordCheckStep::~PasswordCheckStep() {
+  SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(password.data()), password.size()));
+}
+
 absl::StatusOr<uint64_t> JsonClient::CheckPassword(std::string_view password) {
   if (rng_ == nullptr) {
     return absl::FailedPreconditionError("checkPassword: this client has no random source");
   }
   absl::StatusOr<uint64_t> id = client().Invoke(tl::account_getPassword{});
   if (!id.ok()) return id.status();
-  password_checks_[*id] = {*id, false, std::string(password)};
+  PasswordCheckStep& step = password_checks_[*id];
+  step.call_id = *id;
+  step.password.assign(password.data(), password.size());
   return *id;
 }
 
@@ -252,15 +258,11 @@ bool JsonClient::OfferToPasswordChecks(const client::ClientEvent& e) {
   }
   auto it = password_checks_.find(e.request_id);
   if (it == password_checks_.end()) return false;
-  PasswordCheckStep step = std::move(it->second);
+  const PasswordCheckStep step = it->second;  // (each copy wipes its password when it goes)
   password_checks_.erase(it);
   const auto fail = [&](int32_t code, std::string_view message) {
     queued_.push_back(ErrorJson(step.call_id, code, message));
   };
-  struct Wipe {
-    std::string& s;
-    ~Wipe() { SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(s.data()), s.size())); }
-  } wipe{step.password};
   if (e.kind == Kind::kRpcError) {
     fail(e.error_code, e.error_message);
     return true;
@@ -298,7 +300,9 @@ bool JsonClient::OfferToPasswordChecks(const client::ClientEvent& e) {
     fail(0, absl::StrCat("checkPassword: ", id.status().ToString()));
     return true;
   }
-  password_checks_[*id] = {step.call_id, true, std::string()};
+  PasswordCheckStep& next = password_checks_[*id];
+  next.call_id = step.call_id;
+  next.proving = true;
   return true;
 }
 

@@ -414,7 +414,8 @@ class JsonClient final : public client::ClientWrapper {
   struct PasswordCheckStep {
     uint64_t call_id = 0;
     bool proving = false;  // auth.checkPassword (else account.getPassword)
-    std::string password;  // until the proof is made; wiped
+    std::string password;  // until the proof is made
+    ~PasswordCheckStep();  // wipes the password (every copy wipes its own)
   };
   std::map<uint64_t, PasswordCheckStep> password_checks_;
   crypto::SafePrimeCache primes_;  // the verdicts on the SRP primes
