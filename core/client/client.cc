@@ -240,6 +240,7 @@ void Client::SendToEngine(uint64_t id, AppRequest& r) {
     }
     q.held_for_after = false;
     q.engine_id = engine_->Send(q.query, options);
+    q.sent_under_login = logins_imported_;
     by_engine_id_[q.engine_id] = next;
     TakeHeld(next, work);
   }
@@ -486,6 +487,11 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
   if (it == requests_.end()) return;
   AppRequest& r = it->second;
   r.engine_id = 0;
+  if (config_.await_login && e.kind == EngineEvent::Kind::kRpcError && e.error_code == 401 &&
+      e.error_message == "AUTH_KEY_UNREGISTERED") {
+    OnLoginLost(id, r);
+    return;
+  }
   if (e.kind == EngineEvent::Kind::kRpcError && config_.follow_migrations &&
       r.migrations < 2) {
     std::optional<int> dc = HomeDcMigration(e.error_code, e.error_message);
@@ -554,6 +560,7 @@ void Client::OnAppAnswer(uint64_t id, EngineEvent e) {
     out.status = std::move(e.status);
   }
   if (out.kind == ClientEvent::Kind::kResult) {
+    reimports_in_a_row_ = 0;  // the login works
     recent_ok_.push_back(id);
     if (recent_ok_.size() > 256) recent_ok_.pop_front();
   }
@@ -689,6 +696,7 @@ void Client::OnLoginCarried(bool ok, const absl::Status& why) {
     // An auxiliary client: no updates, no peers of its own. A failed login
     // fails what waits, and everything later, with one clear error.
     login_imported_ = ok;
+    if (ok) ++logins_imported_;
     if (!ok) {
       login_error_ = absl::UnauthenticatedError(
           absl::StrCat("the login could not be carried to DC ", dc_, ": ", why.message()));
@@ -715,6 +723,36 @@ void Client::OnLoginCarried(bool ok, const absl::Status& why) {
     events_.push_back(std::move(out));
   }
   SendAwaitingMigration();
+}
+
+void Client::OnLoginLost(uint64_t id, AppRequest& r) {
+  if (!login_error_.ok()) {
+    // In flight when the login failed: ends as those that waited did.
+    FailRequest(id, login_error_);
+    return;
+  }
+  // Not executed (the DC did not know who asked): it waits for the login.
+  r.awaiting_migration = true;
+  r.held_for_after = false;
+  if (awaiting_login_ || importing_login_) return;  // a new login is on its way
+  if (r.sent_under_login < logins_imported_) {
+    // It went out before the login that is in place now: again, under it.
+    r.awaiting_migration = false;
+    SendToEngine(id, r);
+    return;
+  }
+  if (reimports_in_a_row_ >= config_.max_login_reimports) {
+    OnLoginCarried(false, absl::UnauthenticatedError(absl::StrCat(
+                              "rpc error 401 AUTH_KEY_UNREGISTERED again after ",
+                              reimports_in_a_row_, " re-imports in a row")));
+    return;
+  }
+  // The DC forgot the login (or the key: the engine made a new one): a new
+  // one is awaited, and every request waits for it.
+  ++reimports_in_a_row_;
+  ++stats_.login_reimports;
+  login_imported_ = false;
+  awaiting_login_ = true;
 }
 
 void Client::OnInternalAnswer(InternalRequest req, EngineEvent e) {

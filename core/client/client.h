@@ -116,8 +116,15 @@ struct ClientConfig {
   // requests wait until ImportLogin() has carried the account's login here
   // (its import is this client's first request), or fail with the status
   // given to FailLogin() (as do those queued later). Set receive_updates
-  // false and follow_migrations false with it.
+  // false and follow_migrations false with it. Once imported, a request
+  // answered 401 AUTH_KEY_UNREGISTERED (the DC no longer knows this key's
+  // login: it forgot the key and the engine made a new one, or it dropped
+  // the login) was not executed: it waits again, with the requests sent
+  // after it, while the client awaits a new login (awaiting_login()); at
+  // most `max_login_reimports` times in a row without a result in between,
+  // then the login fails as a failed import does.
   bool await_login = false;
+  int max_login_reimports = 3;
   // Every request goes out inside invokeWithoutUpdates: the DC subscribes
   // the connection to no updates (a DcConnection's, which only downloads).
   bool without_updates = false;
@@ -171,6 +178,9 @@ struct ClientStats {
   uint64_t pts_results = 0;           // affectedMessages/History results applied
   uint64_t flood_waits = 0;           // FLOOD_WAIT errors waited out and retried
   uint64_t migrations = 0;            // moves to another home DC
+  // await_login: imported logins the DC forgot (401 AUTH_KEY_UNREGISTERED),
+  // after which the client awaited one again.
+  uint64_t login_reimports = 0;
 };
 
 class Client : public StreamEngine {
@@ -226,7 +236,7 @@ class Client : public StreamEngine {
   // inside invokeWithLayer + initConnection, then sends the requests that
   // waited. If the import fails, they and every later request fail with
   // Unauthenticated naming the DC and the error. The bytes are wiped here.
-  // Does nothing unless the client awaits a login.
+  // Does nothing unless the client awaits a login (awaiting_login()).
   void ImportLogin(tl::auth_exportedAuthorization login);
   // ClientConfig::await_login: the login cannot come (its export failed):
   // the requests that wait, and every later one, fail with `why`.
@@ -234,6 +244,9 @@ class Client : public StreamEngine {
   // ClientConfig::await_login: the import succeeded / the login failed
   // (then why it did).
   bool login_imported() const { return login_imported_; }
+  // ClientConfig::await_login: a login is awaited (ImportLogin): at first,
+  // and again once the DC forgot the imported one (see await_login).
+  bool awaiting_login() const { return awaiting_login_; }
   const absl::Status& login_error() const { return login_error_; }
 
   // Moves a client that is not logged in to DC `dc` as a 303 PHONE_MIGRATE
@@ -297,6 +310,7 @@ class Client : public StreamEngine {
     bool awaiting_migration = false;  // answered 303: goes to the new DC
     bool held_for_after = false;      // its after_request is waiting to go out again
     int wait_retries = 0;             // MSG_WAIT_FAILED re-sends
+    uint64_t sent_under_login = 0;    // await_login: logins_imported_ when it went out
   };
   enum class Internal {
     kGetState,
@@ -324,6 +338,11 @@ class Client : public StreamEngine {
   void SaveUpdateState(ClientSnapshot& s) const;
   void StartUpdatesFrom(const ClientSnapshot& s);
   void OnLoginCarried(bool ok, const absl::Status& why);
+  // await_login: request `id` was answered 401 AUTH_KEY_UNREGISTERED. It
+  // waits for a login again (a new one is awaited unless one is under way;
+  // one that went out before the last import goes again at once), or fails
+  // with the login's error.
+  void OnLoginLost(uint64_t id, AppRequest& r);
   // auth.importAuthorization(login) as the engine's next (first) request;
   // the login's bytes are wiped.
   void SendImportLogin(tl::auth_exportedAuthorization& login);
@@ -386,6 +405,8 @@ class Client : public StreamEngine {
   bool awaiting_login_ = false;
   bool login_imported_ = false;
   absl::Status login_error_;
+  uint64_t logins_imported_ = 0;  // imports that succeeded
+  int reimports_in_a_row_ = 0;    // logins lost since the last result
   std::map<int, DcAddress> dc_addresses_;  // from help.getConfig
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
   uint64_t next_request_id_ = 1;

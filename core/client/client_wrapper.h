@@ -2,7 +2,9 @@
 // that add to a Client what an application needs, and are driven in its
 // place (DcConnection: a login carried to another DC; web::JsonClient: JSON
 // in and out). The seven StreamEngine calls go to the Client unchanged, so a
-// driver runs the wrapper exactly as it would run the Client. Sans-I/O.
+// driver runs the wrapper exactly as it would run the Client; after each of
+// the four that can change the client's state, AfterClientCall() lets the
+// wrapper act on it. Sans-I/O.
 //
 // Example:
 //   class MyClient final : public ClientWrapper {
@@ -33,19 +35,33 @@ class ClientWrapper : public StreamEngine {
   const Client& client() const { return *client_; }
 
   // StreamEngine: the wrapped Client's.
-  void OnConnected(absl::Time now) final { client_->OnConnected(now); }
-  absl::Status OnBytes(ByteView in, absl::Time now) final { return client_->OnBytes(in, now); }
+  void OnConnected(absl::Time now) final {
+    client_->OnConnected(now);
+    AfterClientCall();
+  }
+  absl::Status OnBytes(ByteView in, absl::Time now) final {
+    absl::Status s = client_->OnBytes(in, now);
+    AfterClientCall();
+    return s;
+  }
   void PullOutput(Bytes& out) final { client_->PullOutput(out); }
   bool WantsClose() const final { return client_->WantsClose(); }
   std::optional<absl::Time> NextDeadline() final { return client_->NextDeadline(); }
-  void OnTimeout(absl::Time now) final { client_->OnTimeout(now); }
+  void OnTimeout(absl::Time now) final {
+    client_->OnTimeout(now);
+    AfterClientCall();
+  }
   void OnDisconnected(const absl::Status& why, absl::Time now) final {
     client_->OnDisconnected(why, now);
+    AfterClientCall();
   }
 
  protected:
   // `client` must not be null.
   explicit ClientWrapper(std::unique_ptr<Client> client) : client_(std::move(client)) {}
+  // Runs after OnConnected, OnBytes, OnTimeout and OnDisconnected went to
+  // the client (its answers are then in its events). Does nothing here.
+  virtual void AfterClientCall() {}
 
  private:
   std::unique_ptr<Client> client_;

@@ -31,13 +31,32 @@ absl::StatusOr<std::unique_ptr<DcConnection>> DcConnection::Create(Client& home,
   absl::StatusOr<std::unique_ptr<Client>> c =
       Client::Create(std::move(config), rng, now, home.engine().ServerUnixNs(now));
   if (!c.ok()) return c.status();
-  std::unique_ptr<DcConnection> conn(new DcConnection(dc, *std::move(c)));
+  std::unique_ptr<DcConnection> conn(new DcConnection(home, dc, *std::move(c)));
   tl::auth_exportAuthorization x;
   x.dc_id = dc;
   absl::StatusOr<uint64_t> id = home.Invoke(x);
   if (!id.ok()) return id.status();
   conn->export_id_ = *id;
   return conn;
+}
+
+void DcConnection::Export() {
+  tl::auth_exportAuthorization x;
+  x.dc_id = dc_;
+  absl::StatusOr<uint64_t> id = home_.Invoke(x);
+  if (!id.ok()) {
+    client().FailLogin(absl::Status(id.status().code(),
+                                    absl::StrCat("auth.exportAuthorization(dc_id=", dc_,
+                                                 "): ", id.status().message())));
+    return;
+  }
+  export_id_ = *id;
+}
+
+void DcConnection::AfterClientCall() {
+  // Only a login imported before and lost is awaited with no export in
+  // flight (the first export goes out in Create).
+  if (export_id_ == 0 && client().awaiting_login() && client().login_error().ok()) Export();
 }
 
 DcConnection::~DcConnection() = default;

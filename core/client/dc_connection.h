@@ -13,10 +13,17 @@
 // auth.importAuthorization(id, bytes) as its first request, inside
 // invokeWithLayer + initConnection (the same path a migrating Client takes),
 // and the requests queued on it meanwhile go out once the import succeeded.
-// A failed export or import ends every request waiting on the connection,
-// and every later one, with one kRequestFailed whose status (Unauthenticated)
-// names the DC and the error; state() is then kFailed. The exported bytes
-// are wiped once used (the home client's event body included).
+// If DC X later forgets the login (a request answered 401
+// AUTH_KEY_UNREGISTERED: the DC dropped the login, or forgot the key and the
+// engine made a new one), the requests wait again (they were not executed;
+// ClientConfig::await_login) and the connection exports the login again on
+// the home client and imports it as before (state() kExporting, then
+// kImporting), at most ClientConfig::max_login_reimports times in a row
+// without a result in between. A failed export or import, or a login lost
+// once too often, ends every request waiting on the connection, and every
+// later one, with one kRequestFailed whose status (Unauthenticated) names
+// the DC and the error; state() is then kFailed. The exported bytes are
+// wiped once used (the home client's event body included).
 //
 // Requests go through client() (ClientSink(conn.client()) for a transfer);
 // its request ids start at X << 48, so they never collide with the home
@@ -60,15 +67,17 @@ class DcConnection : public ClientWrapper {
   };
 
   // InvalidArgument if `dc` is the home client's DC or outside 1..1000; the
-  // Client's errors otherwise. `rng` must outlive the connection; `home` only
-  // needs to live through this call (its answer comes back as an event).
+  // Client's errors otherwise. `rng` and `home` must outlive the connection
+  // (a lost login is exported again on `home`; the answers come back as its
+  // events, for OnHomeEvent).
   static absl::StatusOr<std::unique_ptr<DcConnection>> Create(Client& home, int dc,
                                                               crypto::RandomSource& rng,
                                                               absl::Time now);
   ~DcConnection() override;
 
   // Offers an event of the home client: true if it was the answer to this
-  // connection's export (used up; the login's bytes in it are wiped).
+  // connection's export, the first or a later one (used up; the login's
+  // bytes in it are wiped).
   bool OnHomeEvent(ClientEvent& e);
 
   // client(): the DC-X client: InvokeRaw / Invoke, Cancel, PollEvent
@@ -78,14 +87,21 @@ class DcConnection : public ClientWrapper {
   State state() const;
   // Why the login could not be carried here (OK unless kFailed).
   absl::Status error() const { return client().login_error(); }
-  // The home client's request id of the export (0 once answered).
+  // The home client's request id of the export in flight (0: none).
   uint64_t export_request_id() const { return export_id_; }
 
   // StreamEngine (ClientWrapper): the connection's client.
 
  private:
-  DcConnection(int dc, std::unique_ptr<Client> client) : ClientWrapper(std::move(client)), dc_(dc) {}
+  DcConnection(Client& home, int dc, std::unique_ptr<Client> client)
+      : ClientWrapper(std::move(client)), home_(home), dc_(dc) {}
+  // A login lost on DC X (client().awaiting_login() again): exported anew.
+  void AfterClientCall() override;
+  // auth.exportAuthorization(dc_id=dc_) on the home client (the login
+  // fails if it cannot be sent).
+  void Export();
 
+  Client& home_;
   int dc_;
   uint64_t export_id_ = 0;
 };

@@ -1,8 +1,11 @@
-// DcConnection pieces that need no server: what it is made from, and a
-// failed export ending what waits on it once. The export, import and
-// downloads against the simulated DC are in //tests/sim:file_transfer_dc_test.
+// DcConnection pieces that need no server: what it is made from, a failed
+// export ending what waits on it once, and an answered export going to the
+// import without asking the home client again. The export, import, the
+// login lost and carried again, and downloads against the simulated DC are
+// in //tests/sim:file_transfer_dc_test.
 #include "core/client/dc_connection.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/crypto/pubkey/rsa_key.h"
@@ -102,6 +105,42 @@ TEST(DcConnectionTest, AFailedExportEndsEveryRequestWaitingOnItOnceWithOneClearE
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].request_id, later);
   EXPECT_EQ(events[0].status, c.error());
+}
+
+TEST(DcConnectionTest, AnAnsweredExportIsImportedWipedAndNotAskedForAgain) {
+  crypto::DeterministicRandom rng(3);
+  std::unique_ptr<Client> home = Home(rng);
+  ASSERT_NE(home, nullptr);
+  absl::StatusOr<std::unique_ptr<DcConnection>> conn =
+      DcConnection::Create(*home, 4, rng, absl::UnixEpoch());
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  DcConnection& c = **conn;
+  EXPECT_TRUE(c.client().awaiting_login());
+  EXPECT_EQ(c.client().config().max_login_reimports, home->config().max_login_reimports);
+  const uint64_t first = c.export_request_id();
+  // The driver's calls while the export is in flight ask for nothing more.
+  c.OnConnected(absl::UnixEpoch());
+  c.OnTimeout(absl::UnixEpoch() + absl::Seconds(1));
+  EXPECT_EQ(c.export_request_id(), first);
+
+  tl::auth_exportedAuthorization login;
+  login.id = 99;
+  login.bytes = "the login's secret bytes";
+  ClientEvent answer;
+  answer.kind = ClientEvent::Kind::kResult;
+  answer.request_id = first;
+  answer.body = *tl::Serialize(tl::auth_ExportedAuthorization(login));
+  EXPECT_TRUE(c.OnHomeEvent(answer));
+  EXPECT_TRUE(std::all_of(answer.body.begin(), answer.body.end(), [](uint8_t b) { return b == 0; }))
+      << "the login's bytes are wiped from the event";
+  EXPECT_EQ(c.state(), DcConnection::State::kImporting);
+  EXPECT_FALSE(c.client().awaiting_login());
+  EXPECT_EQ(c.export_request_id(), 0u);
+  // Not awaiting a login any more: the driver's calls export nothing.
+  c.OnTimeout(absl::UnixEpoch() + absl::Seconds(2));
+  c.OnDisconnected(absl::UnavailableError("cut"), absl::UnixEpoch() + absl::Seconds(3));
+  EXPECT_EQ(c.export_request_id(), 0u);
+  EXPECT_EQ(c.state(), DcConnection::State::kImporting);
 }
 
 }  // namespace
