@@ -833,6 +833,7 @@ struct World::Impl {
     Bytes b = crypto::RandomBytes(rng, 32);
     Exported e{c.me->id, dc, std::string(b.begin(), b.end()), c.now_ns + 600 * kNsPerSecond};
     exported[id] = e;
+    ++stats.authorizations_exported;
     Object o("auth.exportedAuthorization");
     o.Set("id", id);
     o.Set("bytes", e.bytes);
@@ -850,6 +851,7 @@ struct World::Impl {
     auto a = accounts.find(account);
     if (a == accounts.end()) return Fail(400, "AUTH_BYTES_INVALID");
     Bind(c.session->key, account);
+    ++stats.authorizations_imported;
     return Ok(Authorization(a->second));
   }
 

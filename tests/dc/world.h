@@ -166,6 +166,9 @@ class World final : public RpcHandler {
     // account already sent (a request the DC ran twice; answered with the
     // original message, as Telegram does).
     int64_t random_id_repeats = 0;
+    // auth.exportAuthorization / importAuthorization answered with a login.
+    int64_t authorizations_exported = 0;
+    int64_t authorizations_imported = 0;
   };
   const Stats& stats() const;
   // The account logged in on that auth key, if any.
