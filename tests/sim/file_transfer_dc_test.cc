@@ -13,7 +13,10 @@
 // DC 4, downloads documents Alice sent on DC 2 through one DcConnection to
 // DC 2 (the login exported and imported once for two downloads), also
 // through cut connections, while her home client keeps working; a failed
-// import or export ends the download with one clear error. Streaming:
+// import or export ends the download with one clear error; DC 2 forgetting
+// its keys mid-download costs one more export and import and nothing else,
+// a refused re-import or a login lost again and again ends it with one
+// clear error, and the next download gets a new connection. Streaming:
 // a file of 20 MiB that is never held whole (made part by part by an
 // UploadSource, checked chunk by chunk by on_data) goes up and down through
 // cut connections, each transfer holding at most its parts or windows in
@@ -715,6 +718,7 @@ class CrossDcDownloadTest : public FileTransferDcTest {
     std::unique_ptr<CountingSink> sink;
     std::map<uint64_t, int> consumed;
     std::vector<uint64_t> leaked;
+    uint64_t kicked_export = 0;  // the last export Carol's client was kicked for
   };
 
   void SetUp() override {
@@ -783,14 +787,31 @@ class CrossDcDownloadTest : public FileTransferDcTest {
     ++connections_made_;
     m.id = dc_.AddClient(*m.conn, media_link_);
     m.sink = std::make_unique<CountingSink>(m.conn->client());
+    m.kicked_export = m.conn->export_request_id();
     dc_.sim().Kick(carol_.id);  // the export
     return m;
+  }
+
+  // Forgets Carol's connection to `dc` (one that failed), so the next
+  // download makes a new one, as the runners do.
+  void DropMedia(int dc) {
+    dc_.sim().RemoveClient(media_.at(dc).id);
+    media_.erase(dc);
   }
 
   // Offers Carol's events (home and every connection) to `d`; follows a
   // move it asks for; the rest go to carol_.Take / other_answers_.
   void Feed(client::FileDownload& d, CountingSink& home) {
     Drain();
+    for (auto& [dc, m] : media_) {
+      // A connection that lost its login exported it again on Carol's
+      // client (inside a simulator callback of the connection's): send it.
+      const uint64_t x = m.conn->export_request_id();
+      if (x != 0 && x != m.kicked_export) {
+        m.kicked_export = x;
+        dc_.sim().Kick(carol_.id);
+      }
+    }
     const size_t home_before = home.sent().size();
     while (std::optional<ClientEvent> e = carol_.client->PollEvent()) {
       bool export_answer = false;
@@ -1043,6 +1064,129 @@ TEST_F(CrossDcDownloadTest, AFailedImportOrExportEndsTheDownloadWithOneClearErro
   absl::StatusOr<Bytes> fine = CarolDownloads(*doc, /*up_front=*/false, options);
   ASSERT_TRUE(fine.ok()) << fine.status();
   EXPECT_TRUE(*fine == FileContent(300'000, 24));
+}
+
+// The auth key id of Carol's connection to `dc` now.
+uint64_t KeyIdOf(client::DcConnection& conn) {
+  std::optional<engine::StoredAuthKey> key = conn.client().engine().auth_key();
+  if (!key.has_value()) return 0;
+  absl::StatusOr<crypto::AuthKeyIdBytes> id = crypto::AuthKeyId(key->key);
+  return id.ok() ? absl::little_endian::Load64(id->data()) : 0;
+}
+
+TEST_F(CrossDcDownloadTest, DcTwoForgettingItsKeysMidDownloadCostsOneMoreExportAndImport) {
+  const Bytes data = FileContent(1'572'864 + 5, 25);
+  absl::StatusOr<tl::document> doc = SendToCarol(data, "forgotten");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  const int64_t exported_before = dc_.world().stats().authorizations_exported;
+  const int64_t imported_before = dc_.world().stats().authorizations_imported;
+  client::DownloadOptions options;
+  options.window_size = 131072;
+  uint64_t old_key = 0;
+  absl::StatusOr<Bytes> got = CarolDownloads(*doc, /*up_front=*/true, options, [&] {
+    if (old_key != 0 || media_.empty()) return;
+    Media& m = media_.begin()->second;
+    if (m.conn->state() != client::DcConnection::State::kReady || m.consumed.size() < 3) return;
+    // Three windows in: DC 2 forgets every key and the logins on them. The
+    // connection's next packet gets -404, its engine makes a new key and
+    // sends the windows in flight again, which that key's session answers
+    // 401 AUTH_KEY_UNREGISTERED.
+    old_key = KeyIdOf(*m.conn);
+    dc_.data_centre().ForgetAuthKeys();
+  });
+  ASSERT_NE(old_key, 0u) << "the keys were forgotten mid-download";
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got == data);
+  client::DcConnection& conn = *media_.at(2).conn;
+  EXPECT_EQ(conn.state(), client::DcConnection::State::kReady);
+  EXPECT_EQ(conn.client().stats().login_reimports, 1u);
+  EXPECT_EQ(dc_.world().stats().authorizations_exported - exported_before, 2)
+      << "the first export and exactly one more";
+  EXPECT_EQ(dc_.world().stats().authorizations_imported - imported_before, 2);
+  EXPECT_EQ(connections_made_, 1);
+  // The new key (the old one is gone with DC 2's memory) is Carol's.
+  const uint64_t new_key = KeyIdOf(conn);
+  EXPECT_NE(new_key, old_key);
+  EXPECT_EQ(dc_.world().LoggedInAccount(2, new_key), carol_.user_id);
+
+  // The connection stays good for the next download, with no more imports.
+  absl::StatusOr<Bytes> again = CarolDownloads(*doc, /*up_front=*/true, options);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(*again == data);
+  EXPECT_EQ(dc_.world().stats().authorizations_imported - imported_before, 2);
+  EXPECT_EQ(connections_made_, 1);
+}
+
+TEST_F(CrossDcDownloadTest, ARefusedReimportEndsTheDownloadOnceAndTheNextGetsANewConnection) {
+  const Bytes data = FileContent(1'048'576 + 11, 26);
+  absl::StatusOr<tl::document> doc = SendToCarol(data, "refused");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  const int64_t exported_before = dc_.world().stats().authorizations_exported;
+  client::DownloadOptions options;
+  options.window_size = 131072;
+  bool forgotten = false;
+  absl::StatusOr<Bytes> refused = CarolDownloads(*doc, /*up_front=*/true, options, [&] {
+    if (forgotten || media_.empty()) return;
+    Media& m = media_.begin()->second;
+    if (m.conn->state() != client::DcConnection::State::kReady || m.consumed.size() < 2) return;
+    forgotten = true;
+    dc_.data_centre().ForgetAuthKeys();
+    dc_.world().ForceError("auth.importAuthorization", 1, 400, "AUTH_BYTES_INVALID");
+  });
+  ASSERT_TRUE(forgotten);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("DC 2"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("AUTH_BYTES_INVALID"));
+  EXPECT_EQ(media_.at(2).conn->state(), client::DcConnection::State::kFailed);
+  EXPECT_EQ(media_.at(2).conn->client().stats().login_reimports, 1u);
+  EXPECT_EQ(dc_.world().stats().authorizations_exported - exported_before, 2);
+
+  // The next download replaces the failed connection and gets the file.
+  DropMedia(2);
+  absl::StatusOr<Bytes> fine = CarolDownloads(*doc, /*up_front=*/true, options);
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_TRUE(*fine == data);
+  EXPECT_EQ(connections_made_, 2);
+}
+
+TEST_F(CrossDcDownloadTest, ALoginLostAgainAndAgainEndsTheConnectionAfterABoundedNumberOfImports) {
+  const Bytes data = FileContent(600'000, 27);
+  absl::StatusOr<tl::document> doc = SendToCarol(data, "again");
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  const int64_t imported_before = dc_.world().stats().authorizations_imported;
+  client::DownloadOptions options;
+  options.window_size = 65536;
+  bool broken = false;
+  absl::StatusOr<Bytes> lost = CarolDownloads(*doc, /*up_front=*/true, options, [&] {
+    if (broken || media_.empty()) return;
+    Media& m = media_.begin()->second;
+    if (m.conn->state() != client::DcConnection::State::kReady || m.consumed.size() < 2) return;
+    // DC 2 keeps the key but answers as if it had no login on it, however
+    // often the login is imported again.
+    broken = true;
+    dc_.world().ForceError("upload.getFile", 1000, 401, "AUTH_KEY_UNREGISTERED");
+  });
+  dc_.world().ForceError("upload.getFile", 0, 401, "AUTH_KEY_UNREGISTERED");
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnauthenticated) << lost.status();
+  EXPECT_THAT(lost.status().message(), HasSubstr("DC 2"));
+  EXPECT_THAT(lost.status().message(), HasSubstr("AUTH_KEY_UNREGISTERED"));
+  client::DcConnection& conn = *media_.at(2).conn;
+  EXPECT_EQ(conn.state(), client::DcConnection::State::kFailed);
+  const int max = conn.client().config().max_login_reimports;
+  EXPECT_EQ(conn.client().stats().login_reimports, static_cast<uint64_t>(max));
+  EXPECT_EQ(dc_.world().stats().authorizations_imported - imported_before, 1 + max)
+      << "the first import and one per lost login, then no more";
+  // Nothing more goes out on it.
+  const int64_t imports_then = dc_.world().stats().authorizations_imported;
+  dc_.sim().RunFor(absl::Minutes(1));
+  EXPECT_EQ(dc_.world().stats().authorizations_imported, imports_then);
+
+  DropMedia(2);
+  absl::StatusOr<Bytes> fine = CarolDownloads(*doc, /*up_front=*/true, options);
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_TRUE(*fine == data);
+  EXPECT_EQ(connections_made_, 2);
 }
 
 }  // namespace
