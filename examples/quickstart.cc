@@ -43,12 +43,10 @@
 #include "absl/time/time.h"
 #include "core/base/status_macros.h"
 #include "core/buildinfo/buildinfo.h"
-#include "core/crypto/pubkey/dh.h"
 #include "core/crypto/pubkey/rsa_private_key.h"
 #include "core/crypto/pubkey/telegram_keys.h"
 #include "core/client/client.h"
 #include "core/client/file_transfer.h"
-#include "core/client/password_check.h"
 #include "core/transport/proxy_link.h"
 #include "io/native/clock.h"
 #include "io/native/client_runner.h"
@@ -272,13 +270,8 @@ absl::Status RunSimulated(const Flags& f) {
                                             signed_in.ok() ? "a login" : signed_in.status().ToString()));
   }
   steps.Done("user: code accepted", "the account has a 2FA password");
-  MTCORE_ASSIGN_OR_RETURN(tl::account_Password password, user_client->Call(tl::account_getPassword{}, kTimeout));
-  crypto::SafePrimeCache primes;
-  MTCORE_ASSIGN_OR_RETURN(tl::inputCheckPasswordSRP check,
-                          client::ProvePassword(password, user.password, primes, rng));
-  tl::auth_checkPassword check_password;
-  check_password.password = check;
-  MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization user_auth, user_client->Call(check_password, kTimeout));
+  MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization user_auth,
+                          user_client->CheckPassword(user.password, kTimeout));  // SRP
   steps.Done("user: 2FA password proven (SRP)", Name(user_auth.As<tl::auth_authorization>()->user));
 
   // --- User -> bot. ---------------------------------------------------------

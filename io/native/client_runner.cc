@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/client/password_check.h"
 #include "io/native/file_io.h"
 
 namespace mtcore::io {
@@ -484,6 +485,19 @@ absl::StatusOr<tl::auth_authorization> ClientRunner::LogInWithQr(
         absl::StrCat("no QR login within ", absl::FormatDuration(timeout)));
   }
   return s;
+}
+
+absl::StatusOr<tl::auth_Authorization> ClientRunner::CheckPassword(std::string_view password,
+                                                                   absl::Duration timeout) {
+  const absl::Time give_up = loop_.Now() + timeout;
+  absl::StatusOr<tl::account_Password> info = Call(tl::account_getPassword{}, timeout);
+  if (!info.ok()) return info.status();
+  absl::StatusOr<tl::inputCheckPasswordSRP> proof =
+      client::ProvePassword(*info, password, primes_, rng_);
+  if (!proof.ok()) return proof.status();
+  tl::auth_checkPassword check;
+  check.password = *std::move(proof);
+  return Call(check, std::max(give_up - loop_.Now(), absl::ZeroDuration()));
 }
 
 absl::Status ClientRunner::RunFor(absl::Duration d) {

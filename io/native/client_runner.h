@@ -32,6 +32,7 @@
 #include "core/client/file_transfer.h"
 #include "core/client/list_pages.h"
 #include "core/client/qr_login.h"
+#include "core/crypto/pubkey/dh.h"
 #include "core/crypto/random.h"
 #include "io/native/driver.h"
 #include "io/native/event_loop.h"
@@ -152,11 +153,19 @@ class ClientRunner {
   // loop runs, until another app of the account accepts it. Returns the
   // authorization (the client moved to the account's DC if it had to), or
   // FailedPrecondition naming SESSION_PASSWORD_NEEDED (then prove the
-  // password with Call: account.getPassword, auth.checkPassword), or the
-  // login's error. DeadlineExceeded after `timeout` (the login is cancelled).
+  // password with CheckPassword), or the login's error. DeadlineExceeded
+  // after `timeout` (the login is cancelled).
   absl::StatusOr<tl::auth_authorization> LogInWithQr(
       client::QrLoginOptions options, const std::function<void(const std::string& url)>& on_url,
       absl::Duration timeout);
+
+  // Proves the account's 2FA password after SESSION_PASSWORD_NEEDED
+  // (auth.signIn or a QR login): account.getPassword, the SRP proof
+  // (client::ProvePassword), auth.checkPassword. The authorization, the
+  // DC's error (a wrong password: "rpc error 400 PASSWORD_HASH_INVALID"),
+  // the proof's, or DeadlineExceeded after `timeout` for both calls.
+  absl::StatusOr<tl::auth_Authorization> CheckPassword(std::string_view password,
+                                                       absl::Duration timeout);
 
   // The authorised connection to DC `dc` (not the home DC): made on first
   // use (a driver dials the DC's address; the login is exported here and
@@ -221,6 +230,7 @@ class ClientRunner {
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<EngineDriver> driver_;
   crypto::RandomSource& rng_;
+  crypto::SafePrimeCache primes_;  // verdicts on the 2FA SRP primes
   ReconnectOptions options_;  // for the connections to other DCs
   DcAddressFn dc_address_;
   std::map<int, Media> media_;  // by DC

@@ -336,6 +336,22 @@ TEST_F(ClientRunnerDcTest, AHistoryAndTheDialogListAreWalkedPageByPage) {
   EXPECT_THAT(refused.message(), HasSubstr("history: page below message 0"));
 }
 
+TEST_F(ClientRunnerDcTest, ATwoFactorAccountProvesItsPasswordWithCheckPassword) {
+  absl::StatusOr<const dc::WorldConfig::User*> bob = testing::ConfiguredUser(config_, "bob");
+  ASSERT_TRUE(bob.ok()) << bob.status();
+  ASSERT_FALSE((*bob)->password.empty());
+  absl::StatusOr<std::unique_ptr<ClientRunner>> r = NewRunner((*bob)->dc);
+  ASSERT_TRUE(r.ok()) << r.status();
+  absl::Status code = testing::SignInWithCode(**r, config_, **bob, kTimeout);
+  EXPECT_THAT(code.message(), HasSubstr("SESSION_PASSWORD_NEEDED"));
+  absl::StatusOr<tl::auth_Authorization> wrong = (*r)->CheckPassword("not it", kTimeout);
+  EXPECT_THAT(wrong.status().message(), HasSubstr("PASSWORD_HASH_INVALID"));
+  absl::StatusOr<tl::auth_Authorization> me = (*r)->CheckPassword((*bob)->password, kTimeout);
+  ASSERT_TRUE(me.ok()) << me.status();
+  EXPECT_EQ(me->As<tl::auth_authorization>()->user.As<tl::user>()->id, (*bob)->id);
+  EXPECT_EQ((*r)->client().peers().self(), (*bob)->id);
+}
+
 TEST_F(ClientRunnerDcTest, AFailedImportEndsTheDownloadAndTheNextOneGetsANewConnection) {
   absl::StatusOr<std::unique_ptr<ClientRunner>> alice = LogIn("alice");
   ASSERT_TRUE(alice.ok()) << alice.status();
