@@ -62,24 +62,9 @@ class ClientRunnerProxyTest : public ::testing::TestWithParam<ProxyKind> {
 
   // The DCs (with `options` for each) and a proxy of the test's kind.
   void StartDcsAndProxy(dc::DcOptions options = {}, TestProxy::Options proxy = {}) {
-    absl::StatusOr<std::unique_ptr<dc::TestDcServer>> server =
-        dc::TestDcServer::Bind(*loop_, "127.0.0.1", 0);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    config_ = dc::DefaultWorldConfig();
-    config_.dcs.clear();
-    for (size_t i = 0; i < server_->addresses().size(); ++i) {
-      const SocketAddress& a = server_->addresses()[i];
-      config_.dcs.push_back({static_cast<int>(i + 1), a.host(), a.port()});
-    }
-    absl::StatusOr<std::unique_ptr<dc::World>> world = dc::World::Create(config_);
-    ASSERT_TRUE(world.ok()) << world.status();
-    world_ = *std::move(world);
-    absl::StatusOr<std::unique_ptr<dc::Cluster>> cluster =
-        dc::Cluster::Create(std::move(options), *key_, *world_, rng_);
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = *std::move(cluster);
-    server_->Serve(*cluster_);
+    absl::Status started = testing::StartLoopbackDcs(*loop_, *key_, rng_, std::move(options),
+                                                     server_, config_, world_, cluster_);
+    ASSERT_TRUE(started.ok()) << started;
     proxy.kind = GetParam();
     absl::StatusOr<std::unique_ptr<TestProxy>> p = TestProxy::Start(*loop_, std::move(proxy));
     ASSERT_TRUE(p.ok()) << p.status();

@@ -1,20 +1,57 @@
 // Steps the ClientRunner tests take against the simulated DC (tests/dc):
-// logging a configured user in with its login code, and resolving a
-// username. Test-only.
+// starting the DCs on loopback, logging a configured user in with its login
+// code, and resolving a username. Test-only.
 #ifndef MTCORE_IO_NATIVE_RUNNER_TEST_STEPS_H_
 #define MTCORE_IO_NATIVE_RUNNER_TEST_STEPS_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "core/crypto/pubkey/rsa_private_key.h"
+#include "core/crypto/random.h"
 #include "io/native/client_runner.h"
+#include "io/native/event_loop.h"
+#include "tests/dc/data_centre.h"
+#include "tests/dc/testdc_server.h"
+#include "tests/dc/world.h"
 #include "tests/dc/world_config.h"
 #include "tl/api.h"
 
 namespace mtcore::io::testing {
+
+// Starts the simulated DCs 1..5 on loopback ports, served from `loop`:
+// `config` (the default world, its DC addresses those ports), `world`,
+// `cluster` (with `options` for each DC) and `server`. Destroy them in the
+// reverse order: server (its connections), cluster, world.
+inline absl::Status StartLoopbackDcs(EventLoop& loop, const crypto::RsaPrivateKey& key,
+                                     crypto::RandomSource& rng, dc::DcOptions options,
+                                     std::unique_ptr<dc::TestDcServer>& server,
+                                     dc::WorldConfig& config, std::unique_ptr<dc::World>& world,
+                                     std::unique_ptr<dc::Cluster>& cluster) {
+  absl::StatusOr<std::unique_ptr<dc::TestDcServer>> bound =
+      dc::TestDcServer::Bind(loop, "127.0.0.1", 0);
+  if (!bound.ok()) return bound.status();
+  server = *std::move(bound);
+  config = dc::DefaultWorldConfig();
+  config.dcs.clear();
+  for (size_t i = 0; i < server->addresses().size(); ++i) {
+    const SocketAddress& a = server->addresses()[i];
+    config.dcs.push_back({static_cast<int>(i + 1), a.host(), a.port()});
+  }
+  absl::StatusOr<std::unique_ptr<dc::World>> w = dc::World::Create(config);
+  if (!w.ok()) return w.status();
+  world = *std::move(w);
+  absl::StatusOr<std::unique_ptr<dc::Cluster>> c =
+      dc::Cluster::Create(std::move(options), key, *world, rng);
+  if (!c.ok()) return c.status();
+  cluster = *std::move(c);
+  server->Serve(*cluster);
+  return absl::OkStatus();
+}
 
 // The user of `config` named @`username`; NotFound if there is none.
 inline absl::StatusOr<const dc::WorldConfig::User*> ConfiguredUser(const dc::WorldConfig& config,
