@@ -77,13 +77,19 @@ function cString(m, s) {
 
 // Runs `fn(pointer, length)` over the UTF-8 bytes of `s` copied into the
 // module's memory (NUL characters included).
-function withUtf8(m, s, fn) {
+// `s` as UTF-8 in the module's memory for `fn(pointer, length)`; with
+// `wipe`, the bytes are zeroed there and here afterwards (secrets).
+function withUtf8(m, s, fn, { wipe = false } = {}) {
   const bytes = enc.encode(s);
   const p = m._malloc(Math.max(1, bytes.length));
   m.HEAPU8.set(bytes, p);
   try {
     return fn(p, bytes.length);
   } finally {
+    if (wipe) {
+      m.HEAPU8.fill(0, p, p + bytes.length);
+      bytes.fill(0);
+    }
     m._free(p);
   }
 }
@@ -612,18 +618,10 @@ export class MtcoreClient {
     if (typeof password !== 'string') {
       return Promise.reject(new MtcoreError(0, 'checkPassword: the password must be a string'));
     }
-    return this.#track('', (m) => {
-      const bytes = enc.encode(password);
-      const p = m._malloc(Math.max(1, bytes.length));
-      m.HEAPU8.set(bytes, p);
-      try {
-        return m._mtcore_client_check_password(this.#h, p, bytes.length);
-      } finally {
-        m.HEAPU8.fill(0, p, p + bytes.length);  // the password leaves no copy behind
-        bytes.fill(0);
-        m._free(p);
-      }
-    }, (id) => this.#m._mtcore_client_cancel(this.#h, id), { signal, timeoutMs });
+    return this.#track('', (m) =>
+      withUtf8(m, password, (p, n) => m._mtcore_client_check_password(this.#h, p, n),
+        { wipe: true }),  // the password leaves no copy behind
+    (id) => this.#m._mtcore_client_cancel(this.#h, id), { signal, timeoutMs });
   }
 
   // Uploads a file over the client's DC in parts; resolves with the
