@@ -50,6 +50,7 @@ absl::StatusOr<client::DcConnection*> ClientRunner::ConnectionTo(int dc) {
     }
     // Failed (its requests were answered), or its driver gave up
     // re-dialling: try afresh.
+    ForgetExport(*it->second.conn);
     media_.erase(it);
   }
   std::optional<SocketAddress> address = AddressOf(dc);
@@ -68,8 +69,9 @@ absl::StatusOr<client::DcConnection*> ClientRunner::ConnectionTo(int dc) {
   absl::StatusOr<std::unique_ptr<EngineDriver>> d =
       EngineDriver::Dial(loop_, *m.conn, *address, std::move(options), rng_);
   if (!d.ok()) {
-    // The export already went out on the home client: its answer is
-    // dropped with nobody waiting for it (Collect keeps it as an answer).
+    // The export already went out on the home client: its answer comes
+    // with nobody to import it.
+    ForgetExport(**conn);
     return d.status();
   }
   m.driver = *std::move(d);
@@ -78,6 +80,13 @@ absl::StatusOr<client::DcConnection*> ClientRunner::ConnectionTo(int dc) {
   media_[dc] = std::move(m);
   driver_->Pump();  // the export
   return out;
+}
+
+void ClientRunner::ForgetExport(const client::DcConnection& conn) {
+  const uint64_t id = conn.export_request_id();
+  if (id == 0) return;
+  orphan_exports_.insert(id);
+  while (orphan_exports_.size() > kMaxKept) orphan_exports_.erase(orphan_exports_.begin());
 }
 
 void ClientRunner::Keep(ClientEvent e) {
@@ -109,6 +118,12 @@ void ClientRunner::Collect(
       }
     }
     if (exported) continue;
+    if (orphan_exports_.erase(e->request_id) > 0) {
+      // The login exported for a connection that is gone: nobody imports
+      // it, and its bytes are not kept.
+      SecureWipe(absl::MakeSpan(e->body));
+      continue;
+    }
     if (take && take(*e, home)) continue;
     Keep(*std::move(e));
   }

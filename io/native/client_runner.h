@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -213,6 +214,9 @@ class ClientRunner {
   void Collect(const std::function<bool(const client::ClientEvent&, client::RequestSink& sink)>&
                    take = nullptr);
   void Keep(client::ClientEvent e);
+  // Remembers `conn`'s export in flight, if any, as one whose answer (the
+  // login's bytes) nobody imports: Collect wipes it and drops it.
+  void ForgetExport(const client::DcConnection& conn);
   // Flushes every driver.
   void PumpAll();
   // Unavailable naming why, once the home connection gave up re-dialling
@@ -236,6 +240,7 @@ class ClientRunner {
   std::map<int, Media> media_;  // by DC
   int connections_made_ = 0;
   std::map<uint64_t, client::ClientEvent> answers_;
+  std::set<uint64_t> orphan_exports_;  // home request ids (ForgetExport)
   std::deque<client::ClientEvent> updates_;
   std::deque<client::ClientEvent> other_;
   uint64_t dropped_ = 0;
