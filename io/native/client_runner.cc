@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/client/password_check.h"
 #include "io/native/file_io.h"
@@ -384,12 +385,37 @@ absl::Status ClientRunner::DownloadToFile(const tl::document& document, const st
                         partial);
 }
 
+namespace {
+
+// What names the file at `location` across attempts: the location without
+// its file reference (which Telegram renews), and the size if known, as hex.
+absl::StatusOr<std::string> PartialFileIdentity(tl::InputFileLocation location, int64_t size) {
+  if (auto* l = location.As<tl::inputDocumentFileLocation>()) l->file_reference.clear();
+  if (auto* l = location.As<tl::inputPhotoFileLocation>()) l->file_reference.clear();
+  if (auto* l = location.As<tl::inputPhotoLegacyFileLocation>()) l->file_reference.clear();
+  if (auto* l = location.As<tl::inputFileLocation>()) l->file_reference.clear();
+  absl::StatusOr<Bytes> wire = tl::Serialize(location);
+  if (!wire.ok()) return wire.status();
+  return absl::StrCat("mtcore partial download v1\nlocation ",
+                      absl::BytesToHexString(absl::string_view(
+                          reinterpret_cast<const char*>(wire->data()), wire->size())),
+                      "\nsize ", size, "\n");
+}
+
+}  // namespace
+
 absl::Status ClientRunner::DownloadToFile(tl::InputFileLocation location, const std::string& path,
                                           absl::Duration timeout, client::DownloadOptions options,
                                           PartialFile partial) {
+  std::string identity;
+  if (partial == PartialFile::kResume) {
+    absl::StatusOr<std::string> id = PartialFileIdentity(location, options.size);
+    if (!id.ok()) return id.status();
+    identity = *std::move(id);
+  }
   absl::StatusOr<std::unique_ptr<FileDownloadWriter>> out =
       partial == PartialFile::kResume
-          ? FileDownloadWriter::Resume(path, options.window_size, options.size)
+          ? FileDownloadWriter::Resume(path, options.window_size, options.size, identity)
           : FileDownloadWriter::Create(path);
   if (!out.ok()) return out.status();
   FileDownloadWriter* writer = out->get();

@@ -127,7 +127,10 @@ class ClientRunner {
   // download is complete and flushed. On any failure (the download's, a
   // write's, RunTransfer's) `path` is left as it was and the partial file is
   // removed, or with kResume kept: the next kResume call for the same file
-  // and path asks only for what it lacks (DownloadOptions::offset).
+  // and path asks only for what it lacks (DownloadOptions::offset), and one
+  // for another file starts that file from nothing (the partial file's
+  // identity, the location without its file reference and the size, is kept
+  // in `path` + ".part.id").
   // options.on_data is the writer's (any set there is replaced), and
   // options.offset comes from the partial file.
   absl::Status DownloadToFile(const tl::document& document, const std::string& path,

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,24 @@ using ::mtcore::io::testing::TempPath;
 using ::mtcore::io::testing::WriteFile;
 
 constexpr absl::Duration kTimeout = absl::Seconds(30);
+
+// Runs `f` with the files this process writes limited to `bytes`: a write
+// past that fails with EFBIG (SIGXFSZ ignored), as a full disk would.
+absl::Status WithFileSizeLimit(rlim_t bytes, const std::function<absl::Status()>& f) {
+  struct rlimit old;
+  if (::getrlimit(RLIMIT_FSIZE, &old) != 0) return absl::InternalError("getrlimit");
+  sighandler_t old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limit = old;
+  limit.rlim_cur = bytes;
+  if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) {
+    ::signal(SIGXFSZ, old_handler);
+    return absl::InternalError("setrlimit");
+  }
+  absl::Status s = f();
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::signal(SIGXFSZ, old_handler);
+  return s;
+}
 
 Bytes FileContent(size_t n, uint64_t seed) {
   crypto::DeterministicRandom rng(seed);
@@ -455,19 +474,10 @@ TEST_F(ClientRunnerDcTest, AResumedDownloadToFileAsksOnlyForWhatTheFailedAttempt
   client::DownloadOptions options;
   int64_t asked = 0;
   options.on_progress = [&](const client::TransferProgress& p) { asked = p.requests_sent; };
-  absl::Status first;
-  {
-    // The disk fills up 100,000 bytes into the third window.
-    struct rlimit old;
-    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
-    sighandler_t old_handler = ::signal(SIGXFSZ, SIG_IGN);
-    struct rlimit limit = old;
-    limit.rlim_cur = (1 << 20) + 100'000;
-    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
-    first = carol_->DownloadToFile(*doc, to, kTimeout, options, ClientRunner::PartialFile::kResume);
-    ::setrlimit(RLIMIT_FSIZE, &old);
-    ::signal(SIGXFSZ, old_handler);
-  }
+  // The disk fills up 100,000 bytes into the third window.
+  const absl::Status first = WithFileSizeLimit((1 << 20) + 100'000, [&] {
+    return carol_->DownloadToFile(*doc, to, kTimeout, options, ClientRunner::PartialFile::kResume);
+  });
   EXPECT_EQ(first.code(), absl::StatusCode::kResourceExhausted) << first;
   EXPECT_FALSE(Exists(to));
   ASSERT_TRUE(Exists(to + ".part")) << "kept for the next attempt";
@@ -487,6 +497,51 @@ TEST_F(ClientRunnerDcTest, AResumedDownloadToFileAsksOnlyForWhatTheFailedAttempt
       carol_->DownloadToFile(*doc, to, kTimeout, options, ClientRunner::PartialFile::kResume).ok());
   EXPECT_EQ(asked, 6);
   EXPECT_TRUE(ReadFile(to) == data);
+}
+
+TEST_F(ClientRunnerDcTest, APartialFileOfAnotherFileIsNotResumed) {
+  LogInBoth();
+  // Two files of the same size: only the partial file's identity tells
+  // them apart.
+  const Bytes first_data = FileContent(size_t{2} << 20, 21);
+  const Bytes second_data = FileContent(size_t{2} << 20, 22);
+  absl::StatusOr<tl::document> first_doc = AliceSendsCarol(first_data);
+  ASSERT_TRUE(first_doc.ok()) << first_doc.status();
+  absl::StatusOr<tl::document> second_doc = AliceSendsCarol(second_data);
+  ASSERT_TRUE(second_doc.ok()) << second_doc.status();
+  const std::string to = TempPath("one-path-two-files.bin");
+  client::DownloadOptions options;
+  int64_t asked = 0;
+  options.on_progress = [&](const client::TransferProgress& p) { asked = p.requests_sent; };
+  const absl::Status cut = WithFileSizeLimit((1 << 20) + 100'000, [&] {
+    return carol_->DownloadToFile(*first_doc, to, kTimeout, options,
+                                  ClientRunner::PartialFile::kResume);
+  });
+  ASSERT_EQ(cut.code(), absl::StatusCode::kResourceExhausted) << cut;
+  ASSERT_GE(ReadFile(to + ".part").size(), size_t{1} << 20);
+  ASSERT_TRUE(Exists(to + ".part.id"));
+
+  // Another file to the same path: all four windows, none of the first's bytes.
+  asked = 0;
+  ASSERT_TRUE(carol_
+                  ->DownloadToFile(*second_doc, to, kTimeout, options,
+                                   ClientRunner::PartialFile::kResume)
+                  .ok());
+  EXPECT_EQ(asked, 4);
+  EXPECT_TRUE(ReadFile(to) == second_data);
+  EXPECT_FALSE(Exists(to + ".part"));
+  EXPECT_FALSE(Exists(to + ".part.id")) << "removed with the partial file";
+
+  // A partial file with no identity beside it (another program's, or one
+  // left by a kDiscard download killed mid-way) is not trusted either.
+  WriteFile(to + ".part", Bytes(first_data.begin(), first_data.begin() + (1 << 20)));
+  asked = 0;
+  ASSERT_TRUE(carol_
+                  ->DownloadToFile(*second_doc, to, kTimeout, options,
+                                   ClientRunner::PartialFile::kResume)
+                  .ok());
+  EXPECT_EQ(asked, 4);
+  EXPECT_TRUE(ReadFile(to) == second_data);
 }
 
 TEST_F(ClientRunnerDcTest, ADestinationThatFailsToWriteEndsTheDownloadAndLeavesNothing) {

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -62,15 +63,22 @@ class FileUploadSource final : public client::UploadSource {
 // attempt left: it is cut down to a multiple of the window size (where a
 // download can start, DownloadOptions::offset = resume_offset()), to
 // nothing if it is longer than the file, and a writer destroyed before
-// Commit() keeps it for the next attempt. The partial file is taken to be of
-// the same file: the caller picks a path per file.
+// Commit() keeps it for the next attempt. Given the file's `identity` (any
+// text naming it: ClientRunner uses its location without the file
+// reference), Resume() keeps it in `path` + ".part.id" beside the partial
+// file and keeps no byte of a partial file whose identity is missing or
+// another (a different file downloaded to the same path after a failure);
+// Commit() and Discard() remove it with the partial file.
 class FileDownloadWriter {
  public:
   static absl::StatusOr<std::unique_ptr<FileDownloadWriter>> Create(const std::string& path);
-  // `window_size` > 0; `file_size` -1 if unknown.
-  static absl::StatusOr<std::unique_ptr<FileDownloadWriter>> Resume(const std::string& path,
-                                                                    int64_t window_size,
-                                                                    int64_t file_size);
+  // `window_size` > 0; `file_size` -1 if unknown; `identity` empty: the
+  // partial file is taken to be of the same file (no ".part.id"), else at
+  // most kMaxIdentity bytes.
+  static absl::StatusOr<std::unique_ptr<FileDownloadWriter>> Resume(
+      const std::string& path, int64_t window_size, int64_t file_size,
+      std::string_view identity = {});
+  static constexpr size_t kMaxIdentity = 4096;
   ~FileDownloadWriter();  // unless committed: Discard(), or for Resume() closes keeping the file
   FileDownloadWriter(const FileDownloadWriter&) = delete;
   FileDownloadWriter& operator=(const FileDownloadWriter&) = delete;
@@ -88,6 +96,8 @@ class FileDownloadWriter {
 
   const std::string& path() const { return path_; }
   const std::string& partial_path() const { return partial_; }
+  // Where Resume() keeps the partial file's identity.
+  std::string identity_path() const { return partial_ + ".id"; }
   // Bytes written by this writer (those kept from an earlier attempt not
   // counted).
   int64_t bytes_written() const { return written_; }

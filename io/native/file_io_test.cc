@@ -157,6 +157,81 @@ TEST(FileDownloadWriterTest, ResumeKeepsWholeWindowsOfAnEarlierAttemptAndLeavesT
             absl::StatusCode::kNotFound);
 }
 
+TEST(FileDownloadWriterTest, ResumeKeepsAPartialFileOnlyOfTheFileItNames) {
+  const std::string path = TempPath("named.bin");
+  const Bytes data = Pattern(300'000);
+  constexpr int64_t kWindow = 65536;
+  const int64_t size = static_cast<int64_t>(data.size());
+  {
+    absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w =
+        FileDownloadWriter::Resume(path, kWindow, size, "file A");
+    ASSERT_TRUE(w.ok()) << w.status();
+    EXPECT_EQ((*w)->identity_path(), path + ".part.id");
+    ASSERT_TRUE((*w)->Write(0, ByteView(data).subspan(0, 150'000)).ok());
+  }
+  const Bytes named = ReadFile(path + ".part.id");
+  EXPECT_EQ(std::string(named.begin(), named.end()), "file A");
+  // The same file: its whole windows kept.
+  {
+    absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w =
+        FileDownloadWriter::Resume(path, kWindow, size, "file A");
+    ASSERT_TRUE(w.ok()) << w.status();
+    EXPECT_EQ((*w)->resume_offset(), 2 * kWindow);
+  }
+  // Another file (a prefix of the name too): nothing kept, renamed.
+  for (std::string_view other : {"file B", "file", "file A and more"}) {
+    {
+      absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w =
+          FileDownloadWriter::Resume(path, kWindow, size, "file A");
+      ASSERT_TRUE(w.ok()) << w.status();
+      ASSERT_TRUE((*w)->Write(0, ByteView(data).subspan(0, 2 * kWindow)).ok());
+    }
+    absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w =
+        FileDownloadWriter::Resume(path, kWindow, size, other);
+    ASSERT_TRUE(w.ok()) << w.status();
+    EXPECT_EQ((*w)->resume_offset(), 0) << other;
+    EXPECT_TRUE(ReadFile(path + ".part").empty()) << other;
+    const Bytes now = ReadFile(path + ".part.id");
+    EXPECT_EQ(std::string(now.begin(), now.end()), other);
+  }
+  // No identity file beside a partial file: not trusted.
+  ::unlink((path + ".part.id").c_str());
+  WriteFile(path + ".part", Pattern(2 * kWindow));
+  {
+    absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w =
+        FileDownloadWriter::Resume(path, kWindow, size, "file A");
+    ASSERT_TRUE(w.ok()) << w.status();
+    EXPECT_EQ((*w)->resume_offset(), 0);
+    ASSERT_TRUE((*w)->Write(0, data).ok());
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  EXPECT_EQ(ReadFile(path), data);
+  EXPECT_FALSE(Exists(path + ".part.id")) << "Commit removes it";
+  // Discard removes it too; Create leaves none of an earlier attempt's.
+  {
+    absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w =
+        FileDownloadWriter::Resume(path, kWindow, size, "file A");
+    ASSERT_TRUE(w.ok()) << w.status();
+    ASSERT_TRUE(Exists(path + ".part.id"));
+    (*w)->Discard();
+    EXPECT_FALSE(Exists(path + ".part.id"));
+  }
+  {
+    absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w =
+        FileDownloadWriter::Resume(path, kWindow, size, "file A");
+    ASSERT_TRUE(w.ok()) << w.status();
+  }
+  ASSERT_TRUE(Exists(path + ".part.id"));
+  absl::StatusOr<std::unique_ptr<FileDownloadWriter>> created = FileDownloadWriter::Create(path);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_FALSE(Exists(path + ".part.id"));
+  EXPECT_EQ(FileDownloadWriter::Resume(path, kWindow, size,
+                                       std::string(FileDownloadWriter::kMaxIdentity + 1, 'x'))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(FileDownloadWriterTest, AWriteErrorIsAnErrnoStatus) {
   const std::string path = TempPath("too-big.bin");
   absl::StatusOr<std::unique_ptr<FileDownloadWriter>> w = FileDownloadWriter::Create(path);
