@@ -47,6 +47,15 @@ tl::InputFile NamedFile(int64_t id, int32_t parts, const std::string& name) {
   return tl::InputFile(std::move(f));
 }
 
+tl::InputFile SmallFile(int64_t id, int32_t parts, const std::string& name, std::string md5) {
+  tl::inputFile f;
+  f.id = id;
+  f.parts = parts;
+  f.name = name;
+  f.md5_checksum = std::move(md5);
+  return tl::InputFile(std::move(f));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -112,6 +121,7 @@ FileUpload::FileUpload(std::unique_ptr<UploadSource> source, int64_t size, Uploa
       big_(size_ > kMaxSmallFileSize),
       total_parts_(static_cast<int32_t>((size_ + options_.part_size - 1) / options_.part_size)) {
   progress_.bytes_total = size_;
+  if (!big_ && options_.md5_checksum) md5_ = std::make_unique<crypto::Md5Hasher>();
 }
 
 int32_t FileUpload::PartLength(int32_t part) const {
@@ -146,6 +156,7 @@ absl::Status FileUpload::SendPart(int32_t part, RequestSink& sink) {
       return absl::DataLossError(
           absl::StrCat(context, ": the source gave ", read->size(), " bytes"));
     }
+    if (md5_ != nullptr) md5_->Update(*read);  // (first reads go in part order)
     held = held_.emplace(part, *std::move(read)).first;
     buffered_ += length;
   }
@@ -204,7 +215,8 @@ bool FileUpload::OnEvent(const ClientEvent& e, RequestSink& sink) {
     Report();
     if (parts_done_ == total_parts_) {
       Finish(big_ ? NamedFile<tl::inputFileBig>(file_id_, total_parts_, options_.file_name)
-                  : NamedFile<tl::inputFile>(file_id_, total_parts_, options_.file_name),
+                  : SmallFile(file_id_, total_parts_, options_.file_name,
+                              md5_ != nullptr ? crypto::Md5Hex(md5_->Finish()) : ""),
              sink);
     } else {
       Pump(sink);

@@ -102,6 +102,7 @@
 #include "core/base/bytes.h"
 #include "core/client/client.h"
 #include "core/client/request_sink.h"
+#include "core/crypto/md5.h"
 #include "core/crypto/random.h"
 #include "tl/api.h"
 
@@ -215,6 +216,10 @@ struct UploadOptions {
   int32_t max_parts = kMaxUploadParts;
   // The InputFile's name (Telegram shows it when no filename attribute is sent).
   std::string file_name = "file";
+  // A small file's inputFile carries the MD5 of its bytes (computed as the
+  // parts are first read), which the DC checks against the parts it got
+  // (MD5_CHECKSUM_INVALID). Big files have none (inputFileBig).
+  bool md5_checksum = true;
   // Called whenever progress changes (a part acknowledged, a retry).
   std::function<void(const TransferProgress&)> on_progress;
 };
@@ -272,6 +277,9 @@ class FileUpload {
   int32_t next_part_ = 0;
   int32_t parts_done_ = 0;
   std::map<int32_t, Bytes> held_;  // parts read and not yet acknowledged
+  // The bytes read so far (parts are first read in order), for a small
+  // file's md5_checksum.
+  std::unique_ptr<crypto::Md5Hasher> md5_;
   int64_t buffered_ = 0;                 // their bytes
   internal::TransferRequests<int32_t> requests_;  // by part
   TransferProgress progress_;

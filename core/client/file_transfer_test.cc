@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/client/scripted_sink.h"
+#include "core/crypto/md5.h"
 #include "core/crypto/random.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -83,6 +84,7 @@ TEST(FileUploadTest, ASmallFileGoesInPartsAndEndsInAnInputFile) {
   EXPECT_EQ(f->id, up->file_id());
   EXPECT_EQ(f->parts, 3);
   EXPECT_EQ(f->name, "photo.bin");
+  EXPECT_EQ(f->md5_checksum, crypto::Md5Hex(crypto::Md5(data)));
   EXPECT_EQ(progress, (std::vector<int64_t>{524288, 1048576, 1'500'000}));
   EXPECT_EQ(up->progress().requests_sent, 3);
   EXPECT_EQ(up->progress().answers, 3);
@@ -895,6 +897,23 @@ TEST(FileUploadStreamTest, ARetrySendsTheKeptPartWithoutReadingItAgain) {
   EXPECT_EQ(log.reads, (std::vector<int32_t>{0, 1, 2, 3, 4}));
   EXPECT_EQ(up->progress().retries, 2);
   EXPECT_EQ(up->progress().bytes_done, 5000);
+  // The checksum is of the file's bytes once each, retries or not.
+  Bytes file(5000);
+  for (int64_t i = 0; i < 5000; ++i) file[i] = PatternByte(i);
+  EXPECT_EQ(up->result()->As<tl::inputFile>()->md5_checksum, crypto::Md5Hex(crypto::Md5(file)));
+}
+
+TEST(FileUploadTest, WithoutMd5ChecksumTheInputFileCarriesNone) {
+  UploadOptions options;
+  options.md5_checksum = false;
+  std::unique_ptr<FileUpload> up = MakeUpload(Pattern(1000), options);
+  ASSERT_NE(up, nullptr);
+  FakeSink sink;
+  up->Start(sink);
+  ASSERT_TRUE(up->OnEvent(True(sink.TakeOldest()), sink));
+  ASSERT_TRUE(up->done());
+  ASSERT_TRUE(up->result().ok()) << up->result().status();
+  EXPECT_EQ(up->result()->As<tl::inputFile>()->md5_checksum, "");
 }
 
 TEST(FileUploadStreamTest, ASourceErrorEndsTheUploadNamingThePartAndReleasesTheSource) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "core/base/bytes.h"
 #include "core/base/status_macros.h"
+#include "core/crypto/md5.h"
 #include "core/crypto/pubkey/dh.h"
 #include "core/crypto/pubkey/srp.h"
 #include "core/crypto/random.h"
@@ -1561,6 +1562,17 @@ struct World::Impl {
     out.clear();
     out.reserve(total);
     for (const auto& [i, b] : u.parts) out += b;
+    // A small file's md5_checksum (empty: none given) is checked against
+    // the bytes put together.
+    if (!big) {
+      const std::string md5 = Str(*input, "md5_checksum");
+      if (!md5.empty() &&
+          !absl::EqualsIgnoreCase(md5, crypto::Md5Hex(crypto::Md5(ByteView(
+                                           reinterpret_cast<const uint8_t*>(out.data()),
+                                           out.size()))))) {
+        return Fail(400, "MD5_CHECKSUM_INVALID");
+      }
+    }
     return Ok(Value(true));
   }
 

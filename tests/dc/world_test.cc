@@ -11,6 +11,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/ascii.h"
+#include "core/crypto/md5.h"
 #include "core/crypto/pubkey/dh.h"
 #include "core/crypto/pubkey/srp.h"
 #include "core/crypto/random.h"
@@ -1389,6 +1391,25 @@ TEST_F(WorldFileTest, AnUploadedFileIsSentAsADocumentAndDownloadedByThePeer) {
                          first_random_id);
   ASSERT_TRUE(resent.ok()) << resent.error();
   EXPECT_EQ(DocumentOf(*resent.value)->id, mine->id);
+}
+
+TEST_F(WorldFileTest, ASmallFilesMd5ChecksumIsCheckedAgainstItsParts) {
+  auto alice = Alice();
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  const std::string data = FileBytes(200'000);
+  tl::InputFile file = Upload(*alice, 91, data, 131072);
+  const std::string md5 = crypto::Md5Hex(
+      crypto::Md5(ByteView(reinterpret_cast<const uint8_t*>(data.data()), data.size())));
+  // One byte of the digest off: refused, and the upload is still there.
+  std::string wrong = md5;
+  wrong[0] = wrong[0] == '0' ? '1' : '0';
+  file.As<tl::inputFile>()->md5_checksum = wrong;
+  EXPECT_EQ(SendFile(*alice, to_bot, file).error(), "rpc_error 400 MD5_CHECKSUM_INVALID");
+  // The right one, in either case of hex digits.
+  file.As<tl::inputFile>()->md5_checksum = absl::AsciiStrToUpper(md5);
+  auto sent = SendFile(*alice, to_bot, file);
+  ASSERT_TRUE(sent.ok()) << sent.error();
+  EXPECT_EQ(DocumentOf(*sent.value)->size, 200'000);
 }
 
 TEST_F(WorldFileTest, BigFilesDeclareTheirTotalParts) {
