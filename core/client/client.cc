@@ -278,13 +278,21 @@ bool Client::Cancel(uint64_t request_id) {
   auto it = requests_.find(request_id);
   if (it == requests_.end()) return false;
   if (it->second.engine_id != 0) return engine_->Cancel(it->second.engine_id);
+  // Not with the engine: say what it was waiting for.
+  const AppRequest& r = it->second;
+  const char* waiting = r.retry_at != absl::InfiniteFuture() ? "while waiting out FLOOD_WAIT"
+                        : awaiting_login_      ? "while waiting for the login on this DC"
+                        : r.awaiting_migration ? "while the client moved to another DC"
+                        : r.held_for_after     ? "while the request it follows was re-sent"
+                                               : "before it was sent";
+  const std::string why = absl::StrCat("request cancelled by the caller (", waiting, ")");
   flood_waits_.erase({it->second.retry_at, request_id});
   requests_.erase(it);
   ReleaseHeld(request_id);
   ClientEvent out;
   out.kind = ClientEvent::Kind::kRequestFailed;
   out.request_id = request_id;
-  out.status = absl::CancelledError("request cancelled by the caller (while waiting out FLOOD_WAIT)");
+  out.status = absl::CancelledError(why);
   events_.push_back(std::move(out));
   return true;
 }

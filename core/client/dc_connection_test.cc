@@ -64,6 +64,13 @@ TEST(DcConnectionTest, IsANewKeyOnTheOtherDcWithTheHomeAppAndIdsOfItsOwn) {
   ASSERT_TRUE(id.ok());
   EXPECT_GE(*id, uint64_t{4} << 48) << "never one of the home client's ids";
   EXPECT_TRUE(Drain(c.client()).empty()) << "it waits for the login";
+  // Cancelled while it waits: one error saying so.
+  EXPECT_TRUE(c.client().Cancel(*id));
+  std::vector<ClientEvent> cancelled = Drain(c.client());
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].request_id, *id);
+  EXPECT_EQ(cancelled[0].status.code(), absl::StatusCode::kCancelled);
+  EXPECT_THAT(cancelled[0].status.message(), HasSubstr("while waiting for the login on this DC"));
 }
 
 TEST(DcConnectionTest, AFailedExportEndsEveryRequestWaitingOnItOnceWithOneClearError) {
