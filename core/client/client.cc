@@ -1135,6 +1135,14 @@ void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
       if (const tl::auth_authorization* x = a.As<tl::auth_authorization>()) OnLoggedIn(*x);
       return;
     }
+    case tl::auth_sentCodeSuccess::kId: {
+      // auth.sendCode logged in at once (a future auth token was accepted).
+      absl::StatusOr<tl::auth_SentCode> c = tl::Parse<tl::auth_SentCode>(body);
+      if (!c.ok()) return;
+      const tl::auth_Authorization& a = c->As<tl::auth_sentCodeSuccess>()->authorization;
+      if (const tl::auth_authorization* x = a.As<tl::auth_authorization>()) OnLoggedIn(*x);
+      return;
+    }
     case tl::auth_authorization::kId: {
       absl::StatusOr<tl::auth_Authorization> a = tl::Parse<tl::auth_Authorization>(body);
       if (!a.ok()) return;

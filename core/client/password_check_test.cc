@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "core/crypto/pubkey/srp.h"
+#include "core/client/srp_test_account.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -11,64 +11,27 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Str(ByteView b) { return std::string(b.begin(), b.end()); }
-ByteView View(const std::string& s) {
-  return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
-
-// An account with `password`, as a DC would describe it, and the DC's side
-// of the check.
-struct Account {
-  crypto::DeterministicRandom rng{11};
-  crypto::SafePrimeCache primes;
-  std::string salt1 = "salt-one-0123456", salt2 = "salt-two-0123456";
-  std::unique_ptr<crypto::SrpServer> server;
-  tl::account_Password info;
-
-  explicit Account(const std::string& password) {
-    absl::StatusOr<crypto::DhGroup> group =
-        crypto::DhGroup::Create(crypto::TelegramDhPrime(), 3, primes, rng);
-    EXPECT_TRUE(group.ok()) << group.status();
-    absl::StatusOr<Bytes> v = crypto::SrpMakeVerifier(*group, View(password), View(salt1), View(salt2));
-    EXPECT_TRUE(v.ok()) << v.status();
-    absl::StatusOr<crypto::SrpServer> s =
-        crypto::SrpServer::Start(*group, View(salt1), View(salt2), *v, rng);
-    EXPECT_TRUE(s.ok()) << s.status();
-    server = std::make_unique<crypto::SrpServer>(*std::move(s));
-    tl::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow algo;
-    algo.salt1 = salt1;
-    algo.salt2 = salt2;
-    algo.g = 3;
-    algo.p = Str(crypto::TelegramDhPrime());
-    tl::account_password pw;
-    pw.has_password = true;
-    pw.current_algo = std::move(algo);
-    pw.srp_B = Str(server->g_b());
-    pw.srp_id = 77;
-    info = std::move(pw);
-  }
-};
+using testing::SrpTestAccount;
 
 TEST(PasswordCheckTest, TheRightPasswordPassesTheDcsCheckAndAWrongOneFails) {
-  Account account("correct horse");
+  SrpTestAccount account("correct horse");
   crypto::DeterministicRandom rng(3);
   crypto::SafePrimeCache primes;
   absl::StatusOr<tl::inputCheckPasswordSRP> proof =
       ProvePassword(account.info, "correct horse", primes, rng);
   ASSERT_TRUE(proof.ok()) << proof.status();
-  EXPECT_EQ(proof->srp_id, 77);
+  EXPECT_EQ(proof->srp_id, account.srp_id());
   EXPECT_EQ(proof->A.size(), 256u);
-  EXPECT_TRUE(account.server->Verify(View(proof->A), View(proof->M1)).ok());
+  EXPECT_TRUE(account.Verify(*proof).ok());
 
   absl::StatusOr<tl::inputCheckPasswordSRP> wrong =
       ProvePassword(account.info, "battery staple", primes, rng);
   ASSERT_TRUE(wrong.ok()) << wrong.status();
-  EXPECT_EQ(account.server->Verify(View(wrong->A), View(wrong->M1)).code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(account.Verify(*wrong).code(), absl::StatusCode::kPermissionDenied);
 }
 
 TEST(PasswordCheckTest, WhatCannotBeProvenIsNamed) {
-  Account account("pw");
+  SrpTestAccount account("pw");
   crypto::DeterministicRandom rng(4);
   crypto::SafePrimeCache primes;
 

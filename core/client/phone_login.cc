@@ -1,0 +1,429 @@
+#include "core/client/phone_login.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "core/base/status_macros.h"
+#include "core/client/password_check.h"
+
+namespace mtcore::client {
+
+namespace {
+
+constexpr size_t kMaxFutureAuthTokens = 20;
+
+const char* StateName(PhoneLogin::State s) {
+  switch (s) {
+    case PhoneLogin::State::kIdle: return "not started";
+    case PhoneLogin::State::kSendingCode: return "sending the code";
+    case PhoneLogin::State::kCodeNeeded: return "waiting for the code";
+    case PhoneLogin::State::kSigningIn: return "signing in";
+    case PhoneLogin::State::kSignUpNeeded: return "waiting for a name to sign up";
+    case PhoneLogin::State::kSigningUp: return "signing up";
+    case PhoneLogin::State::kFetchingPassword: return "fetching the password challenge";
+    case PhoneLogin::State::kPasswordNeeded: return "waiting for the password";
+    case PhoneLogin::State::kCheckingPassword: return "checking the password";
+    case PhoneLogin::State::kLoggedIn: return "logged in";
+    case PhoneLogin::State::kFailed: return "failed";
+  }
+  return "?";
+}
+
+// How a code was or will be sent, as SentCodeInfo names it.
+void DescribeSentType(const tl::auth_SentCodeType& t, SentCodeInfo& out) {
+  if (const auto* x = t.As<tl::auth_sentCodeTypeApp>()) {
+    out.type = "app";
+    out.length = x->length;
+  } else if (const auto* x = t.As<tl::auth_sentCodeTypeSms>()) {
+    out.type = "sms";
+    out.length = x->length;
+  } else if (const auto* x = t.As<tl::auth_sentCodeTypeCall>()) {
+    out.type = "call";
+    out.length = x->length;
+  } else if (const auto* x = t.As<tl::auth_sentCodeTypeFlashCall>()) {
+    out.type = "flash_call";
+    out.pattern = x->pattern;
+  } else if (const auto* x = t.As<tl::auth_sentCodeTypeMissedCall>()) {
+    out.type = "missed_call";
+    out.pattern = x->prefix;
+    out.length = x->length;
+  } else if (const auto* x = t.As<tl::auth_sentCodeTypeEmailCode>()) {
+    out.type = "email_code";
+    out.pattern = x->email_pattern;
+    out.length = x->length;
+  } else if (const auto* x = t.As<tl::auth_sentCodeTypeFragmentSms>()) {
+    out.type = "fragment_sms";
+    out.pattern = x->url;
+    out.length = x->length;
+  } else if (const auto* x = t.As<tl::auth_sentCodeTypeFirebaseSms>()) {
+    out.type = "firebase_sms";
+    out.length = x->length;
+  } else if (const auto* x = t.As<tl::auth_sentCodeTypeSmsWord>()) {
+    out.type = "sms_word";
+    out.pattern = x->beginning.value_or("");
+  } else if (const auto* x = t.As<tl::auth_sentCodeTypeSmsPhrase>()) {
+    out.type = "sms_phrase";
+    out.pattern = x->beginning.value_or("");
+  } else {
+    out.type = t.name();  // one this build does not name (auth.sentCodeTypeSetUpEmailRequired is refused before)
+  }
+}
+
+std::string NextTypeName(const tl::auth_CodeType& t) {
+  if (!t.has_value()) return "";
+  if (t.Is<tl::auth_codeTypeSms>()) return "sms";
+  if (t.Is<tl::auth_codeTypeCall>()) return "call";
+  if (t.Is<tl::auth_codeTypeFlashCall>()) return "flash_call";
+  if (t.Is<tl::auth_codeTypeMissedCall>()) return "missed_call";
+  if (t.Is<tl::auth_codeTypeFragmentSms>()) return "fragment_sms";
+  return t.name();
+}
+
+bool IsRpcError(const ClientEvent& e, std::string_view message) {
+  return e.kind == ClientEvent::Kind::kRpcError && e.error_message == message;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PhoneLogin>> PhoneLogin::Create(PhoneLoginOptions options) {
+  bool digits = false;
+  for (char c : options.phone) digits = digits || absl::ascii_isdigit(static_cast<unsigned char>(c));
+  if (!digits) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("phone login: '", options.phone, "' is not a phone number"));
+  }
+  if (options.api_id == 0 || options.api_hash.empty()) {
+    return absl::InvalidArgumentError("phone login: api_id and api_hash are required");
+  }
+  if (options.future_auth_tokens.size() > kMaxFutureAuthTokens) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("phone login: ", options.future_auth_tokens.size(),
+                     " future auth tokens (at most ", kMaxFutureAuthTokens, ")"));
+  }
+  return std::unique_ptr<PhoneLogin>(new PhoneLogin(std::move(options)));
+}
+
+template <class F>
+bool PhoneLogin::SendRequest(const F& function, RequestSink& sink, State next) {
+  absl::StatusOr<Bytes> bytes = tl::Serialize(function);
+  if (!bytes.ok()) {
+    Fail(absl::InvalidArgumentError(absl::StrCat("phone login: ", F::kName,
+                                                 ": cannot serialize: ", bytes.status().message())));
+    return false;
+  }
+  absl::StatusOr<uint64_t> id = sink.Send(*std::move(bytes));
+  if (!id.ok()) {
+    Fail(absl::Status(id.status().code(),
+                      absl::StrCat("phone login: ", F::kName, ": ", id.status().message())));
+    return false;
+  }
+  in_flight_ = *id;
+  step_ = F::kName;
+  state_ = next;
+  return true;
+}
+
+void PhoneLogin::Start(RequestSink& sink) {
+  if (state_ != State::kIdle) return;
+  SendCode(sink);
+}
+
+void PhoneLogin::SendCode(RequestSink& sink) {
+  tl::auth_sendCode send;
+  send.phone_number = options_.phone;
+  send.api_id = options_.api_id;
+  send.api_hash = options_.api_hash;
+  tl::codeSettings settings;
+  if (!options_.future_auth_tokens.empty()) settings.logout_tokens = options_.future_auth_tokens;
+  send.settings = std::move(settings);
+  SendRequest(send, sink, State::kSendingCode);
+}
+
+void PhoneLogin::FetchPassword(RequestSink& sink) {
+  password_.reset();
+  SendRequest(tl::account_getPassword{}, sink, State::kFetchingPassword);
+}
+
+absl::Status PhoneLogin::Expect(State wanted, std::string_view step) const {
+  if (state_ == wanted) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("phone login: ", step, " while ",
+                                                    StateName(state_), " (only while ",
+                                                    StateName(wanted), ")"));
+}
+
+absl::Status PhoneLogin::SubmitCode(std::string_view code, RequestSink& sink) {
+  MTCORE_RETURN_IF_ERROR(Expect(State::kCodeNeeded, "a code"));
+  if (code.empty()) return absl::InvalidArgumentError("phone login: an empty code");
+  if (code_expired_) {
+    return absl::FailedPreconditionError(
+        "phone login: the code expired (PHONE_CODE_EXPIRED): ask for a new one with ResendCode");
+  }
+  tl::auth_signIn sign_in;
+  sign_in.phone_number = options_.phone;
+  sign_in.phone_code_hash = code_hash_;
+  if (email_code_) {
+    sign_in.email_verification = tl::emailVerificationCode{.code = std::string(code)};
+  } else {
+    sign_in.phone_code = std::string(code);
+  }
+  SendRequest(sign_in, sink, State::kSigningIn);
+  return absl::OkStatus();
+}
+
+absl::Status PhoneLogin::ResendCode(RequestSink& sink) {
+  MTCORE_RETURN_IF_ERROR(Expect(State::kCodeNeeded, "ResendCode"));
+  if (code_expired_) {
+    SendCode(sink);
+    return absl::OkStatus();
+  }
+  if (code_info_.next_type.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "phone login: the DC named no other way to send the code (sent by ", code_info_.type,
+        ")"));
+  }
+  tl::auth_resendCode resend;
+  resend.phone_number = options_.phone;
+  resend.phone_code_hash = code_hash_;
+  SendRequest(resend, sink, State::kSendingCode);
+  return absl::OkStatus();
+}
+
+absl::Status PhoneLogin::SignUp(std::string_view first_name, std::string_view last_name,
+                                RequestSink& sink) {
+  MTCORE_RETURN_IF_ERROR(Expect(State::kSignUpNeeded, "SignUp"));
+  if (first_name.empty()) return absl::InvalidArgumentError("phone login: an empty first name");
+  tl::auth_signUp sign_up;
+  sign_up.phone_number = options_.phone;
+  sign_up.phone_code_hash = code_hash_;
+  sign_up.first_name = std::string(first_name);
+  sign_up.last_name = std::string(last_name);
+  SendRequest(sign_up, sink, State::kSigningUp);
+  return absl::OkStatus();
+}
+
+absl::Status PhoneLogin::SubmitPassword(std::string_view password, crypto::SafePrimeCache& primes,
+                                        crypto::RandomSource& rng, RequestSink& sink) {
+  MTCORE_RETURN_IF_ERROR(Expect(State::kPasswordNeeded, "a password"));
+  absl::StatusOr<tl::inputCheckPasswordSRP> proof = ProvePassword(*password_, password, primes, rng);
+  if (!proof.ok()) {
+    Fail(absl::Status(proof.status().code(),
+                      absl::StrCat("phone login: the 2FA password: ", proof.status().message())));
+    return absl::OkStatus();
+  }
+  tl::auth_checkPassword check;
+  check.password = *std::move(proof);
+  SendRequest(check, sink, State::kCheckingPassword);
+  return absl::OkStatus();
+}
+
+void PhoneLogin::Cancel(RequestSink& sink) {
+  if (done()) return;
+  if (in_flight_ != 0) {
+    sink.Cancel(in_flight_);
+    given_up_.insert(in_flight_);
+    in_flight_ = 0;
+  }
+  const bool code_pending = !code_hash_.empty() && !code_expired_ &&
+                            (state_ == State::kCodeNeeded || state_ == State::kSendingCode ||
+                             state_ == State::kSigningIn || state_ == State::kSignUpNeeded ||
+                             state_ == State::kSigningUp);
+  if (code_pending) {
+    // Tells the DC the code will not be used; its answer is swallowed.
+    tl::auth_cancelCode cancel;
+    cancel.phone_number = options_.phone;
+    cancel.phone_code_hash = code_hash_;
+    if (absl::StatusOr<Bytes> bytes = tl::Serialize(cancel); bytes.ok()) {
+      if (absl::StatusOr<uint64_t> id = sink.Send(*std::move(bytes)); id.ok()) {
+        given_up_.insert(*id);
+      }
+    }
+  }
+  Fail(absl::CancelledError("phone login: cancelled"));
+}
+
+bool PhoneLogin::OnEvent(const ClientEvent& e, RequestSink& sink) {
+  if (!IsAnswer(e)) return false;
+  if (given_up_.erase(e.request_id) > 0) return true;
+  if (in_flight_ == 0 || e.request_id != in_flight_) return false;
+  in_flight_ = 0;
+  OnAnswer(e, sink);
+  return true;
+}
+
+void PhoneLogin::OnAnswer(const ClientEvent& e, RequestSink& sink) {
+  switch (state_) {
+    case State::kSendingCode:
+      OnSentCode(e, sink);
+      return;
+    case State::kSigningIn:
+    case State::kSigningUp:
+    case State::kCheckingPassword:
+      OnAuthorization(e, sink);
+      return;
+    case State::kFetchingPassword:
+      OnPassword(e);
+      return;
+    default:
+      return;  // (nothing is in flight in the other states)
+  }
+}
+
+void PhoneLogin::OnSentCode(const ClientEvent& e, RequestSink& sink) {
+  if (e.kind != ClientEvent::Kind::kResult) {
+    absl::Status s = Client::AnswerStatus(e);
+    Fail(absl::Status(s.code(), absl::StrCat("phone login: ", step_, ": ", s.message())));
+    return;
+  }
+  absl::StatusOr<tl::auth_SentCode> sent = tl::Parse<tl::auth_SentCode>(e.body);
+  if (!sent.ok()) {
+    Fail(absl::DataLossError(absl::StrCat("phone login: ", step_,
+                                          ": an answer that does not parse: ",
+                                          sent.status().message())));
+    return;
+  }
+  ++codes_sent_;
+  if (const auto* x = sent->As<tl::auth_sentCodeSuccess>()) {
+    // A future auth token was accepted: logged in without a code.
+    const auto* a = x->authorization.As<tl::auth_authorization>();
+    if (a == nullptr) {
+      Fail(absl::DataLossError(absl::StrCat("phone login: ", step_, ": auth.sentCodeSuccess with ",
+                                            x->authorization.name())));
+      return;
+    }
+    authorization_ = *a;
+    state_ = State::kLoggedIn;
+    return;
+  }
+  if (const auto* x = sent->As<tl::auth_sentCodePaymentRequired>()) {
+    Fail(absl::FailedPreconditionError(absl::StrCat(
+        "phone login: ", step_, ": the DC asks for a payment before it sends a code to this "
+        "number (auth.sentCodePaymentRequired, product '", x->store_product, "')")));
+    return;
+  }
+  const auto* x = sent->As<tl::auth_sentCode>();
+  if (x->type.Is<tl::auth_sentCodeTypeSetUpEmailRequired>()) {
+    Fail(absl::UnimplementedError(absl::StrCat(
+        "phone login: ", step_, ": the DC asks to set up a login email first "
+        "(auth.sentCodeTypeSetUpEmailRequired), which this client does not do")));
+    return;
+  }
+  if (x->phone_code_hash.empty()) {
+    Fail(absl::DataLossError(absl::StrCat("phone login: ", step_, ": no phone_code_hash")));
+    return;
+  }
+  code_hash_ = x->phone_code_hash;
+  code_expired_ = false;
+  email_code_ = x->type.Is<tl::auth_sentCodeTypeEmailCode>();
+  code_info_ = SentCodeInfo{};
+  DescribeSentType(x->type, code_info_);
+  code_info_.next_type = NextTypeName(x->next_type);
+  code_info_.timeout = x->timeout;
+  attempt_error_ = absl::OkStatus();
+  state_ = State::kCodeNeeded;
+}
+
+void PhoneLogin::OnAuthorization(const ClientEvent& e, RequestSink& sink) {
+  const State was = state_;
+  auto attempt_failed = [&](State back_to) {
+    absl::Status s = Client::AnswerStatus(e);
+    attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
+    state_ = back_to;
+  };
+  if (e.kind == ClientEvent::Kind::kRpcError) {
+    if (e.error_code == 401 && e.error_message == "SESSION_PASSWORD_NEEDED" &&
+        was != State::kCheckingPassword) {
+      attempt_error_ = absl::OkStatus();
+      FetchPassword(sink);
+      return;
+    }
+    if (was == State::kSigningIn &&
+        (IsRpcError(e, "PHONE_CODE_INVALID") || IsRpcError(e, "PHONE_CODE_EMPTY") ||
+         IsRpcError(e, "EMAIL_CODE_INVALID") || IsRpcError(e, "CODE_INVALID"))) {
+      attempt_failed(State::kCodeNeeded);
+      return;
+    }
+    if ((was == State::kSigningIn || was == State::kSigningUp) &&
+        IsRpcError(e, "PHONE_CODE_EXPIRED")) {
+      attempt_failed(State::kCodeNeeded);
+      code_expired_ = true;
+      return;
+    }
+    if (was == State::kSigningUp &&
+        (IsRpcError(e, "FIRSTNAME_INVALID") || IsRpcError(e, "LASTNAME_INVALID"))) {
+      attempt_failed(State::kSignUpNeeded);
+      return;
+    }
+    if (was == State::kCheckingPassword && IsRpcError(e, "PASSWORD_HASH_INVALID")) {
+      // Each challenge (srp_id) is good for one try: fetch a new one.
+      absl::Status s = Client::AnswerStatus(e);
+      attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
+      FetchPassword(sink);
+      return;
+    }
+  }
+  if (e.kind != ClientEvent::Kind::kResult) {
+    absl::Status s = Client::AnswerStatus(e);
+    Fail(absl::Status(s.code(), absl::StrCat("phone login: ", step_, ": ", s.message())));
+    return;
+  }
+  absl::StatusOr<tl::auth_Authorization> a = tl::Parse<tl::auth_Authorization>(e.body);
+  if (!a.ok()) {
+    Fail(absl::DataLossError(absl::StrCat("phone login: ", step_,
+                                          ": an answer that does not parse: ",
+                                          a.status().message())));
+    return;
+  }
+  if (const auto* x = a->As<tl::auth_authorizationSignUpRequired>()) {
+    if (was != State::kSigningIn) {
+      Fail(absl::DataLossError(absl::StrCat("phone login: ", step_,
+                                            ": auth.authorizationSignUpRequired again")));
+      return;
+    }
+    if (const auto* t = x->terms_of_service.As<tl::help_termsOfService>()) terms_ = *t;
+    attempt_error_ = absl::OkStatus();
+    state_ = State::kSignUpNeeded;
+    return;
+  }
+  authorization_ = *a->As<tl::auth_authorization>();
+  state_ = State::kLoggedIn;
+}
+
+void PhoneLogin::OnPassword(const ClientEvent& e) {
+  if (e.kind != ClientEvent::Kind::kResult) {
+    absl::Status s = Client::AnswerStatus(e);
+    Fail(absl::Status(s.code(), absl::StrCat("phone login: ", step_, ": ", s.message())));
+    return;
+  }
+  absl::StatusOr<tl::account_Password> p = tl::Parse<tl::account_Password>(e.body);
+  if (!p.ok()) {
+    Fail(absl::DataLossError(absl::StrCat("phone login: ", step_,
+                                          ": an answer that does not parse: ",
+                                          p.status().message())));
+    return;
+  }
+  const tl::account_password& info = *p->As<tl::account_password>();
+  if (!info.has_password) {
+    Fail(absl::DataLossError(absl::StrCat(
+        "phone login: ", step_, ": SESSION_PASSWORD_NEEDED, but the account has no password")));
+    return;
+  }
+  password_hint_ = info.hint.value_or("");
+  password_ = *std::move(p);
+  state_ = State::kPasswordNeeded;
+}
+
+void PhoneLogin::Fail(absl::Status why) {
+  error_ = std::move(why);
+  state_ = State::kFailed;
+  password_.reset();
+}
+
+absl::StatusOr<tl::auth_authorization> PhoneLogin::result() const {
+  if (state_ == State::kLoggedIn) return *authorization_;
+  if (state_ == State::kFailed) return error_;
+  return absl::FailedPreconditionError(
+      absl::StrCat("phone login: no result while ", StateName(state_)));
+}
+
+}  // namespace mtcore::client
