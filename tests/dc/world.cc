@@ -213,6 +213,9 @@ struct World::Impl {
     // The same uploads by (last_write, file_id): the least recently written first.
     std::set<std::pair<int64_t, int64_t>> upload_order;
     size_t upload_bytes = 0;  // charged, of all of them
+    // future_auth_token values handed out at logins by phone, newest last
+    // (codeSettings.logout_tokens of a later auth.sendCode: logged in at once).
+    std::deque<std::string> future_tokens;
   };
   struct Group {
     int64_t id = 0;
@@ -239,6 +242,7 @@ struct World::Impl {
   };
   struct PendingLogin {
     std::string phone, hash;
+    bool resent = false;           // auth.resendCode used (by SMS; no third way)
     bool code_ok = false;          // signIn saw the right code for an unknown phone
     int64_t password_account = 0;  // signIn said SESSION_PASSWORD_NEEDED
   };
@@ -801,6 +805,18 @@ struct World::Impl {
     return Value(std::move(o));
   }
 
+  // A login by phone number: also a future_auth_token for the next one
+  // (the account keeps its last kMaxFutureTokens).
+  Value PhoneAuthorization(Account& a) {
+    static constexpr size_t kMaxFutureTokens = 20;
+    Bytes token = crypto::RandomBytes(rng, 32);
+    a.future_tokens.emplace_back(token.begin(), token.end());
+    while (a.future_tokens.size() > kMaxFutureTokens) a.future_tokens.pop_front();
+    Value v = Authorization(a);
+    v.if_object()->Set("future_auth_token", a.future_tokens.back());
+    return v;
+  }
+
   Answer ImportBotAuthorization(const Call& c, const Object& q) {
     std::string token = Str(q, "bot_auth_token");
     size_t colon = token.find(':');
@@ -878,17 +894,63 @@ struct World::Impl {
       return Fail(303, absl::StrCat("PHONE_MIGRATE_", a->home_dc));
     }
     KeyState& k = keys[c.session->key];
+    // A future auth token of this account's: logged in without a code
+    // (auth.sentCodeSuccess), the token used up.
+    if (a != nullptr && a->password.empty()) {
+      if (const Object* settings = Sub(q, "settings")) {
+        for (const Value& t : *Vec(*settings, "logout_tokens")) {
+          const std::string* token = t.if_bytes();
+          if (token == nullptr) continue;
+          auto known = std::find(a->future_tokens.begin(), a->future_tokens.end(), *token);
+          if (known == a->future_tokens.end()) continue;
+          a->future_tokens.erase(known);
+          k.login.reset();
+          Bind(c.session->key, a->id);
+          Object o("auth.sentCodeSuccess");
+          o.Set("authorization", PhoneAuthorization(*a));
+          return Ok(Value(std::move(o)));
+        }
+      }
+    }
     PendingLogin login;
     login.phone = phone;
     login.hash = HexEncode(crypto::RandomBytes(rng, 8));
     k.login = login;
-    std::string code = a != nullptr ? a->login_code : config.login_code;
-    Object type("auth.sentCodeTypeApp");
+    // An account gets the code in its Telegram apps (SMS on request); a
+    // number without one by SMS.
+    return Ok(SentCode(login, a != nullptr ? "auth.sentCodeTypeApp" : "auth.sentCodeTypeSms",
+                       /*offer_sms=*/a != nullptr));
+  }
+
+  Value SentCode(const PendingLogin& login, const char* type_name, bool offer_sms) {
+    const Account* a = FindPhone(login.phone);
+    const std::string code = a != nullptr ? a->login_code : config.login_code;
+    Object type(type_name);
     type.Set("length", static_cast<int32_t>(code.size()));
     Object o("auth.sentCode");
     o.Set("type", Value(std::move(type)));
     o.Set("phone_code_hash", login.hash);
-    return Ok(Value(std::move(o)));
+    if (offer_sms) {
+      o.Set("next_type", Value(Object("auth.codeTypeSms")));
+      o.Set("timeout", int32_t{30});
+    }
+    return Value(std::move(o));
+  }
+
+  // The code again, by SMS; once.
+  Answer ResendCode(const Call& c, const Object& q) {
+    PendingLogin* login = nullptr;
+    if (Answer a = CheckPending(c, q, login); a.code) return a;
+    if (login->resent) return Fail(400, "SEND_CODE_UNAVAILABLE");
+    login->resent = true;
+    return Ok(SentCode(*login, "auth.sentCodeTypeSms", /*offer_sms=*/false));
+  }
+
+  Answer CancelCode(const Call& c, const Object& q) {
+    PendingLogin* login = nullptr;
+    if (Answer a = CheckPending(c, q, login); a.code) return a;
+    keys[c.session->key].login.reset();
+    return Ok(Value(true));
   }
 
   // The pending login of this key for (phone, hash), or an error.
@@ -919,7 +981,7 @@ struct World::Impl {
       return Fail(401, "SESSION_PASSWORD_NEEDED");
     }
     Bind(c.session->key, a->id);
-    return Ok(Authorization(*a));
+    return Ok(PhoneAuthorization(*a));
   }
 
   Answer SignUp(const Call& c, const Object& q) {
@@ -941,7 +1003,7 @@ struct World::Impl {
     a.home_dc = c.session->key.first;
     a.login_code = config.login_code;
     Bind(c.session->key, id);
-    return Ok(Authorization(a));
+    return Ok(PhoneAuthorization(a));
   }
 
   Value PasswordAlgo(const Account* a, const Bytes& salt1) const {
@@ -1007,7 +1069,7 @@ struct World::Impl {
         ByteView(reinterpret_cast<const uint8_t*>(m1.data()), m1.size()));
     if (!st.ok()) return Fail(400, "PASSWORD_HASH_INVALID");
     Bind(c.session->key, srp.account);
-    return Ok(Authorization(accounts[srp.account]));
+    return Ok(PhoneAuthorization(accounts[srp.account]));
   }
 
   // ----- QR login (core.telegram.org/api/qr-login) ---------------------------
@@ -2488,6 +2550,8 @@ struct World::Impl {
     if (m == "auth.sendCode") return SendCode(c, q);
     if (m == "auth.signIn") return SignIn(c, q);
     if (m == "auth.signUp") return SignUp(c, q);
+    if (m == "auth.resendCode") return ResendCode(c, q);
+    if (m == "auth.cancelCode") return CancelCode(c, q);
     if (m == "auth.checkPassword") return CheckPassword(c, q);
     if (m == "account.getPassword") return GetPassword(c);
     if (m == "auth.logOut") return LogOut(c);

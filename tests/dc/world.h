@@ -16,7 +16,11 @@
 // invokeWithoutUpdates (that session gets no pushes from then on).
 //
 // Methods: help.getConfig, help.getNearestDc; auth.importBotAuthorization,
-// auth.sendCode, auth.signIn, auth.signUp, auth.checkPassword (real SRP),
+// auth.sendCode (the code in the app, SMS offered after 30 s; a
+// future_auth_token from an earlier phone login in codeSettings.logout_tokens
+// logs a password-less account in at once: auth.sentCodeSuccess),
+// auth.resendCode (once, by SMS), auth.cancelCode, auth.signIn, auth.signUp,
+// auth.checkPassword (real SRP; the last three hand out future_auth_tokens),
 // auth.logOut, account.getPassword; QR login (auth.exportLoginToken,
 // auth.acceptLoginToken, auth.importLoginToken: see below); users.getUsers, users.getFullUser,
 // contacts.resolveUsername; account.updateStatus; messages.getChats,

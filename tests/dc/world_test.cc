@@ -392,6 +392,55 @@ TEST_F(WorldTest, UserLoginWithCodeMigratesToTheHomeDc) {
   EXPECT_EQ(d2->Call(tl::updates_getState{}).error_message, "AUTH_KEY_UNREGISTERED");
 }
 
+TEST_F(WorldTest, ACodeIsResentBySmsOnceCancelledAndAFutureAuthTokenSkipsIt) {
+  auto c = Client(2, 0x31);
+  tl::auth_sendCode send{.phone_number = "15550001001", .api_id = 4, .api_hash = "h",
+                         .settings = tl::codeSettings{}};
+  auto r = c->Call(Init(send));
+  ASSERT_TRUE(r.ok()) << r.error();
+  const tl::auth_sentCode sent = *r.value->As<tl::auth_sentCode>();
+  EXPECT_TRUE(sent.type.Is<tl::auth_sentCodeTypeApp>());
+  EXPECT_TRUE(sent.next_type.Is<tl::auth_codeTypeSms>());
+  EXPECT_EQ(sent.timeout, 30);
+  tl::auth_resendCode resend{.phone_number = "15550001001", .phone_code_hash = sent.phone_code_hash};
+  auto by_sms = c->Call(resend);
+  ASSERT_TRUE(by_sms.ok()) << by_sms.error();
+  EXPECT_EQ(by_sms.value->As<tl::auth_sentCode>()->type.As<tl::auth_sentCodeTypeSms>()->length, 5);
+  EXPECT_FALSE(by_sms.value->As<tl::auth_sentCode>()->next_type.has_value());
+  EXPECT_EQ(c->Call(resend).error_message, "SEND_CODE_UNAVAILABLE");
+  // Cancelled: the hash is dead.
+  auto cancelled = c->Call(tl::auth_cancelCode{.phone_number = "15550001001",
+                                               .phone_code_hash = sent.phone_code_hash});
+  ASSERT_TRUE(cancelled.ok()) << cancelled.error();
+  tl::auth_signIn in{.phone_number = "15550001001", .phone_code_hash = sent.phone_code_hash,
+                     .phone_code = "11111"};
+  EXPECT_EQ(c->Call(in).error_message, "PHONE_CODE_EXPIRED");
+
+  // A login hands out a future auth token...
+  r = c->Call(send);
+  ASSERT_TRUE(r.ok()) << r.error();
+  in.phone_code_hash = r.value->As<tl::auth_sentCode>()->phone_code_hash;
+  auto logged_in = c->Call(in);
+  ASSERT_TRUE(logged_in.ok()) << logged_in.error();
+  const std::optional<std::string> token =
+      logged_in.value->As<tl::auth_authorization>()->future_auth_token;
+  ASSERT_TRUE(token.has_value());
+  EXPECT_EQ(token->size(), 32u);
+  // ... which logs a new key in without a code, once.
+  auto fresh = Client(2, 0x32);
+  tl::auth_sendCode with_token = send;
+  with_token.settings = tl::codeSettings{.logout_tokens = std::vector<std::string>{"other", *token}};
+  auto at_once = fresh->Call(Init(with_token));
+  ASSERT_TRUE(at_once.ok()) << at_once.error();
+  const auto* success = at_once.value->As<tl::auth_sentCodeSuccess>();
+  ASSERT_NE(success, nullptr) << tl::to_string(*at_once.value);
+  EXPECT_EQ(success->authorization.As<tl::auth_authorization>()->user.As<tl::user>()->id, kAlice);
+  EXPECT_EQ(world_->LoggedInAccount(2, 0x32), kAlice);
+  auto used = Client(2, 0x33)->Call(Init(with_token));
+  ASSERT_TRUE(used.ok()) << used.error();
+  EXPECT_TRUE(used.value->Is<tl::auth_sentCode>()) << "a token is used once";
+}
+
 TEST_F(WorldTest, UnknownPhoneSignsUp) {
   auto c = Client(3, 0x5);
   tl::auth_sendCode send{.phone_number = "+44 7700 900123", .api_id = 4, .api_hash = "h",
