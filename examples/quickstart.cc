@@ -243,36 +243,33 @@ absl::Status RunSimulated(const Flags& f) {
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> user_client,
                           Connect(*loop, server->addresses().at(0), dc_key.public_key(), 1, 1, rng,
                                   dc_address, f));
-  tl::auth_sendCode send_code;
-  send_code.phone_number = user.phone;
-  send_code.api_id = 1;
-  send_code.api_hash = "quickstart";
-  send_code.settings = tl::codeSettings{};
-  MTCORE_ASSIGN_OR_RETURN(tl::auth_SentCode sent,
-                          user_client->Call(send_code, kTimeout));
-  const tl::auth_sentCode* sent_code = sent.As<tl::auth_sentCode>();
-  if (sent_code == nullptr) return absl::InternalError("auth.sendCode: unexpected answer");
+  // LogInWithPhone asks for what the login needs: the code (here the
+  // simulated DC's, where an app would ask its user), then the password.
+  io::ClientRunner::PhoneLoginPrompts prompts;
+  prompts.code = [&](const client::SentCodeInfo& how,
+                     const absl::Status& refused) -> absl::StatusOr<std::string> {
+    if (!refused.ok()) return refused;  // the configured code was refused
+    steps.Done("user: auth keys created, code sent",
+               absl::StrCat("+", user.phone, " by ", how.type, ", ", how.length, " digits (DC 1 -> DC ",
+                            user_client->client().dc(), ", ",
+                            user_client->client().stats().migrations, " migration)"));
+    return user.login_code.empty() ? world_config.login_code : user.login_code;
+  };
+  prompts.password = [&](const std::string& hint,
+                         const absl::Status& refused) -> absl::StatusOr<std::string> {
+    if (!refused.ok()) return refused;
+    steps.Done("user: code accepted", absl::StrCat("the account has a 2FA password (hint: ", hint, ")"));
+    return user.password;  // proven with SRP; wiped once used
+  };
+  MTCORE_ASSIGN_OR_RETURN(
+      tl::auth_authorization user_auth,
+      user_client->LogInWithPhone({.phone = user.phone, .api_id = 1, .api_hash = "quickstart"},
+                                  prompts, kTimeout));
   if (user_client->client().dc() != user.dc) {
     return absl::InternalError(absl::StrCat("the user's client is on DC ", user_client->client().dc(),
                                             ", not the account's DC ", user.dc));
   }
-  steps.Done("user: auth keys created, code sent",
-             absl::StrCat("+", user.phone, " (DC 1 -> DC ", user_client->client().dc(), ", ",
-                          user_client->client().stats().migrations, " migration)"));
-  tl::auth_signIn sign_in;
-  sign_in.phone_number = user.phone;
-  sign_in.phone_code_hash = sent_code->phone_code_hash;
-  sign_in.phone_code = user.login_code.empty() ? world_config.login_code : user.login_code;
-  absl::StatusOr<tl::auth_Authorization> signed_in = user_client->Call(sign_in, kTimeout);
-  if (signed_in.ok() || signed_in.status().message().find("SESSION_PASSWORD_NEEDED") ==
-                            std::string_view::npos) {
-    return absl::InternalError(absl::StrCat("auth.signIn: expected SESSION_PASSWORD_NEEDED, got ",
-                                            signed_in.ok() ? "a login" : signed_in.status().ToString()));
-  }
-  steps.Done("user: code accepted", "the account has a 2FA password");
-  MTCORE_ASSIGN_OR_RETURN(tl::auth_Authorization user_auth,
-                          user_client->CheckPassword(user.password, kTimeout));  // SRP
-  steps.Done("user: 2FA password proven (SRP)", Name(user_auth.As<tl::auth_authorization>()->user));
+  steps.Done("user: 2FA password proven (SRP)", Name(user_auth.user));
 
   // --- User -> bot. ---------------------------------------------------------
   tl::contacts_resolveUsername resolve;

@@ -528,6 +528,95 @@ absl::StatusOr<tl::auth_authorization> ClientRunner::LogInWithQr(
   return s;
 }
 
+absl::StatusOr<tl::auth_authorization> ClientRunner::LogInWithPhone(
+    client::PhoneLoginOptions options, const PhoneLoginPrompts& prompts, absl::Duration timeout) {
+  if (!prompts.code) return absl::InvalidArgumentError("LogInWithPhone needs a code prompt");
+  absl::StatusOr<std::unique_ptr<client::PhoneLogin>> made =
+      client::PhoneLogin::Create(std::move(options));
+  if (!made.ok()) return made.status();
+  client::PhoneLogin& login = **made;
+  client::ClientSink sink(*client_);
+  auto take = [&](const ClientEvent& e, client::RequestSink&) { return login.OnEvent(e, sink); };
+  absl::Status ended;  // a prompt's error or a step the login refused
+  int prompts_asked = 0;
+  // Asks the app for what the login waits for, and hands it over.
+  auto prompt = [&]() -> absl::Status {
+    if (++prompts_asked > prompts.max_prompts) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("phone login: ", prompts.max_prompts, " prompts answered, no login"));
+    }
+    switch (login.state()) {
+      case client::PhoneLogin::State::kCodeNeeded: {
+        absl::Status refused = login.attempt_error();
+        while (true) {
+          absl::StatusOr<std::string> code = prompts.code(login.code_info(), refused);
+          if (!code.ok()) return code.status();
+          if (!code->empty()) return login.SubmitCode(*code, sink);
+          refused = login.ResendCode(sink);
+          if (refused.ok()) return absl::OkStatus();
+          if (++prompts_asked > prompts.max_prompts) return refused;
+        }
+      }
+      case client::PhoneLogin::State::kPasswordNeeded: {
+        if (!prompts.password) {
+          return absl::FailedPreconditionError(
+              "phone login: SESSION_PASSWORD_NEEDED: the account has a 2FA password and no "
+              "password prompt was given");
+        }
+        absl::StatusOr<std::string> password =
+            prompts.password(login.password_hint(), login.attempt_error());
+        if (!password.ok()) return password.status();
+        absl::Status s = login.SubmitPassword(*password, primes_, rng_, sink);
+        SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(password->data()), password->size()));
+        return s;
+      }
+      case client::PhoneLogin::State::kSignUpNeeded: {
+        if (!prompts.sign_up) {
+          return absl::NotFoundError(
+              "phone login: the number has no account and no sign-up prompt was given");
+        }
+        absl::Status refused = login.attempt_error();
+        while (true) {
+          absl::StatusOr<std::pair<std::string, std::string>> name =
+              prompts.sign_up(login.terms_of_service(), refused);
+          if (!name.ok()) return name.status();
+          refused = login.SignUp(name->first, name->second, sink);
+          // (an empty first name is asked again, like the DC's refusals)
+          if (refused.code() != absl::StatusCode::kInvalidArgument) return refused;
+          if (++prompts_asked > prompts.max_prompts) return refused;
+        }
+      }
+      default:
+        return absl::OkStatus();
+    }
+  };
+  login.Start(sink);
+  driver_->Pump();
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        Collect(take);
+        if (login.waiting_for_app()) {
+          ended = prompt();
+          if (!ended.ok()) return true;
+        }
+        driver_->Pump();  // what it sent
+        if (login.done()) return true;
+        ended = GaveUp();
+        return !ended.ok();
+      },
+      timeout);
+  if (login.done()) return login.result();
+  login.Cancel(sink);
+  Collect(take);
+  driver_->Pump();
+  if (!ended.ok()) return ended;
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("no phone login within ", absl::FormatDuration(timeout)));
+  }
+  return s;
+}
+
 absl::StatusOr<tl::auth_Authorization> ClientRunner::CheckPassword(std::string_view password,
                                                                    absl::Duration timeout) {
   const absl::Time give_up = loop_.Now() + timeout;

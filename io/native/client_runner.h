@@ -25,6 +25,7 @@
 #include <set>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -32,6 +33,7 @@
 #include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
 #include "core/client/list_pages.h"
+#include "core/client/phone_login.h"
 #include "core/client/qr_login.h"
 #include "core/crypto/pubkey/dh.h"
 #include "core/crypto/random.h"
@@ -162,6 +164,43 @@ class ClientRunner {
   absl::StatusOr<tl::auth_authorization> LogInWithQr(
       client::QrLoginOptions options, const std::function<void(const std::string& url)>& on_url,
       absl::Duration timeout);
+
+  // What the user supplies during LogInWithPhone, asked for when the login
+  // needs it (the loop waits meanwhile; the login's timeout runs on).
+  // `refused` is why the last answer was refused (OK the first time), e.g.
+  // "auth.signIn: rpc error 400 PHONE_CODE_INVALID". An error status
+  // returned ends the login with it.
+  struct PhoneLoginPrompts {
+    // The code. An empty string asks for it another way (auth.resendCode,
+    // or a new code after PHONE_CODE_EXPIRED); if there is none, the prompt
+    // is asked again with that error.
+    std::function<absl::StatusOr<std::string>(const client::SentCodeInfo& how,
+                                              const absl::Status& refused)>
+        code;
+    // The 2FA password (wiped once used). Unset: an account with a
+    // password fails with FailedPrecondition naming SESSION_PASSWORD_NEEDED.
+    std::function<absl::StatusOr<std::string>(const std::string& hint,
+                                              const absl::Status& refused)>
+        password;
+    // A new account's first and last name (an empty first name is asked
+    // again), for a number with none (the
+    // terms the account accepts are shown by the app; it then calls
+    // help.acceptTermsOfService). Unset: such a number fails with NotFound.
+    std::function<absl::StatusOr<std::pair<std::string, std::string>>(
+        const std::optional<tl::help_termsOfService>& terms, const absl::Status& refused)>
+        sign_up;
+    // Prompts asked in all, at most (then the login fails).
+    int max_prompts = 20;
+  };
+  // Logs in with a phone number (core/client/phone_login.h): auth.sendCode
+  // (PHONE_MIGRATE followed), the code, a sign-up or the 2FA password as
+  // the login asks for them. Returns the authorization (keep its
+  // future_auth_token for PhoneLoginOptions::future_auth_tokens next time),
+  // or the login's error; DeadlineExceeded after `timeout` (the login is
+  // cancelled, and the DC told).
+  absl::StatusOr<tl::auth_authorization> LogInWithPhone(client::PhoneLoginOptions options,
+                                                        const PhoneLoginPrompts& prompts,
+                                                        absl::Duration timeout);
 
   // Proves the account's 2FA password after SESSION_PASSWORD_NEEDED
   // (auth.signIn or a QR login): account.getPassword, the SRP proof

@@ -649,6 +649,113 @@ TEST_F(ClientRunnerDcTest, LogInWithQrFollowsTheAccountToItsDc) {
   EXPECT_TRUE((*app)->Call(hello, kTimeout).ok());
 }
 
+TEST_F(ClientRunnerDcTest, LogInWithPhoneAsksForTheCodeAndThePasswordUntilTheyAreRight) {
+  // Bob (a 2FA account of DC 2) from DC 4: PHONE_MIGRATE_2 followed, a wrong
+  // code, the code by SMS instead, the right one, a wrong password, the
+  // right one.
+  absl::StatusOr<std::unique_ptr<ClientRunner>> r = NewRunner(4);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::string> asked;
+  int codes = 0, passwords = 0;
+  ClientRunner::PhoneLoginPrompts prompts;
+  prompts.code = [&](const client::SentCodeInfo& how,
+                     const absl::Status& refused) -> absl::StatusOr<std::string> {
+    asked.push_back(absl::StrCat("code by ", how.type, " (then ", how.next_type, ") ",
+                                 refused.message()));
+    switch (codes++) {
+      case 0: return std::string("99999");
+      case 1: return std::string();  // another way, please
+      default: return std::string("22222");
+    }
+  };
+  prompts.password = [&](const std::string& hint,
+                         const absl::Status& refused) -> absl::StatusOr<std::string> {
+    asked.push_back(absl::StrCat("password (", hint, ") ", refused.message()));
+    return std::string(passwords++ == 0 ? "hunter3" : "hunter2");
+  };
+  absl::StatusOr<tl::auth_authorization> bob = (*r)->LogInWithPhone(
+      {.phone = "+1 555 000 1002", .api_id = 1, .api_hash = "test"}, prompts, kTimeout);
+  ASSERT_TRUE(bob.ok()) << bob.status();
+  EXPECT_EQ(bob->user.As<tl::user>()->id, 1002);
+  EXPECT_EQ((*r)->client().dc(), 2) << "moved to the account's DC";
+  EXPECT_THAT(asked,
+              ::testing::ElementsAre(
+                  "code by app (then sms) ",
+                  "code by app (then sms) auth.signIn: rpc error 400 PHONE_CODE_INVALID",
+                  "code by sms (then ) ", "password (the usual) ",
+                  "password (the usual) auth.checkPassword: rpc error 400 PASSWORD_HASH_INVALID"));
+  EXPECT_TRUE((*r)->Call(tl::updates_getState{}, kTimeout).ok()) << "logged in";
+}
+
+TEST_F(ClientRunnerDcTest, LogInWithPhoneSignsUpANewNumberAndUsesAFutureAuthToken) {
+  absl::StatusOr<std::unique_ptr<ClientRunner>> r = NewRunner(2);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::string> asked;
+  ClientRunner::PhoneLoginPrompts prompts;
+  prompts.code = [&](const client::SentCodeInfo& how,
+                     const absl::Status&) -> absl::StatusOr<std::string> {
+    asked.push_back(absl::StrCat("code by ", how.type));
+    return config_.login_code;
+  };
+  int names = 0;
+  prompts.sign_up = [&](const std::optional<tl::help_termsOfService>&,
+                        const absl::Status& refused)
+      -> absl::StatusOr<std::pair<std::string, std::string>> {
+    asked.push_back(absl::StrCat("name ", refused.message()));
+    switch (names++) {
+      case 0: return std::make_pair(std::string(), std::string("Doe"));
+      case 1: return std::make_pair(std::string(65, 'x'), std::string("Doe"));
+      default: return std::make_pair(std::string("Dan"), std::string("Doe"));
+    }
+  };
+  const client::PhoneLoginOptions dan{.phone = "+44 7700 900999", .api_id = 1, .api_hash = "test"};
+  absl::StatusOr<tl::auth_authorization> made = (*r)->LogInWithPhone(dan, prompts, kTimeout);
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(*made->user.As<tl::user>()->first_name, "Dan");
+  EXPECT_THAT(asked, ::testing::ElementsAre(
+                         "code by sms", "name ", "name phone login: an empty first name",
+                         "name auth.signUp: rpc error 400 FIRSTNAME_INVALID"));
+  ASSERT_TRUE(made->future_auth_token.has_value());
+
+  // The next login of the number, with its future auth token: no code.
+  absl::StatusOr<std::unique_ptr<ClientRunner>> again = NewRunner(2);
+  ASSERT_TRUE(again.ok()) << again.status();
+  asked.clear();
+  client::PhoneLoginOptions with_token = dan;
+  with_token.future_auth_tokens = {*made->future_auth_token};
+  absl::StatusOr<tl::auth_authorization> quick =
+      (*again)->LogInWithPhone(with_token, prompts, kTimeout);
+  ASSERT_TRUE(quick.ok()) << quick.status();
+  EXPECT_EQ(quick->user.As<tl::user>()->id, made->user.As<tl::user>()->id);
+  EXPECT_TRUE(asked.empty()) << "nothing asked";
+  EXPECT_TRUE((*again)->Call(tl::updates_getState{}, kTimeout).ok()) << "logged in";
+
+  // A prompt that gives up ends the login with its error; a 2FA account
+  // without a password prompt is named.
+  absl::StatusOr<std::unique_ptr<ClientRunner>> third = NewRunner(2);
+  ASSERT_TRUE(third.ok()) << third.status();
+  ClientRunner::PhoneLoginPrompts give_up;
+  give_up.code = [](const client::SentCodeInfo&, const absl::Status&) -> absl::StatusOr<std::string> {
+    return absl::CancelledError("the user closed the dialog");
+  };
+  EXPECT_EQ((*third)
+                ->LogInWithPhone({.phone = "15550001001", .api_id = 1, .api_hash = "t"}, give_up,
+                                 kTimeout)
+                .status(),
+            absl::CancelledError("the user closed the dialog"));
+  ClientRunner::PhoneLoginPrompts code_only;
+  code_only.code = [](const client::SentCodeInfo&, const absl::Status&) -> absl::StatusOr<std::string> {
+    return std::string("22222");
+  };
+  absl::Status no_password =
+      (*third)
+          ->LogInWithPhone({.phone = "15550001002", .api_id = 1, .api_hash = "t"}, code_only,
+                           kTimeout)
+          .status();
+  EXPECT_EQ(no_password.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(no_password.message(), HasSubstr("SESSION_PASSWORD_NEEDED"));
+}
+
 TEST_F(ClientRunnerDcTest, LogInWithQrGivesUpAfterItsTimeout) {
   absl::StatusOr<std::unique_ptr<ClientRunner>> app = NewRunner(2);
   ASSERT_TRUE(app.ok()) << app.status();

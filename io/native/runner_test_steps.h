@@ -67,18 +67,15 @@ inline absl::StatusOr<const dc::WorldConfig::User*> ConfiguredUser(const dc::Wor
 // password.
 inline absl::Status SignInWithCode(ClientRunner& runner, const dc::WorldConfig& config,
                                    const dc::WorldConfig::User& user, absl::Duration timeout) {
-  tl::auth_sendCode send_code;
-  send_code.phone_number = user.phone;
-  send_code.api_id = 1;
-  send_code.api_hash = "test";
-  send_code.settings = tl::codeSettings{};
-  absl::StatusOr<tl::auth_SentCode> sent = runner.Call(send_code, timeout);
-  if (!sent.ok()) return sent.status();
-  tl::auth_signIn sign_in;
-  sign_in.phone_number = user.phone;
-  sign_in.phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash;
-  sign_in.phone_code = user.login_code.empty() ? config.login_code : user.login_code;
-  return runner.Call(sign_in, timeout).status();
+  ClientRunner::PhoneLoginPrompts prompts;
+  prompts.code = [&](const client::SentCodeInfo&,
+                     const absl::Status& refused) -> absl::StatusOr<std::string> {
+    if (!refused.ok()) return refused;  // the configured code was refused: say why
+    return user.login_code.empty() ? config.login_code : user.login_code;
+  };
+  return runner
+      .LogInWithPhone({.phone = user.phone, .api_id = 1, .api_hash = "test"}, prompts, timeout)
+      .status();
 }
 
 // @`username` as `runner` resolves it (contacts.resolveUsername).
