@@ -128,6 +128,53 @@ test('node: a Blob of 3 MiB goes up part by part and comes down chunk by chunk, 
   assert.deepEqual(back, small, 'and the whole-file download still works');
 });
 
+test('node: a read that never settles ends the upload after readTimeoutMs, naming the part and offset', async () => {
+  const data = fileOf(1_500_000);
+  const reads = [];
+  const hanging = {
+    size: data.length,
+    read: (offset, length) => {
+      reads.push(offset);
+      if (offset >= 524288) return new Promise(() => {});  // never settles
+      return data.subarray(offset, offset + length);
+    },
+  };
+  const started = Date.now();
+  await assert.rejects(alice.uploadFile(hanging, { fileName: 'hang.bin', readTimeoutMs: 300 }),
+    (e) => {
+      assert.ok(e instanceof lib.MtcoreError);
+      assert.match(e.message, /upload: part 1 of 3 \(524288 bytes at 524288\): .*the read of 524288 bytes at offset 524288 did not settle within 300 ms \(readTimeoutMs\)$/);
+      return true;
+    });
+  assert.ok(Date.now() - started >= 300, 'not before the timeout');
+  assert.deepEqual(reads, [0, 524288], 'no read after the one that hung');
+
+  // A read that settles after its timeout changes nothing; a slow read within it is fine.
+  let late;
+  const slow = {
+    size: 3000,
+    read: (offset, length) => new Promise((resolve) => { late = () => resolve(data.subarray(offset, offset + length)); }),
+  };
+  await assert.rejects(alice.uploadFile(slow, { readTimeoutMs: 50 }), /did not settle within 50 ms/);
+  late();
+  const file = await alice.uploadFile({
+    size: 3000,
+    read: (offset, length) => new Promise((r) => setTimeout(() => r(data.subarray(offset, offset + length)), 100)),
+  }, { readTimeoutMs: 2000 });
+  assert.equal(file.parts, 1);
+
+  // Aborting an upload whose read hangs: rejected at once, its timer gone.
+  const aborted = new AbortController();
+  const pending = alice.uploadFile({ size: 10, read: () => new Promise(() => {}) }, { signal: aborted.signal });
+  setTimeout(() => aborted.abort(), 20);
+  await assert.rejects(pending, /cancelled/);
+
+  for (const readTimeoutMs of [0, -1, NaN, '5']) {
+    await assert.rejects(alice.uploadFile(data, { readTimeoutMs }), /uploadFile: readTimeoutMs is a number of ms above 0/);
+  }
+  assert.equal((await alice.uploadFile(data.subarray(0, 10), { readTimeoutMs: Infinity })).parts, 1);
+});
+
 test('node: a source that fails ends the upload naming the part; a throwing onData cancels the download', async () => {
   const data = fileOf(1_500_000);
   const failing = {
@@ -141,6 +188,8 @@ test('node: a source that fails ends the upload naming the part; a throwing onDa
     /upload: part 2 of 3 .*the disk went away/);
   await assert.rejects(alice.uploadFile({ size: 10, read: async () => new Uint8Array(3) }),
     /part 0 of 1 .*the source gave 3 bytes, not 10/);
+  await assert.rejects(alice.uploadFile({ size: 10, read: async () => 'ten bytes!' }),
+    /part 0 of 1 .*the source gave no bytes/);
   await assert.rejects(alice.uploadFile({ nope: true }), /the source must be a Uint8Array, a Blob or/);
   await assert.rejects(alice.uploadFile(new Uint8Array(0)), /empty/);
 

@@ -92,8 +92,9 @@ export interface TransferOptions {
 }
 
 // An upload's bytes, read a part at a time as the upload asks for them
-// (exactly `length` bytes at `offset`; a throw or rejection ends the upload
-// naming the part). A Uint8Array or a Blob (File) works as one too.
+// (exactly `length` bytes at `offset`; a throw, a rejection, the wrong
+// length or a read over UploadOptions.readTimeoutMs ends the upload naming
+// the part). A Uint8Array or a Blob (File) works as one too.
 export interface UploadSource {
   readonly size: number;
   read(offset: number, length: number): Promise<Uint8Array | ArrayBuffer> | Uint8Array | ArrayBuffer;
@@ -104,6 +105,10 @@ export interface UploadOptions extends TransferOptions {
   fileName?: string;
   // Bytes per part: a multiple of 1024 that divides 524288 (the default).
   partSize?: number;
+  // How long one part's read may take, in ms (default 60000; Infinity: no
+  // limit); a read still running then ends the upload with an MtcoreError
+  // naming the part, its offset and the timeout.
+  readTimeoutMs?: number;
 }
 
 export interface DownloadOptions extends TransferOptions {

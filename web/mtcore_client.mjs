@@ -523,7 +523,8 @@ export class MtcoreClient {
   #closed = false;
   #pumping = false;
   #pumpAgain = false;
-  // streaming upload id -> {size, read, partSize, reading}
+  // streaming upload id -> {size, read, partSize, readTimeoutMs, reading
+  // (the read in progress: {timer}, or null)}
   #uploads = new Map();
   // walk id -> the state of an iteration walking it (#walkIterator)
   #walks = new Map();
@@ -632,15 +633,21 @@ export class MtcoreClient {
   // into the module: parts are read one at a time as the upload asks for
   // them, at most 2 * 4 parts in the module's memory. A source that throws
   // (or gives the wrong length) ends the upload with an MtcoreError naming
-  // the part. Options: fileName, partSize (bytes per part: a multiple of
-  // 1024 that divides 524288; 524288 by default), signal, onProgress
-  // ({done, total} in bytes).
-  uploadFile(source, { fileName = 'file', partSize = 524288, signal, onProgress } = {}) {
+  // the part, and so does a read that has not settled after readTimeoutMs.
+  // Options: fileName, partSize (bytes per part: a multiple of 1024 that
+  // divides 524288; 524288 by default), readTimeoutMs (how long one part's
+  // read may take, in ms: 60000 by default; Infinity: no limit), signal,
+  // onProgress ({done, total} in bytes).
+  uploadFile(source, { fileName = 'file', partSize = 524288, readTimeoutMs = 60000, signal, onProgress } = {}) {
     let reader;
     try {
       reader = uploadReader(source);
     } catch (e) {
       return Promise.reject(e);
+    }
+    if (typeof readTimeoutMs !== 'number' || !(readTimeoutMs > 0)) {
+      return Promise.reject(new MtcoreError(0,
+        `uploadFile: readTimeoutMs is a number of ms above 0 (or Infinity), not ${String(readTimeoutMs)}`));
     }
     return this.#transfer((m) => {
       const name = cString(m, fileName);
@@ -650,7 +657,7 @@ export class MtcoreClient {
       } finally {
         m._free(name);
       }
-      if (id >= 0) this.#uploads.set(String(id), { ...reader, partSize, reading: false });
+      if (id >= 0) this.#uploads.set(String(id), { ...reader, partSize, readTimeoutMs, reading: null });
       return id;
     }, { signal, onProgress });
   }
@@ -729,8 +736,8 @@ export class MtcoreClient {
     }, options);
   }
 
-  // Reads the next part streaming upload `id` wants (one read at a time)
-  // and pushes it into the module.
+  // Reads the next part streaming upload `id` wants (one read at a time,
+  // given up after f.readTimeoutMs) and pushes it into the module.
   #feed(id) {
     const f = this.#uploads.get(id);
     if (!f || f.reading || this.#closed) return;
@@ -739,7 +746,9 @@ export class MtcoreClient {
     if (part < 0) return;
     const offset = part * f.partSize;
     const length = Math.min(f.partSize, f.size - offset);
-    f.reading = true;
+    // This read, while it is the one the upload waits for: the timer ends it.
+    const reading = { timer: null };
+    f.reading = reading;
     const fail = (message) => {
       const text = cString(m, message);
       if (m._mtcore_client_upload_fail(this.#h, Number(id), part, text) < 0) {
@@ -747,9 +756,23 @@ export class MtcoreClient {
       }
       m._free(text);
     };
+    // Whether this read still counts (then it is over): not timed out, the
+    // upload still running.
+    const current = () => {
+      if (f.reading !== reading) return false;
+      clearTimeout(reading.timer);
+      f.reading = null;
+      return !this.#closed && this.#uploads.get(id) === f;
+    };
+    if (f.readTimeoutMs !== Infinity) {
+      reading.timer = setTimeout(() => {
+        if (!current()) return;
+        fail(`the read of ${length} bytes at offset ${offset} did not settle within ${f.readTimeoutMs} ms (readTimeoutMs)`);
+        this.#pump();
+      }, Math.min(f.readTimeoutMs, 2 ** 31 - 1));
+    }
     Promise.resolve().then(() => f.read(offset, length)).then((data) => {
-      f.reading = false;
-      if (this.#closed || this.#uploads.get(id) !== f) return;
+      if (!current()) return;
       const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
         : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
           : null;
@@ -766,11 +789,18 @@ export class MtcoreClient {
       }
       this.#pump();
     }, (error) => {
-      f.reading = false;
-      if (this.#closed || this.#uploads.get(id) !== f) return;
+      if (!current()) return;
       fail(errorText(error));
       this.#pump();
     });
+  }
+
+  // Upload `id` ended: a read still running no longer counts (nor keeps its timer).
+  #forgetUpload(id) {
+    const f = this.#uploads.get(id);
+    if (!f) return;
+    clearTimeout(f.reading?.timer);
+    this.#uploads.delete(id);
   }
 
   // Starts a transfer with `start(module)` (its id, or -1) and settles with
@@ -1050,6 +1080,7 @@ export class MtcoreClient {
     this.#links.clear();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
+    for (const id of [...this.#uploads.keys()]) this.#forgetUpload(id);
     const walks = [...this.#walks.values()];
     this.#walks.clear();
     const qr = this.#qr;
@@ -1193,7 +1224,7 @@ export class MtcoreClient {
         });
         return;
       }
-      if (e.type !== 'transferProgress') this.#uploads.delete(e.transfer);
+      if (e.type !== 'transferProgress') this.#forgetUpload(e.transfer);
       const p = this.#pending.get(`t${e.transfer}`);
       if (!p) return;
       if (e.type === 'transferProgress') {

@@ -63,6 +63,9 @@ export async function example(schema: string, pem: string): Promise<string> {
       if (me._ === 'auth.authorization') console.log(me.user._);
     }
   }
+  const file = await client.uploadFile({ size: 3, read: async () => new Uint8Array(3) },
+    { fileName: 'a.bin', readTimeoutMs: 30000 });
+  console.log(file._);
   const saved: Uint8Array = client.snapshot();
   stop();
   client.close();
@@ -96,6 +99,8 @@ export async function misuse(client: MtcoreClient): Promise<void> {
     // @ts-expect-error: a dialog's top message may be missing
     console.log(d.message._);
   }
+  // @ts-expect-error: the read timeout is a number of ms
+  await client.uploadFile(new Uint8Array(3), { readTimeoutMs: '60s' });
   // @ts-expect-error: the password is a string
   await client.checkPassword(new TextEncoder().encode('hunter2'));
   // @ts-expect-error: onUrl is required
