@@ -4,7 +4,8 @@
 // sends Alice 130 messages, she walks them newest first in pages of 50 (each
 // once, in order, with the senders named), stops early (the walk cancelled,
 // the client goes on), lists her dialogs one per page; bad options and a
-// peer the DC refuses reject the loop with a clear error, and so does close().
+// peer the DC refuses reject the loop with a clear error, and so do an
+// aborted signal (with its reason) and close().
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -141,7 +142,9 @@ test('node: bad options and a peer the DC refuses reject the loop with a clear e
   assert.match((await rejection(alice.iterHistory(botPeer, { pageSize: 0 }))).message, /history: page size 0 is outside 1\.\.100/);
   assert.match((await rejection(alice.iterHistory(botPeer, { pageSize: 101 }))).message, /page size 101/);
   assert.match((await rejection(alice.iterHistory(botPeer, { page_size: 5 }))).message,
-    /iterHistory: no option page_size \(there are pageSize, maxMessages, offsetId, minId\)/);
+    /iterHistory: no option page_size \(there are pageSize, maxMessages, offsetId, minId, signal\)/);
+  assert.match((await rejection(alice.iterHistory(botPeer, { signal: {} }))).message,
+    /iterHistory: signal is an AbortSignal, not object/);
   assert.match((await rejection(alice.iterHistory(botPeer, { pageSize: '50' }))).message, /pageSize is a number, not string/);
   assert.match((await rejection(alice.iterHistory(botPeer, { maxMessages: 1.5 }))).message, /history: maxMessages 1\.5: not a whole number/);
   assert.match((await rejection(alice.iterHistory(botPeer, { offsetId: NaN }))).message, /history: offsetId nan/);
@@ -152,6 +155,50 @@ test('node: bad options and a peer the DC refuses reject the loop with a clear e
   assert.match((await rejection(alice.iterDialogs(null))).message, /iterDialogs: the options are an object/);
   // Nothing wanted: no messages, no error.
   for await (const entry of alice.iterHistory(botPeer, { maxMessages: 0 })) assert.fail(`got ${entry}`);
+  assert.equal((await alice.invoke({ _: 'help.getConfig' }))._, 'config');
+});
+
+test('node: a signal ends a walk with its reason: between pages, with a page in flight, before it starts', async () => {
+  // Between pages: the entries of the page in hand are dropped.
+  const between = new AbortController();
+  const seen = [];
+  await assert.rejects((async () => {
+    for await (const { message } of alice.iterHistory(botPeer, { pageSize: 10, signal: between.signal })) {
+      seen.push(message.message);
+      if (seen.length === 3) between.abort(new Error('the user left'));
+    }
+  })(), (e) => {
+    assert.ok(e instanceof lib.MtcoreError);
+    assert.equal(e.code, 0);
+    assert.equal(e.message, 'iterHistory: cancelled: Error: the user left');
+    assert.equal(e.cause, between.signal.reason, 'the abort reason is the cause');
+    return true;
+  });
+  assert.deepEqual(seen, [`note ${SENT - 1}`, `note ${SENT - 2}`, `note ${SENT - 3}`], 'nothing after the abort');
+
+  // With its request in flight: next() rejects at once, the answer is dropped.
+  const inFlight = new AbortController();
+  const walk = alice.iterDialogs({ pageSize: 1, signal: inFlight.signal })[Symbol.asyncIterator]();
+  const next = walk.next();  // the first page is asked for
+  inFlight.abort();
+  await assert.rejects(next, /iterDialogs: cancelled: AbortError: /);
+  assert.deepEqual(await walk.next(), { value: undefined, done: true });
+  const history = alice.iterHistory(botPeer, { pageSize: 2, signal: inFlight.signal });
+  await assert.rejects(rejection(history).then((e) => { throw e; }), /iterHistory: cancelled: AbortError/,
+    'an aborted signal starts no walk');
+
+  // Neither left anything behind: the next walks get their own pages, and a
+  // signal aborted after a walk ended changes nothing.
+  const late = new AbortController();
+  const again = [];
+  for await (const { message } of alice.iterHistory(botPeer, { pageSize: 2, maxMessages: 3, signal: late.signal })) {
+    again.push(message.message);
+  }
+  late.abort();
+  assert.deepEqual(again, [`note ${SENT - 1}`, `note ${SENT - 2}`, `note ${SENT - 3}`]);
+  let dialogs = 0;
+  for await (const d of alice.iterDialogs({ pageSize: 1 })) dialogs += d.dialog._ === 'dialog' ? 1 : 0;
+  assert.ok(dialogs >= 1);
   assert.equal((await alice.invoke({ _: 'help.getConfig' }))._, 'config');
 });
 

@@ -166,6 +166,9 @@ export interface TextFormatterOptions {
 export interface WalkOptions {
   // Entries per request: 1..100 (default 100).
   pageSize?: number;
+  // Ends the walk (its page in flight cancelled): the iteration rejects with
+  // an MtcoreError (code 0) naming the abort reason, which is its cause.
+  signal?: AbortSignal;
 }
 
 export interface HistoryOptions extends WalkOptions {

@@ -416,8 +416,18 @@ class EngineSocket {
 }
 
 // The options iterHistory() and iterDialogs() take, with their types.
-const HISTORY_OPTIONS = { pageSize: 'number', maxMessages: 'number', offsetId: 'number', minId: 'number' };
-const DIALOG_OPTIONS = { pageSize: 'number', maxDialogs: 'number', excludePinned: 'boolean', folderId: 'number' };
+const HISTORY_OPTIONS = {
+  pageSize: 'number', maxMessages: 'number', offsetId: 'number', minId: 'number', signal: 'AbortSignal',
+};
+const DIALOG_OPTIONS = {
+  pageSize: 'number', maxDialogs: 'number', excludePinned: 'boolean', folderId: 'number', signal: 'AbortSignal',
+};
+
+// Whether `value` is an AbortSignal (or behaves as one).
+function isAbortSignal(value) {
+  return value !== null && typeof value === 'object' && typeof value.aborted === 'boolean' &&
+    typeof value.addEventListener === 'function' && typeof value.removeEventListener === 'function';
+}
 
 // Throws an MtcoreError naming an option `what` does not take, or one of the
 // wrong type (the module checks the numbers' values).
@@ -430,8 +440,9 @@ function checkOptions(what, options, names) {
     if (!type) {
       throw new MtcoreError(0, `${what}: no option ${name} (there are ${Object.keys(names).join(', ')})`);
     }
-    if (value !== undefined && typeof value !== type) {
-      throw new MtcoreError(0, `${what}: ${name} is a ${type}, not ${typeof value} ${String(value)}`);
+    if (value === undefined) continue;
+    if (type === 'AbortSignal' ? !isAbortSignal(value) : typeof value !== type) {
+      throw new MtcoreError(0, `${what}: ${name} is a${type === 'AbortSignal' ? 'n' : ''} ${type}, not ${typeof value} ${String(value)}`);
     }
   }
 }
@@ -854,9 +865,12 @@ export class MtcoreClient {
   // The next page is asked for only once the loop took every message of the
   // last one, so one page is in memory. `peer` is an InputPeer. Options:
   // pageSize (1..100, default 100), maxMessages (-1: all), offsetId (start
-  // below this message id), minId (only messages above it). Breaking out of
-  // the loop cancels the walk; bad options, the DC refusing a page and
-  // close() reject the iteration with an MtcoreError (code 0) saying why.
+  // below this message id), minId (only messages above it), signal (an
+  // AbortSignal: aborting cancels the walk, its page in flight included, and
+  // rejects the iteration with an MtcoreError naming the abort reason, which
+  // is also its cause). Breaking out of the loop cancels the walk; bad
+  // options, the DC refusing a page and close() reject the iteration with an
+  // MtcoreError (code 0) saying why.
   //   for await (const { message } of client.iterHistory(peer, { pageSize: 50 })) ...
   iterHistory(peer, options = {}) {
     return this.#iterable('iterHistory', options, HISTORY_OPTIONS, (m, o) => {
@@ -883,7 +897,7 @@ export class MtcoreClient {
   // excludePinned), page by page (messages.getDialogs), as iterHistory():
   // each dialog as {dialog, message (its top message, or null), users,
   // chats}. Options: pageSize (1..100, default 100), maxDialogs (-1: all),
-  // excludePinned, folderId (0: the main list, 1: the archive).
+  // excludePinned, folderId (0: the main list, 1: the archive), signal.
   iterDialogs(options = {}) {
     return this.#iterable('iterDialogs', options, DIALOG_OPTIONS, (m, o) =>
       m._mtcore_client_iter_dialogs(this.#h, o.pageSize ?? 100, o.maxDialogs ?? -1,
@@ -904,10 +918,20 @@ export class MtcoreClient {
     // in hand; waiters: next() calls waiting for a page or the end; asked: a
     // page is on its way.
     const w = { id: null, buffer: [], waiters: [], ended: false, error: null, asked: false, entryOf };
+    // The options' signal (checked when the walk starts): aborting stops the walk.
+    const signal = options !== null && typeof options === 'object' && isAbortSignal(options.signal)
+      ? options.signal : null;
+    const onAbort = () => {
+      const error = new MtcoreError(0, `${what}: cancelled: ${errorText(signal.reason)}`);
+      error.cause = signal.reason;
+      w.stop(error);
+    };
+    w.cleanup = () => signal?.removeEventListener('abort', onAbort);
     // Hands what arrived to the waiting next() calls.
     w.settle = () => {
       while (w.waiters.length && w.buffer.length) w.waiters.shift().resolve({ value: w.buffer.shift(), done: false });
       if (!w.waiters.length || !w.ended) return;
+      w.cleanup();  // the iteration is over
       if (w.error) {
         const error = w.error;
         w.error = null;
@@ -946,6 +970,24 @@ export class MtcoreClient {
       }
       this.#pump();
     };
+    // Ends the iteration (with `error`, or done if null): the walk, if it
+    // runs, is cancelled with its request in flight; what was not taken is
+    // dropped.
+    w.stop = (error) => {
+      if (!w.ended) {
+        w.ended = true;
+        if (w.id !== null && this.#walks.delete(w.id) && !this.#closed) {
+          m._mtcore_client_walk_cancel(this.#h, Number(w.id));
+          this.#pump();
+        }
+      }
+      w.cleanup();
+      w.buffer = [];
+      w.error = error;
+      w.settle();
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     return {
       next: () => new Promise((resolve, reject) => {
         w.waiters.push({ resolve, reject });
@@ -954,16 +996,7 @@ export class MtcoreClient {
       }),
       // The loop stopped early: the walk is cancelled.
       return: () => {
-        if (!w.ended) {
-          w.ended = true;
-          if (w.id !== null && this.#walks.delete(w.id) && !this.#closed) {
-            m._mtcore_client_walk_cancel(this.#h, Number(w.id));
-            this.#pump();
-          }
-        }
-        w.buffer = [];
-        w.error = null;
-        w.settle();
+        w.stop(null);
         return Promise.resolve({ value: undefined, done: true });
       },
       [Symbol.asyncIterator]() {
@@ -1095,6 +1128,7 @@ export class MtcoreClient {
       qr.reject(new MtcoreError(0, 'the client is closed'));
     }
     for (const w of walks) {  // their iterations reject
+      w.cleanup();
       w.ended = true;
       w.buffer = [];
       w.error = new MtcoreError(0, 'the client is closed');

@@ -47,7 +47,7 @@ export async function example(schema: string, pem: string): Promise<string> {
     if (message._ === 'message') console.log(message.id.toFixed(), message.message, users.length);
     break;
   }
-  for await (const d of client.iterDialogs({ pageSize: 1, excludePinned: true, folderId: 0 })) {
+  for await (const d of client.iterDialogs({ pageSize: 1, excludePinned: true, folderId: 0, signal: AbortSignal.timeout(5000) })) {
     console.log(d.dialog._, d.message?._, d.chats.length, d.entryErrors?.join(','));
   }
   const controller = new AbortController();
@@ -91,6 +91,8 @@ export async function misuse(client: MtcoreClient): Promise<void> {
   await MtcoreClient.create({ module: await createModule(), schema: '', url: () => '', pfs: { tempKeyLifetimeS: '1h' } });
   // @ts-expect-error: the page size is a number
   client.iterHistory({ _: 'inputPeerSelf' }, { pageSize: '50' });
+  // @ts-expect-error: a walk is stopped by an AbortSignal, not by its controller
+  client.iterHistory({ _: 'inputPeerSelf' }, { signal: new AbortController() });
   // @ts-expect-error: options are camelCase (pageSize)
   client.iterDialogs({ page_size: 5 });
   // @ts-expect-error: the history of a peer: an InputPeer, not a User
