@@ -552,12 +552,21 @@ client::DcConnection* JsonClient::Link(int link) {
   return it != links_.end() ? it->second.conn.get() : nullptr;
 }
 
+std::optional<absl::Time> JsonClient::WrapperDeadline() {
+  return qr_ != nullptr ? qr_->NextDeadline() : std::nullopt;
+}
+
+void JsonClient::OnWrapperTimeout(absl::Time now) {
+  if (qr_ == nullptr) return;
+  std::optional<absl::Time> t = qr_->NextDeadline();
+  if (!t.has_value() || *t > now) return;
+  QrSink sink(*this);
+  qr_->OnTimeout(now, sink);  // a new token
+  DeliverQr();
+}
+
 std::optional<absl::Time> JsonClient::NextDeadlineOfAll() {
-  std::optional<absl::Time> next = NextDeadline();
-  if (qr_ != nullptr) {
-    std::optional<absl::Time> t = qr_->NextDeadline();
-    if (t.has_value() && (!next.has_value() || *t < *next)) next = t;
-  }
+  std::optional<absl::Time> next = NextDeadline();  // the client's and the QR login's
   for (auto& [id, l] : links_) {
     std::optional<absl::Time> t = l.conn->NextDeadline();
     if (t.has_value() && (!next.has_value() || *t < *next)) next = t;
@@ -567,15 +576,7 @@ std::optional<absl::Time> JsonClient::NextDeadlineOfAll() {
 
 void JsonClient::OnTimeoutOfAll(absl::Time now) {
   std::optional<absl::Time> home = NextDeadline();
-  if (home.has_value() && *home <= now) OnTimeout(now);
-  if (qr_ != nullptr) {
-    std::optional<absl::Time> t = qr_->NextDeadline();
-    if (t.has_value() && *t <= now) {
-      QrSink sink(*this);
-      qr_->OnTimeout(now, sink);  // a new token
-      DeliverQr();
-    }
-  }
+  if (home.has_value() && *home <= now) OnTimeout(now);  // the QR login's too
   for (auto& [id, l] : links_) {
     std::optional<absl::Time> t = l.conn->NextDeadline();
     if (t.has_value() && *t <= now) l.conn->OnTimeout(now);

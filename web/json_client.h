@@ -232,10 +232,11 @@ class JsonClient final : public client::ClientWrapper {
   bool FailLink(int link, const absl::Status& why);
   // Connections to other DCs open now.
   size_t links() const { return links_.size(); }
-  // The earliest deadline of this client, of its connections and of a QR
-  // login's token (nullopt: none); OnTimeoutOfAll fires every one of them
-  // that is due at `now`. (The driver uses these, not NextDeadline(): that
-  // one is the wrapped Client's alone.)
+  // The earliest deadline of this client (NextDeadline(): the wrapped
+  // Client's and a QR login's token expiry) and of its connections (nullopt:
+  // none); OnTimeoutOfAll fires every one of them that is due at `now`. (A
+  // driver of connections to other DCs uses these; one that runs this
+  // client alone may use NextDeadline() / OnTimeout().)
   std::optional<absl::Time> NextDeadlineOfAll();
   void OnTimeoutOfAll(absl::Time now);
 
@@ -288,8 +289,8 @@ class JsonClient final : public client::ClientWrapper {
   //        account.getPassword and auth.checkPassword through Invoke)
   //   {"type":"qrLoginEnded","ok":false,"message":"..."}
   //       (the DC's error, a bad answer, too many migrations, or cancelled)
-  // A token's expiry is a deadline of NextDeadlineOfAll() (fired by
-  // OnTimeoutOfAll). loginTokenMigrateTo moves the client to the account's
+  // A token's expiry is a deadline of NextDeadline() (and so of
+  // NextDeadlineOfAll()), fired by OnTimeout (OnTimeoutOfAll). loginTokenMigrateTo moves the client to the account's
   // DC (Client::MoveToDc, as after PHONE_MIGRATE): dc() changes and the
   // driver dials it, as for any migration.
   // Starts one with the client's api_id (ClientConfig::api_id), `api_hash`
@@ -314,7 +315,8 @@ class JsonClient final : public client::ClientWrapper {
   // back as an error event ("an answer to an unknown request").
   int dc() const { return client().dc(); }
 
-  // StreamEngine (ClientWrapper): the wrapped Client's.
+  // StreamEngine (ClientWrapper): the wrapped Client's, with the QR login's
+  // deadline.
 
  private:
   // A running upload or download.
@@ -355,6 +357,10 @@ class JsonClient final : public client::ClientWrapper {
   // Queues walk `id`'s page (its entries, with the users and chats of
   // `page`, the answer's body, if any) and its end if it is over.
   void DeliverWalk(uint64_t id, const Bytes* page);
+
+  // ClientWrapper: the QR login's token expiry.
+  std::optional<absl::Time> WrapperDeadline() override;
+  void OnWrapperTimeout(absl::Time now) override;
 
   class QrSink;
   // Gives `e` to the QR login if it is its (its answers, updateLoginToken)

@@ -63,7 +63,7 @@ class JsonClientTest : public ::testing::Test {
         JsonClient::Wrap(dc_.MakeClient(), Codec(), &rng_);
     ASSERT_TRUE(jc.ok()) << jc.status();
     bot_ = *std::move(jc);
-    bot_id_ = dc_.AddClient(bot_->client());
+    bot_id_ = dc_.AddClient(*bot_);
   }
 
   // Pushes the parts of streaming upload `up` of `data` as they are wanted
@@ -349,7 +349,7 @@ TEST_F(JsonClientTest, WithPfsTheTemporaryKeyBindingsAreNamedEvents) {
   absl::StatusOr<std::unique_ptr<JsonClient>> jc = JsonClient::Wrap(dc_.MakeClient(config), Codec(), &rng_);
   ASSERT_TRUE(jc.ok()) << jc.status();
   bot_ = *std::move(jc);
-  bot_id_ = dc_.AddClient(bot_->client());
+  bot_id_ = dc_.AddClient(*bot_);
 
   const std::string login = LogInBot();
   ASSERT_NE(login.find("auth.authorization"), std::string::npos) << login;
@@ -741,7 +741,7 @@ class JsonClientCrossDcTest : public JsonClientTest {
         JsonClient::Wrap(dc_.MakeClient(config), Codec(), &carol_rng_);
     ASSERT_TRUE(jc.ok()) << jc.status();
     carol_ = *std::move(jc);
-    carol_id_ = dc_.AddClient(carol_->client());
+    carol_id_ = dc_.AddClient(*carol_);
   }
 
   static Bytes FileOf(size_t size) {
@@ -1462,6 +1462,40 @@ TEST_F(JsonClientQrTest, AnExpiredTokenIsReplacedThroughTheClientsDeadline) {
   ASSERT_TRUE(Accept(alice, second).ok());
   const std::string end = AwaitQr(R"("type":"qrLoginEnded")");
   EXPECT_NE(end.find(R"("ok":true)"), std::string::npos) << end;
+  EXPECT_EQ(bot_->client().peers().self(), 1001);
+  ExpectNoStrayAnswers();
+}
+
+// A driver that knows the client only as a StreamEngine (the simulator here:
+// NextDeadline() re-read after each call, OnTimeout(now) when it is due, as
+// io::EngineDriver does) replaces an expired token too.
+TEST_F(JsonClientQrTest, AnExpiredTokenIsReplacedByADriverOfTheStreamEngineAlone) {
+  Scanner alice;
+  LogIn(alice, UserNamed("Alice"));
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());
+  feed_ = [] { return true; };  // the driver re-reads the deadline after each poll
+  const std::string first_event = Await(R"("type":"qrLoginUrl")");
+  const std::string first = Find(first_event, kUrlRe);
+  ASSERT_FALSE(first.empty());
+  const absl::Time shown = dc_.sim().now();
+  const absl::Time expires_at = absl::FromUnixMillis(std::stoll(Find(first_event, R"("expiresAt":(\d+))")));
+  StreamEngine& engine = *bot_;
+  ASSERT_TRUE(engine.NextDeadline().has_value());
+  EXPECT_LE(*engine.NextDeadline(), expires_at) << "the token's expiry is the engine's deadline";
+  // OnTimeout before the expiry: the same token.
+  engine.OnTimeout(dc_.sim().now());
+  EXPECT_FALSE(bot_->PollEventJson(dc_.sim().now()).has_value());
+  events_.clear();
+  const std::string second = Find(Await(R"("type":"qrLoginUrl")", absl::Seconds(45)), kUrlRe);
+  feed_ = nullptr;
+  ASSERT_FALSE(second.empty()) << "no new token after the first expired";
+  EXPECT_NE(second, first);
+  EXPECT_GE(dc_.sim().now() - shown, absl::Seconds(28));
+  EXPECT_GE(dc_.sim().now(), expires_at);
+  ASSERT_TRUE(Accept(alice, second).ok());
+  const std::string end = Await(R"("type":"qrLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":true)"), std::string::npos) << end;
+  EXPECT_EQ(Count("qrLoginUrl"), 1);
   EXPECT_EQ(bot_->client().peers().self(), 1001);
   ExpectNoStrayAnswers();
 }

@@ -4,7 +4,10 @@
 // in and out). The seven StreamEngine calls go to the Client unchanged, so a
 // driver runs the wrapper exactly as it would run the Client; after each of
 // the four that can change the client's state, AfterClientCall() lets the
-// wrapper act on it. Sans-I/O.
+// wrapper act on it. A wrapper with timers of its own (a QR login's token
+// expiry) gives them through WrapperDeadline(): NextDeadline() is the
+// earlier of the client's and the wrapper's, and OnTimeout() fires both, so
+// every driver keeps them. Sans-I/O.
 //
 // Example:
 //   class MyClient final : public ClientWrapper {
@@ -46,9 +49,17 @@ class ClientWrapper : public StreamEngine {
   }
   void PullOutput(Bytes& out) final { client_->PullOutput(out); }
   bool WantsClose() const final { return client_->WantsClose(); }
-  std::optional<absl::Time> NextDeadline() final { return client_->NextDeadline(); }
+  // The earlier of the client's deadline and the wrapper's own.
+  std::optional<absl::Time> NextDeadline() final {
+    std::optional<absl::Time> next = client_->NextDeadline();
+    std::optional<absl::Time> own = WrapperDeadline();
+    if (own.has_value() && (!next.has_value() || *own < *next)) next = own;
+    return next;
+  }
+  // Fires what is due in the client, then in the wrapper (OnWrapperTimeout).
   void OnTimeout(absl::Time now) final {
     client_->OnTimeout(now);
+    OnWrapperTimeout(now);
     AfterClientCall();
   }
   void OnDisconnected(const absl::Status& why, absl::Time now) final {
@@ -62,6 +73,15 @@ class ClientWrapper : public StreamEngine {
   // Runs after OnConnected, OnBytes, OnTimeout and OnDisconnected went to
   // the client (its answers are then in its events). Does nothing here.
   virtual void AfterClientCall() {}
+  // The wrapper's own next deadline, beside the client's (nullopt, here:
+  // none). It may change between the driver's calls (the wrapper's own
+  // methods); the driver re-reads NextDeadline() after each, as it does
+  // for the client's requests.
+  virtual std::optional<absl::Time> WrapperDeadline() { return std::nullopt; }
+  // OnTimeout(now) reached the client: fires the wrapper's timers due at
+  // `now` (it may come early, when only the client's deadline is due:
+  // check). Does nothing here.
+  virtual void OnWrapperTimeout(absl::Time /*now*/) {}
 
  private:
   std::unique_ptr<Client> client_;

@@ -5,7 +5,9 @@
 #include "core/client/client_wrapper.h"
 
 #include <memory>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "core/crypto/pubkey/rsa_key.h"
 #include "core/crypto/pubkey/telegram_keys.h"
@@ -86,6 +88,53 @@ TEST(ClientWrapperTest, ADriverSeesTheWrappedClientsStream) {
   EXPECT_EQ(wrapped.client().stats().migrations, bare_client->stats().migrations);
   EXPECT_EQ(wrapped.client().engine().stats().connections, 2u);
   EXPECT_EQ(bare_client->engine().stats().connections, 2u);
+}
+
+// A wrapper with a timer of its own: the driver sees the earlier deadline
+// and OnTimeout reaches the wrapper (early calls included), then the client.
+class WithTimer final : public ClientWrapper {
+ public:
+  explicit WithTimer(std::unique_ptr<Client> c) : ClientWrapper(std::move(c)) {}
+  std::optional<absl::Time> due;
+  std::vector<absl::Time> fired;
+  int after_calls = 0;
+
+ private:
+  std::optional<absl::Time> WrapperDeadline() override { return due; }
+  void OnWrapperTimeout(absl::Time now) override {
+    if (due.has_value() && *due <= now) {
+      fired.push_back(now);
+      due.reset();
+    }
+  }
+  void AfterClientCall() override { ++after_calls; }
+};
+
+TEST(ClientWrapperTest, TheWrappersOwnDeadlineReachesTheDriver) {
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  crypto::DeterministicRandom rng(6);
+  std::unique_ptr<Client> inner = NewClient(rng, t0);
+  ASSERT_NE(inner, nullptr);
+  WithTimer wrapped(std::move(inner));
+  StreamEngine& engine = wrapped;
+  ASSERT_TRUE(wrapped.client().Invoke(tl::help_getConfig{}).ok());
+  engine.OnConnected(t0);
+  const std::optional<absl::Time> client_due = wrapped.client().NextDeadline();
+  ASSERT_TRUE(client_due.has_value());
+  EXPECT_EQ(engine.NextDeadline(), client_due) << "no timer of its own: the client's";
+
+  wrapped.due = *client_due - absl::Seconds(1);  // before the client's
+  EXPECT_EQ(engine.NextDeadline(), wrapped.due);
+  engine.OnTimeout(*wrapped.due - absl::Milliseconds(1));  // early: nothing fires
+  EXPECT_TRUE(wrapped.fired.empty());
+  engine.OnTimeout(*wrapped.due);
+  ASSERT_EQ(wrapped.fired.size(), 1u);
+  EXPECT_EQ(wrapped.fired[0], *client_due - absl::Seconds(1));
+  EXPECT_EQ(engine.NextDeadline(), wrapped.client().NextDeadline()) << "fired: the client's again";
+  EXPECT_EQ(wrapped.after_calls, 3);
+
+  wrapped.due = *client_due + absl::Hours(1);  // after the client's
+  EXPECT_EQ(engine.NextDeadline(), wrapped.client().NextDeadline());
 }
 
 }  // namespace

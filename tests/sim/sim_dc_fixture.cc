@@ -98,6 +98,15 @@ int SimDc::AddClient(client::Client& c, LinkOptions link) {
   return sim_->AddClient(c, server_, link);
 }
 
+int SimDc::AddClient(client::ClientWrapper& w, LinkOptions link) {
+  client::Client& c = w.client();
+  link.server_for_dial = [this, &c] {
+    auto it = dc_servers_.find(c.dc());
+    return it != dc_servers_.end() ? it->second : server_;
+  };
+  return sim_->AddClient(w, server_, link);
+}
+
 int SimDc::AddClient(client::DcConnection& c, LinkOptions link) {
   auto it = dc_servers_.find(c.dc());
   const int server = it != dc_servers_.end() ? it->second : server_;

@@ -35,6 +35,7 @@
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
 #include "core/client/client.h"
+#include "core/client/client_wrapper.h"
 #include "core/client/dc_connection.h"
 #include "core/crypto/pubkey/rsa_private_key.h"
 #include "core/engine/client_engine.h"
@@ -109,6 +110,9 @@ class SimDc {
   // A connection to another DC (client::DcConnection): it dials that DC,
   // on every (re)dial.
   int AddClient(client::DcConnection& c, LinkOptions link = {});
+  // A wrapped typed client (e.g. web::JsonClient), run as the wrapper (its
+  // deadlines included): it dials as AddClient(w.client()) would.
+  int AddClient(client::ClientWrapper& w, LinkOptions link = {});
 
   // Sends `query` on `engine` (simulator client `client`) and runs virtual
   // time until its answer (kResult, kRpcError or kRequestFailed). nullopt:
