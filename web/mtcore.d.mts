@@ -6,6 +6,9 @@
 export interface MtcoreModule {
   // "target: wasm32-emscripten\nmbedtls: ...": what the module was built from.
   _mtcore_build_info(): number;
+  // The module checks its own primitives (known answers): a pointer to ""
+  // if all pass, else to what failed (read both with UTF8ToString).
+  _mtcore_self_check(): number;
   UTF8ToString(pointer: number): string;
   readonly HEAPU8: Uint8Array;
 }

@@ -230,7 +230,8 @@ export interface EventSource {
 export type ClientEvent = EventSource & (
   | { type: 'connected'; dc: number }
   | { type: 'disconnected'; why: string }
-  | { type: 'dialFailed'; why?: string; dc?: number; message?: string }
+  // A dial of DC dc failed (the WebSocket could not be made or did not open).
+  | { type: 'dialFailed'; dc: number; why: string }
   | { type: 'transportFailed'; message: string }
   // A download needs DC dc: a connection there (number `link`) is made, the
   // login exported and imported; later downloads from dc reuse it.

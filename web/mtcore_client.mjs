@@ -324,7 +324,7 @@ class EngineSocket {
       ws = new WS(url, 'binary');
       ws.binaryType = 'arraybuffer';
     } catch (e) {
-      this.#emit({ type: 'dialFailed', dc, message: String(e) });
+      this.#emit({ type: 'dialFailed', dc, why: String(e) });
       // A link url() cannot name is given up at once; the client's own
       // connection keeps trying.
       if (this.#link) this.#giveUp(`could not connect to DC ${dc}: ${String(e)}`);
@@ -393,7 +393,7 @@ class EngineSocket {
     const text = cString(m, why);
     m._mtcore_client_on_close(this.#h, this.#link, text, now());
     m._free(text);
-    this.#emit({ type, why });
+    this.#emit(type === 'dialFailed' ? { type, dc: this.#dc(), why } : { type, why });
     this.#failedDials = type === 'dialFailed' ? this.#failedDials + 1 : 0;
     if (this.#link && this.#failedDials >= (this.#options.dcDialAttempts ?? 3)) {
       this.#giveUp(why);

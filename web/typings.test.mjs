@@ -66,4 +66,21 @@ test('every name the declarations export exists in mtcore_client.mjs', async () 
       : name in js.MtcoreClient.prototype;
     assert.ok(has, `MtcoreClient.${name} is declared but not defined`);
   }
+  // And the other way: every public member of the JavaScript is declared.
+  const defined = [...Object.getOwnPropertyNames(js.MtcoreClient.prototype).filter((n) => n !== 'constructor'),
+    ...Object.getOwnPropertyNames(js.MtcoreClient).filter((n) => typeof js.MtcoreClient[n] === 'function')];
+  for (const name of defined) assert.ok(members.includes(name), `MtcoreClient.${name} is defined but not declared`);
+  const error = declared.slice(declared.indexOf('export class MtcoreError'));
+  const errorMembers = [...error.slice(0, error.indexOf('\n}')).matchAll(/^  (?:readonly )?(\w+)[(:]/gm)].map((m) => m[1]);
+  for (const name of Object.keys(new js.MtcoreError(401, 'SESSION_PASSWORD_NEEDED'))) {
+    assert.ok(errorMembers.includes(name), `MtcoreError.${name} is defined but not declared`);
+  }
+});
+
+test('every entry point mtcore.d.mts declares is exported by the module', () => {
+  const declared = readFileSync(path.join(here, 'mtcore.d.mts'), 'utf8');
+  const names = [...declared.matchAll(/^  (_mtcore_\w+)\(/gm)].map((m) => m[1]);
+  assert.ok(names.length >= 2, names.join(','));
+  const build = readFileSync(path.join(here, 'BUILD'), 'utf8');
+  for (const name of names) assert.ok(build.includes(`"${name}",`), `${name} is declared but not exported`);
 });

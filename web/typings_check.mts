@@ -12,6 +12,7 @@ interface User {
 
 export async function example(schema: string, pem: string): Promise<string> {
   const module = await createModule({ wasmBinary: new Uint8Array(8) });
+  if (module.UTF8ToString(module._mtcore_self_check()) !== '') throw new Error('self check');
   const client = await MtcoreClient.create({
     module, schema, dc: 2, rsaKey: pem, apiId: 1, url: (dc) => `wss://dc${dc}.example/apiws`,
   });
@@ -29,6 +30,7 @@ export async function example(schema: string, pem: string): Promise<string> {
     if (e.type === 'dcConnectionOpened') console.log(e.link.toFixed(), e.dc.toFixed());
     if (e.type === 'dcConnectionClosed') console.log(e.message.length);
     if (e.mediaDc !== undefined && e.type === 'disconnected') console.log(e.mediaDc.toFixed(), e.why);
+    if (e.type === 'dialFailed') console.log(e.dc.toFixed(), e.why.length);
   });
   const users = await client.invoke<User[]>({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
   await client.invoke({
@@ -83,6 +85,12 @@ export async function misuse(client: MtcoreClient): Promise<void> {
     // @ts-expect-error: 'connected' events carry a dc, not a message
     if (e.type === 'connected') console.log(e.message);
   });
+  client.onEvent((e) => {
+    // @ts-expect-error: a failed dial says why, not a message
+    if (e.type === 'dialFailed') console.log(e.message.length);
+  });
+  // @ts-expect-error: the module's client entry points are internal (MtcoreClient drives them)
+  (await createModule())._mtcore_client_new();
   // @ts-expect-error: the DC is read-only
   client.dc = 3;
   // @ts-expect-error: url is required
