@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/client/formatted_message.h"
 #include "core/client/password_check.h"
@@ -477,15 +478,26 @@ void JsonClient::DeliverQr() {
   absl::StatusOr<tl::auth_authorization> result = qr_->result();
   std::string end;
   if (result.ok()) {
-    absl::StatusOr<std::string> json =
-        HandleJson(codec_, tl::auth_Authorization(*result), "auth.Authorization");
-    end = json.ok()
-              ? absl::StrCat(R"({"type":"qrLoginEnded","ok":true,"authorization":)", *json, "}")
-              : absl::StrCat(R"({"type":"qrLoginEnded","ok":false,"message":)",
-                             JsonQuote(absl::StrCat(
-                                 "logged in, but the schema cannot read the authorization: ",
+    const tl::auth_Authorization authorization(*result);
+    absl::StatusOr<std::string> json = HandleJson(codec_, authorization, "auth.Authorization");
+    if (json.ok()) {
+      end = absl::StrCat(R"({"type":"qrLoginEnded","ok":true,"authorization":)", *json, "}");
+    } else {
+      // Logged in all the same: the account and the answer's TL bytes.
+      absl::StatusOr<Bytes> bytes = tl::Serialize(authorization);
+      const tl::user* user = result->user.As<tl::user>();
+      end = absl::StrCat(
+          R"({"type":"qrLoginEnded","ok":true,"authorization":{"_":"$unreadable","userId":)",
+          IdJson(static_cast<uint64_t>(user != nullptr ? user->id : client().peers().self())),
+          R"(,"bytes":)",
+          JsonQuote(bytes.ok() ? absl::Base64Escape(absl::string_view(
+                                     reinterpret_cast<const char*>(bytes->data()), bytes->size()))
+                               : ""),
+          R"(,"reason":)",
+          JsonQuote(absl::StrCat("the schema cannot read the auth.Authorization: ",
                                  json.status().message())),
-                             "}");
+          "}}");
+    }
   } else {
     end = absl::StrCat(
         R"({"type":"qrLoginEnded","ok":false,)",

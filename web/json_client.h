@@ -284,6 +284,10 @@ class JsonClient final : public client::ClientWrapper {
   //        in unix seconds)
   // and the login ends in exactly one
   //   {"type":"qrLoginEnded","ok":true,"authorization":{"_":"auth.authorization",...}}
+  //   {"type":"qrLoginEnded","ok":true,"authorization":{"_":"$unreadable",
+  //    "userId":"1001","bytes":"BASE64","reason":"..."}}
+  //       (logged in as userId, but the loaded schema cannot read the
+  //        auth.Authorization: its TL bytes, and why)
   //   {"type":"qrLoginEnded","ok":false,"passwordNeeded":true,"message":"..."}
   //       (a 2FA account: prove the password on this client, with
   //        account.getPassword and auth.checkPassword through Invoke)

@@ -1620,6 +1620,42 @@ TEST_F(JsonClientQrTest, CancelEndsTheLoginOnceWhateverIsInFlight) {
   ExpectNoStrayAnswers();
 }
 
+// A page whose schema cannot read the users (CodecWithoutUsers).
+class JsonClientQrUnreadableTest : public JsonClientQrTest {
+ protected:
+  const tl::dynamic::DynamicCodec& Codec() const override { return CodecWithoutUsers(); }
+};
+
+TEST_F(JsonClientQrUnreadableTest, AnAuthorizationTheSchemaCannotReadIsStillALogin) {
+  Scanner alice;
+  LogIn(alice, UserNamed("Alice"));
+  ASSERT_TRUE(bot_->StartQrLogin("sim").ok());
+  const std::string url = Find(AwaitQr(R"("type":"qrLoginUrl")"), kUrlRe);
+  ASSERT_FALSE(url.empty());
+  ASSERT_TRUE(Accept(alice, url).ok());
+  const std::string end = AwaitQr(R"("type":"qrLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":true,"authorization":{"_":"$unreadable","userId":"1001","bytes":")"),
+            std::string::npos)
+      << end;
+  EXPECT_NE(end.find(R"("reason":"the schema cannot read the auth.Authorization: )"),
+            std::string::npos)
+      << end;
+  // The bytes are the authorization, as the module read it.
+  std::string bytes;
+  ASSERT_TRUE(absl::Base64Unescape(Find(end, R"re("bytes":"([^"]*)")re"), &bytes)) << end;
+  absl::StatusOr<tl::auth_Authorization> a = tl::Parse<tl::auth_Authorization>(
+      ByteView(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_NE(a->As<tl::auth_authorization>(), nullptr);
+  EXPECT_EQ(a->As<tl::auth_authorization>()->user.As<tl::user>()->id, 1001);
+  // Logged in indeed: calls work.
+  EXPECT_FALSE(bot_->qr_login_running());
+  EXPECT_EQ(bot_->client().peers().self(), 1001);
+  EXPECT_NE(Call(R"({"_":"help.getConfig"})").find(R"("type":"result")"), std::string::npos);
+  EXPECT_EQ(Count("qrLoginEnded"), 1);
+  ExpectNoStrayAnswers();
+}
+
 TEST(JsonClientCreateTest, RejectsASchemaOfAnotherLayer) {
   absl::StatusOr<tlgen::Schema> old_layer = tlgen::ParseSchemaText(
       "// LAYER 200\nint ? = Int;\nboolTrue#997275b5 = Bool;\n", "old.tl");

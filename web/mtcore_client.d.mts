@@ -271,6 +271,17 @@ export class MtcoreError extends Error {
   readonly passwordNeeded: boolean;
 }
 
+// What logInWithQr() resolves with when the schema given to create()
+// cannot read the auth.Authorization: the client is logged in as userId all
+// the same; bytes: the answer's TL bytes (base64, fromBase64); reason: why
+// it could not be read.
+export interface UnreadableAuthorization {
+  _: '$unreadable';
+  userId: string;
+  bytes: string;
+  reason: string;
+}
+
 export interface QrLoginOptions {
   // Each login URL (tg://login?token=...) to show as a QR code, a new one
   // whenever the last expired; expiresAt: when it expires, ms since the
@@ -326,10 +337,11 @@ export class MtcoreClient {
   iterDialogs(options?: DialogOptions): AsyncIterable<DialogEntry>;
   // Logs in by QR code: resolves with the authorization once another app of
   // the account accepted a URL (the client moved to the account's DC if
-  // need be); rejects with an MtcoreError: passwordNeeded (a 2FA account:
-  // prove the password with checkPassword()), or code 0 (the DC's error,
-  // cancelled by the signal, onUrl threw, close()).
-  logInWithQr(options: QrLoginOptions): Promise<tl.auth.Authorization>;
+  // need be; UnreadableAuthorization if the schema cannot read it); rejects
+  // with an MtcoreError: passwordNeeded (a 2FA account: prove the password
+  // with checkPassword()), or code 0 (the DC's error, cancelled by the
+  // signal, onUrl threw, close()).
+  logInWithQr(options: QrLoginOptions): Promise<tl.auth.Authorization | UnreadableAuthorization>;
   // Proves the account's 2FA password after SESSION_PASSWORD_NEEDED
   // (account.getPassword, the SRP proof made in the module,
   // auth.checkPassword); settles as invoke() (a wrong password: 400

@@ -1013,7 +1013,9 @@ export class MtcoreClient {
   // Another app of the account scans it (auth.acceptLoginToken); the
   // promise resolves with the auth.authorization (the client is logged in;
   // if the account lives on another DC the client moves there as after
-  // PHONE_MIGRATE). A 2FA account rejects with an MtcoreError whose
+  // PHONE_MIGRATE), or, if the schema given to create() cannot read it
+  // (though the client is logged in), with {_: '$unreadable', userId, bytes
+  // (its TL bytes, base64), reason}. A 2FA account rejects with an MtcoreError whose
   // passwordNeeded is true (code 401, SESSION_PASSWORD_NEEDED): prove the
   // password on this client with account.getPassword and auth.checkPassword
   // (SRP), as after auth.signIn. Other ends reject with an MtcoreError

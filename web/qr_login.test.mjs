@@ -5,8 +5,9 @@
 // logged in and writes a message: on the same DC, and on the account's DC
 // (loginTokenMigrateTo: the home socket re-dialled there); a 2FA account
 // ends in passwordNeeded, then proves the password with checkPassword()
-// (SRP in the module; a wrong one refused first); abort, bad options and
-// close() reject with clear errors.
+// (SRP in the module; a wrong one refused first); a schema that cannot read
+// the authorization resolves all the same ($unreadable, with its bytes);
+// abort, bad options and close() reject with clear errors.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -165,6 +166,35 @@ test('node: a 2FA account ends in passwordNeeded, then the password is proved wi
   } finally {
     app.close();
     bob.close();
+  }
+});
+
+test('node: a schema that cannot read the authorization still resolves the login, with its bytes', async () => {
+  // The page's schema with `user` under another id, in a module of its own
+  // (a module's clients share their schema).
+  const schema = JSON.parse(readFileSync(SCHEMA, 'utf8'));
+  const user = schema.e.find((d) => d.kind === 'class' && d.name === 'user');
+  user.id = (user.id ^ 0x01000000) >>> 0;
+  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
+  const other = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  const alice = await logIn(ALICE);
+  const app = await connect({ module: other, schema: JSON.stringify(schema) });
+  try {
+    const { login } = scanLogin(app, alice);
+    const me = await login;
+    assert.equal(me._, '$unreadable');
+    assert.equal(me.userId, String(ALICE.id));
+    assert.match(me.reason, /^the schema cannot read the auth\.Authorization: /);
+    const bytes = lib.fromBase64(me.bytes);
+    // auth.authorization#2ea2c0d4, little-endian, then its fields.
+    assert.deepEqual([...bytes.subarray(0, 4)], [0xd4, 0xc0, 0xa2, 0x2e]);
+    // Logged in indeed: a call that returns no user works.
+    const config = await app.invoke({ _: 'help.getConfig' });
+    assert.equal(config._, 'config');
+    await assert.rejects(app.logInWithQr({ onUrl: () => {} }), /logged in already/);
+  } finally {
+    app.close();
+    alice.close();
   }
 });
 

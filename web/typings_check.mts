@@ -2,7 +2,7 @@
 // the client. Lines under @ts-expect-error must not compile (tsc fails if
 // they do).
 import createModule from './mtcore.mjs';
-import { MtcoreClient, MtcoreError, fromBase64, toTlJson, type ClientEvent, type UpdateEvent } from './mtcore_client.mjs';
+import { MtcoreClient, MtcoreError, fromBase64, toTlJson, type ClientEvent, type UpdateEvent, type tl } from './mtcore_client.mjs';
 
 interface User {
   _: 'user';
@@ -59,6 +59,7 @@ export async function example(schema: string, pem: string): Promise<string> {
       exceptIds: [1001, '1002', 1003n], signal: controller.signal, apiHash: 'abc',
     });
     if (me._ === 'auth.authorization') console.log(me.user._);
+    else if (me._ === '$unreadable') console.log(me.userId, fromBase64(me.bytes).length, me.reason);
   } catch (e) {
     if (e instanceof MtcoreError && e.passwordNeeded) {
       const me = await client.checkPassword('hunter2', { timeoutMs: 10000 });
@@ -111,6 +112,9 @@ export async function misuse(client: MtcoreClient): Promise<void> {
   }
   // @ts-expect-error: the read timeout is a number of ms
   await client.uploadFile(new Uint8Array(3), { readTimeoutMs: '60s' });
+  // @ts-expect-error: the login may end in an authorization the schema cannot read
+  const login: tl.auth.Authorization = await client.logInWithQr({ onUrl: () => {} });
+  console.log(login);
   // @ts-expect-error: the password is a string
   await client.checkPassword(new TextEncoder().encode('hunter2'));
   // @ts-expect-error: onUrl is required
