@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -440,6 +441,70 @@ int mtcore_client_qr_login(int h, const char* api_hash, const char* except_ids) 
 int mtcore_client_qr_cancel(int h) {
   mtcore::web::JsonClient* c = Find(h);
   return c != nullptr && c->CancelQrLogin() ? 1 : 0;
+}
+
+// Login with a phone number (JsonClient::StartPhoneLogin): a
+// "phoneLoginStep" event whenever it waits for the user, answered with the
+// calls below, then one "phoneLoginEnded". `api_hash` goes with the
+// client's api_id; `future_auth_tokens` lists earlier logins' tokens as
+// base64 (as the authorization's JSON gives them) separated by commas ("" for
+// none). 0, or -1.
+int mtcore_client_phone_login(int h, const char* phone, const char* api_hash,
+                              const char* future_auth_tokens) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  std::vector<std::string> tokens;
+  const std::string_view list = future_auth_tokens != nullptr ? future_auth_tokens : "";
+  if (!list.empty()) {
+    for (absl::string_view part : absl::StrSplit(list, ',')) {
+      std::string token;
+      if (part.empty() || !absl::Base64Unescape(part, &token)) {
+        return Fail(absl::InvalidArgumentError(absl::StrCat(
+            "phoneLogin: futureAuthTokens: \"", part, "\" is not base64")));
+      }
+      tokens.push_back(std::move(token));
+    }
+  }
+  absl::Status s = c->StartPhoneLogin(phone != nullptr ? phone : "",
+                                      api_hash != nullptr ? api_hash : "", std::move(tokens));
+  return s.ok() ? 0 : Fail(s);
+}
+
+// The code the phone login waits for ("": send it another way). 0, or -1
+// (the login still waits).
+int mtcore_client_phone_code(int h, const char* code) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::Status s = c->PhoneLoginCode(code != nullptr ? code : "");
+  return s.ok() ? 0 : Fail(s);
+}
+
+// A new account's name. 0, or -1 (the login still waits).
+int mtcore_client_phone_sign_up(int h, const char* first_name, const char* last_name) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::Status s = c->PhoneLoginSignUp(first_name != nullptr ? first_name : "",
+                                       last_name != nullptr ? last_name : "");
+  return s.ok() ? 0 : Fail(s);
+}
+
+// The 2FA password (`len` UTF-8 bytes; the caller wipes them). 0, or -1.
+int mtcore_client_phone_password(int h, const uint8_t* password, int len) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  if (len < 0 || (len > 0 && password == nullptr)) {
+    return Fail(absl::InvalidArgumentError("phoneLogin: no password bytes"));
+  }
+  absl::Status s = c->PhoneLoginPassword(
+      std::string_view(reinterpret_cast<const char*>(password), static_cast<size_t>(len)));
+  return s.ok() ? 0 : Fail(s);
+}
+
+// Cancels the phone login (its "phoneLoginEnded" says so): 1, or 0 if none
+// runs.
+int mtcore_client_phone_cancel(int h) {
+  mtcore::web::JsonClient* c = Find(h);
+  return c != nullptr && c->CancelPhoneLogin() ? 1 : 0;
 }
 
 // The next event as JSON (see JsonClient::PollEventJson), or null.

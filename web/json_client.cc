@@ -175,6 +175,7 @@ std::optional<std::string> JsonClient::PollEventJson(absl::Time now) {
       continue;
     }
     if (OfferToQr(*e)) continue;            // the QR login's
+    if (OfferToPhone(*e)) continue;         // the phone login's
     if (OfferToTransfers(*e, 0)) continue;  // an answer to a transfer's part
     if (OfferToWalks(*e)) continue;         // a page of a walk
     if (OfferToPasswordChecks(*e)) continue;  // a step of a password check
@@ -466,6 +467,26 @@ bool JsonClient::OfferToQr(const client::ClientEvent& e) {
   return answer && qr_requests_.erase(e.request_id) > 0;
 }
 
+std::string JsonClient::LoginAuthorizationJson(const tl::auth_authorization& a) const {
+  const tl::auth_Authorization authorization(a);
+  absl::StatusOr<std::string> json = HandleJson(codec_, authorization, "auth.Authorization");
+  if (json.ok()) return *json;
+  // Logged in all the same: the account and the answer's TL bytes.
+  absl::StatusOr<Bytes> bytes = tl::Serialize(authorization);
+  const tl::user* user = a.user.As<tl::user>();
+  return absl::StrCat(
+      R"({"_":"$unreadable","userId":)",
+      IdJson(static_cast<uint64_t>(user != nullptr ? user->id : client().peers().self())),
+      R"(,"bytes":)",
+      JsonQuote(bytes.ok() ? absl::Base64Escape(absl::string_view(
+                                 reinterpret_cast<const char*>(bytes->data()), bytes->size()))
+                           : ""),
+      R"(,"reason":)",
+      JsonQuote(absl::StrCat("the schema cannot read the auth.Authorization: ",
+                             json.status().message())),
+      "}");
+}
+
 void JsonClient::DeliverQr() {
   if (qr_ == nullptr) return;
   if (!qr_->done() && !qr_->url().empty() && qr_->url_generation() != qr_shown_) {
@@ -478,26 +499,8 @@ void JsonClient::DeliverQr() {
   absl::StatusOr<tl::auth_authorization> result = qr_->result();
   std::string end;
   if (result.ok()) {
-    const tl::auth_Authorization authorization(*result);
-    absl::StatusOr<std::string> json = HandleJson(codec_, authorization, "auth.Authorization");
-    if (json.ok()) {
-      end = absl::StrCat(R"({"type":"qrLoginEnded","ok":true,"authorization":)", *json, "}");
-    } else {
-      // Logged in all the same: the account and the answer's TL bytes.
-      absl::StatusOr<Bytes> bytes = tl::Serialize(authorization);
-      const tl::user* user = result->user.As<tl::user>();
-      end = absl::StrCat(
-          R"({"type":"qrLoginEnded","ok":true,"authorization":{"_":"$unreadable","userId":)",
-          IdJson(static_cast<uint64_t>(user != nullptr ? user->id : client().peers().self())),
-          R"(,"bytes":)",
-          JsonQuote(bytes.ok() ? absl::Base64Escape(absl::string_view(
-                                     reinterpret_cast<const char*>(bytes->data()), bytes->size()))
-                               : ""),
-          R"(,"reason":)",
-          JsonQuote(absl::StrCat("the schema cannot read the auth.Authorization: ",
-                                 json.status().message())),
-          "}}");
-    }
+    end = absl::StrCat(R"({"type":"qrLoginEnded","ok":true,"authorization":)",
+                       LoginAuthorizationJson(*result), "}");
   } else {
     end = absl::StrCat(
         R"({"type":"qrLoginEnded","ok":false,)",
@@ -506,6 +509,163 @@ void JsonClient::DeliverQr() {
   }
   queued_.push_back(std::move(end));
   qr_.reset();
+}
+
+// ---- Phone login --------------------------------------------------------------
+
+// The phone login's requests go to the client and are remembered as its.
+class JsonClient::PhoneSink final : public client::RequestSink {
+ public:
+  explicit PhoneSink(JsonClient& owner) : owner_(owner), client_(owner.client()) {}
+  absl::StatusOr<uint64_t> Send(Bytes function) override {
+    absl::StatusOr<uint64_t> id = client_.Send(std::move(function));
+    if (id.ok()) owner_.phone_requests_.insert(*id);
+    return id;
+  }
+  void Cancel(uint64_t request_id) override { client_.Cancel(request_id); }
+
+ private:
+  JsonClient& owner_;
+  client::ClientSink client_;
+};
+
+absl::Status JsonClient::StartPhoneLogin(std::string_view phone, std::string_view api_hash,
+                                         std::vector<std::string> future_auth_tokens) {
+  if (phone_ != nullptr) {
+    return absl::FailedPreconditionError("phoneLogin: a phone login is running already");
+  }
+  if (client().peers().self() != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "phoneLogin: the client is logged in already (user ", client().peers().self(), ")"));
+  }
+  client::PhoneLoginOptions options;
+  options.phone = std::string(phone);
+  options.api_id = client().config().api_id;
+  options.api_hash = std::string(api_hash);
+  options.future_auth_tokens = std::move(future_auth_tokens);
+  absl::StatusOr<std::unique_ptr<client::PhoneLogin>> login =
+      client::PhoneLogin::Create(std::move(options));
+  if (!login.ok()) {
+    return absl::Status(login.status().code(),
+                        absl::StrCat("phoneLogin: ", login.status().message(), " (api_id ",
+                                     client().config().api_id, ")"));
+  }
+  phone_ = *std::move(login);
+  phone_step_shown_ = false;
+  PhoneSink sink(*this);
+  phone_->Start(sink);
+  DeliverPhone();  // (a login that could not send ends here)
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status NoPhoneLogin() {
+  return absl::FailedPreconditionError("phoneLogin: no phone login is running");
+}
+
+}  // namespace
+
+absl::Status JsonClient::PhoneLoginCode(std::string_view code) {
+  if (phone_ == nullptr) return NoPhoneLogin();
+  PhoneSink sink(*this);
+  absl::Status s = code.empty() ? phone_->ResendCode(sink) : phone_->SubmitCode(code, sink);
+  if (s.ok()) phone_step_shown_ = false;
+  DeliverPhone();
+  return s;
+}
+
+absl::Status JsonClient::PhoneLoginSignUp(std::string_view first_name, std::string_view last_name) {
+  if (phone_ == nullptr) return NoPhoneLogin();
+  PhoneSink sink(*this);
+  absl::Status s = phone_->SignUp(first_name, last_name, sink);
+  if (s.ok()) phone_step_shown_ = false;
+  DeliverPhone();
+  return s;
+}
+
+absl::Status JsonClient::PhoneLoginPassword(std::string_view password) {
+  if (phone_ == nullptr) return NoPhoneLogin();
+  if (rng_ == nullptr) {
+    return absl::FailedPreconditionError("phoneLogin: the client has no random source for SRP");
+  }
+  PhoneSink sink(*this);
+  absl::Status s = phone_->SubmitPassword(password, primes_, *rng_, sink);
+  if (s.ok()) phone_step_shown_ = false;
+  DeliverPhone();
+  return s;
+}
+
+bool JsonClient::CancelPhoneLogin() {
+  if (phone_ == nullptr) return false;
+  PhoneSink sink(*this);
+  phone_->Cancel(sink);
+  DeliverPhone();
+  return true;
+}
+
+bool JsonClient::OfferToPhone(const client::ClientEvent& e) {
+  if (!client::IsAnswer(e)) return false;
+  if (phone_ != nullptr) {
+    PhoneSink sink(*this);
+    const client::PhoneLogin::State before = phone_->state();
+    if (phone_->OnEvent(e, sink)) {
+      phone_requests_.erase(e.request_id);
+      // A new step (or the same one asked again after a refusal).
+      if (phone_->state() != before || phone_->waiting_for_app()) phone_step_shown_ = false;
+      DeliverPhone();
+      return true;
+    }
+  }
+  // Late, for a login that ended (its auth.cancelCode included): dropped.
+  return phone_requests_.erase(e.request_id) > 0;
+}
+
+void JsonClient::DeliverPhone() {
+  if (phone_ == nullptr) return;
+  if (phone_->waiting_for_app() && !phone_step_shown_) {
+    phone_step_shown_ = true;
+    const std::string refused =
+        phone_->attempt_error().ok() ? "" : std::string(phone_->attempt_error().message());
+    std::string step;
+    switch (phone_->state()) {
+      case client::PhoneLogin::State::kCodeNeeded: {
+        const client::SentCodeInfo& how = phone_->code_info();
+        step = absl::StrCat(R"("step":"code","how":{"type":)", JsonQuote(how.type),
+                            R"(,"length":)", how.length, R"(,"pattern":)", JsonQuote(how.pattern),
+                            R"(,"nextType":)", JsonQuote(how.next_type), R"(,"timeout":)",
+                            how.timeout.value_or(-1), "}");
+        break;
+      }
+      case client::PhoneLogin::State::kSignUpNeeded: {
+        std::string terms = "null";
+        if (phone_->terms_of_service().has_value()) {
+          absl::StatusOr<std::string> json = HandleJson(
+              codec_, tl::help_TermsOfService(*phone_->terms_of_service()), "help.TermsOfService");
+          if (json.ok()) terms = *json;
+        }
+        step = absl::StrCat(R"("step":"signUp","terms":)", terms);
+        break;
+      }
+      default:  // kPasswordNeeded
+        step = absl::StrCat(R"("step":"password","hint":)", JsonQuote(phone_->password_hint()));
+        break;
+    }
+    queued_.push_back(absl::StrCat(R"({"type":"phoneLoginStep",)", step, R"(,"refused":)",
+                                   JsonQuote(refused), "}"));
+  }
+  if (!phone_->done()) return;
+  absl::StatusOr<tl::auth_authorization> result = phone_->result();
+  std::string end;
+  if (result.ok()) {
+    end = absl::StrCat(R"({"type":"phoneLoginEnded","ok":true,"authorization":)",
+                       LoginAuthorizationJson(*result), "}");
+  } else {
+    end = absl::StrCat(R"({"type":"phoneLoginEnded","ok":false,"message":)",
+                       JsonQuote(result.status().ToString()), "}");
+  }
+  queued_.push_back(std::move(end));
+  phone_.reset();
 }
 
 // ---- File transfer ------------------------------------------------------------

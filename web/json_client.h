@@ -45,6 +45,7 @@
 #include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
 #include "core/client/list_pages.h"
+#include "core/client/phone_login.h"
 #include "core/client/qr_login.h"
 #include "core/crypto/pubkey/dh.h"
 #include "core/crypto/random.h"
@@ -307,6 +308,45 @@ class JsonClient final : public client::ClientWrapper {
   bool CancelQrLogin();
   bool qr_login_running() const { return qr_ != nullptr; }
 
+  // Login with a phone number (core/client/phone_login.h: PhoneLogin run on
+  // this client, offered its events like the QR login). One at a time, on a
+  // client not logged in; PHONE_MIGRATE moves the client as any migration.
+  // Whenever the login waits for the user, one
+  //   {"type":"phoneLoginStep","step":"code","how":{"type":"app","length":5,
+  //    "pattern":"","nextType":"sms","timeout":30},"refused":""}
+  //       (how the code was sent and how PhoneLoginCode("") would send it
+  //        next; nextType "" and timeout -1 when the DC named none)
+  //   {"type":"phoneLoginStep","step":"signUp","terms":{...}|null,"refused":""}
+  //       (a number with no account: help.termsOfService as JSON, if sent)
+  //   {"type":"phoneLoginStep","step":"password","hint":"...","refused":""}
+  // ("refused": why the last answer was refused, e.g. "auth.signIn: rpc
+  // error 400 PHONE_CODE_INVALID"), answered with the matching call below;
+  // and it ends in exactly one
+  //   {"type":"phoneLoginEnded","ok":true,"authorization":{"_":"auth.authorization",...}}
+  //       (future_auth_token in it: keep it for the next login of the number;
+  //        {"_":"$unreadable",...} if the schema cannot read it, as for the
+  //        QR login)
+  //   {"type":"phoneLoginEnded","ok":false,"message":"..."}
+  // Starts one with the client's api_id, `api_hash` and the future auth
+  // tokens of earlier logins of the number (raw bytes). InvalidArgument,
+  // starting "phoneLogin: ", for options PhoneLogin refuses;
+  // FailedPrecondition if one is running or the client is logged in.
+  absl::Status StartPhoneLogin(std::string_view phone, std::string_view api_hash,
+                               std::vector<std::string> future_auth_tokens = {});
+  // The code; "" sends it another way (auth.resendCode, or a new code after
+  // PHONE_CODE_EXPIRED). The steps' errors are PhoneLogin's
+  // (FailedPrecondition when the login does not wait for that step, or has
+  // no other way to send the code; InvalidArgument for an empty name): the
+  // login still waits, and the app may answer again.
+  absl::Status PhoneLoginCode(std::string_view code);
+  absl::Status PhoneLoginSignUp(std::string_view first_name, std::string_view last_name);
+  // The 2FA password, proven with SRP at once (no copy is kept).
+  absl::Status PhoneLoginPassword(std::string_view password);
+  // Ends the running phone login with phoneLoginEnded saying it was
+  // cancelled (the DC told with auth.cancelCode). False if none is running.
+  bool CancelPhoneLogin();
+  bool phone_login_running() const { return phone_ != nullptr; }
+
   // What to store to restart without a new key or login
   // (core/client/snapshot.h bytes; empty before an auth key exists).
   Bytes Snapshot() const;
@@ -372,6 +412,19 @@ class JsonClient final : public client::ClientWrapper {
   bool OfferToQr(const client::ClientEvent& e);
   // Queues the QR login's new URL and its end, if any (then forgets it).
   void DeliverQr();
+
+  // A login's authorization as JSON, or, if the schema cannot read it,
+  // {"_":"$unreadable","userId":"...","bytes":"<base64 TL>","reason":"..."}
+  // (logged in all the same).
+  std::string LoginAuthorizationJson(const tl::auth_authorization& a) const;
+
+  class PhoneSink;
+  // Gives `e` to the phone login if it answers one of its requests (or one
+  // of a login that ended); true then.
+  bool OfferToPhone(const client::ClientEvent& e);
+  // Queues the step the phone login waits for (once per step) and its end,
+  // if any (then forgets it).
+  void DeliverPhone();
 
   JsonClient(tl::dynamic::DynamicCodec codec, std::unique_ptr<client::Client> client,
              crypto::RandomSource* rng)
@@ -450,6 +503,11 @@ class JsonClient final : public client::ClientWrapper {
   std::unique_ptr<client::QrLogin> qr_;
   int qr_shown_ = 0;
   std::set<uint64_t> qr_requests_;
+  // The running phone login (null: none), whether its current step was
+  // queued, and the requests of phone logins not answered yet.
+  std::unique_ptr<client::PhoneLogin> phone_;
+  bool phone_step_shown_ = false;
+  std::set<uint64_t> phone_requests_;
   // auth.exportAuthorization requests of connections closed before their
   // answer: swallowed (and wiped) when it comes.
   std::set<uint64_t> orphan_exports_;

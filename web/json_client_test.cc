@@ -1656,6 +1656,124 @@ TEST_F(JsonClientQrUnreadableTest, AnAuthorizationTheSchemaCannotReadIsStillALog
   ExpectNoStrayAnswers();
 }
 
+// The phone login through the JSON facade: each step as an event, answered
+// with the matching call; one end.
+class JsonClientPhoneTest : public JsonClientTest {
+ protected:
+  int Count(const std::string& type) {
+    int n = 0;
+    for (const std::string& e : events_) n += e.find(R"("type":")" + type + R"(")") != std::string::npos;
+    return n;
+  }
+  std::unique_ptr<JsonClient> first_;  // a client replaced by a second one (still driven)
+};
+
+TEST_F(JsonClientPhoneTest, ATwoFactorAccountIsAskedForTheCodeThenThePasswordUntilRight) {
+  EXPECT_EQ(bot_->PhoneLoginCode("1").code(), absl::StatusCode::kFailedPrecondition) << "none runs";
+  EXPECT_EQ(bot_->StartPhoneLogin("", "sim").code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(bot_->StartPhoneLogin("+1 555 000 1002", "sim").ok());
+  EXPECT_TRUE(bot_->phone_login_running());
+  EXPECT_EQ(bot_->StartPhoneLogin("+1 555 000 1002", "sim").code(),
+            absl::StatusCode::kFailedPrecondition);
+  std::string step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("step":"code","how":{"type":"app","length":5,"pattern":"","nextType":"sms","timeout":30},"refused":"")"),
+            std::string::npos)
+      << step;
+  EXPECT_EQ(bot_->PhoneLoginPassword("x").code(), absl::StatusCode::kFailedPrecondition)
+      << "not the step it waits for";
+  ASSERT_TRUE(bot_->PhoneLoginCode("99999").ok());
+  step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("refused":"auth.signIn: rpc error 400 PHONE_CODE_INVALID")"),
+            std::string::npos)
+      << step;
+  ASSERT_TRUE(bot_->PhoneLoginCode("").ok());  // by SMS instead
+  step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("how":{"type":"sms","length":5,"pattern":"","nextType":"","timeout":-1})"),
+            std::string::npos)
+      << step;
+  EXPECT_EQ(bot_->PhoneLoginCode("").code(), absl::StatusCode::kFailedPrecondition)
+      << "no third way";
+  ASSERT_TRUE(bot_->PhoneLoginCode("22222").ok());
+  step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("step":"password","hint":"the usual","refused":"")"), std::string::npos)
+      << step;
+  ASSERT_TRUE(bot_->PhoneLoginPassword("hunter3").ok());
+  step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("step":"password","hint":"the usual","refused":"auth.checkPassword: rpc error 400 PASSWORD_HASH_INVALID")"),
+            std::string::npos)
+      << step;
+  ASSERT_TRUE(bot_->PhoneLoginPassword("hunter2").ok());
+  const std::string end = Await(R"("type":"phoneLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":true,"authorization":{"_":"auth.authorization")"), std::string::npos)
+      << end;
+  EXPECT_NE(end.find(R"("future_auth_token":")"), std::string::npos) << end;
+  EXPECT_FALSE(bot_->phone_login_running());
+  EXPECT_EQ(bot_->client().peers().self(), 1002);
+  EXPECT_EQ(Count("phoneLoginStep"), 5);
+  EXPECT_EQ(Count("phoneLoginEnded"), 1);
+  EXPECT_NE(Call(R"({"_":"contacts.resolveUsername","username":"carol"})").find(R"("type":"result")"),
+            std::string::npos);
+  EXPECT_EQ(bot_->StartPhoneLogin("+1 555 000 1002", "sim").code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "logged in already";
+  for (const std::string& e : events_) EXPECT_EQ(e.find("unknown request"), std::string::npos) << e;
+}
+
+TEST_F(JsonClientPhoneTest, ANewNumberSignsUpAndAFutureAuthTokenSkipsTheCode) {
+  ASSERT_TRUE(bot_->StartPhoneLogin("+44 7700 900555", "sim").ok());
+  std::string step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("how":{"type":"sms")"), std::string::npos) << step;
+  ASSERT_TRUE(bot_->PhoneLoginCode(dc_.world().config().login_code).ok());
+  step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("step":"signUp","terms":null,"refused":"")"), std::string::npos) << step;
+  EXPECT_EQ(bot_->PhoneLoginSignUp("", "Doe").code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(bot_->PhoneLoginSignUp("Eve", "Doe").ok());
+  const std::string end = Await(R"("type":"phoneLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":true)"), std::string::npos) << end;
+  EXPECT_NE(end.find(R"("first_name":"Eve")"), std::string::npos) << end;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(end, m, std::regex(R"re("future_auth_token":"([^"]+)")re"))) << end;
+  std::string token;
+  ASSERT_TRUE(absl::Base64Unescape(m[1].str(), &token));
+
+  // A second client: the token logs it in without a code.
+  absl::StatusOr<std::unique_ptr<JsonClient>> other =
+      JsonClient::Wrap(dc_.MakeClient(), Codec(), &rng_);
+  ASSERT_TRUE(other.ok()) << other.status();
+  first_ = std::move(bot_);
+  bot_ = *std::move(other);
+  bot_id_ = dc_.AddClient(*bot_);
+  events_.clear();
+  ASSERT_TRUE(bot_->StartPhoneLogin("+44 7700 900555", "sim", {token}).ok());
+  const std::string quick = Await(R"("type":"phoneLoginEnded")");
+  EXPECT_NE(quick.find(R"("ok":true)"), std::string::npos) << quick;
+  EXPECT_EQ(Count("phoneLoginStep"), 0) << "nothing asked";
+  EXPECT_NE(bot_->client().peers().self(), 0);
+}
+
+TEST_F(JsonClientPhoneTest, CancelEndsTheLoginOnceAndTheDcsErrorEndsItWithItsMessage) {
+  ASSERT_TRUE(bot_->StartPhoneLogin("+1 555 000 1001", "sim").ok());
+  ASSERT_FALSE(Await(R"("type":"phoneLoginStep")").empty());
+  EXPECT_TRUE(bot_->CancelPhoneLogin());
+  EXPECT_FALSE(bot_->CancelPhoneLogin()) << "once";
+  std::string end = Await(R"("type":"phoneLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":false,"message":"CANCELLED: phone login: cancelled")"), std::string::npos)
+      << end;
+  Await("never", absl::Seconds(5));  // the auth.cancelCode's answer comes and is swallowed
+  EXPECT_EQ(Count("phoneLoginEnded"), 1);
+  for (const std::string& e : events_) EXPECT_EQ(e.find("unknown request"), std::string::npos) << e;
+
+  // A banned number: the DC's error.
+  events_.clear();
+  dc_.world().ForceError("auth.sendCode", 1, 400, "PHONE_NUMBER_BANNED");
+  ASSERT_TRUE(bot_->StartPhoneLogin("+1 555 000 1001", "sim").ok());
+  end = Await(R"("type":"phoneLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":false,"message":"INVALID_ARGUMENT: phone login: auth.sendCode: rpc error 400 PHONE_NUMBER_BANNED")"),
+            std::string::npos)
+      << end;
+  EXPECT_EQ(bot_->client().peers().self(), 0);
+}
+
 TEST(JsonClientCreateTest, RejectsASchemaOfAnotherLayer) {
   absl::StatusOr<tlgen::Schema> old_layer = tlgen::ParseSchemaText(
       "// LAYER 200\nint ? = Int;\nboolTrue#997275b5 = Bool;\n", "old.tl");

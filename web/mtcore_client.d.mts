@@ -266,12 +266,13 @@ export class MtcoreError extends Error {
   constructor(code: number, message: string);
   readonly code: number;
   readonly errorMessage: string;
-  // logInWithQr(): the account has a 2FA password to prove (code 401,
-  // errorMessage SESSION_PASSWORD_NEEDED, as auth.signIn rejects).
+  // logInWithQr(), or logInWithPhone() without onPassword: the account has
+  // a 2FA password to prove (code 401, errorMessage SESSION_PASSWORD_NEEDED,
+  // as auth.signIn rejects).
   readonly passwordNeeded: boolean;
 }
 
-// What logInWithQr() resolves with when the schema given to create()
+// What logInWithQr() / logInWithPhone() resolve with when the schema given to create()
 // cannot read the auth.Authorization: the client is logged in as userId all
 // the same; bytes: the answer's TL bytes (base64, fromBase64); reason: why
 // it could not be read.
@@ -293,6 +294,46 @@ export interface QrLoginOptions {
   // Users already logged in on this device.
   exceptIds?: Array<number | string | bigint>;
   // Cancels the login (it rejects with 'cancelled').
+  signal?: AbortSignal;
+}
+
+// How a login code was sent (logInWithPhone's onCode).
+export interface SentCodeInfo {
+  // 'app' (the account's Telegram apps), 'sms', 'call', 'flash_call',
+  // 'missed_call', 'email_code', 'fragment_sms', 'firebase_sms', 'sms_word',
+  // 'sms_phrase'.
+  type: string;
+  // Digits expected (0 when the type does not say).
+  length: number;
+  // The flash call's pattern, the missed call's prefix, the email pattern,
+  // fragment's URL or the SMS's first word ('' if none).
+  pattern: string;
+  // How the code goes if onCode returns '' ('sms', 'call'...; '': no other way).
+  nextType: string;
+  // Seconds before asking for it another way is worth it (-1: not said).
+  timeout: number;
+}
+
+export interface PhoneLoginOptions {
+  // International format ('+44 7700 900123': the digits count).
+  phone: string;
+  // The code the user got; '' asks for it another way. `refused`: why the
+  // last answer was refused ('' at first). A throw or rejection ends the
+  // login (it rejects saying so).
+  onCode: (how: SentCodeInfo, refused: string) => string | Promise<string>;
+  // The 2FA password (proven with SRP; not kept). Without it, a 2FA account
+  // rejects with passwordNeeded (then checkPassword()).
+  onPassword?: (hint: string, refused: string) => string | Promise<string>;
+  // A number with no account: the new account's name (terms: the terms of
+  // service to show, or null). Without it, such a number rejects.
+  onSignUp?: (terms: tl.help.TermsOfService | null, refused: string) =>
+    { firstName: string; lastName?: string } | Promise<{ firstName: string; lastName?: string }>;
+  // future_auth_token values (base64) of earlier logins of this number,
+  // newest first: the DC may log in without a code.
+  futureAuthTokens?: string[];
+  // Default: the apiHash given to create() (sent with its apiId).
+  apiHash?: string;
+  // Cancels the login (it rejects with 'cancelled'; the DC is told).
   signal?: AbortSignal;
 }
 
@@ -342,6 +383,13 @@ export class MtcoreClient {
   // with checkPassword()), or code 0 (the DC's error, cancelled by the
   // signal, onUrl threw, close()).
   logInWithQr(options: QrLoginOptions): Promise<tl.auth.Authorization | UnreadableAuthorization>;
+  // Logs in with a phone number, asking the page for the code, a new
+  // account's name or the 2FA password when the login needs them (the
+  // client moves to the account's DC if need be); resolves with the
+  // authorization (keep its future_auth_token for the next login), rejects
+  // with an MtcoreError: passwordNeeded (no onPassword), or code 0 (the DC's
+  // error, a prompt that threw, cancelled by the signal, close()).
+  logInWithPhone(options: PhoneLoginOptions): Promise<tl.auth.Authorization | UnreadableAuthorization>;
   // Proves the account's 2FA password after SESSION_PASSWORD_NEEDED
   // (account.getPassword, the SRP proof made in the module,
   // auth.checkPassword); settles as invoke() (a wrong password: 400

@@ -541,6 +541,7 @@ export class MtcoreClient {
   #walks = new Map();
   // The QR login running: {resolve, reject, onUrl, cleanup, why (if cancelled)}
   #qr = null;
+  #phone = null;  // the running phone login's entry
 
   constructor(m, handle, options) {
     this.#m = m;
@@ -1064,6 +1065,141 @@ export class MtcoreClient {
     return settled;
   }
 
+  // Logs in with a phone number (core.telegram.org/api/auth; the module's
+  // PhoneLogin): auth.sendCode (PHONE_MIGRATE followed: the client moves to
+  // the account's DC), then asks the page for what the login needs, when it
+  // needs it, each time with `refused`, why the last answer was refused (''
+  // at first; e.g. 'auth.signIn: rpc error 400 PHONE_CODE_INVALID'):
+  //   onCode(how, refused): the code, a string (or a promise of one); ''
+  //     asks for it another way (how.nextType: 'sms', 'call'..., after
+  //     how.timeout seconds). how: {type ('app', 'sms', 'call',
+  //     'email_code'...), length, pattern, nextType, timeout (-1: none)}.
+  //   onPassword(hint, refused): the 2FA password (proven with SRP in the
+  //     module; its bytes there are wiped). Without it a 2FA account
+  //     rejects with passwordNeeded (then checkPassword()).
+  //   onSignUp(terms, refused): a number with no account: {firstName,
+  //     lastName} (terms: help.termsOfService to show, or null; the page
+  //     calls help.acceptTermsOfService once the user agreed). Without it
+  //     such a number rejects.
+  // futureAuthTokens: the future_auth_token (base64, as the authorization
+  // gives it) of earlier logins of this number, newest first: the DC may log
+  // in without a code. Resolves with the auth.authorization (keep its
+  // future_auth_token); rejects with an MtcoreError (code 0) saying why: the
+  // DC's error, a prompt that threw (the login is cancelled), aborted
+  // (signal: 'cancelled'), close(). Options also apiHash (default:
+  // create()'s). One at a time, on a client not logged in.
+  logInWithPhone({ phone, apiHash, futureAuthTokens = [], onCode, onPassword, onSignUp, signal } = {}) {
+    const m = this.#m;
+    if (this.#closed) return Promise.reject(new MtcoreError(0, 'the client is closed'));
+    if (typeof phone !== 'string') {
+      return Promise.reject(new MtcoreError(0, 'logInWithPhone: phone is a string'));
+    }
+    if (typeof onCode !== 'function') {
+      return Promise.reject(new MtcoreError(0, 'logInWithPhone: onCode(how, refused) is required'));
+    }
+    for (const [name, f] of [['onPassword', onPassword], ['onSignUp', onSignUp]]) {
+      if (f !== undefined && typeof f !== 'function') {
+        return Promise.reject(new MtcoreError(0, `logInWithPhone: ${name} is a function`));
+      }
+    }
+    if (this.#phone) return Promise.reject(new MtcoreError(0, 'logInWithPhone: a phone login is running already'));
+    if (signal?.aborted) return Promise.reject(new MtcoreError(0, 'cancelled'));
+    const hash = apiHash ?? this.#options.apiHash ?? '';
+    if (typeof hash !== 'string') {
+      return Promise.reject(new MtcoreError(0, `logInWithPhone: apiHash is a string, not ${typeof hash}`));
+    }
+    if (!Array.isArray(futureAuthTokens) ||
+        futureAuthTokens.some((t) => typeof t !== 'string' || !/^[A-Za-z0-9+/]+=*$/.test(t))) {
+      return Promise.reject(new MtcoreError(0, 'logInWithPhone: futureAuthTokens is an array of base64 strings'));
+    }
+    const phoneText = cString(m, phone);
+    const hashText = cString(m, hash);
+    const tokensText = cString(m, futureAuthTokens.join(','));
+    let r;
+    try {
+      r = m._mtcore_client_phone_login(this.#h, phoneText, hashText, tokensText);
+    } finally {
+      m._free(phoneText);
+      m._free(hashText);
+      m._free(tokensText);
+    }
+    if (r < 0) return Promise.reject(new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error())));
+    const settled = new Promise((resolve, reject) => {
+      const entry = { resolve, reject, onCode, onPassword, onSignUp, why: null, passwordNeeded: false };
+      const onAbort = () => this.#cancelPhone(entry, 'cancelled');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      entry.cleanup = () => signal?.removeEventListener('abort', onAbort);
+      this.#phone = entry;
+    });
+    this.#pump();
+    return settled;
+  }
+
+  // Answers the step `e` the phone login `p` waits for with what the page's
+  // prompt gives; a step the module refuses (no other way to send the code,
+  // an empty name) is asked again with its reason.
+  async #answerPhone(p, e) {
+    const m = this.#m;
+    let refused = e.refused;
+    for (let asked = 1; ; ++asked) {
+      let r;
+      try {
+        if (e.step === 'code') {
+          const code = await p.onCode({ ...e.how }, refused);
+          if (typeof code !== 'string') throw new TypeError(`onCode gave ${typeof code}, not a string`);
+          if (this.#phone !== p || p.why) return;
+          const text = cString(m, code);
+          try { r = m._mtcore_client_phone_code(this.#h, text); } finally { m._free(text); }
+        } else if (e.step === 'password') {
+          if (!p.onPassword) {
+            p.passwordNeeded = true;
+            this.#cancelPhone(p, 'SESSION_PASSWORD_NEEDED');
+            return;
+          }
+          const password = await p.onPassword(e.hint, refused);
+          if (typeof password !== 'string') throw new TypeError(`onPassword gave ${typeof password}, not a string`);
+          if (this.#phone !== p || p.why) return;
+          r = withUtf8(m, password, (ptr, n) => m._mtcore_client_phone_password(this.#h, ptr, n),
+            { wipe: true });
+        } else {
+          if (!p.onSignUp) {
+            this.#cancelPhone(p, 'logInWithPhone: the number has no account (give onSignUp to sign up)');
+            return;
+          }
+          const name = await p.onSignUp(e.terms, refused);
+          const first = name?.firstName, last = name?.lastName ?? '';
+          if (typeof first !== 'string' || typeof last !== 'string') {
+            throw new TypeError('onSignUp gives {firstName, lastName} strings');
+          }
+          if (this.#phone !== p || p.why) return;
+          const f = cString(m, first), l = cString(m, last);
+          try { r = m._mtcore_client_phone_sign_up(this.#h, f, l); } finally { m._free(f); m._free(l); }
+        }
+      } catch (error) {
+        this.#cancelPhone(p, `logInWithPhone: ${e.step} prompt failed: ${errorText(error)}`);
+        return;
+      }
+      if (r >= 0) {
+        this.#pump();
+        return;
+      }
+      refused = m.UTF8ToString(m._mtcore_last_error());
+      if (asked >= 20) {
+        this.#cancelPhone(p, `logInWithPhone: 20 answers refused, the last: ${refused}`);
+        return;
+      }
+    }
+  }
+
+  // Gives up the phone login `entry` (if it still runs): it rejects with
+  // `why` once the module says it ended.
+  #cancelPhone(entry, why) {
+    if (this.#phone !== entry || this.#closed) return;
+    entry.why ??= why;
+    this.#m._mtcore_client_phone_cancel(this.#h);
+    this.#pump();
+  }
+
   // Gives up the QR login `entry` (if it still runs): it rejects with `why`
   // once the module says it ended.
   #cancelQr(entry, why) {
@@ -1120,14 +1256,17 @@ export class MtcoreClient {
     this.#walks.clear();
     const qr = this.#qr;
     this.#qr = null;
+    const phone = this.#phone;
+    this.#phone = null;
     this.#m._mtcore_client_free(this.#h);
     for (const p of pending) {
       p.cleanup();
       p.reject(new MtcoreError(0, 'the client is closed'));
     }
-    if (qr) {
-      qr.cleanup();
-      qr.reject(new MtcoreError(0, 'the client is closed'));
+    for (const login of [qr, phone]) {
+      if (!login) continue;
+      login.cleanup();
+      login.reject(new MtcoreError(0, 'the client is closed'));
     }
     for (const w of walks) {  // their iterations reject
       w.cleanup();
@@ -1191,6 +1330,20 @@ export class MtcoreClient {
   }
 
   #dispatch(e) {
+    if (e.type === 'phoneLoginStep' || e.type === 'phoneLoginEnded') {
+      const p = this.#phone;
+      if (!p) return;
+      if (e.type === 'phoneLoginStep') {
+        if (!p.why) this.#answerPhone(p, e);  // (in the background: the prompts may take long)
+        return;
+      }
+      this.#phone = null;
+      p.cleanup();
+      if (e.ok) p.resolve(e.authorization);
+      else if (p.passwordNeeded) p.reject(new MtcoreError(401, 'SESSION_PASSWORD_NEEDED'));
+      else p.reject(new MtcoreError(0, p.why ?? e.message));
+      return;
+    }
     if (e.type === 'qrLoginUrl' || e.type === 'qrLoginEnded') {
       const q = this.#qr;
       if (!q) return;

@@ -69,6 +69,13 @@ export async function example(schema: string, pem: string): Promise<string> {
   const file = await client.uploadFile({ size: 3, read: async () => new Uint8Array(3) },
     { fileName: 'a.bin', readTimeoutMs: 30000 });
   console.log(file._);
+  const byPhone = await client.logInWithPhone({
+    phone: '+44 7700 900123', futureAuthTokens: ['AAAA'], signal: controller.signal,
+    onCode: async (how, refused) => (how.nextType && refused ? '' : String(how.length)),
+    onPassword: (hint) => hint,
+    onSignUp: (terms) => ({ firstName: terms?.text ?? 'Ann' }),
+  });
+  if (byPhone._ === 'auth.authorization') console.log(byPhone.future_auth_token);
   const saved: Uint8Array = client.snapshot();
   stop();
   client.close();
@@ -117,6 +124,14 @@ export async function misuse(client: MtcoreClient): Promise<void> {
   console.log(login);
   // @ts-expect-error: the password is a string
   await client.checkPassword(new TextEncoder().encode('hunter2'));
+  // @ts-expect-error: onCode is required
+  await client.logInWithPhone({ phone: '+1 555' });
+  // @ts-expect-error: the phone number is a string
+  await client.logInWithPhone({ phone: 15550001002, onCode: () => '1' });
+  // @ts-expect-error: the code is a string
+  await client.logInWithPhone({ phone: '+1', onCode: () => 12345 });
+  // @ts-expect-error: onSignUp gives a first name
+  await client.logInWithPhone({ phone: '+1', onCode: () => '1', onSignUp: () => ({ lastName: 'Doe' }) });
   // @ts-expect-error: onUrl is required
   await client.logInWithQr({ exceptIds: [1] });
   // @ts-expect-error: onUrl gets the URL as a string

@@ -1,0 +1,155 @@
+// Phone login in the browser client (logInWithPhone of mtcore_client.mjs over
+// the module's PhoneLogin) under node, over WebSocket against the native
+// testdc: a 2FA account dialled on another DC (PHONE_MIGRATE: the home socket
+// re-dialled) is asked for the code (a wrong one, then by SMS, then the
+// right one) and the password (a wrong one, then the right one) and writes a
+// message; a new number signs up and its future auth token logs the next
+// client in without a code; a throwing prompt, abort, bad options and
+// close() reject with clear errors.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { TestDc } from '../tests/peers/testdc.mjs';
+import { API_ID, API_HASH, ALICE, BOB, HOME_DC, OTHER_DC, worldConfig } from '../tests/peers/world.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_schema/package/tl/api-schema.json');
+
+let dc;
+let lib;
+let module;
+let wsUrls;
+
+function connect(options = {}) {
+  return lib.MtcoreClient.create({
+    module, schema: readFileSync(SCHEMA, 'utf8'), dc: HOME_DC, rsaKey: dc.pem, apiId: API_ID,
+    apiHash: API_HASH, url: (n) => wsUrls[n], ...options,
+  });
+}
+
+test.before(async () => {
+  dc = new TestDc();
+  await dc.start([`--config=${dc.writeFile('world.conf', worldConfig())}`]);
+  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
+  lib = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
+  wsUrls = {};
+  for (const [id, a] of dc.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
+  module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+});
+
+test.after(async () => {
+  if (dc) await dc.stop();
+});
+
+test('node: Bob (2FA) from another DC is asked for the code and the password until right, then writes', async () => {
+  const app = await connect({ dc: OTHER_DC });
+  const asked = [];
+  try {
+    let codes = 0;
+    let passwords = 0;
+    const me = await app.logInWithPhone({
+      phone: `+${BOB.phone}`,
+      onCode: async (how, refused) => {
+        asked.push(`code ${how.type}/${how.nextType}/${how.length}/${how.timeout} ${refused}`);
+        return ['99999', '', BOB.code][codes++];
+      },
+      onPassword: (hint, refused) => {
+        asked.push(`password (${hint}) ${refused}`);
+        return passwords++ === 0 ? 'hunter3' : BOB.password;
+      },
+    });
+    assert.equal(me._, 'auth.authorization');
+    assert.equal(me.user.id, String(BOB.id));
+    assert.equal(typeof me.future_auth_token, 'string');
+    assert.equal(app.dc, HOME_DC, 'moved to the account\'s DC');
+    assert.deepEqual(asked, [
+      'code app/sms/5/30 ',
+      'code app/sms/5/30 auth.signIn: rpc error 400 PHONE_CODE_INVALID',
+      'code sms//5/-1 ',
+      'password (the usual) ',
+      'password (the usual) auth.checkPassword: rpc error 400 PASSWORD_HASH_INVALID',
+    ]);
+    const resolved = await app.invoke({ _: 'contacts.resolveUsername', username: ALICE.username });
+    const alice = resolved.users.find((u) => u.id === String(ALICE.id));
+    const sent = await app.invoke({ _: 'messages.sendMessage', peer: { _: 'inputPeerUser', user_id: alice.id,
+      access_hash: alice.access_hash }, message: 'hello from a phone login', random_id: 4343n });
+    assert.match(sent._, /^updateShortSentMessage|updates$/);
+    await assert.rejects(app.logInWithPhone({ phone: BOB.phone, onCode: () => '1' }), /logged in already/);
+  } finally {
+    app.close();
+  }
+});
+
+test('node: a new number signs up; its future auth token logs the next client in without a code', async () => {
+  const phone = '+44 7700 900777';
+  const first = await connect();
+  const names = [];
+  let token;
+  try {
+    const me = await first.logInWithPhone({
+      phone,
+      onCode: () => '12345',
+      onSignUp: (terms, refused) => {
+        names.push(refused);
+        return names.length === 1 ? { firstName: '' } : { firstName: 'Dana', lastName: 'Doe' };
+      },
+    });
+    assert.equal(me.user.first_name, 'Dana');
+    assert.deepEqual(names, ['', 'INVALID_ARGUMENT: phone login: an empty first name']);
+    token = me.future_auth_token;
+  } finally {
+    first.close();
+  }
+  const second = await connect();
+  try {
+    const me = await second.logInWithPhone({
+      phone, futureAuthTokens: [token], onCode: () => { throw new Error('no code expected'); },
+    });
+    assert.equal(me.user.first_name, 'Dana');
+    const self = await second.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] });
+    assert.equal(self[0].first_name, 'Dana');
+  } finally {
+    second.close();
+  }
+});
+
+test('node: a 2FA account without onPassword, a throwing prompt, abort, bad options and close() reject clearly', async () => {
+  const app = await connect();
+  try {
+    await assert.rejects(app.logInWithPhone({ phone: BOB.phone }), /onCode\(how, refused\) is required/);
+    await assert.rejects(app.logInWithPhone({ phone: 15550001002, onCode: () => '' }), /phone is a string/);
+    await assert.rejects(app.logInWithPhone({ phone: BOB.phone, onCode: () => '1', futureAuthTokens: ['%%'] }),
+      /futureAuthTokens is an array of base64 strings/);
+    // No onPassword: passwordNeeded, then checkPassword() on the same client.
+    const needed = await app.logInWithPhone({ phone: BOB.phone, onCode: () => BOB.code }).catch((e) => e);
+    assert.ok(needed instanceof lib.MtcoreError);
+    assert.equal(needed.passwordNeeded, true);
+    // A prompt that throws ends the login.
+    const other = await connect();
+    try {
+      await assert.rejects(
+        other.logInWithPhone({ phone: ALICE.phone, onCode: async () => { throw new Error('dialog closed'); } }),
+        /code prompt failed: Error: dialog closed/);
+      // Abort while the prompt waits.
+      const controller = new AbortController();
+      const login = other.logInWithPhone({
+        phone: ALICE.phone, signal: controller.signal,
+        onCode: () => { controller.abort(); return new Promise(() => {}); },
+      });
+      await assert.rejects(login, /cancelled/);
+      // close() while a login waits for its prompt.
+      const pending = other.logInWithPhone({ phone: ALICE.phone, onCode: () => new Promise(() => {}) });
+      await new Promise((r) => setTimeout(r, 200));
+      other.close();
+      await assert.rejects(pending, /the client is closed/);
+    } finally {
+      other.close();
+    }
+    const me = await app.checkPassword(BOB.password);
+    assert.equal(me.user.id, String(BOB.id));
+  } finally {
+    app.close();
+  }
+});
