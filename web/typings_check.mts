@@ -73,7 +73,7 @@ export async function example(schema: string, pem: string): Promise<string> {
     phone: '+44 7700 900123', futureAuthTokens: ['AAAA'], signal: controller.signal,
     onCode: async (how, refused) => (how.nextType && refused ? '' : String(how.length)),
     onPassword: (hint) => hint,
-    onSignUp: (terms) => ({ firstName: terms?.text ?? 'Ann' }),
+    onSignUp: (terms) => { console.log(terms?.text); return { firstName: 'Ann' }; },
   });
   if (byPhone._ === 'auth.authorization') console.log(byPhone.future_auth_token);
   const saved: Uint8Array = client.snapshot();
