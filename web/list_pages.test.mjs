@@ -8,44 +8,23 @@
 // aborted signal (with its reason) and close().
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import path from 'node:path';
-import { TestDc } from '../tests/peers/testdc.mjs';
-import { API_ID, API_HASH, ALICE, BOT, HOME_DC, worldConfig } from '../tests/peers/world.mjs';
+import { API_ID, API_HASH, ALICE, BOT } from '../tests/peers/world.mjs';
+import { logInUser, startTestDcEnv } from './testdc_env.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_schema/package/tl/api-schema.json');
 const SENT = 130;
 
-let dc;
+let env;
 let lib;
-let module;
-let wsUrls;
 let alice;
 let bot;
 let botPeer;  // the bot, as Alice names it
-
-function connect(options = {}) {
-  return lib.MtcoreClient.create({
-    module, schema: readFileSync(SCHEMA, 'utf8'), dc: HOME_DC, rsaKey: dc.pem, apiId: API_ID,
-    url: (n) => wsUrls[n], ...options,
-  });
-}
+const connect = (options) => env.connect(options);
 
 test.before(async () => {
-  dc = new TestDc();
-  await dc.start([`--config=${dc.writeFile('world.conf', worldConfig())}`]);
-  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
-  lib = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
-  wsUrls = {};
-  for (const [id, a] of dc.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
-  module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  env = await startTestDcEnv();
+  ({ lib } = env);
   alice = await connect();
-  const sent = await alice.invoke({ _: 'auth.sendCode', phone_number: ALICE.phone, api_id: API_ID,
-    api_hash: API_HASH, settings: { _: 'codeSettings' } });
-  await alice.invoke({ _: 'auth.signIn', phone_number: ALICE.phone, phone_code_hash: sent.phone_code_hash,
-    phone_code: ALICE.code });
+  await logInUser(alice, ALICE);
   const resolved = await alice.invoke({ _: 'contacts.resolveUsername', username: BOT.username });
   const user = resolved.users.find((u) => u.id === String(BOT.id));
   botPeer = { _: 'inputPeerUser', user_id: user.id, access_hash: user.access_hash };
@@ -57,7 +36,7 @@ test.before(async () => {
 test.after(async () => {
   alice?.close();
   bot?.close();
-  if (dc) await dc.stop();
+  if (env) await env.stop();
 });
 
 test('node: 130 messages come back newest first in pages of 50, each once; stopping early cancels the walk', async (t) => {

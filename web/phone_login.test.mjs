@@ -8,39 +8,20 @@
 // close() reject with clear errors.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import path from 'node:path';
-import { TestDc } from '../tests/peers/testdc.mjs';
-import { API_ID, API_HASH, ALICE, BOB, HOME_DC, OTHER_DC, worldConfig } from '../tests/peers/world.mjs';
+import { ALICE, BOB, HOME_DC, OTHER_DC } from '../tests/peers/world.mjs';
+import { startTestDcEnv } from './testdc_env.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_schema/package/tl/api-schema.json');
-
-let dc;
+let env;
 let lib;
-let module;
-let wsUrls;
-
-function connect(options = {}) {
-  return lib.MtcoreClient.create({
-    module, schema: readFileSync(SCHEMA, 'utf8'), dc: HOME_DC, rsaKey: dc.pem, apiId: API_ID,
-    apiHash: API_HASH, url: (n) => wsUrls[n], ...options,
-  });
-}
+const connect = (options) => env.connect(options);
 
 test.before(async () => {
-  dc = new TestDc();
-  await dc.start([`--config=${dc.writeFile('world.conf', worldConfig())}`]);
-  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
-  lib = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
-  wsUrls = {};
-  for (const [id, a] of dc.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
-  module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  env = await startTestDcEnv();
+  ({ lib } = env);
 });
 
 test.after(async () => {
-  if (dc) await dc.stop();
+  if (env) await env.stop();
 });
 
 test('node: Bob (2FA) from another DC is asked for the code and the password until right, then writes', async () => {

@@ -10,41 +10,20 @@
 // abort, bad options and close() reject with clear errors.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import path from 'node:path';
-import { TestDc } from '../tests/peers/testdc.mjs';
-import { API_ID, API_HASH, ALICE, BOB, HOME_DC, OTHER_DC, worldConfig } from '../tests/peers/world.mjs';
+import { ALICE, BOB, HOME_DC, OTHER_DC, worldConfig } from '../tests/peers/world.mjs';
+import { logInUser, startTestDcEnv } from './testdc_env.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SCHEMA = path.resolve(process.env.MTCORE_API_SCHEMA || 'external/mtcute_schema/package/tl/api-schema.json');
 // An account living on another DC than the one the new client dials.
 const CAROL = { id: 1003, phone: '15550001003', code: '33333', username: 'carol' };
 
-let dc;
+let env;
 let lib;
-let module;
-let wsUrls;
-
-function connect(options = {}) {
-  return lib.MtcoreClient.create({
-    module, schema: readFileSync(SCHEMA, 'utf8'), dc: HOME_DC, rsaKey: dc.pem, apiId: API_ID,
-    apiHash: API_HASH, url: (n) => wsUrls[n], ...options,
-  });
-}
+const connect = (options) => env.connect(options);
 
 // A client logged in as `user` with its code (and its 2FA password).
 async function logIn(user) {
   const c = await connect();
-  const sent = await c.invoke({ _: 'auth.sendCode', phone_number: user.phone, api_id: API_ID,
-    api_hash: API_HASH, settings: { _: 'codeSettings' } });
-  try {
-    await c.invoke({ _: 'auth.signIn', phone_number: user.phone, phone_code_hash: sent.phone_code_hash,
-      phone_code: user.code });
-  } catch (e) {
-    if (!(e instanceof lib.MtcoreError && e.errorMessage === 'SESSION_PASSWORD_NEEDED')) throw e;
-    await c.checkPassword(user.password);
-  }
+  await logInUser(c, user);
   return c;
 }
 
@@ -71,20 +50,15 @@ function scanLogin(app, scanner, options = {}) {
 }
 
 test.before(async () => {
-  dc = new TestDc();
   const config = worldConfig() +
     `user id=${CAROL.id} phone=${CAROL.phone} first_name=Carol last_name=White username=${CAROL.username} ` +
     `dc=${OTHER_DC} code=${CAROL.code}\n`;
-  await dc.start([`--config=${dc.writeFile('world.conf', config)}`]);
-  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
-  lib = await import(pathToFileURL(path.join(here, 'mtcore_client.mjs')).href);
-  wsUrls = {};
-  for (const [id, a] of dc.dcs) wsUrls[id] = `ws://${a.host}:${a.port}/apiws`;
-  module = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  env = await startTestDcEnv({ config });
+  ({ lib } = env);
 });
 
 test.after(async () => {
-  if (dc) await dc.stop();
+  if (env) await env.stop();
 });
 
 test('node: Alice scans the URL with her logged-in client; the new client is logged in and writes', async () => {
@@ -172,11 +146,10 @@ test('node: a 2FA account ends in passwordNeeded, then the password is proved wi
 test('node: a schema that cannot read the authorization still resolves the login, with its bytes', async () => {
   // The page's schema with `user` under another id, in a module of its own
   // (a module's clients share their schema).
-  const schema = JSON.parse(readFileSync(SCHEMA, 'utf8'));
+  const schema = JSON.parse(env.schema);
   const user = schema.e.find((d) => d.kind === 'class' && d.name === 'user');
   user.id = (user.id ^ 0x01000000) >>> 0;
-  const { default: createModule } = await import(pathToFileURL(path.join(here, 'mtcore.mjs')).href);
-  const other = await createModule({ wasmBinary: readFileSync(path.join(here, 'mtcore.wasm')) });
+  const other = await env.createModule({ wasmBinary: env.wasmBinary });
   const alice = await logIn(ALICE);
   const app = await connect({ module: other, schema: JSON.stringify(schema) });
   try {

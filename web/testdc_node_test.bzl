@@ -6,7 +6,8 @@ load("//tools:wasm.bzl", "node_test")
 def testdc_node_test(name, srcs, data = [], size = "medium"):
     """The WebAssembly module (built for wasm inside the native build) and
     mtcore_client.mjs under node, talking WebSocket to the native testdc
-    (//tests/peers:harness starts it), with the layer-228 schema.
+    (//tests/peers:harness starts it), with the layer-228 schema and the
+    shared set-up (testdc_env.mjs).
 
     Args:
       name: the test's name.
@@ -20,6 +21,7 @@ def testdc_node_test(name, srcs, data = [], size = "medium"):
         srcs = srcs,
         data = [
             "mtcore_client.mjs",
+            "testdc_env.mjs",
             ":mtcore_wasm_files",
             "//tests/dc:testdc",
             "//tests/peers:harness",
