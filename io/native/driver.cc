@@ -15,7 +15,7 @@ EngineDriver::~EngineDriver() {
 
 absl::StatusOr<std::unique_ptr<EngineDriver>> EngineDriver::Dial(EventLoop& loop,
                                                                   StreamEngine& engine,
-                                                                  const SocketAddress& address,
+                                                                  std::vector<HostPort> targets,
                                                                   ReconnectOptions options,
                                                                   crypto::RandomSource& rng) {
   std::unique_ptr<EngineDriver> d(new EngineDriver(loop, engine));
@@ -28,7 +28,8 @@ absl::StatusOr<std::unique_ptr<EngineDriver>> EngineDriver::Dial(EventLoop& loop
     self->OnDisconnected(std::move(why));
   };
   absl::StatusOr<std::unique_ptr<ReconnectingConnection>> rc =
-      ReconnectingConnection::Create(loop, address, std::move(options), rng, std::move(cb));
+      ReconnectingConnection::Create(loop, std::move(targets), std::move(options), rng,
+                                     std::move(cb));
   if (!rc.ok()) return rc.status();
   d->dialer_ = *std::move(rc);
   d->Pump();  // arms the engine's first deadline, if it has one

@@ -13,7 +13,8 @@
 //                 re-arm the timer at engine.NextDeadline() (cancel if none)
 //
 // Two ways to get a driver:
-//   EngineDriver::Dial   a client: dials an address and re-dials with backoff
+//   EngineDriver::Dial   a client: dials an address (or the first of several
+//                        that answers; host names resolved) and re-dials with backoff
 //                        (ReconnectingConnection); the engine sees a
 //                        OnConnected/OnDisconnected pair per connection.
 //   EngineDriver::Serve  a server side (testdc): drives one accepted
@@ -31,6 +32,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -40,6 +42,7 @@
 #include "core/crypto/random.h"
 #include "io/native/event_loop.h"
 #include "io/native/reconnect.h"
+#include "io/native/resolver.h"
 #include "io/native/tcp.h"
 
 namespace mtcore::io {
@@ -50,13 +53,22 @@ using StreamEngine = ::mtcore::StreamEngine;
 
 class EngineDriver {
  public:
-  // A client driver: dials `address` now and re-dials after failures per
-  // `options`. `engine`, `loop` and `rng` must outlive the driver. Errors:
-  // InvalidArgument for a bad backoff policy.
+  // A client driver: dials the first of `targets` that answers (numeric
+  // addresses or host names, tried in order: ReconnectingConnection) now and
+  // re-dials after failures per `options`. `engine`, `loop` and `rng` must
+  // outlive the driver. Errors: ReconnectingConnection::Create's
+  // (InvalidArgument for no targets or a bad backoff policy...).
   static absl::StatusOr<std::unique_ptr<EngineDriver>> Dial(EventLoop& loop, StreamEngine& engine,
-                                                            const SocketAddress& address,
+                                                            std::vector<HostPort> targets,
                                                             ReconnectOptions options,
                                                             crypto::RandomSource& rng);
+  // One target (a SocketAddress converts to a HostPort).
+  static absl::StatusOr<std::unique_ptr<EngineDriver>> Dial(EventLoop& loop, StreamEngine& engine,
+                                                            HostPort target,
+                                                            ReconnectOptions options,
+                                                            crypto::RandomSource& rng) {
+    return Dial(loop, engine, std::vector<HostPort>{std::move(target)}, std::move(options), rng);
+  }
 
   // A server-side driver for one connection handed out by TcpListener (not
   // yet started). Calls engine.OnConnected (and sends what it queued) before

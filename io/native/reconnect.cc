@@ -1,5 +1,6 @@
 #include "io/native/reconnect.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -49,14 +50,14 @@ absl::Duration Backoff::NextDelay() {
 }
 
 absl::StatusOr<std::unique_ptr<ReconnectingConnection>> ReconnectingConnection::Create(
-    EventLoop& loop, const SocketAddress& address, ReconnectOptions options,
+    EventLoop& loop, std::vector<HostPort> targets, ReconnectOptions options,
     crypto::RandomSource& rng, Callbacks callbacks) {
+  if (targets.empty()) return absl::InvalidArgumentError("no address to connect to");
   absl::StatusOr<Backoff> backoff = Backoff::Create(options.backoff, rng);
   if (!backoff.ok()) return backoff.status();
-  std::optional<SocketAddress> proxy_address;
   if (options.proxy.has_value()) {
     const transport::ProxyServer& server = options.proxy->server;
-    absl::StatusOr<SocketAddress> a = SocketAddress::FromHostPort(server.host, server.port);
+    absl::StatusOr<HostPort> a = HostPort::Parse(HostPort(server.host, server.port).ToString());
     if (!a.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("proxy ", server.ToString(), ": ",
                                                      a.status().message()));
@@ -64,24 +65,25 @@ absl::StatusOr<std::unique_ptr<ReconnectingConnection>> ReconnectingConnection::
     if (options.proxy->handshake_timeout <= absl::ZeroDuration()) {
       return absl::InvalidArgumentError("proxy handshake_timeout must be positive");
     }
-    // Credentials the protocol cannot carry fail now, not at every attempt.
-    absl::StatusOr<transport::ProxyTunnel> t =
-        transport::ProxyTunnel::Create(server, address.host(), address.port());
-    if (!t.ok()) return t.status();
-    proxy_address = *a;
+    // Credentials (or targets) the protocol cannot carry fail now, not at
+    // every attempt.
+    for (const HostPort& t : targets) {
+      absl::StatusOr<transport::ProxyTunnel> tunnel =
+          transport::ProxyTunnel::Create(server, t.host, t.port);
+      if (!tunnel.ok()) return tunnel.status();
+    }
   }
   std::unique_ptr<ReconnectingConnection> rc(new ReconnectingConnection(
-      loop, address, std::move(options), *std::move(backoff), std::move(callbacks)));
-  rc->proxy_address_ = proxy_address;
+      loop, std::move(targets), std::move(options), *std::move(backoff), std::move(callbacks)));
   rc->Dial();
   return rc;
 }
 
-ReconnectingConnection::ReconnectingConnection(EventLoop& loop, const SocketAddress& address,
+ReconnectingConnection::ReconnectingConnection(EventLoop& loop, std::vector<HostPort> targets,
                                                ReconnectOptions options, Backoff backoff,
                                                Callbacks callbacks)
     : loop_(loop),
-      address_(address),
+      targets_(std::move(targets)),
       options_(std::move(options)),
       backoff_(std::move(backoff)),
       callbacks_(std::make_shared<Callbacks>(std::move(callbacks))),
@@ -93,28 +95,107 @@ ReconnectingConnection::~ReconnectingConnection() {
   loop_.CancelTimer(healthy_timer_);
   loop_.CancelTimer(drop_timer_);
   loop_.CancelTimer(tunnel_timer_);
+  loop_.CancelTimer(step_timer_);
 }
 
 void ReconnectingConnection::Dial() {
-  if (dialled_ && options_.next_address) {
-    if (std::optional<SocketAddress> next = options_.next_address()) address_ = *next;
+  if (dialled_ && options_.next_targets) {
+    std::vector<HostPort> next = options_.next_targets();
+    if (!next.empty()) targets_ = std::move(next);
   }
   dialled_ = true;
   retry_timer_ = 0;
   tunnel_.reset();
-  if (proxy_address_.has_value()) {
-    absl::StatusOr<transport::ProxyTunnel> t =
-        transport::ProxyTunnel::Create(options_.proxy->server, address_.host(), address_.port());
-    if (t.ok()) {
-      tunnel_ = *std::move(t);
-    } else {
-      // (Numeric targets are always valid; reported like a failed attempt.)
-      drop_timer_ = loop_.AddTimer(absl::InfinitePast(), [this, why = t.status()]() mutable {
-        drop_timer_ = 0;
-        OnDown(std::move(why));
-      });
-      return;
+  up_ = false;
+  failures_.clear();
+  candidates_.clear();
+  candidate_ = 0;
+  target_index_ = 0;
+  attempt_deadline_ = loop_.Now() + options_.tcp.connect_timeout;
+  resolved_.assign(options_.proxy.has_value() ? 1 : targets_.size(), {});
+  ResolveFrom(0);
+}
+
+void ReconnectingConnection::ResolveFrom(size_t i) {
+  for (; i < resolved_.size(); ++i) {
+    HostPort host = options_.proxy.has_value()
+                        ? HostPort(options_.proxy->server.host, options_.proxy->server.port)
+                        : targets_[i];
+    if (std::optional<SocketAddress> a = host.Numeric()) {
+      resolved_[i] = {*a};
+      continue;
     }
+    if (resolver_ == nullptr) {
+      ResolverOptions ro = options_.resolver;
+      ro.timeout = std::min(ro.timeout, options_.tcp.connect_timeout);
+      absl::StatusOr<std::unique_ptr<Resolver>> r = Resolver::Create(loop_, std::move(ro));
+      if (!r.ok()) {
+        // Reported from the loop, like a failed lookup.
+        step_timer_ = loop_.AddTimer(
+            absl::InfinitePast(), [this, i, why = absl::Status(r.status().code(), absl::StrCat(
+                                                "resolve ", host.host, ": ",
+                                                r.status().message()))]() mutable {
+              step_timer_ = 0;
+              OnResolved(i, std::move(why));
+            });
+        return;
+      }
+      resolver_ = *std::move(r);
+    }
+    lookup_ = resolver_->Resolve(host, [this, i](absl::StatusOr<std::vector<SocketAddress>> a) {
+      lookup_ = 0;
+      OnResolved(i, std::move(a));
+    });
+    return;
+  }
+  if (options_.proxy.has_value()) {
+    for (const SocketAddress& p : resolved_[0]) {
+      for (size_t t = 0; t < targets_.size(); ++t) candidates_.push_back({p, t});
+    }
+  } else {
+    for (size_t t = 0; t < targets_.size(); ++t) {
+      for (const SocketAddress& a : resolved_[t]) candidates_.push_back({a, t});
+    }
+  }
+  TryCandidate(0);
+}
+
+void ReconnectingConnection::OnResolved(size_t i,
+                                        absl::StatusOr<std::vector<SocketAddress>> addresses) {
+  if (addresses.ok()) {
+    resolved_[i] = *std::move(addresses);
+  } else {
+    failures_.push_back(addresses.status());
+  }
+  ResolveFrom(i + 1);
+}
+
+void ReconnectingConnection::TryCandidate(size_t k) {
+  if (k >= candidates_.size()) return AttemptFailed();
+  const Candidate& c = candidates_[k];
+  absl::Duration left = attempt_deadline_ - loop_.Now();
+  if (left <= absl::ZeroDuration()) {
+    if (k > 0 || !failures_.empty()) {
+      failures_.push_back(absl::DeadlineExceededError(absl::StrCat(
+          "connect_timeout (", absl::FormatDuration(options_.tcp.connect_timeout),
+          ") used up before trying ", c.dial.ToString())));
+      return AttemptFailed();
+    }
+    left = absl::Milliseconds(1);
+  }
+  candidate_ = k;
+  target_index_ = c.target;
+  tunnel_.reset();
+  proxy_connected_ = false;
+  if (options_.proxy.has_value()) {
+    const HostPort& target = targets_[c.target];
+    absl::StatusOr<transport::ProxyTunnel> t =
+        transport::ProxyTunnel::Create(options_.proxy->server, target.host, target.port);
+    if (!t.ok()) {
+      failures_.push_back(t.status());
+      return TryCandidate(k + 1);
+    }
+    tunnel_ = *std::move(t);
   }
   TcpConnection::Callbacks cb;
   cb.on_connected = [this] { tunnel_.has_value() ? OnProxyConnected() : OnUp(); };
@@ -130,13 +211,48 @@ void ReconnectingConnection::Dial() {
       }
       return FailTunnel(std::move(why));
     }
+    if (!up_) return CandidateFailed(std::move(why), false);
     OnDown(std::move(why));
   };
-  conn_ = TcpConnection::Connect(loop_, proxy_address_.value_or(address_), options_.tcp,
-                                 std::move(cb));
+  TcpOptions tcp = options_.tcp;
+  tcp.connect_timeout = std::min(tcp.connect_timeout, left);
+  conn_ = TcpConnection::Connect(loop_, c.dial, tcp, std::move(cb));
+}
+
+void ReconnectingConnection::CandidateFailed(absl::Status why, bool proxy_unreachable) {
+  // May run inside conn_'s own callback; TcpConnection allows that.
+  conn_.reset();
+  loop_.CancelTimer(tunnel_timer_);
+  tunnel_timer_ = 0;
+  failures_.push_back(std::move(why));
+  size_t next = candidate_ + 1;
+  if (proxy_unreachable) {
+    // The other targets through the same proxy address would fail the same.
+    const std::string dead = candidates_[candidate_].dial.ToString();
+    while (next < candidates_.size() && candidates_[next].dial.ToString() == dead) ++next;
+  }
+  TryCandidate(next);
+}
+
+void ReconnectingConnection::AttemptFailed() {
+  absl::Status why;
+  if (failures_.size() == 1) {
+    why = failures_[0];
+  } else if (failures_.empty()) {
+    why = absl::InternalError("no address to connect to");
+  } else {
+    std::string text = absl::StrCat(failures_.size(), " addresses failed: ");
+    for (size_t i = 0; i < failures_.size(); ++i) {
+      absl::StrAppend(&text, i == 0 ? "" : "; ", failures_[i].message());
+    }
+    why = absl::Status(failures_.back().code(), text);
+  }
+  failures_.clear();
+  OnDown(std::move(why));
 }
 
 void ReconnectingConnection::OnProxyConnected() {
+  proxy_connected_ = true;
   Bytes out;
   tunnel_->PullOutput(out);
   absl::Status sent = conn_->Send(out);
@@ -175,11 +291,15 @@ void ReconnectingConnection::OnProxyData(ByteView in) {
 void ReconnectingConnection::FailTunnel(absl::Status why) {
   if (conn_ != nullptr) conn_->Close();  // (idempotent; may run in its own callback)
   const transport::ProxyServer& proxy = options_.proxy->server;
-  OnDown(absl::Status(why.code(), absl::StrCat(why.message(), " (proxy ", proxy.ToString(),
-                                               ", target ", address_.ToString(), ")")));
+  CandidateFailed(absl::Status(why.code(),
+                               absl::StrCat(why.message(), " (proxy ", proxy.ToString(),
+                                            ", target ", target().ToString(), ")")),
+                  !proxy_connected_);
 }
 
 void ReconnectingConnection::OnUp() {
+  up_ = true;
+  failures_.clear();
   if (options_.healthy_after <= absl::ZeroDuration()) {
     backoff_.Reset();
   } else {
@@ -195,6 +315,10 @@ void ReconnectingConnection::OnUp() {
 void ReconnectingConnection::OnDown(absl::Status why) {
   // May run inside conn_'s own callback; TcpConnection allows that.
   conn_.reset();
+  if (lookup_ != 0) resolver_->Cancel(lookup_);
+  lookup_ = 0;
+  loop_.CancelTimer(step_timer_);
+  step_timer_ = 0;
   loop_.CancelTimer(healthy_timer_);
   healthy_timer_ = 0;
   loop_.CancelTimer(tunnel_timer_);
@@ -214,15 +338,19 @@ void ReconnectingConnection::OnDown(absl::Status why) {
 absl::Status ReconnectingConnection::Send(ByteView data) {
   if (!connected()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("not connected to ", address_.ToString(),
+        absl::StrCat("not connected to ", target().ToString(),
                      gave_up_ ? " (gave up reconnecting)" : " (reconnecting)"));
   }
   return conn_->Send(data);
 }
 
 void ReconnectingConnection::Drop(absl::Status why) {
-  if (conn_ == nullptr || drop_timer_ != 0) return;
-  conn_->Close();
+  if (drop_timer_ != 0 || (conn_ == nullptr && lookup_ == 0 && step_timer_ == 0)) return;
+  if (conn_ != nullptr) conn_->Close();
+  if (lookup_ != 0) resolver_->Cancel(lookup_);
+  lookup_ = 0;
+  loop_.CancelTimer(step_timer_);
+  step_timer_ = 0;
   loop_.CancelTimer(tunnel_timer_);  // OnDown follows once, from drop_timer_
   tunnel_timer_ = 0;
   drop_timer_ = loop_.AddTimer(absl::InfinitePast(), [this, why = std::move(why)]() mutable {

@@ -7,7 +7,18 @@
 //
 // `ReconnectingConnection` uses it: it dials a TcpConnection, and whenever an
 // attempt fails or an established connection ends, it reports why and dials
-// again after the next backoff delay. A connection that stays up for
+// again after the next backoff delay.
+//
+// Targets and names: a connection has a list of targets (HostPort: a numeric
+// address or a host name, e.g. a DC's IPv4 and IPv6 addresses, or
+// "localhost:4430"). An attempt resolves the names (resolver.h, off the
+// loop; numeric hosts need no lookup), then tries the addresses in order,
+// the next one after a connect failure, until one connects, all failed, or
+// TcpOptions::connect_timeout (for the whole attempt, lookups included) is
+// used up; a failed attempt reports every address that failed and why, e.g.
+// Unavailable "2 addresses failed: connect to [::1]:4430: Connection refused
+// (errno 111); connect to 127.0.0.1:4430: ...". A single failure is reported
+// as it is. Every attempt starts again from the first target. A connection that stays up for
 // `healthy_after` (or for which the owner calls ResetBackoff(), e.g. once the
 // protocol session is established) resets the backoff, so a server that
 // accepts and immediately drops keeps being backed off.
@@ -17,9 +28,13 @@
 // and opens a tunnel to the target through it (core/transport/proxy_tunnel.h:
 // SOCKS5 or HTTP CONNECT) before on_connected: the owner sees the target's
 // bytes only, the leftover of the proxy's reply included. A tunnel the
-// proxy refuses (or does not open within handshake_timeout) is a failed
-// attempt like a refused connect: on_disconnected with the proxy's reason,
-// then the usual backoff.
+// proxy refuses (or does not open within handshake_timeout) fails like a
+// refused connect (the proxy's reason), and the next target is tried
+// through the same proxy address; a proxy address that cannot be connected
+// to is skipped for the other targets. The proxy's host may be a name
+// (resolved like a target); the targets are handed to the proxy as they are
+// (a name is resolved by the proxy, for socks5:// and socks5h:// alike:
+// Telegram's DC addresses are numeric, so the two schemes behave the same).
 //
 // Example:
 //   crypto::DeterministicRandom rng(1);
@@ -33,6 +48,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -42,6 +58,7 @@
 #include "core/crypto/random.h"
 #include "core/transport/proxy_tunnel.h"
 #include "io/native/event_loop.h"
+#include "io/native/resolver.h"
 #include "io/native/tcp.h"
 
 namespace mtcore::io {
@@ -98,8 +115,8 @@ class Backoff {
 // A SOCKS5 or HTTP CONNECT proxy that every connection goes through (see
 // transport::ParseProxyLink for socks5://, http:// and tg://socks links).
 struct ProxyConfig {
-  // server.host must be a numeric IPv4 or IPv6 address here (io/native
-  // resolves no names); the target is always a numeric DC address.
+  // server.host: a numeric IPv4 / IPv6 address or a host name (resolved at
+  // every attempt, resolver.h). Targets go to the proxy as they are given.
   transport::ProxyServer server;
   // How long the proxy may take to open the tunnel once the TCP connection
   // to it is up (TcpOptions::connect_timeout bounds the connect itself).
@@ -117,14 +134,17 @@ struct ReconnectOptions {
   // Stop after this many consecutive failures (attempts that failed or ended
   // before resetting the backoff). 0: never give up.
   int max_consecutive_failures = 0;
-  // Asked before every re-dial (not the first dial): an address to dial
-  // instead of the current one from then on (e.g. the DC a client migrated
-  // to); nullopt keeps the current one.
-  std::function<std::optional<SocketAddress>()> next_address;
+  // Asked before every re-dial (not the first dial): the targets to dial
+  // instead of the current ones from then on (e.g. the addresses of the DC a
+  // client migrated to); an empty list keeps the current ones.
+  std::function<std::vector<HostPort>()> next_targets;
+  // How names are looked up (ResolverOptions::timeout is capped by what is
+  // left of connect_timeout; tests inject a lookup function).
+  ResolverOptions resolver;
 };
 
-// A TCP connection to one address (or the next one `next_address` names)
-// that re-dials after failures. Not
+// A TCP connection to the first of its targets that answers (or of the ones
+// `next_targets` names) that re-dials after failures. Not
 // thread-safe; the loop and the random source must outlive it. Callbacks run
 // from the loop, never from inside a method call, and may destroy the object.
 class ReconnectingConnection {
@@ -136,7 +156,9 @@ class ReconnectingConnection {
     absl::AnyInvocable<void(ByteView)> on_data;
     // An attempt failed or the connection ended. `why` is the TcpConnection
     // status (see TcpConnection::Callbacks::on_closed; OK means the peer
-    // closed in order), what was passed to Drop(), or, through a proxy,
+    // closed in order), what was passed to Drop(), a lookup's error (e.g.
+    // NotFound "resolve dc.example.invalid: Name or service not known"),
+    // every address's failure joined (see the top of the file), or, through a proxy,
     // why the tunnel did not open (the proxy's refusal, e.g.
     // PermissionDenied "SOCKS5 proxy: authentication failed for user 'bob'
     // (status 1) (proxy socks5://127.0.0.1:1080, target 127.0.0.1:4430)";
@@ -148,13 +170,22 @@ class ReconnectingConnection {
         on_disconnected;
   };
 
-  // Starts dialling `address` (or the proxy) at once. Errors:
-  // InvalidArgument for a bad backoff policy, a proxy whose host is not a
-  // numeric address, a non-positive handshake_timeout or credentials the
-  // proxy protocol cannot carry (nothing is dialled then).
+  // Starts an attempt at once: dials the first of `targets` (or the proxy);
+  // numeric hosts are dialled before Create returns, names once resolved.
+  // Errors: InvalidArgument for no targets, a bad backoff policy or proxy
+  // host, a non-positive handshake_timeout, or credentials (or a target)
+  // the proxy protocol cannot carry (nothing is dialled then). Bad
+  // resolver options fail each attempt that needs a lookup.
   static absl::StatusOr<std::unique_ptr<ReconnectingConnection>> Create(
-      EventLoop& loop, const SocketAddress& address, ReconnectOptions options,
+      EventLoop& loop, std::vector<HostPort> targets, ReconnectOptions options,
       crypto::RandomSource& rng, Callbacks callbacks);
+  // One target (a SocketAddress converts to a HostPort).
+  static absl::StatusOr<std::unique_ptr<ReconnectingConnection>> Create(
+      EventLoop& loop, HostPort target, ReconnectOptions options, crypto::RandomSource& rng,
+      Callbacks callbacks) {
+    return Create(loop, std::vector<HostPort>{std::move(target)}, std::move(options), rng,
+                  std::move(callbacks));
+  }
 
   // Closes any connection; no callbacks follow.
   ~ReconnectingConnection();
@@ -167,10 +198,11 @@ class ReconnectingConnection {
   // TcpConnection::Send (ResourceExhausted when the write queue is full).
   absl::Status Send(ByteView data);
 
-  // Ends the current connection or attempt because of `why` (e.g. a protocol
-  // error, a full write queue). on_disconnected(why, retry_in) follows from
-  // the loop, and the usual backoff applies. Does nothing while waiting to
-  // re-dial or after giving up.
+  // Ends the current connection or attempt (its lookup included) because of
+  // `why` (e.g. a protocol error, a full write queue).
+  // on_disconnected(why, retry_in) follows from the loop, and the usual
+  // backoff applies. Does nothing while waiting to re-dial or after giving
+  // up.
   void Drop(absl::Status why);
 
   // Resets the backoff now (call when the session above is known good).
@@ -182,17 +214,38 @@ class ReconnectingConnection {
   }
   // Whether it stopped after max_consecutive_failures.
   bool gave_up() const { return gave_up_; }
-  // The target (not the proxy).
-  const SocketAddress& address() const { return address_; }
+  // The targets (not the proxy), and the one the current connection or the
+  // last address tried is for.
+  const std::vector<HostPort>& targets() const { return targets_; }
+  const HostPort& target() const { return targets_[target_index_]; }
   const Backoff& backoff() const { return backoff_; }
   // The current TCP connection, to the target or to the proxy (null while
   // waiting to re-dial).
   TcpConnection* connection() const { return conn_.get(); }
 
  private:
-  ReconnectingConnection(EventLoop& loop, const SocketAddress& address, ReconnectOptions options,
-                         Backoff backoff, Callbacks callbacks);
+  // One address to dial: a target's, or the proxy's with the target to
+  // tunnel to.
+  struct Candidate {
+    SocketAddress dial;
+    size_t target = 0;
+  };
+
+  ReconnectingConnection(EventLoop& loop, std::vector<HostPort> targets,
+                         ReconnectOptions options, Backoff backoff, Callbacks callbacks);
+  // Starts an attempt: resolves what needs it, then tries the candidates.
   void Dial();
+  // Resolves the attempt's host `i` (the targets', or the proxy's), then
+  // the next; past the last, builds the candidates and tries the first.
+  void ResolveFrom(size_t i);
+  void OnResolved(size_t i, absl::StatusOr<std::vector<SocketAddress>> addresses);
+  // Dials candidate `k` (or ends the attempt when none is left or the time
+  // is up).
+  void TryCandidate(size_t k);
+  // The current candidate failed before the owner saw a connection.
+  void CandidateFailed(absl::Status why, bool proxy_unreachable);
+  // Ends the attempt with every failure it saw.
+  void AttemptFailed();
   void OnUp();
   void OnDown(absl::Status why);
   // Through a proxy: the TCP connection to it is up / bytes from it before
@@ -202,20 +255,32 @@ class ReconnectingConnection {
   void FailTunnel(absl::Status why);
 
   EventLoop& loop_;
-  SocketAddress address_;
+  std::vector<HostPort> targets_;
+  size_t target_index_ = 0;
   ReconnectOptions options_;
   Backoff backoff_;
   std::shared_ptr<Callbacks> callbacks_;  // copied before each call
   std::shared_ptr<bool> alive_;
   std::unique_ptr<TcpConnection> conn_;
-  std::optional<SocketAddress> proxy_address_;    // with options_.proxy
-  std::optional<transport::ProxyTunnel> tunnel_;  // this attempt's, through a proxy
+  std::unique_ptr<Resolver> resolver_;  // made for the first name
+  // This attempt's: what the hosts resolved to (by host), the candidates,
+  // the one being tried, the failures so far and when time is up.
+  std::vector<std::vector<SocketAddress>> resolved_;
+  std::vector<Candidate> candidates_;
+  size_t candidate_ = 0;
+  std::vector<absl::Status> failures_;
+  absl::Time attempt_deadline_;
+  Resolver::LookupId lookup_ = 0;  // in flight
+  bool up_ = false;                // the owner saw on_connected
+  std::optional<transport::ProxyTunnel> tunnel_;  // this candidate's, through a proxy
   TimerId tunnel_timer_ = 0;                      // handshake_timeout
   TimerId retry_timer_ = 0;
   TimerId healthy_timer_ = 0;
   TimerId drop_timer_ = 0;
+  TimerId step_timer_ = 0;        // a resolver that could not be made, reported
+  bool proxy_connected_ = false;  // this candidate's TCP connection to the proxy is up
   bool gave_up_ = false;
-  bool dialled_ = false;  // the first dial happened (next_address applies after)
+  bool dialled_ = false;  // the first dial happened (next_targets applies after)
 };
 
 }  // namespace mtcore::io

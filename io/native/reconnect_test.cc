@@ -1,6 +1,9 @@
 #include "io/native/reconnect.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -11,6 +14,7 @@
 #include "core/crypto/random.h"
 #include "gtest/gtest.h"
 #include "io/native/event_loop.h"
+#include "io/native/resolver.h"
 #include "io/native/tcp.h"
 #include "io/native/test_proxy.h"
 #include "io/native/test_util.h"
@@ -241,7 +245,7 @@ TEST(ReconnectingConnectionTest, RedialsAfterDropsAndResetsWhenHealthy) {
   ASSERT_TRUE(RunUntil(*loop, [&] { return connects == 4 && rc->connected(); }));
 }
 
-TEST(ReconnectingConnectionTest, ReDialsTheAddressNextAddressNames) {
+TEST(ReconnectingConnectionTest, ReDialsTheTargetsNextTargetsNames) {
   auto loop = MakeLoop();
   // The first server hangs up at once; the second one keeps the connection.
   int first = 0, second = 0;
@@ -260,9 +264,9 @@ TEST(ReconnectingConnectionTest, ReDialsTheAddressNextAddressNames) {
   ReconnectOptions o = FastOptions();
   int asked = 0;
   SocketAddress moved_to = (*b)->address();
-  o.next_address = [&]() -> std::optional<SocketAddress> {
+  o.next_targets = [&]() -> std::vector<HostPort> {
     ++asked;
-    return moved_to;
+    return {moved_to};
   };
   crypto::DeterministicRandom rng(1);
   int connects = 0;
@@ -273,7 +277,7 @@ TEST(ReconnectingConnectionTest, ReDialsTheAddressNextAddressNames) {
   ASSERT_TRUE(RunUntil(*loop, [&] { return second == 1 && (*rc)->connected(); }));
   EXPECT_EQ(first, 1) << "the first dial goes to the address given";
   EXPECT_EQ(asked, 1) << "asked once, before the re-dial";
-  EXPECT_EQ((*rc)->address().ToString(), moved_to.ToString());
+  EXPECT_EQ((*rc)->target().ToString(), moved_to.ToString());
   EXPECT_EQ(connects, 2);
 }
 
@@ -530,13 +534,13 @@ TEST(ReconnectingConnectionTest, RejectsAProxyItCannotUse) {
   auto loop = MakeLoop();
   crypto::DeterministicRandom rng(1);
   const SocketAddress target = *SocketAddress::Parse("127.0.0.1:1");
-  ReconnectOptions named;
-  named.proxy = ProxyConfig{.server = {.host = "proxy.example", .port = 1080}};
-  auto rc = ReconnectingConnection::Create(*loop, target, named, rng, {});
+  ReconnectOptions spaced;
+  spaced.proxy = ProxyConfig{.server = {.host = "proxy example", .port = 1080}};
+  auto rc = ReconnectingConnection::Create(*loop, target, spaced, rng, {});
   EXPECT_EQ(rc.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(rc.status().message(),
-            "proxy socks5://proxy.example:1080: bad address 'proxy.example': not a numeric IPv4 "
-            "or IPv6 address (host names are not resolved)");
+            "proxy socks5://proxy example:1080: bad address 'proxy example:1080': not a host "
+            "name or a numeric address");
   ReconnectOptions long_user;
   long_user.proxy = ProxyConfig{
       .server = {.host = "127.0.0.1", .port = 1080, .username = std::string(256, 'u')}};
@@ -548,7 +552,229 @@ TEST(ReconnectingConnectionTest, RejectsAProxyItCannotUse) {
                               .handshake_timeout = absl::ZeroDuration()};
   rc = ReconnectingConnection::Create(*loop, target, no_time, rng, {});
   EXPECT_EQ(rc.status().code(), absl::StatusCode::kInvalidArgument);
+  rc = ReconnectingConnection::Create(*loop, std::vector<HostPort>{}, {}, rng, {});
+  EXPECT_EQ(rc.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(loop->registered_fds(), 0u);  // nothing was dialled
+}
+
+// --- Host names and several addresses ---
+
+// A loopback port nothing listens on.
+SocketAddress ClosedPort(EventLoop& loop) {
+  SocketAddress a = *SocketAddress::Parse("127.0.0.1:0");
+  auto l = TcpListener::Listen(loop, a, [](std::unique_ptr<TcpConnection>) {});
+  EXPECT_TRUE(l.ok()) << l.status();
+  return (*l)->address();  // closed when `l` goes
+}
+
+TEST(ReconnectingConnectionTest, DialsAHostName) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, HostPort("localhost", target.address().port()),
+                                           FastOptions(), rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  EXPECT_EQ((*rc)->connection(), nullptr);  // resolving first
+  ASSERT_TRUE(RunUntil(*loop, [&] { return r.log == "|connected|hello"; })) << r.log;
+  EXPECT_EQ((*rc)->connection()->peer().ToString(), target.address().ToString());
+  EXPECT_EQ((*rc)->target().ToString(), absl::StrCat("localhost:", target.address().port()));
+  EXPECT_TRUE(r.events.empty());
+}
+
+TEST(ReconnectingConnectionTest, ADeadFirstAddressFallsThroughToTheNext) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  const SocketAddress dead = ClosedPort(*loop);
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(
+      *loop, std::vector<HostPort>{dead, HostPort("dc.mtcore-test.invalid", 443), target.address()},
+      FastOptions(), rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return r.log == "|connected|hello"; })) << r.log;
+  EXPECT_TRUE(r.events.empty()) << "failures within a successful attempt are not reported";
+  EXPECT_EQ((*rc)->target().ToString(), target.address().ToString());
+  EXPECT_EQ(target.accepted, 1);
+}
+
+TEST(ReconnectingConnectionTest, AnAttemptWhoseAddressesAllFailNamesEach) {
+  auto loop = MakeLoop();
+  const SocketAddress dead1 = ClosedPort(*loop);
+  const SocketAddress dead2 = ClosedPort(*loop);
+  ReconnectOptions o = FastOptions();
+  o.max_consecutive_failures = 2;
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(
+      *loop, std::vector<HostPort>{dead1, HostPort("dc.mtcore-test.invalid", 443), dead2}, o, rng,
+      r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }));
+  ASSERT_EQ(r.events.size(), 2u) << "one failure per attempt, however many addresses";
+  for (const Event& e : r.events) {
+    EXPECT_EQ(e.what.rfind("3 addresses failed: ", 0), 0u) << e.what;
+    EXPECT_NE(e.what.find(absl::StrCat("connect to ", dead1.ToString(), ": Connection refused")),
+              std::string::npos)
+        << e.what;
+    EXPECT_NE(e.what.find("resolve dc.mtcore-test.invalid: Name or service not known"),
+              std::string::npos)
+        << e.what;
+    EXPECT_NE(e.what.find(absl::StrCat("connect to ", dead2.ToString(), ": Connection refused")),
+              std::string::npos)
+        << e.what;
+  }
+  EXPECT_EQ(r.codes[0], absl::StatusCode::kUnavailable);  // the last one's
+}
+
+TEST(ReconnectingConnectionTest, ANameThatDoesNotResolveFailsTheAttempt) {
+  auto loop = MakeLoop();
+  ReconnectOptions o = FastOptions();
+  o.max_consecutive_failures = 1;
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, HostPort("dc.mtcore-test.invalid", 443), o, rng,
+                                           r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }));
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.codes[0], absl::StatusCode::kNotFound);
+  EXPECT_EQ(r.events[0].what, "resolve dc.mtcore-test.invalid: Name or service not known");
+}
+
+// A lookup that never answers by itself (the gate opens at the end).
+struct StuckLookup {
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool open = false;
+  };
+  std::shared_ptr<State> state = std::make_shared<State>();
+  LookupFn Fn() const {
+    return [s = state](const std::string&, uint16_t port) -> absl::StatusOr<std::vector<SocketAddress>> {
+      std::unique_lock<std::mutex> lock(s->mu);
+      s->cv.wait(lock, [&] { return s->open; });
+      return std::vector<SocketAddress>{*SocketAddress::FromHostPort("127.0.0.1", port)};
+    };
+  }
+  ~StuckLookup() {
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->open = true;
+    state->cv.notify_all();
+  }
+};
+
+TEST(ReconnectingConnectionTest, ALookupCountsAgainstTheConnectTimeoutWhileTheLoopRuns) {
+  auto loop = MakeLoop();
+  StuckLookup stuck;
+  ReconnectOptions o = FastOptions();
+  o.tcp.connect_timeout = absl::Milliseconds(150);
+  o.resolver.lookup = stuck.Fn();
+  o.max_consecutive_failures = 1;
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc =
+      ReconnectingConnection::Create(*loop, HostPort("slow.example", 443), o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  int ticks = 0;  // other work on the loop goes on meanwhile
+  std::function<void()> tick = [&] {
+    ++ticks;
+    loop->AddTimerAfter(absl::Milliseconds(5), tick);
+  };
+  loop->AddTimerAfter(absl::Milliseconds(5), tick);
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }));
+  EXPECT_GE(ticks, 10);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.codes[0], absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(r.events[0].what, "resolve slow.example: no answer within 150ms");
+}
+
+TEST(ReconnectingConnectionTest, DropEndsAnAttemptWaitingForItsLookup) {
+  auto loop = MakeLoop();
+  StuckLookup stuck;
+  ReconnectOptions o = FastOptions();
+  o.resolver.lookup = stuck.Fn();
+  o.max_consecutive_failures = 1;
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc =
+      ReconnectingConnection::Create(*loop, HostPort("slow.example", 443), o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(loop->RunOnce(absl::Milliseconds(10)).ok());
+  (*rc)->Drop(absl::CancelledError("the app gave up"));
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }));
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].what, "the app gave up");
+}
+
+TEST_P(ProxiedConnectionTest, AProxyGivenByName) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  auto proxy = testing::TestProxy::Start(*loop, {.kind = GetParam()});
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  ReconnectOptions o = ThroughProxy(**proxy);
+  o.proxy->server.host = "localhost";
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  // The target by name too: handed to the proxy as it is.
+  auto rc = ReconnectingConnection::Create(*loop, HostPort("localhost", target.address().port()),
+                                           o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return r.log == "|connected|hello"; }, kProxyWait)) << r.log;
+  EXPECT_EQ((*proxy)->targets(),
+            std::vector<std::string>{absl::StrCat("localhost:", target.address().port())});
+}
+
+TEST_P(ProxiedConnectionTest, AProxyNameThatDoesNotResolve) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  ReconnectOptions o = FastOptions();
+  o.proxy = ProxyConfig{.server = {.kind = GetParam(), .host = "proxy.mtcore-test.invalid",
+                                   .port = 1080}};
+  o.max_consecutive_failures = 1;
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, target.address(), o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc)->gave_up(); }, kProxyWait));
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.codes[0], absl::StatusCode::kNotFound);
+  EXPECT_EQ(r.events[0].what, "resolve proxy.mtcore-test.invalid: Name or service not known");
+}
+
+TEST_P(ProxiedConnectionTest, ATargetTheProxyCannotReachFallsThroughToTheNext) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  const SocketAddress dead = ClosedPort(*loop);
+  const SocketAddress dead_proxy = ClosedPort(*loop);
+  auto proxy = testing::TestProxy::Start(*loop, {.kind = GetParam()});
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(*loop, std::vector<HostPort>{dead, target.address()},
+                                           ThroughProxy(**proxy), rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return r.log == "|connected|hello"; }, kProxyWait)) << r.log;
+  EXPECT_EQ((*proxy)->targets(),
+            (std::vector<std::string>{dead.ToString(), target.address().ToString()}));
+  EXPECT_TRUE(r.events.empty());
+
+  // A proxy that cannot be reached is tried once per attempt, not once per
+  // target.
+  ReconnectOptions o = FastOptions();
+  o.proxy = ProxyConfig{.server = {.kind = GetParam(), .host = dead_proxy.host(),
+                                   .port = dead_proxy.port()}};
+  o.max_consecutive_failures = 1;
+  Recorder r2;
+  auto rc2 = ReconnectingConnection::Create(*loop, std::vector<HostPort>{dead, target.address()},
+                                            o, rng, r2.Callbacks());
+  ASSERT_TRUE(rc2.ok()) << rc2.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc2)->gave_up(); }, kProxyWait));
+  ASSERT_EQ(r2.events.size(), 1u);
+  EXPECT_EQ(r2.events[0].what.rfind(absl::StrCat("connect to ", dead_proxy.ToString(),
+                                                  ": Connection refused"), 0),
+            0u)
+      << r2.events[0].what;
 }
 
 }  // namespace
