@@ -121,10 +121,16 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
   return c;
 }
 
-std::optional<Client::DcAddress> Client::DcAddressOf(int dc) const {
+std::optional<DcAddresses> Client::DcAddressesOf(int dc) const {
   auto it = dc_addresses_.find(dc);
   if (it == dc_addresses_.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<Client::DcAddress> Client::DcAddressOf(int dc) const {
+  auto it = dc_addresses_.find(dc);
+  if (it == dc_addresses_.end() || it->second.ordinary.empty()) return std::nullopt;
+  return it->second.ordinary.front();
 }
 
 std::optional<ClientSnapshot> Client::Snapshot() const {
@@ -1107,13 +1113,7 @@ void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
     case tl::config::kId: {
       absl::StatusOr<tl::Config> c = tl::Parse<tl::Config>(body);
       if (!c.ok()) return;
-      std::map<int, DcAddress> found;
-      for (const tl::DcOption& o : c->As<tl::config>()->dc_options) {
-        const tl::dcOption* x = o.As<tl::dcOption>();
-        if (x == nullptr || x->ipv6 || x->media_only || x->cdn || x->tcpo_only) continue;
-        if (x->port <= 0 || x->port > 65535 || x->ip_address.empty()) continue;
-        found.emplace(x->id, DcAddress{x->ip_address, x->port});  // the first per DC
-      }
+      DcAddressTable found = DcAddressesFromConfig(*c->As<tl::config>());
       if (!found.empty()) dc_addresses_ = std::move(found);
       return;
     }

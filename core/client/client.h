@@ -70,6 +70,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "core/base/bytes.h"
+#include "core/client/dc_addresses.h"
 #include "core/client/peer_cache.h"
 #include "core/client/snapshot.h"
 #include "core/crypto/random.h"
@@ -258,13 +259,14 @@ class Client : public StreamEngine {
   // (await_login) or while a move is under way.
   absl::Status MoveToDc(int dc);
 
-  // Where DC `dc` is, from the last help.getConfig answer (its first IPv4
-  // option that is not media-only, CDN or TCPObfuscated-only); nullopt if
-  // unknown. A driver can dial dc() there after a migration.
-  struct DcAddress {
-    std::string ip;
-    int32_t port = 0;
-  };
+  // Where DC `dc` is, from the last help.getConfig answer
+  // (dc_addresses.h: every address but CDN and TCPObfuscated-only ones,
+  // ordinary and media-only ones apart, IPv4 first); nullopt if unknown. A
+  // driver dials dc() at ForSession() after a migration, and a download
+  // connection at ForDownloads().
+  using DcAddress = client::DcAddress;
+  std::optional<DcAddresses> DcAddressesOf(int dc) const;
+  // The first ordinary address of DC `dc`; nullopt if none is known.
   std::optional<DcAddress> DcAddressOf(int dc) const;
 
   // What Client::resume needs next time (nullopt before an auth key exists).
@@ -407,7 +409,7 @@ class Client : public StreamEngine {
   absl::Status login_error_;
   uint64_t logins_imported_ = 0;  // imports that succeeded
   int reimports_in_a_row_ = 0;    // logins lost since the last result
-  std::map<int, DcAddress> dc_addresses_;  // from help.getConfig
+  DcAddressTable dc_addresses_;  // from help.getConfig
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
   uint64_t next_request_id_ = 1;
   std::map<uint64_t, AppRequest> requests_;                // by client request id
