@@ -45,18 +45,38 @@ absl::StatusOr<std::unique_ptr<TestDcServer>> TestDcServer::Bind(io::EventLoop& 
   std::unique_ptr<TestDcServer> server(new TestDcServer(loop));
   for (int id = 1; id <= Cluster::kDcCount; ++id) {
     const int port = first_port == 0 ? 0 : first_port + id - 1;
-    absl::StatusOr<io::SocketAddress> addr =
-        io::SocketAddress::FromHostPort(host, static_cast<uint16_t>(port));
-    if (!addr.ok()) return addr.status();
-    TestDcServer* raw = server.get();
-    absl::StatusOr<std::unique_ptr<io::TcpListener>> listener = io::TcpListener::Listen(
-        loop, *addr,
-        [raw, id](std::unique_ptr<io::TcpConnection> c) { raw->OnAccept(id, std::move(c)); });
-    if (!listener.ok()) return listener.status();
-    server->addresses_.push_back((*listener)->address());
-    server->listeners_.push_back(std::move(*listener));
+    absl::StatusOr<io::SocketAddress> bound = server->ListenMore(id, host, port);
+    if (!bound.ok()) return bound.status();
+    server->addresses_.push_back(*bound);
   }
   return server;
+}
+
+absl::StatusOr<io::SocketAddress> TestDcServer::ListenMore(int dc_id, const std::string& host,
+                                                           int port) {
+  if (dc_id < 1 || dc_id > Cluster::kDcCount || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("testdc: DC ", dc_id, " port ", port, " out of range"));
+  }
+  absl::StatusOr<io::SocketAddress> addr =
+      io::SocketAddress::FromHostPort(host, static_cast<uint16_t>(port));
+  if (!addr.ok()) return addr.status();
+  // The bound address is known once listening; the callback reads it then.
+  auto where = std::make_shared<std::string>();
+  absl::StatusOr<std::unique_ptr<io::TcpListener>> listener = io::TcpListener::Listen(
+      loop_, *addr, [this, dc_id, where](std::unique_ptr<io::TcpConnection> c) {
+        OnAccept(dc_id, *where, std::move(c));
+      });
+  if (!listener.ok()) return listener.status();
+  const io::SocketAddress bound = (*listener)->address();
+  *where = bound.ToString();
+  listeners_.push_back(std::move(*listener));
+  return bound;
+}
+
+int TestDcServer::accepted_on(const io::SocketAddress& address) const {
+  auto it = accepted_.find(address.ToString());
+  return it == accepted_.end() ? 0 : it->second;
 }
 
 TestDcServer::TestDcServer(io::EventLoop& loop) : loop_(loop) {}
@@ -75,8 +95,10 @@ void TestDcServer::Serve(Cluster& cluster) {
   }
 }
 
-void TestDcServer::OnAccept(int dc_id, std::unique_ptr<io::TcpConnection> tcp) {
+void TestDcServer::OnAccept(int dc_id, const std::string& where,
+                            std::unique_ptr<io::TcpConnection> tcp) {
   if (cluster_ == nullptr) return;  // not serving yet: drop (closes the socket)
+  ++accepted_[where];
   const uint64_t key = ++next_key_;
   auto served = std::make_unique<Served>(*this, key, cluster_->dc(dc_id).Accept(loop_.Now()));
   Served* s = served.get();

@@ -46,6 +46,14 @@ class TestDcServer {
   // The listening address of DC i+1 at index i.
   const std::vector<io::SocketAddress>& addresses() const { return addresses_; }
 
+  // Listens for DC `dc_id` (1..5) on one more address: `host` (numeric),
+  // `port` (0: a free one), e.g. the media-only address a world config
+  // advertises (`dc_address`). The bound address, or Bind's errors.
+  absl::StatusOr<io::SocketAddress> ListenMore(int dc_id, const std::string& host, int port);
+
+  // Connections accepted so far on `address` (Bind's or ListenMore's).
+  int accepted_on(const io::SocketAddress& address) const;
+
   // Starts accepting; `cluster` must outlive the server. The DCs' unix time
   // is set from the system wall clock.
   void Serve(Cluster& cluster);
@@ -56,13 +64,14 @@ class TestDcServer {
  private:
   struct Served;
   explicit TestDcServer(io::EventLoop& loop);
-  void OnAccept(int dc_id, std::unique_ptr<io::TcpConnection> tcp);
+  void OnAccept(int dc_id, const std::string& where, std::unique_ptr<io::TcpConnection> tcp);
   void Remove(uint64_t key);
 
   io::EventLoop& loop_;
   Cluster* cluster_ = nullptr;
   std::vector<std::unique_ptr<io::TcpListener>> listeners_;
   std::vector<io::SocketAddress> addresses_;
+  std::map<std::string, int> accepted_;  // by listening address
   std::map<uint64_t, std::unique_ptr<Served>> connections_;
   uint64_t next_key_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

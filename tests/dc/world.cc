@@ -754,6 +754,15 @@ struct World::Impl {
       o.Set("port", int32_t{dc.port});
       options.push_back(Value(std::move(o)));
     }
+    for (const auto& a : config.dc_addresses) {
+      Object o("dcOption");
+      if (a.address.find(':') != std::string::npos) o.Set("ipv6", true);
+      if (a.media_only) o.Set("media_only", true);
+      o.Set("id", int32_t{a.id});
+      o.Set("ip_address", a.address);
+      o.Set("port", int32_t{a.port});
+      options.push_back(Value(std::move(o)));
+    }
     Object o("config");
     o.Set("date", c.date);
     o.Set("expires", c.date + 3600);

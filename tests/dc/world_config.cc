@@ -258,6 +258,23 @@ absl::Status ParseStatement(const Statement& s, WorldConfig& c) {
     c.dcs.push_back(std::move(dc));
     return absl::OkStatus();
   }
+  if (k == "dc_address") {
+    const bool media = s.positional.size() == 4 && s.positional[3] == "media_only";
+    if ((s.positional.size() != 3 && !media) || !s.fields.empty() || !s.bare_words.empty()) {
+      return LineError(s.line, k, "expected: dc_address ID ADDRESS PORT [media_only]");
+    }
+    WorldConfig::DcAddress a;
+    a.media_only = media;
+    if (!absl::SimpleAtoi(s.positional[0], &a.id)) {
+      return LineError(s.line, k, absl::StrCat("id: not an integer: '", s.positional[0], "'"));
+    }
+    a.address = s.positional[1];
+    if (!absl::SimpleAtoi(s.positional[2], &a.port) || a.port < 1 || a.port > 65535) {
+      return LineError(s.line, k, absl::StrCat("port: must be 1..65535 (got '", s.positional[2], "')"));
+    }
+    c.dc_addresses.push_back(std::move(a));
+    return absl::OkStatus();
+  }
   FieldReader f(s);
   if (k == "user") {
     WorldConfig::User u;
@@ -365,6 +382,11 @@ absl::Status ValidateWorldConfig(const WorldConfig& c) {
     if (u.phone.empty()) return fail(absl::StrCat("user ", u.id, ": phone empty"));
     if (!phones.insert(u.phone).second) return fail(absl::StrCat("user ", u.id, ": phone used twice"));
     people.insert(u.id);
+  }
+  for (const auto& a : c.dc_addresses) {
+    if (c.FindDc(a.id) == nullptr) {
+      return fail(absl::StrCat("dc_address ", a.address, ": DC ", a.id, " is not declared"));
+    }
   }
   for (const auto& b : c.bots) {
     MTCORE_RETURN_IF_ERROR(claim_id("bot", b.id));

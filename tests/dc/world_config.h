@@ -12,6 +12,8 @@
 //
 //   seed 42                          # everything random derives from it
 //   dc 2 127.0.0.1 10443             # id address port (1..5; IPv6 allowed)
+//   dc_address 2 ::1 10443           # more addresses help.getConfig lists for
+//   dc_address 2 127.0.0.1 10452 media_only  # DC 2 (after the `dc` one)
 //   schema testdata/layer_227.json   # another layer: .tl or mtcute .json,
 //                                    # its layer taken from the file
 //   schema gramjs_api.tl 198         # ... or given (a .tl without `// LAYER`)
@@ -94,8 +96,18 @@ struct WorldConfig {
     int layer = 0;  // 0: the layer the file names
   };
 
+  // Another address a declared DC advertises (`dc_address`).
+  struct DcAddress {
+    int id = 0;
+    std::string address;  // numeric IPv4 or IPv6
+    int port = 0;
+    bool media_only = false;  // dcOption.media_only: for downloads
+  };
+
   uint64_t seed = 1;
   std::vector<Dc> dcs;
+  // help.getConfig lists them after the `dc` ones, in this order.
+  std::vector<DcAddress> dc_addresses;
   // The default layer: the API schema and the MTProto schema, as paths
   // relative to the current directory (a test's runfiles root).
   std::string default_schema = "external/mtcute_schema/package/tl/api-schema.json";

@@ -67,6 +67,8 @@ TEST(WorldConfigTest, ParsesEveryStatement) {
       "seed 99   # trailing comment\n"
       "dc 1 ::1 443\n"
       "dc 2 10.0.0.2 8443\n"
+      "dc_address 2 ::2 8443\n"
+      "dc_address 2 10.0.0.3 8444 media_only\n"
       "schema tests/dc/testdata/world_layer_old.tl\n"
       "schema gramjs.tl 198\n"
       "default_schema api.json\n"
@@ -84,6 +86,12 @@ TEST(WorldConfigTest, ParsesEveryStatement) {
   ASSERT_EQ(c->dcs.size(), 2u);
   EXPECT_EQ(c->dcs[0].address, "::1");
   EXPECT_EQ(c->dcs[1].port, 8443);
+  ASSERT_EQ(c->dc_addresses.size(), 2u);
+  EXPECT_EQ(c->dc_addresses[0].id, 2);
+  EXPECT_EQ(c->dc_addresses[0].address, "::2");
+  EXPECT_FALSE(c->dc_addresses[0].media_only);
+  EXPECT_EQ(c->dc_addresses[1].port, 8444);
+  EXPECT_TRUE(c->dc_addresses[1].media_only);
   ASSERT_EQ(c->schemas.size(), 2u);
   EXPECT_EQ(c->schemas[0].path, "tests/dc/testdata/world_layer_old.tl");
   EXPECT_EQ(c->schemas[0].layer, 0);
@@ -120,6 +128,11 @@ TEST(WorldConfigTest, ErrorsNameTheLineAndField) {
   EXPECT_EQ(ErrorOf("dc 1 1.2.3.4\n"), "line 1: dc: expected: dc ID ADDRESS PORT");
   EXPECT_EQ(ErrorOf("dc 1 1.2.3.4 70000\n"), "line 1: dc: port: must be 1..65535 (got 70000)");
   EXPECT_EQ(ErrorOf("dc 1 a 1\ndc 1 b 2\n"), "line 2: dc: DC 1 declared twice");
+  EXPECT_EQ(ErrorOf("dc_address 1 ::1\n"),
+            "line 1: dc_address: expected: dc_address ID ADDRESS PORT [media_only]");
+  EXPECT_EQ(ErrorOf("dc_address 1 ::1 443 cdn\n"),
+            "line 1: dc_address: expected: dc_address ID ADDRESS PORT [media_only]");
+  EXPECT_EQ(ErrorOf("dc_address 1 ::1 0\n"), "line 1: dc_address: port: must be 1..65535 (got '0')");
   EXPECT_EQ(ErrorOf("seed x\n"), "line 1: seed: not an integer: 'x'");
   EXPECT_EQ(ErrorOf("schema a.tl x\n"), "line 1: schema: layer: not a positive integer: 'x'");
   EXPECT_EQ(ErrorOf("schema\n"), "line 1: schema: expected: schema PATH [LAYER]");
@@ -149,6 +162,8 @@ TEST(WorldConfigTest, CrossReferenceErrors) {
               HasSubstr("channel 40: creator 77 is not a user or bot"));
   EXPECT_THAT(ErrorOf(Base() + "bot id=5 username=B secret=s dc=2\nuser id=6 phone=6 first_name=x username=b dc=2\n"),
               HasSubstr("bot 5: username 'B' used twice"));
+  EXPECT_THAT(ErrorOf(Base() + "dc_address 4 ::1 443\n"),
+              HasSubstr("dc_address ::1: DC 4 is not declared"));
   EXPECT_THAT(ErrorOf(Base() + "difference_limit 10\ndifference_too_long 5\n"),
               HasSubstr("difference_too_long: must be >= difference_limit"));
 }
