@@ -216,9 +216,9 @@ absl::Status RunSimulated(const Flags& f) {
                           server->addresses()[4].ToString()));
 
   // Where each DC is, for clients that follow a migration.
-  io::ClientRunner::DcAddressFn dc_address = [&server](int dc) -> std::optional<io::SocketAddress> {
-    if (dc < 1 || static_cast<size_t>(dc) > server->addresses().size()) return std::nullopt;
-    return server->addresses()[static_cast<size_t>(dc - 1)];
+  io::ClientRunner::DcAddressFn dc_address = [&server](int dc) -> std::vector<io::HostPort> {
+    if (dc < 1 || static_cast<size_t>(dc) > server->addresses().size()) return {};
+    return {server->addresses()[static_cast<size_t>(dc - 1)]};
   };
 
   // --- The bot. ------------------------------------------------------------
@@ -379,12 +379,9 @@ absl::Status RunReal(const Flags& f) {
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::EventLoop> loop, io::EventLoop::Create());
   MTCORE_ASSIGN_OR_RETURN(io::SocketAddress addr,
                           io::SocketAddress::Parse(absl::StrCat(kDcAddress[f.dc - 1], ":443")));
-  io::ClientRunner::DcAddressFn dc_address = [](int dc) -> std::optional<io::SocketAddress> {
-    if (dc < 1 || dc > 5) return std::nullopt;
-    absl::StatusOr<io::SocketAddress> a =
-        io::SocketAddress::Parse(absl::StrCat(kDcAddress[dc - 1], ":443"));
-    if (!a.ok()) return std::nullopt;
-    return *a;
+  io::ClientRunner::DcAddressFn dc_address = [](int dc) -> std::vector<io::HostPort> {
+    if (dc < 1 || dc > 5) return {};
+    return {io::HostPort(kDcAddress[dc - 1], 443)};
   };
   MTCORE_ASSIGN_OR_RETURN(std::unique_ptr<io::ClientRunner> client,
                           Connect(*loop, addr, key, f.dc, f.api_id, rng, dc_address, f));

@@ -13,33 +13,34 @@ namespace mtcore::io {
 using client::ClientEvent;
 
 absl::StatusOr<std::unique_ptr<ClientRunner>> ClientRunner::Connect(
-    EventLoop& loop, std::unique_ptr<client::Client> client, const SocketAddress& address,
+    EventLoop& loop, std::unique_ptr<client::Client> client, std::vector<HostPort> targets,
     crypto::RandomSource& rng, ReconnectOptions options, DcAddressFn dc_address) {
   if (client == nullptr) return absl::InvalidArgumentError("ClientRunner needs a client");
   ReconnectOptions for_others = options;
-  for_others.next_address = nullptr;
+  for_others.next_targets = nullptr;
   std::unique_ptr<ClientRunner> r(new ClientRunner(loop, std::move(client), rng,
                                                    std::move(for_others), std::move(dc_address)));
   ClientRunner* self = r.get();
-  options.next_address = [self]() { return self->AddressOf(self->client_->dc()); };
+  options.next_targets = [self]() { return self->AddressesOf(self->client_->dc(), false); };
   absl::StatusOr<std::unique_ptr<EngineDriver>> d =
-      EngineDriver::Dial(loop, *r->client_, address, std::move(options), rng);
+      EngineDriver::Dial(loop, *r->client_, std::move(targets), std::move(options), rng);
   if (!d.ok()) return d.status();
   r->driver_ = *std::move(d);
   return r;
 }
 
-std::optional<SocketAddress> ClientRunner::AddressOf(int dc) const {
+std::vector<HostPort> ClientRunner::AddressesOf(int dc, bool download) const {
   if (dc_address_) {
-    if (std::optional<SocketAddress> a = dc_address_(dc)) return a;
+    std::vector<HostPort> given = dc_address_(dc);
+    if (!given.empty()) return given;
   }
-  std::optional<client::Client::DcAddress> known = client_->DcAddressOf(dc);
-  if (!known.has_value()) return std::nullopt;
-  std::string host =
-      known->ip.find(':') != std::string::npos ? absl::StrCat("[", known->ip, "]") : known->ip;
-  absl::StatusOr<SocketAddress> a = SocketAddress::Parse(absl::StrCat(host, ":", known->port));
-  if (!a.ok()) return std::nullopt;
-  return *a;
+  std::optional<client::DcAddresses> known = client_->DcAddressesOf(dc);
+  if (!known.has_value()) return {};
+  std::vector<HostPort> out;
+  for (const client::DcAddress& a : download ? known->ForDownloads() : known->ForSession()) {
+    out.emplace_back(a.ip, static_cast<uint16_t>(a.port));  // (ports checked: 1..65535)
+  }
+  return out;
 }
 
 absl::StatusOr<client::DcConnection*> ClientRunner::ConnectionTo(int dc) {
@@ -54,8 +55,8 @@ absl::StatusOr<client::DcConnection*> ClientRunner::ConnectionTo(int dc) {
     ForgetExport(*it->second.conn);
     media_.erase(it);
   }
-  std::optional<SocketAddress> address = AddressOf(dc);
-  if (!address.has_value()) {
+  std::vector<HostPort> targets = AddressesOf(dc, true);
+  if (targets.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no address known for DC ", dc, " (give Connect a DcAddressFn, or call help.getConfig)"));
   }
@@ -66,9 +67,9 @@ absl::StatusOr<client::DcConnection*> ClientRunner::ConnectionTo(int dc) {
   m.conn = *std::move(conn);
   m.sink = std::make_unique<client::ClientSink>(m.conn->client());
   ReconnectOptions options = options_;
-  options.next_address = [this, dc]() { return AddressOf(dc); };
+  options.next_targets = [this, dc]() { return AddressesOf(dc, true); };
   absl::StatusOr<std::unique_ptr<EngineDriver>> d =
-      EngineDriver::Dial(loop_, *m.conn, *address, std::move(options), rng_);
+      EngineDriver::Dial(loop_, *m.conn, std::move(targets), std::move(options), rng_);
   if (!d.ok()) {
     // The export already went out on the home client: its answer comes
     // with nobody to import it.

@@ -26,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -39,6 +40,7 @@
 #include "core/crypto/random.h"
 #include "io/native/driver.h"
 #include "io/native/event_loop.h"
+#include "io/native/resolver.h"
 #include "io/native/tcp.h"
 #include "tl/api.h"
 
@@ -46,18 +48,29 @@ namespace mtcore::io {
 
 class ClientRunner {
  public:
-  // Where a DC is (e.g. from help.getConfig's dc_options); nullopt: unknown.
-  using DcAddressFn = std::function<std::optional<SocketAddress>(int dc)>;
+  // Where a DC is: its addresses or host names, tried in order; empty:
+  // unknown (then help.getConfig's are used).
+  using DcAddressFn = std::function<std::vector<HostPort>(int dc)>;
 
-  // Dials `address` (re-dialling after failures per `options`; through
-  // options.proxy if set, which the connections to other DCs use too). Every
-  // re-dial goes to the address of the client's current DC (Client::dc()),
-  // so the client can follow a migration: from `dc_address` if given, else
-  // from what help.getConfig told the client (Client::DcAddressOf), else
-  // the address it had. `loop` and `rng` must outlive the runner.
+  // Dials `targets` (numeric addresses or host names such as
+  // "localhost:4430", tried in order: ReconnectingConnection), re-dialling
+  // after failures per `options`; through options.proxy if set (its host
+  // may be a name), which the connections to other DCs use too. Every
+  // re-dial goes to the addresses of the client's current DC (Client::dc()),
+  // so the client can follow a migration: from `dc_address` if it knows the
+  // DC, else every ordinary address help.getConfig gave for it
+  // (Client::DcAddressesOf: IPv4 first, then IPv6), else the targets it
+  // had. `loop` and `rng` must outlive the runner.
   static absl::StatusOr<std::unique_ptr<ClientRunner>> Connect(
-      EventLoop& loop, std::unique_ptr<client::Client> client, const SocketAddress& address,
+      EventLoop& loop, std::unique_ptr<client::Client> client, std::vector<HostPort> targets,
       crypto::RandomSource& rng, ReconnectOptions options = {}, DcAddressFn dc_address = nullptr);
+  // One target (a SocketAddress converts to a HostPort).
+  static absl::StatusOr<std::unique_ptr<ClientRunner>> Connect(
+      EventLoop& loop, std::unique_ptr<client::Client> client, HostPort target,
+      crypto::RandomSource& rng, ReconnectOptions options = {}, DcAddressFn dc_address = nullptr) {
+    return Connect(loop, std::move(client), std::vector<HostPort>{std::move(target)}, rng,
+                   std::move(options), std::move(dc_address));
+  }
 
   // Sends `function` and runs the loop until its answer: the typed result,
   // or the rpc error / failure as a status (client::Client::Result).
@@ -210,9 +223,11 @@ class ClientRunner {
   absl::StatusOr<tl::auth_Authorization> CheckPassword(std::string_view password,
                                                        absl::Duration timeout);
 
-  // The authorised connection to DC `dc` (not the home DC): made on first
-  // use (a driver dials the DC's address; the login is exported here and
-  // imported there) and kept; one that failed, or whose driver gave up
+  // The authorised connection to DC `dc` (not the home DC), for downloads:
+  // made on first use (a driver dials the DC: `dc_address`'s targets if it
+  // knows the DC, else help.getConfig's media-only addresses, then its
+  // ordinary ones, each tried after the one before failed; the login is
+  // exported here and imported there) and kept; one that failed, or whose driver gave up
   // re-dialling, is replaced. Requests go
   // through connection->client(); the runner collects its answers as the
   // home client's (their ids never collide).
@@ -247,8 +262,10 @@ class ClientRunner {
         rng_(rng),
         options_(std::move(options)),
         dc_address_(std::move(dc_address)) {}
-  // Where DC `dc` is: dc_address_, else what help.getConfig told the client.
-  std::optional<SocketAddress> AddressOf(int dc) const;
+  // Where DC `dc` is: dc_address_, else what help.getConfig told the client
+  // (its ordinary addresses; with `download`, its media-only ones first).
+  // Empty: unknown.
+  std::vector<HostPort> AddressesOf(int dc, bool download) const;
   // Moves the events of the client and of every connection into the kept
   // queues (export answers go to their connection); those `take` returns
   // true for are used up by it instead (`sink`: the sink of the client the

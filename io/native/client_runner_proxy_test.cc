@@ -92,9 +92,9 @@ class ClientRunnerProxyTest : public ::testing::TestWithParam<ProxyKind> {
     absl::StatusOr<std::unique_ptr<client::Client>> cl =
         client::Client::Create(std::move(c), rng_, loop_->Now(), absl::ToUnixNanos(absl::Now()));
     if (!cl.ok()) return cl.status();
-    ClientRunner::DcAddressFn where = [this](int n) -> std::optional<SocketAddress> {
-      if (n < 1 || static_cast<size_t>(n) > server_->addresses().size()) return std::nullopt;
-      return DcAddress(n);
+    ClientRunner::DcAddressFn where = [this](int n) -> std::vector<HostPort> {
+      if (n < 1 || static_cast<size_t>(n) > server_->addresses().size()) return {};
+      return {DcAddress(n)};
     };
     absl::StatusOr<std::unique_ptr<ClientRunner>> r = ClientRunner::Connect(
         *loop_, *std::move(cl), DcAddress(dc), rng_, std::move(options), std::move(where));

@@ -104,9 +104,9 @@ class ClientRunnerDcTest : public ::testing::Test {
     if (!cl.ok()) return cl.status();
     ClientRunner::DcAddressFn where;
     if (dc_address) {
-      where = [this](int dc) -> std::optional<SocketAddress> {
-        if (dc < 1 || static_cast<size_t>(dc) > server_->addresses().size()) return std::nullopt;
-        return server_->addresses()[static_cast<size_t>(dc - 1)];
+      where = [this](int dc) -> std::vector<HostPort> {
+        if (dc < 1 || static_cast<size_t>(dc) > server_->addresses().size()) return {};
+        return {server_->addresses()[static_cast<size_t>(dc - 1)]};
       };
     }
     return ClientRunner::Connect(*loop_, *std::move(cl),

@@ -4,6 +4,7 @@
 #ifndef MTCORE_IO_NATIVE_RUNNER_TEST_STEPS_H_
 #define MTCORE_IO_NATIVE_RUNNER_TEST_STEPS_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,13 +26,15 @@ namespace mtcore::io::testing {
 
 // Starts the simulated DCs 1..5 on loopback ports, served from `loop`:
 // `config` (the default world, its DC addresses those ports), `world`,
-// `cluster` (with `options` for each DC) and `server`. Destroy them in the
+// `cluster` (with `options` for each DC) and `server`. `adjust`, if given,
+// may change the config (e.g. advertise more addresses, listened on with
+// TestDcServer::ListenMore) before the world is made. Destroy them in the
 // reverse order: server (its connections), cluster, world.
-inline absl::Status StartLoopbackDcs(EventLoop& loop, const crypto::RsaPrivateKey& key,
-                                     crypto::RandomSource& rng, dc::DcOptions options,
-                                     std::unique_ptr<dc::TestDcServer>& server,
-                                     dc::WorldConfig& config, std::unique_ptr<dc::World>& world,
-                                     std::unique_ptr<dc::Cluster>& cluster) {
+inline absl::Status StartLoopbackDcs(
+    EventLoop& loop, const crypto::RsaPrivateKey& key, crypto::RandomSource& rng,
+    dc::DcOptions options, std::unique_ptr<dc::TestDcServer>& server, dc::WorldConfig& config,
+    std::unique_ptr<dc::World>& world, std::unique_ptr<dc::Cluster>& cluster,
+    const std::function<absl::Status(dc::TestDcServer&, dc::WorldConfig&)>& adjust = nullptr) {
   absl::StatusOr<std::unique_ptr<dc::TestDcServer>> bound =
       dc::TestDcServer::Bind(loop, "127.0.0.1", 0);
   if (!bound.ok()) return bound.status();
@@ -41,6 +44,10 @@ inline absl::Status StartLoopbackDcs(EventLoop& loop, const crypto::RsaPrivateKe
   for (size_t i = 0; i < server->addresses().size(); ++i) {
     const SocketAddress& a = server->addresses()[i];
     config.dcs.push_back({static_cast<int>(i + 1), a.host(), a.port()});
+  }
+  if (adjust) {
+    absl::Status adjusted = adjust(*server, config);
+    if (!adjusted.ok()) return adjusted;
   }
   absl::StatusOr<std::unique_ptr<dc::World>> w = dc::World::Create(config);
   if (!w.ok()) return w.status();
