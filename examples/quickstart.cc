@@ -22,7 +22,7 @@
 // With --proxy=URL every connection (each client's, every re-dial, the
 // migration, the download's second DC) goes through that SOCKS5 or HTTP
 // CONNECT proxy: socks5://[user:pass@]host:port, http://..., tg://socks?...
-// (transport::ParseProxyLink; the host must be a numeric address).
+// (transport::ParseProxyLink; the host may be a name, e.g. localhost).
 //
 // With --dc=N (and --api-id, --api-hash, --bot-token) it talks to Telegram's
 // real DC N instead (production key, port 443): creates an auth key, reads

@@ -30,7 +30,7 @@ absl::Status BadAddress(std::string_view input, std::string_view why) {
 }
 
 constexpr char kNotNumeric[] =
-    "not a numeric IPv4 or IPv6 address (host names are not resolved)";
+    "not a numeric IPv4 or IPv6 address (resolve names with io::Resolver)";
 
 }  // namespace
 

@@ -1,9 +1,10 @@
 // Non-blocking TCP on an EventLoop: numeric addresses, outgoing connections
 // with a connect timeout and a bounded write queue, and listeners.
 //
-// Addresses are numeric only: "127.0.0.1:443", "[::1]:443". There is no DNS
-// (Telegram's DC addresses are numeric; resolution would need a thread or a
-// blocking call the loop cannot afford).
+// Addresses here are numeric: "127.0.0.1:443", "[::1]:443". Host names are
+// resolved before, off the loop, by Resolver (resolver.h: getaddrinfo on a
+// worker thread); ReconnectingConnection (reconnect.h) does that for its
+// targets and proxy, and tries each resolved address in turn.
 //
 // Callbacks and re-entrancy: every callback runs from the EventLoop, never
 // from inside a call you made on the object (Connect(), Send() and Start()
@@ -51,8 +52,8 @@ class SocketAddress {
  public:
   // Parses "a.b.c.d:port" or "[v6]:port" (port 0..65535). Errors
   // (InvalidArgument, quoting the input): missing or bad port, an IPv6
-  // address without brackets, a host that is not a numeric address (names are
-  // not resolved).
+  // address without brackets, a host that is not a numeric address (for
+  // names: HostPort and Resolver, resolver.h).
   static absl::StatusOr<SocketAddress> Parse(std::string_view host_port);
 
   // A numeric `host` ("127.0.0.1", "::1" or "[::1]") and `port`. Errors as

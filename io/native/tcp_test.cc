@@ -90,7 +90,7 @@ TEST(SocketAddressTest, RejectsWhatIsNotANumericHostAndPort) {
       {"[::1]443", "expected ':port' after ']'"},
       {"[::1:443", "missing ']'"},
       {":443", "missing host"},
-      {"localhost:443", "host names are not resolved"},
+      {"localhost:443", "not a numeric IPv4 or IPv6 address (resolve names with io::Resolver)"},
       {"256.0.0.1:443", "not a numeric IPv4 or IPv6 address"},
       {"[fe80::1%lo]:443", "not a numeric IPv4 or IPv6 address"},
   };
