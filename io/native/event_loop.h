@@ -7,7 +7,8 @@
 // callbacks. Timers are on the injected MonotonicClock (see clock.h).
 //
 // Threading: everything, including Stop(), is called from the thread that runs
-// the loop. There is no cross-thread wakeup.
+// the loop. There is no cross-thread wakeup here: work done on another thread
+// comes back through an fd the loop watches (Resolver's eventfd, resolver.h).
 //
 // Re-entrancy: callbacks may add or cancel timers, add, modify or remove fds
 // (including their own), call Stop(), and destroy the objects that own those

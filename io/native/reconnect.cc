@@ -214,8 +214,10 @@ void ReconnectingConnection::TryCandidate(size_t k) {
     if (!up_) return CandidateFailed(std::move(why), false);
     OnDown(std::move(why));
   };
+  // Each address left gets an equal share of the time left, so one that
+  // never answers (dropped SYNs) leaves time for the next.
   TcpOptions tcp = options_.tcp;
-  tcp.connect_timeout = std::min(tcp.connect_timeout, left);
+  tcp.connect_timeout = left / static_cast<int64_t>(candidates_.size() - k);
   conn_ = TcpConnection::Connect(loop_, c.dial, tcp, std::move(cb));
 }
 

@@ -15,7 +15,8 @@
 // loop; numeric hosts need no lookup), then tries the addresses in order,
 // the next one after a connect failure, until one connects, all failed, or
 // TcpOptions::connect_timeout (for the whole attempt, lookups included) is
-// used up; a failed attempt reports every address that failed and why, e.g.
+// used up (each address may take an equal share of the time left, so one
+// that never answers leaves time for the next); a failed attempt reports every address that failed and why, e.g.
 // Unavailable "2 addresses failed: connect to [::1]:4430: Connection refused
 // (errno 111); connect to 127.0.0.1:4430: ...". A single failure is reported
 // as it is. Every attempt starts again from the first target. A connection that stays up for

@@ -1,5 +1,10 @@
 #include "io/native/reconnect.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <functional>
@@ -596,6 +601,68 @@ TEST(ReconnectingConnectionTest, ADeadFirstAddressFallsThroughToTheNext) {
   EXPECT_TRUE(r.events.empty()) << "failures within a successful attempt are not reported";
   EXPECT_EQ((*rc)->target().ToString(), target.address().ToString());
   EXPECT_EQ(target.accepted, 1);
+}
+
+// A loopback listener whose accept queue is full: connects to it hang
+// (the SYNs are dropped) like an address that never answers.
+class Blackhole {
+ public:
+  Blackhole() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), len), 0);
+    EXPECT_EQ(listen(fd_, 0), 0);
+    EXPECT_EQ(getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    address_ = *SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&a), len);
+    filler_ = socket(AF_INET, SOCK_STREAM, 0);  // fills the queue
+    EXPECT_EQ(connect(filler_, address_->raw(), address_->raw_length()), 0);
+  }
+  ~Blackhole() {
+    close(filler_);
+    close(fd_);
+  }
+  const SocketAddress& address() const { return *address_; }
+
+ private:
+  int fd_ = -1;
+  int filler_ = -1;
+  std::optional<SocketAddress> address_;
+};
+
+TEST(ReconnectingConnectionTest, AnAddressThatNeverAnswersLeavesTimeForTheNext) {
+  auto loop = MakeLoop();
+  GreetingServer target(*loop);
+  Blackhole hole;
+  ReconnectOptions o = FastOptions();
+  o.tcp.connect_timeout = absl::Milliseconds(600);
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  const absl::Time start = absl::Now();
+  auto rc = ReconnectingConnection::Create(
+      *loop, std::vector<HostPort>{hole.address(), target.address()}, o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return r.log == "|connected|hello"; })) << r.log;
+  // The first address had half of the 600 ms; the second got the rest.
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
+  EXPECT_TRUE(r.events.empty());
+  EXPECT_EQ((*rc)->target().ToString(), target.address().ToString());
+
+  // Both never answering: one attempt, each named with its share.
+  Blackhole hole2;
+  o.max_consecutive_failures = 1;
+  Recorder r2;
+  auto rc2 = ReconnectingConnection::Create(
+      *loop, std::vector<HostPort>{hole.address(), hole2.address()}, o, rng, r2.Callbacks());
+  ASSERT_TRUE(rc2.ok()) << rc2.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return (*rc2)->gave_up(); }));
+  ASSERT_EQ(r2.events.size(), 1u);
+  EXPECT_EQ(r2.codes[0], absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(r2.events[0].what.rfind("2 addresses failed: ", 0), 0u) << r2.events[0].what;
+  EXPECT_NE(r2.events[0].what.find(hole.address().ToString()), std::string::npos);
+  EXPECT_NE(r2.events[0].what.find(hole2.address().ToString()), std::string::npos);
 }
 
 TEST(ReconnectingConnectionTest, AnAttemptWhoseAddressesAllFailNamesEach) {
