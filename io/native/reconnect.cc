@@ -157,7 +157,19 @@ void ReconnectingConnection::ResolveFrom(size_t i) {
       for (const SocketAddress& a : resolved_[t]) candidates_.push_back({a, t});
     }
   }
+  // The address that connected last time goes first; the others keep their
+  // order behind it.
+  for (size_t k = 1; k < candidates_.size() && !last_good_.empty(); ++k) {
+    if (KeyOf(candidates_[k]) != last_good_) continue;
+    std::rotate(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(k),
+                candidates_.begin() + static_cast<std::ptrdiff_t>(k) + 1);
+    break;
+  }
   TryCandidate(0);
+}
+
+std::string ReconnectingConnection::KeyOf(const Candidate& c) const {
+  return absl::StrCat(c.dial.ToString(), " ", targets_[c.target].ToString());
 }
 
 void ReconnectingConnection::OnResolved(size_t i,
@@ -302,6 +314,7 @@ void ReconnectingConnection::FailTunnel(absl::Status why) {
 void ReconnectingConnection::OnUp() {
   up_ = true;
   failures_.clear();
+  last_good_ = KeyOf(candidates_[candidate_]);
   if (options_.healthy_after <= absl::ZeroDuration()) {
     backoff_.Reset();
   } else {

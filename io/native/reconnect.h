@@ -19,7 +19,8 @@
 // that never answers leaves time for the next); a failed attempt reports every address that failed and why, e.g.
 // Unavailable "2 addresses failed: connect to [::1]:4430: Connection refused
 // (errno 111); connect to 127.0.0.1:4430: ...". A single failure is reported
-// as it is. Every attempt starts again from the first target. A connection that stays up for
+// as it is. Every attempt tries the addresses in that order, except that
+// the one that connected last goes first. A connection that stays up for
 // `healthy_after` (or for which the owner calls ResetBackoff(), e.g. once the
 // protocol session is established) resets the backoff, so a server that
 // accepts and immediately drops keeps being backed off.
@@ -49,6 +50,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -247,6 +249,8 @@ class ReconnectingConnection {
   void CandidateFailed(absl::Status why, bool proxy_unreachable);
   // Ends the attempt with every failure it saw.
   void AttemptFailed();
+  // Identifies a candidate across attempts (its address and target).
+  std::string KeyOf(const Candidate& c) const;
   void OnUp();
   void OnDown(absl::Status why);
   // Through a proxy: the TCP connection to it is up / bytes from it before
@@ -273,6 +277,7 @@ class ReconnectingConnection {
   absl::Time attempt_deadline_;
   Resolver::LookupId lookup_ = 0;  // in flight
   bool up_ = false;                // the owner saw on_connected
+  std::string last_good_;          // KeyOf the candidate that connected last
   std::optional<transport::ProxyTunnel> tunnel_;  // this candidate's, through a proxy
   TimerId tunnel_timer_ = 0;                      // handshake_timeout
   TimerId retry_timer_ = 0;

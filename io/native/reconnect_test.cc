@@ -665,6 +665,32 @@ TEST(ReconnectingConnectionTest, AnAddressThatNeverAnswersLeavesTimeForTheNext) 
   EXPECT_NE(r2.events[0].what.find(hole2.address().ToString()), std::string::npos);
 }
 
+TEST(ReconnectingConnectionTest, TheAddressThatConnectedLastIsTriedFirst) {
+  auto loop = MakeLoop();
+  GreetingServer second(*loop);
+  const SocketAddress first_address = ClosedPort(*loop);
+  ReconnectOptions o = FastOptions();
+  crypto::DeterministicRandom rng(1);
+  Recorder r;
+  auto rc = ReconnectingConnection::Create(
+      *loop, std::vector<HostPort>{first_address, second.address()}, o, rng, r.Callbacks());
+  ASSERT_TRUE(rc.ok()) << rc.status();
+  ASSERT_TRUE(RunUntil(*loop, [&] { return second.accepted == 1 && (*rc)->connected(); }));
+  // The first address comes to life, and the connection drops: the re-dial
+  // goes to the second again, the one that worked.
+  int first_accepted = 0;
+  std::vector<std::unique_ptr<TcpConnection>> kept;
+  auto first = TcpListener::Listen(*loop, first_address, [&](std::unique_ptr<TcpConnection> c) {
+    ++first_accepted;
+    kept.push_back(std::move(c));
+  });
+  ASSERT_TRUE(first.ok()) << first.status();
+  (*rc)->Drop(absl::UnavailableError("dropped by the test"));
+  ASSERT_TRUE(RunUntil(*loop, [&] { return second.accepted == 2 && (*rc)->connected(); }));
+  EXPECT_EQ(first_accepted, 0);
+  EXPECT_EQ((*rc)->target().ToString(), second.address().ToString());
+}
+
 TEST(ReconnectingConnectionTest, AnAttemptWhoseAddressesAllFailNamesEach) {
   auto loop = MakeLoop();
   const SocketAddress dead1 = ClosedPort(*loop);
