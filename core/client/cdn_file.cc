@@ -67,6 +67,10 @@ absl::Status CdnFileHashes::Add(const std::vector<tl::FileHash>& hashes) {
     Part p;
     p.limit = h->limit;
     std::copy(h->hash.begin(), h->hash.end(), p.hash.begin());
+    if (none_.count(h->offset) > 0) {
+      return absl::DataLossError(absl::StrCat(
+          what, ": a hash for the part at offset ", h->offset, " where the DC had none"));
+    }
     for (const std::map<int64_t, Part>* known : {&parts_, &added}) {
       auto it = known->find(h->offset);
       if (it != known->end() && (it->second.limit != p.limit || it->second.hash != p.hash)) {
@@ -78,7 +82,7 @@ absl::Status CdnFileHashes::Add(const std::vector<tl::FileHash>& hashes) {
   }
   size_t fresh = 0;
   for (const auto& [offset, part] : added) fresh += parts_.count(offset) == 0 ? 1 : 0;
-  if (parts_.size() + fresh > max_parts_) {
+  if (parts_.size() + none_.size() + fresh > max_parts_) {
     return absl::ResourceExhaustedError(
         absl::StrCat("CDN: more than ", max_parts_, " file hashes"));
   }
@@ -86,13 +90,31 @@ absl::Status CdnFileHashes::Add(const std::vector<tl::FileHash>& hashes) {
   return absl::OkStatus();
 }
 
-absl::Status CdnFileHashes::Verify(int64_t offset, ByteView data, bool ends_file,
+absl::Status CdnFileHashes::MarkNone(int64_t offset) {
+  if (parts_.count(offset) > 0) {
+    return absl::DataLossError(
+        absl::StrCat("CDN: the DC has no hash at offset ", offset, " where it gave one before"));
+  }
+  if (none_.count(offset) == 0 && parts_.size() + none_.size() >= max_parts_) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("CDN: more than ", max_parts_, " file hashes"));
+  }
+  none_.insert(offset);
+  return absl::OkStatus();
+}
+
+absl::Status CdnFileHashes::Verify(int64_t offset, ByteView data, bool ends_file, bool prove_end,
                                    int64_t* missing) const {
   const int64_t end = offset + static_cast<int64_t>(data.size());
   int64_t at = offset;
+  bool last_part_whole = true;  // (no part at all: nothing proves the end either)
   while (at < end) {
     auto it = parts_.find(at);
     if (it == parts_.end()) {
+      if (none_.count(at) > 0) {
+        return absl::DataLossError(
+            absl::StrCat("CDN: the file's DC has no hash for the part at offset ", at));
+      }
       if (missing != nullptr) *missing = at;
       return absl::NotFoundError(absl::StrCat("CDN: no hash yet for the part at offset ", at));
     }
@@ -111,11 +133,19 @@ absl::Status CdnFileHashes::Verify(int64_t offset, ByteView data, bool ends_file
           "CDN: the ", stop - at, " bytes at offset ", at,
           " do not match the file's SHA-256 hash from its DC (the CDN served wrong bytes)"));
     }
+    last_part_whole = stop == part_end;
     at = stop;
   }
-  if (ends_file && parts_.count(end) > 0) {
+  if (!ends_file) return absl::OkStatus();
+  if (parts_.count(end) > 0) {
     return absl::DataLossError(absl::StrCat("CDN: the file ends at ", end,
                                             " but its DC has a hash for a part there (cut short)"));
+  }
+  // A last part shorter than its limit matched its hash: the DC's own end.
+  if (prove_end && last_part_whole && none_.count(end) == 0) {
+    if (missing != nullptr) *missing = end;
+    return absl::NotFoundError(
+        absl::StrCat("CDN: the file ends at ", end, " unless its DC has a part there"));
   }
   return absl::OkStatus();
 }

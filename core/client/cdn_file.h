@@ -18,7 +18,10 @@
 // upload.getCdnFileHashes for it) and match (else DataLoss: the CDN served
 // wrong bytes). A part may reach past the window only where the file ends
 // (a short window); and a short window must not end where the DC knows a
-// further part begins (a CDN that cuts the file short).
+// further part begins (a CDN that cuts the file short). When the file's
+// size is not known, a short window that ends on a part boundary proves
+// nothing by itself: the DC is asked for the hashes there too, and the end
+// stands only if it has none (MarkNone).
 //
 // Example:
 //   CdnFileHashes hashes;
@@ -32,6 +35,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -71,13 +75,21 @@ class CdnFileHashes {
   // max_parts. On error nothing of `hashes` is added.
   absl::Status Add(const std::vector<tl::FileHash>& hashes);
 
+  // Records that the file's DC has no part at `offset` (its answer to
+  // upload.getCdnFileHashes there had none). DataLoss if it gave one before.
+  absl::Status MarkNone(int64_t offset);
+
   // Checks the decrypted bytes `data` of the file at `offset`. `ends_file`:
-  // the file ends after them (a short window). Errors:
-  //   NotFound: no hash yet for the part at *missing (set) inside the data;
+  // the file ends after them (a short window); `prove_end`: the file's size
+  // is not known, so such an end must be confirmed by the DC (see above).
+  // Errors:
+  //   NotFound: no hash yet for the part at *missing (set; may be the end);
   //   DataLoss: a part's bytes do not match its hash (the CDN served wrong
-  //     bytes), a part that reaches past the data where the file goes on, or
-  //     a file that ends where the DC knows a further part.
-  absl::Status Verify(int64_t offset, ByteView data, bool ends_file, int64_t* missing) const;
+  //     bytes), a part the DC has no hash for, a part that reaches past the
+  //     data where the file goes on, or a file that ends where the DC knows
+  //     a further part.
+  absl::Status Verify(int64_t offset, ByteView data, bool ends_file, bool prove_end,
+                      int64_t* missing) const;
 
   bool Has(int64_t offset) const { return parts_.count(offset) > 0; }
   size_t size() const { return parts_.size(); }
@@ -89,6 +101,7 @@ class CdnFileHashes {
   };
   size_t max_parts_;
   std::map<int64_t, Part> parts_;
+  std::set<int64_t> none_;  // offsets the DC has no part at
 };
 
 }  // namespace mtcore::client

@@ -87,9 +87,9 @@ TEST(CdnFileHashes, VerifiesEveryPartOfAWindow) {
                         HashOf(kCdnHashPartSize, f.subspan(kCdnHashPartSize, kCdnHashPartSize))})
                   .ok());
   int64_t missing = -1;
-  EXPECT_TRUE(hashes.Verify(0, f.subspan(0, 2 * kCdnHashPartSize), false, &missing).ok());
+  EXPECT_TRUE(hashes.Verify(0, f.subspan(0, 2 * kCdnHashPartSize), false, false, &missing).ok());
   // The third part's hash is not known yet: NotFound names it.
-  absl::Status s = hashes.Verify(0, f, true, &missing);
+  absl::Status s = hashes.Verify(0, f, true, false, &missing);
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
   EXPECT_EQ(missing, 2 * kCdnHashPartSize);
   // The last part's hash (Telegram gives the full part size as its limit) over its 1000 bytes.
@@ -99,8 +99,8 @@ TEST(CdnFileHashes, VerifiesEveryPartOfAWindow) {
                         HashOf(3 * kCdnHashPartSize, f.subspan(3 * kCdnHashPartSize),
                                kCdnHashPartSize)})
                   .ok());
-  EXPECT_TRUE(hashes.Verify(0, f, true, &missing).ok());
-  EXPECT_TRUE(hashes.Verify(3 * kCdnHashPartSize, f.subspan(3 * kCdnHashPartSize), true, &missing)
+  EXPECT_TRUE(hashes.Verify(0, f, true, false, &missing).ok());
+  EXPECT_TRUE(hashes.Verify(3 * kCdnHashPartSize, f.subspan(3 * kCdnHashPartSize), true, false, &missing)
                   .ok());
   EXPECT_EQ(hashes.size(), 4u);
 }
@@ -111,7 +111,7 @@ TEST(CdnFileHashes, OneWrongByteIsDataLoss) {
   ASSERT_TRUE(hashes.Add({HashOf(0, part)}).ok());
   part[77] ^= 1;
   int64_t missing = -1;
-  absl::Status s = hashes.Verify(0, part, false, &missing);
+  absl::Status s = hashes.Verify(0, part, false, false, &missing);
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
   EXPECT_NE(s.message().find("do not match the file's SHA-256 hash"), std::string::npos) << s;
 }
@@ -126,15 +126,15 @@ TEST(CdnFileHashes, AFileCutShortWhereAPartIsKnownIsDataLoss) {
                   .ok());
   int64_t missing = -1;
   // The first part alone, claimed to be the whole file.
-  EXPECT_EQ(hashes.Verify(0, f.subspan(0, kCdnHashPartSize), true, &missing).code(),
+  EXPECT_EQ(hashes.Verify(0, f.subspan(0, kCdnHashPartSize), true, false, &missing).code(),
             absl::StatusCode::kDataLoss);
   // An empty window where the second part starts.
-  EXPECT_EQ(hashes.Verify(kCdnHashPartSize, ByteView(), true, &missing).code(),
+  EXPECT_EQ(hashes.Verify(kCdnHashPartSize, ByteView(), true, false, &missing).code(),
             absl::StatusCode::kDataLoss);
   // An empty window past the end is fine.
-  EXPECT_TRUE(hashes.Verify(2 * kCdnHashPartSize, ByteView(), true, &missing).ok());
+  EXPECT_TRUE(hashes.Verify(2 * kCdnHashPartSize, ByteView(), true, false, &missing).ok());
   // A part truncated (not at a part boundary) does not match its hash.
-  EXPECT_EQ(hashes.Verify(0, f.subspan(0, 1000), true, &missing).code(),
+  EXPECT_EQ(hashes.Verify(0, f.subspan(0, 1000), true, false, &missing).code(),
             absl::StatusCode::kDataLoss);
 }
 
@@ -143,9 +143,9 @@ TEST(CdnFileHashes, APartReachingPastAWindowThatGoesOnIsDataLoss) {
   CdnFileHashes hashes;
   ASSERT_TRUE(hashes.Add({HashOf(0, file)}).ok());  // one part of 256 KiB
   int64_t missing = -1;
-  EXPECT_EQ(hashes.Verify(0, ByteView(file).subspan(0, kCdnHashPartSize), false, &missing).code(),
+  EXPECT_EQ(hashes.Verify(0, ByteView(file).subspan(0, kCdnHashPartSize), false, false, &missing).code(),
             absl::StatusCode::kDataLoss);
-  EXPECT_TRUE(hashes.Verify(0, file, false, &missing).ok());
+  EXPECT_TRUE(hashes.Verify(0, file, false, false, &missing).ok());
 }
 
 TEST(CdnFileHashes, RefusesMalformedAndConflictingHashes) {
@@ -175,6 +175,30 @@ TEST(CdnFileHashes, RefusesMalformedAndConflictingHashes) {
   EXPECT_EQ(hashes.Add({HashOf(100, part), HashOf(200, part)}).code(),
             absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(hashes.size(), 1u);
+}
+
+TEST(CdnFileHashes, AnEndOfUnknownSizeOnAPartBoundaryNeedsTheDcsWord) {
+  const Bytes file = Pattern(2 * kCdnHashPartSize, 8);
+  const ByteView f(file);
+  CdnFileHashes hashes;
+  ASSERT_TRUE(hashes.Add({HashOf(0, f.subspan(0, kCdnHashPartSize))}).ok());
+  int64_t missing = -1;
+  // The first part alone, as if the file ended there: unproven.
+  absl::Status s = hashes.Verify(0, f.subspan(0, kCdnHashPartSize), true, true, &missing);
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_EQ(missing, kCdnHashPartSize);
+  // The DC has none there: the end stands.
+  ASSERT_TRUE(hashes.MarkNone(kCdnHashPartSize).ok());
+  EXPECT_TRUE(hashes.Verify(0, f.subspan(0, kCdnHashPartSize), true, true, &missing).ok());
+  // ... and it may not give one later, nor may a window need that part.
+  EXPECT_EQ(hashes.Add({HashOf(kCdnHashPartSize, f.subspan(kCdnHashPartSize))}).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(hashes.Verify(0, f, false, true, &missing).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(hashes.MarkNone(0).code(), absl::StatusCode::kDataLoss);
+  // A last part shorter than its limit proves the end by its own hash.
+  CdnFileHashes partial;
+  ASSERT_TRUE(partial.Add({HashOf(0, f.subspan(0, 1000), kCdnHashPartSize)}).ok());
+  EXPECT_TRUE(partial.Verify(0, f.subspan(0, 1000), true, true, &missing).ok());
 }
 
 }  // namespace

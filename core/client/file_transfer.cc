@@ -285,6 +285,14 @@ absl::StatusOr<std::unique_ptr<FileDownload>> FileDownload::Create(tl::InputFile
     return absl::InvalidArgumentError(absl::StrCat("download: the file's ", options.size,
                                                    " bytes exceed max_bytes ", options.max_bytes));
   }
+  if (options.allow_cdn && w % kCdnHashPartSize != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "download: with allow_cdn the window size ", w, " must be a multiple of ",
+        kCdnHashPartSize, " (the CDN hash part)"));
+  }
+  if (options.max_cdn_reuploads < 0) {
+    return absl::InvalidArgumentError("download: max_cdn_reuploads must not be negative");
+  }
   if (options.dc < 0 || options.dc > 1000) {
     return absl::InvalidArgumentError(absl::StrCat("download: no DC ", options.dc));
   }
@@ -323,6 +331,7 @@ FileDownload::FileDownload(tl::InputFileLocation location, DownloadOptions optio
 
 void FileDownload::Start(RequestSink& sink) {
   if (done()) return;
+  main_sink_ = &sink;
   if (options_.size == options_.offset) {  // (an empty file, or resumed at its end)
     Finish(Bytes(), sink);
     return;
@@ -331,8 +340,8 @@ void FileDownload::Start(RequestSink& sink) {
 }
 
 void FileDownload::Pump(RequestSink& sink) {
-  while (!done() && !needs_dc_.has_value() &&
-         requests_.in_flight() < static_cast<size_t>(options_.max_in_flight)) {
+  while (!done() && !needs_dc_.has_value() && !needs_cdn_dc_.has_value() &&
+         WindowsOpen() < static_cast<size_t>(options_.max_in_flight)) {
     int64_t index = 0;
     if (!resend_.empty()) {
       // Given up by a move to another DC: asked again there first.
@@ -353,8 +362,8 @@ void FileDownload::Pump(RequestSink& sink) {
     absl::Status sent = SendWindow(index, sink);
     if (!sent.ok()) Finish(sent, sink);
   }
-  if (!done() && !needs_dc_.has_value() && requests_.in_flight() == 0 && resend_.empty() &&
-      last_window_ < 0) {
+  if (!done() && !needs_dc_.has_value() && !needs_cdn_dc_.has_value() && WindowsOpen() == 0 &&
+      resend_.empty() && last_window_ < 0) {
     // Every window up to max_bytes came back full: the file is larger.
     Finish(absl::ResourceExhaustedError(absl::StrCat("download: the file is larger than max_bytes ",
                                                      options_.max_bytes)),
@@ -362,61 +371,107 @@ void FileDownload::Pump(RequestSink& sink) {
   }
 }
 
+size_t FileDownload::WindowsOpen() const {
+  return requests_.in_flight() + cdn_requests_.in_flight() + unverified_.size() +
+         reupload_waiting_.size();
+}
+
 absl::Status FileDownload::SendWindow(int64_t index, RequestSink& sink) {
-  tl::upload_getFile f;
-  f.location = location_;
-  f.offset = Offset(index);
-  f.limit = options_.window_size;
-  absl::StatusOr<Bytes> function = tl::Serialize(f);
-  const std::string context = absl::StrCat("download: window at offset ", f.offset);
+  absl::StatusOr<Bytes> function;
+  if (cdn_ != nullptr) {
+    tl::upload_getCdnFile f;
+    f.file_token = cdn_->file_token;
+    f.offset = Offset(index);
+    f.limit = options_.window_size;
+    function = tl::Serialize(f);
+  } else {
+    tl::upload_getFile f;
+    f.cdn_supported = options_.allow_cdn && !cdn_fell_back_;
+    f.location = location_;
+    f.offset = Offset(index);
+    f.limit = options_.window_size;
+    function = tl::Serialize(f);
+  }
+  const std::string context = absl::StrCat("download: window at offset ", Offset(index));
   if (!function.ok()) return WithContext(function.status(), context);
-  absl::StatusOr<uint64_t> id = sink.Send(*std::move(function));
+  RequestSink& to = cdn_ != nullptr ? *cdn_sink_ : sink;
+  absl::StatusOr<uint64_t> id = to.Send(*std::move(function));
   if (!id.ok()) return WithContext(id.status(), context + " not sent");
-  requests_.Sent(*id, index);
+  (cdn_ != nullptr ? cdn_requests_ : requests_).Sent(*id, index);
   ++progress_.requests_sent;
   return absl::OkStatus();
 }
 
 bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
   if (!IsAnswer(e)) return false;
-  int64_t index = 0;
-  switch (requests_.Take(e.request_id, &index)) {
+  int64_t key = 0;
+  switch (requests_.Take(e.request_id, &key)) {
+    case TransferAnswer::kNotOurs:
+      break;
+    case TransferAnswer::kGivenUp:
+      return true;
+    case TransferAnswer::kInFlight:
+      main_sink_ = &sink;
+      ++progress_.answers;
+      OnFileAnswer(e, key, sink);
+      return true;
+  }
+  switch (cdn_requests_.Take(e.request_id, &key)) {
+    case TransferAnswer::kNotOurs:
+      break;
+    case TransferAnswer::kGivenUp:
+      return true;
+    case TransferAnswer::kInFlight:
+      ++progress_.answers;
+      OnCdnAnswer(e, key);
+      return true;
+  }
+  switch (helper_requests_.Take(e.request_id, &key)) {
     case TransferAnswer::kNotOurs:
       return false;
     case TransferAnswer::kGivenUp:
       return true;
     case TransferAnswer::kInFlight:
-      break;
+      main_sink_ = &sink;
+      ++progress_.answers;
+      OnCdnHelperAnswer(e, key);
+      return true;
   }
-  ++progress_.answers;
+  return false;
+}
+
+void FileDownload::OnFileAnswer(const ClientEvent& e, int64_t index, RequestSink& sink) {
   const std::string context = absl::StrCat("download: window at offset ", Offset(index),
                                            " (limit ", options_.window_size, ")");
   if (e.kind == ClientEvent::Kind::kResult) {
     absl::StatusOr<tl::upload_File> file = tl::ParseResult<tl::upload_getFile>(e.body);
     if (!file.ok()) {
       Finish(absl::DataLossError(absl::StrCat(context, ": ", file.status().message())), sink);
-      return true;
+      return;
     }
     tl::upload_file* f = file->As<tl::upload_file>();
     if (f == nullptr) {
-      Finish(absl::UnimplementedError(absl::StrCat(context, ": the DC answered ", file->name(),
-                                                   "; CDN downloads are not supported")),
+      tl::upload_fileCdnRedirect* redirect = file->As<tl::upload_fileCdnRedirect>();
+      if (redirect != nullptr && options_.allow_cdn && !cdn_fell_back_) {
+        absl::Status paused = OnRedirect(*redirect, index, sink);
+        if (!paused.ok()) Finish(WithContext(paused, context), sink);
+        return;
+      }
+      Finish(absl::DataLossError(absl::StrCat(
+                 context, ": the DC answered ", file->name(),
+                 redirect == nullptr ? ""
+                 : cdn_fell_back_    ? " again after the CDN gave the file up"
+                                     : " without cdn_supported (DownloadOptions::allow_cdn)")),
              sink);
-      return true;
+      return;
     }
     absl::Status kept = OnWindow(index, std::move(f->bytes));
     if (!kept.ok()) {
       Finish(WithContext(kept, context), sink);
-      return true;
+      return;
     }
-    Report();
-    if (last_window_ >= 0 && appended_ > last_window_) {
-      Finish(std::move(out_), sink);
-    } else {
-      AbandonPastEnd(sink);
-      Pump(sink);
-    }
-    return true;
+    AfterWindow(sink);
+    return;
   }
   int& retries = requests_.retries(index);
   if (IsTransient(e) && retries < options_.max_retries_per_window) {
@@ -428,7 +483,7 @@ bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
     } else {
       Report();
     }
-    return true;
+    return;
   }
   const std::string where = context + RetryNote(retries);
   if (e.kind == ClientEvent::Kind::kRpcError && absl::StartsWith(e.error_message, "FILE_MIGRATE_")) {
@@ -448,7 +503,7 @@ bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
         return true;
       });
       Report();
-      return true;
+      return;
     }
     std::string why = "; downloading from another DC needs DownloadOptions::follow_file_migrate "
                       "and a connection to it (DcConnection)";
@@ -469,7 +524,6 @@ bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
   } else {
     Finish(WithContext(Client::AnswerStatus(e), where), sink);
   }
-  return true;
 }
 
 absl::Status FileDownload::OnWindow(int64_t index, std::string bytes) {
@@ -543,27 +597,303 @@ absl::Status FileDownload::Deliver(int64_t offset, ByteView chunk) {
 
 void FileDownload::AbandonPastEnd(RequestSink& sink) {
   if (last_window_ < 0) return;
-  requests_.GiveUp(sink, [this](int64_t index) { return index > last_window_; });
+  auto past_end = [this](int64_t index) { return index > last_window_; };
+  requests_.GiveUp(sink, past_end);
+  if (cdn_sink_ != nullptr) cdn_requests_.GiveUp(*cdn_sink_, past_end);
+  for (auto it = unverified_.upper_bound(last_window_); it != unverified_.end();) {
+    buffered_ -= static_cast<int64_t>(it->second.size());
+    it = unverified_.erase(it);
+  }
+  // (Their reuploads' answers then resend nothing.)
+  reupload_waiting_.erase(reupload_waiting_.upper_bound(last_window_), reupload_waiting_.end());
+}
+
+void FileDownload::AfterWindow(RequestSink& sink) {
+  Report();
+  if (last_window_ >= 0 && appended_ > last_window_) {
+    Finish(std::move(out_), sink);
+  } else {
+    AbandonPastEnd(sink);
+    Pump(sink);
+  }
 }
 
 void FileDownload::Continue(RequestSink& sink) {
   if (done() || !needs_dc_.has_value()) return;
+  main_sink_ = &sink;
   needs_dc_.reset();
   Pump(sink);
 }
 
+// ---------------------------------------------------------------------------
+// CDN downloads
+
+std::string FileDownload::CdnContext(int64_t index) const {
+  return absl::StrCat("download: CDN DC ", cdn_ != nullptr ? cdn_->dc : 0,
+                      ": window at offset ", Offset(index), " (limit ", options_.window_size, ")");
+}
+
+absl::Status FileDownload::OnRedirect(tl::upload_fileCdnRedirect& redirect, int64_t index,
+                                      RequestSink& sink) {
+  const std::string what = absl::StrCat("upload.fileCdnRedirect to DC ", redirect.dc_id);
+  if (redirect.dc_id < 1 || redirect.dc_id > 1000) {
+    return absl::DataLossError(absl::StrCat(what, ": not a DC"));
+  }
+  if (redirect.file_token.empty() || redirect.file_token.size() > 1024) {
+    return absl::DataLossError(
+        absl::StrCat(what, ": a file_token of ", redirect.file_token.size(), " bytes"));
+  }
+  if (redirect.encryption_key.size() != 32 || redirect.encryption_iv.size() != 16) {
+    return absl::DataLossError(absl::StrCat(what, ": a key of ", redirect.encryption_key.size(),
+                                            " bytes and an iv of ", redirect.encryption_iv.size(),
+                                            " (AES-256-CTR needs 32 and 16)"));
+  }
+  auto cdn = std::make_unique<CdnState>();
+  MTCORE_RETURN_IF_ERROR(cdn->hashes.Add(redirect.file_hashes));
+  cdn->dc = redirect.dc_id;
+  cdn->file_token = std::move(redirect.file_token);
+  cdn->key.assign(redirect.encryption_key.begin(), redirect.encryption_key.end());
+  cdn->iv.assign(redirect.encryption_iv.begin(), redirect.encryption_iv.end());
+  SecureWipe(MutableByteView(reinterpret_cast<uint8_t*>(redirect.encryption_key.data()),
+                             redirect.encryption_key.size()));
+  cdn_ = std::move(cdn);
+  // Pause: every window not yet here is asked from the CDN.
+  needs_cdn_dc_ = cdn_->dc;
+  resend_.insert(index);
+  requests_.GiveUp(sink, [this](int64_t i) {
+    resend_.insert(i);
+    return true;
+  });
+  Report();
+  return absl::OkStatus();
+}
+
+void FileDownload::ContinueOnCdn(RequestSink& cdn_sink) {
+  if (done() || !needs_cdn_dc_.has_value()) return;
+  cdn_sink_ = &cdn_sink;
+  needs_cdn_dc_.reset();
+  Pump(*main_sink_);
+}
+
+absl::Status FileDownload::SendCdnHelper(int64_t key) {
+  absl::StatusOr<Bytes> function;
+  std::string context;
+  if (key >= 0) {
+    tl::upload_getCdnFileHashes f;
+    f.file_token = cdn_->file_token;
+    f.offset = key;
+    function = tl::Serialize(f);
+    context = absl::StrCat("download: upload.getCdnFileHashes at offset ", key);
+    hashes_asked_.insert(key);
+    ++cdn_hash_requests_;
+  } else {
+    tl::upload_reuploadCdnFile f;
+    f.file_token = cdn_->file_token;
+    f.request_token = reupload_tokens_[-1 - key];
+    function = tl::Serialize(f);
+    context = absl::StrCat("download: upload.reuploadCdnFile for the window at offset ",
+                           Offset(-1 - key));
+  }
+  if (!function.ok()) return WithContext(function.status(), context);
+  absl::StatusOr<uint64_t> id = main_sink_->Send(*std::move(function));
+  if (!id.ok()) return WithContext(id.status(), context + " not sent");
+  helper_requests_.Sent(*id, key);
+  ++progress_.requests_sent;
+  return absl::OkStatus();
+}
+
+absl::Status FileDownload::CheckCdnWindow(int64_t index, std::string bytes) {
+  int64_t missing = -1;
+  const bool ends_file = static_cast<int64_t>(bytes.size()) < options_.window_size;
+  absl::Status checked = cdn_->hashes.Verify(Offset(index), AsBytes(bytes), ends_file,
+                                             /*prove_end=*/options_.size < 0, &missing);
+  if (checked.ok()) return OnWindow(index, std::move(bytes));
+  if (checked.code() != absl::StatusCode::kNotFound) return checked;
+  // Held, unverified and undelivered, until the file's DC gives the hash.
+  buffered_ += static_cast<int64_t>(bytes.size());
+  unverified_[index] = std::move(bytes);
+  if (hashes_asked_.count(missing) == 0) return SendCdnHelper(missing);
+  return absl::OkStatus();
+}
+
+absl::Status FileDownload::RecheckWaiting() {
+  for (auto it = unverified_.begin(); it != unverified_.end();) {
+    const int64_t index = it->first;
+    int64_t missing = -1;
+    const bool ends_file = static_cast<int64_t>(it->second.size()) < options_.window_size;
+    absl::Status checked =
+        cdn_->hashes.Verify(Offset(index), AsBytes(it->second), ends_file,
+                            /*prove_end=*/options_.size < 0, &missing);
+    if (checked.code() == absl::StatusCode::kNotFound) {
+      if (hashes_asked_.count(missing) == 0) MTCORE_RETURN_IF_ERROR(SendCdnHelper(missing));
+      ++it;
+      continue;
+    }
+    if (!checked.ok()) return WithContext(checked, CdnContext(index));
+    std::string bytes = std::move(it->second);
+    buffered_ -= static_cast<int64_t>(bytes.size());
+    it = unverified_.erase(it);
+    absl::Status kept = OnWindow(index, std::move(bytes));
+    if (!kept.ok()) return WithContext(kept, CdnContext(index));
+  }
+  return absl::OkStatus();
+}
+
+void FileDownload::OnCdnAnswer(const ClientEvent& e, int64_t index) {
+  RequestSink& main = *main_sink_;
+  const std::string context = CdnContext(index);
+  if (e.kind == ClientEvent::Kind::kResult) {
+    absl::StatusOr<tl::upload_CdnFile> answer = tl::ParseResult<tl::upload_getCdnFile>(e.body);
+    if (!answer.ok()) {
+      Finish(absl::DataLossError(absl::StrCat(context, ": ", answer.status().message())), main);
+      return;
+    }
+    if (tl::upload_cdnFile* f = answer->As<tl::upload_cdnFile>(); f != nullptr) {
+      if (f->bytes.size() > static_cast<size_t>(options_.window_size)) {
+        Finish(absl::DataLossError(absl::StrCat(context, ": the CDN sent ", f->bytes.size(),
+                                                " bytes, more than asked")),
+               main);
+        return;
+      }
+      absl::Status s = DecryptCdnBytes(
+          cdn_->key, cdn_->iv, Offset(index),
+          MutableByteView(reinterpret_cast<uint8_t*>(f->bytes.data()), f->bytes.size()));
+      if (s.ok()) s = CheckCdnWindow(index, std::move(f->bytes));
+      if (!s.ok()) {
+        Finish(WithContext(s, context), main);
+        return;
+      }
+      AfterWindow(main);
+      return;
+    }
+    tl::upload_cdnFileReuploadNeeded* r = answer->As<tl::upload_cdnFileReuploadNeeded>();
+    if (r == nullptr) {
+      Finish(absl::DataLossError(absl::StrCat(context, ": an empty upload.CdnFile")), main);
+      return;
+    }
+    if (cdn_reuploads_ >= options_.max_cdn_reuploads) {
+      Finish(absl::UnavailableError(absl::StrCat(context, ": the CDN asked for a reupload again (",
+                                                 cdn_reuploads_,
+                                                 " reuploads already; max_cdn_reuploads)")),
+             main);
+      return;
+    }
+    ++cdn_reuploads_;
+    reupload_waiting_.insert(index);
+    reupload_tokens_[index] = std::move(r->request_token);
+    absl::Status sent = SendCdnHelper(-1 - index);
+    if (!sent.ok()) Finish(sent, main);
+    return;
+  }
+  int& retries = cdn_requests_.retries(index);
+  if (IsTransient(e) && retries < options_.max_retries_per_window) {
+    ++retries;
+    ++progress_.retries;
+    absl::Status sent = SendWindow(index, main);
+    if (!sent.ok()) Finish(sent, main);
+    return;
+  }
+  if (e.kind == ClientEvent::Kind::kRpcError && e.error_message == "FILE_TOKEN_INVALID") {
+    resend_.insert(index);
+    FallBackFromCdn();
+    return;
+  }
+  Finish(WithContext(Client::AnswerStatus(e), context + RetryNote(retries)), main);
+}
+
+void FileDownload::OnCdnHelperAnswer(const ClientEvent& e, int64_t key) {
+  RequestSink& main = *main_sink_;
+  if (key >= 0) hashes_asked_.erase(key);
+  const std::string context =
+      key >= 0 ? absl::StrCat("download: upload.getCdnFileHashes at offset ", key)
+               : absl::StrCat("download: upload.reuploadCdnFile for the window at offset ",
+                              Offset(-1 - key));
+  if (cdn_ == nullptr) return;  // (no longer a CDN download: nothing to do)
+  if (e.kind == ClientEvent::Kind::kResult) {
+    absl::StatusOr<std::vector<tl::FileHash>> hashes =
+        key >= 0 ? tl::ParseResult<tl::upload_getCdnFileHashes>(e.body)
+                 : tl::ParseResult<tl::upload_reuploadCdnFile>(e.body);
+    absl::Status s = hashes.ok() ? cdn_->hashes.Add(*hashes)
+                                 : absl::DataLossError(std::string(hashes.status().message()));
+    if (s.ok() && key >= 0 && !cdn_->hashes.Has(key)) {
+      s = cdn_->hashes.MarkNone(key);  // past the end, or a part it will not vouch for
+    }
+    if (s.ok() && key < 0) {
+      const int64_t index = -1 - key;
+      reupload_tokens_.erase(index);
+      if (reupload_waiting_.erase(index) > 0) s = SendWindow(index, main);  // the CDN again
+    }
+    if (s.ok()) s = RecheckWaiting();
+    if (!s.ok()) {
+      Finish(WithContext(s, context), main);
+      return;
+    }
+    AfterWindow(main);
+    return;
+  }
+  int& retries = helper_requests_.retries(key);
+  if (IsTransient(e) && retries < options_.max_retries_per_window) {
+    ++retries;
+    ++progress_.retries;
+    if (key >= 0) --cdn_hash_requests_;  // (counted again by the resend)
+    absl::Status sent = SendCdnHelper(key);
+    if (!sent.ok()) Finish(sent, main);
+    return;
+  }
+  if (e.kind == ClientEvent::Kind::kRpcError &&
+      (e.error_message == "FILE_TOKEN_INVALID" || e.error_message == "REQUEST_TOKEN_INVALID")) {
+    FallBackFromCdn();
+    return;
+  }
+  Finish(WithContext(Client::AnswerStatus(e), context + RetryNote(retries)), main);
+}
+
+void FileDownload::FallBackFromCdn() {
+  cdn_fell_back_ = true;
+  if (cdn_sink_ != nullptr) {
+    cdn_requests_.GiveUp(*cdn_sink_, [this](int64_t i) {
+      resend_.insert(i);
+      return true;
+    });
+  }
+  helper_requests_.GiveUpAll(*main_sink_);
+  for (auto& [index, bytes] : unverified_) {
+    resend_.insert(index);
+    buffered_ -= static_cast<int64_t>(bytes.size());
+  }
+  unverified_.clear();
+  resend_.insert(reupload_waiting_.begin(), reupload_waiting_.end());
+  reupload_waiting_.clear();
+  reupload_tokens_.clear();
+  hashes_asked_.clear();
+  SecureWipe(MutableByteView(cdn_->key));
+  cdn_.reset();
+  Report();
+  Pump(*main_sink_);
+}
+
 void FileDownload::Cancel(RequestSink& sink) {
-  if (!done()) Finish(absl::CancelledError("download cancelled by the caller"), sink);
+  if (done()) return;
+  if (cdn_sink_ == nullptr) main_sink_ = &sink;
+  Finish(absl::CancelledError("download cancelled by the caller"), sink);
 }
 
 void FileDownload::Finish(absl::StatusOr<Bytes> result, RequestSink& sink) {
   if (done()) return;
   result_ = std::move(result);
-  requests_.GiveUpAll(sink);
+  RequestSink& main = main_sink_ != nullptr ? *main_sink_ : sink;
+  requests_.GiveUpAll(main);
+  helper_requests_.GiveUpAll(main);
+  if (cdn_sink_ != nullptr) cdn_requests_.GiveUpAll(*cdn_sink_);
   arrived_.clear();
+  unverified_.clear();
+  reupload_waiting_.clear();
+  reupload_tokens_.clear();
   buffered_ = 0;
   resend_.clear();
   needs_dc_.reset();
+  needs_cdn_dc_.reset();
+  if (cdn_ != nullptr) SecureWipe(MutableByteView(cdn_->key));
   out_ = Bytes();
 }
 

@@ -66,10 +66,34 @@
 // the download never starts again from byte 0. A known DC up front
 // (DownloadOptions::dc, from the document) lets the caller start on the
 // right sink at once. The events of both clients must be offered (request
-// ids of a DcConnection never collide with the home client's). CDN
-// redirects are out of scope. FILE_REFERENCE_EXPIRED ends it too
+// ids of a DcConnection never collide with the home client's).
+// FILE_REFERENCE_EXPIRED ends it too
 // (FailedPrecondition): the caller refetches the message for a fresh
 // file_reference and starts again.
+//
+// CDN downloads (core.telegram.org/cdn; the checks are cdn_file.h's): with
+// DownloadOptions::allow_cdn, upload.getFile goes with cdn_supported, and
+// the file's DC may answer upload.fileCdnRedirect. The download then pauses
+// (the windows in flight given up) with needs_cdn_dc() naming the CDN DC,
+// until ContinueOnCdn(sink) gets a sink on it (no login there: a plain
+// connection whose key was made with a key from help.getCdnConfig). Every
+// window then comes from upload.getCdnFile, is decrypted and checked against
+// the file's SHA-256 hashes before any byte of it is delivered (to on_data
+// or result()). Windows whose hashes are not known yet wait (they count
+// against max_in_flight) while upload.getCdnFileHashes asks the file's DC;
+// upload.cdnFileReuploadNeeded sends upload.reuploadCdnFile to the file's
+// DC, then asks the CDN again (at most max_cdn_reuploads in all). Bytes
+// that do not match their hash end the download with DataLoss naming the
+// offset and the CDN DC, as does a redirect with a key, iv or hashes that
+// cannot be right: a CDN is never trusted. FILE_TOKEN_INVALID (from the CDN
+// or from the file's DC) and REQUEST_TOKEN_INVALID make the download go on
+// from the file's DC with plain upload.getFile, without cdn_supported (as the
+// spec says), keeping every window already checked; a second redirect then
+// is DataLoss. The file's DC's requests (hashes, reuploads, plain windows)
+// go to the last sink given for it (Start, Continue, or an OnEvent with one
+// of its answers), the CDN's to ContinueOnCdn's: both must stay valid until
+// the download is done. Windows must be multiples of 128 KiB (the hash part
+// size) with allow_cdn.
 //
 // Transfers have no timeouts of their own (core/ reads no clock): the
 // application decides when to give up and calls Cancel().
@@ -100,6 +124,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/base/bytes.h"
+#include "core/client/cdn_file.h"
 #include "core/client/client.h"
 #include "core/client/request_sink.h"
 #include "core/crypto/md5.h"
@@ -316,6 +341,12 @@ struct DownloadOptions {
   bool follow_file_migrate = false;
   // Most moves to another DC a download makes before it fails.
   int max_dc_switches = 2;
+  // Ask for CDN delivery (upload.getFile's cdn_supported); see the file
+  // comment. For callers that can reach a CDN DC: the native ClientRunner
+  // sets it and does the rest.
+  bool allow_cdn = false;
+  // Most upload.reuploadCdnFile requests a CDN download makes in all.
+  int max_cdn_reuploads = 8;
   // Where the download starts, to resume one cut short (the bytes before it
   // are already kept elsewhere): a multiple of window_size, at most the
   // file's size if known (a file of unknown size that ends before it is
@@ -354,6 +385,20 @@ class FileDownload {
   void Continue(RequestSink& sink);
   // Moves to another DC so far.
   int dc_switches() const { return dc_switches_; }
+  // Redirected to a CDN (allow_cdn): the CDN DC's id, until ContinueOnCdn().
+  std::optional<int> needs_cdn_dc() const { return needs_cdn_dc_; }
+  // Resumes a download paused by a CDN redirect through `cdn_sink`, a
+  // connection to DC needs_cdn_dc(). Nothing happens unless paused so.
+  void ContinueOnCdn(RequestSink& cdn_sink);
+  // The CDN DC the windows come from; 0 when not (or no longer) a CDN download.
+  int cdn_dc() const { return cdn_ != nullptr ? cdn_->dc : 0; }
+  // The CDN gave the download up (FILE_TOKEN_INVALID, REQUEST_TOKEN_INVALID)
+  // and the rest came from the file's DC.
+  bool cdn_fell_back() const { return cdn_fell_back_; }
+  // upload.reuploadCdnFile / upload.getCdnFileHashes requests sent so far.
+  int cdn_reuploads() const { return cdn_reuploads_; }
+  int cdn_hash_requests() const { return cdn_hash_requests_; }
+  void set_allow_cdn(bool allow) { options_.allow_cdn = allow; }
   // follow_file_migrate for a download made elsewhere (a driver that can
   // reach other DCs sets it before Start).
   void set_follow_file_migrate(bool follow) { options_.follow_file_migrate = follow; }
@@ -384,6 +429,40 @@ class FileDownload {
   void Finish(absl::StatusOr<Bytes> result, RequestSink& sink);
   void Report();
   int64_t Offset(int64_t index) const { return index * options_.window_size; }
+  // Windows asked for and not yet kept: in flight on either DC, waiting for
+  // hashes or for a reupload.
+  size_t WindowsOpen() const;
+  // After a window was kept: ends the download at the file's end, else asks
+  // for more.
+  void AfterWindow(RequestSink& sink);
+  // The answer to a plain window (upload.getFile).
+  void OnFileAnswer(const ClientEvent& e, int64_t index, RequestSink& sink);
+  // A redirect to a CDN: checked, then the download pauses for ContinueOnCdn.
+  absl::Status OnRedirect(tl::upload_fileCdnRedirect& redirect, int64_t index, RequestSink& sink);
+  // The CDN's answer to upload.getCdnFile for window `index`.
+  void OnCdnAnswer(const ClientEvent& e, int64_t index);
+  // The file DC's answer to upload.getCdnFileHashes (key >= 0: the offset)
+  // or upload.reuploadCdnFile (key < 0: window -1 - key).
+  void OnCdnHelperAnswer(const ClientEvent& e, int64_t key);
+  // Decrypted CDN bytes of window `index`: verified and kept, or left
+  // waiting for a hash (asked for), or the download ends.
+  absl::Status CheckCdnWindow(int64_t index, std::string bytes);
+  // Re-checks the windows that waited for hashes.
+  absl::Status RecheckWaiting();
+  absl::Status SendCdnHelper(int64_t key);
+  // FILE_TOKEN_INVALID and friends: every window not yet kept comes from the
+  // file's DC (the caller put the one answered so into resend_).
+  void FallBackFromCdn();
+  // Why a CDN answer failed, with the CDN's context.
+  std::string CdnContext(int64_t index) const;
+
+  struct CdnState {
+    int dc = 0;
+    std::string file_token;
+    Bytes key;  // wiped when done
+    Bytes iv;
+    CdnFileHashes hashes;
+  };
 
   tl::InputFileLocation location_;
   DownloadOptions options_;
@@ -401,6 +480,23 @@ class FileDownload {
   int moved_to_ = 0;  // the DC the last FILE_MIGRATE followed named
   std::optional<int> needs_dc_;
   int dc_switches_ = 0;
+  // CDN downloads: the sinks to send on (see the file comment), the
+  // redirect's state, the CDN's windows in flight, the file DC's hash and
+  // reupload requests (by key, see OnCdnHelperAnswer), the windows waiting
+  // for a hash (decrypted, unverified) or a reupload.
+  RequestSink* main_sink_ = nullptr;
+  RequestSink* cdn_sink_ = nullptr;
+  std::unique_ptr<CdnState> cdn_;
+  std::optional<int> needs_cdn_dc_;
+  bool cdn_fell_back_ = false;
+  internal::TransferRequests<int64_t> cdn_requests_;     // by window, on cdn_sink_
+  internal::TransferRequests<int64_t> helper_requests_;  // on main_sink_
+  std::map<int64_t, std::string> unverified_;
+  std::set<int64_t> reupload_waiting_;
+  std::map<int64_t, std::string> reupload_tokens_;  // by window, until answered
+  std::set<int64_t> hashes_asked_;                  // offsets in flight
+  int cdn_reuploads_ = 0;
+  int cdn_hash_requests_ = 0;
   TransferProgress progress_;
   std::optional<absl::StatusOr<Bytes>> result_;
 };
