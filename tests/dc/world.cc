@@ -16,10 +16,12 @@
 #include "absl/strings/str_format.h"
 #include "core/base/bytes.h"
 #include "core/base/status_macros.h"
+#include "core/crypto/aes_ctr.h"
 #include "core/crypto/md5.h"
 #include "core/crypto/pubkey/dh.h"
 #include "core/crypto/pubkey/srp.h"
 #include "core/crypto/random.h"
+#include "core/crypto/sha.h"
 #include "tl/dynamic/codec.h"
 #include "tl/dynamic/value.h"
 #include "tlgen/load.h"
@@ -347,9 +349,31 @@ struct World::Impl {
   std::map<std::string, ForcedError> forced_errors;  // by method
   int migrate_calls = 0, migrate_dc = 0;
   std::string migrate_prefix;
+  // CDN (WorldConfig::cdn): each document's key and iv and whether the CDN
+  // holds it, the file tokens given out (bounded, oldest first) and the
+  // request tokens of cdnFileReuploadNeeded answers (file token each).
+  struct CdnFile {
+    std::string key, iv;
+    bool on_cdn = false;
+  };
+  struct CdnToken {
+    int64_t document = 0;
+    int dc = 0;
+  };
+  static constexpr size_t kMaxCdnTokens = 4096;
+  std::map<int64_t, CdnFile> cdn_files;  // by document id
+  std::map<std::string, CdnToken> cdn_tokens;
+  std::deque<std::string> cdn_token_order;
+  std::map<std::string, std::string> cdn_request_tokens;
+  std::deque<std::string> cdn_request_order;
+  World::CdnFaults cdn_faults;
+  crypto::DeterministicRandom cdn_rng;  // (its own: no other answer changes with CDN use)
 
   explicit Impl(WorldConfig c)
-      : config(std::move(c)), rng(config.seed), fault_rng(config.seed ^ 0x9e3779b97f4a7c15ULL) {}
+      : config(std::move(c)),
+        rng(config.seed),
+        fault_rng(config.seed ^ 0x9e3779b97f4a7c15ULL),
+        cdn_rng(config.seed ^ 0xcd0cd0cd0cd0cd0ULL) {}
 
   // ----- set-up -----------------------------------------------------------
 
@@ -761,6 +785,15 @@ struct World::Impl {
       o.Set("id", int32_t{a.id});
       o.Set("ip_address", a.address);
       o.Set("port", int32_t{a.port});
+      options.push_back(Value(std::move(o)));
+    }
+    if (config.cdn.dc_id != 0) {
+      Object o("dcOption");
+      if (config.cdn.address.find(':') != std::string::npos) o.Set("ipv6", true);
+      o.Set("cdn", true);
+      o.Set("id", static_cast<int32_t>(config.cdn.dc_id));
+      o.Set("ip_address", config.cdn.address);
+      o.Set("port", static_cast<int32_t>(config.cdn.port));
       options.push_back(Value(std::move(o)));
     }
     Object o("config");
@@ -1666,6 +1699,7 @@ struct World::Impl {
     while (document_bytes > config.document_bytes && document_order.front() != id) {
       auto old = documents.find(document_order.front());
       document_bytes -= old->second.bytes.size();
+      cdn_files.erase(old->first);
       documents.erase(old);
       document_order.pop_front();
     }
@@ -1748,7 +1782,20 @@ struct World::Impl {
     if (Str(*loc, "file_reference") != d.file_reference) return Fail(400, "FILE_REFERENCE_EXPIRED");
     const int64_t offset = I64(q, "offset");
     const int64_t limit = I32(q, "limit");
-    const bool precise = Flag(q, "precise");
+    if (Answer a = CheckWindow(offset, limit, Flag(q, "precise")); a.code) return a;
+    const int64_t size = static_cast<int64_t>(d.bytes.size());
+    if (Flag(q, "cdn_supported") && config.cdn.dc_id != 0 && size >= config.cdn.min_document_size) {
+      return CdnRedirect(d);
+    }
+    Object f("upload.file");
+    f.Set("type", Value(Object("storage.filePartial")));
+    f.Set("mtime", d.date);
+    f.Set("bytes", offset >= size ? std::string() : d.bytes.substr(offset, limit));
+    return Ok(Value(std::move(f)));
+  }
+
+  // getFile's (and getCdnFile's) window rules.
+  static Answer CheckWindow(int64_t offset, int64_t limit, bool precise) {
     // Both modes: offset and limit in whole KiB (4 KiB unless precise), at
     // most 1 MiB, within one 1 MiB block; not precise: 1 MiB % limit == 0.
     const int64_t unit = precise ? 1024 : 4096;
@@ -1758,12 +1805,144 @@ struct World::Impl {
         offset % kMiB + limit > kMiB) {
       return Fail(400, "LIMIT_INVALID");
     }
-    Object f("upload.file");
-    f.Set("type", Value(Object("storage.filePartial")));
-    f.Set("mtime", d.date);
+    return Ok(Value());
+  }
+
+  // ----- CDN -----------------------------------------------------------------
+
+  static constexpr int64_t kCdnPart = 131072;
+
+  // fileHash values for up to `count` parts of `d` from part `first`.
+  static std::vector<Value> CdnHashes(const Document& d, int64_t first, int64_t count) {
+    std::vector<Value> out;
     const int64_t size = static_cast<int64_t>(d.bytes.size());
-    f.Set("bytes", offset >= size ? std::string() : d.bytes.substr(offset, limit));
-    return Ok(Value(std::move(f)));
+    for (int64_t o = first * kCdnPart; o < size && count-- > 0; o += kCdnPart) {
+      const crypto::Sha256Digest hash = crypto::Sha256(
+          AsBytes(std::string_view(d.bytes).substr(o, std::min(kCdnPart, size - o))));
+      Object h("fileHash");
+      h.Set("offset", o);
+      h.Set("limit", static_cast<int32_t>(kCdnPart));
+      h.Set("hash", std::string(hash.begin(), hash.end()));
+      out.push_back(Value(std::move(h)));
+    }
+    return out;
+  }
+
+  std::string CdnRandom(size_t n) {
+    const Bytes b = crypto::RandomBytes(cdn_rng, n);
+    return std::string(b.begin(), b.end());
+  }
+
+  Answer CdnRedirect(const Document& d) {
+    CdnFile& f = cdn_files[d.id];
+    if (f.key.empty()) {
+      f.key = CdnRandom(32);
+      f.iv = CdnRandom(16);
+    }
+    const std::string token = CdnRandom(16);
+    cdn_tokens[token] = CdnToken{d.id, d.dc_id};
+    cdn_token_order.push_back(token);
+    if (cdn_token_order.size() > kMaxCdnTokens) {
+      cdn_tokens.erase(cdn_token_order.front());
+      cdn_token_order.pop_front();
+    }
+    ++stats.cdn_redirects;
+    Object r("upload.fileCdnRedirect");
+    r.Set("dc_id", static_cast<int32_t>(config.cdn.dc_id));
+    r.Set("file_token", token);
+    r.Set("encryption_key", f.key);
+    r.Set("encryption_iv", f.iv);
+    const int64_t n = cdn_faults.hashes_in_redirect < 0 ? int64_t{1} << 40 : cdn_faults.hashes_in_redirect;
+    r.Set("file_hashes", MakeVector(CdnHashes(d, 0, n)));
+    return Ok(Value(std::move(r)));
+  }
+
+  // The document a file token names (nullptr: unknown, dropped or refused).
+  const Document* CdnDocument(const std::string& token, int* dc = nullptr) {
+    if (cdn_faults.tokens_invalid) return nullptr;
+    auto t = cdn_tokens.find(token);
+    if (t == cdn_tokens.end()) return nullptr;
+    auto d = documents.find(t->second.document);
+    if (d == documents.end()) return nullptr;
+    if (dc != nullptr) *dc = t->second.dc;
+    return &d->second;
+  }
+
+  // On the CDN DC.
+  Answer GetCdnFile(const Object& q) {
+    const std::string token = Str(q, "file_token");
+    const Document* d = CdnDocument(token);
+    if (d == nullptr) return Fail(400, "FILE_TOKEN_INVALID");
+    const int64_t offset = I64(q, "offset");
+    const int64_t limit = I32(q, "limit");
+    if (Answer a = CheckWindow(offset, limit, /*precise=*/false); a.code) return a;
+    CdnFile& f = cdn_files[d->id];
+    if (cdn_faults.reupload_needed_first && !f.on_cdn) {
+      const std::string request = CdnRandom(16);
+      cdn_request_tokens[request] = token;
+      cdn_request_order.push_back(request);
+      if (cdn_request_order.size() > kMaxCdnTokens) {
+        cdn_request_tokens.erase(cdn_request_order.front());
+        cdn_request_order.pop_front();
+      }
+      ++stats.cdn_reupload_requests;
+      Object r("upload.cdnFileReuploadNeeded");
+      r.Set("request_token", request);
+      return Ok(Value(std::move(r)));
+    }
+    const int64_t size = static_cast<int64_t>(d->bytes.size());
+    std::string bytes = offset >= size ? std::string() : d->bytes.substr(offset, limit);
+    // AES-256-CTR from the iv with offset / 16 in its last 4 bytes, big-endian.
+    std::string iv = f.iv;
+    const uint32_t counter = static_cast<uint32_t>(offset / 16);
+    for (int i = 0; i < 4; ++i) iv[12 + i] = static_cast<char>(counter >> (24 - 8 * i));
+    absl::StatusOr<crypto::AesCtr256> ctr = crypto::AesCtr256::Create(AsBytes(f.key), AsBytes(iv));
+    if (!ctr.ok()) return Fail(500, "CDN_ENCRYPTION_FAILED");
+    ctr->Apply(MutableByteView(reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()));
+    if (cdn_faults.tamper_bytes && !bytes.empty()) bytes[bytes.size() / 2] ^= 0x01;
+    ++stats.cdn_windows;
+    Object r("upload.cdnFile");
+    r.Set("bytes", std::move(bytes));
+    return Ok(Value(std::move(r)));
+  }
+
+  // On the file's DC.
+  Answer ReuploadCdnFile(const Call& c, const Object& q) {
+    const std::string token = Str(q, "file_token");
+    int dc = 0;
+    const Document* d = CdnDocument(token, &dc);
+    if (d == nullptr || dc != c.session->key.first) return Fail(400, "FILE_TOKEN_INVALID");
+    auto r = cdn_request_tokens.find(Str(q, "request_token"));
+    if (r == cdn_request_tokens.end() || r->second != token) {
+      return Fail(400, "REQUEST_TOKEN_INVALID");
+    }
+    cdn_request_tokens.erase(r);
+    cdn_files[d->id].on_cdn = true;
+    ++stats.cdn_reuploads;
+    return Ok(MakeVector(CdnHashes(*d, 0, int64_t{1} << 40)));
+  }
+
+  Answer GetCdnFileHashes(const Call& c, const Object& q) {
+    int dc = 0;
+    const Document* d = CdnDocument(Str(q, "file_token"), &dc);
+    if (d == nullptr || dc != c.session->key.first) return Fail(400, "FILE_TOKEN_INVALID");
+    const int64_t offset = I64(q, "offset");
+    if (offset < 0) return Fail(400, "OFFSET_INVALID");
+    ++stats.cdn_hash_requests;
+    return Ok(MakeVector(CdnHashes(*d, offset / kCdnPart, 8)));
+  }
+
+  Answer GetCdnConfig() {
+    std::vector<Value> keys;
+    if (config.cdn.dc_id != 0) {
+      Object k("cdnPublicKey");
+      k.Set("dc_id", static_cast<int32_t>(config.cdn.dc_id));
+      k.Set("public_key", config.cdn.public_key_pem);
+      keys.push_back(Value(std::move(k)));
+    }
+    Object o("cdnConfig");
+    o.Set("public_keys", MakeVector(std::move(keys)));
+    return Ok(Value(std::move(o)));
   }
 
   // ----- messages: reading ---------------------------------------------------
@@ -2542,6 +2721,11 @@ struct World::Impl {
       --f->second.calls;
       return Fail(f->second.code, f->second.message);
     }
+    if (config.cdn.dc_id != 0 && c.session->key.first == config.cdn.dc_id) {
+      // A CDN DC serves files only (core.telegram.org/cdn), without a login.
+      if (m == "upload.getCdnFile") return GetCdnFile(q);
+      return Fail(400, "CDN_METHOD_INVALID");
+    }
     if (flood_calls > 0) {
       --flood_calls;
       return Fail(420, absl::StrCat("FLOOD_WAIT_", flood_seconds));
@@ -2596,6 +2780,9 @@ struct World::Impl {
     if (m == "upload.saveBigFilePart") return SaveFilePart(c, q, /*big=*/true);
     if (m == "messages.sendMedia") return SendMedia(c, q);
     if (m == "upload.getFile") return GetFile(c, q);
+    if (m == "upload.reuploadCdnFile") return ReuploadCdnFile(c, q);
+    if (m == "upload.getCdnFileHashes") return GetCdnFileHashes(c, q);
+    if (m == "help.getCdnConfig") return GetCdnConfig();
     return Fail(501, absl::StrCat("METHOD_NOT_IMPLEMENTED_", m));
   }
 
@@ -2609,7 +2796,8 @@ struct World::Impl {
         "channels.deleteMessages", "channels.readHistory", "updates.getState",
         "updates.getDifference", "updates.getChannelDifference", "messages.getBotCallbackAnswer",
         "messages.setBotCallbackAnswer", "auth.logOut", "upload.saveFilePart",
-        "upload.saveBigFilePart", "messages.sendMedia", "upload.getFile"};
+        "upload.saveBigFilePart", "messages.sendMedia", "upload.getFile",
+        "upload.reuploadCdnFile", "upload.getCdnFileHashes"};
     return kMethods->count(m) > 0;
   }
 
@@ -2754,6 +2942,7 @@ void World::ForceMigrate(int calls, std::string prefix, int dc_id) {
 }
 
 const World::Stats& World::stats() const { return impl_->stats; }
+World::CdnFaults& World::cdn_faults() { return impl_->cdn_faults; }
 
 std::optional<int64_t> World::LoggedInAccount(int dc_id, uint64_t auth_key_id) const {
   auto it = impl_->keys.find(Impl::AuthKey(dc_id, auth_key_id));

@@ -34,7 +34,9 @@
 // messages.setBotCallbackAnswer; files: upload.saveFilePart,
 // upload.saveBigFilePart, messages.sendMedia with inputMediaUploadedDocument
 // (a `document` delivered like a message: updateNewMessage in an `updates`),
-// upload.getFile for inputDocumentFileLocation. Anything else: 501
+// upload.getFile for inputDocumentFileLocation; with a CDN DC
+// (WorldConfig::cdn): help.getCdnConfig, and upload.fileCdnRedirect for
+// upload.getFile with cdn_supported (see "CDN" below). Anything else: 501
 // METHOD_NOT_IMPLEMENTED_<method name>; bytes that name no known method:
 // 400 INPUT_METHOD_INVALID_<id as 8 hex digits>; a known method that fails to
 // decode: 400 INPUT_FETCH_ERROR.
@@ -104,6 +106,24 @@
 //     what a client's download connection does) is served. Other media
 //     types: 501 MEDIA_NOT_IMPLEMENTED_<name>.
 //
+// CDN (core.telegram.org/cdn): with WorldConfig::cdn.dc_id set, getFile
+// with cdn_supported for a document of at least min_document_size bytes
+// answers upload.fileCdnRedirect: the CDN DC, a new file token (16 random
+// bytes, bound to the document and its DC), the document's AES-256-CTR key
+// and iv (made once per document) and the SHA-256 hashes of its 128 KiB
+// parts (fileHash limit 131072, the last over its real bytes), all or
+// cdn_faults().hashes_in_redirect of them. On the CDN DC (sessions whose key is on that
+// DC; no login there, none needed) only upload.getCdnFile works (anything
+// else: 400 CDN_METHOD_INVALID): offset and limit as getFile's, the
+// document's bytes encrypted (counter block: iv with offset / 16 big-endian
+// in its last 4 bytes), or upload.cdnFileReuploadNeeded (a request token)
+// while the file is not on the CDN yet (cdn_faults().reupload_needed_first), an unknown
+// token 400 FILE_TOKEN_INVALID. On the file's DC, upload.reuploadCdnFile
+// (FILE_TOKEN_INVALID / REQUEST_TOKEN_INVALID) puts the file on the CDN and
+// answers every hash; upload.getCdnFileHashes answers the hashes of up to 8
+// parts from the one holding `offset` (none past the end). Tokens are
+// bounded (4096, oldest dropped). Faults: cdn_faults().
+//
 // Faults (for the client's recovery paths): DropPushes (probability or every
 // Nth push; the client must notice the pts/seq gap and call getDifference),
 // ForceFloodWait, ForceMigrate. Sending faster than
@@ -159,6 +179,23 @@ class World final : public RpcHandler {
   // answered with the rpc error `code` `message`.
   void ForceError(std::string method, int calls, int code, std::string message);
 
+  // How the CDN DC behaves (WorldConfig::cdn), changeable at any time.
+  struct CdnFaults {
+    // The redirect carries the hashes of the first N parts (-1: all; the
+    // rest come from upload.getCdnFileHashes).
+    int hashes_in_redirect = -1;
+    // The CDN does not hold a file until the first upload.reuploadCdnFile
+    // for it: getCdnFile answers upload.cdnFileReuploadNeeded until then.
+    bool reupload_needed_first = false;
+    // The CDN serves every window with one byte changed (after encryption:
+    // the client's hash check must catch it).
+    bool tamper_bytes = false;
+    // From the next call on, the CDN and the file's DC refuse every file
+    // token given out so far (400 FILE_TOKEN_INVALID).
+    bool tokens_invalid = false;
+  };
+  CdnFaults& cdn_faults();
+
   // --- Introspection for tests and the DC program -------------------------
   struct Stats {
     int64_t rpcs = 0;
@@ -173,6 +210,13 @@ class World final : public RpcHandler {
     // auth.exportAuthorization / importAuthorization answered with a login.
     int64_t authorizations_exported = 0;
     int64_t authorizations_imported = 0;
+    // CDN: redirects given, windows served by the CDN, reupload requests
+    // (cdnFileReuploadNeeded) and reuploads done, hash requests answered.
+    int64_t cdn_redirects = 0;
+    int64_t cdn_windows = 0;
+    int64_t cdn_reupload_requests = 0;
+    int64_t cdn_reuploads = 0;
+    int64_t cdn_hash_requests = 0;
   };
   const Stats& stats() const;
   // The account logged in on that auth key, if any.

@@ -126,6 +126,21 @@ struct WorldConfig {
   size_t upload_bytes_per_account = size_t{32} << 20;
   size_t uploads_per_account = 64;
   size_t document_bytes = size_t{256} << 20;
+  // A CDN DC (core.telegram.org/cdn; set in code only): dc_id 0 means none.
+  // Its address goes into help.getConfig as a dcOption with the cdn flag,
+  // its RSA public key (PKCS#1 PEM) into help.getCdnConfig; the DC program
+  // or the test serves it with that key (a DataCentre with that id). With
+  // one, upload.getFile with cdn_supported answers upload.fileCdnRedirect
+  // for documents of at least min_document_size bytes.
+  struct Cdn {
+    int dc_id = 0;
+    std::string address;
+    int port = 0;
+    std::string public_key_pem;
+    int64_t min_document_size = 0;
+    // (What the CDN does beyond that is World::cdn_faults().)
+  };
+  Cdn cdn;
   std::string login_code = "12345";
   std::vector<User> users;
   std::vector<Bot> bots;

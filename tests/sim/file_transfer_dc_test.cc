@@ -32,6 +32,7 @@
 #include "absl/base/internal/endian.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/client/cdn_connection.h"
 #include "core/client/client.h"
 #include "core/client/dc_connection.h"
 #include "core/client/file_transfer.h"
@@ -152,7 +153,8 @@ sim::SimDcOptions BobWithoutPassword() {
 
 class FileTransferDcTest : public ::testing::Test {
  protected:
-  FileTransferDcTest() : dc_(/*seed=*/4242, BobWithoutPassword()) {}
+  explicit FileTransferDcTest(sim::SimDcOptions options = BobWithoutPassword())
+      : dc_(/*seed=*/4242, std::move(options)) {}
 
   absl::StatusOr<int64_t> LogIn(Party& p, const std::string& username) {
     const dc::WorldConfig::User* user = nullptr;
@@ -1189,6 +1191,227 @@ TEST_F(CrossDcDownloadTest, ALoginLostAgainAndAgainEndsTheConnectionAfterABounde
   ASSERT_TRUE(fine.ok()) << fine.status();
   EXPECT_TRUE(*fine == data);
   EXPECT_EQ(connections_made_, 2);
+}
+
+// ---------------------------------------------------------------------------
+// CDN downloads (core.telegram.org/cdn): the world redirects documents of at
+// least 1 MiB to its CDN DC (sim::kCdnDc, its own RSA key).
+
+sim::SimDcOptions WithCdn() {
+  sim::SimDcOptions options = BobWithoutPassword();
+  options.cdn = true;
+  options.world.cdn.min_document_size = int64_t{1} << 20;
+  return options;
+}
+
+class CdnDownloadDcTest : public FileTransferDcTest {
+ protected:
+  CdnDownloadDcTest() : FileTransferDcTest(WithCdn()) {}
+
+  // Alice sends Bob a document of `size` bytes; Bob's copy of it.
+  tl::document SendBob(size_t size, uint64_t seed, Bytes* content) {
+    *content = FileContent(size, seed);
+    absl::StatusOr<tl::InputFile> f = Upload(*content, {});
+    EXPECT_TRUE(f.ok()) << f.status();
+    EXPECT_TRUE(SendToBob(*f, "cdn").ok());
+    EXPECT_TRUE(BobReceives(bob_.documents.size() + 1));
+    return bob_.documents.back();
+  }
+
+  // Bob's client on the CDN DC, made as an app makes it: the keys from
+  // help.getCdnConfig (asked on Bob's DC), a client of its own (no login).
+  absl::Status ConnectCdn(int dc, client::FileDownload& d, CountingSink& main) {
+    absl::StatusOr<tl::CdnConfig> config = dc_.Invoke(
+        *bob_.client, bob_.id, tl::help_getCdnConfig{}, [&](ClientEvent e) {
+          if (d.OnEvent(e, main)) {
+            ++bob_.consumed[e.request_id];
+          } else {
+            bob_.Take(std::move(e));
+          }
+        });
+    if (!config.ok()) return config.status();
+    absl::StatusOr<std::vector<crypto::RsaPublicKey>> keys = client::CdnKeys(*config, dc);
+    if (!keys.ok()) return keys.status();
+    EXPECT_EQ(keys->size(), 1u);
+    EXPECT_EQ((*keys)[0].Fingerprint(), dc_.cdn_public_key().Fingerprint());
+    // (Not SimDc::MakeClient: that one trusts the main DCs' key.)
+    absl::StatusOr<std::unique_ptr<Client>> made =
+        Client::Create(client::CdnClientConfig(bob_.client->config(), dc, *keys), dc_.sim().rng(),
+                       dc_.sim().now(), bob_.client->engine().ServerUnixNs(dc_.sim().now()));
+    if (!made.ok()) return made.status();
+    cdn_.client = *std::move(made);
+    cdn_.id = dc_.AddClient(*cdn_.client);
+    cdn_sink_ = std::make_unique<CountingSink>(*cdn_.client);
+    return absl::OkStatus();
+  }
+
+  // Bob downloads `doc` with allow_cdn, connecting to the CDN DC when
+  // redirected; every request on both DCs answered once.
+  absl::StatusOr<Bytes> BobDownloadsViaCdn(const tl::document& doc,
+                                           client::DownloadOptions options = {}) {
+    options.allow_cdn = true;
+    absl::StatusOr<client::DocumentDownload> what =
+        client::DownloadOfDocument(doc, bob_.client->dc(), options);
+    if (!what.ok()) return what.status();
+    absl::StatusOr<std::unique_ptr<FileDownload>> made =
+        FileDownload::Create(what->location, what->options);
+    if (!made.ok()) return made.status();
+    download_ = *std::move(made);
+    FileDownload& d = *download_;
+    CountingSink main(*bob_.client);
+    d.Start(main);
+    dc_.sim().Kick(bob_.id);
+    while (!d.done()) {
+      const bool moved = dc_.sim().RunUntil(
+          [&] {
+            Feed(bob_, d, main);
+            if (cdn_.client != nullptr) Feed(cdn_, d, *cdn_sink_);
+            return d.done() || d.needs_cdn_dc().has_value();
+          },
+          absl::Minutes(10));
+      if (!moved) return absl::DeadlineExceededError("the download did not end");
+      if (d.done()) break;
+      if (cdn_.client == nullptr) {
+        absl::Status connected = ConnectCdn(*d.needs_cdn_dc(), d, main);
+        if (!connected.ok()) return connected;
+      }
+      EXPECT_EQ(cdn_.client->dc(), *d.needs_cdn_dc());
+      d.ContinueOnCdn(*cdn_sink_);
+      dc_.sim().Kick(cdn_.id);
+    }
+    ExpectEverySentRequestSettles(bob_, d, main);
+    if (cdn_.client != nullptr) ExpectEverySentRequestSettles(cdn_, d, *cdn_sink_);
+    return d.result();
+  }
+
+  Party cdn_;  // Bob's client on the CDN DC
+  std::unique_ptr<CountingSink> cdn_sink_;
+  std::unique_ptr<FileDownload> download_;
+};
+
+TEST_F(CdnDownloadDcTest, AMultiMebibyteDocumentComesThroughTheCdnByteForByte) {
+  Bytes content;
+  const tl::document doc = SendBob((size_t{5} << 20) + 777, 11, &content);
+  // help.getConfig lists the CDN DC with the cdn flag.
+  absl::StatusOr<tl::Config> config =
+      dc_.Invoke(*bob_.client, bob_.id, tl::help_getConfig{}, bob_.Sink());
+  ASSERT_TRUE(config.ok()) << config.status();
+  int cdn_options = 0;
+  for (const tl::DcOption& o : config->As<tl::config>()->dc_options) {
+    if (o.As<tl::dcOption>()->cdn) {
+      ++cdn_options;
+      EXPECT_EQ(o.As<tl::dcOption>()->id, sim::kCdnDc);
+    }
+  }
+  EXPECT_EQ(cdn_options, 1);
+
+  const int64_t imports = dc_.world().stats().authorizations_imported;
+  absl::StatusOr<Bytes> got = BobDownloadsViaCdn(doc);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got == content) << "the bytes differ";
+  EXPECT_EQ(download_->cdn_dc(), sim::kCdnDc);
+  EXPECT_FALSE(download_->cdn_fell_back());
+  const dc::World::Stats& stats = dc_.world().stats();
+  EXPECT_EQ(stats.cdn_redirects, 4) << "each getFile in flight before the first answer";
+  EXPECT_EQ(stats.cdn_windows, 11) << "5 MiB + 777 bytes in windows of 512 KiB";
+  EXPECT_EQ(stats.cdn_hash_requests, 0) << "the redirect carried every hash";
+  EXPECT_EQ(stats.authorizations_imported, imports) << "a CDN needs no login";
+  EXPECT_FALSE(dc_.world().LoggedInAccount(sim::kCdnDc, 0).has_value());
+
+  // A second download reuses the CDN client (a new redirect, a new token).
+  absl::StatusOr<Bytes> again = BobDownloadsViaCdn(doc);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(*again == content);
+  EXPECT_EQ(dc_.world().stats().cdn_redirects, 8);
+}
+
+TEST_F(CdnDownloadDcTest, MissingHashesAreFetchedFromTheFilesDc) {
+  dc_.world().cdn_faults().hashes_in_redirect = 3;
+  Bytes content;
+  const tl::document doc = SendBob((size_t{3} << 20) + 5, 12, &content);
+  client::DownloadOptions options;
+  Bytes delivered;
+  options.on_data = [&](int64_t, ByteView chunk) {
+    delivered.insert(delivered.end(), chunk.begin(), chunk.end());
+    return absl::OkStatus();
+  };
+  absl::StatusOr<Bytes> got = BobDownloadsViaCdn(doc, options);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(delivered == content) << "the bytes differ";
+  EXPECT_GT(dc_.world().stats().cdn_hash_requests, 0);
+  EXPECT_EQ(download_->cdn_hash_requests(), dc_.world().stats().cdn_hash_requests);
+}
+
+TEST_F(CdnDownloadDcTest, TheCdnAsksForAReuploadFirst) {
+  dc_.world().cdn_faults().reupload_needed_first = true;
+  Bytes content;
+  const tl::document doc = SendBob((size_t{2} << 20) + 99, 13, &content);
+  absl::StatusOr<Bytes> got = BobDownloadsViaCdn(doc);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got == content);
+  const dc::World::Stats& stats = dc_.world().stats();
+  EXPECT_GE(stats.cdn_reupload_requests, 1);
+  EXPECT_EQ(stats.cdn_reuploads, download_->cdn_reuploads());
+  EXPECT_GE(stats.cdn_reuploads, 1);
+  EXPECT_EQ(stats.cdn_windows, 5);
+}
+
+TEST_F(CdnDownloadDcTest, TamperedBytesFailTheDownloadAndNoneIsDelivered) {
+  dc_.world().cdn_faults().tamper_bytes = true;
+  Bytes content;
+  const tl::document doc = SendBob((size_t{2} << 20) + 1, 14, &content);
+  for (bool streaming : {true, false}) {
+    SCOPED_TRACE(streaming);
+    client::DownloadOptions options;
+    Bytes delivered;
+    if (streaming) {
+      options.on_data = [&](int64_t, ByteView chunk) {
+        delivered.insert(delivered.end(), chunk.begin(), chunk.end());
+        return absl::OkStatus();
+      };
+    }
+    absl::StatusOr<Bytes> got = BobDownloadsViaCdn(doc, options);
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss) << got.status();
+    EXPECT_THAT(got.status().message(), HasSubstr("CDN DC 203"));
+    EXPECT_THAT(got.status().message(), HasSubstr("do not match the file's SHA-256 hash"));
+    EXPECT_TRUE(delivered.empty()) << "every window was tampered: not a byte goes out";
+  }
+}
+
+TEST_F(CdnDownloadDcTest, AnInvalidTokenFallsBackToTheFilesDc) {
+  Bytes content;
+  const tl::document doc = SendBob((size_t{3} << 20) + 4096, 15, &content);
+  client::DownloadOptions options;
+  options.max_in_flight = 2;
+  Bytes delivered;
+  options.on_data = [&](int64_t, ByteView chunk) {
+    delivered.insert(delivered.end(), chunk.begin(), chunk.end());
+    // After the first window, the token stops working everywhere.
+    dc_.world().cdn_faults().tokens_invalid = true;
+    return absl::OkStatus();
+  };
+  absl::StatusOr<Bytes> got = BobDownloadsViaCdn(doc, options);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(delivered == content) << "the bytes differ";
+  EXPECT_TRUE(download_->cdn_fell_back());
+  EXPECT_GE(dc_.world().stats().cdn_windows, 1);
+  EXPECT_LT(dc_.world().stats().cdn_windows, 7);
+}
+
+TEST_F(CdnDownloadDcTest, SmallDocumentsAndDownloadsWithoutAllowCdnComeFromTheFilesDc) {
+  Bytes small;
+  const tl::document doc = SendBob(300'000, 16, &small);
+  absl::StatusOr<Bytes> got = BobDownloadsViaCdn(doc);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(*got == small);
+  Bytes big;
+  const tl::document big_doc = SendBob((size_t{1} << 20) + 3, 17, &big);
+  absl::StatusOr<Bytes> plain = BobDownloads(big_doc);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_TRUE(*plain == big);
+  EXPECT_EQ(dc_.world().stats().cdn_redirects, 0);
+  EXPECT_EQ(cdn_.client, nullptr);
 }
 
 }  // namespace

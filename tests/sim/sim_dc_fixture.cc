@@ -39,6 +39,14 @@ absl::StatusOr<tl::user> UserOf(const absl::StatusOr<tl::auth_Authorization>& a)
 SimDc::SimDc(uint64_t seed, SimDcOptions options) : options_(std::move(options)) {
   rsa_ = std::make_unique<crypto::RsaPrivateKey>(OrAbort(
       crypto::RsaPrivateKey::FromPem(crypto::testing::kTestPrivateKeyPem), "the test RSA key"));
+  cdn_rsa_ = std::make_unique<crypto::RsaPrivateKey>(OrAbort(
+      crypto::RsaPrivateKey::FromPem(crypto::testing::kTestCdnPrivateKeyPem), "the CDN's RSA key"));
+  if (options_.cdn) {
+    options_.world.cdn.dc_id = kCdnDc;
+    options_.world.cdn.address = "127.0.0.1";
+    options_.world.cdn.port = 10499;  // (a placeholder: the simulator dials by DC)
+    options_.world.cdn.public_key_pem = cdn_rsa_->public_key().ToPkcs1Pem();
+  }
   world_ = OrAbort(dc::World::Create(options_.world), "the world");
   sim_ = std::make_unique<Simulator>(seed);
   dc::DcOptions o;
@@ -57,12 +65,22 @@ SimDc::SimDc(uint64_t seed, SimDcOptions options) : options_(std::move(options))
       return std::unique_ptr<StreamEngine>(std::move(c));
     });
   }
+  if (options_.cdn) {
+    o.dc_id = kCdnDc;
+    cdn_ = OrAbort(dc::DataCentre::Create(o, *cdn_rsa_, *world_, sim_->rng()), "the CDN DC");
+    dc_servers_[kCdnDc] = sim_->AddServer([this](absl::Time now, std::function<void()> wake) {
+      std::unique_ptr<dc::ServerConnection> c = cdn_->Accept(now);
+      c->SetWakeCallback(std::move(wake));
+      return std::unique_ptr<StreamEngine>(std::move(c));
+    });
+  }
   server_ = dc_servers_.at(2);
 }
 
 SimDc::~SimDc() {
   sim_.reset();  // server connections before the cluster
   cluster_.reset();
+  cdn_.reset();
 }
 
 std::unique_ptr<ClientEngine> SimDc::MakeEngine(engine::EngineConfig config) {

@@ -61,7 +61,14 @@ struct SimDcOptions {
   Bytes proxy_secret;
   std::string fake_tls_domain;
   bool fake_tls_only = false;
+  // A CDN DC (id kCdnDc, its own test RSA key) serving the world's CDN
+  // (world.cdn: its dc_id, address and public key are set by SimDc; the
+  // other fields, e.g. min_document_size, are the test's).
+  bool cdn = false;
 };
+
+// The simulated CDN DC's id (SimDcOptions::cdn).
+inline constexpr int kCdnDc = 203;
 
 // How a call waits for its answer.
 struct CallOptions {
@@ -91,6 +98,9 @@ class SimDc {
   dc::World& world() { return *world_; }
   // DC 2, the one every engine talks to (faults, salts, auth keys).
   dc::DataCentre& data_centre() { return cluster_->dc(2); }
+  // The CDN DC (SimDcOptions::cdn; nullptr without) and its public key.
+  dc::DataCentre* cdn_data_centre() { return cdn_.get(); }
+  const crypto::RsaPublicKey& cdn_public_key() const { return cdn_rsa_->public_key(); }
   int64_t unix_start_ns() const { return options_.unix_start_ns; }
 
   // A client engine for DC 2: `config` with its dc_id and server keys set.
@@ -187,7 +197,9 @@ class SimDc {
   std::unique_ptr<dc::World> world_;
   std::unique_ptr<Simulator> sim_;
   std::unique_ptr<dc::Cluster> cluster_;
-  std::map<int, int> dc_servers_;  // every DC of the cluster -> its simulator server
+  std::unique_ptr<crypto::RsaPrivateKey> cdn_rsa_;
+  std::unique_ptr<dc::DataCentre> cdn_;
+  std::map<int, int> dc_servers_;  // every DC of the cluster (and the CDN) -> its simulator server
   int server_ = 0;                 // DC 2's
 };
 

@@ -1,5 +1,5 @@
 // Key material for the pubkey tests: Telegram's production RSA key (public,
-// from core.telegram.org/mtproto/auth_key) and a 2048-bit test key pair made
+// from core.telegram.org/mtproto/auth_key) and 2048-bit test key pairs made
 // with `openssl genrsa` for these tests only (never used outside tests).
 #ifndef MTCORE_CORE_CRYPTO_PUBKEY_TEST_KEYS_H_
 #define MTCORE_CORE_CRYPTO_PUBKEY_TEST_KEYS_H_
@@ -73,6 +73,37 @@ jCWArq/9NnhUeMVf4AEiwLGOdy8Y5lqgvh3qZEYRXmTEoD8cuFNy1FuIuhjJC9ps
 OiGrPlLqc3vn6xendXd+YOnjncK2ljyrzruHyN3J2wF+i9oW5Jkb7XGG5Cb72Ssp
 4KV64Z2fmC5OnP7s9G2OoiNs6+r1L8wYOwIDAQAB
 -----END RSA PUBLIC KEY-----
+)";
+
+// A second test key pair, for a simulated CDN DC (a CDN's keys differ from
+// the main DCs', help.getCdnConfig); made with `openssl genrsa -traditional 2048`.
+inline constexpr char kTestCdnPrivateKeyPem[] = R"(-----BEGIN RSA PRIVATE KEY-----
+MIIEogIBAAKCAQEAv0O+4YRI4+R/cP30HqldN/MLUjp/vbzdjnNBBdYLDBTQ0ZPi
+wQ9dkT+AWs/Fm3ToBlyQ8qSXVxQSWFvK8clbiX0+Vhi2WqakI38yC1SmBlKXClM3
+MQSk6AE2PIKsRRGLg8TWu5LhlzWZCqOTtVFyH8RvrzF1fc6PX3UFds6LnE9mnVwe
+sYkF+Il1PVVgyx7/Y4AOcVX6Aohr8EHyXu1iKPEEDkWJ7a2wndvi+hg8noi0Z57D
+e9AbFvEZnM2WVV4y+VsMAR4OQNRoCQ2KjgHRsPqaEl5c7f7DqvhD9FDX2KBW0Wmp
+oFkulQZHll6Z5VVzXAC13O8TOjTdDlXSO2rxzQIDAQABAoH/EacegriYJuiqnTbV
+lp67LgJRwCnL5/mb293Gvx9kh0hAfk16j7oz91LkyERrkF47Y8XjeBMcB5mfRYHZ
+OZxZWS/gbKUWv8mMkP10yiaOCDWhcAXnDaan5KsQTbdPowy0Sm0GBuubHB52b92U
+Fn24Hu3DDi3Oc+Nv7c0yZrAGsq7Xe4Sqzd1OssRPdMHuI9Vw8ClWiz9aC9RqWxBE
+1AOmOLQ12eQ0Gju5pno1IK7kZmNbCEcJOiIN5vZtKyveIIPyjiph/PfAOoZ1Tj2m
+/Ch02e4iVsFPcIagctwdtokFBiRYrmghn26fAaaq9EKC9QHPh7SjgOr4akJzzDoQ
+EFrJAoGBAOM4kchhzgHuBhEHx6JGiqdYaG+wRTIaN1H+RWztdj2pVnEH8fAByUKX
+q00+2n2U0CCUIme15jTrFwX3w5vkEp/IkybSe95Pim9dpzp3NdaLmOMjfESLlPg4
+SlUCRz8veXWlmrv5paqiMwhnWi/bCMjRmhd/id/vXMYAv3BaNCKZAoGBANd9Uyy7
+YKMr7e1L0obsqq985qtk+QmMZHbxPBcdv6SR9FRe0CQxWUTF+cPI9s0AzxopovaP
+7kBiLCZ+P7hDGl44zRfSD2pO3jHlZ9zLV/cT0Ht95ldVeYtgiccdpO2W+9N7kj1h
++rgAnI8p87UY3J41qIgiCBQNQhVWksTR5T1VAoGBAIUmLSeDSLkQxjVMncuWEsIl
+qG1qmeHWQvylSAGg1V0k0ibCRSAjq9B+GD/XySk1/xBYPiEQEqqH6KHyoonDiLZh
+Tvm89iE78x93fftgyAfFHf5cWQHB2bXrJoPSJfX81+v880Ob81yeV9Fg3xSUAf3L
+9cQ3VJAJMBBHd+datJphAoGBAIdM5DV47UNmqLxO2D/pR35qIPdKrecl5EqeSwmE
+nzi4f72dznh7F77Lw3f/rZ6oPGED9ZN0aba5LVl5+Y47a8nvRi8HsLAiFvcjQCRs
+9K1pHoT7Vu5M98Tgd4GzBkQ7gaCWvQqXg3GWyLZHNALoOlWIAWqAW6wjavO06PB1
+jccFAoGACAL11Og2PCzNrOyITPYx1zbb+t0UBpRMKGoDzY5+ZQzg6lkgx9xl50Cv
+IIF5nrIXE6LWYK+jxfay+wvz1XUc9PSUsmSE6eDW/NaVjEoTwP+Im+rPxfWTJpaf
+3LeT+zmKGACIjDB0gFFQDmsfP3tTyaJ2wFpDZRCgMaX7EAfgGak=
+-----END RSA PRIVATE KEY-----
 )";
 
 }  // namespace mtcore::crypto::testing
