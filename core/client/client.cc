@@ -121,6 +121,25 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
   return c;
 }
 
+std::optional<Client::DcAddress> Client::CdnAddressOf(int dc) const {
+  auto it = cdn_addresses_.find(dc);
+  if (it == cdn_addresses_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Client::LearnCdnAddresses(const tl::config& config) {
+  std::map<int, DcAddress> found;
+  for (bool ipv6 : {false, true}) {
+    for (const tl::DcOption& o : config.dc_options) {
+      const tl::dcOption* x = o.As<tl::dcOption>();
+      if (x == nullptr || !x->cdn || x->ipv6 != ipv6 || x->tcpo_only) continue;
+      if (x->port <= 0 || x->port > 65535 || x->ip_address.empty()) continue;
+      found.emplace(x->id, DcAddress{x->ip_address, x->port, x->ipv6});  // the first per DC
+    }
+  }
+  cdn_addresses_ = std::move(found);
+}
+
 std::optional<DcAddresses> Client::DcAddressesOf(int dc) const {
   auto it = dc_addresses_.find(dc);
   if (it == dc_addresses_.end()) return std::nullopt;
@@ -1113,6 +1132,7 @@ void Client::LearnPeersFromResult(uint32_t function_id, ByteView body) {
     case tl::config::kId: {
       absl::StatusOr<tl::Config> c = tl::Parse<tl::Config>(body);
       if (!c.ok()) return;
+      LearnCdnAddresses(*c->As<tl::config>());
       DcAddressTable found = DcAddressesFromConfig(*c->As<tl::config>());
       if (!found.empty()) dc_addresses_ = std::move(found);
       return;

@@ -268,6 +268,10 @@ class Client : public StreamEngine {
   std::optional<DcAddresses> DcAddressesOf(int dc) const;
   // The first ordinary address of DC `dc`; nullopt if none is known.
   std::optional<DcAddress> DcAddressOf(int dc) const;
+  // Where CDN DC `dc` is (core.telegram.org/cdn), from the last
+  // help.getConfig answer: its first option with the cdn flag (IPv4 before
+  // IPv6); nullopt if unknown. A table of its own, beside DcAddressOf's.
+  std::optional<DcAddress> CdnAddressOf(int dc) const;
 
   // What Client::resume needs next time (nullopt before an auth key exists).
   std::optional<ClientSnapshot> Snapshot() const;
@@ -410,6 +414,8 @@ class Client : public StreamEngine {
   uint64_t logins_imported_ = 0;  // imports that succeeded
   int reimports_in_a_row_ = 0;    // logins lost since the last result
   DcAddressTable dc_addresses_;  // from help.getConfig
+  std::map<int, DcAddress> cdn_addresses_;  // from help.getConfig (LearnCdnAddresses)
+  void LearnCdnAddresses(const tl::config& config);
   absl::flat_hash_map<uint64_t, InternalRequest> internal_;  // by engine request id
   uint64_t next_request_id_ = 1;
   std::map<uint64_t, AppRequest> requests_;                // by client request id

@@ -411,7 +411,6 @@ bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
     case TransferAnswer::kGivenUp:
       return true;
     case TransferAnswer::kInFlight:
-      main_sink_ = &sink;
       ++progress_.answers;
       OnFileAnswer(e, key, sink);
       return true;
@@ -432,7 +431,6 @@ bool FileDownload::OnEvent(const ClientEvent& e, RequestSink& sink) {
     case TransferAnswer::kGivenUp:
       return true;
     case TransferAnswer::kInFlight:
-      main_sink_ = &sink;
       ++progress_.answers;
       OnCdnHelperAnswer(e, key);
       return true;

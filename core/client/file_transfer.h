@@ -90,9 +90,10 @@
 // from the file's DC with plain upload.getFile, without cdn_supported (as the
 // spec says), keeping every window already checked; a second redirect then
 // is DataLoss. The file's DC's requests (hashes, reuploads, plain windows)
-// go to the last sink given for it (Start, Continue, or an OnEvent with one
-// of its answers), the CDN's to ContinueOnCdn's: both must stay valid until
-// the download is done. Windows must be multiples of 128 KiB (the hash part
+// go to the last sink given for it to Start or Continue (or Cancel, before a
+// redirect), the CDN's to ContinueOnCdn's: both must stay valid until the
+// download is done (the sinks given to OnEvent only need to live during the
+// call). Windows must be multiples of 128 KiB (the hash part
 // size) with allow_cdn.
 //
 // Transfers have no timeouts of their own (core/ reads no clock): the
