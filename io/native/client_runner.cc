@@ -5,6 +5,8 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "core/client/cdn_connection.h"
+#include "core/client/cdn_file.h"
 #include "core/client/password_check.h"
 #include "io/native/file_io.h"
 
@@ -41,6 +43,79 @@ std::vector<HostPort> ClientRunner::AddressesOf(int dc, bool download) const {
     out.emplace_back(a.ip, static_cast<uint16_t>(a.port));  // (ports checked: 1..65535)
   }
   return out;
+}
+
+std::vector<HostPort> ClientRunner::CdnAddressesOf(int dc) const {
+  if (dc_address_) {
+    std::vector<HostPort> given = dc_address_(dc);
+    if (!given.empty()) return given;
+  }
+  std::optional<client::Client::DcAddress> known = client_->CdnAddressOf(dc);
+  if (!known.has_value()) return {};
+  return {HostPort(known->ip, static_cast<uint16_t>(known->port))};  // (ports checked: 1..65535)
+}
+
+absl::StatusOr<client::Client*> ClientRunner::CdnConnectionTo(int dc) {
+  auto it = cdn_.find(dc);
+  if (it != cdn_.end()) {
+    if (!it->second.driver->finished()) return it->second.client.get();
+    cdn_.erase(it);  // its driver gave up re-dialling: try afresh
+  }
+  if (!cdn_config_.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("CDN DC ", dc, ": its keys are not known (help.getCdnConfig)"));
+  }
+  absl::StatusOr<std::vector<crypto::RsaPublicKey>> keys = client::CdnKeys(*cdn_config_, dc);
+  if (!keys.ok()) return keys.status();
+  std::vector<HostPort> targets = CdnAddressesOf(dc);
+  if (targets.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no address known for CDN DC ", dc, " (help.getConfig lists none with the cdn flag)"));
+  }
+  const absl::Time now = loop_.Now();
+  absl::StatusOr<std::unique_ptr<client::Client>> c =
+      client::Client::Create(client::CdnClientConfig(client_->config(), dc, *std::move(keys)),
+                             rng_, now, client_->engine().ServerUnixNs(now));
+  if (!c.ok()) return c.status();
+  Cdn cdn;
+  cdn.client = *std::move(c);
+  cdn.sink = std::make_unique<client::ClientSink>(*cdn.client);
+  ReconnectOptions options = options_;
+  options.next_targets = [this, dc]() { return CdnAddressesOf(dc); };
+  absl::StatusOr<std::unique_ptr<EngineDriver>> d =
+      EngineDriver::Dial(loop_, *cdn.client, std::move(targets), std::move(options), rng_);
+  if (!d.ok()) return d.status();
+  cdn.driver = *std::move(d);
+  ++cdn_connections_made_;
+  client::Client* out = cdn.client.get();
+  cdn_[dc] = std::move(cdn);
+  return out;
+}
+
+absl::Status ClientRunner::ContinueOnCdn(client::FileDownload& transfer) {
+  const int dc = *transfer.needs_cdn_dc();
+  if (!cdn_config_error_.ok()) {
+    absl::Status why = std::move(cdn_config_error_);
+    cdn_config_error_ = absl::OkStatus();  // (a later download asks again)
+    return absl::Status(why.code(), absl::StrCat("CDN DC ", dc, ": help.getCdnConfig: ",
+                                                 why.message()));
+  }
+  if (!cdn_config_.has_value()) {
+    if (cdn_config_request_ == 0) {
+      absl::StatusOr<uint64_t> id = client_->Invoke(tl::help_getCdnConfig{});
+      if (!id.ok()) return id.status();
+      cdn_config_request_ = *id;
+    }
+    return absl::OkStatus();  // waits for it
+  }
+  absl::StatusOr<client::Client*> conn = CdnConnectionTo(dc);
+  if (!conn.ok()) return conn.status();
+  transfer.ContinueOnCdn(*cdn_.at(dc).sink);
+  return absl::OkStatus();
+}
+
+void ClientRunner::AllowCdn(client::DownloadOptions& options) const {
+  options.allow_cdn = use_cdn_ && options.window_size % client::kCdnHashPartSize == 0;
 }
 
 absl::StatusOr<client::DcConnection*> ClientRunner::ConnectionTo(int dc) {
@@ -126,12 +201,30 @@ void ClientRunner::Collect(
       SecureWipe(absl::MakeSpan(e->body));
       continue;
     }
+    if (cdn_config_request_ != 0 && e->request_id == cdn_config_request_ &&
+        (e->kind == ClientEvent::Kind::kResult || e->kind == ClientEvent::Kind::kRpcError ||
+         e->kind == ClientEvent::Kind::kRequestFailed)) {
+      cdn_config_request_ = 0;
+      absl::StatusOr<tl::CdnConfig> config = client::Client::Result<tl::help_getCdnConfig>(*e);
+      if (config.ok()) {
+        cdn_config_ = *std::move(config);
+      } else {
+        cdn_config_error_ = config.status();
+      }
+      continue;
+    }
     if (take && take(*e, home)) continue;
     Keep(*std::move(e));
   }
   for (auto& [dc, m] : media_) {
     while (std::optional<ClientEvent> e = m.conn->client().PollEvent()) {
       if (take && take(*e, *m.sink)) continue;
+      Keep(*std::move(e));
+    }
+  }
+  for (auto& [dc, c] : cdn_) {
+    while (std::optional<ClientEvent> e = c.client->PollEvent()) {
+      if (take && take(*e, *c.sink)) continue;
       Keep(*std::move(e));
     }
   }
@@ -154,6 +247,7 @@ void ClientRunner::Collect(
 void ClientRunner::PumpAll() {
   driver_->Pump();
   for (auto& [dc, m] : media_) m.driver->Pump();
+  for (auto& [dc, c] : cdn_) c.driver->Pump();
 }
 
 absl::Status ClientRunner::GaveUp(const EngineDriver& driver, int dc) {
@@ -286,6 +380,13 @@ absl::Status ClientRunner::RunTransfer(client::FileDownload& transfer, absl::Dur
   absl::Status gave_up;
   int current_dc = 0;  // 0: the home client
   auto current_gave_up = [&]() -> absl::Status {
+    if (const int cdn = transfer.cdn_dc(); cdn != 0 && !transfer.needs_cdn_dc().has_value()) {
+      // (Its windows come from the CDN; the file's DC answers the rest.)
+      auto c = cdn_.find(cdn);
+      if (c != cdn_.end() && c->second.driver->finished()) {
+        return GaveUp(*c->second.driver, cdn);
+      }
+    }
     if (current_dc == 0) return GaveUp();
     auto it = media_.find(current_dc);
     return it == media_.end() ? absl::OkStatus() : GaveUp(*it->second.driver, current_dc);
@@ -317,6 +418,13 @@ absl::Status ClientRunner::RunTransfer(client::FileDownload& transfer, absl::Dur
             transfer.Continue(*current);
           }
         }
+        if (transfer.needs_cdn_dc().has_value() && unreachable.ok()) {
+          absl::Status continued = ContinueOnCdn(transfer);
+          if (!continued.ok()) {
+            unreachable = continued;
+            transfer.Cancel(*current);
+          }
+        }
         PumpAll();
         if (transfer.done()) return true;
         gave_up = current_gave_up();
@@ -345,6 +453,7 @@ absl::Status ClientRunner::RunTransfer(client::FileDownload& transfer, absl::Dur
 absl::StatusOr<Bytes> ClientRunner::Download(const tl::document& document, absl::Duration timeout,
                                              client::DownloadOptions options) {
   options.follow_file_migrate = true;
+  AllowCdn(options);
   absl::StatusOr<client::DocumentDownload> plan =
       client::DownloadOfDocument(document, client_->dc(), std::move(options));
   if (!plan.ok()) return plan.status();
@@ -379,6 +488,7 @@ absl::Status ClientRunner::DownloadToFile(const tl::document& document, const st
                                           absl::Duration timeout, client::DownloadOptions options,
                                           PartialFile partial) {
   options.follow_file_migrate = true;
+  AllowCdn(options);
   absl::StatusOr<client::DocumentDownload> plan =
       client::DownloadOfDocument(document, client_->dc(), std::move(options));
   if (!plan.ok()) return plan.status();
@@ -421,6 +531,7 @@ absl::Status ClientRunner::DownloadToFile(tl::InputFileLocation location, const 
   if (!out.ok()) return out.status();
   FileDownloadWriter* writer = out->get();
   options.offset = writer->resume_offset();
+  AllowCdn(options);
   options.on_data = [writer](int64_t offset, ByteView chunk) {
     return writer->Write(offset, chunk);
   };

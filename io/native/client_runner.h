@@ -7,7 +7,12 @@
 // LogInWithQr() logs in by QR code. A file on another DC than the account's goes through an
 // authorised connection to that DC (core/client/dc_connection.h: a second
 // EngineDriver to its address, the login exported and imported), made on
-// first use and kept for later downloads. For straight-line
+// first use and kept for later downloads. A download redirected to a CDN DC
+// (core.telegram.org/cdn; DownloadOptions::allow_cdn, which Download and
+// DownloadToFile set) goes through a plain connection to the CDN DC: its
+// address from help.getConfig (a dcOption with the cdn flag), its key made
+// with the keys help.getCdnConfig lists for that DC only (asked once, on the
+// home client), no login; made on first use and kept. For straight-line
 // programs (the quickstart, tools, loopback tests); an asynchronous
 // application polls Client events from its own loop instead.
 //
@@ -111,12 +116,19 @@ class ClientRunner {
   // Unavailable names why. If DC X cannot be reached (no address known: give
   // `dc_address` to Connect, or call help.getConfig first) the download is
   // cancelled and that error returned. A failed export or import ends the
-  // download with it (in transfer.result()).
+  // download with it (in transfer.result()). A download with allow_cdn that
+  // the DC redirects to a CDN continues on the connection to that CDN DC
+  // (CdnConnectionTo; help.getCdnConfig is asked first if its keys are not
+  // known yet); no address or no key for it ends the download with that
+  // error, and so does its connection giving up re-dialling (Unavailable
+  // naming the CDN DC).
   absl::Status RunTransfer(client::FileUpload& transfer, absl::Duration timeout);
   absl::Status RunTransfer(client::FileDownload& transfer, absl::Duration timeout);
 
   // Downloads `document` (from messageMediaDocument) from its DC: its bytes,
-  // or why not (the transfer's error, or RunTransfer's).
+  // or why not (the transfer's error, or RunTransfer's). With use_cdn() (the
+  // default) and a window size that allows it, a CDN may deliver it
+  // (options.allow_cdn is set).
   absl::StatusOr<Bytes> Download(const tl::document& document, absl::Duration timeout,
                                  client::DownloadOptions options = {});
 
@@ -235,6 +247,19 @@ class ClientRunner {
   // Connections made so far (the failed ones replaced included).
   int connections_made() const { return connections_made_; }
 
+  // The connection to CDN DC `dc` (a client with no login whose key is made
+  // with the CDN's keys from help.getCdnConfig): made on first use and kept;
+  // one whose driver gave up is replaced. FailedPrecondition while the CDN
+  // keys are not known (RunTransfer asks help.getCdnConfig itself) or no
+  // address is (help.getConfig); NotFound if help.getCdnConfig has no key
+  // for `dc`.
+  absl::StatusOr<client::Client*> CdnConnectionTo(int dc);
+  int cdn_connections_made() const { return cdn_connections_made_; }
+  // Whether Download and DownloadToFile set DownloadOptions::allow_cdn (on
+  // by default).
+  bool use_cdn() const { return use_cdn_; }
+  void set_use_cdn(bool use) { use_cdn_ = use; }
+
   // Runs the loop for `d`, collecting events.
   absl::Status RunFor(absl::Duration d);
 
@@ -255,6 +280,13 @@ class ClientRunner {
     std::unique_ptr<EngineDriver> driver;
   };
 
+  // A connection to a CDN DC and its driver (destroyed first).
+  struct Cdn {
+    std::unique_ptr<client::Client> client;
+    std::unique_ptr<client::ClientSink> sink;
+    std::unique_ptr<EngineDriver> driver;
+  };
+
   ClientRunner(EventLoop& loop, std::unique_ptr<client::Client> client, crypto::RandomSource& rng,
                ReconnectOptions options, DcAddressFn dc_address)
       : loop_(loop),
@@ -266,6 +298,14 @@ class ClientRunner {
   // (its ordinary addresses; with `download`, its media-only ones first).
   // Empty: unknown.
   std::vector<HostPort> AddressesOf(int dc, bool download) const;
+  // Where CDN DC `dc` is: dc_address_, else help.getConfig's cdn options.
+  std::vector<HostPort> CdnAddressesOf(int dc) const;
+  // A download paused by a CDN redirect: continues it on the CDN's
+  // connection, asks help.getCdnConfig first (and returns OK to wait for
+  // it), or returns why the CDN cannot be reached.
+  absl::Status ContinueOnCdn(client::FileDownload& transfer);
+  // Sets options.allow_cdn per use_cdn() and the window size.
+  void AllowCdn(client::DownloadOptions& options) const;
   // Moves the events of the client and of every connection into the kept
   // queues (export answers go to their connection); those `take` returns
   // true for are used up by it instead (`sink`: the sink of the client the
@@ -298,6 +338,12 @@ class ClientRunner {
   DcAddressFn dc_address_;
   std::map<int, Media> media_;  // by DC
   int connections_made_ = 0;
+  std::map<int, Cdn> cdn_;  // by CDN DC
+  int cdn_connections_made_ = 0;
+  bool use_cdn_ = true;
+  std::optional<tl::CdnConfig> cdn_config_;  // help.getCdnConfig's answer
+  uint64_t cdn_config_request_ = 0;          // in flight
+  absl::Status cdn_config_error_;            // its failure, until reported
   std::map<uint64_t, client::ClientEvent> answers_;
   std::set<uint64_t> orphan_exports_;  // home request ids (ForgetExport)
   std::deque<client::ClientEvent> updates_;

@@ -74,6 +74,31 @@ absl::StatusOr<io::SocketAddress> TestDcServer::ListenMore(int dc_id, const std:
   return bound;
 }
 
+absl::StatusOr<io::SocketAddress> TestDcServer::ListenCdn(const std::string& host, int port) {
+  if (port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("testdc: CDN port ", port, " out of range"));
+  }
+  absl::StatusOr<io::SocketAddress> addr =
+      io::SocketAddress::FromHostPort(host, static_cast<uint16_t>(port));
+  if (!addr.ok()) return addr.status();
+  auto where = std::make_shared<std::string>();
+  absl::StatusOr<std::unique_ptr<io::TcpListener>> listener = io::TcpListener::Listen(
+      loop_, *addr, [this, where](std::unique_ptr<io::TcpConnection> c) {
+        if (cdn_ != nullptr) Accept(*cdn_, *where, std::move(c));  // (else dropped: closed)
+      });
+  if (!listener.ok()) return listener.status();
+  const io::SocketAddress bound = (*listener)->address();
+  *where = bound.ToString();
+  listeners_.push_back(std::move(*listener));
+  return bound;
+}
+
+void TestDcServer::ServeCdn(DataCentre& cdn) {
+  cdn_ = &cdn;
+  cdn.state().mutable_options().unix_offset_ns =
+      absl::ToInt64Nanoseconds(io::SystemWallClock().Now() - loop_.Now());
+}
+
 int TestDcServer::accepted_on(const io::SocketAddress& address) const {
   auto it = accepted_.find(address.ToString());
   return it == accepted_.end() ? 0 : it->second;
@@ -98,9 +123,14 @@ void TestDcServer::Serve(Cluster& cluster) {
 void TestDcServer::OnAccept(int dc_id, const std::string& where,
                             std::unique_ptr<io::TcpConnection> tcp) {
   if (cluster_ == nullptr) return;  // not serving yet: drop (closes the socket)
+  Accept(cluster_->dc(dc_id), where, std::move(tcp));
+}
+
+void TestDcServer::Accept(DataCentre& dc, const std::string& where,
+                          std::unique_ptr<io::TcpConnection> tcp) {
   ++accepted_[where];
   const uint64_t key = ++next_key_;
-  auto served = std::make_unique<Served>(*this, key, cluster_->dc(dc_id).Accept(loop_.Now()));
+  auto served = std::make_unique<Served>(*this, key, dc.Accept(loop_.Now()));
   Served* s = served.get();
   connections_[key] = std::move(served);
   std::weak_ptr<bool> alive = alive_;

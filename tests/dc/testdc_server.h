@@ -54,6 +54,14 @@ class TestDcServer {
   // Connections accepted so far on `address` (Bind's or ListenMore's).
   int accepted_on(const io::SocketAddress& address) const;
 
+  // Listens for a CDN DC (WorldConfig::cdn) on `host`, `port` (0: a free
+  // one); its connections go to the DataCentre given to ServeCdn (dropped
+  // before). The bound address, or Bind's errors.
+  absl::StatusOr<io::SocketAddress> ListenCdn(const std::string& host, int port);
+  // Serves the CDN DC (`cdn` must outlive the server; its unix time set as
+  // Serve sets the others').
+  void ServeCdn(DataCentre& cdn);
+
   // Starts accepting; `cluster` must outlive the server. The DCs' unix time
   // is set from the system wall clock.
   void Serve(Cluster& cluster);
@@ -65,10 +73,12 @@ class TestDcServer {
   struct Served;
   explicit TestDcServer(io::EventLoop& loop);
   void OnAccept(int dc_id, const std::string& where, std::unique_ptr<io::TcpConnection> tcp);
+  void Accept(DataCentre& dc, const std::string& where, std::unique_ptr<io::TcpConnection> tcp);
   void Remove(uint64_t key);
 
   io::EventLoop& loop_;
   Cluster* cluster_ = nullptr;
+  DataCentre* cdn_ = nullptr;
   std::vector<std::unique_ptr<io::TcpListener>> listeners_;
   std::vector<io::SocketAddress> addresses_;
   std::map<std::string, int> accepted_;  // by listening address
