@@ -879,7 +879,10 @@ void FileDownload::Cancel(RequestSink& sink) {
 void FileDownload::Finish(absl::StatusOr<Bytes> result, RequestSink& sink) {
   if (done()) return;
   result_ = std::move(result);
-  RequestSink& main = main_sink_ != nullptr ? *main_sink_ : sink;
+  // (Before a redirect the sink given is the file DC's, as it always was: a
+  // caller without CDN support may pass temporaries.)
+  const bool cdn_used = cdn_ != nullptr || cdn_sink_ != nullptr;
+  RequestSink& main = cdn_used && main_sink_ != nullptr ? *main_sink_ : sink;
   requests_.GiveUpAll(main);
   helper_requests_.GiveUpAll(main);
   if (cdn_sink_ != nullptr) cdn_requests_.GiveUpAll(*cdn_sink_);

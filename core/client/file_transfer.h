@@ -89,11 +89,12 @@
 // or from the file's DC) and REQUEST_TOKEN_INVALID make the download go on
 // from the file's DC with plain upload.getFile, without cdn_supported (as the
 // spec says), keeping every window already checked; a second redirect then
-// is DataLoss. The file's DC's requests (hashes, reuploads, plain windows)
-// go to the last sink given for it to Start or Continue (or Cancel, before a
-// redirect), the CDN's to ContinueOnCdn's: both must stay valid until the
-// download is done (the sinks given to OnEvent only need to live during the
-// call). Windows must be multiples of 128 KiB (the hash part
+// is DataLoss. Once redirected, the file's DC's requests (hashes,
+// reuploads, plain windows) go to the last sink given for it to Start or
+// Continue, the CDN's to ContinueOnCdn's: with allow_cdn both must stay
+// valid until the download is done (the sinks given to OnEvent only need to
+// live during the call; without a redirect every sink only needs to live
+// during its call, as before). Windows must be multiples of 128 KiB (the hash part
 // size) with allow_cdn.
 //
 // Transfers have no timeouts of their own (core/ reads no clock): the
