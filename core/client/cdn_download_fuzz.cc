@@ -163,7 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Input in(data, size);
   const uint8_t mode = in.Byte();
   File file;
-  file.plain.resize(static_cast<size_t>(in.U16()) * 16);
+  file.plain.resize(static_cast<size_t>(in.U16()) * 8);  // (up to 512 KiB: 4 windows)
   for (size_t i = 0; i < file.plain.size(); ++i) file.plain[i] = static_cast<uint8_t>(i * 7 + (i >> 8));
   client::DownloadOptions options;
   options.allow_cdn = true;
