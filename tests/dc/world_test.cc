@@ -196,6 +196,48 @@ TEST_F(WorldTest, GetConfigListsTheDcsAndTheSessionLayerIsRemembered) {
   EXPECT_EQ(n.value->As<tl::nearestDc>()->nearest_dc, 3);
 }
 
+TEST_F(WorldTest, ACdnDcIsAdvertisedServesFilesOnlyAndNeedsNoLogin) {
+  WorldConfig config = DefaultWorldConfig();
+  config.cdn.dc_id = 203;
+  config.cdn.address = "127.0.0.9";
+  config.cdn.port = 10500;
+  config.cdn.public_key_pem = "-----BEGIN RSA PUBLIC KEY-----\n...";
+  Make(config);
+  auto main = Client(2, 0x2);
+  auto cfg = main->Call(Init(tl::help_getConfig{}));
+  ASSERT_TRUE(cfg.ok()) << cfg.error();
+  const auto& options = cfg.value->As<tl::config>()->dc_options;
+  ASSERT_EQ(options.size(), 6u);
+  const tl::dcOption& cdn = *options.back().As<tl::dcOption>();
+  EXPECT_TRUE(cdn.cdn);
+  EXPECT_EQ(cdn.id, 203);
+  EXPECT_EQ(cdn.ip_address, "127.0.0.9");
+  EXPECT_EQ(cdn.port, 10500);
+  auto keys = main->Call(tl::help_getCdnConfig{});
+  ASSERT_TRUE(keys.ok()) << keys.error();
+  const auto& listed = keys.value->As<tl::cdnConfig>()->public_keys;
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].As<tl::cdnPublicKey>()->dc_id, 203);
+  EXPECT_EQ(listed[0].As<tl::cdnPublicKey>()->public_key, config.cdn.public_key_pem);
+  // The file's DC's CDN methods need a login there.
+  EXPECT_EQ(main->Call(tl::upload_getCdnFileHashes{.file_token = "t"}).error_message,
+            "AUTH_KEY_UNREGISTERED");
+  // On the CDN: no login, getCdnFile only.
+  auto on_cdn = Client(203, 0xcd);
+  auto file = on_cdn->Call(Init(tl::upload_getCdnFile{.file_token = "nope", .limit = 4096}));
+  EXPECT_EQ(file.error_code, 400);
+  EXPECT_EQ(file.error_message, "FILE_TOKEN_INVALID");
+  EXPECT_EQ(on_cdn->Call(tl::help_getConfig{}).error_message, "CDN_METHOD_INVALID");
+  EXPECT_EQ(on_cdn->Call(tl::users_getUsers{.id = {tl::inputUserSelf{}}}).error_message,
+            "CDN_METHOD_INVALID");
+  // Without a CDN, help.getCdnConfig lists no key.
+  Make(DefaultWorldConfig());
+  auto plain = Client(2, 0x3);
+  auto none = plain->Call(Init(tl::help_getCdnConfig{}));
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_TRUE(none.value->As<tl::cdnConfig>()->public_keys.empty());
+}
+
 TEST_F(WorldTest, WrappersAreUnwrapped) {
   auto c = Client(2, 0x1);
   tl::invokeAfterMsg<tl::help_getNearestDc> after;
