@@ -116,34 +116,7 @@ class ClientRunnerCdnTest : public ::testing::Test {
 
   // Alice uploads `data` and sends it to Carol; Carol's document.
   absl::StatusOr<tl::document> AliceSendsCarol(const Bytes& data) {
-    absl::StatusOr<std::unique_ptr<client::FileUpload>> up =
-        client::FileUpload::Create(data, {}, rng_);
-    if (!up.ok()) return up.status();
-    absl::Status ran = alice_->RunTransfer(**up, kTimeout);
-    if (!ran.ok()) return ran;
-    if (!(*up)->result().ok()) return (*up)->result().status();
-    absl::StatusOr<tl::user> u = testing::ResolveUser(*alice_, "carol", kTimeout);
-    if (!u.ok()) return u.status();
-    tl::inputMediaUploadedDocument media;
-    media.file = *(*up)->result();
-    media.mime_type = "application/octet-stream";
-    tl::messages_sendMedia send;
-    send.peer = tl::inputPeerUser{u->id, u->access_hash.value_or(0)};
-    send.media = std::move(media);
-    send.message = "for carol";
-    send.random_id = static_cast<int64_t>(crypto::RandomU64(rng_));
-    absl::StatusOr<tl::Updates> sent = alice_->Call(send, kTimeout);
-    if (!sent.ok()) return sent.status();
-    absl::StatusOr<client::ClientEvent> e = carol_->NextUpdate(
-        [](const tl::Update& u) {
-          const auto* m = u.As<tl::updateNewMessage>();
-          const tl::message* x = m != nullptr ? m->message.As<tl::message>() : nullptr;
-          return x != nullptr && x->media.As<tl::messageMediaDocument>() != nullptr;
-        },
-        kTimeout);
-    if (!e.ok()) return e.status();
-    const tl::message* m = e->update.As<tl::updateNewMessage>()->message.As<tl::message>();
-    return *m->media.As<tl::messageMediaDocument>()->document.As<tl::document>();
+    return testing::SendDocument(*alice_, *carol_, "carol", data, rng_, kTimeout);
   }
 
   crypto::DeterministicRandom rng_{203};

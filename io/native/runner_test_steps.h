@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "core/client/file_transfer.h"
 #include "core/crypto/pubkey/rsa_private_key.h"
 #include "core/crypto/random.h"
 #include "io/native/client_runner.h"
@@ -97,6 +98,52 @@ inline absl::StatusOr<tl::user> ResolveUser(ClientRunner& runner, const std::str
     return absl::NotFoundError(absl::StrCat("@", username, " resolved to no user"));
   }
   return *peer->users[0].As<tl::user>();
+}
+
+// `from` sends @`to_username` the uploaded `file` as a document
+// (messages.sendMedia); the document as `to`, that user's runner, receives
+// it (the first updateNewMessage with a document).
+inline absl::StatusOr<tl::document> SendDocument(ClientRunner& from, ClientRunner& to,
+                                                 const std::string& to_username,
+                                                 const tl::InputFile& file,
+                                                 crypto::RandomSource& rng,
+                                                 absl::Duration timeout) {
+  absl::StatusOr<tl::user> u = ResolveUser(from, to_username, timeout);
+  if (!u.ok()) return u.status();
+  tl::inputMediaUploadedDocument media;
+  media.file = file;
+  media.mime_type = "application/octet-stream";
+  tl::messages_sendMedia send;
+  send.peer = tl::inputPeerUser{u->id, u->access_hash.value_or(0)};
+  send.media = std::move(media);
+  send.message = absl::StrCat("for ", to_username);
+  send.random_id = static_cast<int64_t>(crypto::RandomU64(rng));
+  absl::StatusOr<tl::Updates> sent = from.Call(send, timeout);
+  if (!sent.ok()) return sent.status();
+  absl::StatusOr<client::ClientEvent> e = to.NextUpdate(
+      [](const tl::Update& u) {
+        const auto* m = u.As<tl::updateNewMessage>();
+        const tl::message* x = m != nullptr ? m->message.As<tl::message>() : nullptr;
+        return x != nullptr && x->media.As<tl::messageMediaDocument>() != nullptr;
+      },
+      timeout);
+  if (!e.ok()) return e.status();
+  const tl::message* m = e->update.As<tl::updateNewMessage>()->message.As<tl::message>();
+  return *m->media.As<tl::messageMediaDocument>()->document.As<tl::document>();
+}
+
+// The same for `data`, uploaded first (a FileUpload run on `from`).
+inline absl::StatusOr<tl::document> SendDocument(ClientRunner& from, ClientRunner& to,
+                                                 const std::string& to_username, const Bytes& data,
+                                                 crypto::RandomSource& rng,
+                                                 absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<client::FileUpload>> up =
+      client::FileUpload::Create(data, {}, rng);
+  if (!up.ok()) return up.status();
+  absl::Status ran = from.RunTransfer(**up, timeout);
+  if (!ran.ok()) return ran;
+  if (!(*up)->result().ok()) return (*up)->result().status();
+  return SendDocument(from, to, to_username, *(*up)->result(), rng, timeout);
 }
 
 }  // namespace mtcore::io::testing
