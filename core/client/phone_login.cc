@@ -269,19 +269,26 @@ void PhoneLogin::OnAnswer(const ClientEvent& e, RequestSink& sink) {
   }
 }
 
-void PhoneLogin::OnSentCode(const ClientEvent& e, RequestSink& sink) {
+template <class T>
+std::optional<T> PhoneLogin::ResultOrFail(const ClientEvent& e) {
   if (e.kind != ClientEvent::Kind::kResult) {
     absl::Status s = Client::AnswerStatus(e);
     Fail(absl::Status(s.code(), absl::StrCat("phone login: ", step_, ": ", s.message())));
-    return;
+    return std::nullopt;
   }
-  absl::StatusOr<tl::auth_SentCode> sent = tl::Parse<tl::auth_SentCode>(e.body);
-  if (!sent.ok()) {
+  absl::StatusOr<T> value = tl::Parse<T>(e.body);
+  if (!value.ok()) {
     Fail(absl::DataLossError(absl::StrCat("phone login: ", step_,
                                           ": an answer that does not parse: ",
-                                          sent.status().message())));
-    return;
+                                          value.status().message())));
+    return std::nullopt;
   }
+  return *std::move(value);
+}
+
+void PhoneLogin::OnSentCode(const ClientEvent& e, RequestSink& sink) {
+  std::optional<tl::auth_SentCode> sent = ResultOrFail<tl::auth_SentCode>(e);
+  if (!sent.has_value()) return;
   ++codes_sent_;
   if (const auto* x = sent->As<tl::auth_sentCodeSuccess>()) {
     // A future auth token was accepted: logged in without a code.
@@ -325,10 +332,11 @@ void PhoneLogin::OnSentCode(const ClientEvent& e, RequestSink& sink) {
 
 void PhoneLogin::OnAuthorization(const ClientEvent& e, RequestSink& sink) {
   const State was = state_;
-  auto attempt_failed = [&](State back_to) {
+  // The DC refused the code, the name or the password: said in
+  // attempt_error(), the login waits for the app again.
+  auto refused = [&] {
     absl::Status s = Client::AnswerStatus(e);
     attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
-    state_ = back_to;
   };
   if (e.kind == ClientEvent::Kind::kRpcError) {
     if (e.error_code == 401 && e.error_message == "SESSION_PASSWORD_NEEDED" &&
@@ -340,40 +348,32 @@ void PhoneLogin::OnAuthorization(const ClientEvent& e, RequestSink& sink) {
     if (was == State::kSigningIn &&
         (IsRpcError(e, "PHONE_CODE_INVALID") || IsRpcError(e, "PHONE_CODE_EMPTY") ||
          IsRpcError(e, "EMAIL_CODE_INVALID") || IsRpcError(e, "CODE_INVALID"))) {
-      attempt_failed(State::kCodeNeeded);
+      refused();
+      state_ = State::kCodeNeeded;
       return;
     }
     if ((was == State::kSigningIn || was == State::kSigningUp) &&
         IsRpcError(e, "PHONE_CODE_EXPIRED")) {
-      attempt_failed(State::kCodeNeeded);
+      refused();
+      state_ = State::kCodeNeeded;
       code_expired_ = true;
       return;
     }
     if (was == State::kSigningUp &&
         (IsRpcError(e, "FIRSTNAME_INVALID") || IsRpcError(e, "LASTNAME_INVALID"))) {
-      attempt_failed(State::kSignUpNeeded);
+      refused();
+      state_ = State::kSignUpNeeded;
       return;
     }
     if (was == State::kCheckingPassword && IsRpcError(e, "PASSWORD_HASH_INVALID")) {
       // Each challenge (srp_id) is good for one try: fetch a new one.
-      absl::Status s = Client::AnswerStatus(e);
-      attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
+      refused();
       FetchPassword(sink);
       return;
     }
   }
-  if (e.kind != ClientEvent::Kind::kResult) {
-    absl::Status s = Client::AnswerStatus(e);
-    Fail(absl::Status(s.code(), absl::StrCat("phone login: ", step_, ": ", s.message())));
-    return;
-  }
-  absl::StatusOr<tl::auth_Authorization> a = tl::Parse<tl::auth_Authorization>(e.body);
-  if (!a.ok()) {
-    Fail(absl::DataLossError(absl::StrCat("phone login: ", step_,
-                                          ": an answer that does not parse: ",
-                                          a.status().message())));
-    return;
-  }
+  std::optional<tl::auth_Authorization> a = ResultOrFail<tl::auth_Authorization>(e);
+  if (!a.has_value()) return;
   if (const auto* x = a->As<tl::auth_authorizationSignUpRequired>()) {
     if (was != State::kSigningIn) {
       Fail(absl::DataLossError(absl::StrCat("phone login: ", step_,
@@ -390,18 +390,8 @@ void PhoneLogin::OnAuthorization(const ClientEvent& e, RequestSink& sink) {
 }
 
 void PhoneLogin::OnPassword(const ClientEvent& e) {
-  if (e.kind != ClientEvent::Kind::kResult) {
-    absl::Status s = Client::AnswerStatus(e);
-    Fail(absl::Status(s.code(), absl::StrCat("phone login: ", step_, ": ", s.message())));
-    return;
-  }
-  absl::StatusOr<tl::account_Password> p = tl::Parse<tl::account_Password>(e.body);
-  if (!p.ok()) {
-    Fail(absl::DataLossError(absl::StrCat("phone login: ", step_,
-                                          ": an answer that does not parse: ",
-                                          p.status().message())));
-    return;
-  }
+  std::optional<tl::account_Password> p = ResultOrFail<tl::account_Password>(e);
+  if (!p.has_value()) return;
   const tl::account_password& info = *p->As<tl::account_password>();
   if (!info.has_password) {
     Fail(absl::DataLossError(absl::StrCat(

@@ -171,6 +171,10 @@ class PhoneLogin {
   void SendCode(RequestSink& sink);
   void FetchPassword(RequestSink& sink);
   void OnAnswer(const ClientEvent& e, RequestSink& sink);
+  // The answer `e` as a T, or nullopt after failing the login with its
+  // error (an rpc error, a failed request, bytes that do not parse).
+  template <class T>
+  std::optional<T> ResultOrFail(const ClientEvent& e);
   void OnSentCode(const ClientEvent& e, RequestSink& sink);
   void OnAuthorization(const ClientEvent& e, RequestSink& sink);
   void OnPassword(const ClientEvent& e);
