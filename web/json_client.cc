@@ -558,42 +558,37 @@ absl::Status JsonClient::StartPhoneLogin(std::string_view phone, std::string_vie
   return absl::OkStatus();
 }
 
-namespace {
-
-absl::Status NoPhoneLogin() {
-  return absl::FailedPreconditionError("phoneLogin: no phone login is running");
-}
-
-}  // namespace
-
-absl::Status JsonClient::PhoneLoginCode(std::string_view code) {
-  if (phone_ == nullptr) return NoPhoneLogin();
+absl::Status JsonClient::PhoneLoginStep(
+    const std::function<absl::Status(client::PhoneLogin&, client::RequestSink&)>& step) {
+  if (phone_ == nullptr) {
+    return absl::FailedPreconditionError("phoneLogin: no phone login is running");
+  }
   PhoneSink sink(*this);
-  absl::Status s = code.empty() ? phone_->ResendCode(sink) : phone_->SubmitCode(code, sink);
-  if (s.ok()) phone_step_shown_ = false;
+  absl::Status s = step(*phone_, sink);
+  if (s.ok()) phone_step_shown_ = false;  // the next step is a new one
   DeliverPhone();
   return s;
+}
+
+absl::Status JsonClient::PhoneLoginCode(std::string_view code) {
+  return PhoneLoginStep([&](client::PhoneLogin& login, client::RequestSink& sink) {
+    return code.empty() ? login.ResendCode(sink) : login.SubmitCode(code, sink);
+  });
 }
 
 absl::Status JsonClient::PhoneLoginSignUp(std::string_view first_name, std::string_view last_name) {
-  if (phone_ == nullptr) return NoPhoneLogin();
-  PhoneSink sink(*this);
-  absl::Status s = phone_->SignUp(first_name, last_name, sink);
-  if (s.ok()) phone_step_shown_ = false;
-  DeliverPhone();
-  return s;
+  return PhoneLoginStep([&](client::PhoneLogin& login, client::RequestSink& sink) {
+    return login.SignUp(first_name, last_name, sink);
+  });
 }
 
 absl::Status JsonClient::PhoneLoginPassword(std::string_view password) {
-  if (phone_ == nullptr) return NoPhoneLogin();
   if (rng_ == nullptr) {
     return absl::FailedPreconditionError("phoneLogin: the client has no random source for SRP");
   }
-  PhoneSink sink(*this);
-  absl::Status s = phone_->SubmitPassword(password, primes_, *rng_, sink);
-  if (s.ok()) phone_step_shown_ = false;
-  DeliverPhone();
-  return s;
+  return PhoneLoginStep([&](client::PhoneLogin& login, client::RequestSink& sink) {
+    return login.SubmitPassword(password, primes_, *rng_, sink);
+  });
 }
 
 bool JsonClient::CancelPhoneLogin() {
@@ -611,8 +606,9 @@ bool JsonClient::OfferToPhone(const client::ClientEvent& e) {
     const client::PhoneLogin::State before = phone_->state();
     if (phone_->OnEvent(e, sink)) {
       phone_requests_.erase(e.request_id);
-      // A new step (or the same one asked again after a refusal).
-      if (phone_->state() != before || phone_->waiting_for_app()) phone_step_shown_ = false;
+      // An answer moves the login on (a refusal too: back to a step it
+      // waits for), which is shown anew.
+      if (phone_->state() != before) phone_step_shown_ = false;
       DeliverPhone();
       return true;
     }

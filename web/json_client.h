@@ -419,6 +419,10 @@ class JsonClient final : public client::ClientWrapper {
   std::string LoginAuthorizationJson(const tl::auth_authorization& a) const;
 
   class PhoneSink;
+  // Runs the app's answer `step` on the running phone login (FailedPrecondition
+  // if none), then queues what it led to.
+  absl::Status PhoneLoginStep(
+      const std::function<absl::Status(client::PhoneLogin&, client::RequestSink&)>& step);
   // Gives `e` to the phone login if it answers one of its requests (or one
   // of a login that ended); true then.
   bool OfferToPhone(const client::ClientEvent& e);
