@@ -22,7 +22,7 @@
 #include "tl/api.h"
 #include "tlgen/load.h"
 #include "core/crypto/pubkey/dh.h"
-#include "core/crypto/pubkey/srp.h"
+#include "core/client/password_check.h"
 #include "core/crypto/random.h"
 #include "web/formatted_json.h"
 
@@ -159,6 +159,19 @@ class JsonClientTest : public ::testing::Test {
         alice_got_.push_back(m->message);
         alice_messages_.push_back(*m);
       }
+    }
+  }
+
+  // Events of `type` in events_ so far.
+  int Count(const std::string& type) {
+    int n = 0;
+    for (const std::string& e : events_) n += e.find(R"("type":")" + type + R"(")") != std::string::npos;
+    return n;
+  }
+  // No event answered an unknown request or a request twice.
+  void ExpectNoStrayAnswers() {
+    for (const std::string& e : events_) {
+      EXPECT_EQ(e.find("unknown request"), std::string::npos) << e;
     }
   }
 
@@ -1335,24 +1348,11 @@ class JsonClientQrTest : public JsonClientTest {
       absl::StatusOr<tl::account_Password> pw =
           dc_.Invoke(*p.client, p.id, tl::account_getPassword{}, sink, pump_bot);
       ASSERT_TRUE(pw.ok()) << pw.status();
-      const tl::account_password* x = pw->As<tl::account_password>();
-      const auto* algo = x->current_algo
-          .As<tl::passwordKdfAlgoSHA256SHA256PBKDF2HMACSHA512iter100000SHA256ModPow>();
-      ASSERT_NE(algo, nullptr);
-      auto bytes = [](const std::string& v) {
-        return ByteView(reinterpret_cast<const uint8_t*>(v.data()), v.size());
-      };
-      crypto::SrpParams params{bytes(algo->salt1), bytes(algo->salt2),
-                               static_cast<uint32_t>(algo->g), bytes(algo->p), bytes(*x->srp_B)};
       crypto::SafePrimeCache primes;
-      absl::StatusOr<crypto::SrpClientProof> proof =
-          crypto::SrpClientProve(params, bytes(user.password), primes, dc_.sim().rng());
-      ASSERT_TRUE(proof.ok()) << proof.status();
-      tl::inputCheckPasswordSRP check;
-      check.srp_id = *x->srp_id;
-      check.A.assign(proof->g_a.begin(), proof->g_a.end());
-      check.M1.assign(proof->m1.begin(), proof->m1.end());
-      a = dc_.Invoke(*p.client, p.id, tl::auth_checkPassword{.password = check}, sink, pump_bot);
+      absl::StatusOr<tl::inputCheckPasswordSRP> check =
+          client::ProvePassword(*pw, user.password, primes, dc_.sim().rng());
+      ASSERT_TRUE(check.ok()) << check.status();
+      a = dc_.Invoke(*p.client, p.id, tl::auth_checkPassword{.password = *check}, sink, pump_bot);
     }
     ASSERT_TRUE(a.ok()) << a.status();
     ASSERT_EQ(p.client->peers().self(), user.id);
@@ -1390,18 +1390,6 @@ class JsonClientQrTest : public JsonClientTest {
       if (due.has_value() && *due > now) until = std::min(until, *due);
       std::string found = Await(re, std::max(until - now, absl::Milliseconds(1)));
       if (!found.empty() || dc_.sim().now() >= end) return found;
-    }
-  }
-  // Events of the QR login in events_ so far.
-  int Count(const std::string& type) {
-    int n = 0;
-    for (const std::string& e : events_) n += e.find(R"("type":")" + type + R"(")") != std::string::npos;
-    return n;
-  }
-  // No event answered an unknown request or a request twice.
-  void ExpectNoStrayAnswers() {
-    for (const std::string& e : events_) {
-      EXPECT_EQ(e.find("unknown request"), std::string::npos) << e;
     }
   }
 };
@@ -1660,11 +1648,6 @@ TEST_F(JsonClientQrUnreadableTest, AnAuthorizationTheSchemaCannotReadIsStillALog
 // with the matching call; one end.
 class JsonClientPhoneTest : public JsonClientTest {
  protected:
-  int Count(const std::string& type) {
-    int n = 0;
-    for (const std::string& e : events_) n += e.find(R"("type":")" + type + R"(")") != std::string::npos;
-    return n;
-  }
   std::unique_ptr<JsonClient> first_;  // a client replaced by a second one (still driven)
 };
 
@@ -1716,7 +1699,7 @@ TEST_F(JsonClientPhoneTest, ATwoFactorAccountIsAskedForTheCodeThenThePasswordUnt
   EXPECT_EQ(bot_->StartPhoneLogin("+1 555 000 1002", "sim").code(),
             absl::StatusCode::kFailedPrecondition)
       << "logged in already";
-  for (const std::string& e : events_) EXPECT_EQ(e.find("unknown request"), std::string::npos) << e;
+  ExpectNoStrayAnswers();
 }
 
 TEST_F(JsonClientPhoneTest, ANewNumberSignsUpAndAFutureAuthTokenSkipsTheCode) {
@@ -1761,7 +1744,7 @@ TEST_F(JsonClientPhoneTest, CancelEndsTheLoginOnceAndTheDcsErrorEndsItWithItsMes
       << end;
   Await("never", absl::Seconds(5));  // the auth.cancelCode's answer comes and is swallowed
   EXPECT_EQ(Count("phoneLoginEnded"), 1);
-  for (const std::string& e : events_) EXPECT_EQ(e.find("unknown request"), std::string::npos) << e;
+  ExpectNoStrayAnswers();
 
   // A banned number: the DC's error.
   events_.clear();
