@@ -5,13 +5,10 @@
 // fails to read and a destination that fails to write.
 #include "io/native/client_runner.h"
 
-#include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,29 +38,13 @@ namespace {
 namespace tl = ::mtcore::tl;
 using ::testing::HasSubstr;
 using ::mtcore::io::testing::Exists;
+using ::mtcore::io::testing::FileSizeLimit;
 using ::mtcore::io::testing::ReadFile;
 using ::mtcore::io::testing::TempPath;
 using ::mtcore::io::testing::WriteFile;
 
 constexpr absl::Duration kTimeout = absl::Seconds(30);
 
-// Runs `f` with the files this process writes limited to `bytes`: a write
-// past that fails with EFBIG (SIGXFSZ ignored), as a full disk would.
-absl::Status WithFileSizeLimit(rlim_t bytes, const std::function<absl::Status()>& f) {
-  struct rlimit old;
-  if (::getrlimit(RLIMIT_FSIZE, &old) != 0) return absl::InternalError("getrlimit");
-  sighandler_t old_handler = ::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit limit = old;
-  limit.rlim_cur = bytes;
-  if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) {
-    ::signal(SIGXFSZ, old_handler);
-    return absl::InternalError("setrlimit");
-  }
-  absl::Status s = f();
-  ::setrlimit(RLIMIT_FSIZE, &old);
-  ::signal(SIGXFSZ, old_handler);
-  return s;
-}
 
 Bytes FileContent(size_t n, uint64_t seed) {
   crypto::DeterministicRandom rng(seed);
@@ -446,9 +427,12 @@ TEST_F(ClientRunnerDcTest, AResumedDownloadToFileAsksOnlyForWhatTheFailedAttempt
   int64_t asked = 0;
   options.on_progress = [&](const client::TransferProgress& p) { asked = p.requests_sent; };
   // The disk fills up 100,000 bytes into the third window.
-  const absl::Status first = WithFileSizeLimit((1 << 20) + 100'000, [&] {
-    return carol_->DownloadToFile(*doc, to, kTimeout, options, ClientRunner::PartialFile::kResume);
-  });
+  absl::Status first;
+  {
+    FileSizeLimit limit((1 << 20) + 100'000);
+    ASSERT_TRUE(limit.ok());
+    first = carol_->DownloadToFile(*doc, to, kTimeout, options, ClientRunner::PartialFile::kResume);
+  }
   EXPECT_EQ(first.code(), absl::StatusCode::kResourceExhausted) << first;
   EXPECT_FALSE(Exists(to));
   ASSERT_TRUE(Exists(to + ".part")) << "kept for the next attempt";
@@ -484,10 +468,13 @@ TEST_F(ClientRunnerDcTest, APartialFileOfAnotherFileIsNotResumed) {
   client::DownloadOptions options;
   int64_t asked = 0;
   options.on_progress = [&](const client::TransferProgress& p) { asked = p.requests_sent; };
-  const absl::Status cut = WithFileSizeLimit((1 << 20) + 100'000, [&] {
-    return carol_->DownloadToFile(*first_doc, to, kTimeout, options,
-                                  ClientRunner::PartialFile::kResume);
-  });
+  absl::Status cut;
+  {
+    FileSizeLimit limit((1 << 20) + 100'000);
+    ASSERT_TRUE(limit.ok());
+    cut = carol_->DownloadToFile(*first_doc, to, kTimeout, options,
+                                 ClientRunner::PartialFile::kResume);
+  }
   ASSERT_EQ(cut.code(), absl::StatusCode::kResourceExhausted) << cut;
   ASSERT_GE(ReadFile(to + ".part").size(), size_t{1} << 20);
   ASSERT_TRUE(Exists(to + ".part.id"));
@@ -524,15 +511,9 @@ TEST_F(ClientRunnerDcTest, ADestinationThatFailsToWriteEndsTheDownloadAndLeavesN
   absl::Status written;
   {
     // Files written by this process stop at 1 MiB (EFBIG, SIGXFSZ ignored).
-    struct rlimit old;
-    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
-    sighandler_t old_handler = ::signal(SIGXFSZ, SIG_IGN);
-    struct rlimit limit = old;
-    limit.rlim_cur = 1 << 20;
-    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+    FileSizeLimit limit(1 << 20);
+    ASSERT_TRUE(limit.ok());
     written = carol_->DownloadToFile(*doc, to, kTimeout);
-    ::setrlimit(RLIMIT_FSIZE, &old);
-    ::signal(SIGXFSZ, old_handler);
   }
   EXPECT_EQ(written.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(written.message(), HasSubstr("the consumer of"));

@@ -1,7 +1,5 @@
 #include "io/native/file_io.h"
 
-#include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <string>
@@ -15,6 +13,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::mtcore::io::testing::Exists;
+using ::mtcore::io::testing::FileSizeLimit;
 using ::mtcore::io::testing::ReadFile;
 using ::mtcore::io::testing::TempPath;
 using ::mtcore::io::testing::WriteFile;
@@ -24,27 +23,6 @@ Bytes Pattern(size_t n) {
   for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(i * 7 + (i >> 11));
   return b;
 }
-
-// Files written by this process are limited to `bytes` while it lives: a
-// write past that fails with EFBIG (SIGXFSZ ignored), as a full disk would.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    old_handler_ = ::signal(SIGXFSZ, SIG_IGN);
-    ::getrlimit(RLIMIT_FSIZE, &old_);
-    struct rlimit l = old_;
-    l.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &l);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &old_);
-    ::signal(SIGXFSZ, old_handler_);
-  }
-
- private:
-  struct rlimit old_;
-  sighandler_t old_handler_;
-};
 
 TEST(FileUploadSourceTest, ReadsEachPartWhereAsked) {
   const std::string path = TempPath("source.bin");
@@ -239,6 +217,7 @@ TEST(FileDownloadWriterTest, AWriteErrorIsAnErrnoStatus) {
   absl::Status written;
   {
     FileSizeLimit limit(4096);
+    ASSERT_TRUE(limit.ok());
     written = (*w)->Write(0, Pattern(10'000));
   }
   EXPECT_EQ(written.code(), absl::StatusCode::kResourceExhausted);

@@ -1,7 +1,10 @@
-// Test helpers for io/native: files under the test's temporary directory.
+// Test helpers for io/native: files under the test's temporary directory,
+// and a limit on their size (a disk that fills up).
 #ifndef MTCORE_IO_NATIVE_TEST_FILES_H_
 #define MTCORE_IO_NATIVE_TEST_FILES_H_
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -33,6 +36,30 @@ inline bool Exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
 }
+
+// Files written by this process are limited to `bytes` while it lives: a
+// write past that fails with EFBIG (SIGXFSZ ignored), as a full disk would.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    old_handler_ = ::signal(SIGXFSZ, SIG_IGN);
+    if (::getrlimit(RLIMIT_FSIZE, &old_) != 0) return;
+    struct rlimit l = old_;
+    l.rlim_cur = bytes;
+    ok_ = ::setrlimit(RLIMIT_FSIZE, &l) == 0;
+  }
+  ~FileSizeLimit() {
+    if (ok_) ::setrlimit(RLIMIT_FSIZE, &old_);
+    ::signal(SIGXFSZ, old_handler_);
+  }
+  // Whether the limit is in force.
+  bool ok() const { return ok_; }
+
+ private:
+  struct rlimit old_;
+  sighandler_t old_handler_;
+  bool ok_ = false;
+};
 
 }  // namespace mtcore::io::testing
 
