@@ -202,8 +202,7 @@ void ClientRunner::Collect(
       continue;
     }
     if (cdn_config_request_ != 0 && e->request_id == cdn_config_request_ &&
-        (e->kind == ClientEvent::Kind::kResult || e->kind == ClientEvent::Kind::kRpcError ||
-         e->kind == ClientEvent::Kind::kRequestFailed)) {
+        client::IsAnswer(*e)) {
       cdn_config_request_ = 0;
       absl::StatusOr<tl::CdnConfig> config = client::Client::Result<tl::help_getCdnConfig>(*e);
       if (config.ok()) {
@@ -216,18 +215,15 @@ void ClientRunner::Collect(
     if (take && take(*e, home)) continue;
     Keep(*std::move(e));
   }
-  for (auto& [dc, m] : media_) {
-    while (std::optional<ClientEvent> e = m.conn->client().PollEvent()) {
-      if (take && take(*e, *m.sink)) continue;
+  // The other DCs' clients: their answers, through their own sinks.
+  auto drain = [&](client::Client& from, client::RequestSink& sink) {
+    while (std::optional<ClientEvent> e = from.PollEvent()) {
+      if (take && take(*e, sink)) continue;
       Keep(*std::move(e));
     }
-  }
-  for (auto& [dc, c] : cdn_) {
-    while (std::optional<ClientEvent> e = c.client->PollEvent()) {
-      if (take && take(*e, *c.sink)) continue;
-      Keep(*std::move(e));
-    }
-  }
+  };
+  for (auto& [dc, m] : media_) drain(m.conn->client(), *m.sink);
+  for (auto& [dc, c] : cdn_) drain(*c.client, *c.sink);
   while (updates_.size() > kMaxKept) {
     updates_.pop_front();
     ++dropped_;
@@ -487,8 +483,7 @@ absl::StatusOr<tl::InputFile> ClientRunner::UploadFile(const std::string& path,
 absl::Status ClientRunner::DownloadToFile(const tl::document& document, const std::string& path,
                                           absl::Duration timeout, client::DownloadOptions options,
                                           PartialFile partial) {
-  options.follow_file_migrate = true;
-  AllowCdn(options);
+  options.follow_file_migrate = true;  // (the location's overload allows the CDN)
   absl::StatusOr<client::DocumentDownload> plan =
       client::DownloadOfDocument(document, client_->dc(), std::move(options));
   if (!plan.ok()) return plan.status();
