@@ -255,9 +255,7 @@ absl::StatusOr<uint64_t> JsonClient::CheckPassword(std::string_view password) {
 
 bool JsonClient::OfferToPasswordChecks(const client::ClientEvent& e) {
   using Kind = client::ClientEvent::Kind;
-  if (e.kind != Kind::kResult && e.kind != Kind::kRpcError && e.kind != Kind::kRequestFailed) {
-    return false;
-  }
+  if (!client::IsAnswer(e)) return false;
   auto it = password_checks_.find(e.request_id);
   if (it == password_checks_.end()) return false;
   const PasswordCheckStep step = it->second;  // (each copy wipes its password when it goes)
@@ -814,8 +812,7 @@ std::optional<std::string> JsonClient::PollLinks() {
     client::DcConnection& conn = *it->second.conn;
     while (std::optional<client::ClientEvent> e = conn.client().PollEvent()) {
       if (OfferToTransfers(*e, link)) continue;
-      if (e->kind == Kind::kResult || e->kind == Kind::kRpcError ||
-          e->kind == Kind::kRequestFailed || e->kind == Kind::kUpdate) {
+      if (client::IsAnswer(*e) || e->kind == Kind::kUpdate) {
         continue;  // a late answer nobody waits for (only transfers ask there)
       }
       std::string json = EventJson(*e);
@@ -1168,10 +1165,7 @@ bool JsonClient::FailTransfer(uint64_t transfer, const absl::Status& why) {
 }
 
 bool JsonClient::OfferToTransfers(const client::ClientEvent& e, int link) {
-  using Kind = client::ClientEvent::Kind;
-  if (e.kind != Kind::kResult && e.kind != Kind::kRpcError && e.kind != Kind::kRequestFailed) {
-    return false;
-  }
+  if (!client::IsAnswer(e)) return false;
   auto owner = transfer_requests_.find(e.request_id);
   if (owner == transfer_requests_.end()) return false;
   const uint64_t id = owner->second;
