@@ -197,6 +197,20 @@ std::string ErrorJson(uint64_t id, int32_t code, std::string_view message) {
                       R"(,"message":)", JsonQuote(message), "}");
 }
 
+// The error event of a call whose answer came but the schema cannot read
+// as `type`: the call ran (it may have changed something), so the event says
+// so and carries the answer's TL bytes.
+std::string UnreadableResultJson(uint64_t id, std::string_view type, ByteView body,
+                                 const absl::Status& why) {
+  return absl::StrCat(
+      R"({"type":"error","id":)", IdJson(id), R"(,"code":0,"message":)",
+      JsonQuote(absl::StrCat("cannot read the result as ", type, ": ", why.message())),
+      R"(,"executed":true,"resultType":)", JsonQuote(type), R"(,"resultBytes":)",
+      JsonQuote(absl::Base64Escape(
+          absl::string_view(reinterpret_cast<const char*>(body.data()), body.size()))),
+      "}");
+}
+
 // TL bytes of `type` as JSON.
 absl::StatusOr<std::string> BytesJson(const tl::dynamic::DynamicCodec& codec, ByteView bytes,
                                       std::string_view type) {
@@ -273,9 +287,9 @@ bool JsonClient::OfferToPasswordChecks(const client::ClientEvent& e) {
   }
   if (step.proving) {  // auth.checkPassword's authorization
     absl::StatusOr<std::string> json = BytesJson(codec_, e.body, "auth.Authorization");
-    if (!json.ok()) {
-      fail(0, absl::StrCat("cannot read the result as auth.Authorization: ",
-                           json.status().message()));
+    if (!json.ok()) {  // (logged in all the same)
+      queued_.push_back(
+          UnreadableResultJson(step.call_id, "auth.Authorization", e.body, json.status()));
       return true;
     }
     queued_.push_back(absl::StrCat(R"({"type":"result","id":)", IdJson(step.call_id),
@@ -314,10 +328,7 @@ std::string JsonClient::ResultJson(const client::ClientEvent& e) {
   const std::string type = std::move(it->second);
   result_types_.erase(it);
   absl::StatusOr<std::string> json = BytesJson(codec_, e.body, type);
-  if (!json.ok()) {
-    return ErrorJson(e.request_id, 0,
-                     absl::StrCat("cannot read the result as ", type, ": ", json.status().message()));
-  }
+  if (!json.ok()) return UnreadableResultJson(e.request_id, type, e.body, json.status());
   return absl::StrCat(R"({"type":"result","id":)", IdJson(e.request_id), R"(,"result":)", *json,
                       "}");
 }

@@ -105,7 +105,11 @@ class JsonClient final : public client::ClientWrapper {
   //   {"type":"result","id":"7","result":{...}}   (the method's result type)
   //   {"type":"error","id":"7","code":400,"message":"PEER_ID_INVALID"}
   //       (code 0: the request failed without an rpc error: cancelled,
-  //        the engine gave up, or an answer the schema cannot read)
+  //        or the engine gave up)
+  //   {"type":"error","id":"7","code":0,"message":"cannot read the result as
+  //    T: ...","executed":true,"resultType":"T","resultBytes":"<base64 TL>"}
+  //       (the DC ran the call and answered, but the schema cannot read the
+  //        answer: whatever the call changed, it changed)
   //   {"type":"update","update":{...},"users":[...],"chats":[...]}
   //       (in order, once each, after the gap engine checked it; a user or
   //        chat the schema cannot read is left out and named in

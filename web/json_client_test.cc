@@ -434,6 +434,11 @@ TEST_F(JsonClientUnreadableUsersTest, AnUpdateNamesTheUsersItCouldNotConvert) {
   const std::string login = LogInBot();
   EXPECT_NE(login.find(R"("type":"error")"), std::string::npos) << login;
   EXPECT_NE(login.find("cannot read the result as auth.Authorization"), std::string::npos) << login;
+  // The import ran: the event says so and carries the answer
+  // (auth.authorization#2ea2c0d4, little-endian: "1MCiLg" in base64).
+  EXPECT_NE(login.find(R"("executed":true,"resultType":"auth.Authorization","resultBytes":"1MCiL)"),
+            std::string::npos)
+      << login;
   ASSERT_NO_FATAL_FAILURE(AliceWritesToTheBot("who am I?"));
   const std::string update = Await(R"("type":"update","update":\{"_":"updateNewMessage")");
   ASSERT_FALSE(update.empty()) << "no update; events: " << events_.size();

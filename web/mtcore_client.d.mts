@@ -263,9 +263,17 @@ export type ClientEvent = EventSource & (
 // An rpc error (code != 0) or a call that failed without one (code 0:
 // cancelled, timed out, the client closed).
 export class MtcoreError extends Error {
-  constructor(code: number, message: string);
+  constructor(code: number, message: string,
+              answer?: { resultType: string; resultBytes: string });
   readonly code: number;
   readonly errorMessage: string;
+  // invoke() / checkPassword(): the DC ran the call and answered, but the
+  // schema given to create() cannot read the answer (code 0). The call's
+  // effects happened; resultType is the TL type expected and resultBytes
+  // the answer's TL bytes. False for every other error.
+  readonly executed: boolean;
+  readonly resultType?: string;
+  readonly resultBytes?: Uint8Array;
   // logInWithQr(), or logInWithPhone() without onPassword: the account has
   // a 2FA password to prove (code 401, errorMessage SESSION_PASSWORD_NEEDED,
   // as auth.signIn rejects).

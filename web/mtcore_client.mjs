@@ -456,10 +456,18 @@ function pageEntities(page) {
 
 // An rpc error or a failed request.
 export class MtcoreError extends Error {
-  constructor(code, message) {
+  constructor(code, message, answer) {
     super(code ? `rpc error ${code} ${message}` : message);
     this.code = code;          // 0: not an rpc error (cancelled, timed out, closed...)
     this.errorMessage = message;
+    // The DC ran the call and answered, but the schema given to create()
+    // cannot read the answer: resultType names the TL type expected,
+    // resultBytes holds the answer (Uint8Array). The call's effects happened.
+    this.executed = answer !== undefined;
+    if (answer) {
+      this.resultType = answer.resultType;
+      this.resultBytes = fromBase64(answer.resultBytes);
+    }
     // logInWithQr(): the account has a 2FA password to prove (code 401,
     // SESSION_PASSWORD_NEEDED, as auth.signIn rejects).
     this.passwordNeeded = code === 401 && message === 'SESSION_PASSWORD_NEEDED';
@@ -1458,7 +1466,7 @@ export class MtcoreClient {
       this.#pending.delete(e.id);
       p.cleanup();
       if (e.type === 'result') p.resolve(e.result);
-      else p.reject(new MtcoreError(e.code, p.why ?? e.message));
+      else p.reject(new MtcoreError(e.code, p.why ?? e.message, e.executed ? e : undefined));
       return;
     }
     if (e.type === 'update') {

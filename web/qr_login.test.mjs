@@ -164,6 +164,19 @@ test('node: a schema that cannot read the authorization still resolves the login
     // Logged in indeed: a call that returns no user works.
     const config = await app.invoke({ _: 'help.getConfig' });
     assert.equal(config._, 'config');
+    // A call whose answer holds a user: it ran, so the rejection says so and
+    // carries the answer (a Vector<User>: 1cb5c415, one element).
+    const unread = await app.invoke({ _: 'users.getUsers', id: [{ _: 'inputUserSelf' }] })
+      .then(() => assert.fail('the schema read a user it cannot read'), (e) => e);
+    assert.ok(unread instanceof lib.MtcoreError);
+    assert.equal(unread.code, 0);
+    assert.equal(unread.executed, true);
+    assert.equal(unread.resultType, 'Vector<User>');
+    assert.match(unread.message, /^cannot read the result as Vector<User>: /);
+    assert.deepEqual([...unread.resultBytes.subarray(0, 8)], [0x15, 0xc4, 0xb5, 0x1c, 1, 0, 0, 0]);
+    const cancelled = await app.invoke({ _: 'help.getConfig' }, { signal: AbortSignal.abort() })
+      .then(() => assert.fail('an aborted call resolved'), (e) => e);
+    assert.equal(cancelled.executed, false);
     await assert.rejects(app.logInWithQr({ onUrl: () => {} }), /logged in already/);
   } finally {
     app.close();

@@ -44,6 +44,7 @@ export async function example(schema: string, pem: string): Promise<string> {
     await client.invoke({ _: 'help.getConfig' });
   } catch (e) {
     if (e instanceof MtcoreError && e.code === 420) console.log(e.errorMessage);
+    else if (e instanceof MtcoreError && e.executed) console.log(e.resultType, e.resultBytes?.length);
   }
   for await (const { message, users } of client.iterHistory({ _: 'inputPeerSelf' }, { pageSize: 50, maxMessages: 130 })) {
     if (message._ === 'message') console.log(message.id.toFixed(), message.message, users.length);
