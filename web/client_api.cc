@@ -87,6 +87,13 @@ int Fail(const absl::Status& s) {
   return -1;
 }
 
+// An answer the phone login refused (it still waits): the reason alone, as
+// the DC's refusals reach the prompts, without the status code's name.
+int Refuse(const absl::Status& s) {
+  state().error = std::string(s.message());
+  return -1;
+}
+
 JsonClient* Find(int h) {
   auto it = state().clients.find(h);
   if (it == state().clients.end()) {
@@ -123,6 +130,7 @@ std::optional<uint64_t> TransferId(double transfer) {
 using mtcore::web::Fail;
 using mtcore::web::Engine;
 using mtcore::web::Find;
+using mtcore::web::Refuse;
 using mtcore::web::FromMs;
 using mtcore::web::kMaxInt32;
 using mtcore::web::kMaxSafe;
@@ -476,7 +484,7 @@ int mtcore_client_phone_code(int h, const char* code) {
   mtcore::web::JsonClient* c = Find(h);
   if (c == nullptr) return -1;
   absl::Status s = c->PhoneLoginCode(code != nullptr ? code : "");
-  return s.ok() ? 0 : Fail(s);
+  return s.ok() ? 0 : Refuse(s);
 }
 
 // A new account's name. 0, or -1 (the login still waits).
@@ -485,7 +493,7 @@ int mtcore_client_phone_sign_up(int h, const char* first_name, const char* last_
   if (c == nullptr) return -1;
   absl::Status s = c->PhoneLoginSignUp(first_name != nullptr ? first_name : "",
                                        last_name != nullptr ? last_name : "");
-  return s.ok() ? 0 : Fail(s);
+  return s.ok() ? 0 : Refuse(s);
 }
 
 // The 2FA password (`len` UTF-8 bytes; the caller wipes them). 0, or -1.
@@ -497,7 +505,7 @@ int mtcore_client_phone_password(int h, const uint8_t* password, int len) {
   }
   absl::Status s = c->PhoneLoginPassword(
       std::string_view(reinterpret_cast<const char*>(password), static_cast<size_t>(len)));
-  return s.ok() ? 0 : Fail(s);
+  return s.ok() ? 0 : Refuse(s);
 }
 
 // Cancels the phone login (its "phoneLoginEnded" says so): 1, or 0 if none
