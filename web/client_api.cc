@@ -508,6 +508,27 @@ int mtcore_client_phone_password(int h, const uint8_t* password, int len) {
   return s.ok() ? 0 : Refuse(s);
 }
 
+// The login email to set up. 0, or -1 (the login still waits).
+int mtcore_client_phone_email(int h, const char* email) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::Status s = c->PhoneLoginEmail(email != nullptr ? email : "");
+  return s.ok() ? 0 : Refuse(s);
+}
+
+// An ID token proving the login email: `apple` 1 for Apple, 0 for Google.
+// 0, or -1 (the login still waits).
+int mtcore_client_phone_email_token(int h, int apple, const char* token) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  mtcore::client::EmailToken t;
+  t.provider = apple != 0 ? mtcore::client::EmailToken::Provider::kApple
+                          : mtcore::client::EmailToken::Provider::kGoogle;
+  t.token = token != nullptr ? token : "";
+  absl::Status s = c->PhoneLoginEmailToken(t);
+  return s.ok() ? 0 : Refuse(s);
+}
+
 // Cancels the phone login (its "phoneLoginEnded" says so): 1, or 0 if none
 // runs.
 int mtcore_client_phone_cancel(int h) {

@@ -600,6 +600,18 @@ absl::Status JsonClient::PhoneLoginPassword(std::string_view password) {
   });
 }
 
+absl::Status JsonClient::PhoneLoginEmail(std::string_view email) {
+  return PhoneLoginStep([&](client::PhoneLogin& login, client::RequestSink& sink) {
+    return login.SubmitEmail(email, sink);
+  });
+}
+
+absl::Status JsonClient::PhoneLoginEmailToken(const client::EmailToken& token) {
+  return PhoneLoginStep([&](client::PhoneLogin& login, client::RequestSink& sink) {
+    return login.SubmitEmailToken(token, sink);
+  });
+}
+
 bool JsonClient::CancelPhoneLogin() {
   if (phone_ == nullptr) return false;
   PhoneSink sink(*this);
@@ -634,7 +646,8 @@ void JsonClient::DeliverPhone() {
         phone_->attempt_error().ok() ? "" : std::string(phone_->attempt_error().message());
     std::string step;
     switch (phone_->state()) {
-      case client::PhoneLogin::State::kCodeNeeded: {
+      case client::PhoneLogin::State::kCodeNeeded:
+      case client::PhoneLogin::State::kEmailCodeNeeded: {
         const client::SentCodeInfo& how = phone_->code_info();
         step = absl::StrCat(R"("step":"code","how":{"type":)", JsonQuote(how.type),
                             R"(,"length":)", how.length, R"(,"pattern":)", JsonQuote(how.pattern),
@@ -652,6 +665,12 @@ void JsonClient::DeliverPhone() {
         step = absl::StrCat(R"("step":"signUp","terms":)", terms);
         break;
       }
+      case client::PhoneLogin::State::kEmailNeeded:
+        step = absl::StrCat(R"("step":"email","googleAllowed":)",
+                            phone_->email_setup().google_sign_in_allowed ? "true" : "false",
+                            R"(,"appleAllowed":)",
+                            phone_->email_setup().apple_sign_in_allowed ? "true" : "false");
+        break;
       default:  // kPasswordNeeded
         step = absl::StrCat(R"("step":"password","hint":)", JsonQuote(phone_->password_hint()));
         break;

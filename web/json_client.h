@@ -323,6 +323,10 @@ class JsonClient final : public client::ClientWrapper {
   //   {"type":"phoneLoginStep","step":"signUp","terms":{...}|null,"refused":""}
   //       (a number with no account: help.termsOfService as JSON, if sent)
   //   {"type":"phoneLoginStep","step":"password","hint":"...","refused":""}
+  //   {"type":"phoneLoginStep","step":"email","googleAllowed":false,
+  //    "appleAllowed":false,"refused":""}
+  //       (the DC asks to set up a login email first; the code mailed to it
+  //        then comes as a "code" step of type "email_code")
   // ("refused": why the last answer was refused, e.g. "auth.signIn: rpc
   // error 400 PHONE_CODE_INVALID"), answered with the matching call below;
   // and it ends in exactly one
@@ -346,6 +350,10 @@ class JsonClient final : public client::ClientWrapper {
   absl::Status PhoneLoginSignUp(std::string_view first_name, std::string_view last_name);
   // The 2FA password, proven with SRP at once (no copy is kept).
   absl::Status PhoneLoginPassword(std::string_view password);
+  // The login email to set up ("email" step), or an ID token proving one
+  // (where googleAllowed / appleAllowed, or for a code sent by email).
+  absl::Status PhoneLoginEmail(std::string_view email);
+  absl::Status PhoneLoginEmailToken(const client::EmailToken& token);
   // Ends the running phone login with phoneLoginEnded saying it was
   // cancelled (the DC told with auth.cancelCode). False if none is running.
   bool CancelPhoneLogin();

@@ -322,6 +322,12 @@ export interface SentCodeInfo {
   timeout: number;
 }
 
+// A Google / Apple ID token proving an email address (onEmail).
+export interface EmailToken {
+  provider: 'google' | 'apple';
+  token: string;
+}
+
 export interface PhoneLoginOptions {
   // International format ('+44 7700 900123': the digits count).
   phone: string;
@@ -336,6 +342,11 @@ export interface PhoneLoginOptions {
   // service to show, or null). Without it, such a number rejects.
   onSignUp?: (terms: tl.help.TermsOfService | null, refused: string) =>
     { firstName: string; lastName?: string } | Promise<{ firstName: string; lastName?: string }>;
+  // The DC asks to set up a login email first: the address (the code mailed
+  // to it then comes through onCode, how.type 'email_code'), or an ID token
+  // proving one where `allowed` says so. Without it, such a login rejects.
+  onEmail?: (allowed: { googleAllowed: boolean; appleAllowed: boolean }, refused: string) =>
+    string | EmailToken | Promise<string | EmailToken>;
   // future_auth_token values (base64) of earlier logins of this number,
   // newest first: the DC may log in without a code.
   futureAuthTokens?: string[];

@@ -1089,6 +1089,11 @@ export class MtcoreClient {
   //     lastName} (terms: help.termsOfService to show, or null; the page
   //     calls help.acceptTermsOfService once the user agreed). Without it
   //     such a number rejects.
+  //   onEmail(allowed, refused): the DC asks to set up a login email first:
+  //     the address (its code then comes through onCode, how.type
+  //     'email_code'), or {provider: 'google' | 'apple', token} (an ID
+  //     token proving one, where allowed.googleAllowed / appleAllowed).
+  //     Without it such a login rejects.
   // futureAuthTokens: the future_auth_token (base64, as the authorization
   // gives it) of earlier logins of this number, newest first: the DC may log
   // in without a code. Resolves with the auth.authorization (keep its
@@ -1096,7 +1101,7 @@ export class MtcoreClient {
   // DC's error, a prompt that threw (the login is cancelled), aborted
   // (signal: 'cancelled'), close(). Options also apiHash (default:
   // create()'s). One at a time, on a client not logged in.
-  logInWithPhone({ phone, apiHash, futureAuthTokens = [], onCode, onPassword, onSignUp, signal } = {}) {
+  logInWithPhone({ phone, apiHash, futureAuthTokens = [], onCode, onPassword, onSignUp, onEmail, signal } = {}) {
     const m = this.#m;
     if (this.#closed) return Promise.reject(new MtcoreError(0, 'the client is closed'));
     if (typeof phone !== 'string') {
@@ -1105,7 +1110,7 @@ export class MtcoreClient {
     if (typeof onCode !== 'function') {
       return Promise.reject(new MtcoreError(0, 'logInWithPhone: onCode(how, refused) is required'));
     }
-    for (const [name, f] of [['onPassword', onPassword], ['onSignUp', onSignUp]]) {
+    for (const [name, f] of [['onPassword', onPassword], ['onSignUp', onSignUp], ['onEmail', onEmail]]) {
       if (f !== undefined && typeof f !== 'function') {
         return Promise.reject(new MtcoreError(0, `logInWithPhone: ${name} is a function`));
       }
@@ -1133,7 +1138,7 @@ export class MtcoreClient {
     }
     if (r < 0) return Promise.reject(new MtcoreError(0, m.UTF8ToString(m._mtcore_last_error())));
     const settled = new Promise((resolve, reject) => {
-      const entry = { resolve, reject, onCode, onPassword, onSignUp, why: null, passwordNeeded: false };
+      const entry = { resolve, reject, onCode, onPassword, onSignUp, onEmail, why: null, passwordNeeded: false };
       const onAbort = () => this.#cancelPhone(entry, 'cancelled');
       signal?.addEventListener('abort', onAbort, { once: true });
       entry.cleanup = () => signal?.removeEventListener('abort', onAbort);
@@ -1169,6 +1174,23 @@ export class MtcoreClient {
           if (this.#phone !== p || p.why) return;
           r = withUtf8(m, password, (ptr, n) => m._mtcore_client_phone_password(this.#h, ptr, n),
             { wipe: true });
+        } else if (e.step === 'email') {
+          if (!p.onEmail) {
+            this.#cancelPhone(p, 'logInWithPhone: the DC asks to set up a login email first (give onEmail)');
+            return;
+          }
+          const email = await p.onEmail({ googleAllowed: e.googleAllowed, appleAllowed: e.appleAllowed }, refused);
+          const byToken = email !== null && typeof email === 'object';
+          if (byToken ? (email.provider !== 'google' && email.provider !== 'apple') || typeof email.token !== 'string'
+            : typeof email !== 'string') {
+            throw new TypeError("onEmail gives an address or {provider: 'google' | 'apple', token}");
+          }
+          if (this.#phone !== p || p.why) return;
+          const text = cString(m, byToken ? email.token : email);
+          try {
+            r = byToken ? m._mtcore_client_phone_email_token(this.#h, email.provider === 'apple' ? 1 : 0, text)
+              : m._mtcore_client_phone_email(this.#h, text);
+          } finally { m._free(text); }
         } else {
           if (!p.onSignUp) {
             this.#cancelPhone(p, 'logInWithPhone: the number has no account (give onSignUp to sign up)');

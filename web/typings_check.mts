@@ -75,6 +75,8 @@ export async function example(schema: string, pem: string): Promise<string> {
     onCode: async (how, refused) => (how.nextType && refused ? '' : String(how.length)),
     onPassword: (hint) => hint,
     onSignUp: (terms) => { console.log(terms?.text); return { firstName: 'Ann' }; },
+    onEmail: async (allowed, refused) =>
+      (allowed.googleAllowed && !refused ? { provider: 'google' as const, token: 'id-token' } : 'ann@example.com'),
   });
   if (byPhone._ === 'auth.authorization') console.log(byPhone.future_auth_token);
   const saved: Uint8Array = client.snapshot();
@@ -133,6 +135,8 @@ export async function misuse(client: MtcoreClient): Promise<void> {
   await client.logInWithPhone({ phone: '+1', onCode: () => 12345 });
   // @ts-expect-error: onSignUp gives a first name
   await client.logInWithPhone({ phone: '+1', onCode: () => '1', onSignUp: () => ({ lastName: 'Doe' }) });
+  // @ts-expect-error: a token names its provider
+  await client.logInWithPhone({ phone: '+1', onCode: () => '1', onEmail: () => ({ token: 't' }) });
   // @ts-expect-error: onUrl is required
   await client.logInWithQr({ exceptIds: [1] });
   // @ts-expect-error: onUrl gets the URL as a string

@@ -24,6 +24,10 @@ const char* StateName(PhoneLogin::State s) {
     case PhoneLogin::State::kFetchingPassword: return "fetching the password challenge";
     case PhoneLogin::State::kPasswordNeeded: return "waiting for the password";
     case PhoneLogin::State::kCheckingPassword: return "checking the password";
+    case PhoneLogin::State::kEmailNeeded: return "waiting for a login email to set up";
+    case PhoneLogin::State::kSendingEmailCode: return "sending a code to the login email";
+    case PhoneLogin::State::kEmailCodeNeeded: return "waiting for the code sent to the login email";
+    case PhoneLogin::State::kVerifyingEmail: return "verifying the login email";
     case PhoneLogin::State::kLoggedIn: return "logged in";
     case PhoneLogin::State::kFailed: return "failed";
   }
@@ -52,6 +56,8 @@ void DescribeSentType(const tl::auth_SentCodeType& t, SentCodeInfo& out) {
     out.type = "email_code";
     out.pattern = x->email_pattern;
     out.length = x->length;
+    out.reset_available_period = x->reset_available_period;
+    out.reset_pending_date = x->reset_pending_date;
   } else if (const auto* x = t.As<tl::auth_sentCodeTypeFragmentSms>()) {
     out.type = "fragment_sms";
     out.pattern = x->url;
@@ -66,7 +72,7 @@ void DescribeSentType(const tl::auth_SentCodeType& t, SentCodeInfo& out) {
     out.type = "sms_phrase";
     out.pattern = x->beginning.value_or("");
   } else {
-    out.type = t.name();  // one this build does not name (auth.sentCodeTypeSetUpEmailRequired is refused before)
+    out.type = t.name();  // one this build does not name (auth.sentCodeTypeSetUpEmailRequired is taken before)
   }
 }
 
@@ -82,6 +88,24 @@ std::string NextTypeName(const tl::auth_CodeType& t) {
 
 bool IsRpcError(const ClientEvent& e, std::string_view message) {
   return e.kind == ClientEvent::Kind::kRpcError && e.error_message == message;
+}
+
+bool IsAnyRpcError(const ClientEvent& e, std::initializer_list<std::string_view> messages) {
+  for (std::string_view m : messages) {
+    if (IsRpcError(e, m)) return true;
+  }
+  return false;
+}
+
+tl::EmailVerification TokenVerification(const EmailToken& token) {
+  if (token.provider == EmailToken::Provider::kApple) {
+    return tl::emailVerificationApple{.token = token.token};
+  }
+  return tl::emailVerificationGoogle{.token = token.token};
+}
+
+const char* ProviderName(EmailToken::Provider p) {
+  return p == EmailToken::Provider::kApple ? "Apple" : "Google";
 }
 
 }  // namespace
@@ -153,6 +177,14 @@ absl::Status PhoneLogin::Expect(State wanted, std::string_view step) const {
 }
 
 absl::Status PhoneLogin::SubmitCode(std::string_view code, RequestSink& sink) {
+  if (state_ == State::kEmailCodeNeeded) {
+    if (code.empty()) return absl::InvalidArgumentError("phone login: an empty code");
+    tl::account_verifyEmail verify;
+    verify.purpose = LoginSetupPurpose();
+    verify.verification = tl::emailVerificationCode{.code = std::string(code)};
+    SendRequest(verify, sink, State::kVerifyingEmail);
+    return absl::OkStatus();
+  }
   MTCORE_RETURN_IF_ERROR(Expect(State::kCodeNeeded, "a code"));
   if (code.empty()) return absl::InvalidArgumentError("phone login: an empty code");
   if (code_expired_) {
@@ -172,6 +204,10 @@ absl::Status PhoneLogin::SubmitCode(std::string_view code, RequestSink& sink) {
 }
 
 absl::Status PhoneLogin::ResendCode(RequestSink& sink) {
+  if (state_ == State::kEmailCodeNeeded) {
+    SendEmailCode(sink);
+    return absl::OkStatus();
+  }
   MTCORE_RETURN_IF_ERROR(Expect(State::kCodeNeeded, "ResendCode"));
   if (code_expired_) {
     SendCode(sink);
@@ -186,6 +222,71 @@ absl::Status PhoneLogin::ResendCode(RequestSink& sink) {
   resend.phone_number = options_.phone;
   resend.phone_code_hash = code_hash_;
   SendRequest(resend, sink, State::kSendingCode);
+  return absl::OkStatus();
+}
+
+tl::emailVerifyPurposeLoginSetup PhoneLogin::LoginSetupPurpose() const {
+  tl::emailVerifyPurposeLoginSetup purpose;
+  purpose.phone_number = options_.phone;
+  purpose.phone_code_hash = code_hash_;
+  return purpose;
+}
+
+void PhoneLogin::SendEmailCode(RequestSink& sink) {
+  tl::account_sendVerifyEmailCode send;
+  send.purpose = LoginSetupPurpose();
+  send.email = setup_email_;
+  SendRequest(send, sink, State::kSendingEmailCode);
+}
+
+absl::Status PhoneLogin::SubmitEmail(std::string_view email, RequestSink& sink) {
+  MTCORE_RETURN_IF_ERROR(Expect(State::kEmailNeeded, "a login email"));
+  if (email.empty()) return absl::InvalidArgumentError("phone login: an empty email address");
+  setup_email_ = std::string(email);
+  SendEmailCode(sink);
+  return absl::OkStatus();
+}
+
+absl::Status PhoneLogin::SubmitEmailToken(const EmailToken& token, RequestSink& sink) {
+  const bool setting_up = state_ == State::kEmailNeeded;
+  if (!setting_up && !(state_ == State::kCodeNeeded && email_code_)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "phone login: an email token while ", StateName(state_),
+        " (only while ", StateName(State::kEmailNeeded), ", or for a code sent by email)"));
+  }
+  if (token.token.empty()) return absl::InvalidArgumentError("phone login: an empty email token");
+  const bool google = setting_up ? email_setup_.google_sign_in_allowed : email_google_;
+  const bool apple = setting_up ? email_setup_.apple_sign_in_allowed : email_apple_;
+  if (!(token.provider == EmailToken::Provider::kApple ? apple : google)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "phone login: the DC does not allow signing in with ", ProviderName(token.provider),
+        " here"));
+  }
+  if (setting_up) {
+    tl::account_verifyEmail verify;
+    verify.purpose = LoginSetupPurpose();
+    verify.verification = TokenVerification(token);
+    SendRequest(verify, sink, State::kVerifyingEmail);
+    return absl::OkStatus();
+  }
+  tl::auth_signIn sign_in;
+  sign_in.phone_number = options_.phone;
+  sign_in.phone_code_hash = code_hash_;
+  sign_in.email_verification = TokenVerification(token);
+  SendRequest(sign_in, sink, State::kSigningIn);
+  return absl::OkStatus();
+}
+
+absl::Status PhoneLogin::ResetLoginEmail(RequestSink& sink) {
+  MTCORE_RETURN_IF_ERROR(Expect(State::kCodeNeeded, "ResetLoginEmail"));
+  if (!email_code_ || !code_info_.reset_available_period.has_value()) {
+    return absl::FailedPreconditionError(
+        "phone login: the DC offers no reset of the login email for this code");
+  }
+  tl::auth_resetLoginEmail reset;
+  reset.phone_number = options_.phone;
+  reset.phone_code_hash = code_hash_;
+  SendRequest(reset, sink, State::kSendingCode);
   return absl::OkStatus();
 }
 
@@ -227,7 +328,9 @@ void PhoneLogin::Cancel(RequestSink& sink) {
   const bool code_pending = !code_hash_.empty() && !code_expired_ &&
                             (state_ == State::kCodeNeeded || state_ == State::kSendingCode ||
                              state_ == State::kSigningIn || state_ == State::kSignUpNeeded ||
-                             state_ == State::kSigningUp);
+                             state_ == State::kSigningUp || state_ == State::kEmailNeeded ||
+                             state_ == State::kSendingEmailCode ||
+                             state_ == State::kEmailCodeNeeded || state_ == State::kVerifyingEmail);
   if (code_pending) {
     // Tells the DC the code will not be used; its answer is swallowed.
     tl::auth_cancelCode cancel;
@@ -264,6 +367,12 @@ void PhoneLogin::OnAnswer(const ClientEvent& e, RequestSink& sink) {
     case State::kFetchingPassword:
       OnPassword(e);
       return;
+    case State::kSendingEmailCode:
+      OnSentEmailCode(e);
+      return;
+    case State::kVerifyingEmail:
+      OnEmailVerified(e);
+      return;
     default:
       return;  // (nothing is in flight in the other states)
   }
@@ -290,7 +399,11 @@ void PhoneLogin::OnSentCode(const ClientEvent& e, RequestSink& sink) {
   std::optional<tl::auth_SentCode> sent = ResultOrFail<tl::auth_SentCode>(e);
   if (!sent.has_value()) return;
   ++codes_sent_;
-  if (const auto* x = sent->As<tl::auth_sentCodeSuccess>()) {
+  TakeSentCode(*sent);
+}
+
+void PhoneLogin::TakeSentCode(const tl::auth_SentCode& sent) {
+  if (const auto* x = sent.As<tl::auth_sentCodeSuccess>()) {
     // A future auth token was accepted: logged in without a code.
     const auto* a = x->authorization.As<tl::auth_authorization>();
     if (a == nullptr) {
@@ -302,17 +415,16 @@ void PhoneLogin::OnSentCode(const ClientEvent& e, RequestSink& sink) {
     state_ = State::kLoggedIn;
     return;
   }
-  if (const auto* x = sent->As<tl::auth_sentCodePaymentRequired>()) {
+  if (const auto* x = sent.As<tl::auth_sentCodePaymentRequired>()) {
     Fail(absl::FailedPreconditionError(absl::StrCat(
         "phone login: ", step_, ": the DC asks for a payment before it sends a code to this "
         "number (auth.sentCodePaymentRequired, product '", x->store_product, "')")));
     return;
   }
-  const auto* x = sent->As<tl::auth_sentCode>();
-  if (x->type.Is<tl::auth_sentCodeTypeSetUpEmailRequired>()) {
-    Fail(absl::UnimplementedError(absl::StrCat(
-        "phone login: ", step_, ": the DC asks to set up a login email first "
-        "(auth.sentCodeTypeSetUpEmailRequired), which this client does not do")));
+  const auto* x = sent.As<tl::auth_sentCode>();
+  if (x == nullptr) {
+    Fail(absl::DataLossError(absl::StrCat("phone login: ", step_, ": ", sent.name(),
+                                          " where a code was expected")));
     return;
   }
   if (x->phone_code_hash.empty()) {
@@ -321,13 +433,62 @@ void PhoneLogin::OnSentCode(const ClientEvent& e, RequestSink& sink) {
   }
   code_hash_ = x->phone_code_hash;
   code_expired_ = false;
-  email_code_ = x->type.Is<tl::auth_sentCodeTypeEmailCode>();
+  attempt_error_ = absl::OkStatus();
+  if (const auto* t = x->type.As<tl::auth_sentCodeTypeSetUpEmailRequired>()) {
+    email_setup_ = EmailSetupInfo{.google_sign_in_allowed = t->google_signin_allowed,
+                                  .apple_sign_in_allowed = t->apple_signin_allowed};
+    state_ = State::kEmailNeeded;
+    return;
+  }
+  const auto* email = x->type.As<tl::auth_sentCodeTypeEmailCode>();
+  email_code_ = email != nullptr;
+  email_google_ = email != nullptr && email->google_signin_allowed;
+  email_apple_ = email != nullptr && email->apple_signin_allowed;
   code_info_ = SentCodeInfo{};
   DescribeSentType(x->type, code_info_);
   code_info_.next_type = NextTypeName(x->next_type);
   code_info_.timeout = x->timeout;
-  attempt_error_ = absl::OkStatus();
   state_ = State::kCodeNeeded;
+}
+
+void PhoneLogin::OnSentEmailCode(const ClientEvent& e) {
+  if (IsAnyRpcError(e, {"EMAIL_INVALID", "EMAIL_NOT_ALLOWED", "EMAIL_UNCONFIRMED"})) {
+    absl::Status s = Client::AnswerStatus(e);
+    attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
+    state_ = State::kEmailNeeded;
+    return;
+  }
+  std::optional<tl::account_SentEmailCode> sent = ResultOrFail<tl::account_SentEmailCode>(e);
+  if (!sent.has_value()) return;
+  const auto& x = *sent->As<tl::account_sentEmailCode>();
+  ++codes_sent_;
+  code_info_ = SentCodeInfo{.type = "email_code", .length = x.length, .pattern = x.email_pattern};
+  attempt_error_ = absl::OkStatus();
+  state_ = State::kEmailCodeNeeded;
+}
+
+void PhoneLogin::OnEmailVerified(const ClientEvent& e) {
+  if (IsAnyRpcError(e, {"CODE_INVALID", "EMAIL_CODE_INVALID", "EMAIL_VERIFY_EXPIRED",
+                        "EMAIL_TOKEN_INVALID"})) {
+    absl::Status s = Client::AnswerStatus(e);
+    attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
+    // A token refused: the address is asked for again (an emailed code may
+    // prove it); a code refused: asked for again (ResendCode mails a new one).
+    state_ = IsRpcError(e, "EMAIL_TOKEN_INVALID") || setup_email_.empty()
+                 ? State::kEmailNeeded
+                 : State::kEmailCodeNeeded;
+    return;
+  }
+  std::optional<tl::account_EmailVerified> verified = ResultOrFail<tl::account_EmailVerified>(e);
+  if (!verified.has_value()) return;
+  const auto* login = verified->As<tl::account_emailVerifiedLogin>();
+  if (login == nullptr) {
+    Fail(absl::DataLossError(absl::StrCat("phone login: ", step_,
+                                          ": account.emailVerified without the login's next code")));
+    return;
+  }
+  ++codes_sent_;
+  TakeSentCode(login->sent_code);
 }
 
 void PhoneLogin::OnAuthorization(const ClientEvent& e, RequestSink& sink) {

@@ -27,13 +27,25 @@
 //      auth.checkPassword with the SRP proof (password_check.h); a wrong one
 //      (PASSWORD_HASH_INVALID) fetches a new SRP challenge and returns to
 //      kPasswordNeeded with attempt_error().
+//   A number whose account must first have a login email
+//   (auth.sentCodeTypeSetUpEmailRequired, core.telegram.org/api/auth#email-verification):
+//   kEmailNeeded; SubmitEmail(address) sends account.sendVerifyEmailCode
+//   (emailVerifyPurposeLoginSetup), then kEmailCodeNeeded: SubmitCode(code)
+//   sends account.verifyEmail, whose account.emailVerifiedLogin carries the
+//   login's next auth.sentCode (step 1 again). An address the DC refuses
+//   (EMAIL_INVALID, EMAIL_NOT_ALLOWED) returns to kEmailNeeded, a wrong code
+//   to kEmailCodeNeeded, both with attempt_error(). Where the DC allows it
+//   (email_setup()), SubmitEmailToken proves the address with a Google or
+//   Apple ID token instead, here and for a code sent by email. For a code
+//   sent to an email the user can no longer read, ResetLoginEmail() sends
+//   auth.resetLoginEmail once code_info() says a reset is available.
 //
 // Each login ends exactly once: kLoggedIn (result() is the authorization;
 // its future_auth_token, if any, is for the app to keep for the next login
 // of this number) or kFailed (result() is the one error: the rpc error of
 // the step that failed, e.g. "phone login: auth.sendCode: rpc error 400
 // PHONE_NUMBER_INVALID", a request that failed, an answer that does not
-// parse, what mtcore cannot do (a login email to set up first, a payment),
+// parse, what mtcore cannot do (a payment, Firebase SMS verification),
 // or Cancelled after Cancel(), which also tells the DC with auth.cancelCode).
 // Answers to requests it gave up are still consumed when they come.
 //
@@ -96,6 +108,26 @@ struct SentCodeInfo {
   std::string next_type;
   // Seconds after which ResendCode() may be called, if the DC said.
   std::optional<int32_t> timeout;
+  // A code sent by email ("email_code"): the user may reset the login email
+  // (ResetLoginEmail) if the DC gave reset_available_period (seconds to
+  // wait once asked); a reset asked for earlier completes at
+  // reset_pending_date (unix time).
+  std::optional<int32_t> reset_available_period;
+  std::optional<int32_t> reset_pending_date;
+};
+
+// What kEmailNeeded allows besides an address and its emailed code.
+struct EmailSetupInfo {
+  bool google_sign_in_allowed = false;
+  bool apple_sign_in_allowed = false;
+};
+
+// An ID token that proves an email address (emailVerificationGoogle /
+// emailVerificationApple), where EmailSetupInfo or the email code allow it.
+struct EmailToken {
+  enum class Provider { kGoogle, kApple };
+  Provider provider = Provider::kGoogle;
+  std::string token;
 };
 
 class PhoneLogin {
@@ -110,6 +142,10 @@ class PhoneLogin {
     kFetchingPassword, // account.getPassword in flight
     kPasswordNeeded,   // waiting for SubmitPassword
     kCheckingPassword, // auth.checkPassword in flight
+    kEmailNeeded,      // waiting for SubmitEmail (or SubmitEmailToken): set up a login email
+    kSendingEmailCode, // account.sendVerifyEmailCode in flight
+    kEmailCodeNeeded,  // waiting for SubmitCode: the code sent to that address
+    kVerifyingEmail,   // account.verifyEmail in flight
     kLoggedIn,         // done: result() is the authorization
     kFailed,           // done: result() is the error
   };
@@ -125,13 +161,29 @@ class PhoneLogin {
   bool OnEvent(const ClientEvent& e, RequestSink& sink);
 
   // The steps the app takes when asked. FailedPrecondition in any other
-  // state (naming it); InvalidArgument for an empty code or first name. A
-  // step that could not be sent ends the login (result()).
+  // state (naming it); InvalidArgument for an empty code, address, token or
+  // first name. A step that could not be sent ends the login (result()).
+  // SubmitCode: kCodeNeeded (auth.signIn) or kEmailCodeNeeded
+  // (account.verifyEmail).
   absl::Status SubmitCode(std::string_view code, RequestSink& sink);
   // Sends the code another way (auth.resendCode; FailedPrecondition if
   // code_info() has no next_type), or asks for a new one after
-  // PHONE_CODE_EXPIRED (auth.sendCode).
+  // PHONE_CODE_EXPIRED (auth.sendCode); in kEmailCodeNeeded, emails a new
+  // code to the same address.
   absl::Status ResendCode(RequestSink& sink);
+  // kEmailNeeded: the login email to set up (account.sendVerifyEmailCode).
+  absl::Status SubmitEmail(std::string_view email, RequestSink& sink);
+  // kEmailNeeded (account.verifyEmail), or kCodeNeeded for a code sent by
+  // email (auth.signIn's email_verification): the address proved by a
+  // Google / Apple ID token; FailedPrecondition where the DC did not allow
+  // that provider.
+  absl::Status SubmitEmailToken(const EmailToken& token, RequestSink& sink);
+  // kCodeNeeded for a code sent by email that the DC allows to reset
+  // (code_info().reset_available_period): auth.resetLoginEmail; the DC
+  // answers with a code sent another way (kCodeNeeded again, code_info()
+  // saying how) or with the date the reset completes
+  // (code_info().reset_pending_date).
+  absl::Status ResetLoginEmail(RequestSink& sink);
   absl::Status SignUp(std::string_view first_name, std::string_view last_name,
                       RequestSink& sink);
   // Proves `password` against the challenge account.getPassword gave
@@ -150,10 +202,16 @@ class PhoneLogin {
   // kPasswordNeeded).
   bool waiting_for_app() const {
     return state_ == State::kCodeNeeded || state_ == State::kSignUpNeeded ||
-           state_ == State::kPasswordNeeded;
+           state_ == State::kPasswordNeeded || state_ == State::kEmailNeeded ||
+           state_ == State::kEmailCodeNeeded;
   }
+  // kCodeNeeded: how the login code was sent; kEmailCodeNeeded: the code
+  // emailed to the address being set up (type "email_code", the address's
+  // pattern, its length).
   const SentCodeInfo& code_info() const { return code_info_; }
-  // Why the last code, name or password was refused (OK if it was not):
+  // kEmailNeeded: the ID tokens the DC accepts instead of an emailed code.
+  const EmailSetupInfo& email_setup() const { return email_setup_; }
+  // Why the last code, address, name or password was refused (OK if it was not):
   // e.g. "auth.signIn: rpc error 400 PHONE_CODE_INVALID".
   const absl::Status& attempt_error() const { return attempt_error_; }
   // The hint the user set for the 2FA password (kPasswordNeeded).
@@ -178,6 +236,14 @@ class PhoneLogin {
   void OnSentCode(const ClientEvent& e, RequestSink& sink);
   void OnAuthorization(const ClientEvent& e, RequestSink& sink);
   void OnPassword(const ClientEvent& e);
+  void OnSentEmailCode(const ClientEvent& e);
+  void OnEmailVerified(const ClientEvent& e);
+  // The login's auth.SentCode (after auth.sendCode, resendCode,
+  // resetLoginEmail or account.verifyEmail): logged in, a code to ask for,
+  // a login email to set up, or what mtcore cannot do.
+  void TakeSentCode(const tl::auth_SentCode& sent);
+  void SendEmailCode(RequestSink& sink);
+  tl::emailVerifyPurposeLoginSetup LoginSetupPurpose() const;
   absl::Status Expect(State wanted, std::string_view step) const;
   void Fail(absl::Status why);
 
@@ -189,6 +255,10 @@ class PhoneLogin {
   std::string code_hash_;
   bool code_expired_ = false;  // the hash is dead: ResendCode sends auth.sendCode
   bool email_code_ = false;    // the code was sent by email (signIn's email_verification)
+  bool email_google_ = false;  // ... and may be proved with a Google / Apple token instead
+  bool email_apple_ = false;
+  EmailSetupInfo email_setup_;
+  std::string setup_email_;    // the login email being set up (kEmailCodeNeeded)
   SentCodeInfo code_info_;
   int codes_sent_ = 0;
   absl::Status attempt_error_;

@@ -8,13 +8,16 @@
 // Input: a sequence of one-byte ops (op % 10), some followed by arguments:
 //   0: answer the request in flight with auth.sentCode{type: u8 picks one,
 //      hash: u8 len + bytes, next_type: u8, timeout: u8}
-//   1: ... auth.sentCodeSuccess / sentCodePaymentRequired (u8 & 1)
+//   1: ... u8 % 5 picks: auth.sentCodeSuccess, sentCodePaymentRequired,
+//      account.sentEmailCode, account.emailVerifiedLogin (an SMS code next),
+//      account.emailVerified
 //   2: ... auth.authorization, or signUpRequired (u8 & 1)
 //   3: ... account.password (has_password: u8 & 1; then p and srp_B: u8 len + bytes each)
 //   4: ... an rpc error (u8 picks the message, u8 the code)
 //   5: ... a failure; 6: ... raw bytes (u8 len + bytes)
 //   7: SubmitCode (u8 len + bytes) or ResendCode (when the u8 is 0)
-//   8: SignUp (u8 len + bytes); 9: SubmitPassword (u8 len + bytes), or
+//   8: u8 % 4 picks SignUp, SubmitEmail, SubmitEmailToken (both take u8 len
+//      + bytes) or ResetLoginEmail; 9: SubmitPassword (u8 len + bytes), or
 //      Cancel when the u8 is 255
 #include <cstdint>
 #include <cstdlib>
@@ -64,8 +67,12 @@ tl::auth_SentCodeType SentType(uint8_t pick) {
   switch (pick % 6) {
     case 0: return tl::auth_sentCodeTypeApp{.length = 5};
     case 1: return tl::auth_sentCodeTypeSms{.length = 6};
-    case 2: return tl::auth_sentCodeTypeEmailCode{.email_pattern = "a*@b", .length = 6};
-    case 3: return tl::auth_sentCodeTypeSetUpEmailRequired{};
+    case 2:
+      return tl::auth_sentCodeTypeEmailCode{.google_signin_allowed = true,
+                                            .email_pattern = "a*@b",
+                                            .length = 6,
+                                            .reset_available_period = 60};
+    case 3: return tl::auth_sentCodeTypeSetUpEmailRequired{.apple_signin_allowed = true};
     case 4: return tl::auth_sentCodeTypeFlashCall{.pattern = "+44*"};
     default: return tl::auth_sentCodeTypeSmsWord{};
   }
@@ -100,12 +107,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 1:
-        if (in.Byte() & 1) {
-          e = Result(id, *tl::Serialize(tl::auth_SentCode(tl::auth_sentCodePaymentRequired{})));
-        } else {
-          e = Result(id, *tl::Serialize(tl::auth_SentCode(tl::auth_sentCodeSuccess{
-                             .authorization = tl::auth_authorization{
-                                 .user = tl::user{.id = 3, .first_name = std::string("A")}}})));
+        switch (in.Byte() % 5) {
+          case 0:
+            e = Result(id, *tl::Serialize(tl::auth_SentCode(tl::auth_sentCodeSuccess{
+                               .authorization = tl::auth_authorization{
+                                   .user = tl::user{.id = 3, .first_name = std::string("A")}}})));
+            break;
+          case 1:
+            e = Result(id, *tl::Serialize(tl::auth_SentCode(tl::auth_sentCodePaymentRequired{})));
+            break;
+          case 2:
+            e = Result(id, *tl::Serialize(tl::account_SentEmailCode(
+                               tl::account_sentEmailCode{.email_pattern = "a*@b", .length = 6})));
+            break;
+          case 3:
+            e = Result(id, *tl::Serialize(tl::account_EmailVerified(tl::account_emailVerifiedLogin{
+                               .email = "a@b",
+                               .sent_code = tl::auth_SentCode(tl::auth_sentCode{
+                                   .type = tl::auth_sentCodeTypeSms{.length = 5},
+                                   .phone_code_hash = "e"})})));
+            break;
+          default:
+            e = Result(id, *tl::Serialize(tl::account_EmailVerified(
+                               tl::account_emailVerified{.email = "a@b"})));
+            break;
         }
         break;
       case 2: {
@@ -132,12 +157,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 4: {
-        static const char* kErrors[] = {"SESSION_PASSWORD_NEEDED", "PHONE_CODE_INVALID",
-                                        "PHONE_CODE_EXPIRED",     "FIRSTNAME_INVALID",
-                                        "PASSWORD_HASH_INVALID",  "PHONE_NUMBER_INVALID"};
+        static const char* kErrors[] = {
+            "SESSION_PASSWORD_NEEDED", "PHONE_CODE_INVALID",  "PHONE_CODE_EXPIRED",
+            "FIRSTNAME_INVALID",       "PASSWORD_HASH_INVALID", "PHONE_NUMBER_INVALID",
+            "EMAIL_NOT_ALLOWED",       "CODE_INVALID",        "EMAIL_TOKEN_INVALID",
+            "EMAIL_VERIFY_EXPIRED"};
         e.kind = client::ClientEvent::Kind::kRpcError;
         e.request_id = id;
-        e.error_message = kErrors[in.Byte() % 6];
+        e.error_message = kErrors[in.Byte() % 10];
         e.error_code = in.Byte() % 2 == 0 ? 401 : 400;
         break;
       }
@@ -161,7 +188,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 8:
-        (void)login.SignUp(in.Take(in.Byte()), "", sink);
+        switch (in.Byte() % 4) {
+          case 0: (void)login.SignUp(in.Take(in.Byte()), "", sink); break;
+          case 1: (void)login.SubmitEmail(in.Take(in.Byte()), sink); break;
+          case 2: {
+            client::EmailToken token;
+            token.provider = in.Byte() & 1 ? client::EmailToken::Provider::kApple
+                                           : client::EmailToken::Provider::kGoogle;
+            token.token = in.Take(in.Byte());
+            (void)login.SubmitEmailToken(token, sink);
+            break;
+          }
+          default: (void)login.ResetLoginEmail(sink); break;
+        }
         break;
       case 9: {
         const uint8_t n = in.Byte();

@@ -253,6 +253,177 @@ TEST(PhoneLoginTest, ACodeByEmailIsSentAsAnEmailVerification) {
   EXPECT_EQ(v->code, "654321");
 }
 
+TEST(PhoneLoginTest, ALoginEmailIsSetUpWithItsEmailedCodeThenTheLoginGoesOn) {
+  std::unique_ptr<PhoneLogin> login = MakeLogin();
+  ScriptedSink sink;
+  login->Start(sink);
+  Answer(*login, sink,
+         SentCode(tl::auth_sentCodeTypeSetUpEmailRequired{.google_signin_allowed = true}, "h1"));
+  ASSERT_EQ(login->state(), State::kEmailNeeded);
+  EXPECT_TRUE(login->waiting_for_app());
+  EXPECT_TRUE(login->email_setup().google_sign_in_allowed);
+  EXPECT_FALSE(login->email_setup().apple_sign_in_allowed);
+  EXPECT_EQ(login->SubmitCode("12345", sink).code(), absl::StatusCode::kFailedPrecondition)
+      << "an address first";
+  EXPECT_EQ(login->SubmitEmail("", sink).code(), absl::StatusCode::kInvalidArgument);
+
+  // An address the DC refuses is asked for again.
+  ASSERT_TRUE(login->SubmitEmail("ann@bad.example", sink).ok());
+  EXPECT_EQ(login->state(), State::kSendingEmailCode);
+  Refuse(*login, sink, 400, "EMAIL_NOT_ALLOWED");
+  ASSERT_EQ(login->state(), State::kEmailNeeded);
+  EXPECT_THAT(login->attempt_error().message(),
+              HasSubstr("account.sendVerifyEmailCode: rpc error 400 EMAIL_NOT_ALLOWED"));
+
+  ASSERT_TRUE(login->SubmitEmail("ann@example.com", sink).ok());
+  auto send = sink.Decode<tl::account_sendVerifyEmailCode>(sink.open[0]);
+  EXPECT_EQ(send.email, "ann@example.com");
+  const auto* purpose = send.purpose.As<tl::emailVerifyPurposeLoginSetup>();
+  ASSERT_NE(purpose, nullptr);
+  EXPECT_EQ(purpose->phone_number, kPhone);
+  EXPECT_EQ(purpose->phone_code_hash, "h1");
+  Answer(*login, sink,
+         Boxed(tl::account_SentEmailCode(
+             tl::account_sentEmailCode{.email_pattern = "a**@example.com", .length = 6})));
+  ASSERT_EQ(login->state(), State::kEmailCodeNeeded);
+  EXPECT_TRUE(login->attempt_error().ok());
+  EXPECT_EQ(login->code_info().type, "email_code");
+  EXPECT_EQ(login->code_info().pattern, "a**@example.com");
+  EXPECT_EQ(login->code_info().length, 6);
+
+  // A wrong code, a new one mailed, then the right one.
+  ASSERT_TRUE(login->SubmitCode("000000", sink).ok());
+  EXPECT_EQ(login->state(), State::kVerifyingEmail);
+  Refuse(*login, sink, 400, "CODE_INVALID");
+  ASSERT_EQ(login->state(), State::kEmailCodeNeeded);
+  EXPECT_THAT(login->attempt_error().message(), HasSubstr("account.verifyEmail: rpc error 400 CODE_INVALID"));
+  ASSERT_TRUE(login->ResendCode(sink).ok());
+  EXPECT_EQ(sink.Decode<tl::account_sendVerifyEmailCode>(sink.open[0]).email, "ann@example.com");
+  Answer(*login, sink,
+         Boxed(tl::account_SentEmailCode(
+             tl::account_sentEmailCode{.email_pattern = "a**@example.com", .length = 6})));
+  ASSERT_TRUE(login->SubmitCode("424242", sink).ok());
+  auto verify = sink.Decode<tl::account_verifyEmail>(sink.open[0]);
+  ASSERT_NE(verify.purpose.As<tl::emailVerifyPurposeLoginSetup>(), nullptr);
+  ASSERT_NE(verify.verification.As<tl::emailVerificationCode>(), nullptr);
+  EXPECT_EQ(verify.verification.As<tl::emailVerificationCode>()->code, "424242");
+
+  // Verified: the login's next code (by email now, under a new hash).
+  tl::auth_sentCode next;
+  next.type = tl::auth_sentCodeTypeEmailCode{.email_pattern = "a**@example.com", .length = 6};
+  next.phone_code_hash = "h2";
+  Answer(*login, sink,
+         Boxed(tl::account_EmailVerified(tl::account_emailVerifiedLogin{
+             .email = "ann@example.com", .sent_code = tl::auth_SentCode(std::move(next))})));
+  ASSERT_EQ(login->state(), State::kCodeNeeded);
+  EXPECT_EQ(login->code_info().type, "email_code");
+  ASSERT_TRUE(login->SubmitCode("777777", sink).ok());
+  auto sign_in = sink.Decode<tl::auth_signIn>(sink.open[0]);
+  EXPECT_EQ(sign_in.phone_code_hash, "h2");
+  ASSERT_NE(sign_in.email_verification.As<tl::emailVerificationCode>(), nullptr);
+  Answer(*login, sink, Authorization(5005));
+  ASSERT_EQ(login->state(), State::kLoggedIn);
+  EXPECT_EQ(login->result()->user.As<tl::user>()->id, 5005);
+  EXPECT_EQ(login->codes_sent(), 4);
+}
+
+TEST(PhoneLoginTest, AGoogleTokenProvesTheLoginEmailWhereTheDcAllowsIt) {
+  std::unique_ptr<PhoneLogin> login = MakeLogin();
+  ScriptedSink sink;
+  login->Start(sink);
+  Answer(*login, sink,
+         SentCode(tl::auth_sentCodeTypeSetUpEmailRequired{.google_signin_allowed = true}, "h1"));
+  EXPECT_EQ(login->SubmitEmailToken({.provider = EmailToken::Provider::kApple, .token = "t"}, sink)
+                .code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "Apple not allowed";
+  EXPECT_EQ(login->SubmitEmailToken({.token = ""}, sink).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(login->SubmitEmailToken({.token = "bad"}, sink).ok());
+  Refuse(*login, sink, 400, "EMAIL_TOKEN_INVALID");
+  ASSERT_EQ(login->state(), State::kEmailNeeded) << "the address is asked for again";
+  EXPECT_THAT(login->attempt_error().message(), HasSubstr("EMAIL_TOKEN_INVALID"));
+  ASSERT_TRUE(login->SubmitEmailToken({.token = "id-token"}, sink).ok());
+  auto verify = sink.Decode<tl::account_verifyEmail>(sink.open[0]);
+  ASSERT_NE(verify.verification.As<tl::emailVerificationGoogle>(), nullptr);
+  EXPECT_EQ(verify.verification.As<tl::emailVerificationGoogle>()->token, "id-token");
+  // The DC logs in straight away (as a future auth token would).
+  Answer(*login, sink,
+         Boxed(tl::account_EmailVerified(tl::account_emailVerifiedLogin{
+             .email = "ann@gmail.example",
+             .sent_code = tl::auth_SentCode(
+                 tl::auth_sentCodeSuccess{.authorization = tl::auth_Authorization(Authorized(5006))})})));
+  ASSERT_EQ(login->state(), State::kLoggedIn);
+  EXPECT_EQ(login->result()->user.As<tl::user>()->id, 5006);
+
+  // An account.emailVerified without the login's next code ends the login.
+  login = MakeLogin();
+  login->Start(sink);
+  Answer(*login, sink, SentCode(tl::auth_sentCodeTypeSetUpEmailRequired{}, "h1"));
+  EXPECT_EQ(login->SubmitEmailToken({.token = "t"}, sink).code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "no provider allowed";
+  ASSERT_TRUE(login->SubmitEmail("ann@example.com", sink).ok());
+  Answer(*login, sink,
+         Boxed(tl::account_SentEmailCode(tl::account_sentEmailCode{.email_pattern = "a", .length = 6})));
+  ASSERT_TRUE(login->SubmitCode("111111", sink).ok());
+  Answer(*login, sink,
+         Boxed(tl::account_EmailVerified(tl::account_emailVerified{.email = "ann@example.com"})));
+  ASSERT_EQ(login->state(), State::kFailed);
+  EXPECT_THAT(login->result().status().message(), HasSubstr("without the login's next code"));
+}
+
+TEST(PhoneLoginTest, ACodeSentByEmailMayBeProvedByAppleOrTheEmailReset) {
+  std::unique_ptr<PhoneLogin> login = MakeLogin();
+  ScriptedSink sink;
+  login->Start(sink);
+  Answer(*login, sink,
+         SentCode(tl::auth_sentCodeTypeEmailCode{.apple_signin_allowed = true,
+                                                 .email_pattern = "a**@icloud.example",
+                                                 .length = 6,
+                                                 .reset_available_period = 604800},
+                  "h1"));
+  EXPECT_EQ(login->code_info().reset_available_period, 604800);
+  EXPECT_FALSE(login->code_info().reset_pending_date.has_value());
+  ASSERT_TRUE(login->SubmitEmailToken({.provider = EmailToken::Provider::kApple, .token = "a"}, sink).ok());
+  auto sign_in = sink.Decode<tl::auth_signIn>(sink.open[0]);
+  EXPECT_EQ(sign_in.phone_code_hash, "h1");
+  ASSERT_NE(sign_in.email_verification.As<tl::emailVerificationApple>(), nullptr);
+  Refuse(*login, sink, 400, "EMAIL_CODE_INVALID");
+  ASSERT_EQ(login->state(), State::kCodeNeeded);
+
+  // The user lost the mailbox: a reset, which the DC first schedules...
+  ASSERT_TRUE(login->ResetLoginEmail(sink).ok());
+  auto reset = sink.Decode<tl::auth_resetLoginEmail>(sink.open[0]);
+  EXPECT_EQ(reset.phone_number, kPhone);
+  EXPECT_EQ(reset.phone_code_hash, "h1");
+  Answer(*login, sink,
+         SentCode(tl::auth_sentCodeTypeEmailCode{.email_pattern = "a**@icloud.example",
+                                                 .length = 6,
+                                                 .reset_pending_date = 1800000000},
+                  "h1"));
+  ASSERT_EQ(login->state(), State::kCodeNeeded);
+  EXPECT_EQ(login->code_info().reset_pending_date, 1800000000);
+  EXPECT_EQ(login->ResetLoginEmail(sink).code(), absl::StatusCode::kFailedPrecondition)
+      << "no reset offered any more";
+  // ... and once due, answers with a code by SMS.
+  login = MakeLogin();
+  login->Start(sink);
+  Answer(*login, sink,
+         SentCode(tl::auth_sentCodeTypeEmailCode{.email_pattern = "a", .length = 6,
+                                                 .reset_available_period = 1},
+                  "h1"));
+  ASSERT_TRUE(login->ResetLoginEmail(sink).ok());
+  Answer(*login, sink, SentCode(tl::auth_sentCodeTypeSms{.length = 5}, "h3"));
+  ASSERT_EQ(login->state(), State::kCodeNeeded);
+  EXPECT_EQ(login->code_info().type, "sms");
+  EXPECT_FALSE(login->code_info().reset_available_period.has_value());
+  ASSERT_TRUE(login->SubmitCode("12345", sink).ok());
+  auto by_sms = sink.Decode<tl::auth_signIn>(sink.open[0]);
+  EXPECT_EQ(by_sms.phone_code, "12345");
+  EXPECT_FALSE(by_sms.email_verification.has_value());
+  EXPECT_EQ(login->SubmitEmailToken({.token = "t"}, sink).code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(PhoneLoginTest, EveryWayToFailEndsTheLoginOnceWithItsReason) {
   struct Case {
     const char* name;
@@ -272,11 +443,6 @@ TEST(PhoneLoginTest, EveryWayToFailEndsTheLoginOnceWithItsReason) {
       {"an answer that does not parse",
        [](PhoneLogin& l, ScriptedSink& s) { Answer(l, s, Bytes{1, 2, 3}); },
        absl::StatusCode::kDataLoss, "does not parse"},
-      {"an email to set up first",
-       [](PhoneLogin& l, ScriptedSink& s) {
-         Answer(l, s, SentCode(tl::auth_sentCodeTypeSetUpEmailRequired{}, "h"));
-       },
-       absl::StatusCode::kUnimplemented, "set up a login email"},
       {"a payment",
        [](PhoneLogin& l, ScriptedSink& s) {
          Answer(l, s, Boxed(tl::auth_SentCode(

@@ -653,7 +653,8 @@ absl::StatusOr<tl::auth_authorization> ClientRunner::LogInWithPhone(
           absl::StrCat("phone login: ", prompts.max_prompts, " prompts answered, no login"));
     }
     switch (login.state()) {
-      case client::PhoneLogin::State::kCodeNeeded: {
+      case client::PhoneLogin::State::kCodeNeeded:
+      case client::PhoneLogin::State::kEmailCodeNeeded: {
         absl::Status refused = login.attempt_error();
         while (true) {
           absl::StatusOr<std::string> code = prompts.code(login.code_info(), refused);
@@ -661,6 +662,22 @@ absl::StatusOr<tl::auth_authorization> ClientRunner::LogInWithPhone(
           if (!code->empty()) return login.SubmitCode(*code, sink);
           refused = login.ResendCode(sink);
           if (refused.ok()) return absl::OkStatus();
+          if (++prompts_asked > prompts.max_prompts) return refused;
+        }
+      }
+      case client::PhoneLogin::State::kEmailNeeded: {
+        if (!prompts.email) {
+          return absl::FailedPreconditionError(
+              "phone login: the DC asks to set up a login email first "
+              "(auth.sentCodeTypeSetUpEmailRequired) and no email prompt was given");
+        }
+        absl::Status refused = login.attempt_error();
+        while (true) {
+          absl::StatusOr<std::string> email = prompts.email(login.email_setup(), refused);
+          if (!email.ok()) return email.status();
+          refused = login.SubmitEmail(*email, sink);
+          // (an empty address is asked again, like the DC's refusals)
+          if (refused.code() != absl::StatusCode::kInvalidArgument) return refused;
           if (++prompts_asked > prompts.max_prompts) return refused;
         }
       }

@@ -196,9 +196,10 @@ class ClientRunner {
   // "auth.signIn: rpc error 400 PHONE_CODE_INVALID". An error status
   // returned ends the login with it.
   struct PhoneLoginPrompts {
-    // The code. An empty string asks for it another way (auth.resendCode,
-    // or a new code after PHONE_CODE_EXPIRED); if there is none, the prompt
-    // is asked again with that error.
+    // The code (also the one mailed to a login email being set up: `how`
+    // says "email_code"). An empty string asks for it another way
+    // (auth.resendCode, a new code after PHONE_CODE_EXPIRED, another mail);
+    // if there is none, the prompt is asked again with that error.
     std::function<absl::StatusOr<std::string>(const client::SentCodeInfo& how,
                                               const absl::Status& refused)>
         code;
@@ -214,6 +215,13 @@ class ClientRunner {
     std::function<absl::StatusOr<std::pair<std::string, std::string>>(
         const std::optional<tl::help_termsOfService>& terms, const absl::Status& refused)>
         sign_up;
+    // The login email to set up when the DC asks for one first
+    // (auth.sentCodeTypeSetUpEmailRequired; an empty address or one the DC
+    // refuses is asked again; its code then comes through `code`). Unset:
+    // such a login fails with FailedPrecondition.
+    std::function<absl::StatusOr<std::string>(const client::EmailSetupInfo& allowed,
+                                              const absl::Status& refused)>
+        email;
     // Prompts asked in all, at most (then the login fails).
     int max_prompts = 20;
   };
