@@ -137,54 +137,34 @@ void PageWalk<Entry>::End(absl::Status status, RequestSink& sink) {
 
 template class PageWalk<tl::Message>;
 template class PageWalk<DialogEntry>;
+template class PageWalk<ParticipantEntry>;
 
 }  // namespace internal
 
 // ---------------------------------------------------------------------------
-// History
+// Pages of messages: the history and the search
 
-absl::StatusOr<std::unique_ptr<HistoryWalk>> HistoryWalk::Create(HistoryOptions options) {
-  if (!options.peer || options.peer.As<tl::inputPeerEmpty>() != nullptr) {
-    return absl::InvalidArgumentError("history: no peer");
-  }
-  if (options.page_size < 1 || options.page_size > kMaxPageSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("history: page size ", options.page_size, " is outside 1..", kMaxPageSize));
-  }
-  if (options.max_messages < -1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "history: max_messages ", options.max_messages, " (only -1, all, may be negative)"));
-  }
-  if (options.offset_id < 0 || options.min_id < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("history: offset_id ", options.offset_id,
-                                                   " and min_id ", options.min_id,
-                                                   " must not be negative"));
-  }
-  return std::unique_ptr<HistoryWalk>(new HistoryWalk(std::move(options)));
+namespace internal {
+
+MessagePageWalk::MessagePageWalk(const char* what, int64_t max_messages, int32_t page_size,
+                                 int32_t offset_id, int32_t min_id)
+    : PageWalk(what, max_messages),
+      start_offset_id_(offset_id),
+      min_id_(min_id),
+      next_offset_id_(offset_id) {
+  page_size_ = page_size;
 }
 
-HistoryWalk::HistoryWalk(HistoryOptions options)
-    : PageWalk("history", options.max_messages),
-      options_(std::move(options)),
-      next_offset_id_(options_.offset_id) {
-  page_size_ = options_.page_size;
+absl::StatusOr<Bytes> MessagePageWalk::NextRequest(int32_t limit) {
+  return PageRequest(next_offset_id_, limit);
 }
 
-absl::StatusOr<Bytes> HistoryWalk::NextRequest(int32_t limit) {
-  tl::messages_getHistory get;
-  get.peer = options_.peer;
-  get.offset_id = next_offset_id_;
-  get.limit = limit;
-  get.min_id = options_.min_id;
-  return tl::Serialize(get);
-}
-
-std::string HistoryWalk::PageContext() const {
+std::string MessagePageWalk::PageContext() const {
   return absl::StrCat("page below message ", next_offset_id_);
 }
 
-absl::Status HistoryWalk::OnPage(const Bytes& body) {
-  absl::StatusOr<tl::messages_Messages> answer = tl::ParseResult<tl::messages_getHistory>(body);
+absl::Status MessagePageWalk::OnPage(const Bytes& body) {
+  absl::StatusOr<tl::messages_Messages> answer = ParsePage(body);
   if (!answer.ok()) return absl::DataLossError(std::string(answer.status().message()));
   absl::StatusOr<MessagesPage> page = PageOf(*answer);
   if (!page.ok()) return page.status();
@@ -201,7 +181,7 @@ absl::Status HistoryWalk::OnPage(const Bytes& body) {
       ++repeats;
       continue;
     }
-    if (id->first <= options_.min_id) continue;
+    if (id->first <= min_id_) continue;
     if (max_entries_ >= 0 && delivered_ >= max_entries_) break;
     lowest = lowest == 0 ? id->first : std::min(lowest, id->first);
     buffer_.push_back(std::move(m));
@@ -214,13 +194,101 @@ absl::Status HistoryWalk::OnPage(const Bytes& body) {
                                             " messages none of which is below the last page"));
   }
   next_offset_id_ = lowest;
-  const bool counted = total_ >= 0 && options_.offset_id == 0 && options_.min_id == 0 &&
+  const bool counted = total_ >= 0 && start_offset_id_ == 0 && min_id_ == 0 &&
                        delivered_ >= total_;
   const bool at_max = max_entries_ >= 0 && delivered_ >= max_entries_;
   if (page->complete || empty || fresh == 0 || counted || at_max || lowest == 1) {
     ended_ = true;  // (no message has an id below 1)
   }
   return absl::OkStatus();
+}
+
+}  // namespace internal
+
+namespace {
+
+// The options both message walks check, named `what`.
+absl::Status CheckMessagePaging(const char* what, const tl::InputPeer& peer, int32_t page_size,
+                                int64_t max_messages, int32_t offset_id, int32_t min_id) {
+  if (!peer || peer.As<tl::inputPeerEmpty>() != nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": no peer"));
+  }
+  if (page_size < 1 || page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": page size ", page_size, " is outside 1..", kMaxPageSize));
+  }
+  if (max_messages < -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, ": max_messages ", max_messages, " (only -1, all, may be negative)"));
+  }
+  if (offset_id < 0 || min_id < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": offset_id ", offset_id, " and min_id ",
+                                                   min_id, " must not be negative"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HistoryWalk>> HistoryWalk::Create(HistoryOptions options) {
+  absl::Status ok = CheckMessagePaging("history", options.peer, options.page_size,
+                                       options.max_messages, options.offset_id, options.min_id);
+  if (!ok.ok()) return ok;
+  return std::unique_ptr<HistoryWalk>(new HistoryWalk(std::move(options)));
+}
+
+HistoryWalk::HistoryWalk(HistoryOptions options)
+    : MessagePageWalk("history", options.max_messages, options.page_size, options.offset_id,
+                      options.min_id),
+      options_(std::move(options)) {}
+
+absl::StatusOr<Bytes> HistoryWalk::PageRequest(int32_t offset_id, int32_t limit) {
+  tl::messages_getHistory get;
+  get.peer = options_.peer;
+  get.offset_id = offset_id;
+  get.limit = limit;
+  get.min_id = options_.min_id;
+  return tl::Serialize(get);
+}
+
+absl::StatusOr<tl::messages_Messages> HistoryWalk::ParsePage(const Bytes& body) {
+  return tl::ParseResult<tl::messages_getHistory>(body);
+}
+
+absl::StatusOr<std::unique_ptr<SearchWalk>> SearchWalk::Create(SearchOptions options) {
+  absl::Status ok = CheckMessagePaging("search", options.peer, options.page_size,
+                                       options.max_messages, options.offset_id, options.min_id);
+  if (!ok.ok()) return ok;
+  if (options.min_date < 0 || options.max_date < 0 ||
+      (options.max_date != 0 && options.min_date > options.max_date)) {
+    return absl::InvalidArgumentError(absl::StrCat("search: the dates ", options.min_date, "..",
+                                                   options.max_date, " are not a range"));
+  }
+  return std::unique_ptr<SearchWalk>(new SearchWalk(std::move(options)));
+}
+
+SearchWalk::SearchWalk(SearchOptions options)
+    : MessagePageWalk("search", options.max_messages, options.page_size, options.offset_id,
+                      options.min_id),
+      options_(std::move(options)) {}
+
+absl::StatusOr<Bytes> SearchWalk::PageRequest(int32_t offset_id, int32_t limit) {
+  tl::messages_search search;
+  search.peer = options_.peer;
+  search.q = options_.query;
+  if (options_.from) search.from_id = options_.from;
+  search.filter = options_.filter ? options_.filter
+                                  : tl::MessagesFilter(tl::inputMessagesFilterEmpty{});
+  search.min_date = options_.min_date;
+  search.max_date = options_.max_date;
+  search.offset_id = offset_id;
+  search.limit = limit;
+  search.min_id = options_.min_id;
+  return tl::Serialize(search);
+}
+
+absl::StatusOr<tl::messages_Messages> SearchWalk::ParsePage(const Bytes& body) {
+  return tl::ParseResult<tl::messages_search>(body);
 }
 
 // ---------------------------------------------------------------------------
@@ -334,6 +402,114 @@ absl::Status DialogWalk::OnPage(const Bytes& body) {
   const bool at_max = max_entries_ >= 0 && delivered_ >= max_entries_;
   const bool counted = total_ >= 0 && delivered_ >= total_;
   if (complete || dialogs->empty() || fresh == 0 || at_max || counted) ended_ = true;
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Members
+
+absl::StatusOr<std::unique_ptr<ParticipantsWalk>> ParticipantsWalk::Create(
+    ParticipantsOptions options) {
+  if (!options.channel || options.channel.As<tl::inputChannelEmpty>() != nullptr) {
+    return absl::InvalidArgumentError("members: no channel");
+  }
+  if (options.page_size < 1 || options.page_size > kMaxParticipantsPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("members: page size ", options.page_size,
+                                                   " is outside 1..", kMaxParticipantsPageSize));
+  }
+  if (options.max_members < -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "members: max_members ", options.max_members, " (only -1, all, may be negative)"));
+  }
+  return std::unique_ptr<ParticipantsWalk>(new ParticipantsWalk(std::move(options)));
+}
+
+ParticipantsWalk::ParticipantsWalk(ParticipantsOptions options)
+    : PageWalk("members", options.max_members), options_(std::move(options)) {
+  page_size_ = options_.page_size;
+  if (!options_.filter) options_.filter = tl::channelParticipantsRecent{};
+}
+
+absl::StatusOr<Bytes> ParticipantsWalk::NextRequest(int32_t limit) {
+  tl::channels_getParticipants get;
+  get.channel = options_.channel;
+  get.filter = options_.filter;
+  get.offset = offset_;
+  get.limit = limit;
+  return tl::Serialize(get);
+}
+
+std::string ParticipantsWalk::PageContext() const {
+  return absl::StrCat("page from member ", offset_);
+}
+
+namespace {
+
+// The peer a member is: (kind, id) as KeyOf gives.
+std::pair<int, int64_t> MemberKey(const tl::ChannelParticipant& p) {
+  if (const auto* x = p.As<tl::channelParticipant>()) return {0, x->user_id};
+  if (const auto* x = p.As<tl::channelParticipantSelf>()) return {0, x->user_id};
+  if (const auto* x = p.As<tl::channelParticipantCreator>()) return {0, x->user_id};
+  if (const auto* x = p.As<tl::channelParticipantAdmin>()) return {0, x->user_id};
+  if (const auto* x = p.As<tl::channelParticipantBanned>()) return KeyOf(x->peer);
+  if (const auto* x = p.As<tl::channelParticipantLeft>()) return KeyOf(x->peer);
+  return {-1, 0};
+}
+
+int64_t UserIdOf(const tl::User& u) {
+  if (const auto* x = u.As<tl::user>()) return x->id;
+  if (const auto* x = u.As<tl::userEmpty>()) return x->id;
+  return 0;
+}
+
+}  // namespace
+
+absl::Status ParticipantsWalk::OnPage(const Bytes& body) {
+  absl::StatusOr<tl::channels_ChannelParticipants> answer =
+      tl::ParseResult<tl::channels_getParticipants>(body);
+  if (!answer.ok()) return absl::DataLossError(std::string(answer.status().message()));
+  tl::channels_channelParticipants* page = answer->As<tl::channels_channelParticipants>();
+  if (page == nullptr) {
+    return absl::DataLossError(
+        absl::StrCat("the DC answered ", answer->name(), " to a request without a hash"));
+  }
+  total_ = page->count;
+  size_t fresh = 0;
+  for (tl::ChannelParticipant& p : page->participants) {
+    const std::pair<int, int64_t> key = MemberKey(p);
+    if (key.first < 0 || !seen_.insert(key).second) continue;  // handed out already
+    if (max_entries_ >= 0 && delivered_ >= max_entries_) break;
+    ParticipantEntry entry;
+    if (key.first == 0) {
+      for (const tl::User& u : page->users) {
+        if (UserIdOf(u) == key.second) {
+          entry.user = u;
+          break;
+        }
+      }
+    }
+    entry.participant = std::move(p);
+    buffer_.push_back(std::move(entry));
+    ++delivered_;
+    ++fresh;
+  }
+  // The next page starts after every member received (those seen twice
+  // included: they took a place on this page).
+  offset_ += static_cast<int32_t>(page->participants.size());
+  const bool at_max = max_entries_ >= 0 && delivered_ >= max_entries_;
+  const bool counted = delivered_ >= total_;
+  if (page->participants.empty() || at_max || counted) {
+    ended_ = true;
+    return absl::OkStatus();
+  }
+  // A page of members handed out already happens when members join while
+  // the walk goes on (the list shifts); page after page of them is a DC
+  // that would keep the walk going forever.
+  stale_pages_ = fresh == 0 ? stale_pages_ + 1 : 0;
+  if (stale_pages_ >= kMaxStalePages) {
+    return absl::DataLossError(absl::StrCat("the DC sent ", stale_pages_,
+                                            " pages in a row of members handed out already"));
+  }
   return absl::OkStatus();
 }
 

@@ -443,5 +443,213 @@ TEST(DialogWalkTest, ADcThatRepeatsTheSamePageEndsTheWalkWithAnError) {
   EXPECT_EQ((*walk)->status().code(), absl::StatusCode::kDataLoss);
 }
 
+// ---------------------------------------------------------------------------
+// Search
+
+// Messages 1..n of which those with an id divisible by 3 match, paged as
+// messages.search pages: below offset_id, at most `limit`, a slice with the
+// count of every match.
+Bytes SearchPage(const tl::messages_search& q, int32_t n) {
+  std::vector<tl::Message> out;
+  int32_t count = 0;
+  for (int32_t id = n; id >= 1; --id) {
+    if (id % 3 != 0) continue;
+    ++count;
+    if ((q.offset_id != 0 && id >= q.offset_id) || id <= q.min_id) continue;
+    if (static_cast<int32_t>(out.size()) < q.limit) out.push_back(Msg(id));
+  }
+  tl::messages_messagesSlice s;
+  s.count = count;
+  s.messages = std::move(out);
+  return *tl::Serialize(tl::messages_Messages(std::move(s)));
+}
+
+TEST(SearchWalkTest, MatchesComeNewestFirstPageByPageWithTheQueryAndFilter) {
+  absl::StatusOr<std::unique_ptr<SearchWalk>> walk = SearchWalk::Create(
+      {.peer = ChatPeer(), .query = "report", .filter = tl::inputMessagesFilterDocument{},
+       .from = tl::inputPeerSelf{}, .min_date = 5, .max_date = 10, .page_size = 4});
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  FakeSink sink;
+  std::vector<int32_t> ids;
+  for (int guard = 0; !(*walk)->done() && guard < 100; ++guard) {
+    (*walk)->Fetch(sink);
+    if ((*walk)->done()) break;
+    tl::messages_search q = sink.Decode<tl::messages_search>(sink.last_id);
+    EXPECT_EQ(q.q, "report");
+    EXPECT_TRUE(q.filter.Is<tl::inputMessagesFilterDocument>());
+    EXPECT_TRUE(q.from_id.Is<tl::inputPeerSelf>());
+    EXPECT_EQ(q.min_date, 5);
+    EXPECT_EQ(q.max_date, 10);
+    ASSERT_TRUE((*walk)->OnEvent(Result(sink.last_id, SearchPage(q, 30)), sink));
+    while (std::optional<tl::Message> m = (*walk)->Next()) ids.push_back(IdOf(*m));
+  }
+  EXPECT_EQ(ids, (std::vector<int32_t>{30, 27, 24, 21, 18, 15, 12, 9, 6, 3}));
+  ASSERT_TRUE((*walk)->status().ok()) << (*walk)->status();
+  EXPECT_EQ((*walk)->total(), 10);
+  EXPECT_EQ((*walk)->pages(), 3) << "the count ends it";
+  std::vector<int32_t> offsets;
+  for (const auto& [id, bytes] : sink.sent) offsets.push_back(sink.Decode<tl::messages_search>(id).offset_id);
+  EXPECT_EQ(offsets, (std::vector<int32_t>{0, 21, 9}));
+}
+
+TEST(SearchWalkTest, NoFilterMeansAnyMessageAndBadOptionsAreRefused) {
+  absl::StatusOr<std::unique_ptr<SearchWalk>> walk =
+      SearchWalk::Create({.peer = ChatPeer(), .query = "x", .max_messages = 2});
+  ASSERT_TRUE(walk.ok());
+  FakeSink sink;
+  (*walk)->Fetch(sink);
+  tl::messages_search q = sink.Decode<tl::messages_search>(sink.last_id);
+  EXPECT_TRUE(q.filter.Is<tl::inputMessagesFilterEmpty>());
+  EXPECT_FALSE(q.from_id.has_value());
+  EXPECT_EQ(q.limit, 2);
+  ASSERT_TRUE((*walk)->OnEvent(RpcError(sink.last_id, 400, "SEARCH_QUERY_EMPTY"), sink));
+  EXPECT_EQ((*walk)->status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT((*walk)->status().message(), HasSubstr("search: page below message 0"));
+
+  EXPECT_EQ(SearchWalk::Create({}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SearchWalk::Create({.peer = ChatPeer(), .min_date = 10, .max_date = 5}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SearchWalk::Create({.peer = ChatPeer(), .page_size = 101}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// ---------------------------------------------------------------------------
+// Members
+
+constexpr int64_t kChannel = 777;
+
+tl::InputChannel ChannelInput() { return tl::inputChannel{kChannel, 9}; }
+
+// A channel whose members are users 2001..2000+n, the first the creator;
+// `joined` members join at the front (as the newest) before the second
+// page, shifting the list.
+struct FakeMembers {
+  int n = 0;
+  int joined = 0;
+  int pages = 0;
+  Bytes Page(const tl::channels_getParticipants& q) {
+    if (pages++ == 1) n += joined;
+    std::vector<int64_t> ids;  // newest first
+    for (int i = n; i >= 2; --i) ids.push_back(2000 + i);
+    ids.push_back(2001);
+    tl::channels_channelParticipants page;
+    page.count = n;
+    for (int i = q.offset; i < n && i < q.offset + q.limit; ++i) {
+      const int64_t id = ids[static_cast<size_t>(i)];
+      if (id == 2001) {
+        page.participants.push_back(
+            tl::channelParticipantCreator{.user_id = id, .admin_rights = tl::chatAdminRights{}});
+      } else {
+        page.participants.push_back(tl::channelParticipant{.user_id = id, .date = 1});
+      }
+      page.users.push_back(tl::user{.id = id, .first_name = absl::StrCat("U", id)});
+    }
+    return *tl::Serialize(tl::channels_ChannelParticipants(std::move(page)));
+  }
+};
+
+int64_t MemberId(const ParticipantEntry& e) {
+  if (const auto* x = e.participant.As<tl::channelParticipant>()) return x->user_id;
+  if (const auto* x = e.participant.As<tl::channelParticipantCreator>()) return x->user_id;
+  return -1;
+}
+
+std::vector<int64_t> WalkMembers(ParticipantsWalk& walk, FakeSink& sink, FakeMembers& dc) {
+  std::vector<int64_t> ids;
+  for (int guard = 0; !walk.done() && guard < 100; ++guard) {
+    walk.Fetch(sink);
+    if (walk.done()) break;
+    EXPECT_TRUE(walk.OnEvent(
+        Result(sink.last_id, dc.Page(sink.Decode<tl::channels_getParticipants>(sink.last_id))), sink));
+    while (std::optional<ParticipantEntry> e = walk.Next()) {
+      EXPECT_EQ(e->user.As<tl::user>() != nullptr ? e->user.As<tl::user>()->id : -2, MemberId(*e));
+      ids.push_back(MemberId(*e));
+    }
+  }
+  return ids;
+}
+
+TEST(ParticipantsWalkTest, MembersComePageByPageByOffsetWithTheirUsers) {
+  FakeMembers dc{.n = 5};
+  absl::StatusOr<std::unique_ptr<ParticipantsWalk>> walk =
+      ParticipantsWalk::Create({.channel = ChannelInput(), .page_size = 2});
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  FakeSink sink;
+  EXPECT_EQ(WalkMembers(**walk, sink, dc), (std::vector<int64_t>{2005, 2004, 2003, 2002, 2001}));
+  ASSERT_TRUE((*walk)->status().ok()) << (*walk)->status();
+  EXPECT_EQ((*walk)->total(), 5);
+  EXPECT_EQ((*walk)->pages(), 3) << "the count ends it";
+  std::vector<int32_t> offsets;
+  for (const auto& [id, bytes] : sink.sent) {
+    tl::channels_getParticipants q = sink.Decode<tl::channels_getParticipants>(id);
+    EXPECT_TRUE(q.filter.Is<tl::channelParticipantsRecent>()) << "recent unless told";
+    EXPECT_EQ(q.channel, ChannelInput());
+    offsets.push_back(q.offset);
+  }
+  EXPECT_EQ(offsets, (std::vector<int32_t>{0, 2, 4}));
+}
+
+TEST(ParticipantsWalkTest, MembersJoiningMidWalkShiftThePagesButNoneIsHandedOutTwice) {
+  FakeMembers dc{.n = 6, .joined = 1};
+  absl::StatusOr<std::unique_ptr<ParticipantsWalk>> walk = ParticipantsWalk::Create(
+      {.channel = ChannelInput(), .filter = tl::channelParticipantsSearch{.q = "U"}, .page_size = 3});
+  ASSERT_TRUE(walk.ok());
+  FakeSink sink;
+  std::vector<int64_t> ids = WalkMembers(**walk, sink, dc);
+  std::vector<int64_t> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end()) << "no repeats";
+  EXPECT_EQ(ids, (std::vector<int64_t>{2006, 2005, 2004, 2003, 2002, 2001}))
+      << "2007 joined ahead of the walk";
+  EXPECT_EQ((*walk)->pages(), 4) << "ended by an empty page: the count went up to 7";
+  EXPECT_NE(std::find(ids.begin(), ids.end(), 2001), ids.end()) << "the oldest member reached";
+  EXPECT_TRUE((*walk)->status().ok()) << (*walk)->status();
+  EXPECT_EQ(sink.Decode<tl::channels_getParticipants>(sink.last_id).filter.As<tl::channelParticipantsSearch>()->q,
+            "U");
+}
+
+TEST(ParticipantsWalkTest, MaxMembersErrorsAndADcStuckOnOnePageEndTheWalk) {
+  FakeMembers dc{.n = 9};
+  absl::StatusOr<std::unique_ptr<ParticipantsWalk>> walk =
+      ParticipantsWalk::Create({.channel = ChannelInput(), .page_size = 4, .max_members = 6});
+  ASSERT_TRUE(walk.ok());
+  FakeSink sink;
+  EXPECT_EQ(WalkMembers(**walk, sink, dc).size(), 6u);
+  EXPECT_EQ(sink.Decode<tl::channels_getParticipants>(sink.last_id).limit, 2);
+
+  // A DC that answers the first page whatever the offset.
+  walk = ParticipantsWalk::Create({.channel = ChannelInput(), .page_size = 2});
+  ASSERT_TRUE(walk.ok());
+  FakeMembers stuck{.n = 9};
+  size_t taken = 0;
+  for (int guard = 0; !(*walk)->done() && guard < 100; ++guard) {
+    (*walk)->Fetch(sink);
+    if ((*walk)->done()) break;
+    tl::channels_getParticipants q = sink.Decode<tl::channels_getParticipants>(sink.last_id);
+    q.offset = 0;
+    ASSERT_TRUE((*walk)->OnEvent(Result(sink.last_id, stuck.Page(q)), sink));
+    while ((*walk)->Next().has_value()) ++taken;
+  }
+  EXPECT_EQ(taken, 2u);
+  EXPECT_EQ((*walk)->status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT((*walk)->status().message(), HasSubstr("3 pages in a row"));
+
+  // An rpc error names the page.
+  walk = ParticipantsWalk::Create({.channel = ChannelInput()});
+  ASSERT_TRUE(walk.ok());
+  (*walk)->Fetch(sink);
+  EXPECT_EQ(sink.Decode<tl::channels_getParticipants>(sink.last_id).limit, 200);
+  ASSERT_TRUE((*walk)->OnEvent(RpcError(sink.last_id, 400, "CHAT_ADMIN_REQUIRED"), sink));
+  EXPECT_EQ((*walk)->status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT((*walk)->status().message(),
+              HasSubstr("members: page from member 0: rpc error 400 CHAT_ADMIN_REQUIRED"));
+
+  EXPECT_EQ(ParticipantsWalk::Create({}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParticipantsWalk::Create({.channel = ChannelInput(), .page_size = 201}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParticipantsWalk::Create({.channel = ChannelInput(), .max_members = -2}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace mtcore::client

@@ -599,6 +599,24 @@ absl::Status ClientRunner::ForEachDialog(
   return RunWalk<client::DialogWalk, client::DialogEntry>(**walk, visit, timeout);
 }
 
+absl::Status ClientRunner::ForEachFound(client::SearchOptions options,
+                                        const std::function<bool(const tl::Message&)>& visit,
+                                        absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<client::SearchWalk>> walk =
+      client::SearchWalk::Create(std::move(options));
+  if (!walk.ok()) return walk.status();
+  return RunWalk<client::SearchWalk, tl::Message>(**walk, visit, timeout);
+}
+
+absl::Status ClientRunner::ForEachMember(
+    client::ParticipantsOptions options,
+    const std::function<bool(const client::ParticipantEntry&)>& visit, absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<client::ParticipantsWalk>> walk =
+      client::ParticipantsWalk::Create(std::move(options));
+  if (!walk.ok()) return walk.status();
+  return RunWalk<client::ParticipantsWalk, client::ParticipantEntry>(**walk, visit, timeout);
+}
+
 absl::StatusOr<tl::auth_authorization> ClientRunner::LogInWithQr(
     client::QrLoginOptions options, const std::function<void(const std::string& url)>& on_url,
     absl::Duration timeout) {

@@ -179,6 +179,16 @@ class ClientRunner {
   absl::Status ForEachDialog(client::DialogOptions options,
                              const std::function<bool(const client::DialogEntry&)>& visit,
                              absl::Duration timeout);
+  // A search in one chat the same way (client::SearchWalk, messages.search):
+  // the matches newest first.
+  absl::Status ForEachFound(client::SearchOptions options,
+                            const std::function<bool(const tl::Message&)>& visit,
+                            absl::Duration timeout);
+  // A channel's or supergroup's members the same way
+  // (client::ParticipantsWalk, channels.getParticipants).
+  absl::Status ForEachMember(client::ParticipantsOptions options,
+                             const std::function<bool(const client::ParticipantEntry&)>& visit,
+                             absl::Duration timeout);
   // Logs in by QR code (core/client/qr_login.h): `on_url` gets every
   // tg://login URL to show (a new one when the previous expires) while the
   // loop runs, until another app of the account accepts it. Returns the
