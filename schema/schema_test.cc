@@ -1,5 +1,6 @@
 #include <set>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "schema/api_schema_path.h"
@@ -71,6 +72,55 @@ TEST(MtprotoSchema, IdMismatchesAreTheKnownOnes) {
   for (const IdMismatch& m : VerifyIds(*schema)) mismatched.insert(m.name);
   EXPECT_EQ(mismatched, (std::set<std::string>{"msg_container", "ipPortSecret",
                                                "accessPointRule", "help.configSimple"}));
+}
+
+constexpr char kSecretTl[] = "schema/secret.tl";
+
+TEST(SecretSchema, IdsAreTheirCrc32ExceptTheKnownOne) {
+  absl::StatusOr<Schema> schema = LoadSchemaFile(kSecretTl);
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  std::set<std::string> mismatched;
+  for (const IdMismatch& m : VerifyIds(*schema)) mismatched.insert(m.name);
+  // Layer 143 changed decryptedMessageMediaDocument.size to long under a new
+  // id that is not the CRC32 of the new line (see schema/README.md).
+  EXPECT_EQ(mismatched, (std::set<std::string>{"decryptedMessageMediaDocument"}));
+  EXPECT_EQ(schema->Find("decryptedMessageMediaDocument", Category::kConstructor)->id,
+            0x6abd9782u);
+}
+
+TEST(SecretSchema, HasTheCurrentLayer) {
+  absl::StatusOr<Schema> schema = LoadSchemaFile(kSecretTl);
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  EXPECT_EQ(schema->layer, 144);
+  EXPECT_EQ(schema->Count(Category::kConstructor), 67);
+  EXPECT_EQ(schema->Count(Category::kFunction), 0);
+  // The current version of each message constructor, by id.
+  const std::pair<const char*, uint32_t> current[] = {
+      {"decryptedMessage", 0x91cc4674u},           {"decryptedMessageService", 0x73164160u},
+      {"decryptedMessageLayer", 0x1be31789u},      {"decryptedMessageMediaPhoto", 0xf1fa8d78u},
+      {"decryptedMessageMediaVideo", 0x970c8c0eu}, {"decryptedMessageMediaAudio", 0x57e0a9cbu},
+      {"documentAttributeAudio", 0x9852f9c6u},     {"documentAttributeVideo", 0x0ef02ce6u},
+      {"documentAttributeSticker", 0x3a556302u},   {"messageEntityCustomEmoji", 0xc8cf05f8u},
+  };
+  for (const auto& [name, id] : current) {
+    const Definition* d = schema->Find(name, Category::kConstructor);
+    ASSERT_NE(d, nullptr) << name;
+    EXPECT_EQ(d->id, id) << name;
+  }
+  for (const char* name :
+       {"decryptedMessageActionSetMessageTTL", "decryptedMessageActionReadMessages",
+        "decryptedMessageActionDeleteMessages", "decryptedMessageActionScreenshotMessages",
+        "decryptedMessageActionFlushHistory", "decryptedMessageActionResend",
+        "decryptedMessageActionNotifyLayer", "decryptedMessageActionTyping",
+        "decryptedMessageActionRequestKey", "decryptedMessageActionAcceptKey",
+        "decryptedMessageActionAbortKey", "decryptedMessageActionCommitKey",
+        "decryptedMessageActionNoop", "decryptedMessageMediaEmpty",
+        "decryptedMessageMediaGeoPoint", "decryptedMessageMediaContact",
+        "decryptedMessageMediaExternalDocument", "decryptedMessageMediaVenue",
+        "decryptedMessageMediaWebPage", "photoCachedSize", "fileLocation",
+        "inputStickerSetShortName", "messageEntitySpoiler", "sendMessageUploadRoundAction"}) {
+    EXPECT_NE(schema->Find(name, Category::kConstructor), nullptr) << name;
+  }
 }
 
 TEST(ApiSchemaFlag, SelectedSchemaLoads) {

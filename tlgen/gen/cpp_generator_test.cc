@@ -106,5 +106,99 @@ TEST(CppGeneratorTest, ErrorsNameTheDefinition) {
               HasSubstr("constructor id 0x01020304 is also used by x"));
 }
 
+absl::StatusOr<std::map<std::string, std::string>> GenerateStandalone(const std::string& tl) {
+  absl::StatusOr<Schema> s = ParseTl(tl, "e2e.tl");
+  if (!s.ok()) return s.status();
+  std::vector<CppSchemaInput> in(1);
+  in[0].schema = *s;
+  in[0].cpp_namespace = "e2e";
+  CppGeneratorOptions o;
+  o.source_files = 1;
+  o.testing_files = 1;
+  o.file_stem = "e2e";
+  o.tables_namespace = "e2e";
+  return GenerateCpp(in, o);
+}
+
+constexpr char kStandalone[] = R"(
+peerUser#59511722 user_id:long = Peer;
+peerChat#36c6019a chat_id:long = Peer;
+note#11111111 peer:Peer ids:Vector<long> = Note;
+)";
+
+TEST(CppGeneratorTest, StandaloneOutputHasItsOwnFilesAndTables) {
+  auto files = GenerateStandalone(kStandalone);
+  ASSERT_TRUE(files.ok()) << files.status();
+  CppGeneratorOptions o;
+  o.source_files = 1;
+  o.testing_files = 1;
+  o.file_stem = "e2e";
+  std::vector<std::string> names = GeneratedFileNames(o);
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("e2e.h", "e2e_0.cc", "e2e_tables.cc",
+                                                     "e2e_testing.h", "e2e_testing_0.cc",
+                                                     "e2e_testing_tables.cc"));
+  ASSERT_EQ(files->size(), names.size());
+  for (const std::string& n : names) EXPECT_EQ(files->count(n), 1u) << n;
+
+  const std::string& h = files->at("e2e.h");
+  EXPECT_THAT(h, HasSubstr("#ifndef MTCORE_TL_E2E_H_\n#define MTCORE_TL_E2E_H_\n"));
+  EXPECT_THAT(h, HasSubstr("namespace mtcore::tl::e2e {\n// Boxed type Peer: peerUser, peerChat\nclass Peer : public ::mtcore::tl::AnyObject {"));
+  EXPECT_THAT(h, HasSubstr("  ::mtcore::tl::e2e::Peer peer;\n"));
+  // The lookup tables are declared in the schema's own namespace, so the
+  // output links beside //tl:api (which has mtcore::tl::FindTlInfo ...).
+  EXPECT_THAT(h, HasSubstr("}  // namespace mtcore::tl\n\nnamespace mtcore::tl::e2e {\n\n"
+                           "// One constructor or function of any compiled-in schema.\n"
+                           "struct TlInfo {"));
+  EXPECT_THAT(h, HasSubstr("}  // namespace mtcore::tl::e2e\n\n#endif  // MTCORE_TL_E2E_H_\n"));
+  EXPECT_THAT(files->at("e2e_0.cc"), HasSubstr("#include \"tl/e2e.h\""));
+  EXPECT_THAT(files->at("e2e_0.cc"),
+              HasSubstr("tl_r.FailUnknownConstructor(tl_id, \"Peer\", "
+                        "::mtcore::tl::e2e::ConstructorName(tl_id));"));
+  const std::string& tables = files->at("e2e_tables.cc");
+  EXPECT_THAT(tables, HasSubstr("namespace mtcore::tl::e2e {\nnamespace {\n"));
+  EXPECT_THAT(tables, HasSubstr("{0x11111111u, \"note\", \"Note\", false, true},"));
+  // The readers of the runtime's AnyObject / AnyFunction belong to //tl:api.
+  EXPECT_THAT(tables, Not(HasSubstr("AnyObject::ReadBoxed")));
+  EXPECT_THAT(tables, Not(HasSubstr("AnyFunction::ReadBoxed")));
+
+  const std::string& th = files->at("e2e_testing.h");
+  EXPECT_THAT(th, HasSubstr("#include \"tl/e2e.h\""));
+  EXPECT_THAT(th, Not(HasSubstr("AnyObject& v);")));
+  EXPECT_THAT(th, HasSubstr("namespace mtcore::tl::e2e::testing {\n\nusing ::mtcore::tl::testing::Rng;\n"));
+  EXPECT_THAT(th, HasSubstr("#endif  // MTCORE_TL_E2E_TESTING_H_\n"));
+  const std::string& tt = files->at("e2e_testing_tables.cc");
+  EXPECT_THAT(tt, HasSubstr("namespace mtcore::tl::e2e::testing {\n"));
+  EXPECT_THAT(tt, HasSubstr("case 0x11111111u: return MakeRandom<::mtcore::tl::e2e::note>(rng);"));
+  EXPECT_THAT(tt, Not(HasSubstr("AnyObject& v)")));
+}
+
+TEST(CppGeneratorTest, PrimaryOutputKeepsTheRuntimeReaders) {
+  auto files = Generate(kSchema, 1);
+  ASSERT_TRUE(files.ok()) << files.status();
+  EXPECT_THAT(files->at("api.h"), HasSubstr("#ifndef MTCORE_TL_API_H_\n"));
+  EXPECT_THAT(files->at("api.h"), HasSubstr("}  // namespace mtcore::tl\n\n#endif  // MTCORE_TL_API_H_\n"));
+  EXPECT_THAT(files->at("api_tables.cc"), HasSubstr("AnyObject AnyObject::ReadBoxed(Reader& tl_r) {"));
+  EXPECT_THAT(files->at("api_tables.cc"), HasSubstr("namespace mtcore::tl {\nnamespace {\n"));
+  EXPECT_THAT(files->at("api_testing.h"),
+              HasSubstr("template <> void FillRandom(Rng& rng, int depth, AnyObject& v);\n"));
+  EXPECT_THAT(files->at("api_0.cc"), HasSubstr("::mtcore::tl::ConstructorName(tl_id));"));
+}
+
+TEST(CppGeneratorTest, StandaloneOutputRejectsObjectFieldsAndGenerics) {
+  auto object = GenerateStandalone("box#01020304 body:Object = Box;\n");
+  ASSERT_FALSE(object.ok());
+  EXPECT_THAT(std::string(object.status().message()),
+              HasSubstr("e2e.tl:1:1: box: an Object field in a standalone schema"));
+  auto generic = GenerateStandalone(
+      "x#01020304 = T;\n---functions---\nwrap#01020305 {X:Type} q:!X = X;\n");
+  ASSERT_FALSE(generic.ok());
+  EXPECT_THAT(std::string(generic.status().message()),
+              HasSubstr("wrap: a generic definition in a standalone schema"));
+  CppGeneratorOptions o;
+  o.file_stem = "";
+  std::vector<CppSchemaInput> in(1);
+  EXPECT_FALSE(GenerateCpp(in, o).ok());
+}
+
 }  // namespace
 }  // namespace mtcore::tlgen
