@@ -192,6 +192,17 @@ struct World::Impl {
     int32_t date = 0;
     int32_t dc_id = 0;
   };
+  // An updateNewEncryptedMessage in an account's qts log.
+  struct QtsEvent {
+    int32_t qts = 0;
+    int64_t random_id = 0;
+    Value update;
+  };
+  // What a sendEncrypted* random_id answered (file 0: no file).
+  struct SentEncrypted {
+    int32_t date = 0;
+    int64_t file = 0;
+  };
   struct Account {
     int64_t id = 0;
     int64_t access_hash = 0;
@@ -218,6 +229,16 @@ struct World::Impl {
     // future_auth_token values handed out at logins by phone, newest last
     // (codeSettings.logout_tokens of a later auth.sendCode: logged in at once).
     std::deque<std::string> future_tokens;
+    // The qts box (secret chats): the account's qts, the highest one it
+    // acknowledged with messages.receivedQueue, and the
+    // updateNewEncryptedMessage events not yet acknowledged (qts order;
+    // at most kMaxQtsEvents, the oldest dropped first).
+    int32_t qts = 0, qts_acked = 0;
+    std::deque<QtsEvent> qts_events;
+    // sendEncrypted* random_ids -> what they answered (at most
+    // kMaxSentEncrypted, the oldest forgotten first).
+    std::map<int64_t, SentEncrypted> sent_encrypted;
+    std::deque<int64_t> sent_encrypted_order;
   };
   struct Group {
     int64_t id = 0;
@@ -241,6 +262,28 @@ struct World::Impl {
     std::vector<Event> events;
     std::map<int32_t, ChannelMessage> messages;
     std::map<int64_t, int32_t> read_inbox;  // member -> max id read
+  };
+  // A secret chat as the server sees it (core.telegram.org/api/end-to-end):
+  // the two users, g_a, g_b and the key fingerprint; never a key.
+  struct SecretChat {
+    enum State { kRequested, kReady, kDiscarded } state = kRequested;
+    int32_t id = 0;
+    int64_t access_hash = 0;
+    int32_t date = 0;
+    int64_t admin = 0, participant = 0;
+    int32_t request_random_id = 0;  // requestEncryption's random_id (retries)
+    std::string g_a, g_b;
+    int64_t key_fingerprint = 0;
+    bool history_deleted = false;
+  };
+  // A file sent to a secret chat (sendEncryptedFile): bytes as uploaded.
+  struct EncryptedFileRecord {
+    int64_t id = 0;
+    int64_t access_hash = 0;
+    std::string bytes;
+    int32_t dc_id = 0;
+    int32_t key_fingerprint = 0;
+    int32_t date = 0;
   };
   struct PendingLogin {
     std::string phone, hash;
@@ -368,6 +411,16 @@ struct World::Impl {
   std::deque<std::string> cdn_request_order;
   World::CdnFaults cdn_faults;
   crypto::DeterministicRandom cdn_rng;  // (its own: no other answer changes with CDN use)
+  // Secret chats by id; discarded ones are kept (for their errors) up to
+  // kMaxDiscardedChats, the oldest forgotten first.
+  std::map<int32_t, SecretChat> secret_chats;
+  std::deque<int32_t> discarded_chats;
+  // Files sent to secret chats, bounded with the documents' bound
+  // (WorldConfig::document_bytes; the oldest go first).
+  std::map<int64_t, EncryptedFileRecord> encrypted_files;
+  std::deque<int64_t> encrypted_file_order;
+  size_t encrypted_file_bytes = 0;
+  int drop_encrypted_pushes = 0;  // World::DropEncryptedPushes
 
   explicit Impl(WorldConfig c)
       : config(std::move(c)),
@@ -1769,6 +1822,7 @@ struct World::Impl {
 
   Answer GetFile(const Call& c, const Object& q) {
     const Object* loc = Sub(q, "location");
+    if (loc != nullptr && loc->constructor == "inputEncryptedFileLocation") return GetEncryptedFile(c, *loc, q);
     if (loc == nullptr || loc->constructor != "inputDocumentFileLocation") {
       return Fail(400, "LOCATION_INVALID");
     }
@@ -2476,12 +2530,378 @@ struct World::Impl {
     return Ok(Value(true));
   }
 
+  // ----- secret chats (core.telegram.org/api/end-to-end) ---------------------
+  //
+  // The server side only: the DC stores g_a, g_b and the key fingerprint the
+  // clients give and relays their bytes; keys never reach it.
+
+  static constexpr int32_t kDhConfigVersion = 1;
+  static constexpr int32_t kMaxDhRandomLength = 1024;
+  static constexpr size_t kMaxEncryptedDataBytes = 65536;
+  static constexpr size_t kMaxQtsEvents = 4096;
+  static constexpr size_t kMaxSentEncrypted = 4096;
+  static constexpr size_t kMaxDiscardedChats = 4096;
+  static constexpr int kMaxLiveChatsPerAccount = 256;
+
+  // A DH value Telegram accepts: 256 big-endian bytes, 1 < v < p - 1.
+  static bool ValidDhValue(const std::string& v) {
+    const ByteView p = crypto::TelegramDhPrime();
+    if (v.size() != p.size()) return false;
+    const auto* b = reinterpret_cast<const uint8_t*>(v.data());
+    // v > 1: some byte before the last is set, or the last is above 1.
+    bool above_one = b[v.size() - 1] > 1;
+    for (size_t i = 0; i + 1 < v.size() && !above_one; ++i) above_one = b[i] != 0;
+    if (!above_one) return false;
+    // v < p - 1 (p is odd: p - 1 is p with its last byte one lower).
+    Bytes p_minus_1(p.begin(), p.end());
+    p_minus_1.back() -= 1;
+    return std::lexicographical_compare(b, b + v.size(), p_minus_1.begin(), p_minus_1.end());
+  }
+
+  // The chat as `viewer` sees it: waiting (the requester) or requested (the
+  // other side) before acceptEncryption; then g_a_or_b is the other side's
+  // value (g_b for the requester, g_a for the one who accepted).
+  static Value EncryptedChatValue(const SecretChat& s, int64_t viewer) {
+    if (s.state == SecretChat::kDiscarded) {
+      Object o("encryptedChatDiscarded");
+      if (s.history_deleted) o.Set("history_deleted", true);
+      o.Set("id", s.id);
+      return Value(std::move(o));
+    }
+    const bool admin = viewer == s.admin;
+    Object o(s.state == SecretChat::kReady ? "encryptedChat"
+                                            : (admin ? "encryptedChatWaiting" : "encryptedChatRequested"));
+    o.Set("id", s.id);
+    o.Set("access_hash", s.access_hash);
+    o.Set("date", s.date);
+    o.Set("admin_id", s.admin);
+    o.Set("participant_id", s.participant);
+    if (s.state == SecretChat::kReady) {
+      o.Set("g_a_or_b", admin ? s.g_b : s.g_a);
+      o.Set("key_fingerprint", s.key_fingerprint);
+    } else if (!admin) {
+      o.Set("g_a", s.g_a);
+    }
+    return Value(std::move(o));
+  }
+
+  // Pushes updateShort{update} to every session of `account` but `except`.
+  void PushShort(int64_t account, Value update, int32_t date, const SessionPort* except) {
+    Object o("updateShort");
+    o.Set("update", std::move(update));
+    o.Set("date", date);
+    PushToAccount(account, Value(std::move(o)), except);
+  }
+
+  // updateEncryption with the chat as `account` sees it.
+  void PushEncryption(const SecretChat& s, int64_t account, int32_t date, const SessionPort* except) {
+    Object u("updateEncryption");
+    u.Set("chat", EncryptedChatValue(s, account));
+    u.Set("date", date);
+    PushShort(account, Value(std::move(u)), date, except);
+  }
+
+  // The chat an inputEncryptedChat names, if `me` is one of its two users
+  // and the access hash is right (else 400 CHAT_ID_INVALID).
+  Answer ResolveSecretChat(const Call& c, const Object* input, SecretChat*& out) {
+    if (input == nullptr || input->constructor != "inputEncryptedChat") return Fail(400, "CHAT_ID_INVALID");
+    auto it = secret_chats.find(I32(*input, "chat_id"));
+    if (it == secret_chats.end() || it->second.access_hash != I64(*input, "access_hash") ||
+        (it->second.admin != c.me->id && it->second.participant != c.me->id)) {
+      return Fail(400, "CHAT_ID_INVALID");
+    }
+    out = &it->second;
+    return {};
+  }
+  // The same for a chat that must be accepted and not discarded.
+  Answer ResolveReadyChat(const Call& c, const Object* input, SecretChat*& out) {
+    if (Answer a = ResolveSecretChat(c, input, out); a.code) return a;
+    if (out->state == SecretChat::kDiscarded) return Fail(400, "ENCRYPTION_DECLINED");
+    if (out->state != SecretChat::kReady) return Fail(400, "CHAT_ID_INVALID");
+    return {};
+  }
+  static int64_t OtherSide(const SecretChat& s, int64_t me) { return s.admin == me ? s.participant : s.admin; }
+
+  Answer GetDhConfig(const Object& q) {
+    const int32_t length = I32(q, "random_length");
+    if (length < 0 || length > kMaxDhRandomLength) return Fail(400, "RANDOM_LENGTH_INVALID");
+    const Bytes random = crypto::RandomBytes(rng, static_cast<size_t>(length));
+    std::string r(random.begin(), random.end());
+    if (I32(q, "version") == kDhConfigVersion) {
+      Object o("messages.dhConfigNotModified");
+      o.Set("random", std::move(r));
+      return Ok(Value(std::move(o)));
+    }
+    const ByteView p = crypto::TelegramDhPrime();
+    Object o("messages.dhConfig");
+    o.Set("g", int32_t{3});
+    o.Set("p", std::string(p.begin(), p.end()));
+    o.Set("version", kDhConfigVersion);
+    o.Set("random", std::move(r));
+    return Ok(Value(std::move(o)));
+  }
+
+  Answer RequestEncryption(const Call& c, const Object& q) {
+    Account& me = *c.me;
+    Account* peer = ResolveUser(c, Sub(q, "user_id"));
+    if (peer == nullptr || peer == &me || peer->bot || me.bot) return Fail(400, "USER_ID_INVALID");
+    const std::string g_a = Str(q, "g_a");
+    if (!ValidDhValue(g_a)) return Fail(400, "DH_G_A_INVALID");
+    const int32_t random_id = I32(q, "random_id");
+    int live = 0;
+    for (const auto& [id, s] : secret_chats) {
+      if (s.admin != me.id || s.state == SecretChat::kDiscarded) continue;
+      // The same request again (a resend): the same chat.
+      if (s.request_random_id == random_id && s.participant == peer->id && s.g_a == g_a) {
+        return Ok(EncryptedChatValue(s, me.id));
+      }
+      ++live;
+    }
+    if (live >= kMaxLiveChatsPerAccount) return Fail(420, "FLOOD_WAIT_60");
+    SecretChat s;
+    do {
+      s.id = static_cast<int32_t>(crypto::RandomBelow(rng, 0x7ffffffe) + 1);
+    } while (secret_chats.count(s.id));
+    s.access_hash = static_cast<int64_t>(crypto::RandomU64(rng));
+    s.date = c.date;
+    s.admin = me.id;
+    s.participant = peer->id;
+    s.request_random_id = random_id;
+    s.g_a = g_a;
+    const int32_t id = s.id;
+    secret_chats[id] = std::move(s);
+    const SecretChat& stored = secret_chats[id];
+    ++stats.secret_chats;
+    PushEncryption(stored, peer->id, c.date, nullptr);
+    PushEncryption(stored, me.id, c.date, c.session->port);
+    return Ok(EncryptedChatValue(stored, me.id));
+  }
+
+  Answer AcceptEncryption(const Call& c, const Object& q) {
+    SecretChat* s = nullptr;
+    if (Answer a = ResolveSecretChat(c, Sub(q, "peer"), s); a.code) return a;
+    if (s->participant != c.me->id) return Fail(400, "CHAT_ID_INVALID");
+    if (s->state == SecretChat::kReady) return Fail(400, "ENCRYPTION_ALREADY_ACCEPTED");
+    if (s->state == SecretChat::kDiscarded) return Fail(400, "ENCRYPTION_ALREADY_DECLINED");
+    std::string g_b = Str(q, "g_b");
+    if (!ValidDhValue(g_b)) return Fail(400, "DH_G_B_INVALID");
+    s->g_b = std::move(g_b);
+    s->key_fingerprint = I64(q, "key_fingerprint");
+    s->state = SecretChat::kReady;
+    PushEncryption(*s, s->admin, c.date, nullptr);
+    PushEncryption(*s, c.me->id, c.date, c.session->port);
+    return Ok(EncryptedChatValue(*s, c.me->id));
+  }
+
+  Answer DiscardEncryption(const Call& c, const Object& q) {
+    const int32_t id = I32(q, "chat_id");
+    if (id == 0) return Fail(400, "CHAT_ID_EMPTY");
+    auto it = secret_chats.find(id);
+    if (it == secret_chats.end() || (it->second.admin != c.me->id && it->second.participant != c.me->id)) {
+      return Fail(400, "ENCRYPTION_ID_INVALID");
+    }
+    SecretChat& s = it->second;
+    if (s.state == SecretChat::kDiscarded) return Fail(400, "ENCRYPTION_ALREADY_DECLINED");
+    s.state = SecretChat::kDiscarded;
+    s.history_deleted = Flag(q, "delete_history");
+    s.g_a.clear();
+    s.g_b.clear();
+    const int64_t other = OtherSide(s, c.me->id);
+    PushEncryption(s, other, c.date, nullptr);
+    PushEncryption(s, c.me->id, c.date, c.session->port);
+    discarded_chats.push_back(id);
+    while (discarded_chats.size() > kMaxDiscardedChats) {
+      secret_chats.erase(discarded_chats.front());
+      discarded_chats.pop_front();
+    }
+    return Ok(Value(true));
+  }
+
+  static Value EncryptedFileValue(const EncryptedFileRecord& f) {
+    Object o("encryptedFile");
+    o.Set("id", f.id);
+    o.Set("access_hash", f.access_hash);
+    o.Set("size", static_cast<int64_t>(f.bytes.size()));
+    o.Set("dc_id", f.dc_id);
+    o.Set("key_fingerprint", f.key_fingerprint);
+    return Value(std::move(o));
+  }
+
+  Value SentEncryptedValue(const SentEncrypted& r) const {
+    if (r.file != 0) {
+      auto f = encrypted_files.find(r.file);
+      if (f != encrypted_files.end()) {
+        Object o("messages.sentEncryptedFile");
+        o.Set("date", r.date);
+        o.Set("file", EncryptedFileValue(f->second));
+        return Value(std::move(o));
+      }
+    }
+    Object o("messages.sentEncryptedMessage");
+    o.Set("date", r.date);
+    return Value(std::move(o));
+  }
+
+  // The file of sendEncryptedFile: a new upload (its parts put together as
+  // for sendMedia, used up) or an encrypted file sent before (forwarded).
+  Answer EncryptedFileFor(const Call& c, const Object* input, int64_t& out) {
+    if (input == nullptr) return Fail(400, "FILE_ID_INVALID");
+    const std::string& n = input->constructor;
+    if (n == "inputEncryptedFile") {
+      auto it = encrypted_files.find(I64(*input, "id"));
+      if (it == encrypted_files.end() || it->second.access_hash != I64(*input, "access_hash")) {
+        return Fail(400, "FILE_ID_INVALID");
+      }
+      out = it->first;
+      return {};
+    }
+    if (n != "inputEncryptedFileUploaded" && n != "inputEncryptedFileBigUploaded") {
+      return Fail(400, "FILE_ID_INVALID");
+    }
+    Object as_input(n == "inputEncryptedFileUploaded" ? "inputFile" : "inputFileBig");
+    as_input.Set("id", I64(*input, "id"));
+    as_input.Set("parts", I32(*input, "parts"));
+    as_input.Set("name", "");
+    if (n == "inputEncryptedFileUploaded") as_input.Set("md5_checksum", Str(*input, "md5_checksum"));
+    EncryptedFileRecord f;
+    if (Answer a = AssembleUpload(*c.me, &as_input, f.bytes); a.code) return a;
+    DropUpload(*c.me, I64(*input, "id"));
+    f.id = static_cast<int64_t>(crypto::RandomU64(rng) >> 1);
+    f.access_hash = static_cast<int64_t>(crypto::RandomU64(rng));
+    f.dc_id = c.session->key.first;
+    f.key_fingerprint = I32(*input, "key_fingerprint");
+    f.date = c.date;
+    out = f.id;
+    encrypted_file_bytes += f.bytes.size();
+    encrypted_file_order.push_back(f.id);
+    encrypted_files[f.id] = std::move(f);
+    while (encrypted_file_bytes > config.document_bytes && encrypted_file_order.front() != out) {
+      auto old = encrypted_files.find(encrypted_file_order.front());
+      encrypted_file_bytes -= old->second.bytes.size();
+      encrypted_files.erase(old);
+      encrypted_file_order.pop_front();
+    }
+    return {};
+  }
+
+  enum class EncryptedKind { kMessage, kService, kFile };
+
+  // sendEncrypted / sendEncryptedService / sendEncryptedFile: the bytes go
+  // to the other side verbatim, as updateNewEncryptedMessage with its next
+  // qts. A random_id the sender used before answers what it answered then
+  // and delivers nothing.
+  Answer SendEncrypted(const Call& c, const Object& q, EncryptedKind kind) {
+    Account& me = *c.me;
+    SecretChat* s = nullptr;
+    if (Answer a = ResolveReadyChat(c, Sub(q, "peer"), s); a.code) return a;
+    const int64_t random_id = I64(q, "random_id");
+    if (auto it = me.sent_encrypted.find(random_id); it != me.sent_encrypted.end()) {
+      ++stats.encrypted_random_id_repeats;
+      return Ok(SentEncryptedValue(it->second));
+    }
+    std::string data = Str(q, "data");
+    if (data.empty() || data.size() % 4 != 0) return Fail(400, "DATA_INVALID");
+    if (data.size() > kMaxEncryptedDataBytes) return Fail(400, "DATA_TOO_LONG");
+    int64_t file = 0;
+    if (kind == EncryptedKind::kFile) {
+      if (Answer a = EncryptedFileFor(c, Sub(q, "file"), file); a.code) return a;
+    }
+    const SentEncrypted record{c.date, file};
+    me.sent_encrypted[random_id] = record;
+    me.sent_encrypted_order.push_back(random_id);
+    while (me.sent_encrypted_order.size() > kMaxSentEncrypted) {
+      me.sent_encrypted.erase(me.sent_encrypted_order.front());
+      me.sent_encrypted_order.pop_front();
+    }
+    Object m(kind == EncryptedKind::kService ? "encryptedMessageService" : "encryptedMessage");
+    m.Set("random_id", random_id);
+    m.Set("chat_id", s->id);
+    m.Set("date", c.date);
+    m.Set("bytes", std::move(data));
+    if (kind != EncryptedKind::kService) {
+      m.Set("file", file != 0 ? EncryptedFileValue(encrypted_files[file])
+                              : Value(Object("encryptedFileEmpty")));
+    }
+    Account& peer = accounts[OtherSide(*s, me.id)];
+    ++peer.qts;
+    Object u("updateNewEncryptedMessage");
+    u.Set("message", Value(std::move(m)));
+    u.Set("qts", peer.qts);
+    Value update(std::move(u));
+    peer.qts_events.push_back(QtsEvent{peer.qts, random_id, update});
+    while (peer.qts_events.size() > kMaxQtsEvents) peer.qts_events.pop_front();
+    ++stats.encrypted_messages;
+    if (drop_encrypted_pushes > 0) {
+      --drop_encrypted_pushes;
+      ++stats.dropped_encrypted_pushes;
+    } else {
+      PushShort(peer.id, std::move(update), c.date, nullptr);
+    }
+    return Ok(SentEncryptedValue(record));
+  }
+
+  Answer ReadEncryptedHistory(const Call& c, const Object& q) {
+    SecretChat* s = nullptr;
+    if (Answer a = ResolveReadyChat(c, Sub(q, "peer"), s); a.code) return a;
+    Object u("updateEncryptedMessagesRead");
+    u.Set("chat_id", s->id);
+    u.Set("max_date", I32(q, "max_date"));
+    u.Set("date", c.date);
+    PushShort(OtherSide(*s, c.me->id), Value(std::move(u)), c.date, nullptr);
+    return Ok(Value(true));
+  }
+
+  Answer SetEncryptedTyping(const Call& c, const Object& q) {
+    SecretChat* s = nullptr;
+    if (Answer a = ResolveReadyChat(c, Sub(q, "peer"), s); a.code) return a;
+    if (Flag(q, "typing")) {
+      Object u("updateEncryptedChatTyping");
+      u.Set("chat_id", s->id);
+      PushShort(OtherSide(*s, c.me->id), Value(std::move(u)), c.date, nullptr);
+    }
+    return Ok(Value(true));
+  }
+
+  // Acknowledges the qts box up to max_qts: those events leave the log
+  // (getDifference no longer returns them); answers the random_ids of the
+  // messages acknowledged by this call.
+  Answer ReceivedQueue(const Call& c, const Object& q) {
+    Account& me = *c.me;
+    const int32_t max_qts = I32(q, "max_qts");
+    if (max_qts < 0 || max_qts > me.qts) return Fail(400, "MAX_QTS_INVALID");
+    std::vector<Value> ids;
+    while (!me.qts_events.empty() && me.qts_events.front().qts <= max_qts) {
+      if (me.qts_events.front().qts > me.qts_acked) ids.push_back(Value(me.qts_events.front().random_id));
+      me.qts_events.pop_front();
+    }
+    me.qts_acked = std::max(me.qts_acked, max_qts);
+    return Ok(MakeVector(std::move(ids)));
+  }
+
+  Answer GetEncryptedFile(const Call& c, const Object& loc, const Object& q) {
+    auto it = encrypted_files.find(I64(loc, "id"));
+    if (it == encrypted_files.end() || it->second.access_hash != I64(loc, "access_hash")) {
+      return Fail(400, "FILE_ID_INVALID");
+    }
+    const EncryptedFileRecord& f = it->second;
+    if (f.dc_id != c.session->key.first) return Fail(303, absl::StrCat("FILE_MIGRATE_", f.dc_id));
+    const int64_t offset = I64(q, "offset");
+    const int64_t limit = I32(q, "limit");
+    if (Answer a = CheckWindow(offset, limit, Flag(q, "precise")); a.code) return a;
+    const int64_t size = static_cast<int64_t>(f.bytes.size());
+    Object r("upload.file");
+    r.Set("type", Value(Object("storage.filePartial")));
+    r.Set("mtime", f.date);
+    r.Set("bytes", offset >= size ? std::string() : f.bytes.substr(offset, limit));
+    return Ok(Value(std::move(r)));
+  }
+
   // ----- updates ----------------------------------------------------------------
 
   Value StateValue(const Account& a, int32_t date) const {
     Object s("updates.state");
     s.Set("pts", a.pts);
-    s.Set("qts", int32_t{0});
+    s.Set("qts", a.qts);
     s.Set("date", date);
     s.Set("seq", a.seq);
     s.Set("unread_count", int32_t{0});
@@ -2499,8 +2919,10 @@ struct World::Impl {
   Answer GetDifference(const Call& c, const Object& q) {
     Account& me = *c.me;
     int32_t pts = I32(q, "pts");
+    int32_t qts = I32(q, "qts");
     if (pts > me.pts || pts < 0) return Fail(400, "PERSISTENT_TIMESTAMP_INVALID");
-    if (pts == me.pts) {
+    if (qts > me.qts || qts < 0) return Fail(400, "PERSISTENT_TIMESTAMP_INVALID");
+    if (pts == me.pts && qts == me.qts) {
       Object e("updates.differenceEmpty");
       e.Set("date", c.date);
       e.Set("seq", me.seq);
@@ -2529,15 +2951,31 @@ struct World::Impl {
       last_pts = it->pts;
     }
     bool slice = it != me.events.end();
+    // The qts box: the unacknowledged encrypted messages after `qts`, a
+    // page of at most difference_limit (and qts_limit when given).
+    int32_t qts_limit = config.difference_limit;
+    if (int32_t l = I32(q, "qts_limit"); l > 0) qts_limit = std::min(qts_limit, l);
+    std::vector<Value> encrypted;
+    int32_t last_qts = qts;
+    auto e = std::upper_bound(me.qts_events.begin(), me.qts_events.end(), qts,
+                              [](int32_t x, const QtsEvent& ev) { return x < ev.qts; });
+    for (; e != me.qts_events.end() && static_cast<int32_t>(encrypted.size()) < qts_limit; ++e) {
+      encrypted.push_back(*e->update.object().Get("message"));
+      last_qts = e->qts;
+    }
+    slice = slice || e != me.qts_events.end();
     refs.users.insert(me.id);
     Object d(slice ? "updates.differenceSlice" : "updates.difference");
     d.Set("new_messages", MakeVector(std::move(messages)));
-    d.Set("new_encrypted_messages", MakeVector(Empty()));
+    d.Set("new_encrypted_messages", MakeVector(std::move(encrypted)));
     d.Set("other_updates", MakeVector(std::move(others)));
     d.Set("chats", ChatsOf(refs, me.id));
     d.Set("users", UsersOf(refs, me.id));
     Value state = StateValue(me, c.date);
-    if (slice) state.object().Set("pts", last_pts);
+    if (slice) {
+      state.object().Set("pts", last_pts);
+      state.object().Set("qts", last_qts);
+    }
     d.Set(slice ? "intermediate_state" : "state", std::move(state));
     return Ok(Value(std::move(d)));
   }
@@ -2783,6 +3221,16 @@ struct World::Impl {
     if (m == "upload.reuploadCdnFile") return ReuploadCdnFile(c, q);
     if (m == "upload.getCdnFileHashes") return GetCdnFileHashes(c, q);
     if (m == "help.getCdnConfig") return GetCdnConfig();
+    if (m == "messages.getDhConfig") return GetDhConfig(q);
+    if (m == "messages.requestEncryption") return RequestEncryption(c, q);
+    if (m == "messages.acceptEncryption") return AcceptEncryption(c, q);
+    if (m == "messages.discardEncryption") return DiscardEncryption(c, q);
+    if (m == "messages.sendEncrypted") return SendEncrypted(c, q, EncryptedKind::kMessage);
+    if (m == "messages.sendEncryptedService") return SendEncrypted(c, q, EncryptedKind::kService);
+    if (m == "messages.sendEncryptedFile") return SendEncrypted(c, q, EncryptedKind::kFile);
+    if (m == "messages.readEncryptedHistory") return ReadEncryptedHistory(c, q);
+    if (m == "messages.setEncryptedTyping") return SetEncryptedTyping(c, q);
+    if (m == "messages.receivedQueue") return ReceivedQueue(c, q);
     return Fail(501, absl::StrCat("METHOD_NOT_IMPLEMENTED_", m));
   }
 
@@ -2797,7 +3245,10 @@ struct World::Impl {
         "updates.getDifference", "updates.getChannelDifference", "messages.getBotCallbackAnswer",
         "messages.setBotCallbackAnswer", "auth.logOut", "upload.saveFilePart",
         "upload.saveBigFilePart", "messages.sendMedia", "upload.getFile",
-        "upload.reuploadCdnFile", "upload.getCdnFileHashes"};
+        "upload.reuploadCdnFile", "upload.getCdnFileHashes", "messages.getDhConfig",
+        "messages.requestEncryption", "messages.acceptEncryption", "messages.discardEncryption",
+        "messages.sendEncrypted", "messages.sendEncryptedService", "messages.sendEncryptedFile",
+        "messages.readEncryptedHistory", "messages.setEncryptedTyping", "messages.receivedQueue"};
     return kMethods->count(m) > 0;
   }
 
@@ -2927,6 +3378,7 @@ void World::DropPushes(double probability, int every_nth) {
   impl_->drop_probability = probability;
   impl_->drop_every_nth = every_nth;
 }
+void World::DropEncryptedPushes(int count) { impl_->drop_encrypted_pushes = std::max(0, count); }
 void World::ForceFloodWait(int calls, int seconds) {
   impl_->flood_calls = calls;
   impl_->flood_seconds = seconds;

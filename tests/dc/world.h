@@ -30,7 +30,10 @@
 // getMessages, getHistory, editMessage, deleteMessages, readHistory (private
 // chats, basic groups, channels), channels.getMessages, channels.deleteMessages,
 // channels.readHistory; updates.getState, getDifference,
-// getChannelDifference; messages.getBotCallbackAnswer,
+// getChannelDifference; secret chats (messages.getDhConfig,
+// requestEncryption, acceptEncryption, discardEncryption, sendEncrypted,
+// sendEncryptedService, sendEncryptedFile, readEncryptedHistory,
+// setEncryptedTyping, receivedQueue: see "Secret chats" below); messages.getBotCallbackAnswer,
 // messages.setBotCallbackAnswer; files: upload.saveFilePart,
 // upload.saveBigFilePart, messages.sendMedia with inputMediaUploadedDocument
 // (a `document` delivered like a message: updateNewMessage in an `updates`),
@@ -84,7 +87,8 @@
 //     original message again (no new message, no pushes);
 //   - messages carry text, entities and (from bots) reply_markup only;
 //   - channel updates are not part of getDifference: members catch up with
-//     getChannelDifference; qts and secret chats do not exist;
+//     getChannelDifference; updateEncryption and the other pushes without
+//     pts or qts are not in it either (only pushed);
 //   - access hashes are checked for users and channels;
 //   - files: parts as Telegram checks them (FILE_PART_INVALID,
 //     FILE_PARTS_INVALID, FILE_PART_TOO_BIG, FILE_PART_EMPTY,
@@ -123,6 +127,47 @@
 // answers every hash; upload.getCdnFileHashes answers the hashes of up to 8
 // parts from the one holding `offset` (none past the end). Tokens are
 // bounded (4096, oldest dropped). Faults: cdn_faults().
+//
+// Secret chats (core.telegram.org/api/end-to-end; the server's part: it
+// stores g_a, g_b and the key fingerprint and relays bytes, never sees a
+// key), between any two users (not bots), on any DCs: messages.getDhConfig
+// (Telegram's 2048-bit prime, g = 3, version 1, random_length (0..1024; else
+// RANDOM_LENGTH_INVALID) bytes from the seed; dhConfigNotModified for
+// version 1); requestEncryption (g_a: 256 bytes, 1 < g_a < p - 1, else
+// DH_G_A_INVALID; USER_ID_INVALID for oneself, bots, unknown users or a
+// wrong access hash; the same random_id, user and g_a again: the same chat;
+// at most 256 live chats requested per account, then 420 FLOOD_WAIT_60)
+// answers encryptedChatWaiting and pushes updateEncryption
+// (encryptedChatRequested) to the other user, (Waiting) to the requester's
+// other sessions; acceptEncryption by the other user (g_b checked alike:
+// DH_G_B_INVALID; CHAT_ID_INVALID for a wrong id / access hash / the
+// requester, ENCRYPTION_ALREADY_ACCEPTED, ENCRYPTION_ALREADY_DECLINED)
+// answers encryptedChat with g_a_or_b = g_a and pushes encryptedChat with
+// g_a_or_b = g_b to the requester; discardEncryption (CHAT_ID_EMPTY,
+// ENCRYPTION_ID_INVALID, ENCRYPTION_ALREADY_DECLINED) pushes
+// encryptedChatDiscarded (history_deleted when delete_history) to both.
+// sendEncrypted / sendEncryptedService / sendEncryptedFile on an accepted
+// chat (discarded: ENCRYPTION_DECLINED; not accepted yet or not the
+// caller's: CHAT_ID_INVALID): data non-empty, a multiple of 4 bytes
+// (DATA_INVALID), at most 64 KiB (DATA_TOO_LONG), relayed verbatim to the
+// other user as updateShort{updateNewEncryptedMessage} with that user's
+// next qts; the caller gets messages.sentEncryptedMessage{date} (or
+// sentEncryptedFile). A random_id the sender used before (the last 4096)
+// answers the same result again and relays nothing. sendEncryptedFile takes
+// inputEncryptedFileUploaded / BigUploaded (the parts checked and used up
+// as for sendMedia) or inputEncryptedFile (a file sent before); the file
+// (id, access_hash, size, the sender's DC, key_fingerprint) comes with the
+// encryptedMessage and upload.getFile serves inputEncryptedFileLocation as
+// it serves documents (FILE_MIGRATE to its DC, the same window rules).
+// readEncryptedHistory pushes updateEncryptedMessagesRead, setEncryptedTyping
+// (typing) updateEncryptedChatTyping, to the other user. The qts box:
+// updates.getState carries the account's qts; getDifference(qts) returns
+// the encrypted messages after it as new_encrypted_messages, at most
+// difference_limit (and qts_limit) per page (differenceSlice with the
+// intermediate qts), in qts order; messages.receivedQueue(max_qts)
+// (MAX_QTS_INVALID beyond the account's qts) acknowledges them: they leave
+// the log, and it answers their random_ids. The log keeps the 4096 newest
+// unacknowledged messages. Fault: DropEncryptedPushes.
 //
 // Faults (for the client's recovery paths): DropPushes (probability or every
 // Nth push; the client must notice the pts/seq gap and call getDifference),
@@ -169,6 +214,10 @@ class World final : public RpcHandler {
   // Drops each push with `probability` (0..1, drawn from the seed) and/or
   // every `every_nth` push (0 = off). Dropped pushes still advance pts/seq.
   void DropPushes(double probability, int every_nth = 0);
+  // The next `count` updateNewEncryptedMessage pushes are not sent (to any
+  // session of the receiver); their qts is used all the same, so the
+  // receiver sees a qts gap at its next one, or catches up by getDifference.
+  void DropEncryptedPushes(int count);
   // The next `calls` API calls (after unwrapping) fail with 420
   // FLOOD_WAIT_<seconds>.
   void ForceFloodWait(int calls, int seconds);
@@ -217,6 +266,13 @@ class World final : public RpcHandler {
     int64_t cdn_reupload_requests = 0;
     int64_t cdn_reuploads = 0;
     int64_t cdn_hash_requests = 0;
+    // Secret chats requested; encrypted messages relayed (each once);
+    // sendEncrypted* calls answered from an earlier random_id (nothing
+    // relayed); encrypted pushes eaten by DropEncryptedPushes.
+    int64_t secret_chats = 0;
+    int64_t encrypted_messages = 0;
+    int64_t encrypted_random_id_repeats = 0;
+    int64_t dropped_encrypted_pushes = 0;
   };
   const Stats& stats() const;
   // The account logged in on that auth key, if any.
