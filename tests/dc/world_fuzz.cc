@@ -11,6 +11,10 @@
 //           DC, or Carol, on DC 4): auth.exportLoginToken reaches the
 //           accepted token's login (or loginTokenMigrateTo), and
 //           acceptLoginToken / importLoginToken the rest;
+//   mode 4: queries from Alice (DC 2) with a secret chat open with Carol
+//           (DC 4; she accepted it and sent one encrypted message, so
+//           Alice's qts is 1): the secret-chat methods, getDifference's qts,
+//           receivedQueue and encrypted files reach a real chat;
 // where queries are [u16 little-endian length][bytes] records, each handed to
 // Handle in turn. Every reply must be an rpc_error or a non-empty result.
 #include <cstddef>
@@ -41,7 +45,7 @@ void Check(const RpcReply& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const uint8_t mode = data[0] % 4;
+  const uint8_t mode = data[0] % 5;
   ByteView rest(data + 1, size - 1);
   if (mode == 0) {
     (void)ParseWorldConfig(std::string(rest.begin(), rest.end()));
@@ -75,6 +79,43 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // Lives as long as the world's other sessions: pushes reach it.
   std::optional<WorldClient> accepting;
+  std::optional<WorldClient> carol;
+  if (mode == 4) {
+    auto log_in = [](WorldClient& c, const std::string& phone, const std::string& code) {
+      auto sent = c.Call(mtcore::tl::auth_sendCode{
+          .phone_number = phone, .api_id = 1, .api_hash = "h", .settings = mtcore::tl::codeSettings{}});
+      if (!sent.ok()) std::abort();
+      auto in = c.Call(mtcore::tl::auth_signIn{
+          .phone_number = phone,
+          .phone_code_hash = sent.value->As<mtcore::tl::auth_sentCode>()->phone_code_hash,
+          .phone_code = code});
+      if (!in.ok()) std::abort();
+    };
+    log_in(caller, "15550001001", "11111");
+    WorldClient& c = carol.emplace(**world, 4, 0xca401, &now, 5);
+    log_in(c, "15550001003", "33333");
+    auto resolved = caller.Call(mtcore::tl::contacts_resolveUsername{.username = "carol"});
+    if (!resolved.ok()) std::abort();
+    const auto& u = *resolved.value->As<mtcore::tl::contacts_resolvedPeer>()->users[0].As<mtcore::tl::user>();
+    auto waiting = caller.Call(mtcore::tl::messages_requestEncryption{
+        .user_id = mtcore::tl::inputUser{.user_id = u.id, .access_hash = *u.access_hash},
+        .random_id = 1,
+        .g_a = std::string(256, '\x42')});
+    if (!waiting.ok()) std::abort();
+    const auto* w = waiting.value->As<mtcore::tl::encryptedChatWaiting>();
+    if (w == nullptr) std::abort();
+    const mtcore::tl::inputEncryptedChat chat{.chat_id = w->id, .access_hash = w->access_hash};
+    if (!c.Call(mtcore::tl::messages_acceptEncryption{
+                     .peer = chat, .g_b = std::string(256, '\x24'), .key_fingerprint = 7})
+             .ok()) {
+      std::abort();
+    }
+    if (!c.Call(mtcore::tl::messages_sendEncrypted{.peer = chat, .random_id = 1, .data = "abcd"}).ok()) {
+      std::abort();
+    }
+    caller.session().TakePushes();
+    c.session().TakePushes();
+  }
   if (mode == 3 && !rest.empty()) {
     const bool carol = rest[0] % 2 == 1;
     rest = rest.subspan(1);
@@ -105,6 +146,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     twin.session().TakePushes();
     user.session().TakePushes();
     if (accepting.has_value()) accepting->session().TakePushes();
+    if (carol.has_value()) carol->session().TakePushes();
   }
   return 0;
 }
