@@ -552,6 +552,67 @@ TEST(UpdateGapEngine, QtsBox) {
   EXPECT_EQ(f.engine.qts(), 53);
 }
 
+tl::EncryptedMessage Encrypted(int64_t random_id) {
+  return tl::encryptedMessage{.random_id = random_id, .chat_id = 9, .date = kDate,
+                              .bytes = absl::StrCat("blob ", random_id), .file = tl::encryptedFileEmpty{}};
+}
+tl::Update NewEncrypted(int64_t random_id, int32_t qts) {
+  return tl::updateNewEncryptedMessage{.message = Encrypted(random_id), .qts = qts};
+}
+// The random_ids of the encrypted messages among the next events (others
+// kept in `rest`).
+std::vector<int64_t> EncryptedIds(UpdateGapEngine& engine, Strings* rest = nullptr) {
+  std::vector<int64_t> out;
+  while (auto e = engine.PollEvent()) {
+    const auto* u = e->kind == Kind::kUpdate ? e->update.As<tl::updateNewEncryptedMessage>() : nullptr;
+    if (u != nullptr) {
+      out.push_back(u->message.As<tl::encryptedMessage>()->random_id);
+    } else if (rest != nullptr) {
+      rest->push_back(Describe(*e));
+    }
+  }
+  return out;
+}
+
+// Secret chats: encrypted messages pushed with a hole, the hole filled by
+// getDifference's new_encrypted_messages (in pages), pushes held meanwhile;
+// each message reaches the app once, in qts order.
+TEST(UpdateGapEngine, EncryptedMessagesThroughTheQtsBoxAndTheDifference) {
+  Fixture f;  // qts 50
+  ASSERT_TRUE(f.Push(Short(NewEncrypted(1, 51))).ok());
+  ASSERT_TRUE(f.Push(Short(NewEncrypted(4, 54))).ok());  // 52 and 53 missing
+  EXPECT_EQ(EncryptedIds(f.engine), (std::vector<int64_t>{1}));
+  EXPECT_EQ(f.engine.buffered_updates(), 1u);
+  f.engine.OnTimeout(kT0 + absl::Milliseconds(500));
+  EXPECT_EQ(Events(f.engine), Strings{"getDifference pts=100 date=0 qts=51"});
+  // Pushed while the difference is in flight: held.
+  ASSERT_TRUE(f.Push(Short(NewEncrypted(5, 55)), absl::Milliseconds(600)).ok());
+  ASSERT_TRUE(f.Push(Short(NewEncrypted(4, 54)), absl::Milliseconds(600)).ok());
+  EXPECT_EQ(EncryptedIds(f.engine), std::vector<int64_t>{});
+  // A page (differenceSlice) with 52, then the rest with 53 and 54.
+  ASSERT_TRUE(f.engine
+                  .OnDifference(tl::updates_differenceSlice{
+                                    .new_encrypted_messages = {Encrypted(2)},
+                                    .intermediate_state = State(100, 52)},
+                                kT0 + absl::Milliseconds(700))
+                  .ok());
+  Strings rest;
+  EXPECT_EQ(EncryptedIds(f.engine, &rest), (std::vector<int64_t>{2}));
+  EXPECT_EQ(rest, Strings{"getDifference pts=100 date=0 qts=52"});
+  ASSERT_TRUE(f.engine
+                  .OnDifference(tl::updates_difference{
+                                    .new_encrypted_messages = {Encrypted(3), Encrypted(4)},
+                                    .state = State(100, 54)},
+                                kT0 + absl::Milliseconds(800))
+                  .ok());
+  // 54 came twice more (buffered, held): dropped; 55 follows.
+  EXPECT_EQ(EncryptedIds(f.engine), (std::vector<int64_t>{3, 4, 5}));
+  EXPECT_EQ(f.engine.qts(), 55);
+  EXPECT_EQ(f.engine.buffered_updates(), 0u);
+  EXPECT_EQ(f.engine.stats().duplicates_dropped, 2u);
+  EXPECT_EQ(f.engine.NextDeadline(), kT0 + absl::Milliseconds(800) + absl::Minutes(15));
+}
+
 TEST(UpdateGapEngine, ChannelBox) {
   Fixture f;
   // The channel's hash comes with a container; its pts with the first update.
