@@ -420,7 +420,9 @@ struct World::Impl {
   std::map<int64_t, EncryptedFileRecord> encrypted_files;
   std::deque<int64_t> encrypted_file_order;
   size_t encrypted_file_bytes = 0;
-  int drop_encrypted_pushes = 0;  // World::DropEncryptedPushes
+  int drop_encrypted_pushes = 0;   // World::DropEncryptedPushes
+  int delay_encrypted_pushes = 0;  // World::DelayEncryptedPushes
+  std::vector<std::pair<int64_t, Value>> delayed_encrypted;  // (account, updateShort)
 
   explicit Impl(WorldConfig c)
       : config(std::move(c)),
@@ -2834,8 +2836,16 @@ struct World::Impl {
     if (drop_encrypted_pushes > 0) {
       --drop_encrypted_pushes;
       ++stats.dropped_encrypted_pushes;
+    } else if (delay_encrypted_pushes > 0) {
+      --delay_encrypted_pushes;
+      ++stats.delayed_encrypted_pushes;
+      delayed_encrypted.emplace_back(peer.id, std::move(update));
     } else {
       PushShort(peer.id, std::move(update), c.date, nullptr);
+      // What was held back goes now, after this one: out of qts order.
+      for (auto& [account, held] : std::exchange(delayed_encrypted, {})) {
+        PushShort(account, std::move(held), c.date, nullptr);
+      }
     }
     return Ok(SentEncryptedValue(record));
   }
@@ -2921,8 +2931,10 @@ struct World::Impl {
     int32_t pts = I32(q, "pts");
     int32_t qts = I32(q, "qts");
     if (pts > me.pts || pts < 0) return Fail(400, "PERSISTENT_TIMESTAMP_INVALID");
-    if (qts > me.qts || qts < 0) return Fail(400, "PERSISTENT_TIMESTAMP_INVALID");
-    if (pts == me.pts && qts == me.qts) {
+    // A negative qts asks for no qts updates (the box is left out).
+    const bool want_qts = qts >= 0;
+    if (qts > me.qts) return Fail(400, "PERSISTENT_TIMESTAMP_INVALID");
+    if (pts == me.pts && (!want_qts || qts == me.qts)) {
       Object e("updates.differenceEmpty");
       e.Set("date", c.date);
       e.Set("seq", me.seq);
@@ -2956,9 +2968,10 @@ struct World::Impl {
     int32_t qts_limit = config.difference_limit;
     if (int32_t l = I32(q, "qts_limit"); l > 0) qts_limit = std::min(qts_limit, l);
     std::vector<Value> encrypted;
-    int32_t last_qts = qts;
-    auto e = std::upper_bound(me.qts_events.begin(), me.qts_events.end(), qts,
-                              [](int32_t x, const QtsEvent& ev) { return x < ev.qts; });
+    int32_t last_qts = want_qts ? qts : me.qts;
+    auto e = want_qts ? std::upper_bound(me.qts_events.begin(), me.qts_events.end(), qts,
+                                         [](int32_t x, const QtsEvent& ev) { return x < ev.qts; })
+                      : me.qts_events.end();
     for (; e != me.qts_events.end() && static_cast<int32_t>(encrypted.size()) < qts_limit; ++e) {
       encrypted.push_back(*e->update.object().Get("message"));
       last_qts = e->qts;
@@ -3379,6 +3392,7 @@ void World::DropPushes(double probability, int every_nth) {
   impl_->drop_every_nth = every_nth;
 }
 void World::DropEncryptedPushes(int count) { impl_->drop_encrypted_pushes = std::max(0, count); }
+void World::DelayEncryptedPushes(int count) { impl_->delay_encrypted_pushes = std::max(0, count); }
 void World::ForceFloodWait(int calls, int seconds) {
   impl_->flood_calls = calls;
   impl_->flood_seconds = seconds;

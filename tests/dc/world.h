@@ -167,7 +167,8 @@
 // intermediate qts), in qts order; messages.receivedQueue(max_qts)
 // (MAX_QTS_INVALID beyond the account's qts) acknowledges them: they leave
 // the log, and it answers their random_ids. The log keeps the 4096 newest
-// unacknowledged messages. Fault: DropEncryptedPushes.
+// unacknowledged messages; a negative qts leaves the box out of the
+// difference. Faults: DropEncryptedPushes, DelayEncryptedPushes.
 //
 // Faults (for the client's recovery paths): DropPushes (probability or every
 // Nth push; the client must notice the pts/seq gap and call getDifference),
@@ -218,6 +219,11 @@ class World final : public RpcHandler {
   // session of the receiver); their qts is used all the same, so the
   // receiver sees a qts gap at its next one, or catches up by getDifference.
   void DropEncryptedPushes(int count);
+  // The next `count` updateNewEncryptedMessage pushes are held back and sent
+  // right after the next one that is not (they arrive out of qts order: the
+  // receiver buffers the later one until they fill the hole). With no
+  // later message they stay held (getDifference still returns them).
+  void DelayEncryptedPushes(int count);
   // The next `calls` API calls (after unwrapping) fail with 420
   // FLOOD_WAIT_<seconds>.
   void ForceFloodWait(int calls, int seconds);
@@ -273,6 +279,7 @@ class World final : public RpcHandler {
     int64_t encrypted_messages = 0;
     int64_t encrypted_random_id_repeats = 0;
     int64_t dropped_encrypted_pushes = 0;
+    int64_t delayed_encrypted_pushes = 0;  // held back by DelayEncryptedPushes
   };
   const Stats& stats() const;
   // The account logged in on that auth key, if any.

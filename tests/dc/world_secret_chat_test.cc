@@ -454,6 +454,29 @@ TEST_F(WorldSecretChatTest, AMissedMessageComesBackThroughGetDifferenceInQtsPage
             "rpc_error 400 MAX_QTS_INVALID");
 }
 
+TEST_F(WorldSecretChatTest, DelayedPushesArriveAfterTheNextOneAndANegativeQtsSkipsTheBox) {
+  Opened o = Open();
+  world_->DelayEncryptedPushes(2);
+  ASSERT_TRUE(Send(*o.alice, o.chat, 1, "abcd").ok());
+  ASSERT_TRUE(Send(*o.alice, o.chat, 2, "efgh").ok());
+  EXPECT_TRUE(o.carol->TakeUpdates().empty()) << "held back";
+  ASSERT_TRUE(Send(*o.alice, o.chat, 3, "ijkl").ok());
+  std::vector<int32_t> order;
+  for (const tl::Updates& u : o.carol->TakeUpdates()) {
+    order.push_back(Inner(u).As<tl::updateNewEncryptedMessage>()->qts);
+  }
+  EXPECT_EQ(order, (std::vector<int32_t>{3, 1, 2}));
+  EXPECT_EQ(world_->stats().delayed_encrypted_pushes, 2);
+
+  // qts -1: the pts box only (nothing new there: differenceEmpty).
+  auto st = o.carol->Call(tl::updates_getState{});
+  ASSERT_TRUE(st.ok());
+  const int32_t pts = st.value->As<tl::updates_state>()->pts;
+  auto none = o.carol->Call(tl::updates_getDifference{.pts = pts, .date = 0, .qts = -1});
+  ASSERT_TRUE(none.ok()) << none.error();
+  EXPECT_NE(none.value->As<tl::updates_differenceEmpty>(), nullptr) << tl::to_string(*none.value);
+}
+
 TEST_F(WorldSecretChatTest, AnEncryptedFileIsStoredRelayedAndServedByItsDc) {
   Opened o = Open();
   // Carol (DC 4) uploads ciphertext in parts and sends it.

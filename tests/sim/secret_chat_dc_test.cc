@@ -208,6 +208,20 @@ TEST_F(SecretChatDcTest, DroppedPushesComeBackThroughTheQtsBoxOnceAndInOrder) {
   EXPECT_EQ(carol_.client->stats().internal_failures, 0u);
 }
 
+TEST_F(SecretChatDcTest, PushesOutOfQtsOrderAreBufferedWithoutAFetch) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  const uint64_t fetched = carol_.client->updates()->stats().differences_requested;
+  // 1 and 2 arrive after 3: the engine buffers 3 until they fill the hole.
+  dc_.world().DelayEncryptedPushes(2);
+  for (int64_t id = 1; id <= 3; ++id) ASSERT_TRUE(AliceSends(id).ok());
+  ASSERT_TRUE(RunUntil([&] { return carol_.messages.size() == 3; }));
+  EXPECT_EQ(carol_.RandomIds(), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_GT(carol_.client->updates()->stats().gaps_seen, 0u);
+  EXPECT_EQ(carol_.client->updates()->stats().differences_requested, fetched)
+      << "the hole was filled within gap_timeout";
+  EXPECT_EQ(carol_.client->updates()->qts(), 3);
+}
+
 TEST_F(SecretChatDcTest, ARestartFromASnapshotFetchesWhatCameMeanwhile) {
   ASSERT_NO_FATAL_FAILURE(Open());
   ASSERT_TRUE(AliceSends(1).ok());
