@@ -2645,8 +2645,9 @@ struct World::Impl {
 
   Answer RequestEncryption(const Call& c, const Object& q) {
     Account& me = *c.me;
+    if (me.bot) return Fail(400, "BOT_METHOD_INVALID");
     Account* peer = ResolveUser(c, Sub(q, "user_id"));
-    if (peer == nullptr || peer == &me || peer->bot || me.bot) return Fail(400, "USER_ID_INVALID");
+    if (peer == nullptr || peer == &me || peer->bot) return Fail(400, "USER_ID_INVALID");
     const std::string g_a = Str(q, "g_a");
     if (!ValidDhValue(g_a)) return Fail(400, "DH_G_A_INVALID");
     const int32_t random_id = I32(q, "random_id");

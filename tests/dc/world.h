@@ -135,7 +135,7 @@
 // RANDOM_LENGTH_INVALID) bytes from the seed; dhConfigNotModified for
 // version 1); requestEncryption (g_a: 256 bytes, 1 < g_a < p - 1, else
 // DH_G_A_INVALID; USER_ID_INVALID for oneself, bots, unknown users or a
-// wrong access hash; the same random_id, user and g_a again: the same chat;
+// wrong access hash; a bot calling: BOT_METHOD_INVALID; the same random_id, user and g_a again: the same chat;
 // at most 256 live chats requested per account, then 420 FLOOD_WAIT_60)
 // answers encryptedChatWaiting and pushes updateEncryption
 // (encryptedChatRequested) to the other user, (Waiting) to the requester's

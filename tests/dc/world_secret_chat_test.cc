@@ -243,6 +243,12 @@ TEST_F(WorldSecretChatTest, RequestsAreChecked) {
     EXPECT_EQ(Request(*alice, to_carol, 1, bad).error(), "rpc_error 400 DH_G_A_INVALID");
   }
   EXPECT_TRUE(Request(*alice, to_carol, 1, two).ok());
+  // Bots have no secret chats.
+  auto bot = Client(2, 0xb07);
+  ASSERT_TRUE(bot->Call(tl::auth_importBotAuthorization{
+                            .api_id = 4, .api_hash = "h", .bot_auth_token = "7001:AAEchoBotSecret0123456789"})
+                  .ok());
+  EXPECT_EQ(Request(*bot, UserOf(*bot, "carol"), 1).error(), "rpc_error 400 BOT_METHOD_INVALID");
   std::string below = p_minus_1;
   below.back() = static_cast<char>(below.back() - 1);
   EXPECT_TRUE(Request(*alice, to_carol, 2, below).ok());
