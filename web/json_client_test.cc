@@ -56,6 +56,10 @@ std::string Find(const std::string& s, const std::string& re) {
 
 class JsonClientTest : public ::testing::Test {
  protected:
+  JsonClientTest() = default;
+  // Another simulated world than the default one.
+  explicit JsonClientTest(sim::SimDcOptions options) : dc_(/*seed=*/4242, std::move(options)) {}
+
   // The schema the bot reads and writes JSON with.
   virtual const tl::dynamic::DynamicCodec& Codec() const { return ApiCodec(); }
   void SetUp() override {
@@ -1737,6 +1741,49 @@ TEST_F(JsonClientPhoneTest, ANewNumberSignsUpAndAFutureAuthTokenSkipsTheCode) {
   EXPECT_NE(quick.find(R"("ok":true)"), std::string::npos) << quick;
   EXPECT_EQ(Count("phoneLoginStep"), 0) << "nothing asked";
   EXPECT_NE(bot_->client().peers().self(), 0);
+}
+
+// Alice must set up a login email before her login goes on.
+class JsonClientEmailSetupTest : public JsonClientTest {
+ protected:
+  JsonClientEmailSetupTest() : JsonClientTest(Options()) {}
+  static sim::SimDcOptions Options() {
+    sim::SimDcOptions o;
+    o.world.users[0].login_email = "setup";
+    return o;
+  }
+};
+
+TEST_F(JsonClientEmailSetupTest, TheEmailStepThenItsMailedCodeThenTheLoginCode) {
+  ASSERT_TRUE(bot_->StartPhoneLogin("+1 555 000 1001", "sim").ok());
+  std::string step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("step":"email","googleAllowed":false,"appleAllowed":false,"refused":"")"),
+            std::string::npos)
+      << step;
+  EXPECT_EQ(bot_->PhoneLoginCode("11111").code(), absl::StatusCode::kFailedPrecondition)
+      << "an address first";
+  EXPECT_EQ(bot_->PhoneLoginEmailToken({.token = "t"}).code(), absl::StatusCode::kFailedPrecondition)
+      << "no Google sign-in offered";
+  ASSERT_TRUE(bot_->PhoneLoginEmail("alice@mail.invalid").ok());
+  step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("step":"email",)"), std::string::npos) << step;
+  EXPECT_NE(step.find(R"("refused":"account.sendVerifyEmailCode: rpc error 400 EMAIL_NOT_ALLOWED")"),
+            std::string::npos)
+      << step;
+  ASSERT_TRUE(bot_->PhoneLoginEmail("alice@example.com").ok());
+  step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("step":"code","how":{"type":"email_code","length":5,"pattern":"a***@example.com")"),
+            std::string::npos)
+      << step;
+  ASSERT_TRUE(bot_->PhoneLoginCode("11111").ok());  // the mailed code
+  step = Await(R"("type":"phoneLoginStep")");
+  EXPECT_NE(step.find(R"("step":"code","how":{"type":"email_code")"), std::string::npos) << step;
+  ASSERT_TRUE(bot_->PhoneLoginCode("11111").ok());  // the login code, by email now
+  const std::string end = Await(R"("type":"phoneLoginEnded")");
+  EXPECT_NE(end.find(R"("ok":true)"), std::string::npos) << end;
+  EXPECT_EQ(bot_->client().peers().self(), 1001);
+  EXPECT_EQ(Count("phoneLoginStep"), 4);
+  ExpectNoStrayAnswers();
 }
 
 TEST_F(JsonClientPhoneTest, CancelEndsTheLoginOnceAndTheDcsErrorEndsItWithItsMessage) {

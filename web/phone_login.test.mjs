@@ -4,11 +4,13 @@
 // re-dialled) is asked for the code (a wrong one, then by SMS, then the
 // right one) and the password (a wrong one, then the right one) and writes a
 // message; a new number signs up and its future auth token logs the next
-// client in without a code; a throwing prompt, abort, bad options and
-// close() reject with clear errors.
+// client in without a code; an account the DC asks to set up a login email
+// for gets onEmail (a refused address, a refused Google token, a good
+// address), then the mailed code and the login code by email; a throwing
+// prompt, abort, bad options and close() reject with clear errors.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { ALICE, BOB, HOME_DC, OTHER_DC } from '../tests/peers/world.mjs';
+import { ALICE, BOB, HOME_DC, OTHER_DC, worldConfig } from '../tests/peers/world.mjs';
 import { startTestDcEnv } from './testdc_env.mjs';
 
 let env;
@@ -16,7 +18,10 @@ let lib;
 const connect = (options) => env.connect(options);
 
 test.before(async () => {
-  env = await startTestDcEnv();
+  // Dora and Eli have to set up a login email first.
+  const setup = (id, name) =>
+    `user id=${id} phone=1555000${id} first_name=${name} dc=${HOME_DC} code=44444 login_email=setup\n`;
+  env = await startTestDcEnv({ config: worldConfig() + setup(1009, 'Dora') + setup(1010, 'Eli') });
   ({ lib } = env);
 });
 
@@ -93,6 +98,43 @@ test('node: a new number signs up; its future auth token logs the next client in
     assert.equal(self[0].first_name, 'Dana');
   } finally {
     second.close();
+  }
+});
+
+test('node: a login email is set up when the DC asks (onEmail), then codes come by email', async () => {
+  const app = await connect();
+  const asked = [];
+  try {
+    const emails = ['dora@mail.invalid', { provider: 'google', token: 'id-token' }, 'dora@example.com'];
+    const me = await app.logInWithPhone({
+      phone: '+1 555 000 1009',
+      onEmail: (allowed, refused) => {
+        asked.push(`email ${allowed.googleAllowed}/${allowed.appleAllowed} ${refused}`);
+        return emails[asked.length - 1];
+      },
+      onCode: (how, refused) => {
+        asked.push(`code ${how.type} ${how.pattern} ${refused}`);
+        return '44444';
+      },
+    });
+    assert.equal(me.user.id, '1009');
+    assert.deepEqual(asked, [
+      'email false/false ',
+      'email false/false account.sendVerifyEmailCode: rpc error 400 EMAIL_NOT_ALLOWED',
+      'email false/false phone login: the DC does not allow signing in with Google here',
+      'code email_code d***@example.com ',
+      'code email_code d***@example.com ',
+    ]);
+  } finally {
+    app.close();
+  }
+  // Without onEmail such a login rejects, naming what the DC asks for.
+  const other = await connect();
+  try {
+    await assert.rejects(other.logInWithPhone({ phone: '+1 555 000 1010', onCode: () => '44444' }),
+      /^Error: logInWithPhone: the DC asks to set up a login email first \(give onEmail\)$/);
+  } finally {
+    other.close();
   }
 });
 

@@ -708,6 +708,81 @@ TEST_F(ClientRunnerDcTest, LogInWithPhoneSignsUpANewNumberAndUsesAFutureAuthToke
   EXPECT_THAT(no_password.message(), HasSubstr("SESSION_PASSWORD_NEEDED"));
 }
 
+TEST_F(ClientRunnerDcTest, LogInWithPhoneSetsUpALoginEmailWhenTheDcAsks) {
+  // The world again, Carol (DC 4) having to set up a login email.
+  server_.reset();
+  cluster_.reset();
+  world_.reset();
+  ASSERT_TRUE(testing::StartLoopbackDcs(*loop_, *key_, rng_, {}, server_, config_, world_, cluster_,
+                                        [](dc::TestDcServer&, dc::WorldConfig& config) {
+                                          config.users[2].login_email = "setup";
+                                          return absl::OkStatus();
+                                        })
+                  .ok());
+  absl::StatusOr<std::unique_ptr<ClientRunner>> r = NewRunner(2);
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::vector<std::string> asked;
+  ClientRunner::PhoneLoginPrompts prompts;
+  prompts.code = [&](const client::SentCodeInfo& how,
+                     const absl::Status& refused) -> absl::StatusOr<std::string> {
+    asked.push_back(absl::StrCat("code by ", how.type, " to ", how.pattern, " ", refused.message()));
+    return std::string(asked.size() == 3 ? "00000" : "33333");
+  };
+  prompts.email = [&](const client::EmailSetupInfo&,
+                      const absl::Status& refused) -> absl::StatusOr<std::string> {
+    asked.push_back(absl::StrCat("email ", refused.message()));
+    return std::string(asked.size() == 1 ? "carol@mail.invalid" : "carol@example.com");
+  };
+  absl::StatusOr<tl::auth_authorization> carol = (*r)->LogInWithPhone(
+      {.phone = "+1 555 000 1003", .api_id = 1, .api_hash = "test"}, prompts, kTimeout);
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  EXPECT_EQ(carol->user.As<tl::user>()->id, 1003);
+  EXPECT_EQ((*r)->client().dc(), 4);
+  EXPECT_THAT(asked,
+              ::testing::ElementsAre(
+                  "email ",
+                  "email account.sendVerifyEmailCode: rpc error 400 EMAIL_NOT_ALLOWED",
+                  "code by email_code to c***@example.com ",
+                  "code by email_code to c***@example.com account.verifyEmail: rpc error 400 "
+                  "CODE_INVALID",
+                  "code by email_code to c***@example.com "));
+  EXPECT_TRUE((*r)->Call(tl::updates_getState{}, kTimeout).ok()) << "logged in";
+
+  // The next login sends the code to that address; without an email
+  // prompt, a login the DC asks to set one up for is named.
+  absl::StatusOr<std::unique_ptr<ClientRunner>> again = NewRunner(4);
+  ASSERT_TRUE(again.ok()) << again.status();
+  asked.clear();
+  ASSERT_TRUE((*again)
+                  ->LogInWithPhone({.phone = "15550001003", .api_id = 1, .api_hash = "test"},
+                                   prompts, kTimeout)
+                  .ok());
+  EXPECT_THAT(asked, ::testing::ElementsAre("code by email_code to c***@example.com "));
+}
+
+TEST_F(ClientRunnerDcTest, LogInWithPhoneWithoutAnEmailPromptNamesTheEmailSetUp) {
+  server_.reset();
+  cluster_.reset();
+  world_.reset();
+  ASSERT_TRUE(testing::StartLoopbackDcs(*loop_, *key_, rng_, {}, server_, config_, world_, cluster_,
+                                        [](dc::TestDcServer&, dc::WorldConfig& config) {
+                                          config.users[0].login_email = "setup";
+                                          return absl::OkStatus();
+                                        })
+                  .ok());
+  absl::StatusOr<std::unique_ptr<ClientRunner>> r = NewRunner(2);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ClientRunner::PhoneLoginPrompts code_only;
+  code_only.code = [](const client::SentCodeInfo&, const absl::Status&) -> absl::StatusOr<std::string> {
+    return std::string("11111");
+  };
+  absl::Status s = (*r)->LogInWithPhone({.phone = "15550001001", .api_id = 1, .api_hash = "t"},
+                                        code_only, kTimeout)
+                       .status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("set up a login email"));
+}
+
 TEST_F(ClientRunnerDcTest, LogInWithQrGivesUpAfterItsTimeout) {
   absl::StatusOr<std::unique_ptr<ClientRunner>> app = NewRunner(2);
   ASSERT_TRUE(app.ok()) << app.status();

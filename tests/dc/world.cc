@@ -212,6 +212,7 @@ struct World::Impl {
     int home_dc = 0;
     std::string login_code;
     std::string password, password_hint;
+    std::string login_email;       // WorldConfig::User::login_email ("setup", an address or "")
     Bytes salt1, salt2, verifier;  // verifier derived on first use
     int32_t pts = 0, seq = 0, next_msg_id = 1;
     std::vector<Event> events;
@@ -290,6 +291,7 @@ struct World::Impl {
     bool resent = false;           // auth.resendCode used (by SMS; no third way)
     bool code_ok = false;          // signIn saw the right code for an unknown phone
     int64_t password_account = 0;  // signIn said SESSION_PASSWORD_NEEDED
+    std::string email_to_verify;   // account.sendVerifyEmailCode's address (login setup)
   };
   struct PendingSrp {
     int64_t srp_id = 0;
@@ -462,6 +464,7 @@ struct World::Impl {
       a.login_code = u.login_code.empty() ? config.login_code : u.login_code;
       a.password = u.password;
       a.password_hint = u.password_hint;
+      a.login_email = u.login_email;
       if (!a.password.empty()) {
         a.salt1 = crypto::RandomBytes(rng, 40);
         a.salt2 = crypto::RandomBytes(rng, 16);
@@ -1013,10 +1016,87 @@ struct World::Impl {
     login.phone = phone;
     login.hash = HexEncode(crypto::RandomBytes(rng, 8));
     k.login = login;
-    // An account gets the code in its Telegram apps (SMS on request); a
-    // number without one by SMS.
+    // An account that must set up a login email is told so; one with a
+    // login email gets the code there; others in their Telegram apps (SMS
+    // on request); a number without an account by SMS.
+    if (a != nullptr && a->login_email == "setup") {
+      Object o("auth.sentCode");
+      o.Set("type", Value(Object("auth.sentCodeTypeSetUpEmailRequired")));
+      o.Set("phone_code_hash", login.hash);
+      return Ok(Value(std::move(o)));
+    }
+    if (a != nullptr && !a->login_email.empty()) return Ok(EmailSentCode(login, *a));
     return Ok(SentCode(login, a != nullptr ? "auth.sentCodeTypeApp" : "auth.sentCodeTypeSms",
                        /*offer_sms=*/a != nullptr));
+  }
+
+  // "a***@example.com" for "alice@example.com".
+  static std::string EmailPattern(const std::string& email) {
+    const size_t at = email.find('@');
+    if (at == std::string::npos || at == 0) return "***";
+    return absl::StrCat(email.substr(0, 1), "***", email.substr(at));
+  }
+
+  // The login code, sent to the account's login email.
+  Value EmailSentCode(const PendingLogin& login, const Account& a) {
+    Object type("auth.sentCodeTypeEmailCode");
+    type.Set("email_pattern", EmailPattern(a.login_email));
+    type.Set("length", static_cast<int32_t>(a.login_code.size()));
+    Object o("auth.sentCode");
+    o.Set("type", Value(std::move(type)));
+    o.Set("phone_code_hash", login.hash);
+    return Value(std::move(o));
+  }
+
+  // The pending login a emailVerifyPurposeLoginSetup names, or an error
+  // (other purposes are not served).
+  Answer CheckLoginSetup(const Call& c, const Object& q, PendingLogin*& out) {
+    const Object* purpose = Sub(q, "purpose");
+    if (purpose == nullptr || purpose->constructor != "emailVerifyPurposeLoginSetup") {
+      return Fail(400, "EMAIL_VERIFY_PURPOSE_UNSUPPORTED");  // (this world sets up login emails only)
+    }
+    if (Answer a = CheckPending(c, *purpose, out); a.code) return a;
+    const Account* a = FindPhone(out->phone);
+    if (a == nullptr || a->login_email != "setup") return Fail(400, "EMAIL_NOT_SETUP");
+    return {};
+  }
+
+  Answer SendVerifyEmailCode(const Call& c, const Object& q) {
+    PendingLogin* login = nullptr;
+    if (Answer a = CheckLoginSetup(c, q, login); a.code) return a;
+    const std::string email = Str(q, "email");
+    const size_t at = email.find('@');
+    if (email.size() > 254 || at == std::string::npos || at == 0 ||
+        email.find('.', at) == std::string::npos || email.find('@', at + 1) != std::string::npos) {
+      return Fail(400, "EMAIL_INVALID");
+    }
+    if (absl::EndsWith(email, ".invalid")) return Fail(400, "EMAIL_NOT_ALLOWED");
+    login->email_to_verify = email;
+    const Account* a = FindPhone(login->phone);
+    Object o("account.sentEmailCode");
+    o.Set("email_pattern", EmailPattern(email));
+    o.Set("length", static_cast<int32_t>(a->login_code.size()));
+    return Ok(Value(std::move(o)));
+  }
+
+  Answer VerifyEmail(const Call& c, const Object& q) {
+    PendingLogin* login = nullptr;
+    if (Answer a = CheckLoginSetup(c, q, login); a.code) return a;
+    if (login->email_to_verify.empty()) return Fail(400, "EMAIL_VERIFY_EXPIRED");
+    const Object* v = Sub(q, "verification");
+    if (v == nullptr || v->constructor != "emailVerificationCode") {
+      return Fail(400, "EMAIL_TOKEN_INVALID");  // (no Google / Apple sign-in here)
+    }
+    Account* a = FindPhone(login->phone);
+    if (Str(*v, "code") != a->login_code) return Fail(400, "CODE_INVALID");
+    a->login_email = login->email_to_verify;
+    login->email_to_verify.clear();
+    // The login goes on under a new hash, its code sent to the new address.
+    login->hash = HexEncode(crypto::RandomBytes(rng, 8));
+    Object o("account.emailVerifiedLogin");
+    o.Set("email", a->login_email);
+    o.Set("sent_code", EmailSentCode(*login, *a));
+    return Ok(Value(std::move(o)));
   }
 
   Value SentCode(const PendingLogin& login, const char* type_name, bool offer_sms) {
@@ -1067,8 +1147,15 @@ struct World::Impl {
     Account* a = FindPhone(login->phone);
     std::string expected = a != nullptr ? a->login_code : config.login_code;
     std::string code = Str(q, "phone_code");
+    if (const Object* v = Sub(q, "email_verification")) {  // a code sent by email
+      if (v->constructor != "emailVerificationCode") return Fail(400, "EMAIL_TOKEN_INVALID");
+      if (Str(*v, "code") != expected) return Fail(400, "EMAIL_CODE_INVALID");
+      code = expected;
+    }
     if (code.empty()) return Fail(400, "PHONE_CODE_EMPTY");
     if (code != expected) return Fail(400, "PHONE_CODE_INVALID");
+    // A setup left half done: the login email comes first.
+    if (a != nullptr && a->login_email == "setup") return Fail(400, "EMAIL_NOT_SETUP");
     if (a == nullptr) {
       login->code_ok = true;
       return Ok(Value(Object("auth.authorizationSignUpRequired")));
@@ -3161,7 +3248,8 @@ struct World::Impl {
 
   static bool NeedsLogin(const std::string& method) {
     return !(absl::StartsWith(method, "help.") || absl::StartsWith(method, "auth.") ||
-             method == "account.getPassword") ||
+             method == "account.getPassword" || method == "account.sendVerifyEmailCode" ||
+             method == "account.verifyEmail") ||
            method == "auth.logOut";
   }
 
@@ -3196,6 +3284,8 @@ struct World::Impl {
     if (m == "auth.signIn") return SignIn(c, q);
     if (m == "auth.signUp") return SignUp(c, q);
     if (m == "auth.resendCode") return ResendCode(c, q);
+    if (m == "account.sendVerifyEmailCode") return SendVerifyEmailCode(c, q);
+    if (m == "account.verifyEmail") return VerifyEmail(c, q);
     if (m == "auth.cancelCode") return CancelCode(c, q);
     if (m == "auth.checkPassword") return CheckPassword(c, q);
     if (m == "account.getPassword") return GetPassword(c);

@@ -287,7 +287,12 @@ absl::Status ParseStatement(const Statement& s, WorldConfig& c) {
     MTCORE_RETURN_IF_ERROR(f.String("code", false, u.login_code));
     MTCORE_RETURN_IF_ERROR(f.String("password", false, u.password));
     MTCORE_RETURN_IF_ERROR(f.String("hint", false, u.password_hint));
+    MTCORE_RETURN_IF_ERROR(f.String("login_email", false, u.login_email));
     MTCORE_RETURN_IF_ERROR(f.Finish());
+    if (!u.login_email.empty() && u.login_email != "setup" &&
+        u.login_email.find('@') == std::string::npos) {
+      return f.Error("login_email", absl::StrCat("an address or 'setup' (got '", u.login_email, "')"));
+    }
     if (!u.phone.empty() && u.phone[0] == '+') u.phone.erase(0, 1);
     for (char ch : u.phone) {
       if (!absl::ascii_isdigit(static_cast<unsigned char>(ch))) {

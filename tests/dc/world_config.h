@@ -25,6 +25,8 @@
 //   login_code 12345                 # code for accounts that set none (and sign-ups)
 //   user id=1001 phone=15550001001 first_name=Alice last_name=Smith ...
 //        ... username=alice dc=2 code=11111 password=hunter2 hint="usual"
+//        ... login_email=alice@example.com   # codes by email ('setup': the next
+//                                            # login sets up a login email first)
 //   bot id=7001 username=echo_bot first_name="Echo Bot" secret=AAE... dc=2
 //   group id=3001 title=Friends creator=1001 members=1001,1002,7001
 //   channel id=4001 title=News username=news creator=1001 members=1001,1002 broadcast
@@ -68,6 +70,11 @@ struct WorldConfig {
     std::string login_code;  // empty: WorldConfig::login_code
     std::string password;    // empty: no 2FA
     std::string password_hint;
+    // The account's login email: codes go there (auth.sentCodeTypeEmailCode)
+    // instead of the apps; "setup": the next login must set one up first
+    // (auth.sentCodeTypeSetUpEmailRequired, then account.sendVerifyEmailCode /
+    // verifyEmail). Empty: none.
+    std::string login_email;
   };
   struct Bot {
     int64_t id = 0;

@@ -483,6 +483,80 @@ TEST_F(WorldTest, ACodeIsResentBySmsOnceCancelledAndAFutureAuthTokenSkipsIt) {
   EXPECT_TRUE(used.value->Is<tl::auth_sentCode>()) << "a token is used once";
 }
 
+TEST_F(WorldTest, ALoginEmailIsSetUpWhenAskedThenCodesGoThere) {
+  WorldConfig config = DefaultWorldConfig();
+  config.users[0].login_email = "setup";  // Alice
+  Make(std::move(config));
+  auto c = Client(2, 0x41);
+  tl::auth_sendCode send{.phone_number = "15550001001", .api_id = 4, .api_hash = "h",
+                         .settings = tl::codeSettings{}};
+  auto r = c->Call(Init(send));
+  ASSERT_TRUE(r.ok()) << r.error();
+  const tl::auth_sentCode sent = *r.value->As<tl::auth_sentCode>();
+  ASSERT_TRUE(sent.type.Is<tl::auth_sentCodeTypeSetUpEmailRequired>()) << tl::to_string(*r.value);
+  // The phone code alone does not log in while the email is not set up.
+  tl::auth_signIn in{.phone_number = "15550001001", .phone_code_hash = sent.phone_code_hash,
+                     .phone_code = "11111"};
+  EXPECT_EQ(c->Call(in).error_message, "EMAIL_NOT_SETUP");
+
+  const tl::EmailVerifyPurpose purpose = tl::emailVerifyPurposeLoginSetup{
+      .phone_number = "15550001001", .phone_code_hash = sent.phone_code_hash};
+  tl::account_sendVerifyEmailCode mail{.purpose = purpose, .email = "alice"};
+  EXPECT_EQ(c->Call(mail).error_message, "EMAIL_INVALID");
+  mail.email = "alice@mail.invalid";
+  EXPECT_EQ(c->Call(mail).error_message, "EMAIL_NOT_ALLOWED");
+  tl::account_verifyEmail verify{.purpose = purpose,
+                                 .verification = tl::emailVerificationCode{.code = "11111"}};
+  EXPECT_EQ(c->Call(verify).error_message, "EMAIL_VERIFY_EXPIRED") << "no address mailed yet";
+  EXPECT_EQ(c->Call(tl::account_sendVerifyEmailCode{
+                        .purpose = tl::emailVerifyPurposeLoginSetup{
+                            .phone_number = "15550001001", .phone_code_hash = "wrong"},
+                        .email = "alice@example.com"})
+                .error_message,
+            "PHONE_CODE_EXPIRED");
+  EXPECT_EQ(c->Call(tl::account_sendVerifyEmailCode{.purpose = tl::emailVerifyPurposePassport{},
+                                                    .email = "alice@example.com"})
+                .error_message,
+            "EMAIL_VERIFY_PURPOSE_UNSUPPORTED");
+  mail.email = "alice@example.com";
+  auto mailed = c->Call(mail);
+  ASSERT_TRUE(mailed.ok()) << mailed.error();
+  EXPECT_EQ(mailed.value->As<tl::account_sentEmailCode>()->email_pattern, "a***@example.com");
+  EXPECT_EQ(mailed.value->As<tl::account_sentEmailCode>()->length, 5);
+  verify.verification = tl::emailVerificationGoogle{.token = "t"};
+  EXPECT_EQ(c->Call(verify).error_message, "EMAIL_TOKEN_INVALID");
+  verify.verification = tl::emailVerificationCode{.code = "00000"};
+  EXPECT_EQ(c->Call(verify).error_message, "CODE_INVALID");
+  verify.verification = tl::emailVerificationCode{.code = "11111"};
+  auto verified = c->Call(verify);
+  ASSERT_TRUE(verified.ok()) << verified.error();
+  const auto* login = verified.value->As<tl::account_emailVerifiedLogin>();
+  ASSERT_NE(login, nullptr) << tl::to_string(*verified.value);
+  EXPECT_EQ(login->email, "alice@example.com");
+  const tl::auth_sentCode& next = *login->sent_code.As<tl::auth_sentCode>();
+  ASSERT_TRUE(next.type.Is<tl::auth_sentCodeTypeEmailCode>());
+  EXPECT_NE(next.phone_code_hash, sent.phone_code_hash) << "the login goes on under a new hash";
+  EXPECT_EQ(c->Call(in).error_message, "PHONE_CODE_EXPIRED") << "the old hash is dead";
+
+  // The code by email logs in.
+  in.phone_code_hash = next.phone_code_hash;
+  in.phone_code.reset();
+  in.email_verification = tl::emailVerificationCode{.code = "22222"};
+  EXPECT_EQ(c->Call(in).error_message, "EMAIL_CODE_INVALID");
+  in.email_verification = tl::emailVerificationCode{.code = "11111"};
+  auto in_ok = c->Call(in);
+  ASSERT_TRUE(in_ok.ok()) << in_ok.error();
+  EXPECT_EQ(world_->LoggedInAccount(2, 0x41), kAlice);
+
+  // From now on her codes go to that address.
+  auto again = Client(2, 0x42)->Call(Init(send));
+  ASSERT_TRUE(again.ok()) << again.error();
+  const auto* by_email =
+      again.value->As<tl::auth_sentCode>()->type.As<tl::auth_sentCodeTypeEmailCode>();
+  ASSERT_NE(by_email, nullptr);
+  EXPECT_EQ(by_email->email_pattern, "a***@example.com");
+}
+
 TEST_F(WorldTest, UnknownPhoneSignsUp) {
   auto c = Client(3, 0x5);
   tl::auth_sendCode send{.phone_number = "+44 7700 900123", .api_id = 4, .api_hash = "h",
