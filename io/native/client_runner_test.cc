@@ -290,6 +290,44 @@ TEST_F(ClientRunnerDcTest, AHistoryAndTheDialogListAreWalkedPageByPage) {
                                                 kTimeout);
   EXPECT_FALSE(refused.ok());
   EXPECT_THAT(refused.message(), HasSubstr("history: page below message 0"));
+
+  // A search in that chat: the notes ending in 7, newest first, 4 per page.
+  client::SearchOptions search;
+  search.peer = history.peer;
+  search.query = "7";
+  search.page_size = 4;
+  std::vector<std::string> found;
+  ASSERT_TRUE(carol_
+                  ->ForEachFound(search,
+                                 [&](const tl::Message& m) {
+                                   found.push_back(m.As<tl::message>()->message);
+                                   return true;
+                                 },
+                                 kTimeout)
+                  .ok());
+  std::vector<std::string> expected;
+  for (int i = kSent - 1; i >= 0; --i) {
+    if (absl::StrCat(i).find('7') != std::string::npos) expected.push_back(absl::StrCat("note ", i));
+  }
+  EXPECT_EQ(found, expected);
+
+  // The supergroup's members, two per page, each once, with their users.
+  absl::StatusOr<tl::contacts_ResolvedPeer> devs =
+      carol_->Call(tl::contacts_resolveUsername{.username = "mtcore_devs"}, kTimeout);
+  ASSERT_TRUE(devs.ok()) << devs.status();
+  const tl::channel& ch = *devs->As<tl::contacts_resolvedPeer>()->chats[0].As<tl::channel>();
+  std::vector<std::string> members;
+  ASSERT_TRUE(carol_
+                  ->ForEachMember({.channel = tl::inputChannel{ch.id, ch.access_hash.value_or(0)},
+                                   .page_size = 2},
+                                  [&](const client::ParticipantEntry& e) {
+                                    const tl::user* u = e.user.As<tl::user>();
+                                    members.push_back(u != nullptr ? *u->first_name : "?");
+                                    return true;
+                                  },
+                                  kTimeout)
+                  .ok());
+  EXPECT_EQ(members, (std::vector<std::string>{"Echo Bot", "Carol", "Bob", "Alice"}));
 }
 
 TEST_F(ClientRunnerDcTest, ATwoFactorAccountProvesItsPasswordWithCheckPassword) {

@@ -2190,6 +2190,141 @@ struct World::Impl {
     return Ok(MessagesValue(c, std::move(out), static_cast<int32_t>(ids.size()), nullptr));
   }
 
+  // Whether message `m` (a message object) matches messages.search's query
+  // `q` (lowercase), filter, sender and dates. Filters served: empty, photos,
+  // documents, URLs; the others match nothing here.
+  bool SearchMatches(const Object& m, const std::string& q, const Object* filter, int64_t from,
+                     int64_t me, const Object& query) const {
+    if (m.constructor != "message") return false;
+    const std::string text = absl::AsciiStrToLower(Str(m, "message"));
+    if (!q.empty() && text.find(q) == std::string::npos) return false;
+    const int32_t date = I32(m, "date");
+    if (int32_t min = I32(query, "min_date"); min != 0 && date < min) return false;
+    if (int32_t max = I32(query, "max_date"); max != 0 && date > max) return false;
+    if (from != 0) {
+      int64_t sender = 0;
+      if (Flag(m, "out")) {
+        sender = me;
+      } else if (const Object* f = Sub(m, "from_id"); f != nullptr && f->constructor == "peerUser") {
+        sender = I64(*f, "user_id");
+      } else if (const Object* p = Sub(m, "peer_id"); p != nullptr && p->constructor == "peerUser") {
+        sender = I64(*p, "user_id");
+      }
+      if (sender != from) return false;
+    }
+    const std::string kind = filter != nullptr ? filter->constructor : "inputMessagesFilterEmpty";
+    const Object* media = Sub(m, "media");
+    const std::string media_kind = media != nullptr ? media->constructor : "";
+    if (kind == "inputMessagesFilterEmpty") return true;
+    if (kind == "inputMessagesFilterPhotos") return media_kind == "messageMediaPhoto";
+    if (kind == "inputMessagesFilterDocument") return media_kind == "messageMediaDocument";
+    if (kind == "inputMessagesFilterUrl") return text.find("://") != std::string::npos;
+    return false;
+  }
+
+  // messages.search in one chat: the matches paged as the history is.
+  Answer Search(const Call& c, const Object& q) {
+    PeerRef peer;
+    if (Answer a = ResolvePeer(c, Sub(q, "peer"), peer); a.code) return a;
+    int64_t from = 0;
+    if (const Object* f = Sub(q, "from_id")) {
+      PeerRef sender;
+      if (Answer a = ResolvePeer(c, f, sender); a.code) return a;
+      if (sender.kind != kUser) return Fail(400, "SEARCH_WITH_LINK_NOT_SUPPORTED");
+      from = sender.id;
+    }
+    const std::string text = absl::AsciiStrToLower(Str(q, "q"));
+    const Object* filter = Sub(q, "filter");
+    std::vector<int32_t> matches;  // ascending
+    std::vector<Value> out;
+    auto id_of = [](auto it) { return *it; };
+    if (peer.kind == kChannel) {
+      Channel& ch = channels[peer.id];
+      if (!IsMember(ch, c.me->id)) return Fail(400, "CHANNEL_PRIVATE");
+      for (const auto& [id, m] : ch.messages) {
+        if (SearchMatches(m.message.object(), text, filter, from, c.me->id, q)) matches.push_back(id);
+      }
+      auto date_of = [&](auto it) { return I32(ch.messages[*it].message.object(), "date"); };
+      for (int32_t id : Page(matches.rbegin(), matches.rend(), q, id_of, date_of)) {
+        out.push_back(ChannelMessageFor(ch.messages[id], c.me->id));
+      }
+      return Ok(MessagesValue(c, std::move(out), static_cast<int32_t>(matches.size()), &ch));
+    }
+    if (peer.kind == kChat && !IsMember(groups[peer.id], c.me->id)) return Fail(400, "CHAT_ID_INVALID");
+    Account& me = *c.me;
+    for (int32_t id : me.dialogs[DialogKey(peer)]) {
+      if (SearchMatches(me.messages[id].message.object(), text, filter, from, me.id, q)) {
+        matches.push_back(id);
+      }
+    }
+    auto date_of = [&](auto it) { return I32(me.messages[*it].message.object(), "date"); };
+    for (int32_t id : Page(matches.rbegin(), matches.rend(), q, id_of, date_of)) {
+      out.push_back(me.messages[id].message);
+    }
+    return Ok(MessagesValue(c, std::move(out), static_cast<int32_t>(matches.size()), nullptr));
+  }
+
+  // channels.getParticipants: the members newest first (the creator as
+  // channelParticipantCreator), by filter: recent / mentions (all), admins
+  // (the creator), bots, search{q} (names and usernames); kicked, banned
+  // and contacts have none here. A broadcast channel lists its members to
+  // its creator only.
+  Answer GetParticipants(const Call& c, const Object& q) {
+    Channel* ch = nullptr;
+    if (Answer a = ResolveChannel(c, Sub(q, "channel"), ch); a.code) return a;
+    if (!ch->megagroup && ch->creator != c.me->id) return Fail(400, "CHAT_ADMIN_REQUIRED");
+    const Object* filter = Sub(q, "filter");
+    const std::string kind = filter != nullptr ? filter->constructor : "";
+    const std::string needle = filter != nullptr ? absl::AsciiStrToLower(Str(*filter, "q")) : "";
+    std::vector<int64_t> listed;
+    for (auto it = ch->members.rbegin(); it != ch->members.rend(); ++it) {
+      auto a = accounts.find(*it);
+      if (a == accounts.end()) continue;
+      const Account& who = a->second;
+      bool in = false;
+      if (kind == "channelParticipantsRecent" || kind == "channelParticipantsMentions") {
+        in = true;
+      } else if (kind == "channelParticipantsAdmins") {
+        in = who.id == ch->creator;
+      } else if (kind == "channelParticipantsBots") {
+        in = who.bot;
+      } else if (kind == "channelParticipantsSearch") {
+        const std::string names = absl::AsciiStrToLower(
+            absl::StrCat(who.first_name, " ", who.last_name, " ", who.username));
+        in = needle.empty() || names.find(needle) != std::string::npos;
+      } else if (kind != "channelParticipantsKicked" && kind != "channelParticipantsBanned" &&
+                 kind != "channelParticipantsContacts") {
+        return Fail(400, "FILTER_INVALID");
+      }
+      if (in) listed.push_back(who.id);
+    }
+    const int32_t offset = std::max(0, I32(q, "offset"));
+    const int32_t limit = std::clamp(I32(q, "limit"), 0, 200);
+    std::vector<Value> participants, users;
+    for (size_t i = static_cast<size_t>(offset);
+         i < listed.size() && participants.size() < static_cast<size_t>(limit); ++i) {
+      const int64_t id = listed[i];
+      if (id == ch->creator) {
+        Object p("channelParticipantCreator");
+        p.Set("user_id", id);
+        p.Set("admin_rights", Value(Object("chatAdminRights")));
+        participants.push_back(Value(std::move(p)));
+      } else {
+        Object p("channelParticipant");
+        p.Set("user_id", id);
+        p.Set("date", ch->date);
+        participants.push_back(Value(std::move(p)));
+      }
+      users.push_back(UserValue(accounts.at(id), c.me->id));
+    }
+    Object o("channels.channelParticipants");
+    o.Set("count", static_cast<int32_t>(listed.size()));
+    o.Set("participants", MakeVector(std::move(participants)));
+    o.Set("chats", MakeVector(Empty()));
+    o.Set("users", MakeVector(std::move(users)));
+    return Ok(Value(std::move(o)));
+  }
+
   // ----- dialogs ---------------------------------------------------------------
 
   struct DialogEntry {
@@ -3301,6 +3436,8 @@ struct World::Impl {
     if (m == "messages.sendMessage") return SendMessage(c, q);
     if (m == "messages.getMessages") return GetMessages(c, q);
     if (m == "messages.getHistory") return GetHistory(c, q);
+    if (m == "messages.search") return Search(c, q);
+    if (m == "channels.getParticipants") return GetParticipants(c, q);
     if (m == "messages.getDialogs") return GetDialogs(c, q);
     if (m == "messages.getChats") return GetChats(c, q);
     if (m == "channels.getChannels") return GetChannels(c, q);
@@ -3352,7 +3489,8 @@ struct World::Impl {
         "upload.reuploadCdnFile", "upload.getCdnFileHashes", "messages.getDhConfig",
         "messages.requestEncryption", "messages.acceptEncryption", "messages.discardEncryption",
         "messages.sendEncrypted", "messages.sendEncryptedService", "messages.sendEncryptedFile",
-        "messages.readEncryptedHistory", "messages.setEncryptedTyping", "messages.receivedQueue"};
+        "messages.readEncryptedHistory", "messages.setEncryptedTyping", "messages.receivedQueue",
+        "messages.search", "channels.getParticipants"};
     return kMethods->count(m) > 0;
   }
 

@@ -935,6 +935,115 @@ TEST_F(WorldTest, HistoryPagesLikeTelegram) {
   EXPECT_EQ(all.value->As<tl::messages_messages>()->messages.size(), 30u);
 }
 
+TEST_F(WorldTest, SearchFindsMatchesInAChatPagedLikeTheHistory) {
+  WorldConfig config = DefaultWorldConfig();
+  config.flood_sends_per_second = 0;
+  Make(config);
+  auto alice = Alice();
+  auto bot = Bot();
+  tl::InputPeer to_alice = PeerOf(*bot, "alice");
+  tl::InputPeer to_bot = PeerOf(*alice, "echo_bot");
+  for (int i = 1; i <= 12; ++i) {
+    ASSERT_TRUE(Send(*bot, to_alice, i % 3 == 0 ? absl::StrCat("Report ", i) : "noise").ok());
+  }
+  ASSERT_TRUE(Send(*alice, to_bot, "my report, see https://example.com").ok());  // id 13, hers
+  auto ids = [&](tl::messages_search q) {
+    q.peer = to_bot;
+    if (!q.filter) q.filter = tl::inputMessagesFilterEmpty{};
+    auto r = alice->Call(q);
+    EXPECT_TRUE(r.ok()) << r.error();
+    std::vector<int32_t> out;
+    if (!r.ok()) return out;
+    for (const tl::Message& m : MessagesOf(*r.value)) out.push_back(m.As<tl::message>()->id);
+    return out;
+  };
+  EXPECT_EQ(ids({.q = "report", .limit = 10}), (std::vector<int32_t>{13, 12, 9, 6, 3}));
+  EXPECT_EQ(ids({.q = "REPORT", .offset_id = 9, .limit = 10}), (std::vector<int32_t>{6, 3}));
+  EXPECT_EQ(ids({.q = "report", .limit = 2}), (std::vector<int32_t>{13, 12}));
+  EXPECT_EQ(ids({.q = "report", .from_id = tl::inputPeerSelf{}, .limit = 10}),
+            (std::vector<int32_t>{13}));
+  EXPECT_EQ(ids({.q = "", .filter = tl::inputMessagesFilterUrl{}, .limit = 10}),
+            (std::vector<int32_t>{13}));
+  EXPECT_EQ(ids({.q = "report", .filter = tl::inputMessagesFilterPhotos{}, .limit = 10}),
+            std::vector<int32_t>{});
+  auto page = alice->Call(tl::messages_search{.peer = to_bot, .q = "report",
+                                              .filter = tl::inputMessagesFilterEmpty{}, .limit = 2});
+  ASSERT_TRUE(page.ok()) << page.error();
+  ASSERT_NE(page.value->As<tl::messages_messagesSlice>(), nullptr);
+  EXPECT_EQ(page.value->As<tl::messages_messagesSlice>()->count, 5);
+  // In a channel, and refused to a stranger.
+  auto carol = User("+15550001003", "33333", 0xca201, 4);
+  tl::InputPeer news = PeerOf(*alice, "mtcore_news");
+  auto in_news = alice->Call(tl::messages_search{.peer = news, .q = "x",
+                                                 .filter = tl::inputMessagesFilterEmpty{}, .limit = 5});
+  ASSERT_TRUE(in_news.ok()) << in_news.error();
+  EXPECT_NE(in_news.value->As<tl::messages_channelMessages>(), nullptr);
+  EXPECT_EQ(carol->Call(tl::messages_search{.peer = news, .q = "x",
+                                            .filter = tl::inputMessagesFilterEmpty{}, .limit = 5})
+                .error_message,
+            "CHANNEL_PRIVATE");
+}
+
+TEST_F(WorldTest, ParticipantsComeByOffsetAndFilter) {
+  WorldConfig config = DefaultWorldConfig();
+  for (WorldConfig::Channel& ch : config.channels) {
+    if (ch.id == kNews) ch.members.push_back(kCarol);  // a subscriber, not an admin
+  }
+  Make(config);
+  auto alice = Alice();
+  tl::InputChannel devs = ChannelOf(*alice, "mtcore_devs");  // members 1001, 1002, 1003, 7001
+  auto members = [&](tl::ChannelParticipantsFilter filter, int32_t offset, int32_t limit) {
+    auto r = alice->Call(tl::channels_getParticipants{
+        .channel = devs, .filter = std::move(filter), .offset = offset, .limit = limit});
+    EXPECT_TRUE(r.ok()) << r.error();
+    std::vector<int64_t> out;
+    if (!r.ok()) return std::make_pair(out, -1);
+    const auto& page = *r.value->As<tl::channels_channelParticipants>();
+    for (const tl::ChannelParticipant& p : page.participants) {
+      if (const auto* x = p.As<tl::channelParticipantCreator>()) out.push_back(-x->user_id);
+      if (const auto* x = p.As<tl::channelParticipant>()) out.push_back(x->user_id);
+    }
+    EXPECT_EQ(page.users.size(), out.size());
+    return std::make_pair(out, page.count);
+  };
+  EXPECT_EQ(members(tl::channelParticipantsRecent{}, 0, 200),
+            std::make_pair(std::vector<int64_t>{7001, 1003, 1002, -1001}, 4));
+  EXPECT_EQ(members(tl::channelParticipantsRecent{}, 1, 2),
+            std::make_pair(std::vector<int64_t>{1003, 1002}, 4));
+  EXPECT_EQ(members(tl::channelParticipantsRecent{}, 4, 2), std::make_pair(std::vector<int64_t>{}, 4));
+  EXPECT_EQ(members(tl::channelParticipantsAdmins{}, 0, 10),
+            std::make_pair(std::vector<int64_t>{-1001}, 1));
+  EXPECT_EQ(members(tl::channelParticipantsBots{}, 0, 10),
+            std::make_pair(std::vector<int64_t>{7001}, 1));
+  EXPECT_EQ(members(tl::channelParticipantsSearch{.q = "CAR"}, 0, 10),
+            std::make_pair(std::vector<int64_t>{1003}, 1));
+  EXPECT_EQ(members(tl::channelParticipantsKicked{.q = ""}, 0, 10),
+            std::make_pair(std::vector<int64_t>{}, 0));
+  // A broadcast channel's members are its admins' to list.
+  tl::InputChannel news = ChannelOf(*alice, "mtcore_news");
+  EXPECT_TRUE(alice->Call(tl::channels_getParticipants{.channel = news,
+                                                       .filter = tl::channelParticipantsRecent{},
+                                                       .limit = 10})
+                  .ok());
+  auto carol = User("+15550001003", "33333", 0xca201, 4);
+  EXPECT_EQ(carol->Call(tl::channels_getParticipants{.channel = ChannelOf(*carol, "mtcore_news"),
+                                                     .filter = tl::channelParticipantsRecent{},
+                                                     .limit = 10})
+                .error_message,
+            "CHAT_ADMIN_REQUIRED");
+  // A supergroup's members list them; a stranger cannot.
+  EXPECT_TRUE(carol->Call(tl::channels_getParticipants{.channel = ChannelOf(*carol, "mtcore_devs"),
+                                                       .filter = tl::channelParticipantsRecent{},
+                                                       .limit = 10})
+                  .ok());
+  auto bot = Bot();
+  EXPECT_EQ(bot->Call(tl::channels_getParticipants{.channel = ChannelOf(*bot, "mtcore_news"),
+                                                   .filter = tl::channelParticipantsRecent{},
+                                                   .limit = 10})
+                .error_message,
+            "CHANNEL_PRIVATE");
+}
+
 TEST_F(WorldTest, DialogsNewestFirst) {
   auto alice = Alice();
   auto bot = Bot();
