@@ -397,6 +397,72 @@ double mtcore_client_iter_dialogs(int h, double page_size, double max_dialogs, i
   return static_cast<double>(*id);
 }
 
+// A search in the chat `peer_json` (messages.search): `query`, a
+// MessagesFilter (`filter_json`, "" for any message), a sender
+// (`from_json`, an InputPeer, "" for anyone), dates (0: no bound), then as
+// the history.
+double mtcore_client_iter_search(int h, const char* peer_json, const char* query,
+                                 const char* filter_json, const char* from_json, double min_date,
+                                 double max_date, double page_size, double max_messages,
+                                 double offset_id, double min_id) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  mtcore::client::SearchOptions options;
+  const struct {
+    double value;
+    const char* name;
+    int64_t min, max;
+  } numbers[] = {{min_date, "search: minDate", kMinInt32, kMaxInt32},
+                 {max_date, "search: maxDate", kMinInt32, kMaxInt32},
+                 {page_size, "search: pageSize", kMinInt32, kMaxInt32},
+                 {max_messages, "search: maxMessages", -kMaxSafe, kMaxSafe},
+                 {offset_id, "search: offsetId", kMinInt32, kMaxInt32},
+                 {min_id, "search: minId", kMinInt32, kMaxInt32}};
+  int64_t checked[6];
+  for (size_t i = 0; i < 6; ++i) {
+    absl::StatusOr<int64_t> n =
+        mtcore::web::IntFromJs(numbers[i].value, numbers[i].name, numbers[i].min, numbers[i].max);
+    if (!n.ok()) return Fail(n.status());
+    checked[i] = *n;
+  }
+  options.query = query != nullptr ? query : "";
+  options.min_date = static_cast<int32_t>(checked[0]);
+  options.max_date = static_cast<int32_t>(checked[1]);
+  options.page_size = static_cast<int32_t>(checked[2]);
+  options.max_messages = checked[3];
+  options.offset_id = static_cast<int32_t>(checked[4]);
+  options.min_id = static_cast<int32_t>(checked[5]);
+  absl::StatusOr<uint64_t> id = c->IterSearch(peer_json != nullptr ? peer_json : "",
+                                              filter_json != nullptr ? filter_json : "",
+                                              from_json != nullptr ? from_json : "",
+                                              std::move(options));
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
+// The members of `channel_json` (an InputChannel; channels.getParticipants)
+// by `filter_json` (a ChannelParticipantsFilter, "" for recent):
+// `page_size` per request (1..200), at most `max_members` (-1: all).
+double mtcore_client_iter_members(int h, const char* channel_json, const char* filter_json,
+                                  double page_size, double max_members) {
+  mtcore::web::JsonClient* c = Find(h);
+  if (c == nullptr) return -1;
+  absl::StatusOr<int64_t> page =
+      mtcore::web::IntFromJs(page_size, "members: pageSize", kMinInt32, kMaxInt32);
+  if (!page.ok()) return Fail(page.status());
+  absl::StatusOr<int64_t> max =
+      mtcore::web::IntFromJs(max_members, "members: maxMembers", -kMaxSafe, kMaxSafe);
+  if (!max.ok()) return Fail(max.status());
+  mtcore::client::ParticipantsOptions options;
+  options.page_size = static_cast<int32_t>(*page);
+  options.max_members = *max;
+  absl::StatusOr<uint64_t> id = c->IterMembers(channel_json != nullptr ? channel_json : "",
+                                               filter_json != nullptr ? filter_json : "",
+                                               std::move(options));
+  if (!id.ok()) return Fail(id.status());
+  return static_cast<double>(*id);
+}
+
 // The page took the last page of `walk`: 1 (the next is asked for), or 0 if
 // the walk is not running.
 int mtcore_client_walk_more(int h, double walk) {

@@ -1280,7 +1280,67 @@ absl::StatusOr<uint64_t> JsonClient::IterHistory(std::string_view peer_json,
       client::HistoryWalk::Create(std::move(options));
   if (!walk.ok()) return walk.status();  // InvalidArgument, saying "history: ..."
   Walk w;
-  w.history = *std::move(walk);
+  w.messages = *std::move(walk);
+  return StartWalk(std::move(w));
+}
+
+absl::StatusOr<uint64_t> JsonClient::IterSearch(std::string_view peer_json,
+                                                std::string_view filter_json,
+                                                std::string_view from_json,
+                                                client::SearchOptions options) {
+  absl::StatusOr<tl::InputPeer> peer = FromJsonAs<tl::InputPeer>(codec_, peer_json, "InputPeer");
+  if (!peer.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("search: peer: ", peer.status().message()));
+  }
+  options.peer = *std::move(peer);
+  options.filter = tl::MessagesFilter();
+  if (!filter_json.empty()) {
+    absl::StatusOr<tl::MessagesFilter> filter =
+        FromJsonAs<tl::MessagesFilter>(codec_, filter_json, "MessagesFilter");
+    if (!filter.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("search: filter: ", filter.status().message()));
+    }
+    options.filter = *std::move(filter);
+  }
+  options.from = tl::InputPeer();
+  if (!from_json.empty()) {
+    absl::StatusOr<tl::InputPeer> from = FromJsonAs<tl::InputPeer>(codec_, from_json, "InputPeer");
+    if (!from.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("search: from: ", from.status().message()));
+    }
+    options.from = *std::move(from);
+  }
+  absl::StatusOr<std::unique_ptr<client::SearchWalk>> walk =
+      client::SearchWalk::Create(std::move(options));
+  if (!walk.ok()) return walk.status();  // InvalidArgument, saying "search: ..."
+  Walk w;
+  w.messages = *std::move(walk);
+  return StartWalk(std::move(w));
+}
+
+absl::StatusOr<uint64_t> JsonClient::IterMembers(std::string_view channel_json,
+                                                 std::string_view filter_json,
+                                                 client::ParticipantsOptions options) {
+  absl::StatusOr<tl::InputChannel> channel =
+      FromJsonAs<tl::InputChannel>(codec_, channel_json, "InputChannel");
+  if (!channel.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("members: channel: ", channel.status().message()));
+  }
+  options.channel = *std::move(channel);
+  options.filter = tl::ChannelParticipantsFilter();
+  if (!filter_json.empty()) {
+    absl::StatusOr<tl::ChannelParticipantsFilter> filter = FromJsonAs<tl::ChannelParticipantsFilter>(
+        codec_, filter_json, "ChannelParticipantsFilter");
+    if (!filter.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("members: filter: ", filter.status().message()));
+    }
+    options.filter = *std::move(filter);
+  }
+  absl::StatusOr<std::unique_ptr<client::ParticipantsWalk>> walk =
+      client::ParticipantsWalk::Create(std::move(options));
+  if (!walk.ok()) return walk.status();  // InvalidArgument, saying "members: ..."
+  Walk w;
+  w.members = *std::move(walk);
   return StartWalk(std::move(w));
 }
 
@@ -1304,11 +1364,7 @@ bool JsonClient::MoreWalk(uint64_t walk) {
   auto it = walks_.find(walk);
   if (it == walks_.end()) return false;
   WalkSink sink(*this, walk);
-  if (it->second.history != nullptr) {
-    it->second.history->Fetch(sink);
-  } else {
-    it->second.dialogs->Fetch(sink);
-  }
+  it->second.Visit([&](auto& w) { w.Fetch(sink); });
   DeliverWalk(walk, nullptr);  // (a walk that could not send ends here)
   return true;
 }
@@ -1317,11 +1373,7 @@ bool JsonClient::CancelWalk(uint64_t walk) {
   auto it = walks_.find(walk);
   if (it == walks_.end()) return false;
   WalkSink sink(*this, walk);
-  if (it->second.history != nullptr) {
-    it->second.history->Cancel(sink);
-  } else {
-    it->second.dialogs->Cancel(sink);
-  }
+  it->second.Visit([&](auto& w) { w.Cancel(sink); });
   DeliverWalk(walk, nullptr);
   return true;
 }
@@ -1335,8 +1387,7 @@ bool JsonClient::OfferToWalks(const client::ClientEvent& e) {
   auto it = walks_.find(id);
   if (it == walks_.end()) return true;  // late, for a walk that ended: dropped
   WalkSink sink(*this, id);
-  bool taken = it->second.history != nullptr ? it->second.history->OnEvent(e, sink)
-                                             : it->second.dialogs->OnEvent(e, sink);
+  const bool taken = it->second.Visit([&](auto& w) { return w.OnEvent(e, sink); });
   if (!taken) return true;  // not the page it waits for (given up): dropped
   DeliverWalk(id, e.kind == client::ClientEvent::Kind::kResult ? &e.body : nullptr);
   return true;
@@ -1376,13 +1427,28 @@ void JsonClient::DeliverWalk(uint64_t id, const Bytes* page) {
     errors += JsonQuote(absl::StrCat("entry ", i, ": ", why.message()));
   };
   size_t seen = 0;
-  if (w.history != nullptr) {
-    while (std::optional<tl::Message> m = w.history->Next()) {
+  if (w.messages != nullptr) {
+    while (std::optional<tl::Message> m = w.messages->Next()) {
       absl::StatusOr<std::string> json = HandleJson(codec_, *m, "Message");
       if (json.ok()) {
         add(*json);
       } else {
         error(seen, json.status());
+      }
+      ++seen;
+    }
+  } else if (w.members != nullptr) {
+    while (std::optional<client::ParticipantEntry> p = w.members->Next()) {
+      absl::StatusOr<std::string> participant =
+          HandleJson(codec_, p->participant, "ChannelParticipant");
+      absl::StatusOr<std::string> user = p->user ? HandleJson(codec_, p->user, "User")
+                                                 : absl::StatusOr<std::string>("null");
+      if (!participant.ok()) {
+        error(seen, participant.status());
+      } else if (!user.ok()) {
+        error(seen, user.status());
+      } else {
+        add(absl::StrCat(R"({"participant":)", *participant, R"(,"user":)", *user, "}"));
       }
       ++seen;
     }
@@ -1412,12 +1478,20 @@ void JsonClient::DeliverWalk(uint64_t id, const Bytes* page) {
         if (u != nullptr) users = ArrayJson(codec_, *u, "User", errors);
         if (c != nullptr) chats = ArrayJson(codec_, *c, "Chat", errors);
       };
-      if (w.history != nullptr) {
+      if (w.messages != nullptr) {
+        // (A search's answer is a messages.Messages too.)
         absl::StatusOr<tl::messages_Messages> answer =
             tl::ParseResult<tl::messages_getHistory>(*page);
         if (answer.ok()) {
           EntitiesOf<tl::messages_messages, tl::messages_messagesSlice,
                      tl::messages_channelMessages>(*answer, u, c);
+          convert();
+        }
+      } else if (w.members != nullptr) {
+        absl::StatusOr<tl::channels_ChannelParticipants> answer =
+            tl::ParseResult<tl::channels_getParticipants>(*page);
+        if (answer.ok()) {
+          EntitiesOf<tl::channels_channelParticipants>(*answer, u, c);
           convert();
         }
       } else {
@@ -1435,10 +1509,9 @@ void JsonClient::DeliverWalk(uint64_t id, const Bytes* page) {
         users, R"(,"chats":)", chats,
         errors.empty() ? "" : absl::StrCat(R"(,"entryErrors":[)", errors, "]"), "}"));
   }
-  const bool done = w.history != nullptr ? w.history->done() : w.dialogs->done();
-  if (!done) return;
-  const absl::Status& status = w.history != nullptr ? w.history->status() : w.dialogs->status();
-  const int64_t delivered = w.history != nullptr ? w.history->delivered() : w.dialogs->delivered();
+  if (!w.Visit([](auto& x) { return x.done(); })) return;
+  const absl::Status status = w.Visit([](auto& x) { return x.status(); });
+  const int64_t delivered = w.Visit([](auto& x) { return x.delivered(); });
   queued_.push_back(
       status.ok()
           ? absl::StrCat(R"({"type":"walkEnded","walk":)", IdJson(id), R"(,"ok":true,"entries":)",

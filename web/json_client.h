@@ -251,9 +251,10 @@ class JsonClient final : public client::ClientWrapper {
   // page is asked for only when the caller says it took this one
   // (MoreWalk), so at most one page is in memory:
   //   {"type":"walkPage","walk":"2","entries":[...],"users":[...],"chats":[...]}
-  //       (history: each entry a Message; dialogs: {"dialog":{...},
+  //       (history, search: each entry a Message; dialogs: {"dialog":{...},
   //        "message":{...}} with the dialog's top message, null if the page
-  //        had none; the page's users and chats, to name senders and peers;
+  //        had none; members: {"participant":{...},"user":{...}|null}; the
+  //        page's users and chats, to name senders and peers;
   //        an entry, user or chat the schema cannot read is left out and
   //        named in "entryErrors":[...], present only then)
   //   {"type":"walkEnded","walk":"2","ok":true,"entries":130}
@@ -268,6 +269,16 @@ class JsonClient final : public client::ClientWrapper {
   // Starts a walk of the dialog list. InvalidArgument, starting "dialogs: ",
   // for options DialogWalk refuses.
   absl::StatusOr<uint64_t> IterDialogs(client::DialogOptions options);
+  // Starts a search in the chat `peer_json` (messages.search; `filter_json`
+  // a MessagesFilter, `from_json` an InputPeer, either "" for none; their
+  // fields in options are ignored). InvalidArgument, starting "search: ".
+  absl::StatusOr<uint64_t> IterSearch(std::string_view peer_json, std::string_view filter_json,
+                                      std::string_view from_json, client::SearchOptions options);
+  // Starts a walk of the members of `channel_json` (an InputChannel;
+  // `filter_json` a ChannelParticipantsFilter, "" for recent).
+  // InvalidArgument, starting "members: ".
+  absl::StatusOr<uint64_t> IterMembers(std::string_view channel_json, std::string_view filter_json,
+                                       client::ParticipantsOptions options);
   // The caller took the last page of `walk`: the next one is asked for
   // (nothing happens while a page is in flight). False if the walk is not
   // running.
@@ -396,10 +407,19 @@ class JsonClient final : public client::ClientWrapper {
   };
 
   class TransferSink;
-  // A running walk: one of the two.
+  // A running walk: one of the three kinds (a history or a search walk
+  // pages of messages).
   struct Walk {
-    std::unique_ptr<client::HistoryWalk> history;
+    std::unique_ptr<client::internal::MessagePageWalk> messages;
     std::unique_ptr<client::DialogWalk> dialogs;
+    std::unique_ptr<client::ParticipantsWalk> members;
+    // f(the walker), whichever it is.
+    template <class F>
+    decltype(auto) Visit(F&& f) {
+      if (messages != nullptr) return f(*messages);
+      if (dialogs != nullptr) return f(*dialogs);
+      return f(*members);
+    }
   };
   class WalkSink;
   // Registers `walk`, asks for its first page; its id.

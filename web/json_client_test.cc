@@ -1230,6 +1230,68 @@ TEST_F(JsonClientWalkTest, TheDialogListComesOneDialogPerPageWithItsTopMessage) 
   EXPECT_EQ(alice, 1) << "each dialog once";
 }
 
+TEST_F(JsonClientWalkTest, ASearchAndASupergroupsMembersComePageByPage) {
+  ASSERT_NO_FATAL_FAILURE(Chat(11));
+  client::SearchOptions options;
+  options.query = "WALK 1";
+  options.page_size = 1;
+  absl::StatusOr<uint64_t> walk =
+      bot_->IterSearch(alice_peer_, R"({"_":"inputMessagesFilterEmpty"})", "", options);
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  const std::string first = NextOf(*walk);
+  EXPECT_EQ(Texts(first), (std::vector<std::string>{"walk 10"}));
+  EXPECT_TRUE(Names(first, alice_id_str_)) << first;
+  EXPECT_TRUE(bot_->MoreWalk(*walk));
+  EXPECT_EQ(Texts(NextOf(*walk)), (std::vector<std::string>{"walk 1"}));
+  EXPECT_NE(NextOf(*walk).find(R"("ok":true,"entries":2)"), std::string::npos);
+  // Only Alice's "hello": from her.
+  options.query = "";
+  options.page_size = 10;
+  walk = bot_->IterSearch(alice_peer_, "", alice_peer_, options);
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  EXPECT_EQ(Texts(NextOf(*walk)), (std::vector<std::string>{"hello"}));
+  absl::StatusOr<uint64_t> refused =
+      bot_->IterSearch(alice_peer_, R"({"_":"inputPeerSelf"})", "", options);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << "not a filter";
+  EXPECT_EQ(refused.status().message().rfind("search: filter: ", 0), 0u) << refused.status();
+
+  // The members of @mtcore_devs (the bot is one), two per page.
+  const std::string resolved = Call(R"({"_":"contacts.resolveUsername","username":"mtcore_devs"})");
+  const std::string id = Find(resolved, R"re("_":"channel",[^{}]*?"id":"(\d+)")re");
+  const std::string hash = Find(resolved, R"re("_":"channel",[^{}]*?"access_hash":"(-?\d+)")re");
+  ASSERT_FALSE(id.empty() || hash.empty()) << resolved;
+  const std::string channel =
+      R"({"_":"inputChannel","channel_id":")" + id + R"(","access_hash":")" + hash + R"("})";
+  client::ParticipantsOptions members;
+  members.page_size = 2;
+  walk = bot_->IterMembers(channel, "", members);
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  std::string all;
+  for (std::string e = NextOf(*walk); !e.empty(); e = NextOf(*walk)) {
+    all += e;
+    if (e.find(R"("type":"walkEnded")") != std::string::npos) break;
+    bot_->MoreWalk(*walk);
+  }
+  EXPECT_NE(all.find(R"({"participant":{"_":"channelParticipantCreator")"), std::string::npos) << all;
+  EXPECT_NE(all.find(R"("user":{"_":"user",)"), std::string::npos) << all;
+  EXPECT_NE(all.find(R"("first_name":"Carol")"), std::string::npos) << all;
+  EXPECT_NE(all.find(R"("type":"walkEnded","walk":")" + std::to_string(*walk) +
+                     R"(","ok":true,"entries":4})"),
+            std::string::npos)
+      << all;
+  // Only the bots; a filter that is not one.
+  walk = bot_->IterMembers(channel, R"({"_":"channelParticipantsBots"})", members);
+  ASSERT_TRUE(walk.ok()) << walk.status();
+  const std::string bots = NextOf(*walk);
+  EXPECT_NE(bots.find(R"("first_name":"Echo Bot")"), std::string::npos) << bots;
+  EXPECT_EQ(bots.find(R"("first_name":"Carol")"), std::string::npos) << bots;
+  absl::StatusOr<uint64_t> bad = bot_->IterMembers(channel, R"({"_":"inputPeerSelf"})", members);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message().rfind("members: filter: ", 0), 0u) << bad.status();
+  bad = bot_->IterMembers(R"({"_":"inputChannelEmpty"})", "", members);
+  EXPECT_EQ(bad.status().message(), "members: no channel");
+}
+
 TEST_F(JsonClientWalkTest, BadOptionsRefusedPeersAndCancelsEndAWalkOnce) {
   ASSERT_NO_FATAL_FAILURE(Chat(3));
   const auto code = [](const absl::StatusOr<uint64_t>& r) { return r.status().code(); };

@@ -3,7 +3,8 @@
 // DialogWalk) under node, over WebSocket against the native testdc: the bot
 // sends Alice 130 messages, she walks them newest first in pages of 50 (each
 // once, in order, with the senders named), stops early (the walk cancelled,
-// the client goes on), lists her dialogs one per page; bad options and a
+// the client goes on), searches them (iterSearch), lists her dialogs one
+// per page and her channel's members (iterMembers); bad options and a
 // peer the DC refuses reject the loop with a clear error, and so do an
 // aborted signal (with its reason) and close().
 import test from 'node:test';
@@ -84,6 +85,43 @@ test('node: 130 messages come back newest first in pages of 50, each once; stopp
   assert.deepEqual(again, Array.from({ length: 25 }, (_, i) => `note ${SENT - 11 - i}`));
   const config = await alice.invoke({ _: 'help.getConfig' });
   assert.equal(config._, 'config');
+});
+
+test('node: a search finds the matches newest first page by page; a channel lists its members', async () => {
+  const found = [];
+  for await (const { message, users } of alice.iterSearch(botPeer, { query: 'NOTE 12', pageSize: 3 })) {
+    found.push(message.message);
+    assert.ok(users.some((u) => u.id === String(BOT.id)), 'the sender named');
+  }
+  assert.deepEqual(found, ['note 129', 'note 128', 'note 127', 'note 126', 'note 125', 'note 124',
+    'note 123', 'note 122', 'note 121', 'note 120', 'note 12']);
+  const fromBot = [];
+  for await (const { message } of alice.iterSearch(botPeer, {
+    query: 'note 5', from: { _: 'inputPeerSelf' }, filter: { _: 'inputMessagesFilterEmpty' },
+  })) fromBot.push(message.message);
+  assert.deepEqual(fromBot, [], 'Alice sent none of them');
+  await assert.rejects(async () => {
+    for await (const _ of alice.iterSearch(botPeer, { query: 1 })) break;
+  }, /^Error: iterSearch: query is a string, not number 1$/);
+
+  // Alice's broadcast channel: its members, one per page, with their users.
+  const resolved = await alice.invoke({ _: 'contacts.resolveUsername', username: 'mtcore_news' });
+  const news = resolved.chats[0];
+  const channel = { _: 'inputChannel', channel_id: news.id, access_hash: news.access_hash };
+  const members = [];
+  for await (const { participant, user } of alice.iterMembers(channel, { pageSize: 1 })) {
+    members.push(`${participant._} ${user.first_name}`);
+  }
+  assert.deepEqual(members, ['channelParticipant Bob', 'channelParticipantCreator Alice']);
+  const admins = [];
+  for await (const { user } of alice.iterMembers(channel, { filter: { _: 'channelParticipantsAdmins' } })) {
+    admins.push(user.first_name);
+  }
+  assert.deepEqual(admins, ['Alice']);
+  // Bob may not list a broadcast channel's members: the DC's refusal.
+  await assert.rejects(async () => {
+    for await (const _ of bot.iterMembers(channel)) break;
+  }, /members: page from member 0: .*CHANNEL_PRIVATE|CHANNEL_INVALID/);
 });
 
 test('node: the dialog list comes one dialog per page, the latest first with its top message', async () => {

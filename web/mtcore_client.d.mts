@@ -162,7 +162,8 @@ export interface TextFormatterOptions {
   schemaName?: string;
 }
 
-// A walk of a long list page by page (iterHistory, iterDialogs).
+// A walk of a long list page by page (iterHistory, iterSearch, iterDialogs,
+// iterMembers).
 export interface WalkOptions {
   // Entries per request: 1..100 (default 100).
   pageSize?: number;
@@ -178,6 +179,29 @@ export interface HistoryOptions extends WalkOptions {
   offsetId?: number;
   // Only messages with a greater id.
   minId?: number;
+}
+
+export interface SearchOptions extends HistoryOptions {
+  // Words to find ('' with a filter: every match of the filter).
+  query?: string;
+  // What kind of messages ({_: 'inputMessagesFilterDocument'}...); default any.
+  filter?: tl.MessagesFilter<In>;
+  // Only messages from this sender.
+  from?: tl.InputPeer<In>;
+  // Unix times (0, the default: no bound).
+  minDate?: number;
+  maxDate?: number;
+}
+
+export interface MembersOptions {
+  // Members per request: 1..200 (default 200).
+  pageSize?: number;
+  // Stop after this many (-1, the default: all).
+  maxMembers?: number;
+  // Which members ({_: 'channelParticipantsBots'}, {_: 'channelParticipantsSearch', q}...);
+  // default recent.
+  filter?: tl.ChannelParticipantsFilter<In>;
+  signal?: AbortSignal;
 }
 
 export interface DialogOptions extends WalkOptions {
@@ -196,6 +220,16 @@ export interface HistoryEntry {
   chats: tl.Chat[];
   // Entries, users or chats of the page the schema could not read (left
   // out).
+  entryErrors?: string[];
+}
+
+// A member with its user (null for a chat or channel member, or if its page
+// did not carry it).
+export interface MemberEntry {
+  participant: tl.ChannelParticipant;
+  user: tl.User | null;
+  users: tl.User[];
+  chats: tl.Chat[];
   entryErrors?: string[];
 }
 
@@ -395,6 +429,10 @@ export class MtcoreClient {
   // iteration with an MtcoreError (code 0) saying why.
   iterHistory(peer: tl.InputPeer<In>, options?: HistoryOptions): AsyncIterable<HistoryEntry>;
   iterDialogs(options?: DialogOptions): AsyncIterable<DialogEntry>;
+  // messages.search in one chat, the matches as iterHistory()'s messages.
+  iterSearch(peer: tl.InputPeer<In>, options?: SearchOptions): AsyncIterable<HistoryEntry>;
+  // A channel's or supergroup's members (channels.getParticipants).
+  iterMembers(channel: tl.InputChannel<In>, options?: MembersOptions): AsyncIterable<MemberEntry>;
   // Logs in by QR code: resolves with the authorization once another app of
   // the account accepted a URL (the client moved to the account's DC if
   // need be; UnreadableAuthorization if the schema cannot read it); rejects

@@ -419,9 +419,24 @@ class EngineSocket {
 const HISTORY_OPTIONS = {
   pageSize: 'number', maxMessages: 'number', offsetId: 'number', minId: 'number', signal: 'AbortSignal',
 };
+const SEARCH_OPTIONS = {
+  ...HISTORY_OPTIONS, query: 'string', filter: 'object', from: 'object', minDate: 'number', maxDate: 'number',
+};
+const MEMBER_OPTIONS = { pageSize: 'number', maxMembers: 'number', filter: 'object', signal: 'AbortSignal' };
 const DIALOG_OPTIONS = {
   pageSize: 'number', maxDialogs: 'number', excludePinned: 'boolean', folderId: 'number', signal: 'AbortSignal',
 };
+
+// `value` (a TL object) as the module's JSON; throws an MtcoreError
+// "what: wrong" if it is not an object, or what toTlJson says.
+function tlJsonOf(what, wrong, value) {
+  if (value === null || typeof value !== 'object') throw new MtcoreError(0, `${what}: ${wrong}, not ${value}`);
+  try {
+    return toTlJson(value);
+  } catch (e) {
+    throw new MtcoreError(0, `${what}: ${e.message}`);
+  }
+}
 
 // Whether `value` is an AbortSignal (or behaves as one).
 function isAbortSignal(value) {
@@ -900,6 +915,46 @@ export class MtcoreClient {
         m._free(json);
       }
     }, (page, entry) => ({ message: entry, ...pageEntities(page) }));
+  }
+
+  // A search in one chat (messages.search), newest first, as iterHistory():
+  // each match as {message, users, chats}. Options: query (the words; ''
+  // with a filter: every match of it), filter (a MessagesFilter, e.g.
+  // {_: 'inputMessagesFilterDocument'}; default any), from (an InputPeer:
+  // only its messages), minDate / maxDate (unix times), and iterHistory()'s.
+  iterSearch(peer, options = {}) {
+    return this.#iterable('iterSearch', options, SEARCH_OPTIONS, (m, o) => {
+      const peerText = tlJsonOf('iterSearch', 'the peer is an InputPeer object', peer);
+      const filterText = o.filter === undefined ? '' : tlJsonOf('iterSearch', 'filter is a MessagesFilter object', o.filter);
+      const fromText = o.from === undefined ? '' : tlJsonOf('iterSearch', 'from is an InputPeer object', o.from);
+      const texts = [peerText, o.query ?? '', filterText, fromText].map((t) => cString(m, t));
+      try {
+        return m._mtcore_client_iter_search(this.#h, ...texts, o.minDate ?? 0, o.maxDate ?? 0,
+          o.pageSize ?? 100, o.maxMessages ?? -1, o.offsetId ?? 0, o.minId ?? 0);
+      } finally {
+        texts.forEach((t) => m._free(t));
+      }
+    }, (page, entry) => ({ message: entry, ...pageEntities(page) }));
+  }
+
+  // The members of a channel or supergroup (channels.getParticipants; an
+  // InputChannel), page by page, as iterHistory(): each as {participant,
+  // user (null for a chat or channel member), users, chats}. Options:
+  // pageSize (1..200, default 200), maxMembers (-1: all), filter (a
+  // ChannelParticipantsFilter, e.g. {_: 'channelParticipantsSearch', q:
+  // 'ann'}; default recent), signal.
+  iterMembers(channel, options = {}) {
+    return this.#iterable('iterMembers', options, MEMBER_OPTIONS, (m, o) => {
+      const channelText = tlJsonOf('iterMembers', 'the channel is an InputChannel object', channel);
+      const filterText = o.filter === undefined ? ''
+        : tlJsonOf('iterMembers', 'filter is a ChannelParticipantsFilter object', o.filter);
+      const texts = [channelText, filterText].map((t) => cString(m, t));
+      try {
+        return m._mtcore_client_iter_members(this.#h, ...texts, o.pageSize ?? 200, o.maxMembers ?? -1);
+      } finally {
+        texts.forEach((t) => m._free(t));
+      }
+    }, (page, entry) => ({ participant: entry.participant, user: entry.user, ...pageEntities(page) }));
   }
 
   // The dialog list, most recent first (pinned ones first unless

@@ -50,6 +50,15 @@ export async function example(schema: string, pem: string): Promise<string> {
     if (message._ === 'message') console.log(message.id.toFixed(), message.message, users.length);
     break;
   }
+  for await (const { message } of client.iterSearch({ _: 'inputPeerSelf' }, {
+    query: 'invoice', filter: { _: 'inputMessagesFilterDocument' }, from: { _: 'inputPeerSelf' }, minDate: 0,
+  })) {
+    if (message._ === 'message') console.log(message.message);
+  }
+  for await (const { participant, user } of client.iterMembers(
+    { _: 'inputChannel', channel_id: 1n, access_hash: 2n }, { filter: { _: 'channelParticipantsBots' }, maxMembers: 5 })) {
+    console.log(participant._, user?._);
+  }
   for await (const d of client.iterDialogs({ pageSize: 1, excludePinned: true, folderId: 0, signal: AbortSignal.timeout(5000) })) {
     console.log(d.dialog._, d.message?._, d.chats.length, d.entryErrors?.join(','));
   }
