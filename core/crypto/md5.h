@@ -1,8 +1,9 @@
-// MD5, for the one place Telegram asks for it: the md5_checksum of a small
-// uploaded file (inputFile), which the DC checks against the parts it got
-// (https://core.telegram.org/api/files: "Uploading files"). Not a security
-// primitive here: an integrity check of the upload, computed as the parts
-// are first read.
+// MD5, for the places Telegram asks for it: the md5_checksum of a small
+// uploaded file (inputFile, inputEncryptedFileUploaded), which the DC checks
+// against the parts it got (https://core.telegram.org/api/files: "Uploading
+// files"), and the key fingerprint of a secret chat's encrypted file
+// (file_cipher.h). Not a security primitive here: an integrity check of the
+// upload, computed as the parts are first read, and a key's short name.
 //
 // From Mbed TLS (mbedtls_md5).
 //
