@@ -84,6 +84,8 @@ absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(
     return absl::InvalidArgumentError(size == 0 ? std::string("upload: the file is empty")
                                                 : absl::StrCat("upload: negative size ", size));
   }
+  // What goes up: the file itself, or encrypted and padded to 16.
+  const int64_t stored = options.encrypt_with ? crypto::EncryptedFileSize(size) : size;
   const int32_t part = options.part_size;
   if (part <= 0 || part % 1024 != 0 || kMaxUploadPartSize % part != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -94,9 +96,9 @@ absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(
                                                    " must be in 1..", kMaxUploadPartsPremium));
   }
   // (size / part first: no overflow for any size)
-  const int64_t parts = size / part + (size % part != 0 ? 1 : 0);
+  const int64_t parts = stored / part + (stored % part != 0 ? 1 : 0);
   if (parts > options.max_parts) {
-    return absl::InvalidArgumentError(absl::StrCat("upload: ", size, " bytes in parts of ", part,
+    return absl::InvalidArgumentError(absl::StrCat("upload: ", stored, " bytes in parts of ", part,
                                                    " make ", parts, " parts; at most ",
                                                    options.max_parts));
   }
@@ -108,20 +110,37 @@ absl::StatusOr<std::unique_ptr<FileUpload>> FileUpload::Create(
   }
   int64_t file_id = 0;
   while (file_id == 0) file_id = static_cast<int64_t>(crypto::RandomU64(rng));
+  Bytes padding;
+  if (options.encrypt_with) padding = crypto::RandomBytes(rng, 16);
   return std::unique_ptr<FileUpload>(
-      new FileUpload(std::move(source), size, std::move(options), file_id));
+      new FileUpload(std::move(source), size, std::move(options), file_id, std::move(padding)));
 }
 
 FileUpload::FileUpload(std::unique_ptr<UploadSource> source, int64_t size, UploadOptions options,
-                       int64_t file_id)
+                       int64_t file_id, Bytes padding)
     : source_(std::move(source)),
-      size_(size),
+      plain_size_(size),
+      size_(options.encrypt_with ? crypto::EncryptedFileSize(size) : size),
+      padding_(std::move(padding)),
       options_(std::move(options)),
       file_id_(file_id),
       big_(size_ > kMaxSmallFileSize),
       total_parts_(static_cast<int32_t>((size_ + options_.part_size - 1) / options_.part_size)) {
   progress_.bytes_total = size_;
   if (!big_ && options_.md5_checksum) md5_ = std::make_unique<crypto::Md5Hasher>();
+  if (options_.encrypt_with) {
+    encryptor_ = std::make_unique<crypto::FileEncryptor>(*options_.encrypt_with);
+  }
+}
+
+absl::StatusOr<EncryptedUpload> FileUpload::encrypted_result() const {
+  if (!done()) return absl::FailedPreconditionError("upload: not done yet");
+  if (encrypted_.has_value()) return *encrypted_;
+  if (!options_.encrypt_with) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("upload of file ", file_id_, ": not encrypted (UploadOptions::encrypt_with)"));
+  }
+  return result_->status();
 }
 
 int32_t FileUpload::PartLength(int32_t part) const {
@@ -146,7 +165,9 @@ absl::Status FileUpload::SendPart(int32_t part, RequestSink& sink) {
   if (held == held_.end()) {
     // First sent: read now, kept until acknowledged (a retry sends these).
     const int64_t offset = static_cast<int64_t>(part) * options_.part_size;
-    const int32_t length = PartLength(part);
+    // (Encrypted: the last part's plaintext is shorter by the padding.)
+    const int32_t length = static_cast<int32_t>(
+        std::min<int64_t>(options_.part_size, plain_size_ - offset));
     absl::StatusOr<Bytes> read = source_->ReadPart(part, offset, length);
     const std::string context =
         absl::StrCat("upload: part ", part, " of ", total_parts_, " (", length, " bytes at ",
@@ -156,9 +177,24 @@ absl::Status FileUpload::SendPart(int32_t part, RequestSink& sink) {
       return absl::DataLossError(
           absl::StrCat(context, ": the source gave ", read->size(), " bytes"));
     }
+    if (encryptor_ != nullptr) {
+      // First reads go in part order: the IGE chain runs on from the last part.
+      Bytes encrypted = encryptor_->Update(*read);
+      SecureWipe(MutableByteView(*read));
+      if (part == total_parts_ - 1) {
+        absl::StatusOr<Bytes> last = encryptor_->Finish(padding_);
+        if (!last.ok()) return WithContext(last.status(), context);
+        encrypted.insert(encrypted.end(), last->begin(), last->end());
+      }
+      if (encrypted.size() != static_cast<size_t>(PartLength(part))) {
+        return absl::InternalError(absl::StrCat(context, ": encrypted to ", encrypted.size(),
+                                                " bytes, not ", PartLength(part)));
+      }
+      *read = std::move(encrypted);
+    }
     if (md5_ != nullptr) md5_->Update(*read);  // (first reads go in part order)
+    buffered_ += static_cast<int64_t>(read->size());
     held = held_.emplace(part, *std::move(read)).first;
-    buffered_ += length;
   }
   std::string bytes(held->second.begin(), held->second.end());
   absl::StatusOr<Bytes> function;
@@ -213,7 +249,31 @@ bool FileUpload::OnEvent(const ClientEvent& e, RequestSink& sink) {
       held_.erase(held);
     }
     Report();
-    if (parts_done_ == total_parts_) {
+    if (parts_done_ == total_parts_ && options_.encrypt_with) {
+      EncryptedUpload up;
+      up.key_fingerprint = options_.encrypt_with->KeyFingerprint();
+      up.size = plain_size_;
+      up.stored_size = size_;
+      if (big_) {
+        tl::inputEncryptedFileBigUploaded f;
+        f.id = file_id_;
+        f.parts = total_parts_;
+        f.key_fingerprint = up.key_fingerprint;
+        up.file = tl::InputEncryptedFile(std::move(f));
+      } else {
+        tl::inputEncryptedFileUploaded f;
+        f.id = file_id_;
+        f.parts = total_parts_;
+        f.md5_checksum = md5_ != nullptr ? crypto::Md5Hex(md5_->Finish()) : "";
+        f.key_fingerprint = up.key_fingerprint;
+        up.file = tl::InputEncryptedFile(std::move(f));
+      }
+      encrypted_ = std::move(up);
+      Finish(absl::FailedPreconditionError(absl::StrCat(
+                 "upload of file ", file_id_,
+                 ": encrypted for a secret chat; its file is encrypted_result()")),
+             sink);
+    } else if (parts_done_ == total_parts_) {
       Finish(big_ ? NamedFile<tl::inputFileBig>(file_id_, total_parts_, options_.file_name)
                   : SmallFile(file_id_, total_parts_, options_.file_name,
                               md5_ != nullptr ? crypto::Md5Hex(md5_->Finish()) : ""),
@@ -250,6 +310,8 @@ void FileUpload::Finish(absl::StatusOr<tl::InputFile> result, RequestSink& sink)
   held_.clear();  // the parts are no longer needed
   buffered_ = 0;
   source_.reset();  // (a file source closes its file)
+  encryptor_.reset();  // (wipes its chain)
+  SecureWipe(MutableByteView(padding_));
 }
 
 void FileUpload::Report() {
@@ -301,6 +363,32 @@ absl::StatusOr<std::unique_ptr<FileDownload>> FileDownload::Create(tl::InputFile
         "download: offset ", options.offset, " must be a non-negative multiple of the window size ",
         w));
   }
+  if (options.decrypt_with) {
+    const FileDecryption& d = *options.decrypt_with;
+    if (location.As<tl::inputEncryptedFileLocation>() == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "download: decrypt_with is for a secret chat's file (inputEncryptedFileLocation), not ",
+          location.name()));
+    }
+    if (d.size < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("download: decrypt_with's plaintext size ", d.size, " is negative"));
+    }
+    if (options.offset != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "download: an encrypted file cannot start at offset ", options.offset,
+          ": its AES-IGE chain runs from the first byte (start from 0)"));
+    }
+    if (d.key_fingerprint.has_value() && *d.key_fingerprint != d.key.KeyFingerprint()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "download: the key's fingerprint ", d.key.KeyFingerprint(), " is not the file's ",
+          *d.key_fingerprint, ": the key does not belong to this file"));
+    }
+    if (options.size >= 0) {
+      absl::Status fits = crypto::CheckEncryptedFileSize(options.size, d.size);
+      if (!fits.ok()) return WithContext(fits, "download");
+    }
+  }
   const int64_t limit = options.size >= 0 ? options.size : options.max_bytes;
   if (options.offset > limit) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -318,6 +406,10 @@ FileDownload::FileDownload(tl::InputFileLocation location, DownloadOptions optio
       dc_(options_.dc) {
   progress_.bytes_total = options_.size;
   progress_.bytes_done = options_.offset;
+  if (options_.decrypt_with) {
+    decryptor_ = std::make_unique<crypto::FileDecryptor>(options_.decrypt_with->key,
+                                                         options_.decrypt_with->size);
+  }
   if (options_.size > 0) {
     last_window_ = (options_.size - 1) / options_.window_size;  // no overflow near 2^63
   }
@@ -333,7 +425,7 @@ void FileDownload::Start(RequestSink& sink) {
   if (done()) return;
   main_sink_ = &sink;
   if (options_.size == options_.offset) {  // (an empty file, or resumed at its end)
-    Finish(Bytes(), sink);
+    Complete(sink);
     return;
   }
   Pump(sink);
@@ -574,11 +666,31 @@ absl::Status FileDownload::OnWindow(int64_t index, std::string bytes) {
     buffered_ -= static_cast<int64_t>(w.size());
     ++appended_;
     if (w.empty()) continue;
-    const int64_t offset = progress_.bytes_done;
     progress_.bytes_done += static_cast<int64_t>(w.size());
-    MTCORE_RETURN_IF_ERROR(Deliver(offset, AsBytes(w)));
+    MTCORE_RETURN_IF_ERROR(DeliverStored(AsBytes(w)));
   }
   return absl::OkStatus();
+}
+
+absl::Status FileDownload::DeliverStored(ByteView stored) {
+  if (decryptor_ == nullptr) {
+    return Deliver(progress_.bytes_done - static_cast<int64_t>(stored.size()), stored);
+  }
+  const int64_t offset = decryptor_->plaintext_delivered();
+  MTCORE_ASSIGN_OR_RETURN(Bytes plain, decryptor_->Update(stored));
+  if (plain.empty()) return absl::OkStatus();
+  return Deliver(offset, plain);
+}
+
+void FileDownload::Complete(RequestSink& sink) {
+  if (decryptor_ != nullptr) {
+    absl::Status checked = decryptor_->Finish();
+    if (!checked.ok()) {
+      Finish(WithContext(checked, "download"), sink);
+      return;
+    }
+  }
+  Finish(std::move(out_), sink);
 }
 
 absl::Status FileDownload::Deliver(int64_t offset, ByteView chunk) {
@@ -609,7 +721,7 @@ void FileDownload::AbandonPastEnd(RequestSink& sink) {
 void FileDownload::AfterWindow(RequestSink& sink) {
   Report();
   if (last_window_ >= 0 && appended_ > last_window_) {
-    Finish(std::move(out_), sink);
+    Complete(sink);
   } else {
     AbandonPastEnd(sink);
     Pump(sink);
@@ -895,6 +1007,7 @@ void FileDownload::Finish(absl::StatusOr<Bytes> result, RequestSink& sink) {
   needs_dc_.reset();
   needs_cdn_dc_.reset();
   if (cdn_ != nullptr) SecureWipe(MutableByteView(cdn_->key));
+  decryptor_.reset();  // (wipes its chain)
   out_ = Bytes();
 }
 
@@ -920,6 +1033,29 @@ absl::StatusOr<DocumentDownload> DownloadOfDocument(const tl::document& document
   l.access_hash = document.access_hash;
   l.file_reference = document.file_reference;
   options.size = document.size;
+  return DocumentDownload{tl::InputFileLocation(std::move(l)), std::move(options)};
+}
+
+absl::StatusOr<DocumentDownload> DownloadOfEncryptedFile(const tl::encryptedFile& file,
+                                                         const crypto::FileKey& key,
+                                                         int64_t plaintext_size, int client_dc,
+                                                         DownloadOptions options) {
+  if (file.size < 0) {
+    return absl::DataLossError(absl::StrCat("download: encrypted file ", file.id,
+                                            " has a negative size ", file.size));
+  }
+  if (client_dc != 0 && file.dc_id != client_dc && !options.follow_file_migrate) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "download: encrypted file ", file.id, " is on DC ", file.dc_id, ", the client on DC ",
+        client_dc, "; downloading from another DC needs DownloadOptions::follow_file_migrate "
+        "and a connection to it (DcConnection)"));
+  }
+  if (file.dc_id >= 1 && file.dc_id <= 1000) options.dc = file.dc_id;
+  tl::inputEncryptedFileLocation l;
+  l.id = file.id;
+  l.access_hash = file.access_hash;
+  options.size = file.size;
+  options.decrypt_with = FileDecryption{key, plaintext_size, file.key_fingerprint};
   return DocumentDownload{tl::InputFileLocation(std::move(l)), std::move(options)};
 }
 

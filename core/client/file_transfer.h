@@ -97,6 +97,31 @@
 // during its call, as before). Windows must be multiples of 128 KiB (the hash part
 // size) with allow_cdn.
 //
+// Encrypted files of secret chats (core.telegram.org/api/end-to-end,
+// "Sending Encrypted Files"; the cipher is crypto/file_cipher.h): with
+// UploadOptions::encrypt_with (a one-time crypto::FileKey) an upload
+// encrypts the file with AES-256-IGE as its parts are first read, in order
+// (the chain runs through the whole file), and pads the last part with random
+// bytes (drawn from Create's rng) to a multiple of 16; the parts, the part
+// count, the big-file threshold and the MD5 are those of the stored
+// (encrypted, padded) bytes, and a retried part re-sends the encrypted bytes
+// it kept (never encrypts again). encrypted_result() then gives what
+// messages.sendEncryptedFile takes: inputEncryptedFileUploaded (with the MD5
+// of the encrypted bytes) or inputEncryptedFileBigUploaded, with the key's
+// fingerprint, and the plaintext size for decryptedMessageMedia*.size. A
+// download of an inputEncryptedFileLocation with DownloadOptions::
+// decrypt_with decrypts the windows in order as they join the in-order
+// prefix (an early window waits, as always, at most max_in_flight - 1 of
+// them) and hands out plaintext only: on_data's offsets and result() are the
+// plaintext's, the padding is cut, and a stored file of a size no padded
+// plaintext of that size can have is refused (crypto::FileDecryptor's
+// errors). The chain needs every byte from the first: an encrypted download
+// starts at offset 0 (DownloadOptions::offset must be 0; a download cut
+// short starts again from the beginning), while a move to another DC or a
+// CDN keeps what arrived and the chain with it. IGE has no MAC: a wrong key
+// is caught by the fingerprint (decrypt_with's key_fingerprint, from
+// encryptedFile), checked by Create.
+//
 // Transfers have no timeouts of their own (core/ reads no clock): the
 // application decides when to give up and calls Cancel().
 //
@@ -129,6 +154,7 @@
 #include "core/client/cdn_file.h"
 #include "core/client/client.h"
 #include "core/client/request_sink.h"
+#include "core/crypto/file_cipher.h"
 #include "core/crypto/md5.h"
 #include "core/crypto/random.h"
 #include "tl/api.h"
@@ -249,6 +275,22 @@ struct UploadOptions {
   bool md5_checksum = true;
   // Called whenever progress changes (a part acknowledged, a retry).
   std::function<void(const TransferProgress&)> on_progress;
+  // Encrypt the file with this one-time key, for a secret chat (see the file
+  // comment): the result is then encrypted_result(). Progress and parts
+  // count the stored (encrypted, padded) bytes.
+  std::optional<crypto::FileKey> encrypt_with;
+};
+
+// What an encrypted upload gives messages.sendEncryptedFile and the
+// decryptedMessageMedia* that goes with it.
+struct EncryptedUpload {
+  // inputEncryptedFileUploaded (id, parts, md5_checksum of the encrypted
+  // bytes unless UploadOptions::md5_checksum is off, key_fingerprint) or,
+  // over 10 MiB stored, inputEncryptedFileBigUploaded.
+  tl::InputEncryptedFile file;
+  int32_t key_fingerprint = 0;
+  int64_t size = 0;         // the plaintext's (decryptedMessageMedia*.size)
+  int64_t stored_size = 0;  // what the DC stores: size padded to 16
 };
 
 class FileUpload {
@@ -275,8 +317,14 @@ class FileUpload {
 
   bool done() const { return result_.has_value(); }
   // The InputFile for messages.sendMedia (inputFile, or inputFileBig over
-  // 10 MiB), or why the upload failed. Only once done().
+  // 10 MiB), or why the upload failed. Only once done(). An encrypted upload
+  // that succeeded holds FailedPrecondition here (its file is not for
+  // sendMedia): see encrypted_result().
   const absl::StatusOr<tl::InputFile>& result() const { return *result_; }
+  // An encrypted upload's (UploadOptions::encrypt_with) file for
+  // messages.sendEncryptedFile, or why the upload failed. Only once done();
+  // FailedPrecondition for an upload that is not encrypted.
+  absl::StatusOr<EncryptedUpload> encrypted_result() const;
   TransferProgress progress() const { return progress_; }
 
   bool big() const { return big_; }
@@ -288,7 +336,7 @@ class FileUpload {
 
  private:
   FileUpload(std::unique_ptr<UploadSource> source, int64_t size, UploadOptions options,
-             int64_t file_id);
+             int64_t file_id, Bytes padding);
   void Pump(RequestSink& sink);
   absl::Status SendPart(int32_t part, RequestSink& sink);
   int32_t PartLength(int32_t part) const;
@@ -296,7 +344,13 @@ class FileUpload {
   void Report();
 
   std::unique_ptr<UploadSource> source_;  // released once done
-  int64_t size_;                          // source_->size(), asked once
+  int64_t plain_size_;                    // source_->size(), asked once
+  int64_t size_;                          // the bytes uploaded: plain_size_, padded if encrypted
+  // Encrypted uploads: the cipher (its chain at the next part to read), the
+  // last part's random padding (16 bytes), and the result on success.
+  std::unique_ptr<crypto::FileEncryptor> encryptor_;
+  Bytes padding_;
+  std::optional<EncryptedUpload> encrypted_;
   UploadOptions options_;
   int64_t file_id_;
   bool big_;
@@ -304,13 +358,24 @@ class FileUpload {
   int32_t next_part_ = 0;
   int32_t parts_done_ = 0;
   std::map<int32_t, Bytes> held_;  // parts read and not yet acknowledged
-  // The bytes read so far (parts are first read in order), for a small
-  // file's md5_checksum.
+  // The bytes read so far (parts are first read in order; encrypted ones
+  // once encrypted), for a small file's md5_checksum.
   std::unique_ptr<crypto::Md5Hasher> md5_;
   int64_t buffered_ = 0;                 // their bytes
   internal::TransferRequests<int32_t> requests_;  // by part
   TransferProgress progress_;
   std::optional<absl::StatusOr<tl::InputFile>> result_;
+};
+
+// How to decrypt an encrypted file of a secret chat (DownloadOptions::
+// decrypt_with): the key and size from the decryptedMessageMedia* that came
+// with it, and the encryptedFile's key_fingerprint to check the key against.
+struct FileDecryption {
+  crypto::FileKey key;
+  int64_t size = -1;  // the plaintext's bytes (required)
+  // encryptedFile.key_fingerprint; not given: the key is not checked (a
+  // wrong key then gives wrong bytes: IGE has no MAC).
+  std::optional<int32_t> key_fingerprint;
 };
 
 struct DownloadOptions {
@@ -354,8 +419,12 @@ struct DownloadOptions {
   // file's size if known (a file of unknown size that ends before it is
   // empty from there). Offsets stay the file's: on_data's first chunk is at
   // `offset`, and progress counts the bytes before it as done; result()
-  // holds the bytes from `offset` on.
+  // holds the bytes from `offset` on. Must be 0 with decrypt_with.
   int64_t offset = 0;
+  // Decrypt a secret chat's file (an inputEncryptedFileLocation) on the way
+  // (see the file comment): `size` above and progress are then the stored
+  // (encrypted, padded) file's, on_data and result() get the plaintext.
+  std::optional<FileDecryption> decrypt_with;
 };
 
 class FileDownload {
@@ -363,8 +432,12 @@ class FileDownload {
   // InvalidArgument: an empty location, a window size Telegram refuses,
   // max_in_flight < 1, a size below -1 or above max_bytes, a negative
   // max_bytes, a dc outside 0..1000, an offset that is negative, not a
-  // multiple of the window size, or past the size or max_bytes. Without on_data, memory for the bytes
-  // grows as they arrive.
+  // multiple of the window size, or past the size or max_bytes. With
+  // decrypt_with: InvalidArgument for a location other than
+  // inputEncryptedFileLocation, a plaintext size below 0, a nonzero offset,
+  // or a key whose fingerprint is not key_fingerprint; a known stored size
+  // that cannot hold the plaintext gets crypto::CheckEncryptedFileSize's
+  // error. Without on_data, memory for the bytes grows as they arrive.
   static absl::StatusOr<std::unique_ptr<FileDownload>> Create(tl::InputFileLocation location,
                                                               DownloadOptions options);
 
@@ -426,6 +499,11 @@ class FileDownload {
   // delivered (to on_data, or into out_).
   absl::Status OnWindow(int64_t index, std::string bytes);
   absl::Status Deliver(int64_t offset, ByteView chunk);
+  // A window that joined the in-order prefix: decrypted first with
+  // decrypt_with, then delivered.
+  absl::Status DeliverStored(ByteView stored);
+  // Every window is in: the decryption's last check, then the result.
+  void Complete(RequestSink& sink);
   // Once the end is known: gives up the windows asked for past it.
   void AbandonPastEnd(RequestSink& sink);
   void Finish(absl::StatusOr<Bytes> result, RequestSink& sink);
@@ -468,6 +546,7 @@ class FileDownload {
 
   tl::InputFileLocation location_;
   DownloadOptions options_;
+  std::unique_ptr<crypto::FileDecryptor> decryptor_;  // with decrypt_with
   int64_t next_window_ = 0;
   // The last window (known from the size, or from a short answer); -1 while unknown.
   int64_t last_window_ = -1;
@@ -514,6 +593,16 @@ struct DocumentDownload {
 };
 absl::StatusOr<DocumentDownload> DownloadOfDocument(const tl::document& document, int client_dc,
                                                     DownloadOptions options = {});
+
+// The same for a secret chat's file: `file` from encryptedMessage.file, `key`
+// and `plaintext_size` from the decryptedMessageMedia* inside the message
+// (its key, iv and size). Sets the location (inputEncryptedFileLocation),
+// the stored size, the DC and decrypt_with (with the file's
+// key_fingerprint); the same errors as DownloadOfDocument.
+absl::StatusOr<DocumentDownload> DownloadOfEncryptedFile(const tl::encryptedFile& file,
+                                                         const crypto::FileKey& key,
+                                                         int64_t plaintext_size, int client_dc,
+                                                         DownloadOptions options = {});
 
 }  // namespace mtcore::client
 
