@@ -6,8 +6,13 @@
 // a download hands its chunks to on_data, which must see them in order, with
 // no gap, and may fail; the download then never holds more than
 // max_in_flight + 1 windows. An upload reads from a source that may fail at a
-// part and never holds more than max_in_flight parts.
+// part and never holds more than max_in_flight parts. With mode bit 5 both
+// are a secret chat's encrypted file: the download decrypts whatever the DC
+// sends (windows of any length, not only whole blocks) and must never hand
+// out more than the plaintext's size, and exactly that on success; the
+// upload's stored size is the plaintext's padded to 16.
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <memory>
@@ -15,6 +20,7 @@
 
 #include "core/base/fuzz_input.h"
 #include "core/client/file_transfer.h"
+#include "core/crypto/file_cipher.h"
 #include "core/crypto/random.h"
 #include "tl/api.h"
 
@@ -51,12 +57,13 @@ class FlakySource final : public client::UploadSource {
 };
 
 // One answer for the oldest open request, chosen by the input.
-client::ClientEvent NextAnswer(Input& in, uint64_t id) {
+client::ClientEvent NextAnswer(Input& in, uint64_t id, bool ragged = false) {
   client::ClientEvent e;
   e.request_id = id;
   switch (in.Byte() % 5) {
     case 0: {  // a part: its length scaled up to cover whole windows
-      const size_t n = static_cast<size_t>(in.U16()) * 16;
+      size_t n = static_cast<size_t>(in.U16()) * 16;
+      if (ragged) n -= std::min<size_t>(n, in.Byte() % 16);  // off the block grid
       tl::upload_file f;
       f.type = tl::storage_filePartial{};
       f.bytes = std::string(n, static_cast<char>(in.Byte()));
@@ -98,8 +105,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.window_size = 4096 << (in.Byte() % 3);
     options.max_in_flight = 1 + in.Byte() % 4;
     options.max_bytes = int64_t{1} << 20;
-    if (mode & 2) options.size = in.U16() * 7;
-    if (mode & 16) {  // resumed at a window boundary within the file
+    const bool encrypted = (mode & 32) != 0;
+    int64_t plain_size = -1;
+    if (encrypted) {
+      plain_size = in.U16() * 5;
+      crypto::FileKey key;
+      key.key.fill(in.Byte());
+      key.iv.fill(in.Byte());
+      options.decrypt_with = client::FileDecryption{key, plain_size, key.KeyFingerprint()};
+      if (mode & 2) options.size = crypto::EncryptedFileSize(plain_size) + 16 * (in.Byte() % 2);
+    } else if (mode & 2) {
+      options.size = in.U16() * 7;
+    }
+    if ((mode & 16) && !encrypted) {  // resumed at a window boundary within the file
       options.offset = int64_t{options.window_size} * (in.Byte() % 4);
       if (options.size >= 0 && options.offset > options.size) {
         options.offset = options.size / options.window_size * options.window_size;
@@ -112,20 +130,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       options.on_data = [&](int64_t offset, ByteView chunk) {
         if (offset != delivered || chunk.empty()) abort();
         delivered += static_cast<int64_t>(chunk.size());
+        if (encrypted && delivered > plain_size) abort();  // never the padding
         if (fail_at >= 0 && delivered > fail_at) return absl::DataLossError("disk full");
         return absl::OkStatus();
       };
     }
-    tl::inputDocumentFileLocation l;
-    l.id = 1;
-    auto d = client::FileDownload::Create(tl::InputFileLocation(l), options);
+    tl::InputFileLocation location;
+    if (encrypted) {
+      tl::inputEncryptedFileLocation l;
+      l.id = 1;
+      location = l;
+    } else {
+      tl::inputDocumentFileLocation l;
+      l.id = 1;
+      location = l;
+    }
+    auto d = client::FileDownload::Create(std::move(location), options);
     if (!d.ok()) abort();
     (*d)->Start(sink);
     while (!sink.open.empty() && !in.empty()) {
       if ((*d)->progress().requests_sent - (*d)->progress().answers > options.max_in_flight) abort();
       const uint64_t id = sink.open.front();
       sink.open.pop_front();
-      if (!(*d)->OnEvent(NextAnswer(in, id), sink)) abort();  // each answer is its own
+      if (!(*d)->OnEvent(NextAnswer(in, id, encrypted), sink)) abort();  // each answer is its own
       if (streaming &&
           (*d)->buffered_bytes() > int64_t{options.max_in_flight + 1} * options.window_size) {
         abort();
@@ -135,15 +162,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (streaming && !(*d)->result()->empty()) abort();
       const int64_t n = streaming ? delivered - options.offset
                                   : static_cast<int64_t>((*d)->result()->size());
-      if (options.offset + n > options.max_bytes) abort();
-      if (options.size >= 0 && options.offset + n != options.size) abort();
-      if ((*d)->progress().bytes_done != options.offset + n) abort();
+      if (encrypted) {
+        // The plaintext, exactly; the stored bytes a padded plaintext may have.
+        if (n != plain_size) abort();
+        const int64_t stored = (*d)->progress().bytes_done;
+        if (!crypto::CheckEncryptedFileSize(stored, plain_size).ok()) abort();
+        if (options.size >= 0 && stored != options.size) abort();
+      } else {
+        if (options.offset + n > options.max_bytes) abort();
+        if (options.size >= 0 && options.offset + n != options.size) abort();
+        if ((*d)->progress().bytes_done != options.offset + n) abort();
+      }
     }
   } else {
     client::UploadOptions options;
     options.part_size = 1024;
     options.max_in_flight = 1 + in.Byte() % 4;
     crypto::DeterministicRandom rng(1);
+    if (mode & 32) options.encrypt_with = crypto::FileKey::Generate(rng);
     const size_t size = 1 + in.U16() % 8192;
     absl::StatusOr<std::unique_ptr<client::FileUpload>> up;
     if (mode & 4) {
@@ -162,6 +198,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if ((*up)->done() && (*up)->result().ok() && (*up)->progress().bytes_done != (*up)->progress().bytes_total) {
       abort();
+    }
+    if ((*up)->done() && options.encrypt_with) {
+      absl::StatusOr<client::EncryptedUpload> r = (*up)->encrypted_result();
+      if ((*up)->result().ok()) abort();  // an encrypted file is not for sendMedia
+      if (r.ok() && (r->stored_size != crypto::EncryptedFileSize(static_cast<int64_t>(size)) ||
+                     (*up)->progress().bytes_done != r->stored_size)) {
+        abort();
+      }
     }
   }
   return 0;
