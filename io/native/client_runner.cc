@@ -213,7 +213,16 @@ void ClientRunner::Collect(
       continue;
     }
     if (take && take(*e, home)) continue;
+    if (OfferToSecretChats(*e, home)) continue;
     Keep(*std::move(e));
+  }
+  if (secret_ != nullptr) {
+    // (Due retries of a hole, a re-key by time: checked whenever the loop
+    // brings anything.)
+    if (std::optional<absl::Time> t = secret_->NextDeadline(); t.has_value() && *t <= loop_.Now()) {
+      secret_->OnTimeout(home, rng_, loop_.Now());
+      TakeSecretEvents();
+    }
   }
   // The other DCs' clients: their answers, through their own sinks.
   auto drain = [&](client::Client& from, client::RequestSink& sink) {
@@ -770,6 +779,112 @@ absl::StatusOr<tl::auth_Authorization> ClientRunner::CheckPassword(std::string_v
   tl::auth_checkPassword check;
   check.password = *std::move(proof);
   return Call(check, std::max(give_up - loop_.Now(), absl::ZeroDuration()));
+}
+
+bool ClientRunner::OfferToSecretChats(const ClientEvent& e, client::RequestSink& sink) {
+  if (secret_ == nullptr || !secret_->OnEvent(e, sink, rng_, loop_.Now())) return false;
+  TakeSecretEvents();
+  return true;
+}
+
+void ClientRunner::TakeSecretEvents() {
+  while (std::optional<client::SecretChatEvent> e = secret_->PollEvent()) {
+    secret_events_.push_back(*std::move(e));
+  }
+}
+
+void ClientRunner::EnableSecretChats(client::SecretChatsOptions options) {
+  if (secret_ == nullptr) secret_ = std::make_unique<client::SecretChats>(std::move(options), primes_);
+}
+
+absl::StatusOr<uint64_t> ClientRunner::StartSecretChat(tl::InputUser user) {
+  if (secret_ == nullptr) return absl::FailedPreconditionError("secret chats are not enabled");
+  client::ClientSink sink(*client_);
+  absl::StatusOr<uint64_t> op = secret_->Request(std::move(user), sink);
+  TakeSecretEvents();
+  driver_->Pump();
+  return op;
+}
+
+absl::Status ClientRunner::AcceptSecretChat(int32_t chat_id, absl::Duration timeout) {
+  if (secret_ == nullptr) return absl::FailedPreconditionError("secret chats are not enabled");
+  client::ClientSink sink(*client_);
+  absl::StatusOr<uint64_t> op = secret_->Accept(chat_id, sink);
+  if (!op.ok()) return op.status();
+  TakeSecretEvents();
+  driver_->Pump();
+  absl::Status ended;
+  bool done = false;
+  // Its kReady or kFailed: taken out of the queue, the others left.
+  auto take_end = [&] {
+    for (auto it = secret_events_.begin(); it != secret_events_.end(); ++it) {
+      if (it->operation != *op) continue;
+      if (it->kind == client::SecretChatEvent::Kind::kFailed) ended = it->status;
+      secret_events_.erase(it);
+      done = true;
+      return true;
+    }
+    return false;
+  };
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        Collect();
+        driver_->Pump();
+        if (take_end()) return true;
+        ended = GaveUp();
+        return !ended.ok();
+      },
+      timeout);
+  if (done || !ended.ok()) return ended;
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError(absl::StrCat("secret chat ", chat_id, ": not accepted within ",
+                                                    absl::FormatDuration(timeout),
+                                                    " (its end comes through NextSecretEvent)"));
+  }
+  return s;
+}
+
+absl::StatusOr<int64_t> ClientRunner::SendSecretText(int32_t chat_id, std::string text) {
+  if (secret_ == nullptr) return absl::FailedPreconditionError("secret chats are not enabled");
+  client::ClientSink sink(*client_);
+  absl::StatusOr<int64_t> id = secret_->SendText(chat_id, std::move(text), sink, rng_, loop_.Now());
+  TakeSecretEvents();
+  driver_->Pump();
+  return id;
+}
+
+absl::Status ClientRunner::DiscardSecretChat(int32_t chat_id, bool delete_history) {
+  if (secret_ == nullptr) return absl::FailedPreconditionError("secret chats are not enabled");
+  client::ClientSink sink(*client_);
+  absl::Status s = secret_->Discard(chat_id, delete_history, sink);
+  TakeSecretEvents();
+  driver_->Pump();
+  return s;
+}
+
+absl::StatusOr<client::SecretChatEvent> ClientRunner::NextSecretEvent(absl::Duration timeout) {
+  if (secret_ == nullptr) return absl::FailedPreconditionError("secret chats are not enabled");
+  absl::Status ended;
+  absl::Status s = loop_.RunUntil(
+      [&] {
+        Collect();
+        driver_->Pump();
+        if (!secret_events_.empty()) return true;
+        ended = GaveUp();
+        return !ended.ok();
+      },
+      timeout);
+  if (!secret_events_.empty()) {
+    client::SecretChatEvent e = std::move(secret_events_.front());
+    secret_events_.pop_front();
+    return e;
+  }
+  if (!ended.ok()) return ended;
+  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("no secret chat event within ", absl::FormatDuration(timeout)));
+  }
+  return s;
 }
 
 absl::Status ClientRunner::RunFor(absl::Duration d) {

@@ -41,6 +41,7 @@
 #include "core/client/list_pages.h"
 #include "core/client/phone_login.h"
 #include "core/client/qr_login.h"
+#include "core/client/secret_chats.h"
 #include "core/crypto/pubkey/dh.h"
 #include "core/crypto/random.h"
 #include "io/native/driver.h"
@@ -245,6 +246,30 @@ class ClientRunner {
                                                         const PhoneLoginPrompts& prompts,
                                                         absl::Duration timeout);
 
+  // Secret chats (core/client/secret_chats.h) run by the runner. Once
+  // enabled, updateEncryption and updateNewEncryptedMessage go to the
+  // chats instead of NextUpdate, and what the chats report comes out of
+  // NextSecretEvent (a request to accept, a chat ready, a message, a
+  // discard, a failed operation), in order. Enabling twice changes nothing.
+  void EnableSecretChats(client::SecretChatsOptions options = {});
+  // Asks `user` for a secret chat (messages.getDhConfig,
+  // messages.requestEncryption) without waiting: the operation id its kReady
+  // or kFailed event will name, once the user accepted or refused.
+  // FailedPrecondition before EnableSecretChats.
+  absl::StatusOr<uint64_t> StartSecretChat(tl::InputUser user);
+  // Accepts the chat a kRequested event named and waits until the DC took
+  // it (the chat is then ready; its kReady event is consumed here).
+  absl::Status AcceptSecretChat(int32_t chat_id, absl::Duration timeout);
+  // Encrypts `text` for a ready chat and sends it (messages.sendEncrypted):
+  // its random_id.
+  absl::StatusOr<int64_t> SendSecretText(int32_t chat_id, std::string text);
+  // Closes a chat (messages.discardEncryption, `delete_history` for both).
+  absl::Status DiscardSecretChat(int32_t chat_id, bool delete_history = false);
+  // The next secret chat event, waiting up to `timeout` (DeadlineExceeded).
+  absl::StatusOr<client::SecretChatEvent> NextSecretEvent(absl::Duration timeout);
+  // The chats (their states, layers, counters); nullptr before enabled.
+  const client::SecretChats* secret_chats() const { return secret_.get(); }
+
   // Proves the account's 2FA password after SESSION_PASSWORD_NEEDED
   // (auth.signIn or a QR login): account.getPassword, the SRP proof
   // (client::ProvePassword), auth.checkPassword. The authorization, the
@@ -351,7 +376,12 @@ class ClientRunner {
   std::unique_ptr<client::Client> client_;
   std::unique_ptr<EngineDriver> driver_;
   crypto::RandomSource& rng_;
-  crypto::SafePrimeCache primes_;  // verdicts on the 2FA SRP primes
+  crypto::SafePrimeCache primes_;  // verdicts on the 2FA SRP primes and the DH primes
+  std::unique_ptr<client::SecretChats> secret_;   // EnableSecretChats
+  std::deque<client::SecretChatEvent> secret_events_;
+  // Offers `e` to the secret chats (true: theirs), keeping their events.
+  bool OfferToSecretChats(const client::ClientEvent& e, client::RequestSink& sink);
+  void TakeSecretEvents();
   ReconnectOptions options_;  // for the connections to other DCs
   DcAddressFn dc_address_;
   std::map<int, Media> media_;  // by DC

@@ -31,6 +31,7 @@
 #include "tests/dc/world.h"
 #include "tests/dc/world_test_client.h"
 #include "tl/api.h"
+#include "tl/secret.h"
 
 namespace mtcore::io {
 namespace {
@@ -328,6 +329,60 @@ TEST_F(ClientRunnerDcTest, AHistoryAndTheDialogListAreWalkedPageByPage) {
                                   kTimeout)
                   .ok());
   EXPECT_EQ(members, (std::vector<std::string>{"Echo Bot", "Carol", "Bob", "Alice"}));
+}
+
+TEST_F(ClientRunnerDcTest, ASecretChatCarriesTextsBetweenTwoRunnersOnTwoDcs) {
+  LogInBoth();  // Alice on DC 2, Carol on DC 4
+  using Kind = client::SecretChatEvent::Kind;
+  EXPECT_EQ(alice_->StartSecretChat(tl::inputUserSelf{}).status().code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "not enabled";
+  alice_->EnableSecretChats();
+  carol_->EnableSecretChats();
+  absl::StatusOr<tl::user> carol = testing::ResolveUser(*alice_, "carol", kTimeout);
+  ASSERT_TRUE(carol.ok()) << carol.status();
+  absl::StatusOr<uint64_t> op =
+      alice_->StartSecretChat(tl::inputUser{carol->id, carol->access_hash.value_or(0)});
+  ASSERT_TRUE(op.ok()) << op.status();
+  // (One loop runs both: Alice's runner takes her DH config and asks.)
+  ASSERT_TRUE(alice_->RunFor(absl::Seconds(1)).ok());
+  absl::StatusOr<client::SecretChatEvent> asked = carol_->NextSecretEvent(kTimeout);
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  ASSERT_EQ(asked->kind, Kind::kRequested);
+  EXPECT_EQ(asked->peer_user, 1001);
+  const int32_t chat = asked->chat_id;
+  ASSERT_TRUE(carol_->AcceptSecretChat(chat, kTimeout).ok());
+  absl::StatusOr<client::SecretChatEvent> ready = alice_->NextSecretEvent(kTimeout);
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  ASSERT_EQ(ready->kind, Kind::kReady);
+  EXPECT_EQ(ready->operation, *op);
+  EXPECT_EQ(ready->chat_id, chat);
+  EXPECT_EQ(alice_->secret_chats()->chat(chat)->key_fingerprint(),
+            carol_->secret_chats()->chat(chat)->key_fingerprint());
+
+  ASSERT_TRUE(alice_->SendSecretText(chat, "hello, end to end").ok());
+  absl::StatusOr<client::SecretChatEvent> got = carol_->NextSecretEvent(kTimeout);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->kind, Kind::kMessage);
+  EXPECT_EQ(got->message->message.As<tl::secret::decryptedMessage>()->message, "hello, end to end");
+  ASSERT_TRUE(carol_->SendSecretText(chat, "and back").ok());
+  got = alice_->NextSecretEvent(kTimeout);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->kind, Kind::kMessage);
+  EXPECT_EQ(got->message->message.As<tl::secret::decryptedMessage>()->message, "and back");
+
+  // Carol closes it: both sides see it end.
+  ASSERT_TRUE(carol_->DiscardSecretChat(chat, /*delete_history=*/true).ok());
+  absl::StatusOr<client::SecretChatEvent> closed = carol_->NextSecretEvent(kTimeout);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(closed->kind, Kind::kDiscarded);
+  closed = alice_->NextSecretEvent(kTimeout);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(closed->kind, Kind::kDiscarded);
+  EXPECT_EQ(alice_->SendSecretText(chat, "gone?").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(alice_->NextSecretEvent(absl::Milliseconds(200)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
 }
 
 TEST_F(ClientRunnerDcTest, ATwoFactorAccountProvesItsPasswordWithCheckPassword) {

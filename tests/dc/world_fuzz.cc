@@ -15,8 +15,14 @@
 //           (DC 4; she accepted it and sent one encrypted message, so
 //           Alice's qts is 1): the secret-chat methods, getDifference's qts,
 //           receivedQueue and encrypted files reach a real chat;
+//   mode 5: queries from a session that is not logged in whose phone login
+//           of Alice (made to need a login email first) is pending: the
+//           first record is the address for account.sendVerifyEmailCode,
+//           the second the code for account.verifyEmail (both with the
+//           login's hash), then raw queries;
 // where queries are [u16 little-endian length][bytes] records, each handed to
 // Handle in turn. Every reply must be an rpc_error or a non-empty result.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -45,7 +51,7 @@ void Check(const RpcReply& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const uint8_t mode = data[0] % 5;
+  const uint8_t mode = data[0] % 6;
   ByteView rest(data + 1, size - 1);
   if (mode == 0) {
     (void)ParseWorldConfig(std::string(rest.begin(), rest.end()));
@@ -55,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.flood_sends_per_second = 5;
   config.difference_limit = 3;
   config.difference_too_long = 10;
+  if (mode == 5) config.users[0].login_email = "setup";  // Alice, DC 2
   absl::StatusOr<std::unique_ptr<World>> world = World::Create(config);
   if (!world.ok()) std::abort();  // the default world always loads
   int64_t now = 1764000000LL * 1000000000LL;
@@ -136,6 +143,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         .token = token.value->As<mtcore::tl::auth_loginToken>()->token});
     if (!accepted.ok()) std::abort();
     caller.session().TakePushes();
+  }
+  // Takes the next [u16 length][bytes] record of `rest` (empty at the end).
+  const auto next_record = [&rest]() -> std::string {
+    if (rest.size() < 2) return "";
+    const size_t len = rest[0] | (size_t{rest[1]} << 8);
+    rest = rest.subspan(2);
+    ByteView r = rest.subspan(0, std::min(len, rest.size()));
+    rest = rest.subspan(r.size());
+    return std::string(r.begin(), r.end());
+  };
+  if (mode == 5) {
+    auto sent = caller.Call(mtcore::tl::auth_sendCode{.phone_number = "15550001001", .api_id = 1,
+                                                       .api_hash = "h",
+                                                       .settings = mtcore::tl::codeSettings{}});
+    if (!sent.ok()) std::abort();
+    const auto* code = sent.value->As<mtcore::tl::auth_sentCode>();
+    if (code == nullptr || !code->type.Is<mtcore::tl::auth_sentCodeTypeSetUpEmailRequired>()) {
+      std::abort();
+    }
+    const mtcore::tl::EmailVerifyPurpose purpose = mtcore::tl::emailVerifyPurposeLoginSetup{
+        .phone_number = "15550001001", .phone_code_hash = code->phone_code_hash};
+    Check(caller.Raw(*mtcore::tl::Serialize(
+        mtcore::tl::account_sendVerifyEmailCode{.purpose = purpose, .email = next_record()})));
+    Check(caller.Raw(*mtcore::tl::Serialize(mtcore::tl::account_verifyEmail{
+        .purpose = purpose,
+        .verification = mtcore::tl::emailVerificationCode{.code = next_record()}})));
   }
   while (rest.size() >= 2) {
     size_t len = rest[0] | (size_t{rest[1]} << 8);
