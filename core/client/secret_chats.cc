@@ -29,6 +29,18 @@ SecretChats::SecretChats(SecretChatsOptions options, crypto::SafePrimeCache& pri
 
 void SecretChats::Emit(SecretChatEvent e) { events_.push_back(std::move(e)); }
 
+template <class F>
+absl::StatusOr<uint64_t> SecretChats::SendRequest(const F& f, RequestSink& sink) {
+  absl::StatusOr<Bytes> bytes = tl::Serialize(f);
+  if (!bytes.ok()) return bytes.status();
+  return sink.Send(*std::move(bytes));
+}
+
+template <class F>
+void SecretChats::SendQuietly(const F& f, RequestSink& sink) {
+  if (absl::StatusOr<uint64_t> id = SendRequest(f, sink); id.ok()) quiet_requests_.insert(*id);
+}
+
 std::optional<SecretChatEvent> SecretChats::PollEvent() {
   if (events_.empty()) return std::nullopt;
   SecretChatEvent e = std::move(events_.front());
@@ -89,9 +101,7 @@ void SecretChats::AskDhConfig(uint64_t operation, RequestSink& sink) {
   tl::messages_getDhConfig get;
   get.version = dh_version_;
   get.random_length = kDhRandomLength;
-  absl::StatusOr<Bytes> bytes = tl::Serialize(get);
-  absl::StatusOr<uint64_t> id =
-      bytes.ok() ? sink.Send(*std::move(bytes)) : absl::StatusOr<uint64_t>(bytes.status());
+  absl::StatusOr<uint64_t> id = SendRequest(get, sink);
   if (!id.ok()) {
     const int32_t chat = pending_[operation].chat_id;
     Fail(operation, chat, Context(id.status(), "messages.getDhConfig"));
@@ -155,9 +165,7 @@ void SecretChats::OnDhConfig(const ClientEvent& e, RequestSink& sink, crypto::Ra
     ask.random_id = static_cast<int32_t>(crypto::RandomU64(rng) & 0x7fffffff);
     ask.g_a = Text(chat->g_a());
     p.chat = *std::move(chat);
-    absl::StatusOr<Bytes> bytes = tl::Serialize(ask);
-    absl::StatusOr<uint64_t> id =
-        bytes.ok() ? sink.Send(*std::move(bytes)) : absl::StatusOr<uint64_t>(bytes.status());
+    absl::StatusOr<uint64_t> id = SendRequest(ask, sink);
     if (!id.ok()) {
       fail(Context(id.status(), "messages.requestEncryption"));
       return;
@@ -189,9 +197,7 @@ void SecretChats::OnDhConfig(const ClientEvent& e, RequestSink& sink, crypto::Ra
   accept.key_fingerprint = accepted->key_fingerprint;
   c->second.chat = *std::move(chat);
   c->second.requested_g_a.clear();
-  absl::StatusOr<Bytes> bytes = tl::Serialize(accept);
-  absl::StatusOr<uint64_t> id =
-      bytes.ok() ? sink.Send(*std::move(bytes)) : absl::StatusOr<uint64_t>(bytes.status());
+  absl::StatusOr<uint64_t> id = SendRequest(accept, sink);
   if (!id.ok()) {
     fail(Context(id.status(), "messages.acceptEncryption"));
     return;
@@ -305,11 +311,7 @@ void SecretChats::OnEncryption(const tl::EncryptedChat& c, crypto::RandomSource&
     if (chats_.size() >= options_.max_chats) {
       tl::messages_discardEncryption no;
       no.chat_id = x->id;
-      if (absl::StatusOr<Bytes> b = tl::Serialize(no); b.ok()) {
-        if (absl::StatusOr<uint64_t> id = sink.Send(*std::move(b)); id.ok()) {
-          quiet_requests_.insert(*id);
-        }
-      }
+      SendQuietly(no, sink);
       return;
     }
     Chat& chat = chats_[x->id];
@@ -394,11 +396,7 @@ void SecretChats::OnEncryptedMessage(const tl::updateNewEncryptedMessage& u, Req
     acked_qts_ = u.qts;
     tl::messages_receivedQueue ack;
     ack.max_qts = u.qts;
-    if (absl::StatusOr<Bytes> b = tl::Serialize(ack); b.ok()) {
-      if (absl::StatusOr<uint64_t> id = sink.Send(*std::move(b)); id.ok()) {
-        quiet_requests_.insert(*id);
-      }
-    }
+    SendQuietly(ack, sink);
   }
 }
 
@@ -407,26 +405,17 @@ void SecretChats::Flush(int32_t chat_id, RequestSink& sink) {
   if (it == chats_.end() || !it->second.chat.has_value()) return;
   const tl::InputEncryptedChat peer =
       tl::inputEncryptedChat{.chat_id = chat_id, .access_hash = it->second.access_hash};
+  // A message that does not reach the DC leaves a hole the peer asks to
+  // have filled (decryptedMessageActionResend): nothing is lost for good.
   for (secret::SecretOutgoing& out : it->second.chat->TakeOutgoing()) {
-    absl::StatusOr<Bytes> bytes;
     if (out.service) {
-      tl::messages_sendEncryptedService send;
-      send.peer = peer;
-      send.random_id = out.random_id;
-      send.data = Text(out.data);
-      bytes = tl::Serialize(send);
+      SendQuietly(tl::messages_sendEncryptedService{
+                      .peer = peer, .random_id = out.random_id, .data = Text(out.data)},
+                  sink);
     } else {
-      tl::messages_sendEncrypted send;
-      send.peer = peer;
-      send.random_id = out.random_id;
-      send.data = Text(out.data);
-      bytes = tl::Serialize(send);
-    }
-    if (!bytes.ok()) continue;
-    // A message that does not reach the DC leaves a hole the peer asks to
-    // have filled (decryptedMessageActionResend): nothing is lost for good.
-    if (absl::StatusOr<uint64_t> id = sink.Send(*std::move(bytes)); id.ok()) {
-      quiet_requests_.insert(*id);
+      SendQuietly(tl::messages_sendEncrypted{
+                      .peer = peer, .random_id = out.random_id, .data = Text(out.data)},
+                  sink);
     }
   }
 }
@@ -457,12 +446,8 @@ absl::Status SecretChats::Discard(int32_t chat_id, bool delete_history, RequestS
   if (it == chats_.end()) {
     return absl::NotFoundError(absl::StrCat("secret chat ", chat_id, ": not known"));
   }
-  tl::messages_discardEncryption discard;
-  discard.chat_id = chat_id;
-  discard.delete_history = delete_history;
-  absl::StatusOr<Bytes> bytes = tl::Serialize(discard);
-  if (!bytes.ok()) return bytes.status();
-  absl::StatusOr<uint64_t> id = sink.Send(*std::move(bytes));
+  absl::StatusOr<uint64_t> id = SendRequest(
+      tl::messages_discardEncryption{.delete_history = delete_history, .chat_id = chat_id}, sink);
   if (!id.ok()) return Context(id.status(), "messages.discardEncryption");
   quiet_requests_.insert(*id);
   if (it->second.operation != 0) {
@@ -476,15 +461,7 @@ absl::Status SecretChats::Discard(int32_t chat_id, bool delete_history, RequestS
 void SecretChats::Close(int32_t chat_id, absl::Status why, bool tell_dc, RequestSink& sink) {
   auto it = chats_.find(chat_id);
   if (it == chats_.end()) return;
-  if (tell_dc) {
-    tl::messages_discardEncryption discard;
-    discard.chat_id = chat_id;
-    if (absl::StatusOr<Bytes> b = tl::Serialize(discard); b.ok()) {
-      if (absl::StatusOr<uint64_t> id = sink.Send(*std::move(b)); id.ok()) {
-        quiet_requests_.insert(*id);
-      }
-    }
-  }
+  if (tell_dc) SendQuietly(tl::messages_discardEncryption{.chat_id = chat_id}, sink);
   SecretChatEvent e;
   e.kind = SecretChatEvent::Kind::kDiscarded;
   e.chat_id = chat_id;

@@ -138,6 +138,12 @@ class SecretChats {
   void Close(int32_t chat_id, absl::Status why, bool tell_dc, RequestSink& sink);
   void Fail(uint64_t operation, int32_t chat_id, absl::Status why);
   void Emit(SecretChatEvent e);
+  // Serializes and sends `f`: its request id, or why not.
+  template <class F>
+  absl::StatusOr<uint64_t> SendRequest(const F& f, RequestSink& sink);
+  // ... a request whose answer nobody waits for (swallowed when it comes).
+  template <class F>
+  void SendQuietly(const F& f, RequestSink& sink);
 
   SecretChatsOptions options_;
   crypto::SafePrimeCache& primes_;

@@ -62,27 +62,13 @@ class SecretChatDcTest : public ::testing::Test {
  protected:
   // Logs `p` in as @username (the client follows PHONE_MIGRATE home).
   void LogIn(Party& p, const std::string& username) {
-    const dc::WorldConfig::User* user = nullptr;
-    for (const dc::WorldConfig::User& u : dc_.world().config().users) {
-      if (u.username == username) user = &u;
-    }
+    const dc::WorldConfig::User* user = dc_.user(username);
     ASSERT_NE(user, nullptr);
     p.client = dc_.MakeClient();
     p.id = dc_.AddClient(*p.client);
-    absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(
-        *p.client, p.id,
-        tl::auth_sendCode{.phone_number = user->phone, .api_id = 1, .api_hash = "sim",
-                          .settings = tl::codeSettings{}},
-        p.Sink());
-    ASSERT_TRUE(sent.ok()) << sent.status();
-    absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(
-        *p.client, p.id,
-        tl::auth_signIn{.phone_number = user->phone,
-                        .phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash,
-                        .phone_code = user->login_code},
-        p.Sink());
-    ASSERT_TRUE(a.ok()) << a.status();
-    p.user_id = a->As<tl::auth_authorization>()->user.As<tl::user>()->id;
+    absl::StatusOr<tl::user> me = dc_.LogInUser(*p.client, p.id, *user, p.Sink());
+    ASSERT_TRUE(me.ok()) << me.status();
+    p.user_id = me->id;
   }
 
   void Drain() {

@@ -69,24 +69,12 @@ struct Party {
 class SecretChatsDcTest : public ::testing::Test {
  protected:
   void LogIn(Party& p, const std::string& username) {
-    const dc::WorldConfig::User* user = nullptr;
-    for (const dc::WorldConfig::User& u : dc_.world().config().users) {
-      if (u.username == username) user = &u;
-    }
+    const dc::WorldConfig::User* user = dc_.user(username);
     ASSERT_NE(user, nullptr);
     p.client = dc_.MakeClient();
     p.id = dc_.AddClient(*p.client);
-    absl::StatusOr<tl::auth_SentCode> sent = dc_.Invoke(
-        *p.client, p.id,
-        tl::auth_sendCode{.phone_number = user->phone, .api_id = 1, .api_hash = "sim",
-                          .settings = tl::codeSettings{}});
-    ASSERT_TRUE(sent.ok()) << sent.status();
-    absl::StatusOr<tl::auth_Authorization> a = dc_.Invoke(
-        *p.client, p.id,
-        tl::auth_signIn{.phone_number = user->phone,
-                        .phone_code_hash = sent->As<tl::auth_sentCode>()->phone_code_hash,
-                        .phone_code = user->login_code});
-    ASSERT_TRUE(a.ok()) << a.status();
+    absl::StatusOr<tl::user> me = dc_.LogInUser(*p.client, p.id, *user);
+    ASSERT_TRUE(me.ok()) << me.status();
   }
 
   bool RunUntil(const std::function<bool()>& done, absl::Duration limit = absl::Seconds(60)) {

@@ -205,6 +205,38 @@ const dc::WorldConfig::User* SimDc::alice() const {
   return nullptr;
 }
 
+const dc::WorldConfig::User* SimDc::user(const std::string& username) const {
+  for (const dc::WorldConfig::User& u : world_->config().users) {
+    if (u.username == username) return &u;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<tl::user> SimDc::LogInUser(client::Client& c, int client,
+                                          const dc::WorldConfig::User& user,
+                                          const std::function<void(client::ClientEvent)>& on_event) {
+  absl::StatusOr<tl::auth_SentCode> sent =
+      Invoke(c, client,
+             tl::auth_sendCode{.phone_number = user.phone, .api_id = 1, .api_hash = options_.app,
+                               .settings = tl::codeSettings{}},
+             on_event);
+  if (!sent.ok()) return sent.status();
+  const auto* code = sent->As<tl::auth_sentCode>();
+  if (code == nullptr) return absl::DataLossError("auth.sendCode: no code sent");
+  absl::StatusOr<tl::auth_Authorization> a = Invoke(
+      c, client,
+      tl::auth_signIn{.phone_number = user.phone,
+                      .phone_code_hash = code->phone_code_hash,
+                      .phone_code = user.login_code.empty() ? world_->config().login_code
+                                                            : user.login_code},
+      on_event);
+  if (!a.ok()) return a.status();
+  const auto* authorization = a->As<tl::auth_authorization>();
+  const tl::user* u = authorization != nullptr ? authorization->user.As<tl::user>() : nullptr;
+  if (u == nullptr) return absl::DataLossError("auth.signIn: no user");
+  return *u;
+}
+
 absl::StatusOr<tl::user> SimDc::LogInBot(ClientEngine& engine, int client,
                                          const dc::WorldConfig::Bot& bot,
                                          const CallOptions& options) {

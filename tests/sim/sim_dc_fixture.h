@@ -182,6 +182,15 @@ class SimDc {
                                      const dc::WorldConfig::User& user,
                                      FirstRequest first = FirstRequest::kWithLayer,
                                      const CallOptions& options = {});
+  // The same for a typed client (PHONE_MIGRATE followed by the client); the
+  // client's other events meanwhile go to `on_event` (or are dropped).
+  // Returns the user.
+  absl::StatusOr<tl::user> LogInUser(client::Client& c, int client,
+                                     const dc::WorldConfig::User& user,
+                                     const std::function<void(client::ClientEvent)>& on_event =
+                                         nullptr);
+  // The world's user @`username`, or nullptr.
+  const dc::WorldConfig::User* user(const std::string& username) const;
   // contacts.resolveUsername: the peer to write to @`username` (a user or a bot).
   absl::StatusOr<tl::inputPeerUser> ResolveUsername(engine::ClientEngine& engine, int client,
                                                     const std::string& username,
