@@ -48,8 +48,17 @@ std::optional<SecretChatEvent> SecretChats::PollEvent() {
   return e;
 }
 
-void SecretChats::Fail(uint64_t operation, int32_t chat_id, absl::Status why) {
+bool SecretChats::EndOperation(uint64_t operation, int32_t chat_id) {
   pending_.erase(operation);
+  if (auto c = chats_.find(chat_id); c != chats_.end() && c->second.operation == operation) {
+    c->second.operation = 0;
+    c->second.accepting = false;
+  }
+  return live_operations_.erase(operation) > 0;
+}
+
+void SecretChats::Fail(uint64_t operation, int32_t chat_id, absl::Status why) {
+  if (!EndOperation(operation, chat_id)) return;  // (ended already: once)
   SecretChatEvent e;
   e.kind = SecretChatEvent::Kind::kFailed;
   e.operation = operation;
@@ -68,6 +77,7 @@ absl::StatusOr<uint64_t> SecretChats::Request(tl::InputUser user, RequestSink& s
         absl::StrCat("secret chat: ", options_.max_chats, " chats already"));
   }
   const uint64_t op = next_operation_++;
+  live_operations_.insert(op);
   Pending& p = pending_[op];
   p.kind = Pending::kRequest;
   p.operation = op;
@@ -88,6 +98,7 @@ absl::StatusOr<uint64_t> SecretChats::Accept(int32_t chat_id, RequestSink& sink)
   }
   it->second.accepting = true;
   const uint64_t op = next_operation_++;
+  live_operations_.insert(op);
   it->second.operation = op;
   Pending& p = pending_[op];
   p.kind = Pending::kAccept;
@@ -252,9 +263,7 @@ void SecretChats::OnAccepted(const ClientEvent& e, uint64_t op, RequestSink& sin
     }
     return;
   }
-  pending_.erase(it);
-  c->second.operation = 0;
-  c->second.accepting = false;
+  if (!EndOperation(op, chat_id)) return;
   SecretChatEvent ready;
   ready.kind = SecretChatEvent::Kind::kReady;
   ready.chat_id = chat_id;
@@ -338,7 +347,7 @@ void SecretChats::OnEncryption(const tl::EncryptedChat& c, crypto::RandomSource&
       Close(x->id, Context(s, "the peer's acceptance"), /*tell_dc=*/true, sink);
       return;
     }
-    it->second.operation = 0;
+    if (!EndOperation(op, x->id)) return;
     SecretChatEvent e;
     e.kind = SecretChatEvent::Kind::kReady;
     e.chat_id = x->id;

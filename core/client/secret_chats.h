@@ -136,6 +136,9 @@ class SecretChats {
                           crypto::RandomSource& rng, absl::Time now);
   void Flush(int32_t chat_id, RequestSink& sink);
   void Close(int32_t chat_id, absl::Status why, bool tell_dc, RequestSink& sink);
+  // Ends `operation` (its chat no longer waits for it): false if it had
+  // ended already, so each ends once.
+  bool EndOperation(uint64_t operation, int32_t chat_id);
   void Fail(uint64_t operation, int32_t chat_id, absl::Status why);
   void Emit(SecretChatEvent e);
   // Serializes and sends `f`: its request id, or why not.
@@ -157,6 +160,7 @@ class SecretChats {
   std::map<int32_t, Chat> chats_;
   std::deque<SecretChatEvent> events_;
   uint64_t next_operation_ = 1;
+  std::set<uint64_t> live_operations_;  // Request / Accept not ended yet
   int32_t acked_qts_ = 0;
 };
 
