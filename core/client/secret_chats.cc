@@ -114,9 +114,9 @@ void SecretChats::AskDhConfig(uint64_t operation, RequestSink& sink) {
   get.random_length = kDhRandomLength;
   absl::StatusOr<uint64_t> id = SendRequest(get, sink);
   if (!id.ok()) {
-    const int32_t chat = pending_[operation].chat_id;
-    Fail(operation, chat, Context(id.status(), "messages.getDhConfig"));
-    if (chat != 0) chats_[chat].accepting = false;
+    auto p = pending_.find(operation);
+    Fail(operation, p != pending_.end() ? p->second.chat_id : 0,
+         Context(id.status(), "messages.getDhConfig"));
     return;
   }
   dh_requests_[*id] = operation;
@@ -130,10 +130,8 @@ void SecretChats::OnDhConfig(const ClientEvent& e, RequestSink& sink, crypto::Ra
   auto it = pending_.find(op);
   if (it == pending_.end()) return;
   const int32_t chat_id = it->second.chat_id;
-  auto fail = [&](const absl::Status& why) {
-    if (chat_id != 0) chats_[chat_id].accepting = false;
-    Fail(op, chat_id, why);
-  };
+  // (Fail also lets the chat be accepted again, if it is still there.)
+  auto fail = [&](const absl::Status& why) { Fail(op, chat_id, why); };
   absl::StatusOr<tl::messages_DhConfig> config = Client::Result<tl::messages_getDhConfig>(e);
   if (!config.ok()) {
     fail(Context(config.status(), "messages.getDhConfig"));
