@@ -453,9 +453,7 @@ void PhoneLogin::TakeSentCode(const tl::auth_SentCode& sent) {
 
 void PhoneLogin::OnSentEmailCode(const ClientEvent& e) {
   if (IsAnyRpcError(e, {"EMAIL_INVALID", "EMAIL_NOT_ALLOWED", "EMAIL_UNCONFIRMED"})) {
-    absl::Status s = Client::AnswerStatus(e);
-    attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
-    state_ = State::kEmailNeeded;
+    Refused(e, State::kEmailNeeded);
     return;
   }
   std::optional<tl::account_SentEmailCode> sent = ResultOrFail<tl::account_SentEmailCode>(e);
@@ -470,13 +468,11 @@ void PhoneLogin::OnSentEmailCode(const ClientEvent& e) {
 void PhoneLogin::OnEmailVerified(const ClientEvent& e) {
   if (IsAnyRpcError(e, {"CODE_INVALID", "EMAIL_CODE_INVALID", "EMAIL_VERIFY_EXPIRED",
                         "EMAIL_TOKEN_INVALID"})) {
-    absl::Status s = Client::AnswerStatus(e);
-    attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
     // A token refused: the address is asked for again (an emailed code may
     // prove it); a code refused: asked for again (ResendCode mails a new one).
-    state_ = IsRpcError(e, "EMAIL_TOKEN_INVALID") || setup_email_.empty()
-                 ? State::kEmailNeeded
-                 : State::kEmailCodeNeeded;
+    Refused(e, IsRpcError(e, "EMAIL_TOKEN_INVALID") || setup_email_.empty()
+                   ? State::kEmailNeeded
+                   : State::kEmailCodeNeeded);
     return;
   }
   std::optional<tl::account_EmailVerified> verified = ResultOrFail<tl::account_EmailVerified>(e);
@@ -493,12 +489,6 @@ void PhoneLogin::OnEmailVerified(const ClientEvent& e) {
 
 void PhoneLogin::OnAuthorization(const ClientEvent& e, RequestSink& sink) {
   const State was = state_;
-  // The DC refused the code, the name or the password: said in
-  // attempt_error(), the login waits for the app again.
-  auto refused = [&] {
-    absl::Status s = Client::AnswerStatus(e);
-    attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
-  };
   if (e.kind == ClientEvent::Kind::kRpcError) {
     if (e.error_code == 401 && e.error_message == "SESSION_PASSWORD_NEEDED" &&
         was != State::kCheckingPassword) {
@@ -507,28 +497,25 @@ void PhoneLogin::OnAuthorization(const ClientEvent& e, RequestSink& sink) {
       return;
     }
     if (was == State::kSigningIn &&
-        (IsRpcError(e, "PHONE_CODE_INVALID") || IsRpcError(e, "PHONE_CODE_EMPTY") ||
-         IsRpcError(e, "EMAIL_CODE_INVALID") || IsRpcError(e, "CODE_INVALID"))) {
-      refused();
-      state_ = State::kCodeNeeded;
+        IsAnyRpcError(e, {"PHONE_CODE_INVALID", "PHONE_CODE_EMPTY", "EMAIL_CODE_INVALID",
+                          "CODE_INVALID"})) {
+      Refused(e, State::kCodeNeeded);
       return;
     }
     if ((was == State::kSigningIn || was == State::kSigningUp) &&
         IsRpcError(e, "PHONE_CODE_EXPIRED")) {
-      refused();
-      state_ = State::kCodeNeeded;
+      Refused(e, State::kCodeNeeded);
       code_expired_ = true;
       return;
     }
     if (was == State::kSigningUp &&
-        (IsRpcError(e, "FIRSTNAME_INVALID") || IsRpcError(e, "LASTNAME_INVALID"))) {
-      refused();
-      state_ = State::kSignUpNeeded;
+        IsAnyRpcError(e, {"FIRSTNAME_INVALID", "LASTNAME_INVALID"})) {
+      Refused(e, State::kSignUpNeeded);
       return;
     }
     if (was == State::kCheckingPassword && IsRpcError(e, "PASSWORD_HASH_INVALID")) {
       // Each challenge (srp_id) is good for one try: fetch a new one.
-      refused();
+      Refused(e, State::kFetchingPassword);
       FetchPassword(sink);
       return;
     }
@@ -562,6 +549,12 @@ void PhoneLogin::OnPassword(const ClientEvent& e) {
   password_hint_ = info.hint.value_or("");
   password_ = *std::move(p);
   state_ = State::kPasswordNeeded;
+}
+
+void PhoneLogin::Refused(const ClientEvent& e, State next) {
+  const absl::Status s = Client::AnswerStatus(e);
+  attempt_error_ = absl::Status(s.code(), absl::StrCat(step_, ": ", s.message()));
+  state_ = next;
 }
 
 void PhoneLogin::Fail(absl::Status why) {

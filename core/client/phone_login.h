@@ -245,6 +245,9 @@ class PhoneLogin {
   void SendEmailCode(RequestSink& sink);
   tl::emailVerifyPurposeLoginSetup LoginSetupPurpose() const;
   absl::Status Expect(State wanted, std::string_view step) const;
+  // The DC refused what the app gave (the code, an address, a name, the
+  // password): said in attempt_error(); the login goes to `next`.
+  void Refused(const ClientEvent& e, State next);
   void Fail(absl::Status why);
 
   PhoneLoginOptions options_;
