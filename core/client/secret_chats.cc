@@ -261,14 +261,18 @@ void SecretChats::OnAccepted(const ClientEvent& e, uint64_t op, RequestSink& sin
     }
     return;
   }
-  if (!EndOperation(op, chat_id)) return;
+  Ready(op, chat_id, sink);  // (now that the DC knows the chat)
+}
+
+void SecretChats::Ready(uint64_t operation, int32_t chat_id, RequestSink& sink) {
+  if (!EndOperation(operation, chat_id)) return;
   SecretChatEvent ready;
   ready.kind = SecretChatEvent::Kind::kReady;
   ready.chat_id = chat_id;
-  ready.peer_user = c->second.peer;
-  ready.operation = op;
+  ready.peer_user = peer_of(chat_id);
+  ready.operation = operation;
   Emit(std::move(ready));
-  Flush(chat_id, sink);  // (the layer notice, now that the DC knows the chat)
+  Flush(chat_id, sink);  // (the layer notice)
 }
 
 bool SecretChats::OnEvent(const ClientEvent& e, RequestSink& sink, crypto::RandomSource& rng,
@@ -345,14 +349,7 @@ void SecretChats::OnEncryption(const tl::EncryptedChat& c, crypto::RandomSource&
       Close(x->id, Context(s, "the peer's acceptance"), /*tell_dc=*/true, sink);
       return;
     }
-    if (!EndOperation(op, x->id)) return;
-    SecretChatEvent e;
-    e.kind = SecretChatEvent::Kind::kReady;
-    e.chat_id = x->id;
-    e.peer_user = it->second.peer;
-    e.operation = op;
-    Emit(std::move(e));
-    Flush(x->id, sink);  // (the layer notice)
+    Ready(op, x->id, sink);
     return;
   }
   if (const auto* x = c.As<tl::encryptedChatDiscarded>()) {

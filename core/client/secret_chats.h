@@ -140,6 +140,9 @@ class SecretChats {
   // ended already, so each ends once.
   bool EndOperation(uint64_t operation, int32_t chat_id);
   void Fail(uint64_t operation, int32_t chat_id, absl::Status why);
+  // The chat's key is agreed: `operation` ends with kReady (once) and the
+  // chat's first messages (its layer notice) go out.
+  void Ready(uint64_t operation, int32_t chat_id, RequestSink& sink);
   void Emit(SecretChatEvent e);
   // Serializes and sends `f`: its request id, or why not.
   template <class F>
