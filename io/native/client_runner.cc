@@ -812,36 +812,17 @@ absl::Status ClientRunner::AcceptSecretChat(int32_t chat_id, absl::Duration time
   absl::StatusOr<uint64_t> op = secret_->Accept(chat_id, sink);
   if (!op.ok()) return op.status();
   TakeSecretEvents();
-  driver_->Pump();
-  absl::Status ended;
-  bool done = false;
-  // Its kReady or kFailed: taken out of the queue, the others left.
-  auto take_end = [&] {
-    for (auto it = secret_events_.begin(); it != secret_events_.end(); ++it) {
-      if (it->operation != *op) continue;
-      if (it->kind == client::SecretChatEvent::Kind::kFailed) ended = it->status;
-      secret_events_.erase(it);
-      done = true;
-      return true;
-    }
-    return false;
-  };
-  absl::Status s = loop_.RunUntil(
-      [&] {
-        Collect();
-        driver_->Pump();
-        if (take_end()) return true;
-        ended = GaveUp();
-        return !ended.ok();
-      },
-      timeout);
-  if (done || !ended.ok()) return ended;
-  if (s.code() == absl::StatusCode::kDeadlineExceeded) {
+  // Its kReady or kFailed, taken out of the queue; the others stay.
+  absl::StatusOr<client::SecretChatEvent> end = AwaitSecretEvent(
+      [&](const client::SecretChatEvent& e) { return e.operation == *op; }, timeout);
+  if (end.ok()) return end->kind == client::SecretChatEvent::Kind::kFailed ? end->status
+                                                                            : absl::OkStatus();
+  if (end.status().code() == absl::StatusCode::kDeadlineExceeded) {
     return absl::DeadlineExceededError(absl::StrCat("secret chat ", chat_id, ": not accepted within ",
                                                     absl::FormatDuration(timeout),
                                                     " (its end comes through NextSecretEvent)"));
   }
-  return s;
+  return end.status();
 }
 
 absl::StatusOr<int64_t> ClientRunner::SendSecretText(int32_t chat_id, std::string text) {
@@ -864,22 +845,30 @@ absl::Status ClientRunner::DiscardSecretChat(int32_t chat_id, bool delete_histor
 
 absl::StatusOr<client::SecretChatEvent> ClientRunner::NextSecretEvent(absl::Duration timeout) {
   if (secret_ == nullptr) return absl::FailedPreconditionError("secret chats are not enabled");
-  absl::Status ended;
+  return AwaitSecretEvent([](const client::SecretChatEvent&) { return true; }, timeout);
+}
+
+absl::StatusOr<client::SecretChatEvent> ClientRunner::AwaitSecretEvent(
+    const std::function<bool(const client::SecretChatEvent&)>& accept, absl::Duration timeout) {
+  driver_->Pump();
+  std::optional<client::SecretChatEvent> match;
+  absl::Status gave_up;
   absl::Status s = loop_.RunUntil(
       [&] {
         Collect();
         driver_->Pump();
-        if (!secret_events_.empty()) return true;
-        ended = GaveUp();
-        return !ended.ok();
+        for (auto it = secret_events_.begin(); it != secret_events_.end(); ++it) {
+          if (!accept(*it)) continue;
+          match = std::move(*it);
+          secret_events_.erase(it);
+          return true;
+        }
+        gave_up = GaveUp();
+        return !gave_up.ok();
       },
       timeout);
-  if (!secret_events_.empty()) {
-    client::SecretChatEvent e = std::move(secret_events_.front());
-    secret_events_.pop_front();
-    return e;
-  }
-  if (!ended.ok()) return ended;
+  if (match.has_value()) return *std::move(match);
+  if (!gave_up.ok()) return gave_up;
   if (s.code() == absl::StatusCode::kDeadlineExceeded) {
     return absl::DeadlineExceededError(
         absl::StrCat("no secret chat event within ", absl::FormatDuration(timeout)));

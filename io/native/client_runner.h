@@ -382,6 +382,10 @@ class ClientRunner {
   // Offers `e` to the secret chats (true: theirs), keeping their events.
   bool OfferToSecretChats(const client::ClientEvent& e, client::RequestSink& sink);
   void TakeSecretEvents();
+  // Runs the loop until a queued secret chat event satisfies `accept`: that
+  // event (out of the queue), the connection's give-up, or DeadlineExceeded.
+  absl::StatusOr<client::SecretChatEvent> AwaitSecretEvent(
+      const std::function<bool(const client::SecretChatEvent&)>& accept, absl::Duration timeout);
   ReconnectOptions options_;  // for the connections to other DCs
   DcAddressFn dc_address_;
   std::map<int, Media> media_;  // by DC
